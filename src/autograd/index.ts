@@ -1,0 +1,4 @@
+import './methods.js';
+export { backward, gradientsOf, type BackwardOptions } from './backward.js';
+export { noGrad, enableGrad } from './mode.js';
+export { grad, valueAndGrad } from './functional.js';

@@ -1,0 +1,21 @@
+/**
+ * The portable backend: plain TypeScript loops over typed arrays. It runs anywhere JavaScript
+ * runs and is the reference every faster backend is tested against.
+ */
+import type { Backend } from '../types.js';
+import { binary, unary, where } from './elementwise.js';
+import { reduce } from './reduce.js';
+import { matmul } from './matmul.js';
+import { copyStrided, gather, scatterAdd } from './movement.js';
+
+export const portableBackend: Backend = {
+  name: 'portable',
+  unary,
+  binary,
+  where,
+  reduce,
+  matmul,
+  copyStrided,
+  gather,
+  scatterAdd,
+};

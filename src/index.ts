@@ -1,0 +1,6 @@
+/** tessera: a deep-learning framework in TypeScript. The public API, re-exported floor by floor. */
+export * from './util/errors.js';
+export * from './backend/index.js';
+export * from './tensor/index.js';
+export * from './ops/index.js';
+export * from './autograd/index.js';

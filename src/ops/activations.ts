@@ -1,0 +1,61 @@
+/**
+ * Activation functions beyond the primitive ones (sigmoid, tanh and relu live in elementwise.ts).
+ * All of these are compositions of primitives, so their gradients come from the primitives'.
+ */
+import { Tensor } from '../tensor/tensor.js';
+import { normalizeAxis } from '../tensor/shape.js';
+import { ArgumentError } from '../util/errors.js';
+import { requireFloat } from './util.js';
+import { add, erf, exp, gt, log, mul, sigmoid, sub, tanh, where, abs, relu, neg } from './elementwise.js';
+import { logSumExp } from './reduce.js';
+
+/** x where x > 0, alpha·x elsewhere (Keras default alpha 0.3; PyTorch 0.01). */
+export function leakyRelu(x: Tensor, alpha = 0.01): Tensor {
+  requireFloat('leakyRelu', x);
+  return where(gt(x, 0), x, mul(x, alpha));
+}
+
+/** ELU: x for x > 0, alpha·(eˣ − 1) otherwise. */
+export function elu(x: Tensor, alpha = 1): Tensor {
+  requireFloat('elu', x);
+  return where(gt(x, 0), x, mul(sub(exp(x), 1), alpha));
+}
+
+/**
+ * GELU. `approximate: 'none'` is the exact x·Φ(x) = ½x(1 + erf(x/√2)) (PyTorch's default);
+ * 'tanh' is the GPT-2 approximation ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+ */
+export function gelu(x: Tensor, options: { approximate?: 'none' | 'tanh' } = {}): Tensor {
+  requireFloat('gelu', x);
+  const approximate = options.approximate ?? 'none';
+  if (approximate === 'tanh') {
+    const inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
+    return mul(mul(x, 0.5), add(tanh(inner), 1));
+  }
+  if (approximate !== 'none') throw new ArgumentError(`gelu: got approximate=${String(approximate)}; expected "none" or "tanh"`);
+  return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
+}
+
+/** SiLU / swish: x·σ(x). */
+export function silu(x: Tensor): Tensor {
+  return mul(x, sigmoid(x));
+}
+
+/** softplus: log(1 + eˣ), computed as max(x, 0) + log(1 + e^−|x|) so it never overflows. */
+export function softplus(x: Tensor): Tensor {
+  requireFloat('softplus', x);
+  return add(relu(x), log(add(exp(neg(abs(x))), 1)));
+}
+
+/** log(softmax(x)) along `axis`, stable through log-sum-exp. */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  requireFloat('logSoftmax', x);
+  const a = normalizeAxis('logSoftmax', axis, x.rank);
+  return sub(x, logSumExp(x, a, { keepDims: true }));
+}
+
+/** softmax along `axis` (default last), computed as exp(logSoftmax) so large logits cannot overflow. */
+export function softmax(x: Tensor, axis = -1): Tensor {
+  requireFloat('softmax', x);
+  return exp(logSoftmax(x, axis));
+}

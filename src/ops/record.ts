@@ -1,0 +1,22 @@
+/**
+ * How an op joins the autograd graph: after computing its output, it hands `record` the inputs and
+ * a closure that maps the output's gradient to the inputs' gradients. Nothing is recorded under
+ * `noGrad()` or when no input requires a gradient, so inference builds no graph at all.
+ */
+import { Tensor, type GradFn } from '../tensor/tensor.js';
+import { isGradEnabled } from '../tensor/grad-mode.js';
+
+export function record(
+  name: string,
+  out: Tensor,
+  inputs: readonly Tensor[],
+  backward: GradFn['backward'],
+): Tensor {
+  if (!isGradEnabled()) return out;
+  let needed = false;
+  for (const t of inputs) if (t.requiresGrad) { needed = true; break; }
+  if (!needed) return out;
+  out.requiresGrad = true;
+  out.gradFn = { name, inputs, backward };
+  return out;
+}

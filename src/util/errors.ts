@@ -1,0 +1,45 @@
+/**
+ * One error class per kind of mistake. Every message names the function that refused,
+ * what it received and what it expected, so the user can fix the call without a debugger.
+ */
+
+/** Base of every error tessera throws on purpose. */
+export class TesseraError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Shapes that cannot work together: mismatched broadcast, bad reshape, wrong rank. */
+export class ShapeError extends TesseraError {}
+
+/** A tensor of the wrong dtype, e.g. int32 where a float is required. */
+export class DTypeError extends TesseraError {}
+
+/** An argument that is out of range, unknown or malformed (axis, option, NaN). */
+export class ArgumentError extends TesseraError {}
+
+/** A file or byte stream that does not follow the format it claims (safetensors, IDX, CSV). */
+export class FormatError extends TesseraError {}
+
+/** Autograd misuse: backward on a non-scalar without a gradient, a freed graph. */
+export class GradError extends TesseraError {}
+
+/** Short, readable rendering of a value for error messages. */
+export function describe(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`;
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'object') {
+    const shape = (value as { shape?: unknown }).shape;
+    const dtype = (value as { dtype?: unknown }).dtype;
+    if (Array.isArray(shape)) return `Tensor(shape=[${shape.join(', ')}], dtype=${String(dtype)})`;
+    try {
+      return JSON.stringify(value);
+    } catch {
+      return Object.prototype.toString.call(value);
+    }
+  }
+  return String(value);
+}
