@@ -130,11 +130,18 @@ export function std(x: Tensor, axes?: Axes, options: VarianceOptions = {}): Tens
 export function logSumExp(x: Tensor, axes?: Axes, options: ReduceOptions = {}): Tensor {
   requireFloat('logSumExp', x);
   const ax = normalizeAxes('logSumExp', axes, x.rank);
-  let m = max(x.detach(), ax, { keepDims: true });
-  // An all −∞ (or ±∞) slice would give ∞ − ∞ = NaN; shift by 0 there instead.
-  m = where(isNaN(sub(m, m)), 0, m);
+  const m = stableShift(x, ax);
   const lse = add(log(sum(exp(sub(x, m)), ax, { keepDims: true })), m);
   return options.keepDims ? lse : reshape(lse, reducedShape(x.shape, ax, false));
+}
+
+/**
+ * The detached max over `axes` (keepDims), the shift that keeps exp from overflowing in
+ * log-sum-exp and log-softmax. An all −∞ (or ±∞) slice would give ∞ − ∞ = NaN; it shifts by 0.
+ */
+export function stableShift(x: Tensor, axes: readonly number[]): Tensor {
+  const m = max(x.detach(), axes, { keepDims: true });
+  return where(isNaN(sub(m, m)), 0, m);
 }
 
 /**

@@ -59,6 +59,8 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i], e = expected[i];
     if (Number.isNaN(e)) { assert.ok(Number.isNaN(a), `${what}[${i}]: got ${a}, expected NaN`); continue; }
+    // ±Infinity must match exactly (the difference of two equal infinities is NaN, not 0).
+    if (!Number.isFinite(e)) { assert.equal(a, e, `${what}[${i}]: got ${a}, expected ${e}`); continue; }
     assert.ok(Math.abs(a - e) <= atol + rtol * Math.abs(e), `${what}[${i}]: got ${a}, expected ${e}`);
   }
 }
