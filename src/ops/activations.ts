@@ -6,7 +6,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { normalizeAxis } from '../tensor/shape.js';
 import { ArgumentError } from '../util/errors.js';
 import { requireFloat } from './util.js';
-import { add, erf, exp, gt, log, mul, sigmoid, sub, tanh, where, abs, relu, neg } from './elementwise.js';
+import { add, erf, exp, gt, log, maximum, mul, sigmoid, sub, tanh, where, abs, neg } from './elementwise.js';
 import { stableShift, sum } from './reduce.js';
 
 /** x where x > 0, alpha·x elsewhere (Keras default alpha 0.3; PyTorch 0.01). */
@@ -18,7 +18,10 @@ export function leakyRelu(x: Tensor, alpha = 0.01): Tensor {
 /** ELU: x for x > 0, alpha·(eˣ − 1) otherwise. */
 export function elu(x: Tensor, alpha = 1): Tensor {
   requireFloat('elu', x);
-  return where(gt(x, 0), x, mul(sub(exp(x), 1), alpha));
+  const positive = gt(x, 0);
+  // exp only sees the x <= 0 entries: exp(x) of a large x is ∞, and the untaken branch's zero
+  // gradient times ∞ would turn the gradient into NaN.
+  return where(positive, x, mul(sub(exp(where(positive, 0, x)), 1), alpha));
 }
 
 /**
@@ -44,7 +47,8 @@ export function silu(x: Tensor): Tensor {
 /** softplus: log(1 + eˣ), computed as max(x, 0) + log(1 + e^−|x|) so it never overflows. */
 export function softplus(x: Tensor): Tensor {
   requireFloat('softplus', x);
-  return add(relu(x), log(add(exp(neg(abs(x))), 1)));
+  // maximum (not relu): its tie rule gives ½ at x = 0, the true σ(0); relu's step gives 0 there.
+  return add(maximum(x, 0), log(add(exp(neg(abs(x))), 1)));
 }
 
 /** log(softmax(x)) along `axis`, stable through log-sum-exp. */
