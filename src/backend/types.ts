@@ -37,6 +37,30 @@ export interface MatmulArgs {
   bBatchStride: number;
 }
 
+/**
+ * Geometry of a sliding 2-d window over channels-last images [batch, inH, inW, channels]: the
+ * shared description for convolution (im2col/col2im) and pooling kernels. Output position
+ * (oh, ow) reads input rows oh*strideH - padTop + kh*dilationH (kh < kH) and likewise for
+ * columns; taps that fall outside the image are padding (zero for conv, skipped for pooling, so
+ * every pooling window must hold at least one tap inside the image).
+ */
+export interface Window2dArgs {
+  batch: number;
+  inH: number;
+  inW: number;
+  channels: number;
+  kH: number;
+  kW: number;
+  outH: number;
+  outW: number;
+  strideH: number;
+  strideW: number;
+  dilationH: number;
+  dilationW: number;
+  padTop: number;
+  padLeft: number;
+}
+
 export interface Backend {
   readonly name: string;
 
@@ -72,4 +96,35 @@ export interface Backend {
 
   /** out[o, indices[j], i] += src[o, j, i]; the adjoint of `gather`. */
   scatterAdd(src: TypedArray, outer: number, axisSize: number, inner: number, indices: Int32Array, out: TypedArray): void;
+
+  /*
+   * Convolution is im2col + the backend's own matmul, composed in ops/conv.ts: forward is
+   * cols @ kernel, the kernel gradient colsᵀ @ dOut (transA), the input gradient
+   * col2im(dOut @ kernelᵀ) (transB). So a backend adds only two data-movement loops and gets
+   * convolution at the speed of its GEMM; a WASM backend ports two simple loops, not three conv
+   * kernels. (A backend that wants a direct or Winograd conv can later add an optional method.)
+   */
+
+  /**
+   * Unfold image patches: cols[(n, oh, ow), (kh, kw, c)] = x[n, ih, iw, c], 0 where the tap falls in
+   * the padding. x is [batch, inH, inW, channels]; cols is [batch*outH*outW, kH*kW*channels] and
+   * overwritten. The column order matches a channels-last kernel [kH, kW, Cin, Cout] read as [K, Cout].
+   */
+  im2col(x: Float32Array, args: Window2dArgs, cols: Float32Array): void;
+
+  /** The adjoint of im2col: dx (overwritten) = Σ over patches of cols, taps in the padding dropped. */
+  col2im(cols: Float32Array, args: Window2dArgs, dx: Float32Array): void;
+
+  /**
+   * Max over each window, per channel; padding taps are ignored. out is [batch, outH, outW,
+   * channels]. When `argmax` is given (same length as out) it receives the flat index into x of each
+   * maximum, so the backward pass is `scatterAdd(dOut, 1, x.length, 1, argmax, dx)`.
+   */
+  maxPool2d(x: Float32Array, args: Window2dArgs, out: Float32Array, argmax: Int32Array | null): void;
+
+  /** Mean over each window, per channel, counting only taps inside the image (TensorFlow's rule). */
+  avgPool2d(x: Float32Array, args: Window2dArgs, out: Float32Array): void;
+
+  /** The adjoint of avgPool2d: dx (overwritten) receives each dOut spread evenly over its window's taps. */
+  avgPool2dBackward(dOut: Float32Array, args: Window2dArgs, dx: Float32Array): void;
 }

@@ -7,6 +7,8 @@ import { binary, unary, where } from './elementwise.js';
 import { reduce } from './reduce.js';
 import { matmul } from './matmul.js';
 import { copyStrided, gather, scatterAdd } from './movement.js';
+import { col2im, im2col } from './conv.js';
+import { avgPool2d, avgPool2dBackward, maxPool2d } from './pool.js';
 
 export const portableBackend: Backend = {
   name: 'portable',
@@ -18,4 +20,9 @@ export const portableBackend: Backend = {
   copyStrided,
   gather,
   scatterAdd,
+  im2col,
+  col2im,
+  maxPool2d,
+  avgPool2d,
+  avgPool2dBackward,
 };

@@ -1,0 +1,286 @@
+/**
+ * Convolution and pooling over channels-last images [batch, height, width, channels], as in Keras.
+ * Kernels are [kernelH, kernelW, inChannels, outChannels]. Padding follows TensorFlow: 'valid'
+ * uses only windows inside the image; 'same' gives ceil(size / stride) outputs per axis, padding
+ * max((out − 1)·stride + span − size, 0) in total, the smaller half before (top/left).
+ *
+ * conv2d is im2col + GEMM through the backend (see the note on `im2col` in backend/types.ts):
+ *   forward   out      = cols @ K            cols [N·OH·OW, KH·KW·Cin], K [KH·KW·Cin, Cout]
+ *   backward  dK       = colsᵀ @ dOut        matmul's transA flag: no transposed copy
+ *             dInput   = col2im(dOut @ Kᵀ)   matmul's transB flag
+ * The patch matrix lives in one module-level scratch buffer, reused by every call and rebuilt
+ * in backward rather than kept from forward, so a training run's memory stays flat. Large
+ * batches are processed in chunks of images so that buffer stays bounded too.
+ */
+import type { Window2dArgs } from '../backend/types.js';
+import { getBackend } from '../backend/registry.js';
+import { Tensor } from '../tensor/tensor.js';
+import { isGradEnabled } from '../tensor/grad-mode.js';
+import { ArgumentError, ShapeError, describe } from '../util/errors.js';
+import { record } from './record.js';
+import { empty, requireFloat } from './util.js';
+import { mean } from './reduce.js';
+
+export type Padding = 'valid' | 'same';
+/** One number for both spatial axes, or [alongHeight, alongWidth]. */
+export type Size2d = number | readonly [number, number];
+
+export interface Conv2dOptions {
+  /** Step between windows (default 1). */
+  strides?: Size2d;
+  /** 'valid' (default) or 'same'. */
+  padding?: Padding;
+  /** Gap between kernel taps, for dilated ("atrous") convolution (default 1). */
+  dilation?: Size2d;
+}
+
+export interface Pool2dOptions {
+  /** Window size (default 2, Keras's default). */
+  poolSize?: Size2d;
+  /** Step between windows (default: poolSize, so windows do not overlap). */
+  strides?: Size2d;
+  /** 'valid' (default) or 'same'; padded positions are never part of a max or a mean. */
+  padding?: Padding;
+}
+
+/**
+ * 2-d cross-correlation (what deep-learning frameworks call convolution): [N, H, W, Cin] with a
+ * [KH, KW, Cin, Cout] kernel gives [N, OH, OW, Cout]. No bias: add one with
+ * `conv2d(x, k).add(bias)`, which broadcasts a [Cout] bias over the channels-last output.
+ * Strides and dilation may both exceed 1 (PyTorch allows it; Keras layers forbid it).
+ * @example conv2d(randn([1, 28, 28, 1]), randn([3, 3, 1, 32]), { padding: 'same' }) // [1, 28, 28, 32]
+ */
+export function conv2d(x: Tensor, kernel: Tensor, options: Conv2dOptions = {}): Tensor {
+  const fn = 'conv2d';
+  requireImages(fn, x);
+  if (!(kernel instanceof Tensor)) throw new ArgumentError(`${fn}: got kernel ${describe(kernel)}; expected a Tensor of shape [kernelH, kernelW, inChannels, outChannels]`);
+  requireFloat(fn, kernel, 'kernel');
+  if (kernel.rank !== 4 || kernel.size === 0) {
+    throw new ShapeError(`${fn}: got kernel of shape ${describe(kernel.shape)}; expected a non-empty rank-4 kernel [kernelH, kernelW, inChannels, outChannels]`);
+  }
+  checkOptions(fn, options, ['strides', 'padding', 'dilation']);
+  const [kH, kW, cin, cout] = kernel.shape;
+  if (cin !== x.shape[3]) {
+    throw new ShapeError(
+      `${fn}: the input has ${x.shape[3]} channels (shape ${describe(x.shape)}) but the kernel expects ${cin} (shape ${describe(kernel.shape)}); expected kernel.shape[2] to equal the input's last dimension`,
+    );
+  }
+  const a = windowArgs(fn, x, kH, kW, sizePair(fn, 'strides', options.strides, 1), sizePair(fn, 'dilation', options.dilation, 1), paddingOf(fn, options.padding), 'kernel');
+  const out = empty([a.batch, a.outH, a.outW, cout], 'float32');
+  convForward(x.data as Float32Array, kernel.data as Float32Array, a, cout, out.data as Float32Array);
+  return record('conv2d', out, [x, kernel], (g) => {
+    const gd = g.data as Float32Array;
+    const dx = x.requiresGrad ? empty(x.shape, 'float32') : null;
+    if (dx) convBackwardInput(gd, kernel.data as Float32Array, a, cout, dx.data as Float32Array);
+    const dk = kernel.requiresGrad ? empty(kernel.shape, 'float32') : null;
+    if (dk) convBackwardKernel(x.data as Float32Array, gd, a, cout, dk.data as Float32Array);
+    return [dx, dk];
+  });
+}
+
+/**
+ * Max over each window, per channel: [N, H, W, C] → [N, OH, OW, C]. The forward pass records where
+ * each maximum came from (only when a gradient will be needed), so backward is a scatter.
+ */
+export function maxPool2d(x: Tensor, options: Pool2dOptions = {}): Tensor {
+  const fn = 'maxPool2d';
+  const a = poolArgs(fn, x, options);
+  const out = empty([a.batch, a.outH, a.outW, a.channels], 'float32');
+  const argmax = isGradEnabled() && x.requiresGrad ? new Int32Array(out.size) : null;
+  getBackend().maxPool2d(x.data as Float32Array, a, out.data as Float32Array, argmax);
+  return record('maxPool2d', out, [x], (g) => {
+    const dx = empty(x.shape, 'float32');
+    getBackend().scatterAdd(g.data, 1, x.size, 1, argmax!, dx.data);
+    return [dx];
+  });
+}
+
+/** Mean over each window, per channel; with 'same' padding only the taps inside the image count. */
+export function avgPool2d(x: Tensor, options: Pool2dOptions = {}): Tensor {
+  const fn = 'avgPool2d';
+  const a = poolArgs(fn, x, options);
+  const out = empty([a.batch, a.outH, a.outW, a.channels], 'float32');
+  getBackend().avgPool2d(x.data as Float32Array, a, out.data as Float32Array);
+  return record('avgPool2d', out, [x], (g) => {
+    const dx = empty(x.shape, 'float32');
+    getBackend().avgPool2dBackward(g.data as Float32Array, a, dx.data as Float32Array);
+    return [dx];
+  });
+}
+
+/** Mean over height and width: [N, H, W, C] → [N, C] (Keras's GlobalAveragePooling2D). */
+export function globalAvgPool2d(x: Tensor): Tensor {
+  requireImages('globalAvgPool2d', x);
+  return mean(x, [1, 2]);
+}
+
+/** Output length along one axis (TensorFlow's rule); ≤ 0 means a 'valid' window does not fit. */
+export function convOutputLength(inputLength: number, windowSize: number, stride = 1, padding: Padding = 'valid', dilation = 1): number {
+  const span = (windowSize - 1) * dilation + 1;
+  return padding === 'same' ? Math.ceil(inputLength / stride) : Math.floor((inputLength - span) / stride) + 1;
+}
+
+// ---- conv2d through im2col + GEMM -------------------------------------------------------------
+
+/** Most floats the patch matrix may hold (16 MiB) before a batch is split into chunks of images. */
+const SCRATCH_LIMIT = 1 << 22;
+let scratch = new Float32Array(0);
+
+/** A view of `size` floats of the shared scratch buffer, grown (never shrunk) on demand. */
+function scratchOf(size: number): Float32Array {
+  if (scratch.length < size) scratch = new Float32Array(size);
+  return scratch.subarray(0, size);
+}
+
+/** A 1×1 kernel at stride 1 without padding: the patch matrix is the input itself. */
+function isPointwise(a: Window2dArgs): boolean {
+  return a.kH === 1 && a.kW === 1 && a.strideH === 1 && a.strideW === 1 && a.padTop === 0 && a.padLeft === 0;
+}
+
+interface Chunk {
+  /** The geometry restricted to this chunk's images. */
+  part: Window2dArgs;
+  /** Rows of the patch matrix (output positions) in this chunk. */
+  rows: number;
+  /** [start, end) of the chunk's images in the input. */
+  inStart: number;
+  inEnd: number;
+  /** [start, end) of the chunk's rows in the output, per output channel. */
+  outStart: number;
+  outEnd: number;
+}
+
+function* chunks(a: Window2dArgs, cout: number): Generator<Chunk> {
+  const rowsPerImage = a.outH * a.outW;
+  const imageSize = a.inH * a.inW * a.channels;
+  const perImage = rowsPerImage * a.kH * a.kW * a.channels;
+  const step = Math.max(1, Math.floor(SCRATCH_LIMIT / Math.max(1, perImage)));
+  for (let n0 = 0; n0 < a.batch; n0 += step) {
+    const nb = Math.min(step, a.batch - n0);
+    yield {
+      part: { ...a, batch: nb },
+      rows: nb * rowsPerImage,
+      inStart: n0 * imageSize, inEnd: (n0 + nb) * imageSize,
+      outStart: n0 * rowsPerImage * cout, outEnd: (n0 + nb) * rowsPerImage * cout,
+    };
+  }
+}
+
+function gemm(m: number, k: number, n: number, transA: boolean, transB: boolean) {
+  return { m, k, n, transA, transB, batch: 1, aBatchStride: 0, bBatchStride: 0 };
+}
+
+function convForward(x: Float32Array, kernel: Float32Array, a: Window2dArgs, cout: number, out: Float32Array): void {
+  const be = getBackend();
+  const K = a.kH * a.kW * a.channels;
+  for (const c of chunks(a, cout)) {
+    const xs = x.subarray(c.inStart, c.inEnd);
+    let cols = xs;
+    if (!isPointwise(a)) {
+      cols = scratchOf(c.rows * K);
+      be.im2col(xs, c.part, cols);
+    }
+    be.matmul(cols, kernel, out.subarray(c.outStart, c.outEnd), gemm(c.rows, K, cout, false, false));
+  }
+}
+
+function convBackwardKernel(x: Float32Array, g: Float32Array, a: Window2dArgs, cout: number, dk: Float32Array): void {
+  const be = getBackend();
+  const K = a.kH * a.kW * a.channels;
+  let partial: Float32Array | null = null;
+  let first = true;
+  for (const c of chunks(a, cout)) {
+    const xs = x.subarray(c.inStart, c.inEnd);
+    let cols = xs;
+    if (!isPointwise(a)) {
+      cols = scratchOf(c.rows * K);
+      be.im2col(xs, c.part, cols);
+    }
+    // matmul overwrites its output, so chunks after the first go through `partial` and are added.
+    const target: Float32Array = first ? dk : (partial ??= new Float32Array(dk.length));
+    be.matmul(cols, g.subarray(c.outStart, c.outEnd), target, gemm(K, c.rows, cout, true, false));
+    if (!first) for (let i = 0; i < dk.length; i++) dk[i] += target[i];
+    first = false;
+  }
+}
+
+function convBackwardInput(g: Float32Array, kernel: Float32Array, a: Window2dArgs, cout: number, dx: Float32Array): void {
+  const be = getBackend();
+  const K = a.kH * a.kW * a.channels;
+  for (const c of chunks(a, cout)) {
+    const dxs = dx.subarray(c.inStart, c.inEnd);
+    const pointwise = isPointwise(a);
+    const dcols = pointwise ? dxs : scratchOf(c.rows * K);
+    be.matmul(g.subarray(c.outStart, c.outEnd), kernel, dcols, gemm(c.rows, cout, K, false, true));
+    if (!pointwise) be.col2im(dcols, c.part, dxs);
+  }
+}
+
+// ---- arguments ----------------------------------------------------------------------------------
+
+function requireImages(fn: string, x: Tensor): void {
+  if (!(x instanceof Tensor)) throw new ArgumentError(`${fn}: got ${describe(x)}; expected a Tensor of shape [batch, height, width, channels]`);
+  requireFloat(fn, x);
+  if (x.rank !== 4) {
+    throw new ShapeError(`${fn}: got input of shape ${describe(x.shape)} (rank ${x.rank}); expected rank 4 [batch, height, width, channels] (channels-last, as in Keras)`);
+  }
+  if (x.shape[1] === 0 || x.shape[2] === 0 || x.shape[3] === 0) {
+    throw new ShapeError(`${fn}: got input of shape ${describe(x.shape)}; expected non-zero height, width and channels`);
+  }
+}
+
+function checkOptions(fn: string, options: object, allowed: readonly string[]): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ArgumentError(`${fn}: got options ${describe(options)}; expected an object such as { ${allowed[0]}: 2 }`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) throw new ArgumentError(`${fn}: unknown option ${describe(key)}; expected one of ${allowed.join(', ')}`);
+  }
+}
+
+function sizePair(fn: string, name: string, value: Size2d | undefined, fallback: Size2d): [number, number] {
+  const v = value ?? fallback;
+  const p = typeof v === 'number' ? [v, v] : v;
+  if (!Array.isArray(p) || p.length !== 2 || !p.every((d) => Number.isInteger(d) && d >= 1)) {
+    throw new ArgumentError(`${fn}: got ${name} ${describe(value)}; expected a positive integer or a pair of them, e.g. 2 or [2, 2]`);
+  }
+  return [p[0], p[1]];
+}
+
+function paddingOf(fn: string, value: unknown): Padding {
+  if (value === undefined) return 'valid';
+  if (value !== 'valid' && value !== 'same') throw new ArgumentError(`${fn}: got padding ${describe(value)}; expected 'valid' or 'same'`);
+  return value;
+}
+
+function poolArgs(fn: string, x: Tensor, options: Pool2dOptions): Window2dArgs {
+  requireImages(fn, x);
+  checkOptions(fn, options, ['poolSize', 'strides', 'padding']);
+  const poolSize = sizePair(fn, 'poolSize', options.poolSize, 2);
+  const strides = sizePair(fn, 'strides', options.strides, poolSize);
+  return windowArgs(fn, x, poolSize[0], poolSize[1], strides, [1, 1], paddingOf(fn, options.padding), 'pool window');
+}
+
+/** The window geometry over x, or a ShapeError when a 'valid' window does not fit the input. */
+function windowArgs(
+  fn: string, x: Tensor, kH: number, kW: number, strides: [number, number], dilation: [number, number], padding: Padding, what: string,
+): Window2dArgs {
+  const [batch, inH, inW, channels] = x.shape;
+  const axis = (size: number, k: number, s: number, d: number, name: string): [number, number] => {
+    const span = (k - 1) * d + 1;
+    if (padding === 'valid' && span > size) {
+      throw new ShapeError(
+        `${fn}: the ${what} spans ${span} along ${name} (size ${k}, dilation ${d}) but the input (shape ${describe(x.shape)}) has only ${size}; expected a ${what} no larger than the input (use padding 'same' or a smaller ${what})`,
+      );
+    }
+    const out = convOutputLength(size, k, s, padding, d);
+    const total = padding === 'same' ? Math.max((out - 1) * s + span - size, 0) : 0;
+    return [out, Math.floor(total / 2)];
+  };
+  const [outH, padTop] = axis(inH, kH, strides[0], dilation[0], 'height');
+  const [outW, padLeft] = axis(inW, kW, strides[1], dilation[1], 'width');
+  return {
+    batch, inH, inW, channels, kH, kW, outH, outW,
+    strideH: strides[0], strideW: strides[1], dilationH: dilation[0], dilationW: dilation[1], padTop, padLeft,
+  };
+}
