@@ -1,0 +1,4 @@
+export * from './atomic.js';
+export * from './safetensors.js';
+export * from './safetensors-file.js';
+export type { SafetensorsDType } from './safetensors-dtypes.js';
