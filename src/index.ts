@@ -4,3 +4,5 @@ export * from './backend/index.js';
 export * from './tensor/index.js';
 export * from './ops/index.js';
 export * from './autograd/index.js';
+export * from './io/index.js';
+export * from './data/index.js';
