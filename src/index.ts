@@ -4,5 +4,6 @@ export * from './backend/index.js';
 export * from './tensor/index.js';
 export * from './ops/index.js';
 export * from './autograd/index.js';
+export * from './nn/index.js';
 export * from './io/index.js';
 export * from './data/index.js';

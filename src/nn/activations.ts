@@ -1,0 +1,199 @@
+/**
+ * Activations as layers, and the one name → function table shared by `Activation(name)` and by
+ * `Dense({ activation })`. Names follow Keras ('relu', 'leaky_relu', 'log_softmax'); camelCase
+ * aliases are accepted too. All are compositions of ops, so gradients come from the ops.
+ */
+import type { Tensor } from '../tensor/tensor.js';
+import * as E from '../ops/elementwise.js';
+import * as A from '../ops/activations.js';
+import { ArgumentError, describe } from '../util/errors.js';
+import { Module } from './module.js';
+
+export type ActivationFn = (x: Tensor) => Tensor;
+
+// SELU's constants (Klambauer et al. 2017), as in Keras and PyTorch.
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_SCALE = 1.0507009873554805;
+
+const relu6: ActivationFn = (x) => E.minimum(E.relu(x), 6);
+
+const TABLE = {
+  linear: (x: Tensor) => x,
+  identity: (x: Tensor) => x,
+  relu: E.relu,
+  relu6,
+  sigmoid: E.sigmoid,
+  /** Keras 3's piecewise-linear sigmoid: relu6(x + 3) / 6. */
+  hard_sigmoid: (x: Tensor) => E.div(relu6(E.add(x, 3)), 6),
+  tanh: E.tanh,
+  softmax: (x: Tensor) => A.softmax(x, -1),
+  log_softmax: (x: Tensor) => A.logSoftmax(x, -1),
+  elu: (x: Tensor) => A.elu(x, 1),
+  selu: (x: Tensor) => E.mul(A.elu(x, SELU_ALPHA), SELU_SCALE),
+  /** Exact GELU, x·Φ(x) (Keras's and PyTorch's default). */
+  gelu: (x: Tensor) => A.gelu(x),
+  silu: A.silu,
+  swish: A.silu,
+  softplus: A.softplus,
+  softsign: (x: Tensor) => E.div(x, E.add(E.abs(x), 1)),
+  /** Keras 3's leaky_relu activation uses slope 0.2 (its LeakyReLU layer defaults to 0.3). */
+  leaky_relu: (x: Tensor) => A.leakyRelu(x, 0.2),
+  exponential: E.exp,
+  mish: (x: Tensor) => E.mul(x, E.tanh(A.softplus(x))),
+} satisfies Record<string, ActivationFn>;
+
+const ALIASES = {
+  logSoftmax: 'log_softmax',
+  leakyRelu: 'leaky_relu',
+  hardSigmoid: 'hard_sigmoid',
+} as const satisfies Record<string, keyof typeof TABLE>;
+
+export type ActivationName = keyof typeof TABLE | keyof typeof ALIASES;
+
+/** The activation function for a name (or the function itself); unknown names list the known ones. */
+export function getActivation(activation: ActivationName | ActivationFn): ActivationFn {
+  if (typeof activation === 'function') return activation;
+  if (typeof activation === 'string') {
+    const name = Object.hasOwn(ALIASES, activation) ? ALIASES[activation as keyof typeof ALIASES] : activation;
+    if (Object.hasOwn(TABLE, name)) return TABLE[name as keyof typeof TABLE];
+  }
+  throw new ArgumentError(
+    `getActivation: got ${describe(activation)}; expected a function (x) => Tensor or one of ${[...Object.keys(TABLE), ...Object.keys(ALIASES)].join(', ')}`,
+  );
+}
+
+/** A layer applying a named activation (or any elementwise function): `new Activation('relu')`. */
+export class Activation extends Module {
+  readonly fn: ActivationFn;
+  readonly activationName: string;
+
+  constructor(activation: ActivationName | ActivationFn) {
+    super();
+    this.fn = getActivation(activation);
+    this.activationName = typeof activation === 'string' ? activation : activation.name || 'custom';
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.fn(x);
+  }
+
+  protected override describeSelf(): string {
+    return this.activationName;
+  }
+}
+
+export class Identity extends Module {
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}
+
+export class ReLU extends Module {
+  forward(x: Tensor): Tensor {
+    return E.relu(x);
+  }
+}
+
+export class Sigmoid extends Module {
+  forward(x: Tensor): Tensor {
+    return E.sigmoid(x);
+  }
+}
+
+export class Tanh extends Module {
+  forward(x: Tensor): Tensor {
+    return E.tanh(x);
+  }
+}
+
+export class SiLU extends Module {
+  forward(x: Tensor): Tensor {
+    return A.silu(x);
+  }
+}
+
+/** x for x > 0, alpha·x otherwise; alpha defaults to 0.3 as in Keras's LeakyReLU layer. */
+export class LeakyReLU extends Module {
+  readonly alpha: number;
+  constructor(options: { alpha?: number } = {}) {
+    super();
+    this.alpha = checkFinite('LeakyReLU', 'alpha', options.alpha ?? 0.3);
+  }
+  forward(x: Tensor): Tensor {
+    return A.leakyRelu(x, this.alpha);
+  }
+  protected override describeSelf(): string {
+    return `alpha=${this.alpha}`;
+  }
+}
+
+export class ELU extends Module {
+  readonly alpha: number;
+  constructor(options: { alpha?: number } = {}) {
+    super();
+    this.alpha = checkFinite('ELU', 'alpha', options.alpha ?? 1);
+  }
+  forward(x: Tensor): Tensor {
+    return A.elu(x, this.alpha);
+  }
+  protected override describeSelf(): string {
+    return `alpha=${this.alpha}`;
+  }
+}
+
+/** GELU; `approximate: 'tanh'` selects the GPT-2 form. */
+export class GELU extends Module {
+  readonly approximate: 'none' | 'tanh';
+  constructor(options: { approximate?: 'none' | 'tanh' } = {}) {
+    super();
+    this.approximate = options.approximate ?? 'none';
+    if (this.approximate !== 'none' && this.approximate !== 'tanh') {
+      throw new ArgumentError(`GELU: got approximate=${describe(this.approximate)}; expected "none" or "tanh"`);
+    }
+  }
+  forward(x: Tensor): Tensor {
+    return A.gelu(x, { approximate: this.approximate });
+  }
+  protected override describeSelf(): string {
+    return this.approximate === 'tanh' ? "approximate='tanh'" : '';
+  }
+}
+
+/** Softmax along `axis` (default the last). */
+export class Softmax extends Module {
+  readonly axis: number;
+  constructor(options: { axis?: number } = {}) {
+    super();
+    this.axis = checkAxis('Softmax', options.axis ?? -1);
+  }
+  forward(x: Tensor): Tensor {
+    return A.softmax(x, this.axis);
+  }
+  protected override describeSelf(): string {
+    return `axis=${this.axis}`;
+  }
+}
+
+export class LogSoftmax extends Module {
+  readonly axis: number;
+  constructor(options: { axis?: number } = {}) {
+    super();
+    this.axis = checkAxis('LogSoftmax', options.axis ?? -1);
+  }
+  forward(x: Tensor): Tensor {
+    return A.logSoftmax(x, this.axis);
+  }
+  protected override describeSelf(): string {
+    return `axis=${this.axis}`;
+  }
+}
+
+function checkFinite(fn: string, what: string, value: number): number {
+  if (!Number.isFinite(value)) throw new ArgumentError(`${fn}: got ${what}=${describe(value)}; expected a finite number`);
+  return value;
+}
+
+function checkAxis(fn: string, axis: number): number {
+  if (!Number.isInteger(axis)) throw new ArgumentError(`${fn}: got axis=${describe(axis)}; expected an integer`);
+  return axis;
+}

@@ -1,0 +1,146 @@
+/**
+ * The fully connected layer: y = activation(x·W + b), with the kernel W stored Keras-style as
+ * [in, out] (note: torch.nn.Linear stores its weight as [out, in]). `Dense` is the Keras face:
+ * it needs only `units` and builds its weights from the first input it sees; `Linear` is the
+ * PyTorch face of the same layer, built eagerly from its two sizes.
+ */
+import type { Shape } from '../backend/types.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { add } from '../ops/elementwise.js';
+import { matmul } from '../ops/matmul.js';
+import { requireFloat } from '../ops/util.js';
+import { ArgumentError, ShapeError, describe } from '../util/errors.js';
+import { Module } from './module.js';
+import { Parameter } from './parameter.js';
+import { getActivation, type ActivationFn, type ActivationName } from './activations.js';
+import { getInitializer, type Initializer, type InitializerName } from './init.js';
+
+export interface DenseOptions {
+  /** Output features. */
+  units: number;
+  /** Applied to x·W + b (default 'linear', i.e. none). */
+  activation?: ActivationName | ActivationFn;
+  /** Add a bias (default true). */
+  useBias?: boolean;
+  /** Default 'glorot_uniform'. */
+  kernelInitializer?: InitializerName | Initializer;
+  /** Default 'zeros'. */
+  biasInitializer?: InitializerName | Initializer;
+  /** Input features; when given, the weights are created now instead of on the first call. */
+  inputDim?: number;
+}
+
+export class Dense extends Module {
+  /** The kernel, shape [inputDim, units]; null until built. */
+  weight: Parameter | null = null;
+  /** Shape [units]; null until built, or always when useBias is false. */
+  bias: Parameter | null = null;
+  readonly units: number;
+  readonly useBias: boolean;
+  readonly activation: ActivationFn;
+  #activationName: string;
+  #kernelInitializer: Initializer;
+  #biasInitializer: Initializer;
+
+  constructor(options: DenseOptions) {
+    super();
+    const fn = new.target.name;
+    if (options === null || typeof options !== 'object') throw new ArgumentError(`${fn}: got ${describe(options)}; expected options like { units: 10 }`);
+    this.units = checkSize(fn, 'units', options.units);
+    this.useBias = options.useBias ?? true;
+    this.activation = getActivation(options.activation ?? 'linear');
+    this.#activationName = typeof options.activation === 'function' ? options.activation.name || 'custom' : options.activation ?? 'linear';
+    this.#kernelInitializer = getInitializer(options.kernelInitializer ?? 'glorot_uniform');
+    this.#biasInitializer = getInitializer(options.biasInitializer ?? 'zeros');
+    if (options.inputDim !== undefined) this.build([checkSize(fn, 'inputDim', options.inputDim)]);
+  }
+
+  override get built(): boolean {
+    return this.weight !== null;
+  }
+
+  /** Keras's name for the weight. */
+  get kernel(): Parameter | null {
+    return this.weight;
+  }
+
+  /** Input features, once known. */
+  get inputDim(): number | null {
+    return this.weight ? this.weight.shape[0] : null;
+  }
+
+  /** Create the weights for inputs whose last axis is `inputShape[-1]`. Called by the first `call`. */
+  build(inputShape: Shape): void {
+    const fn = `${this.constructor.name}.build`;
+    const inputDim = inputShape[inputShape.length - 1];
+    if (inputShape.length === 0 || !Number.isInteger(inputDim) || inputDim <= 0) {
+      throw new ShapeError(`${fn}: got input shape ${describe(inputShape)}; expected at least one axis, the last holding a positive number of features`);
+    }
+    if (this.weight) {
+      if (this.weight.shape[0] === inputDim) return;
+      throw new ShapeError(`${fn}: the layer is already built for ${this.weight.shape[0]} input features; got input shape ${describe(inputShape)}`);
+    }
+    this.weight = new Parameter(this.#kernelInitializer([inputDim, this.units]));
+    checkInit(fn, 'kernelInitializer', this.weight, [inputDim, this.units]);
+    if (this.useBias) {
+      this.bias = new Parameter(this.#biasInitializer([this.units]));
+      checkInit(fn, 'biasInitializer', this.bias, [this.units]);
+    }
+  }
+
+  forward(x: Tensor): Tensor {
+    const fn = this.constructor.name;
+    requireFloat(fn, x);
+    if (x.rank === 0) throw new ShapeError(`${fn}: got a 0-d input; expected shape [..., features]`);
+    if (!this.weight) this.build(x.shape);
+    const weight = this.weight!;
+    if (x.shape[x.rank - 1] !== weight.shape[0]) {
+      throw new ShapeError(`${fn}: got input shape ${describe(x.shape)}; expected the last axis to have ${weight.shape[0]} features (the layer was built for that)`);
+    }
+    // matmul folds any leading axes into rows, so [..., in] inputs need no reshaping.
+    let y = matmul(x, weight);
+    if (this.bias) y = add(y, this.bias);
+    return this.activation(y);
+  }
+
+  protected override describeSelf(): string {
+    const parts = [`units=${this.units}`];
+    if (this.inputDim !== null) parts.unshift(`inputDim=${this.inputDim}`);
+    if (this.#activationName !== 'linear') parts.push(`activation=${this.#activationName}`);
+    if (!this.useBias) parts.push('useBias=false');
+    return parts.join(', ');
+  }
+}
+
+export interface LinearOptions {
+  /** Add a bias (default true). */
+  bias?: boolean;
+  activation?: ActivationName | ActivationFn;
+  kernelInitializer?: InitializerName | Initializer;
+  biasInitializer?: InitializerName | Initializer;
+}
+
+/** `Dense` with PyTorch's signature: `new Linear(inFeatures, outFeatures)`, built at once. */
+export class Linear extends Dense {
+  constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
+    super({
+      units: outFeatures,
+      inputDim: inFeatures,
+      useBias: options.bias ?? true,
+      activation: options.activation,
+      kernelInitializer: options.kernelInitializer,
+      biasInitializer: options.biasInitializer,
+    });
+  }
+}
+
+function checkSize(fn: string, what: string, n: unknown): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) throw new ArgumentError(`${fn}: got ${what}=${describe(n)}; expected a positive integer`);
+  return n;
+}
+
+function checkInit(fn: string, what: string, p: Tensor, shape: Shape): void {
+  if (p.shape.length !== shape.length || p.shape.some((d, i) => d !== shape[i])) {
+    throw new ShapeError(`${fn}: ${what} returned shape ${describe(p.shape)}; expected ${describe(shape)}`);
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Dropout: in training, zero each element with probability `rate` and scale the survivors by
+ * 1 / (1 − rate) ("inverted" dropout), so the expected value is unchanged and inference needs
+ * no rescaling; in eval mode it is the identity. Masks come from the global generator.
+ */
+import type { Tensor } from '../tensor/tensor.js';
+import { rand } from '../tensor/creation.js';
+import { cast, ge, mul } from '../ops/elementwise.js';
+import { requireFloat } from '../ops/util.js';
+import { ArgumentError, describe } from '../util/errors.js';
+import { Module } from './module.js';
+
+export class Dropout extends Module {
+  readonly rate: number;
+
+  /** `rate`: the fraction of inputs to drop, in [0, 1). */
+  constructor(rate: number) {
+    super();
+    if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
+      throw new ArgumentError(`Dropout: got rate=${describe(rate)}; expected a number in [0, 1)`);
+    }
+    this.rate = rate;
+  }
+
+  forward(x: Tensor): Tensor {
+    requireFloat('Dropout', x);
+    if (!this.training || this.rate === 0) return x;
+    const keep = mul(cast(ge(rand(x.shape), this.rate), 'float32'), 1 / (1 - this.rate));
+    return mul(x, keep);
+  }
+
+  protected override describeSelf(): string {
+    return `rate=${this.rate}`;
+  }
+}

@@ -1,0 +1,20 @@
+/** nn: modules and layers, initialisers, losses and metrics. */
+export { Parameter } from './parameter.js';
+export {
+  Module, type AnyModule, type ForwardHook, type StateDict, type LoadStateDictOptions, type LoadStateDictResult,
+} from './module.js';
+export * as init from './init.js';
+export { getInitializer, type Initializer, type InitializerName } from './init.js';
+export {
+  getActivation, type ActivationFn, type ActivationName,
+  Activation, Identity, ReLU, Sigmoid, Tanh, SiLU, LeakyReLU, ELU, GELU, Softmax, LogSoftmax,
+} from './activations.js';
+export { Dense, Linear, type DenseOptions, type LinearOptions } from './dense.js';
+export { Dropout } from './dropout.js';
+export { Sequential } from './sequential.js';
+export {
+  meanSquaredError, meanAbsoluteError, binaryCrossEntropy, binaryCrossEntropyWithLogits,
+  categoricalCrossEntropy, sparseCategoricalCrossEntropy, getLoss,
+  type Reduction, type LossOptions, type ProbabilisticLossOptions, type LossFn, type LossName,
+} from './losses.js';
+export { accuracy, binaryAccuracy, categoricalAccuracy, sparseCategoricalAccuracy } from './metrics.js';

@@ -1,0 +1,320 @@
+/**
+ * Module: the one layer abstraction, PyTorch-shaped underneath and Keras-friendly on top.
+ *
+ * A module is a class whose fields hold its state. Parameters, buffers and submodules are found by
+ * walking the instance's own fields in declaration order, so writing a layer is only assigning
+ * fields:
+ *
+ * ```ts
+ * class MLP extends Module {
+ *   hidden = new Dense({ units: 16, activation: 'relu' });
+ *   out = new Dense({ units: 1 });
+ *   forward(x: Tensor): Tensor { return this.out.call(this.hidden.call(x)); }
+ * }
+ * new MLP().call(x);                          // runs forward (and any forward hooks)
+ * ```
+ *
+ * What the walk finds, in field order:
+ * - a `Parameter` field, or an array of Parameters (named `field.0`, `field.1`, …);
+ * - a `Module` field, or an array of Modules (named `field.0`, …): the children;
+ * - fields registered with `registerBuffer` (non-learned state such as running statistics).
+ * Other fields (numbers, options, plain tensors used as caches) are ignored. A tensor or module
+ * reached twice (weight tying) is reported once, under its first name.
+ *
+ * Call a module with `module.call(x)`; `forward` is the method a subclass implements. (JavaScript
+ * objects cannot be made callable without proxies, so `call` plays the role of Python's `__call__`.)
+ */
+import { Tensor } from '../tensor/tensor.js';
+import { sameShape } from '../tensor/shape.js';
+import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
+import { Parameter } from './parameter.js';
+
+/** A module of any signature, for containers and walks. */
+// `any` is deliberate and the only one: a module's signature appears both as input (forward's
+// arguments) and output, so no other type argument accepts every Module<In, Out>.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyModule = Module<any, any>;
+
+/** Runs after `forward`; returning a value replaces the output (as in PyTorch). */
+export type ForwardHook<In extends unknown[], Out> = (module: Module<In, Out>, inputs: In, output: Out) => Out | void;
+
+export interface LoadStateDictOptions {
+  /** Refuse missing and unexpected keys (default true). Shape and dtype mismatches always throw. */
+  strict?: boolean;
+}
+
+export interface LoadStateDictResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+export type StateDict = Record<string, Tensor>;
+
+export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
+  /** Training mode (dropout active, batch statistics used); set by `train()` / `eval()`. */
+  training = true;
+
+  // `#` fields are invisible to the field walk, so bookkeeping never looks like state.
+  #bufferNames = new Set<string>();
+  #nonPersistent = new Set<string>();
+  // Stored type-erased so that Module<In, Out> stays assignable to AnyModule.
+  #hooks: ((inputs: unknown[], output: unknown) => unknown)[] = [];
+
+  /** The computation; subclasses implement it. Prefer `call()` for running a module. */
+  abstract forward(...inputs: In): Out;
+
+  /** Run the module: `forward` followed by the forward hooks. */
+  call(...inputs: In): Out {
+    let out = this.forward(...inputs);
+    for (const hook of this.#hooks) {
+      const replaced = hook(inputs, out);
+      if (replaced !== undefined) out = replaced as Out;
+    }
+    return out;
+  }
+
+  /** Add a hook that sees (module, inputs, output) after every `call`; returns a function that removes it. */
+  registerForwardHook(hook: ForwardHook<In, Out>): () => void {
+    const erased = (inputs: unknown[], output: unknown): unknown => hook(this, inputs as In, output as Out);
+    this.#hooks.push(erased);
+    return () => {
+      const i = this.#hooks.indexOf(erased);
+      if (i >= 0) this.#hooks.splice(i, 1);
+    };
+  }
+
+  /**
+   * Whether this module's own weights exist. Lazy layers (e.g. `Dense` without `inputDim`) are
+   * unbuilt until their first call, when the input shape fixes the weight shapes.
+   */
+  get built(): boolean {
+    return true;
+  }
+
+  /**
+   * Declare a field as a buffer: state saved in `stateDict()` but not learned (running means,
+   * step counters). Sets `this[name] = value`; later reassignments of the field are followed.
+   * `persistent: false` keeps it out of the state dict.
+   */
+  protected registerBuffer<T extends Tensor | null>(name: string, value: T, options: { persistent?: boolean } = {}): T {
+    if (value !== null && !(value instanceof Tensor)) {
+      throw new ArgumentError(`${this.constructor.name}.registerBuffer: got ${describe(value)} for "${name}"; expected a Tensor or null`);
+    }
+    if (value instanceof Parameter) {
+      throw new ArgumentError(`${this.constructor.name}.registerBuffer: "${name}" is a Parameter; buffers are tensors that are not learned`);
+    }
+    (this as Record<string, unknown>)[name] = value;
+    this.#bufferNames.add(name);
+    if (options.persistent === false) this.#nonPersistent.add(name);
+    else this.#nonPersistent.delete(name);
+    return value;
+  }
+
+  // ------------------------------------------------------------------ the field walk
+
+  /** Direct submodules with their field names (`layers.0` for arrays). Containers override this. */
+  namedChildren(): [string, AnyModule][] {
+    const out: [string, AnyModule][] = [];
+    for (const [key, value] of Object.entries(this)) {
+      if (value instanceof Module) out.push([key, value]);
+      else if (isArrayOf(value, Module)) value.forEach((m, i) => out.push([`${key}.${i}`, m]));
+    }
+    return out;
+  }
+
+  children(): AnyModule[] {
+    return this.namedChildren().map(([, m]) => m);
+  }
+
+  /** This module and every descendant, depth first, with dotted paths ('' for this one). */
+  namedModules(): [string, AnyModule][] {
+    const out: [string, AnyModule][] = [];
+    const seen = new Set<AnyModule>();
+    const visit = (prefix: string, m: AnyModule): void => {
+      if (seen.has(m)) return;
+      seen.add(m);
+      out.push([prefix, m]);
+      for (const [name, child] of m.namedChildren()) visit(prefix ? `${prefix}.${name}` : name, child);
+    };
+    visit('', this);
+    return out;
+  }
+
+  modules(): AnyModule[] {
+    return this.namedModules().map(([, m]) => m);
+  }
+
+  /** This module's own parameters (not its children's), by field name. */
+  protected namedOwnParameters(): [string, Parameter][] {
+    const out: [string, Parameter][] = [];
+    for (const [key, value] of Object.entries(this)) {
+      if (value instanceof Parameter) out.push([key, value]);
+      else if (isArrayOf(value, Parameter)) value.forEach((p, i) => out.push([`${key}.${i}`, p]));
+    }
+    return out;
+  }
+
+  /** This module's own buffers that are set (not null), by field name. */
+  protected namedOwnBuffers(persistentOnly = false): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [key, value] of Object.entries(this)) {
+      if (!this.#bufferNames.has(key) || !(value instanceof Tensor)) continue;
+      if (persistentOnly && this.#nonPersistent.has(key)) continue;
+      out.push([key, value]);
+    }
+    return out;
+  }
+
+  /**
+   * Every parameter with its dotted path (`layers.0.weight`), in field order, depth first.
+   * Throws if a lazy layer inside has not been built yet: its parameters do not exist, and an
+   * optimizer given a silently short list would never train them.
+   */
+  namedParameters(): [string, Parameter][] {
+    return this.#collect('namedParameters', true, (m) => m.namedOwnParameters()) as [string, Parameter][];
+  }
+
+  parameters(): Parameter[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  /** Every buffer with its dotted path. */
+  namedBuffers(): [string, Tensor][] {
+    return this.#collect('namedBuffers', true, (m) => m.namedOwnBuffers());
+  }
+
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, b]) => b);
+  }
+
+  /** Whether this module and all its descendants have their weights. */
+  isBuilt(): boolean {
+    return this.modules().every((m) => m.built);
+  }
+
+  #collect(
+    fn: string, requireBuilt: boolean, own: (m: AnyModule) => [string, Tensor][],
+  ): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    const seen = new Set<Tensor>();
+    for (const [prefix, m] of this.namedModules()) {
+      if (requireBuilt && !m.built) {
+        const where = prefix ? ` at "${prefix}"` : '';
+        throw new ArgumentError(
+          `${this.constructor.name}.${fn}: ${m.constructor.name}${where} is not built yet, so its weights do not exist; ` +
+            'a lazy layer creates them from the shape of its first input. Call the model once on a sample batch ' +
+            '(model.call(x)), or give the layer its input size (e.g. Dense({ units, inputDim })), before asking for them',
+        );
+      }
+      for (const [name, t] of own(m)) {
+        if (seen.has(t)) continue;
+        seen.add(t);
+        out.push([prefix ? `${prefix}.${name}` : name, t]);
+      }
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ modes and gradients
+
+  /** Set training mode on this module and every descendant; returns this. */
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+
+  /** Inference mode (dropout off, running statistics used); same as `train(false)`. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Drop every parameter's gradient (set to null, as PyTorch does by default). Unbuilt layers have none. */
+  zeroGrad(): void {
+    for (const [, p] of this.#collect('zeroGrad', false, (m) => m.namedOwnParameters())) p.grad = null;
+  }
+
+  /** Number of scalar weights; `trainableOnly` counts only those that require grad. */
+  numParameters(options: { trainableOnly?: boolean } = {}): number {
+    let n = 0;
+    for (const p of this.parameters()) if (!options.trainableOnly || p.requiresGrad) n += p.size;
+    return n;
+  }
+
+  /** Call `fn` on this module and every descendant; returns this. */
+  apply(fn: (module: AnyModule) => void): this {
+    for (const m of this.modules()) fn(m);
+    return this;
+  }
+
+  // ------------------------------------------------------------------ state
+
+  /**
+   * Parameters and persistent buffers by dotted name, each module's own before its children's.
+   * The tensors share storage with the module (detached views), so saving needs no copy.
+   */
+  stateDict(): StateDict {
+    const dict: StateDict = {};
+    for (const [name, t] of this.#stateEntries('stateDict')) dict[name] = t.detach();
+    return dict;
+  }
+
+  #stateEntries(fn: string): [string, Tensor][] {
+    return this.#collect(fn, true, (m) => [...m.namedOwnParameters(), ...m.namedOwnBuffers(true)]);
+  }
+
+  /**
+   * Copy values from `dict` into this module's parameters and buffers, in place (optimizers that
+   * hold the parameters keep working). Everything is checked before anything is written, so a
+   * failed load leaves the module unchanged.
+   */
+  loadStateDict(dict: StateDict, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    const fn = `${this.constructor.name}.loadStateDict`;
+    if (dict === null || typeof dict !== 'object') throw new ArgumentError(`${fn}: got ${describe(dict)}; expected an object of name → Tensor`);
+    const strict = options.strict ?? true;
+    const targets = new Map(this.#stateEntries('loadStateDict'));
+    const missingKeys = [...targets.keys()].filter((k) => !Object.hasOwn(dict, k));
+    const unexpectedKeys = Object.keys(dict).filter((k) => !targets.has(k));
+    if (strict && (missingKeys.length || unexpectedKeys.length)) {
+      const parts: string[] = [];
+      if (missingKeys.length) parts.push(`missing keys ${describe(missingKeys)}`);
+      if (unexpectedKeys.length) parts.push(`unexpected keys ${describe(unexpectedKeys)}`);
+      throw new ArgumentError(
+        `${fn}: the state dict does not match the model: ${parts.join('; ')}; expected exactly the keys ${describe([...targets.keys()])} ` +
+          '(pass { strict: false } to load the keys that match)',
+      );
+    }
+    for (const [key, target] of targets) {
+      if (!Object.hasOwn(dict, key)) continue;
+      const source = dict[key];
+      if (!(source instanceof Tensor)) throw new ArgumentError(`${fn}: "${key}" is ${describe(source)}; expected a Tensor`);
+      if (!sameShape(source.shape, target.shape)) {
+        throw new ShapeError(`${fn}: "${key}" has shape ${describe(source.shape)} in the state dict; expected ${describe(target.shape)} as in the model`);
+      }
+      if (source.dtype !== target.dtype) {
+        throw new DTypeError(`${fn}: "${key}" has dtype ${source.dtype} in the state dict; expected ${target.dtype}`);
+      }
+    }
+    for (const [key, target] of targets) if (Object.hasOwn(dict, key)) target.data.set(dict[key].data);
+    return { missingKeys, unexpectedKeys };
+  }
+
+  // ------------------------------------------------------------------ printing
+
+  /** One line of settings shown after the class name in `toString()`, e.g. "units=4". */
+  protected describeSelf(): string {
+    return '';
+  }
+
+  /** A tree of the module and its children, like PyTorch's repr. */
+  toString(): string {
+    const head = `${this.constructor.name}(${this.describeSelf()}`;
+    const children = this.namedChildren();
+    if (!children.length) return `${head})`;
+    const lines = children.map(([name, m]) => `  (${name}): ${m.toString().split('\n').join('\n  ')}`);
+    return `${head}\n${lines.join('\n')}\n)`;
+  }
+}
+
+function isArrayOf<T>(value: unknown, cls: abstract new (...args: never[]) => T): value is T[] {
+  return Array.isArray(value) && value.length > 0 && value.every((v) => v instanceof cls);
+}
