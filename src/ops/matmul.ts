@@ -23,7 +23,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const k = A.shape[A.rank - 1];
   if (B.shape[B.rank - 2] !== k) {
     throw new ShapeError(
-      `${fn}: shapes ${describe(a.shape)} and ${describe(b.shape)} are not aligned: ${k} (last axis of the left) != ${B.shape[B.rank - 2]} (${b.rank === 1 ? 'only' : 'second-to-last'} axis of the right)`,
+      `${fn}: shapes ${describe(a.shape)} and ${describe(b.shape)} are not aligned: ${k} (last axis of the left) != ${B.shape[B.rank - 2]} (${b.rank === 1 ? 'only' : 'second-to-last'} axis of the right); expected them equal`,
     );
   }
   let out: Tensor;

@@ -249,7 +249,7 @@ function checkIndices(fn: string, indices: Tensor | readonly number[], size: num
   } else idx = Int32Array.from(indices);
   for (let i = 0; i < idx.length; i++) {
     const v = idx[i];
-    if (v < -size || v >= size) throw new ArgumentError(`${fn}: index ${v} is out of range for an axis of size ${size}`);
+    if (v < -size || v >= size) throw new ArgumentError(`${fn}: index ${v} is out of range for an axis of size ${size}; expected ${-size} <= index < ${size}`);
   }
   if (idx.some((v) => v < 0)) idx = idx.map((v) => (v < 0 ? v + size : v));
   return idx;

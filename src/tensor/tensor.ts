@@ -4,7 +4,7 @@
  * attached by the ops floor, so that this file stays about data and never imports upwards.
  */
 import type { DType, Shape, TypedArray } from '../backend/types.js';
-import { ArgumentError, describe } from '../util/errors.js';
+import { ArgumentError, DTypeError, describe } from '../util/errors.js';
 import { sizeOf } from './shape.js';
 import { formatTensor } from './format.js';
 
@@ -40,7 +40,8 @@ export class Tensor {
       throw new ArgumentError(`Tensor: storage has ${data.length} elements but shape ${describe(shape)} needs ${sizeOf(shape)}`);
     }
     if (requiresGrad && this.dtype !== 'float32') {
-      throw new ArgumentError(`Tensor: requiresGrad needs a float32 tensor; got dtype ${this.dtype}`);
+      // A dtype mistake, so DTypeError (like every other "int32 where float32 is required").
+      throw new DTypeError(`Tensor: got requiresGrad=true with dtype ${this.dtype}; expected float32 (only float tensors have gradients; convert with .float())`);
     }
     this.requiresGrad = requiresGrad;
   }
@@ -98,7 +99,7 @@ export class Tensor {
   /** Set requiresGrad in place and return this, for chaining: `randn([3]).requiresGrad_()`. */
   requiresGrad_(value = true): this {
     if (value && this.dtype !== 'float32') {
-      throw new ArgumentError(`Tensor.requiresGrad_: only float32 tensors can require gradients; got ${this.dtype}`);
+      throw new DTypeError(`Tensor.requiresGrad_: got a tensor of dtype ${this.dtype}; expected float32 (only float tensors have gradients)`);
     }
     if (!value && this.gradFn !== null) {
       throw new ArgumentError('Tensor.requiresGrad_: cannot turn off gradients of a non-leaf tensor; use detach()');
