@@ -30,7 +30,8 @@ export function formatTensor(data: TypedArray, shape: Shape, dtype: DType, requi
 }
 
 function formatFloat(v: number): string {
-  if (Number.isInteger(v) && Math.abs(v) < 1e16) return v.toFixed(1);
+  // Whole numbers print as "3.0", but only below the exponent threshold: 3e9 reads better than 3000000000.0.
+  if (Number.isInteger(v) && Math.abs(v) < 1e8) return v.toFixed(1);
   const a = Math.abs(v);
   if (a !== 0 && (a < 1e-4 || a >= 1e8)) return v.toExponential(4);
   return String(Number(v.toPrecision(6)));
