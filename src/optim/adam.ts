@@ -1,0 +1,76 @@
+/**
+ * Adam (L2 weight decay added to the gradient) and AdamW (weight decay decoupled from the
+ * gradient: θ ← θ(1 − ηλ) before the Adam step), with PyTorch's bias corrections and AMSGrad:
+ *   m ← β₁m + (1 − β₁)g,  v ← β₂v + (1 − β₂)g²,  v̂max ← max(v̂max, v) (AMSGrad)
+ *   θ ← θ − η/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
+ */
+import { Optimizer, zerosState, type BaseOptions, type ParamGroup, type ParamState, type ParamsArg } from './optimizer.js';
+import { betaPair, flag, nonNegative, type OptionSpec } from './options.js';
+
+export interface AdamOptions extends BaseOptions {
+  /** Decay rates (β₁, β₂) of the first and second moment averages. */
+  betas: readonly [number, number];
+  /** Added to the denominator so tiny second moments do not blow the step up. */
+  eps: number;
+  /** Adam: L2 penalty added to the gradient. AdamW: decoupled decay rate λ. */
+  weightDecay: number;
+  /** Divide by the largest second moment seen so far (AMSGrad). */
+  amsgrad: boolean;
+  /** Ascend the objective instead of descending it. */
+  maximize: boolean;
+}
+
+const checks: OptionSpec<AdamOptions>['checks'] = {
+  lr: nonNegative, betas: betaPair, eps: nonNegative, weightDecay: nonNegative, amsgrad: flag, maximize: flag,
+};
+const ADAM: OptionSpec<AdamOptions> = {
+  defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false },
+  checks,
+};
+const ADAMW: OptionSpec<AdamOptions> = { defaults: { ...ADAM.defaults, weightDecay: 1e-2 }, checks };
+
+export class Adam extends Optimizer<AdamOptions> {
+  /** @example const opt = new Adam(model.parameters(), { lr: 1e-3 }); */
+  constructor(params: ParamsArg<AdamOptions>, options?: Partial<AdamOptions>) {
+    super('Adam', params, options, ADAM);
+  }
+
+  protected override update(p: Float32Array, g: Float32Array, state: ParamState, group: ParamGroup<AdamOptions>): void {
+    adamUpdate(p, g, state, group, false);
+  }
+}
+
+export class AdamW extends Optimizer<AdamOptions> {
+  /** @example const opt = new AdamW(model.parameters(), { lr: 3e-4, weightDecay: 0.1 }); */
+  constructor(params: ParamsArg<AdamOptions>, options?: Partial<AdamOptions>) {
+    super('AdamW', params, options, ADAMW);
+  }
+
+  protected override update(p: Float32Array, g: Float32Array, state: ParamState, group: ParamGroup<AdamOptions>): void {
+    adamUpdate(p, g, state, group, true);
+  }
+}
+
+function adamUpdate(p: Float32Array, g: Float32Array, state: ParamState, o: AdamOptions, decoupled: boolean): void {
+  const n = p.length;
+  const [beta1, beta2] = o.betas;
+  const step = ((state.step as number | undefined) ?? 0) + 1;
+  state.step = step;
+  const m = zerosState(state, 'expAvg', n);
+  const v = zerosState(state, 'expAvgSq', n);
+  const vMax = o.amsgrad ? zerosState(state, 'maxExpAvgSq', n) : null;
+  const stepSize = o.lr / (1 - beta1 ** step);
+  const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
+  const { eps } = o;
+  const sign = o.maximize ? -1 : 1;
+  const l2 = decoupled ? 0 : o.weightDecay;
+  const shrink = decoupled ? 1 - o.lr * o.weightDecay : 1;
+  for (let i = 0; i < n; i++) {
+    const gi = sign * g[i] + l2 * p[i];
+    m[i] = beta1 * m[i] + (1 - beta1) * gi;
+    v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
+    let second = v[i];
+    if (vMax !== null) second = vMax[i] = Math.max(vMax[i], second);
+    p[i] = p[i] * shrink - (stepSize * m[i]) / (Math.sqrt(second) / bc2Sqrt + eps);
+  }
+}
