@@ -12,7 +12,7 @@
  * in backward rather than kept from forward, so a training run's memory stays flat. Large
  * batches are processed in chunks of images so that buffer stays bounded too.
  */
-import type { Window2dArgs } from '../backend/types.js';
+import type { MatmulArgs, Window2dArgs } from '../backend/types.js';
 import { getBackend } from '../backend/registry.js';
 import { Tensor } from '../tensor/tensor.js';
 import { isGradEnabled } from '../tensor/grad-mode.js';
@@ -166,7 +166,8 @@ function* chunks(a: Window2dArgs, cout: number): Generator<Chunk> {
   }
 }
 
-function gemm(m: number, k: number, n: number, transA: boolean, transB: boolean) {
+/** One un-batched product op(A)[m, k] @ op(B)[k, n]. */
+function gemm(m: number, k: number, n: number, transA: boolean, transB: boolean): MatmulArgs {
   return { m, k, n, transA, transB, batch: 1, aBatchStride: 0, bBatchStride: 0 };
 }
 
@@ -207,9 +208,9 @@ function convBackwardKernel(x: Float32Array, g: Float32Array, a: Window2dArgs, c
 function convBackwardInput(g: Float32Array, kernel: Float32Array, a: Window2dArgs, cout: number, dx: Float32Array): void {
   const be = getBackend();
   const K = a.kH * a.kW * a.channels;
+  const pointwise = isPointwise(a);
   for (const c of chunks(a, cout)) {
     const dxs = dx.subarray(c.inStart, c.inEnd);
-    const pointwise = isPointwise(a);
     const dcols = pointwise ? dxs : scratchOf(c.rows * K);
     be.matmul(g.subarray(c.outStart, c.outEnd), kernel, dcols, gemm(c.rows, cout, K, false, true));
     if (!pointwise) be.col2im(dcols, c.part, dxs);
