@@ -96,7 +96,8 @@ export function parseIdxHeader(bytes: Uint8Array, options: Pick<IdxParseOptions,
 /** Refuse a file whose length does not match its header exactly (truncated or with trailing bytes). */
 export function checkIdxLength(header: IdxHeader, actualBytes: number, source = '<bytes>'): void {
   if (actualBytes === header.totalBytes) return;
-  const what = actualBytes < header.totalBytes ? 'truncated' : `followed by ${actualBytes - header.totalBytes} trailing bytes`;
+  const extra = actualBytes - header.totalBytes;
+  const what = extra < 0 ? 'truncated' : `followed by ${extra} trailing byte${extra === 1 ? '' : 's'}`;
   throw new FormatError(`parseIdx: ${source} is ${actualBytes} bytes long (${what}); expected exactly ${header.totalBytes} bytes for ${header.type} data of shape ${describe(header.shape)}`);
 }
 

@@ -71,7 +71,7 @@ test('truncated files and trailing bytes are refused with the expected length', 
   assert.throws(() => parseIdx(good.subarray(0, 15), { source: 'a' }), isFormatError(/a is 15 bytes long \(truncated\); expected exactly 16 bytes for uint8 data of shape \[2, 2\]/));
   const longer = new Uint8Array(17);
   longer.set(good);
-  assert.throws(() => parseIdx(longer, { source: 'b' }), isFormatError(/b is 17 bytes long \(followed by 1 trailing bytes\); expected exactly 16/));
+  assert.throws(() => parseIdx(longer, { source: 'b' }), isFormatError(/b is 17 bytes long \(followed by 1 trailing byte\); expected exactly 16/));
   assert.throws(() => parseIdx(good.subarray(0, 6)), isFormatError(/cut off inside its header; expected 12 header bytes/));
   assert.throws(() => parseIdx(good.subarray(0, 2)), isFormatError(/2 bytes long; expected at least a 4-byte IDX magic number/));
   // A header that declares an enormous size is refused by length, before anything is allocated.
