@@ -3,6 +3,11 @@
  * [in, out] (note: torch.nn.Linear stores its weight as [out, in]). `Dense` is the Keras face:
  * it needs only `units` and builds its weights from the first input it sees; `Linear` is the
  * PyTorch face of the same layer, built eagerly from its two sizes.
+ *
+ * Until a lazy Dense is built its weights do not exist, so `parameters()`, `stateDict()` and
+ * `numParameters()` on a model containing it throw an error saying how to build it (call the
+ * model on a sample batch, `Sequential.build(shape)`, or pass `inputDim`), rather than returning a
+ * short list that an optimiser would silently fail to train.
  */
 import type { Shape } from '../backend/types.js';
 import type { Tensor } from '../tensor/tensor.js';

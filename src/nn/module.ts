@@ -29,10 +29,11 @@ import { sameShape } from '../tensor/shape.js';
 import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
 import { Parameter } from './parameter.js';
 
-/** A module of any signature, for containers and walks. */
-// `any` is deliberate and the only one: a module's signature appears both as input (forward's
-// arguments) and output, so no other type argument accepts every Module<In, Out>.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+/**
+ * A module of any signature, for containers and walks. The `any` is deliberate (and the only one):
+ * In appears in both argument and result positions (forward, hooks), so Module is invariant in it
+ * and no other type argument accepts every Module<In, Out>.
+ */
 export type AnyModule = Module<any, any>;
 
 /** Runs after `forward`; returning a value replaces the output (as in PyTorch). */
@@ -57,7 +58,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   // `#` fields are invisible to the field walk, so bookkeeping never looks like state.
   #bufferNames = new Set<string>();
   #nonPersistent = new Set<string>();
-  // Stored type-erased so that Module<In, Out> stays assignable to AnyModule.
+  // Hooks are kept type-erased; registerForwardHook is where their types are checked.
   #hooks: ((inputs: unknown[], output: unknown) => unknown)[] = [];
 
   /** The computation; subclasses implement it. Prefer `call()` for running a module. */
