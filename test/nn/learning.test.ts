@@ -48,12 +48,10 @@ test('an MLP learns XOR to 100% accuracy', () => {
   const x = tensor([[0, 0], [0, 1], [1, 0], [1, 1]]);
   const y = tensor([[0], [1], [1], [0]]);
   const model = new Sequential([new Dense({ units: 8, activation: 'tanh', inputDim: 2 }), new Dense({ units: 1, inputDim: 8 })]);
-  const start = Date.now();
   const loss = train(model, () => binaryCrossEntropyWithLogits(model.call(x), y), 300, 0.05);
   const logits = noGrad(() => model.call(x));
   assert.equal(binaryAccuracy(logits, y, { threshold: 0 }), 1, `predictions ${logits.toFlatArray()}`);
   assert.ok(loss < 0.05, `final loss ${loss}`);
-  assert.ok(Date.now() - start < 5000);
 });
 
 /** Two interleaved spirals, `perClass` points each, 1.75 turns, inside the unit disc. */
@@ -94,6 +92,5 @@ test('an MLP separates two spirals (2×100 points) to ≥ 95% training accuracy;
   const ms = Date.now() - start;
   assert.ok(before < 0.8, `an untrained model should not already separate them (${before})`);
   assert.ok(acc >= 0.95, `training accuracy ${acc}, loss ${finalLoss}`);
-  assert.ok(ms < 5000, `took ${ms} ms`);
   console.log(`two spirals: linear ${linearAcc.toFixed(3)}; MLP ${before.toFixed(3)} → ${acc.toFixed(3)}, loss ${finalLoss.toFixed(4)}, ${ms} ms`);
 });
