@@ -1,7 +1,6 @@
+// Browser-safe part of the data floor; the file loaders (MNIST, Boston) are in ./node.ts.
 export * from './idx.js';
-export * from './mnist.js';
 export * from './csv.js';
-export * from './boston.js';
 export * from './preprocess.js';
 export * from './dataset.js';
 export { ShuffleRng } from './shuffle.js';

@@ -1,4 +1,3 @@
-export * from './atomic.js';
+// Browser-safe part of the io floor (bytes in, bytes out); file writing is in ./node.ts.
 export * from './safetensors.js';
-export * from './safetensors-file.js';
 export type { SafetensorsDType } from './safetensors-dtypes.js';

@@ -9,7 +9,8 @@ import { mean, square, matmul, sub, mul, reshape } from '../ops/index.js';
 import { noGrad } from '../autograd/index.js';
 import { Dense, meanSquaredError } from '../nn/index.js';
 import { Adam, GradientDescent } from '../optim/index.js';
-import { bostonHousing, standardize, trainTestSplit } from '../data/index.js';
+import { standardize, trainTestSplit } from '../data/index.js';
+import { bostonHousing } from '../data/node.js';
 import { leastSquares } from '../util/linalg.js';
 
 export interface SeedLinearRegressionResult {

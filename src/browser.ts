@@ -1,0 +1,13 @@
+/**
+ * The browser entry: everything that runs without Node.js (tensors, autograd, layers, optimizers,
+ * data pipelines, safetensors bytes). Bundlers pick it through the "browser" export condition.
+ */
+export * from './util/errors.js';
+export * from './backend/index.js';
+export * from './tensor/index.js';
+export * from './ops/index.js';
+export * from './autograd/index.js';
+export * from './nn/index.js';
+export * from './optim/index.js';
+export * from './io/index.js';
+export * from './data/index.js';

@@ -1,0 +1,3 @@
+// Node-only file access: atomic writes and safetensors files on disk.
+export * from './atomic.js';
+export * from './safetensors-file.js';
