@@ -8,6 +8,8 @@ import * as E from '../ops/elementwise.js';
 import * as A from '../ops/activations.js';
 import { ArgumentError, describe } from '../util/errors.js';
 import { Module } from './module.js';
+import { registerLayer } from './registry.js';
+import type { LayerShape } from './layer-util.js';
 
 export type ActivationFn = (x: Tensor) => Tensor;
 
@@ -62,15 +64,48 @@ export function getActivation(activation: ActivationName | ActivationFn): Activa
   );
 }
 
+/** The table name of a built-in activation function (`relu` → 'relu'), or null for any other function. */
+export function activationName(fn: ActivationFn): string | null {
+  for (const [name, f] of Object.entries(TABLE)) if (f === fn) return name;
+  return null;
+}
+
+/** The name a config stores for an activation option, or a clear error for a custom function. */
+export function activationConfig(fn: string, activation: ActivationName | ActivationFn | undefined): string {
+  if (activation === undefined) return 'linear';
+  if (typeof activation === 'string') return activation;
+  const name = activationName(activation);
+  if (name !== null) return name;
+  throw new ArgumentError(
+    `${fn}: the activation is a custom function (${activation.name || 'anonymous'}), which a config (plain JSON) cannot hold; ` +
+      `use one of the names ${Object.keys(TABLE).join(', ')}, or write the function as a Module subclass and register it with registerLayer`,
+  );
+}
+
+/** Layers whose output has the input's shape. */
+abstract class ShapePreserving extends Module {
+  override computeOutputShape(inputShape: LayerShape): (number | null)[] {
+    return [...inputShape];
+  }
+}
+
 /** A layer applying a named activation (or any elementwise function): `new Activation('relu')`. */
-export class Activation extends Module {
+export class Activation extends ShapePreserving {
   readonly fn: ActivationFn;
   readonly activationName: string;
 
-  constructor(activation: ActivationName | ActivationFn) {
+  readonly #activation: ActivationName | ActivationFn;
+
+  constructor(activation: ActivationName | ActivationFn, options: { inputShape?: readonly (number | null)[] } = {}) {
     super();
     this.fn = getActivation(activation);
+    this.#activation = activation;
     this.activationName = typeof activation === 'string' ? activation : activation.name || 'custom';
+    this.setInputShape(options.inputShape);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), activation: activationConfig('Activation.getConfig', this.#activation) };
   }
 
   forward(x: Tensor): Tensor {
@@ -82,38 +117,38 @@ export class Activation extends Module {
   }
 }
 
-export class Identity extends Module {
+export class Identity extends ShapePreserving {
   forward(x: Tensor): Tensor {
     return x;
   }
 }
 
-export class ReLU extends Module {
+export class ReLU extends ShapePreserving {
   forward(x: Tensor): Tensor {
     return E.relu(x);
   }
 }
 
-export class Sigmoid extends Module {
+export class Sigmoid extends ShapePreserving {
   forward(x: Tensor): Tensor {
     return E.sigmoid(x);
   }
 }
 
-export class Tanh extends Module {
+export class Tanh extends ShapePreserving {
   forward(x: Tensor): Tensor {
     return E.tanh(x);
   }
 }
 
-export class SiLU extends Module {
+export class SiLU extends ShapePreserving {
   forward(x: Tensor): Tensor {
     return A.silu(x);
   }
 }
 
 /** x for x > 0, alpha·x otherwise; alpha defaults to 0.3 as in Keras's LeakyReLU layer. */
-export class LeakyReLU extends Module {
+export class LeakyReLU extends ShapePreserving {
   readonly alpha: number;
   constructor(options: { alpha?: number } = {}) {
     super();
@@ -122,12 +157,16 @@ export class LeakyReLU extends Module {
   forward(x: Tensor): Tensor {
     return A.leakyRelu(x, this.alpha);
   }
+
+  override getConfig(): Record<string, unknown> {
+    return { alpha: this.alpha };
+  }
   protected override describeSelf(): string {
     return `alpha=${this.alpha}`;
   }
 }
 
-export class ELU extends Module {
+export class ELU extends ShapePreserving {
   readonly alpha: number;
   constructor(options: { alpha?: number } = {}) {
     super();
@@ -136,13 +175,17 @@ export class ELU extends Module {
   forward(x: Tensor): Tensor {
     return A.elu(x, this.alpha);
   }
+
+  override getConfig(): Record<string, unknown> {
+    return { alpha: this.alpha };
+  }
   protected override describeSelf(): string {
     return `alpha=${this.alpha}`;
   }
 }
 
 /** GELU; `approximate: 'tanh'` selects the GPT-2 form. */
-export class GELU extends Module {
+export class GELU extends ShapePreserving {
   readonly approximate: 'none' | 'tanh';
   constructor(options: { approximate?: 'none' | 'tanh' } = {}) {
     super();
@@ -154,13 +197,17 @@ export class GELU extends Module {
   forward(x: Tensor): Tensor {
     return A.gelu(x, { approximate: this.approximate });
   }
+
+  override getConfig(): Record<string, unknown> {
+    return { approximate: this.approximate };
+  }
   protected override describeSelf(): string {
     return this.approximate === 'tanh' ? "approximate='tanh'" : '';
   }
 }
 
 /** Softmax along `axis` (default the last). */
-export class Softmax extends Module {
+export class Softmax extends ShapePreserving {
   readonly axis: number;
   constructor(options: { axis?: number } = {}) {
     super();
@@ -169,12 +216,16 @@ export class Softmax extends Module {
   forward(x: Tensor): Tensor {
     return A.softmax(x, this.axis);
   }
+
+  override getConfig(): Record<string, unknown> {
+    return { axis: this.axis };
+  }
   protected override describeSelf(): string {
     return `axis=${this.axis}`;
   }
 }
 
-export class LogSoftmax extends Module {
+export class LogSoftmax extends ShapePreserving {
   readonly axis: number;
   constructor(options: { axis?: number } = {}) {
     super();
@@ -183,10 +234,26 @@ export class LogSoftmax extends Module {
   forward(x: Tensor): Tensor {
     return A.logSoftmax(x, this.axis);
   }
+
+  override getConfig(): Record<string, unknown> {
+    return { axis: this.axis };
+  }
   protected override describeSelf(): string {
     return `axis=${this.axis}`;
   }
 }
+
+registerLayer('Activation', (c) => new Activation(c.activation as ActivationName, c as { inputShape?: number[] }), { layerClass: Activation });
+registerLayer('Identity', () => new Identity(), { layerClass: Identity });
+registerLayer('ReLU', () => new ReLU(), { layerClass: ReLU });
+registerLayer('Sigmoid', () => new Sigmoid(), { layerClass: Sigmoid });
+registerLayer('Tanh', () => new Tanh(), { layerClass: Tanh });
+registerLayer('SiLU', () => new SiLU(), { layerClass: SiLU });
+registerLayer('LeakyReLU', (c) => new LeakyReLU(c as { alpha?: number }), { layerClass: LeakyReLU });
+registerLayer('ELU', (c) => new ELU(c as { alpha?: number }), { layerClass: ELU });
+registerLayer('GELU', (c) => new GELU(c as { approximate?: 'none' | 'tanh' }), { layerClass: GELU });
+registerLayer('Softmax', (c) => new Softmax(c as { axis?: number }), { layerClass: Softmax });
+registerLayer('LogSoftmax', (c) => new LogSoftmax(c as { axis?: number }), { layerClass: LogSoftmax });
 
 function checkFinite(fn: string, what: string, value: number): number {
   if (!Number.isFinite(value)) throw new ArgumentError(`${fn}: got ${what}=${describe(value)}; expected a finite number`);

@@ -17,7 +17,9 @@ import { requireFloat } from '../ops/util.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
-import { getActivation, type ActivationFn, type ActivationName } from './activations.js';
+import { activationConfig, getActivation, type ActivationFn, type ActivationName } from './activations.js';
+import { registerLayer } from './registry.js';
+import { checkLayerShape, initializerNames, type LayerShape } from './layer-util.js';
 import { getInitializer, type Initializer, type InitializerName } from './init.js';
 
 export interface DenseOptions {
@@ -33,6 +35,8 @@ export interface DenseOptions {
   biasInitializer?: InitializerName | Initializer;
   /** Input features; when given, the weights are created now instead of on the first call. */
   inputDim?: number;
+  /** Keras's input_shape: one sample's shape without the batch axis; builds the layer now. */
+  inputShape?: readonly (number | null)[];
 }
 
 export class Dense extends Module {
@@ -46,6 +50,8 @@ export class Dense extends Module {
   #activationName: string;
   #kernelInitializer: Initializer;
   #biasInitializer: Initializer;
+  // What the constructor was given, for getConfig (a config holds names, not functions).
+  #options: DenseOptions;
 
   constructor(options: DenseOptions) {
     super();
@@ -57,7 +63,10 @@ export class Dense extends Module {
     this.#activationName = typeof options.activation === 'function' ? options.activation.name || 'custom' : options.activation ?? 'linear';
     this.#kernelInitializer = getInitializer(options.kernelInitializer ?? 'glorot_uniform');
     this.#biasInitializer = getInitializer(options.biasInitializer ?? 'zeros');
+    this.#options = { ...options };
+    this.setInputShape(options.inputShape);
     if (options.inputDim !== undefined) this.build([checkSize(fn, 'inputDim', options.inputDim)]);
+    if (this.inputShape) this.build([null, ...this.inputShape]);
   }
 
   override get built(): boolean {
@@ -75,22 +84,53 @@ export class Dense extends Module {
   }
 
   /** Create the weights for inputs whose last axis is `inputShape[-1]`. Called by the first `call`. */
-  build(inputShape: Shape): void {
+  override build(inputShape: LayerShape): void {
     const fn = `${this.constructor.name}.build`;
-    const inputDim = inputShape[inputShape.length - 1];
-    if (inputShape.length === 0 || !Number.isInteger(inputDim) || inputDim <= 0) {
-      throw new ShapeError(`${fn}: got input shape ${describe(inputShape)}; expected at least one axis, the last holding a positive number of features`);
-    }
+    const inputDim = this.#featuresOf(fn, inputShape);
     if (this.weight) {
       if (this.weight.shape[0] === inputDim) return;
       throw new ShapeError(`${fn}: the layer is already built for ${this.weight.shape[0]} input features; got input shape ${describe(inputShape)}`);
     }
+    this.rememberBuildShape(inputShape);
     this.weight = new Parameter(this.#kernelInitializer([inputDim, this.units]));
     checkInit(fn, 'kernelInitializer', this.weight, [inputDim, this.units]);
     if (this.useBias) {
       this.bias = new Parameter(this.#biasInitializer([this.units]));
       checkInit(fn, 'biasInitializer', this.bias, [this.units]);
     }
+  }
+
+  /** [..., features] → [..., units]. */
+  override computeOutputShape(inputShape: LayerShape): (number | null)[] {
+    const fn = `${this.constructor.name}.computeOutputShape`;
+    const inputDim = this.#featuresOf(fn, inputShape);
+    if (this.weight && this.weight.shape[0] !== inputDim) {
+      throw new ShapeError(`${fn}: got input shape ${describe(inputShape)}; expected the last axis to have ${this.weight.shape[0]} features (the layer was built for that)`);
+    }
+    return [...inputShape.slice(0, -1), this.units];
+  }
+
+  #featuresOf(fn: string, inputShape: LayerShape): number {
+    const shape = checkLayerShape(fn, inputShape);
+    const inputDim = shape[shape.length - 1];
+    if (shape.length === 0 || inputDim === null || inputDim <= 0) {
+      throw new ShapeError(`${fn}: got input shape ${describe(inputShape)}; expected at least one axis, the last holding a known, positive number of features`);
+    }
+    return inputDim;
+  }
+
+  /** units, activation (by name), useBias, initialiser names, and inputDim / inputShape when given. */
+  override getConfig(): Record<string, unknown> {
+    const o = this.#options;
+    const config: Record<string, unknown> = {
+      ...super.getConfig(),
+      units: this.units,
+      activation: activationConfig(`${this.constructor.name}.getConfig`, o.activation),
+      useBias: this.useBias,
+      ...initializerNames(o),
+    };
+    if (o.inputDim !== undefined) config.inputDim = o.inputDim;
+    return config;
   }
 
   forward(x: Tensor): Tensor {
@@ -127,6 +167,8 @@ export interface LinearOptions {
 
 /** `Dense` with PyTorch's signature: `new Linear(inFeatures, outFeatures)`, built at once. */
 export class Linear extends Dense {
+  readonly #linearOptions: LinearOptions;
+
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super({
       units: outFeatures,
@@ -136,8 +178,23 @@ export class Linear extends Dense {
       kernelInitializer: options.kernelInitializer,
       biasInitializer: options.biasInitializer,
     });
+    this.#linearOptions = { ...options };
+  }
+
+  override getConfig(): Record<string, unknown> {
+    const o = this.#linearOptions;
+    return {
+      inFeatures: this.inputDim,
+      outFeatures: this.units,
+      bias: this.useBias,
+      activation: activationConfig('Linear.getConfig', o.activation),
+      ...initializerNames(o),
+    };
   }
 }
+
+registerLayer('Dense', (c) => new Dense(c as unknown as DenseOptions), { layerClass: Dense });
+registerLayer('Linear', (c) => new Linear(c.inFeatures as number, c.outFeatures as number, c as LinearOptions), { layerClass: Linear });
 
 function checkSize(fn: string, what: string, n: unknown): number {
   if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) throw new ArgumentError(`${fn}: got ${what}=${describe(n)}; expected a positive integer`);

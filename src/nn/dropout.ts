@@ -9,17 +9,28 @@ import { cast, ge, mul } from '../ops/elementwise.js';
 import { requireFloat } from '../ops/util.js';
 import { ArgumentError, describe } from '../util/errors.js';
 import { Module } from './module.js';
+import { registerLayer } from './registry.js';
+import type { LayerShape } from './layer-util.js';
 
 export class Dropout extends Module {
   readonly rate: number;
 
   /** `rate`: the fraction of inputs to drop, in [0, 1). */
-  constructor(rate: number) {
+  constructor(rate: number, options: { inputShape?: readonly (number | null)[] } = {}) {
     super();
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
       throw new ArgumentError(`Dropout: got rate=${describe(rate)}; expected a number in [0, 1)`);
     }
     this.rate = rate;
+    this.setInputShape(options.inputShape);
+  }
+
+  override computeOutputShape(inputShape: LayerShape): (number | null)[] {
+    return [...inputShape];
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), rate: this.rate };
   }
 
   forward(x: Tensor): Tensor {
@@ -33,3 +44,5 @@ export class Dropout extends Module {
     return `rate=${this.rate}`;
   }
 }
+
+registerLayer('Dropout', (c) => new Dropout(c.rate as number, c as { inputShape?: number[] }), { layerClass: Dropout });

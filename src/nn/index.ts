@@ -6,12 +6,23 @@ export {
 export * as init from './init.js';
 export { getInitializer, type Initializer, type InitializerName } from './init.js';
 export {
-  getActivation, type ActivationFn, type ActivationName,
+  getActivation, activationName, type ActivationFn, type ActivationName,
   Activation, Identity, ReLU, Sigmoid, Tanh, SiLU, LeakyReLU, ELU, GELU, Softmax, LogSoftmax,
 } from './activations.js';
 export { Dense, Linear, type DenseOptions, type LinearOptions } from './dense.js';
 export { Dropout } from './dropout.js';
 export { Sequential } from './sequential.js';
+export { Conv2D, type Conv2DOptions } from './conv.js';
+export {
+  MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, type Pooling2DOptions, type GlobalAveragePooling2DOptions,
+} from './pooling.js';
+export { Flatten } from './flatten.js';
+export { BatchNormalization, type BatchNormalizationOptions } from './batchnorm.js';
+export {
+  registerLayer, layerFromConfig, layerToConfig, layerClassName, registeredLayers,
+  type LayerConfig, type LayerFactory, type RegisterLayerOptions,
+} from './registry.js';
+export type { LayerShape } from './layer-util.js';
 export {
   meanSquaredError, meanAbsoluteError, binaryCrossEntropy, binaryCrossEntropyWithLogits,
   categoricalCrossEntropy, sparseCategoricalCrossEntropy, getLoss,

@@ -26,8 +26,11 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import { sameShape } from '../tensor/shape.js';
+import { zeros } from '../tensor/creation.js';
+import { noGrad } from '../autograd/mode.js';
 import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
 import { Parameter } from './parameter.js';
+import { checkLayerShape, inputShapeOption, type LayerShape } from './layer-util.js';
 
 /**
  * A module of any signature, for containers and walks. The `any` is deliberate (and the only one):
@@ -60,12 +63,15 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   #nonPersistent = new Set<string>();
   // Hooks are kept type-erased; registerForwardHook is where their types are checked.
   #hooks: ((inputs: unknown[], output: unknown) => unknown)[] = [];
+  #inputShape: readonly (number | null)[] | null = null;
+  #buildInputShape: readonly (number | null)[] | null = null;
 
   /** The computation; subclasses implement it. Prefer `call()` for running a module. */
   abstract forward(...inputs: In): Out;
 
   /** Run the module: `forward` followed by the forward hooks. */
   call(...inputs: In): Out {
+    if (this.#buildInputShape === null && inputs[0] instanceof Tensor) this.rememberBuildShape(inputs[0].shape);
     let out = this.forward(...inputs);
     for (const hook of this.#hooks) {
       const replaced = hook(inputs, out);
@@ -297,6 +303,92 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     }
     for (const [key, target] of targets) if (Object.hasOwn(dict, key)) target.data.set(dict[key].data);
     return { missingKeys, unexpectedKeys };
+  }
+
+  // ------------------------------------------------------------------ shapes and configs (the Keras side)
+  /**
+   * Keras's `input_shape`: the shape of one sample (no batch axis) that a layer was told at
+   * construction, or null. A `Sequential` whose first layer has one builds itself at once.
+   */
+  get inputShape(): readonly (number | null)[] | null {
+    return this.#inputShape;
+  }
+
+  /** For constructors taking an `inputShape` option: validate and keep it (it is part of the config). */
+  protected setInputShape(value: unknown): void {
+    this.#inputShape = inputShapeOption(this.constructor.name, value);
+  }
+
+  /**
+   * The input shape (batch axis null) this module was first built for or called with, or null.
+   * Saved beside the config, so a module rebuilt from its config gets weights of the same shapes
+   * before a state dict is loaded into it.
+   */
+  get buildInputShape(): readonly (number | null)[] | null {
+    return this.#buildInputShape;
+  }
+
+  /** Record the first build shape; the batch size (axis 0 of a rank >= 2 shape) is not part of it. */
+  protected rememberBuildShape(shape: LayerShape): void {
+    if (this.#buildInputShape !== null) return;
+    this.#buildInputShape = Object.freeze(shape.length >= 2 ? [null, ...shape.slice(1)] : [...shape]);
+  }
+
+  /**
+   * Create the weights for inputs of `inputShape` (batch axis first; null where unknown) without
+   * real data. Layers with lazy weights override this with pure shape arithmetic; this default
+   * runs a trial batch of zeros (see `computeOutputShape`) when something inside is unbuilt.
+   */
+  build(inputShape: LayerShape): void {
+    const fn = `${this.constructor.name}.build`;
+    const shape = checkLayerShape(fn, inputShape);
+    if (!this.isBuilt()) this.#trialRun(fn, shape);
+    this.rememberBuildShape(shape);
+  }
+
+  /**
+   * The output shape for inputs of `inputShape`, batch axis first (null stays null), without
+   * running data through the model. Built-in layers compute it; this default, for custom
+   * modules, runs one sample of zeros in eval mode without recording gradients, so every size
+   * but the batch size must be known (override it where that does not hold).
+   */
+  computeOutputShape(inputShape: LayerShape): (number | null)[] {
+    const fn = `${this.constructor.name}.computeOutputShape`;
+    return this.#trialRun(fn, checkLayerShape(fn, inputShape));
+  }
+
+  #trialRun(fn: string, shape: (number | null)[]): (number | null)[] {
+    if (shape.some((d, i) => d === null && i > 0)) {
+      throw new ShapeError(
+        `${fn}: got input shape ${describe(shape)}; a trial run needs every size but the batch size. ` +
+          `Give the sizes, or override computeOutputShape and build in ${this.constructor.name}`,
+      );
+    }
+    const modes = this.modules().map((m) => [m, m.training] as const);
+    let out: unknown;
+    try {
+      this.eval(); // Dropout draws nothing and BatchNormalization leaves its moving statistics alone
+      const sample = zeros(shape.map((d, i) => (i === 0 ? 1 : (d as number))));
+      out = noGrad(() => this.forward(...([sample] as unknown as In)));
+    } finally {
+      for (const [m, training] of modes) m.training = training;
+    }
+    if (!(out instanceof Tensor)) {
+      throw new ArgumentError(`${fn}: ${this.constructor.name}.forward returned ${describe(out)}; expected a Tensor (override computeOutputShape for other outputs)`);
+    }
+    const result: (number | null)[] = [...out.shape];
+    if (shape.length > 0 && result.length > 0) result[0] = shape[0];
+    return result;
+  }
+
+  /**
+   * The options that rebuild this layer, as plain JSON (activations by name). Every built-in layer
+   * overrides it and is registered (see `registerLayer`), so `layerToConfig` / `layerFromConfig`
+   * can save a model as data. This default holds only `inputShape`: a custom layer with options
+   * of its own overrides it (`{ ...super.getConfig(), units: this.units }`).
+   */
+  getConfig(): Record<string, unknown> {
+    return this.#inputShape ? { inputShape: [...this.#inputShape] } : {};
   }
 
   // ------------------------------------------------------------------ printing

@@ -2,16 +2,22 @@
  * Sequential: modules applied one after another. Its children are named by position, so its
  * state dict reads `0.weight`, `0.bias`, `2.weight`, … as in PyTorch. The Keras model API wraps
  * this container.
+ *
+ * As in Keras, when the first layer was given an `inputShape`, every layer is built as it is
+ * added (shapes are worked out layer by layer, no data runs), so the model's parameters exist
+ * and its summary can be printed before it sees any data; a layer that does not fit the shape
+ * arriving from the layer before it is refused when it is added.
  */
-import type { Shape } from '../backend/types.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { zeros } from '../tensor/creation.js';
-import { noGrad } from '../autograd/mode.js';
 import { ArgumentError, describe } from '../util/errors.js';
 import { Module, type AnyModule } from './module.js';
+import { layerFromConfig, layerToConfig, registerLayer, type LayerConfig } from './registry.js';
+import { checkLayerShape, type LayerShape } from './layer-util.js';
 
 export class Sequential extends Module {
   readonly layers: Module[] = [];
+  /** The output shape of the layers so far, when the input shape is known (first layer's inputShape, or build). */
+  #outputShape: (number | null)[] | null = null;
 
   constructor(layers: readonly Module[] = []) {
     super();
@@ -21,6 +27,11 @@ export class Sequential extends Module {
   /** Append a layer; returns this for chaining. */
   add(layer: Module): this {
     if (!(layer instanceof Module)) throw new ArgumentError(`Sequential.add: got ${describe(layer)}; expected a Module (a layer)`);
+    if (this.layers.length === 0 && layer.inputShape) this.#outputShape = [null, ...layer.inputShape];
+    if (this.#outputShape) {
+      layer.build(this.#outputShape);
+      this.#outputShape = layer.computeOutputShape(this.#outputShape);
+    }
     this.layers.push(layer);
     return this;
   }
@@ -54,20 +65,42 @@ export class Sequential extends Module {
 
   /**
    * Build every lazy layer for inputs of `inputShape`, batch axis first (its size is ignored, as
-   * Keras's `build([null, 784])`), by running one zero sample through the model without recording
-   * gradients. It runs in eval mode so Dropout draws no random numbers; each module's mode is
-   * restored afterwards.
+   * Keras's `build([null, 784])`; -1 is accepted for it too). Pure shape arithmetic: each layer
+   * builds itself from the shape the layer before it gives, and no data runs.
    */
-  build(inputShape: Shape): void {
-    if (inputShape.length < 2) {
-      throw new ArgumentError(`Sequential.build: got input shape ${describe(inputShape)}; expected the batch axis followed by the sample's axes, e.g. [-1, 784]`);
+  override build(inputShape: LayerShape): void {
+    const shape = this.#checkBatched('Sequential.build', inputShape);
+    this.rememberBuildShape(shape);
+    let s = shape;
+    for (const layer of this.layers) {
+      layer.build(s);
+      s = layer.computeOutputShape(s);
     }
-    const modes = this.modules().map((m) => [m, m.training] as const);
-    try {
-      this.eval();
-      noGrad(() => this.call(zeros([1, ...inputShape.slice(1)])));
-    } finally {
-      for (const [m, training] of modes) m.training = training;
+    this.#outputShape = s;
+  }
+
+  /** The model's output shape for inputs of `inputShape`, passed through every layer's rule. */
+  override computeOutputShape(inputShape: LayerShape): (number | null)[] {
+    let s: (number | null)[] = this.#checkBatched('Sequential.computeOutputShape', inputShape);
+    for (const layer of this.layers) s = layer.computeOutputShape(s);
+    return s;
+  }
+
+  #checkBatched(fn: string, inputShape: LayerShape): (number | null)[] {
+    if (!Array.isArray(inputShape) || inputShape.length < 2) {
+      throw new ArgumentError(`${fn}: got input shape ${describe(inputShape)}; expected the batch axis followed by the sample's axes, e.g. [null, 784]`);
     }
+    return checkLayerShape(fn, [null, ...inputShape.slice(1)]);
+  }
+
+  /** `{ layers: [{ className, config, buildInputShape? }, …] }`: each layer as data. */
+  override getConfig(): Record<string, unknown> {
+    return { layers: this.layers.map((layer) => layerToConfig(layer)) };
   }
 }
+
+registerLayer('Sequential', (config) => {
+  const layers = config.layers ?? [];
+  if (!Array.isArray(layers)) throw new ArgumentError(`Sequential config: got layers=${describe(layers)}; expected an array of layer configs`);
+  return new Sequential(layers.map((c: LayerConfig) => layerFromConfig(c)));
+}, { layerClass: Sequential });
