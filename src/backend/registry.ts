@@ -1,13 +1,106 @@
-/** Which backend runs the kernels. One global choice, switchable by API (and later by env). */
+/**
+ * Which backend runs the kernels: one global choice, made at first use. The fastest available
+ * wins — the WebAssembly build with relaxed SIMD, then plain SIMD (both threaded in Node), then
+ * the portable TypeScript loops — unless the environment variable TESSERA_BACKEND=portable|wasm
+ * or `setBackend` says otherwise. TESSERA_THREADS (or `setThreads`) sets the thread count.
+ */
 import type { Backend } from './types.js';
 import { portableBackend } from './portable/index.js';
+import { createWasmBackend, type WasmBackend } from './wasm/index.js';
+import { envVar } from './wasm/node.js';
+import { ArgumentError, describe } from '../util/errors.js';
 
-let active: Backend = portableBackend;
+export type BackendName = 'portable' | 'wasm';
 
-export function getBackend(): Backend {
-  return active;
+export interface BackendInfo {
+  /** The active backend's name, e.g. 'wasm-relaxed-simd (2 threads)'. */
+  name: string;
+  /** Threads large kernels are split across (1 for the portable backend). */
+  threads: number;
+  /** Why the WebAssembly backend is not in use, when it was wanted and could not start. */
+  fallbackReason: string | null;
+  /** Why worker threads are unavailable, when the wasm backend runs without them. */
+  threadProblem: string | null;
 }
 
-export function setBackend(backend: Backend): void {
-  active = backend;
+let active: Backend | null = null;
+/** undefined until first tried; null when it failed (see wasmFailure). */
+let wasm: WasmBackend | null | undefined;
+let wasmFailure: string | null = null;
+let threadsWanted: number | undefined;
+
+function threadsFromEnv(): number | undefined {
+  const raw = envVar('TESSERA_THREADS');
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new ArgumentError(`TESSERA_THREADS: got ${describe(raw)}; expected a positive integer such as 2`);
+  }
+  return n;
+}
+
+function tryWasm(): WasmBackend | null {
+  if (wasm === undefined) {
+    try {
+      wasm = createWasmBackend({ threads: threadsWanted ?? threadsFromEnv() });
+    } catch (err) {
+      wasm = null;
+      wasmFailure = err instanceof Error ? err.message : String(err);
+    }
+  }
+  return wasm;
+}
+
+function chooseDefault(): Backend {
+  const requested = envVar('TESSERA_BACKEND');
+  if (requested === undefined || requested === '') return tryWasm() ?? portableBackend;
+  return byName(requested, `TESSERA_BACKEND=${requested}`);
+}
+
+function byName(name: string, where: string): Backend {
+  if (name === 'portable') return portableBackend;
+  if (name === 'wasm') {
+    const w = tryWasm();
+    if (w === null) throw new ArgumentError(`${where}: the WebAssembly backend could not start (${wasmFailure}); expected a runtime with WebAssembly SIMD, or use 'portable'`);
+    return w;
+  }
+  throw new ArgumentError(`${where}: got backend ${describe(name)}; expected 'portable' or 'wasm'`);
+}
+
+export function getBackend(): Backend {
+  return (active ??= chooseDefault());
+}
+
+/** Switch every later kernel call to a backend, by name ('portable' | 'wasm') or as an object. */
+export function setBackend(backend: Backend | BackendName): void {
+  if (typeof backend === 'string') active = byName(backend, 'setBackend');
+  else if (backend !== null && typeof backend === 'object' && typeof backend.matmul === 'function') active = backend;
+  else throw new ArgumentError(`setBackend: got ${describe(backend)}; expected 'portable', 'wasm' or a Backend object`);
+}
+
+/**
+ * Split large kernels of the WebAssembly backend across `count` threads (the calling thread
+ * included; default: the number of cores). Workers start in the background.
+ */
+export function setThreads(count: number): void {
+  if (!Number.isInteger(count) || count < 1) throw new ArgumentError(`setThreads: got ${describe(count)}; expected a positive integer`);
+  threadsWanted = count;
+  wasm?.setThreads(count);
+}
+
+/** Resolves once the active backend's worker threads have all started (a no-op elsewhere). */
+export async function backendReady(): Promise<void> {
+  const b = getBackend();
+  if (b === wasm) await wasm.whenReady();
+}
+
+export function backendInfo(): BackendInfo {
+  const b = getBackend();
+  const isWasm = b === wasm && wasm !== null;
+  return {
+    name: b.name,
+    threads: isWasm ? wasm!.threads : 1,
+    fallbackReason: b === portableBackend ? wasmFailure : null,
+    threadProblem: isWasm ? wasm!.threadProblem : null,
+  };
 }

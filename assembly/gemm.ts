@@ -1,0 +1,314 @@
+/**
+ * float32 GEMM in WebAssembly SIMD: C = op(A)·op(B), Goto/BLIS style.
+ *
+ *   for each NC-wide column panel of B, for each KC-deep slice of k:
+ *     pack B[KC × NC] into 8-column slivers (p-major: 8 floats per p)
+ *     for each MC-row block of A: pack A[MC × KC] into MR-row slivers (MR floats per p)
+ *       for each (MR × 8) tile: the register-blocked micro-kernel
+ *
+ * Packing reads A and B in whatever orientation they are stored (transA/transB), so all four
+ * transpose combinations run the same micro-kernel and backward passes need no copies.
+ *
+ * The tile is 6×8 with relaxed-SIMD fused multiply-add (12 accumulators + 2 B vectors + 1 A
+ * broadcast = 15 of 16 registers) and 5×8 without it, where the separate mul and add need a
+ * temporary and 6×8 would spill. Each tile size has two kernels, one that starts from zero and
+ * one that starts from C: a run-time flag tested inside the kernel, or a final `C += acc`, makes
+ * V8 spill accumulators inside the k-loop and halves the speed (measured; see issue 4).
+ *
+ * All pointers are byte addresses in linear memory; sizes and strides are in elements. The JS
+ * side owns the memory layout: it copies operands in, gives each thread its own packing
+ * buffers, and copies C out.
+ */
+
+const NR: i32 = 8;
+const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
+/** Depth of one packed slice: a B sliver (KC × 8 floats = 8 KiB) stays in L1. */
+const KC: i32 = 256;
+/** Rows of one packed A block (a multiple of 5 and 6): MC × KC floats = 120 KiB, in L2. */
+const MC: i32 = 120;
+/** Columns of one packed B panel: KC × NC floats = 2 MiB, in L3. */
+const NC: i32 = 2048;
+/** Bytes of the scratch tile that edge tiles are computed into. */
+const TILE_BYTES: i32 = 8 * NR * 4;
+
+/** Bytes one thread needs for its packed A block plus the edge tile. */
+export function packABytes(): i32 {
+  return MC * KC * 4 + TILE_BYTES;
+}
+
+/** Bytes one thread needs for its packed B panel. */
+export function packBBytes(): i32 {
+  return KC * NC * 4;
+}
+
+/** Rows of the register tile, so the JS side can split work on tile boundaries. */
+export function tileRows(): i32 {
+  return MR;
+}
+
+// @ts-ignore: decorator
+@inline function fma(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+/**
+ * C[b][row0:row1, col0:col1] = op(A[b]) · op(B[b]) for b in [batch0, batch1). A is [m, k]
+ * ([k, m] when transA), B is [k, n] ([n, k] when transB), C is [m, n]; A and B advance by their
+ * batch strides (0 = shared), C by m·n. packA/packB are this thread's scratch buffers.
+ */
+export function gemm(
+  a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, transA: bool, transB: bool,
+  batch0: i32, batch1: i32, aStride: i32, bStride: i32,
+  row0: i32, row1: i32, col0: i32, col1: i32, packA: usize, packB: usize,
+): void {
+  for (let bi = batch0; bi < batch1; bi++) {
+    const ab = a + (<usize>bi * <usize>aStride << 2);
+    const bb = b + (<usize>bi * <usize>bStride << 2);
+    const cb = c + (<usize>bi * <usize>m * <usize>n << 2);
+    if (k == 0) {
+      for (let i = row0; i < row1; i++) memory.fill(cb + (<usize>(i * n + col0) << 2), 0, <usize>(col1 - col0) << 2);
+      continue;
+    }
+    gemmOne(ab, bb, cb, m, k, n, transA, transB, row0, row1, col0, col1, packA, packB);
+  }
+}
+
+function gemmOne(
+  a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, transA: bool, transB: bool,
+  row0: i32, row1: i32, col0: i32, col1: i32, packA: usize, packB: usize,
+): void {
+  const tile = packA + <usize>(MC * KC * 4);
+  for (let jc = col0; jc < col1; jc += NC) {
+    const nc = min(NC, col1 - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      const first = pc == 0;
+      if (transB) packBTrans(b, k, pc, kc, jc, nc, packB);
+      else packBPlain(b, n, pc, kc, jc, nc, packB);
+      for (let ic = row0; ic < row1; ic += MC) {
+        const mc = min(MC, row1 - ic);
+        if (transA) packATrans(a, m, pc, kc, ic, mc, packA);
+        else packAPlain(a, k, pc, kc, ic, mc, packA);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const pb = packB + (<usize>(jr * kc) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const pa = packA + (<usize>(ir * kc) << 2);
+            const cp = c + (<usize>((ic + ir) * n + jc + jr) << 2);
+            if (mr == MR && nr == NR) {
+              if (first) kernelSet(pa, pb, kc, cp, n);
+              else kernelAdd(pa, pb, kc, cp, n);
+            } else {
+              kernelSet(pa, pb, kc, tile, NR);
+              edgeStore(tile, cp, n, mr, nr, first);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Copy (first slice) or add (later slices) the valid mr × nr corner of an edge tile into C. */
+function edgeStore(tile: usize, cp: usize, ldc: i32, mr: i32, nr: i32, first: bool): void {
+  for (let r = 0; r < mr; r++) {
+    const src = tile + (<usize>(r * NR) << 2);
+    const dst = cp + (<usize>(r * ldc) << 2);
+    for (let j = 0; j < nr; j++) {
+      const o = <usize>j << 2;
+      const v = load<f32>(src + o);
+      store<f32>(dst + o, first ? v : load<f32>(dst + o) + v);
+    }
+  }
+}
+
+// ---- packing -----------------------------------------------------------------------------------
+
+/** B stored [k, n]: sliver s holds, for each p, the 8 floats B[pc+p, jc+8s .. jc+8s+8), zero-padded. */
+function packBPlain(b: usize, n: i32, pc: i32, kc: i32, jc: i32, nc: i32, dst: usize): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = min(NR, nc - jr);
+    let d = dst + (<usize>(jr * kc) << 2);
+    let s = b + (<usize>(pc * n + jc + jr) << 2);
+    const ld = <usize>n << 2;
+    if (nr == NR) {
+      for (let p = 0; p < kc; p++, s += ld, d += 32) {
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+      }
+    } else {
+      for (let p = 0; p < kc; p++, s += ld, d += 32) {
+        v128.store(d, f32x4.splat(0));
+        v128.store(d, f32x4.splat(0), 16);
+        for (let j = 0; j < nr; j++) store<f32>(d + (<usize>j << 2), load<f32>(s + (<usize>j << 2)));
+      }
+    }
+  }
+}
+
+/** B stored [n, k] (used transposed): element (p, j) is b[j·k + p]. */
+function packBTrans(b: usize, k: i32, pc: i32, kc: i32, jc: i32, nc: i32, dst: usize): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = min(NR, nc - jr);
+    const d = dst + (<usize>(jr * kc) << 2);
+    if (nr < NR) memory.fill(d, 0, <usize>(kc * NR) << 2);
+    for (let j = 0; j < nr; j++) {
+      let s = b + (<usize>((jc + jr + j) * k + pc) << 2);
+      let o = d + (<usize>j << 2);
+      for (let p = 0; p < kc; p++, s += 4, o += 32) store<f32>(o, load<f32>(s));
+    }
+  }
+}
+
+/** A stored [m, k]: sliver of rows ir.. holds, for each p, the MR floats A[ic+ir+r, pc+p], zero-padded. */
+function packAPlain(a: usize, k: i32, pc: i32, kc: i32, ic: i32, mc: i32, dst: usize): void {
+  const step = <usize>MR << 2;
+  for (let ir = 0; ir < mc; ir += MR) {
+    const mr = min(MR, mc - ir);
+    const d = dst + (<usize>(ir * kc) << 2);
+    if (mr < MR) memory.fill(d, 0, <usize>(kc * MR) << 2);
+    for (let r = 0; r < mr; r++) {
+      let s = a + (<usize>((ic + ir + r) * k + pc) << 2);
+      let o = d + (<usize>r << 2);
+      let p = 0;
+      // Four p at a time: one vector load, four scalar stores MR floats apart.
+      for (; p + 4 <= kc; p += 4, s += 16, o += step << 2) {
+        const v = v128.load(s);
+        store<f32>(o, f32x4.extract_lane(v, 0));
+        store<f32>(o + step, f32x4.extract_lane(v, 1));
+        store<f32>(o + step * 2, f32x4.extract_lane(v, 2));
+        store<f32>(o + step * 3, f32x4.extract_lane(v, 3));
+      }
+      for (; p < kc; p++, s += 4, o += step) store<f32>(o, load<f32>(s));
+    }
+  }
+}
+
+/** A stored [k, m] (used transposed): element (i, p) is a[p·m + i], so each p is a contiguous run. */
+function packATrans(a: usize, m: i32, pc: i32, kc: i32, ic: i32, mc: i32, dst: usize): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const mr = min(MR, mc - ir);
+    let d = dst + (<usize>(ir * kc) << 2);
+    let s = a + (<usize>(pc * m + ic + ir) << 2);
+    const ld = <usize>m << 2;
+    if (mr == MR) {
+      for (let p = 0; p < kc; p++, s += ld, d += <usize>MR << 2) {
+        v128.store(d, v128.load(s));
+        for (let r = 4; r < MR; r++) store<f32>(d + (<usize>r << 2), load<f32>(s + (<usize>r << 2)));
+      }
+    } else {
+      for (let p = 0; p < kc; p++, s += ld, d += <usize>MR << 2) {
+        for (let r = 0; r < MR; r++) store<f32>(d + (<usize>r << 2), r < mr ? load<f32>(s + (<usize>r << 2)) : 0);
+      }
+    }
+  }
+}
+
+// ---- micro-kernels -----------------------------------------------------------------------------
+
+// @ts-ignore: decorator
+@inline function kernelSet(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32): void {
+  if (MR == 6) kernel6x8(pa, pb, kc, c, ldc);
+  else kernel5x8(pa, pb, kc, c, ldc);
+}
+
+// @ts-ignore: decorator
+@inline function kernelAdd(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32): void {
+  if (MR == 6) kernel6x8Add(pa, pb, kc, c, ldc);
+  else kernel5x8Add(pa, pb, kc, c, ldc);
+}
+
+/** C[6×8] = Apanel · Bsliver. */
+function kernel6x8(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0), c50 = f32x4.splat(0), c51 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++, pa += 24, pb += 32) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    let x = v128.load32_splat(pa); c00 = fma(x, b0, c00); c01 = fma(x, b1, c01);
+    x = v128.load32_splat(pa, 4); c10 = fma(x, b0, c10); c11 = fma(x, b1, c11);
+    x = v128.load32_splat(pa, 8); c20 = fma(x, b0, c20); c21 = fma(x, b1, c21);
+    x = v128.load32_splat(pa, 12); c30 = fma(x, b0, c30); c31 = fma(x, b1, c31);
+    x = v128.load32_splat(pa, 16); c40 = fma(x, b0, c40); c41 = fma(x, b1, c41);
+    x = v128.load32_splat(pa, 20); c50 = fma(x, b0, c50); c51 = fma(x, b1, c51);
+  }
+  const ld = <usize>ldc << 2;
+  v128.store(c, c00); v128.store(c, c01, 16); c += ld;
+  v128.store(c, c10); v128.store(c, c11, 16); c += ld;
+  v128.store(c, c20); v128.store(c, c21, 16); c += ld;
+  v128.store(c, c30); v128.store(c, c31, 16); c += ld;
+  v128.store(c, c40); v128.store(c, c41, 16); c += ld;
+  v128.store(c, c50); v128.store(c, c51, 16);
+}
+
+/** C[6×8] += Apanel · Bsliver: the accumulators start from C, loaded before the k-loop. */
+function kernel6x8Add(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32): void {
+  const ld = <usize>ldc << 2;
+  let c00 = v128.load(c), c01 = v128.load(c, 16);
+  let c10 = v128.load(c + ld), c11 = v128.load(c + ld, 16);
+  let c20 = v128.load(c + ld * 2), c21 = v128.load(c + ld * 2, 16);
+  let c30 = v128.load(c + ld * 3), c31 = v128.load(c + ld * 3, 16);
+  let c40 = v128.load(c + ld * 4), c41 = v128.load(c + ld * 4, 16);
+  let c50 = v128.load(c + ld * 5), c51 = v128.load(c + ld * 5, 16);
+  for (let p = 0; p < kc; p++, pa += 24, pb += 32) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    let x = v128.load32_splat(pa); c00 = fma(x, b0, c00); c01 = fma(x, b1, c01);
+    x = v128.load32_splat(pa, 4); c10 = fma(x, b0, c10); c11 = fma(x, b1, c11);
+    x = v128.load32_splat(pa, 8); c20 = fma(x, b0, c20); c21 = fma(x, b1, c21);
+    x = v128.load32_splat(pa, 12); c30 = fma(x, b0, c30); c31 = fma(x, b1, c31);
+    x = v128.load32_splat(pa, 16); c40 = fma(x, b0, c40); c41 = fma(x, b1, c41);
+    x = v128.load32_splat(pa, 20); c50 = fma(x, b0, c50); c51 = fma(x, b1, c51);
+  }
+  v128.store(c, c00); v128.store(c, c01, 16); c += ld;
+  v128.store(c, c10); v128.store(c, c11, 16); c += ld;
+  v128.store(c, c20); v128.store(c, c21, 16); c += ld;
+  v128.store(c, c30); v128.store(c, c31, 16); c += ld;
+  v128.store(c, c40); v128.store(c, c41, 16); c += ld;
+  v128.store(c, c50); v128.store(c, c51, 16);
+}
+
+/** C[5×8] = Apanel · Bsliver. */
+function kernel5x8(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++, pa += 20, pb += 32) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    let x = v128.load32_splat(pa); c00 = fma(x, b0, c00); c01 = fma(x, b1, c01);
+    x = v128.load32_splat(pa, 4); c10 = fma(x, b0, c10); c11 = fma(x, b1, c11);
+    x = v128.load32_splat(pa, 8); c20 = fma(x, b0, c20); c21 = fma(x, b1, c21);
+    x = v128.load32_splat(pa, 12); c30 = fma(x, b0, c30); c31 = fma(x, b1, c31);
+    x = v128.load32_splat(pa, 16); c40 = fma(x, b0, c40); c41 = fma(x, b1, c41);
+  }
+  const ld = <usize>ldc << 2;
+  v128.store(c, c00); v128.store(c, c01, 16); c += ld;
+  v128.store(c, c10); v128.store(c, c11, 16); c += ld;
+  v128.store(c, c20); v128.store(c, c21, 16); c += ld;
+  v128.store(c, c30); v128.store(c, c31, 16); c += ld;
+  v128.store(c, c40); v128.store(c, c41, 16);
+}
+
+/** C[5×8] += Apanel · Bsliver. */
+function kernel5x8Add(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32): void {
+  const ld = <usize>ldc << 2;
+  let c00 = v128.load(c), c01 = v128.load(c, 16);
+  let c10 = v128.load(c + ld), c11 = v128.load(c + ld, 16);
+  let c20 = v128.load(c + ld * 2), c21 = v128.load(c + ld * 2, 16);
+  let c30 = v128.load(c + ld * 3), c31 = v128.load(c + ld * 3, 16);
+  let c40 = v128.load(c + ld * 4), c41 = v128.load(c + ld * 4, 16);
+  for (let p = 0; p < kc; p++, pa += 20, pb += 32) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    let x = v128.load32_splat(pa); c00 = fma(x, b0, c00); c01 = fma(x, b1, c01);
+    x = v128.load32_splat(pa, 4); c10 = fma(x, b0, c10); c11 = fma(x, b1, c11);
+    x = v128.load32_splat(pa, 8); c20 = fma(x, b0, c20); c21 = fma(x, b1, c21);
+    x = v128.load32_splat(pa, 12); c30 = fma(x, b0, c30); c31 = fma(x, b1, c31);
+    x = v128.load32_splat(pa, 16); c40 = fma(x, b0, c40); c41 = fma(x, b1, c41);
+  }
+  v128.store(c, c00); v128.store(c, c01, 16); c += ld;
+  v128.store(c, c10); v128.store(c, c11, 16); c += ld;
+  v128.store(c, c20); v128.store(c, c21, 16); c += ld;
+  v128.store(c, c30); v128.store(c, c31, 16); c += ld;
+  v128.store(c, c40); v128.store(c, c41, 16);
+}

@@ -1,0 +1,11 @@
+/**
+ * The WebAssembly kernels of tessera's wasm backend, compiled by scripts/build-wasm.mjs into four
+ * builds: {plain SIMD, relaxed SIMD} × {private memory, shared memory for threads}. Memory is
+ * imported, so the JS side decides its size and whether workers share it.
+ */
+export { gemm, packABytes, packBBytes, tileRows } from './gemm';
+
+/** First byte after the static data: the JS side lays out its buffers from here on. */
+export function heapBase(): usize {
+  return __heap_base;
+}

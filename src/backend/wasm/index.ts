@@ -1,0 +1,63 @@
+/**
+ * The WebAssembly SIMD backend: GEMM in wasm (split across worker threads when large), everything
+ * else delegated to the portable backend until a benchmark shows a wasm kernel pays for itself.
+ */
+import type { Backend, MatmulArgs } from '../types.js';
+import { portableBackend } from '../portable/index.js';
+import { compileKernels, type BuildName } from './load.js';
+import { WasmEngine } from './engine.js';
+import { ThreadPool } from './pool.js';
+import { nodeBuiltin } from './node.js';
+
+export interface WasmBackendOptions {
+  /** Threads for large kernels, the calling thread included (default: the number of cores). */
+  threads?: number;
+  /** Allow the relaxed-SIMD build (default true); false forces plain SIMD, for tests and benchmarks. */
+  relaxed?: boolean;
+}
+
+export interface WasmBackend extends Backend {
+  readonly build: BuildName;
+  readonly threads: number;
+  /** Why worker threads are unavailable or failed, or null. */
+  readonly threadProblem: string | null;
+  setThreads(count: number): void;
+  /** Resolves when every worker thread has started; before that, products use fewer threads. */
+  whenReady(): Promise<void>;
+}
+
+/** The machine's core count, or 1 where it cannot be known. */
+export function coreCount(): number {
+  const os = nodeBuiltin('node:os');
+  if (os) return os.availableParallelism?.() ?? os.cpus().length;
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  return nav?.hardwareConcurrency ?? 1;
+}
+
+/** Compile and instantiate the kernels; throws (with the reason) where WebAssembly SIMD is missing. */
+export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend {
+  // Shared memory only where workers can use it; browsers get the private single-thread build.
+  const engine = new WasmEngine(compileKernels(ThreadPool.available(), options.relaxed ?? true));
+  engine.setThreads(options.threads ?? coreCount());
+  return {
+    ...portableBackend,
+    get name(): string {
+      return `${engine.build} (${engine.threads} thread${engine.threads === 1 ? '' : 's'})`;
+    },
+    get build(): BuildName {
+      return engine.build;
+    },
+    get threads(): number {
+      return engine.threads;
+    },
+    get threadProblem(): string | null {
+      return engine.threadProblem;
+    },
+    setThreads: (count: number) => engine.setThreads(count),
+    whenReady: () => engine.whenReady(),
+    matmul(a: Float32Array, b: Float32Array, out: Float32Array, args: MatmulArgs): void {
+      // Operands too large for the wasm memory's maximum take the portable path.
+      if (!engine.matmul(a, b, out, args)) portableBackend.matmul(a, b, out, args);
+    },
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * Choosing and compiling one of the four kernel builds (see scripts/build-wasm.mjs). Relaxed SIMD
+ * (fused multiply-add, a 6×8 register tile) is preferred; Node 20 compiles it only after the V8
+ * flag below is set, before the first compile, and Node ≥ 22 without it. `WebAssembly.validate`
+ * is the judge, so an engine without it gets the plain SIMD build.
+ */
+import { kernelBuilds, sharedMaxPages } from './generated/kernels.js';
+import { nodeBuiltin } from './node.js';
+
+export type BuildName = 'wasm-relaxed-simd' | 'wasm-simd';
+
+export interface CompiledKernels {
+  module: WebAssembly.Module;
+  build: BuildName;
+  /** Whether the module imports shared memory (and so may be driven by several threads). */
+  shared: boolean;
+  maxPages: number;
+}
+
+/** The kernel exports, as the JS side calls them. */
+export interface KernelExports {
+  heapBase(): number;
+  packABytes(): number;
+  packBBytes(): number;
+  tileRows(): number;
+  gemm(
+    a: number, b: number, c: number, m: number, k: number, n: number, transA: number, transB: number,
+    batch0: number, batch1: number, aStride: number, bStride: number,
+    row0: number, row1: number, col0: number, col1: number, packA: number, packB: number,
+  ): void;
+}
+
+let relaxedFlagTried = false;
+
+function enableRelaxedSimdFlag(): void {
+  if (relaxedFlagTried) return;
+  relaxedFlagTried = true;
+  try {
+    nodeBuiltin('node:v8')?.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    // A runtime that rejects the flag simply keeps the plain SIMD build.
+  }
+}
+
+function decodeBase64(b64: string): Uint8Array {
+  const text = atob(b64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+/**
+ * Compile the best build this engine validates. Throws (with the reason) when WebAssembly SIMD is
+ * unavailable; the registry then falls back to the portable backend.
+ */
+export function compileKernels(shared: boolean, allowRelaxed = true): CompiledKernels {
+  if (typeof WebAssembly !== 'object') throw new Error('this JavaScript engine has no WebAssembly');
+  if (allowRelaxed) enableRelaxedSimdFlag();
+  const candidates: [BuildName, string][] = shared
+    ? [['wasm-relaxed-simd', kernelBuilds.relaxedSimdShared], ['wasm-simd', kernelBuilds.simdShared]]
+    : [['wasm-relaxed-simd', kernelBuilds.relaxedSimd], ['wasm-simd', kernelBuilds.simd]];
+  for (const [build, b64] of candidates) {
+    if (build === 'wasm-relaxed-simd' && !allowRelaxed) continue;
+    const bytes = decodeBase64(b64);
+    if (!WebAssembly.validate(bytes)) continue;
+    return { module: new WebAssembly.Module(bytes), build, shared, maxPages: shared ? sharedMaxPages : 65536 };
+  }
+  throw new Error(`this engine does not validate the WebAssembly SIMD kernels${shared ? ' with shared memory' : ''}`);
+}
+
+export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  return instance.exports as unknown as KernelExports;
+}
