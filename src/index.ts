@@ -5,3 +5,4 @@
 export * from './browser.js';
 export * from './data/node.js';
 export * from './io/node.js';
+export * from './keras/node.js';

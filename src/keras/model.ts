@@ -1,0 +1,450 @@
+/**
+ * Model: a Module that can be trained the Keras way. There is one layer system: a Model is an nn
+ * `Module` (parameters(), stateDict(), call(), train()/eval()), and this class only adds the
+ * training machinery — compile, fit, evaluate, predict, summary, save. `Sequential` is a Model
+ * holding a list of layers; any network written as a module trains the same way:
+ *
+ * ```ts
+ * class MyNet extends Model {
+ *   hidden = new Dense({ units: 64, activation: 'relu' });
+ *   out = new Dense({ units: 10, activation: 'softmax' });
+ *   forward(x: Tensor): Tensor { return this.out.call(this.hidden.call(x)); }
+ * }
+ * const net = new MyNet();                 // or Model.wrap(someModule)
+ * net.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+ * const history = await net.fit(x, y, { epochs: 5 });
+ * ```
+ *
+ * `fit` is async (it awaits callbacks, which may write files, and lets the event loop breathe so
+ * a page stays responsive); `evaluate` and `predict` are synchronous.
+ */
+import { Tensor } from '../tensor/tensor.js';
+import { noGrad } from '../autograd/mode.js';
+import { Module, type AnyModule } from '../nn/module.js';
+import type { Parameter } from '../nn/parameter.js';
+import { layerToConfig, layerFromConfig, registerLayer, type LayerConfig } from '../nn/registry.js';
+import { Optimizer } from '../optim/optimizer.js';
+import { DataLoader, TensorDataset } from '../data/dataset.js';
+import { ArgumentError, describe } from '../util/errors.js';
+import {
+  optimizerToConfig, resolveLoss, resolveMetrics, resolveOptimizer,
+  type LossArg, type MetricArg, type OptimizerArg, type OptimizerFactory, type ResolvedLoss, type ResolvedMetric,
+} from './compile.js';
+import { History, type Callback, type Logs, type TrainingParams } from './history.js';
+import { ProgbarLogger } from './callbacks.js';
+import { defaultClock, defaultStream, type ProgressStream } from './progress.js';
+import { summarize, type SummaryRow } from './summary.js';
+import {
+  RunningMeans, checkOptionKeys, checkXY, eventLoopYielder, integerOption, resolveFitOptions, rowSlice, snakeCase, splitValidation, withMode,
+  type FitOptions,
+} from './training.js';
+
+export interface CompileOptions {
+  /** A name ('adam', 'sgd', 'rmsprop', 'adamw', 'gd'), an Optimizer, or (params) => Optimizer (default 'rmsprop', as Keras). */
+  optimizer?: OptimizerArg;
+  /** A Keras loss name or a function (yPred, yTrue) => scalar Tensor. */
+  loss: LossArg;
+  /** Reported during fit and by evaluate: 'accuracy', 'mae', 'mse', … or functions. */
+  metrics?: readonly MetricArg[];
+}
+
+/** The serialisable part of a compile call, saved with the model so loadModel can recompile it. */
+export interface CompileConfig {
+  optimizer: string | { className: string; config: Record<string, unknown> } | null;
+  loss: string | null;
+  metrics: string[];
+}
+
+export interface BatchOptions {
+  /** Samples per forward pass (default 32). */
+  batchSize?: number;
+}
+
+export interface SummaryOptions {
+  /** Write the table to the stream (default true, as Keras prints it); it is returned either way. */
+  print?: boolean;
+  stream?: ProgressStream;
+}
+
+interface Compiled {
+  loss: ResolvedLoss;
+  metrics: ResolvedMetric[];
+  optimizer: OptimizerFactory | Optimizer;
+  config: CompileConfig;
+}
+
+export abstract class Model extends Module {
+  /** Shown by summary() and saved in the config. */
+  name: string;
+  /** Set to true (e.g. by a callback) to end `fit` after the current batch. */
+  stopTraining = false;
+  /** The History of the last `fit`. */
+  history: History | null = null;
+  #compiled: Compiled | null = null;
+  #optimizer: Optimizer | null = null;
+
+  constructor(options: { name?: string } = {}) {
+    super();
+    const name = options.name ?? snakeCase(new.target.name);
+    if (typeof name !== 'string' || name === '') throw new ArgumentError(`${new.target.name}: got name=${describe(options.name)}; expected a non-empty string`);
+    this.name = name;
+  }
+
+  /** The optimizer in use: made at the first `fit` when compile got a name or a factory. */
+  get optimizer(): Optimizer | null {
+    return this.#optimizer ?? (this.#compiled?.optimizer instanceof Optimizer ? this.#compiled.optimizer : null);
+  }
+
+  get isCompiled(): boolean {
+    return this.#compiled !== null;
+  }
+
+  /** The compile settings as plain data (null before compile); functions are recorded as null. */
+  get compileConfig(): CompileConfig | null {
+    if (this.#compiled === null) return null;
+    const { config } = this.#compiled;
+    // An optimizer made from a factory can still be described once it exists.
+    const optimizer = config.optimizer ?? (this.optimizer ? optimizerToConfig(this.optimizer) : null);
+    return { ...config, optimizer, metrics: [...config.metrics] };
+  }
+
+  // ------------------------------------------------------------------ compile
+
+  /** Choose the optimizer, loss and metrics. Compiling again starts a fresh optimizer. */
+  compile(options: CompileOptions): void {
+    const fn = `${this.constructor.name}.compile`;
+    const o = checkOptionKeys(fn, options, ['optimizer', 'loss', 'metrics']) as unknown as CompileOptions;
+    if (o.loss === undefined) {
+      throw new ArgumentError(`${fn}: got no loss; expected e.g. { loss: 'sparse_categorical_crossentropy' } or a function (yPred, yTrue) => Tensor`);
+    }
+    const optimizerArg = o.optimizer ?? 'rmsprop';
+    const optimizer = resolveOptimizer(optimizerArg);
+    const loss = resolveLoss(o.loss);
+    const metrics = resolveMetrics(o.metrics, loss);
+    this.#compiled = {
+      loss,
+      metrics,
+      optimizer,
+      config: {
+        optimizer: typeof optimizerArg === 'string' ? optimizerArg : optimizer instanceof Optimizer ? optimizerToConfig(optimizer) : null,
+        loss: typeof o.loss === 'string' ? o.loss : null,
+        metrics: (o.metrics ?? []).filter((m): m is string & MetricArg => typeof m === 'string'),
+      },
+    };
+    this.#optimizer = null;
+  }
+
+  #requireCompiled(fn: string): Compiled {
+    if (this.#compiled === null) {
+      throw new ArgumentError(`${fn}: the model is not compiled; call model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] }) first`);
+    }
+    return this.#compiled;
+  }
+
+  /** The optimizer, made now if compile got a name or a factory (the parameters exist by now). */
+  #ensureOptimizer(fn: string, compiled: Compiled): Optimizer {
+    if (this.#optimizer !== null) return this.#optimizer;
+    const params = this.parameters();
+    const source = compiled.optimizer;
+    const optimizer = source instanceof Optimizer ? source : source(params);
+    if (!(optimizer instanceof Optimizer)) throw new ArgumentError(`${fn}: the optimizer factory returned ${describe(optimizer)}; expected an Optimizer`);
+    const held = new Set<unknown>(optimizer.paramGroups.flatMap((g) => g.params));
+    const missing = this.namedParameters().filter(([, p]) => p.requiresGrad && !held.has(p)).map(([name]) => name);
+    if (missing.length > 0) {
+      throw new ArgumentError(
+        `${fn}: the optimizer does not hold the model's parameters ${describe(missing.slice(0, 5))}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}; ` +
+          "expected one made on model.parameters() after the model is built, or compile with a name ('adam') or a factory (p) => new Adam(p) so it is made when the layers exist",
+      );
+    }
+    this.#optimizer = optimizer;
+    return optimizer;
+  }
+
+  /** Build lazy layers by running one real sample through the model (eval mode, nothing recorded). */
+  #buildFrom(x: Tensor): void {
+    if (this.isBuilt()) return;
+    withMode(this, false, () => noGrad(() => this.call(rowSlice(x, 0, 1))));
+  }
+
+  // ------------------------------------------------------------------ fit
+
+  /**
+   * Train for `epochs` passes over (x, y). Each batch: zeroGrad, forward, loss, backward, one
+   * optimizer step; the logged loss and metrics are running means over the epoch's samples.
+   * After each epoch the validation data (if any) is evaluated in eval mode without a graph.
+   */
+  async fit(x: Tensor, y: Tensor, options: FitOptions = {}): Promise<History> {
+    const fn = `${this.constructor.name}.fit`;
+    const compiled = this.#requireCompiled(fn);
+    const o = resolveFitOptions(fn, options);
+    checkXY(fn, x, y);
+    let train: [Tensor, Tensor] = [x, y];
+    let validation: readonly [Tensor, Tensor] | null = o.validationData;
+    if (o.validationSplit > 0) [train, validation] = splitValidation(fn, x, y, o.validationSplit);
+    this.#buildFrom(train[0]);
+    const optimizer = this.#ensureOptimizer(fn, compiled);
+
+    const loader = new DataLoader(new TensorDataset(train[0], train[1]), { batchSize: o.batchSize, shuffle: o.shuffle });
+    const history = new History();
+    const callbacks: Callback[] = [...o.callbacks, history];
+    if (o.verbose > 0) callbacks.push(new ProgbarLogger());
+    const params: TrainingParams = {
+      epochs: o.epochs, steps: loader.length, samples: train[0].shape[0], batchSize: o.batchSize, verbose: o.verbose, initialEpoch: o.initialEpoch,
+    };
+    const stream = o.stream ?? defaultStream();
+    for (const cb of callbacks) {
+      cb.setModel(this);
+      cb.setParams(params);
+      cb.stream ??= stream;
+    }
+    const each = async (hook: (cb: Callback) => void | Promise<void>): Promise<void> => {
+      for (const cb of callbacks) await hook(cb);
+    };
+    const breathe = eventLoopYielder(defaultClock);
+
+    this.stopTraining = false;
+    this.history = history;
+    const modes = this.modules().map((m) => [m, m.training] as const);
+    try {
+      await each((cb) => cb.onTrainBegin({}));
+      let logs: Logs = {};
+      for (let epoch = o.initialEpoch; epoch < o.epochs && !this.stopTraining; epoch++) {
+        this.train();
+        await each((cb) => cb.onEpochBegin(epoch, {}));
+        const means = new RunningMeans();
+        let batch = 0;
+        for (const [xb, yb] of loader) {
+          await each((cb) => cb.onBatchBegin(batch, {}));
+          this.#trainStep(fn, compiled, optimizer, xb, yb, means);
+          const batchLogs = means.values();
+          await each((cb) => cb.onBatchEnd(batch, batchLogs));
+          batch++;
+          if (this.stopTraining) break;
+          await breathe();
+        }
+        logs = means.values();
+        if (validation !== null) {
+          const val = this.#evaluate(`${fn} (validation)`, compiled, validation[0], validation[1], o.validationBatchSize);
+          for (const [k, v] of Object.entries(val)) logs[`val_${k}`] = v;
+        }
+        await each((cb) => cb.onEpochEnd(epoch, logs));
+      }
+      await each((cb) => cb.onTrainEnd(logs));
+    } finally {
+      for (const [m, training] of modes) m.training = training;
+    }
+    return history;
+  }
+
+  #trainStep(fn: string, compiled: Compiled, optimizer: Optimizer, xb: Tensor, yb: Tensor, means: RunningMeans): void {
+    this.zeroGrad();
+    const yPred = this.call(xb);
+    const loss = lossOf(fn, compiled, yPred, yb);
+    loss.backward();
+    optimizer.step();
+    const n = xb.shape[0];
+    means.add('loss', loss.item(), n);
+    for (const m of compiled.metrics) means.add(m.name, m.fn(yPred, yb), n);
+  }
+
+  // ------------------------------------------------------------------ evaluate and predict
+
+  /** Loss and metrics over (x, y), in eval mode and without recording a graph: `{ loss, accuracy, … }`. */
+  evaluate(x: Tensor, y: Tensor, options: BatchOptions = {}): Logs {
+    const fn = `${this.constructor.name}.evaluate`;
+    const compiled = this.#requireCompiled(fn);
+    const o = checkOptionKeys(fn, options, ['batchSize']);
+    const batchSize = integerOption(fn, 'batchSize', o.batchSize, 32, 1);
+    checkXY(fn, x, y);
+    return this.#evaluate(fn, compiled, x, y, batchSize);
+  }
+
+  #evaluate(fn: string, compiled: Compiled, x: Tensor, y: Tensor, batchSize: number): Logs {
+    const means = new RunningMeans();
+    const n = x.shape[0];
+    if (n === 0) throw new ArgumentError(`${fn}: got 0 samples; expected at least one`);
+    withMode(this, false, () => noGrad(() => {
+      for (let start = 0; start < n; start += batchSize) {
+        const end = Math.min(n, start + batchSize);
+        const xb = rowSlice(x, start, end), yb = rowSlice(y, start, end);
+        const yPred = this.call(xb);
+        means.add('loss', lossOf(fn, compiled, yPred, yb).item(), end - start);
+        for (const m of compiled.metrics) means.add(m.name, m.fn(yPred, yb), end - start);
+      }
+    }));
+    return means.values();
+  }
+
+  /** The model's outputs for every sample of x, computed in batches in eval mode without a graph. */
+  predict(x: Tensor, options: BatchOptions = {}): Tensor {
+    const fn = `${this.constructor.name}.predict`;
+    const o = checkOptionKeys(fn, options, ['batchSize']);
+    const batchSize = integerOption(fn, 'batchSize', o.batchSize, 32, 1);
+    if (!(x instanceof Tensor) || x.rank === 0) throw new ArgumentError(`${fn}: got ${describe(x)}; expected a Tensor whose first axis holds the samples`);
+    const n = x.shape[0];
+    if (n === 0) throw new ArgumentError(`${fn}: got 0 samples (shape ${describe(x.shape)}); expected at least one`);
+    return withMode(this, false, () => noGrad(() => {
+      let out: Float32Array | Int32Array | null = null;
+      let rowShape: readonly number[] = [];
+      let rowSize = 0;
+      for (let start = 0; start < n; start += batchSize) {
+        const end = Math.min(n, start + batchSize);
+        const yb = this.call(rowSlice(x, start, end));
+        if (!(yb instanceof Tensor) || yb.rank === 0 || yb.shape[0] !== end - start) {
+          throw new ArgumentError(`${fn}: the model returned ${describe(yb)} for a batch of ${end - start}; expected a Tensor with one row per sample`);
+        }
+        if (out === null) {
+          rowShape = yb.shape.slice(1);
+          rowSize = yb.size / (end - start);
+          out = yb.dtype === 'int32' ? new Int32Array(rowSize * n) : new Float32Array(rowSize * n);
+        }
+        if (yb.size !== rowSize * (end - start)) {
+          throw new ArgumentError(`${fn}: the model returned shape ${describe(yb.shape)} for samples ${start}..${end - 1} but [${end - start}, ${rowShape.join(', ')}] before; expected the same shape per sample`);
+        }
+        out.set(yb.data, start * rowSize);
+      }
+      return new Tensor(out as Float32Array | Int32Array, [n, ...rowShape]);
+    }));
+  }
+
+  // ------------------------------------------------------------------ summary
+
+  /** The rows of summary(): this model's direct layers. Containers override it. */
+  protected summaryLayers(): [string, AnyModule][] {
+    return this.namedChildren();
+  }
+
+  /**
+   * Each layer's output shape for inputs of `inputShape`. This default runs one sample of zeros
+   * through the model and reads the layers' outputs with forward hooks; Sequential computes them
+   * from the layers' computeOutputShape without data.
+   */
+  protected layerOutputShapes(inputShape: readonly (number | null)[]): ((number | null)[] | null)[] {
+    const layers = this.summaryLayers().map(([, m]) => m);
+    const shapes: ((number | null)[] | null)[] = layers.map(() => null);
+    const removers = layers.map((m, i) => m.registerForwardHook((_m, _inputs, out) => {
+      if (shapes[i] === null && out instanceof Tensor) shapes[i] = [null, ...out.shape.slice(1)];
+    }));
+    try {
+      this.computeOutputShape(inputShape);
+    } finally {
+      for (const remove of removers) remove();
+    }
+    return shapes;
+  }
+
+  /**
+   * A Keras-like table of the layers with their output shapes and parameter counts, then the
+   * totals (BatchNormalization's moving statistics count as non-trainable, as in Keras). Printed
+   * unless `{ print: false }`; returned either way. The model must be built: give the first layer
+   * an `inputShape`, call `build([null, ...])`, or run it on data first.
+   */
+  summary(options: SummaryOptions = {}): string {
+    const fn = `${this.constructor.name}.summary`;
+    const o = checkOptionKeys(fn, options, ['print', 'stream']) as SummaryOptions;
+    const inputShape = this.buildInputShape;
+    if (!this.isBuilt() || inputShape === null) {
+      throw new ArgumentError(
+        `${fn}: the model is not built yet, so its output shapes and parameter counts are unknown; ` +
+          'give the first layer an inputShape (e.g. new Dense({ units: 64, inputShape: [784] })), call model.build([null, 784]), or call the model on data (fit, predict) first',
+      );
+    }
+    const layers = this.summaryLayers();
+    const shapes = this.layerOutputShapes(inputShape);
+    const rows: SummaryRow[] = layers.map(([, layer], i) => ({ name: layerName(layer, i, layers), type: layer.constructor.name, outputShape: shapes[i], ...countWeights(layer) }));
+    const text = summarize(this.name, rows, countWeights(this));
+    if (o.print ?? true) (o.stream ?? defaultStream()).write(`${text}\n`);
+    return text;
+  }
+
+  // ------------------------------------------------------------------ saving (Node-only code, loaded on use)
+
+  /**
+   * Write `dir/config.json` (the architecture as data) and `dir/model.safetensors` (the weights),
+   * each atomically. Node-only; in a browser use `modelToArtifacts(model)`.
+   */
+  async save(dir: string): Promise<void> {
+    (await nodeFiles(`${this.constructor.name}.save`)).saveModel(this, dir);
+  }
+
+  /** Write the weights alone to a safetensors file, atomically. Node-only. */
+  async saveWeights(path: string): Promise<void> {
+    (await nodeFiles(`${this.constructor.name}.saveWeights`)).saveWeights(this, path);
+  }
+
+  /** Load weights saved by `saveWeights` (names and shapes must match exactly). Node-only. */
+  async loadWeights(path: string): Promise<void> {
+    (await nodeFiles(`${this.constructor.name}.loadWeights`)).loadWeights(this, path);
+  }
+
+  /** Train an existing module (any network of layers) with compile / fit / evaluate / predict. */
+  static wrap(module: AnyModule, options: { name?: string } = {}): Model {
+    return new WrappedModel(module, options);
+  }
+}
+
+/** The loss of a batch, checked to be a scalar tensor (a custom loss might return one per sample). */
+function lossOf(fn: string, compiled: Compiled, yPred: Tensor, y: Tensor): Tensor {
+  const loss = compiled.loss.fn(yPred, y);
+  if (!(loss instanceof Tensor) || loss.size !== 1) {
+    throw new ArgumentError(`${fn}: the loss ${describe(compiled.loss.name)} returned ${describe(loss)}; expected a scalar Tensor (reduce per-sample losses with mean)`);
+  }
+  return loss;
+}
+
+/** Parameters (trainable or frozen) and float buffers (moving statistics, counted as non-trainable). */
+function countWeights(module: AnyModule): { trainable: number; nonTrainable: number } {
+  let trainable = 0, nonTrainable = 0;
+  for (const p of module.parameters() as Parameter[]) {
+    if (p.requiresGrad) trainable += p.size;
+    else nonTrainable += p.size;
+  }
+  for (const b of module.buffers()) if (b.dtype === 'float32') nonTrainable += b.size;
+  return { trainable, nonTrainable };
+}
+
+/** A layer's own name if it has one, else Keras's: the class in snake case, numbered from the second. */
+function layerName(layer: AnyModule, index: number, layers: [string, AnyModule][]): string {
+  const own = (layer as { name?: unknown }).name;
+  if (typeof own === 'string' && own !== '') return own;
+  const base = snakeCase(layer.constructor.name);
+  const before = layers.slice(0, index).filter(([, m]) => m.constructor === layer.constructor).length;
+  return before === 0 ? base : `${base}_${before}`;
+}
+
+async function nodeFiles(fn: string): Promise<typeof import('./save.js')> {
+  if (typeof process === 'undefined' || typeof process.versions?.node !== 'string') {
+    throw new ArgumentError(`${fn}: writing and reading files needs Node.js; in a browser use modelToArtifacts(model) / modelFromArtifacts(config, bytes)`);
+  }
+  return import('./save.js');
+}
+
+/** `Model.wrap(module)`: a model whose forward is the module's. Its state dict keys start with "module.". */
+export class WrappedModel extends Model {
+  readonly module: AnyModule;
+
+  constructor(module: AnyModule, options: { name?: string } = {}) {
+    super({ name: options.name ?? snakeCase(module?.constructor?.name ?? 'model') });
+    if (!(module instanceof Module)) throw new ArgumentError(`Model.wrap: got ${describe(module)}; expected a Module (a layer or network)`);
+    this.module = module;
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.module.call(x) as Tensor;
+  }
+
+  protected override summaryLayers(): [string, AnyModule][] {
+    const inner = this.module.namedChildren();
+    return inner.length > 0 ? inner : [['module', this.module]];
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { name: this.name, module: layerToConfig(this.module) };
+  }
+
+  static fromConfig(config: Record<string, unknown>): WrappedModel {
+    return new WrappedModel(layerFromConfig(config.module as LayerConfig), { name: config.name as string | undefined });
+  }
+}
+
+registerLayer('WrappedModel', (config) => WrappedModel.fromConfig(config), { layerClass: WrappedModel });

@@ -1,0 +1,2 @@
+// Node-only: models and weights as files on disk.
+export { saveModel, loadModel, saveWeights, loadWeights } from './save.js';

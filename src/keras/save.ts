@@ -1,0 +1,97 @@
+/**
+ * Models on disk (Node-only; the only file of keras/ that touches the file system). A saved model
+ * is a folder:
+ *
+ *   dir/config.json        { format: 'tessera-model', version: 1, className, config, inputShape, compile }
+ *   dir/model.safetensors  the state dict (parameters and buffers), named by state-dict keys
+ *
+ * Each file is written atomically (temporary file, fsync, rename), the weights first, so a folder
+ * never holds a config without its weights. Loading checks everything and names the file at fault.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic.js';
+import { parseSafetensors, type Safetensors } from '../io/safetensors.js';
+import { ArgumentError, FormatError } from '../util/errors.js';
+import type { Model } from './model.js';
+import { loadWeightsInto, modelFromConfig, modelToArtifacts, weightsToBytes } from './serialize.js';
+
+export const CONFIG_FILE = 'config.json';
+export const WEIGHTS_FILE = 'model.safetensors';
+
+/** Write `dir/config.json` and `dir/model.safetensors`, creating the folder. */
+export function saveModel(model: Model, dir: string): void {
+  const { config, weights } = modelToArtifacts(model);
+  writeFileAtomic(join(dir, WEIGHTS_FILE), weights);
+  writeFileAtomic(join(dir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
+}
+
+/** 'file', 'dir', or null when nothing is there. */
+function kind(path: string): 'file' | 'dir' | null {
+  try {
+    const s = statSync(path);
+    return s.isDirectory() ? 'dir' : 'file';
+  } catch {
+    return null;
+  }
+}
+
+function requireFile(fn: string, path: string, what: string): void {
+  const k = kind(path);
+  if (k === 'file') return;
+  throw new ArgumentError(`${fn}: ${path} ${k === 'dir' ? 'is a folder' : 'does not exist'}; expected ${what}`);
+}
+
+function readWeights(fn: string, path: string): Safetensors {
+  requireFile(fn, path, 'a safetensors weights file (written by model.save or model.saveWeights)');
+  try {
+    return parseSafetensors(readFileSync(path), { source: path });
+  } catch (error) {
+    if (error instanceof FormatError) error.message = `${fn}: ${error.message}`;
+    throw error;
+  }
+}
+
+/**
+ * Rebuild a model saved by `model.save(dir)`: the architecture from config.json (through the
+ * layer registry), then the weights with strict name and shape checks. Recompiled when the saved
+ * compile settings were names; otherwise call compile before fit/evaluate.
+ */
+export function loadModel(dir: string): Model {
+  const fn = 'loadModel';
+  if (typeof dir !== 'string' || dir === '') throw new ArgumentError(`${fn}: got ${String(dir)}; expected the path of a folder written by model.save(dir)`);
+  const k = kind(dir);
+  if (k !== 'dir') throw new ArgumentError(`${fn}: ${dir} ${k === 'file' ? 'is a file' : 'does not exist'}; expected a folder written by model.save(dir), holding ${CONFIG_FILE} and ${WEIGHTS_FILE}`);
+  const configPath = join(dir, CONFIG_FILE);
+  requireFile(fn, configPath, `the model's ${CONFIG_FILE}, written by model.save(dir)`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(configPath, 'utf8'));
+  } catch (error) {
+    throw new FormatError(`${fn}: ${configPath} is not valid JSON (${(error as Error).message}); expected the config written by model.save`);
+  }
+  const model = modelFromConfig(json, `${fn}: ${configPath}`);
+  const weightsPath = join(dir, WEIGHTS_FILE);
+  loadWeightsInto(model, readWeights(fn, weightsPath).tensors, `${fn}: ${weightsPath}`);
+  return model;
+}
+
+/** Write the model's state dict to a safetensors file, atomically. */
+export function saveWeights(model: Model, path: string): void {
+  writeFileAtomic(path, weightsToBytes(model));
+}
+
+/** Load a safetensors file into the model; every name and shape must match. */
+export function loadWeights(model: Model, path: string): void {
+  loadWeightsInto(model, readWeights('loadWeights', path).tensors, `loadWeights: ${path}`);
+}
+
+// ------------------------------------------------------------------ text files, for CSVLogger
+
+export function readTextIfExists(path: string): string | null {
+  return kind(path) === 'file' ? readFileSync(path, 'utf8') : null;
+}
+
+export function writeTextAtomic(path: string, text: string): void {
+  writeFileAtomic(path, text);
+}

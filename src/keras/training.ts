@@ -1,0 +1,189 @@
+/**
+ * Pieces of the training loop that are not the model's business: checking fit's options,
+ * splitting off validation data, slicing batches, averaging per-batch values over samples.
+ */
+import { Tensor } from '../tensor/tensor.js';
+import type { AnyModule } from '../nn/module.js';
+import { ArgumentError, ShapeError, describe } from '../util/errors.js';
+import type { Callback, Logs } from './history.js';
+import type { ProgressStream } from './progress.js';
+
+export interface FitOptions {
+  /** Passes over the training data (default 1). */
+  epochs?: number;
+  /** Samples per gradient step (default 32). */
+  batchSize?: number;
+  /** Hold out this fraction of the samples — the LAST ones, taken before shuffling, as Keras. */
+  validationSplit?: number;
+  /** Data to report val_ metrics on after each epoch (instead of validationSplit). */
+  validationData?: readonly [Tensor, Tensor];
+  /** Batch size for validation (default batchSize). */
+  validationBatchSize?: number;
+  /** A new sample order every epoch, from the global generator (manualSeed) (default true). */
+  shuffle?: boolean;
+  callbacks?: readonly Callback[];
+  /** 0 silent, 1 progress bar (plain lines when not a terminal), 2 one line per epoch (default 1). */
+  verbose?: 0 | 1 | 2;
+  /** Epoch to start counting from, to resume a run (default 0). */
+  initialEpoch?: number;
+  /** Where progress and callback messages go (default process.stdout, or the console). */
+  stream?: ProgressStream;
+}
+
+export interface ResolvedFitOptions {
+  epochs: number;
+  batchSize: number;
+  validationSplit: number;
+  validationData: readonly [Tensor, Tensor] | null;
+  validationBatchSize: number;
+  shuffle: boolean;
+  callbacks: Callback[];
+  verbose: 0 | 1 | 2;
+  initialEpoch: number;
+  stream: ProgressStream | undefined;
+}
+
+const FIT_KEYS = [
+  'epochs', 'batchSize', 'validationSplit', 'validationData', 'validationBatchSize', 'shuffle', 'callbacks', 'verbose', 'initialEpoch', 'stream',
+];
+
+/** Refuse a non-object and unknown keys (a typo like `batch_size` would otherwise be ignored). */
+export function checkOptionKeys(fn: string, options: unknown, keys: readonly string[]): Record<string, unknown> {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new ArgumentError(`${fn}: got options ${describe(options)}; expected an object with some of ${keys.join(', ')}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!keys.includes(key)) throw new ArgumentError(`${fn}: unknown option ${describe(key)}; expected some of ${keys.join(', ')}`);
+  }
+  return options as Record<string, unknown>;
+}
+
+export function integerOption(fn: string, name: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new ArgumentError(`${fn}: got ${name}=${describe(value)}; expected an integer >= ${min}`);
+  }
+  return value;
+}
+
+export function resolveFitOptions(fn: string, options: FitOptions): ResolvedFitOptions {
+  const o = checkOptionKeys(fn, options, FIT_KEYS) as FitOptions;
+  const epochs = integerOption(fn, 'epochs', o.epochs, 1, 0);
+  const batchSize = integerOption(fn, 'batchSize', o.batchSize, 32, 1);
+  const validationSplit = o.validationSplit ?? 0;
+  if (typeof validationSplit !== 'number' || !(validationSplit >= 0 && validationSplit < 1)) {
+    throw new ArgumentError(`${fn}: got validationSplit=${describe(o.validationSplit)}; expected a fraction in [0, 1), e.g. 0.1`);
+  }
+  const validationData = o.validationData ?? null;
+  if (validationData !== null) {
+    if (validationSplit > 0) throw new ArgumentError(`${fn}: got both validationSplit and validationData; expected one of them`);
+    if (!Array.isArray(validationData) || validationData.length !== 2) {
+      throw new ArgumentError(`${fn}: got validationData=${describe(validationData)}; expected a pair [xVal, yVal] of Tensors`);
+    }
+    checkXY(`${fn} (validationData)`, validationData[0], validationData[1]);
+  }
+  const verbose = o.verbose ?? 1;
+  if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new ArgumentError(`${fn}: got verbose=${describe(verbose)}; expected 0 (silent), 1 (progress bar) or 2 (one line per epoch)`);
+  const callbacks = o.callbacks ?? [];
+  if (!Array.isArray(callbacks) || callbacks.some((c) => c === null || typeof c !== 'object' || typeof c.onEpochEnd !== 'function')) {
+    throw new ArgumentError(`${fn}: got callbacks=${describe(callbacks)}; expected an array of Callback objects such as new EarlyStopping()`);
+  }
+  const stream = o.stream;
+  if (stream !== undefined && (stream === null || typeof stream.write !== 'function')) {
+    throw new ArgumentError(`${fn}: got stream=${describe(stream)}; expected an object with write(text), such as process.stdout`);
+  }
+  return {
+    epochs,
+    batchSize,
+    validationSplit,
+    validationData,
+    validationBatchSize: integerOption(fn, 'validationBatchSize', o.validationBatchSize, batchSize, 1),
+    shuffle: booleanOption(fn, 'shuffle', o.shuffle, true),
+    callbacks: [...callbacks],
+    verbose,
+    initialEpoch: integerOption(fn, 'initialEpoch', o.initialEpoch, 0, 0),
+    stream,
+  };
+}
+
+export function booleanOption(fn: string, name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new ArgumentError(`${fn}: got ${name}=${describe(value)}; expected true or false`);
+  return value;
+}
+
+/** Inputs and targets: tensors with at least one axis and the same number of samples. */
+export function checkXY(fn: string, x: unknown, y: unknown): void {
+  if (!(x instanceof Tensor)) throw new ArgumentError(`${fn}: got x=${describe(x)}; expected a Tensor of samples (first axis = samples)`);
+  if (!(y instanceof Tensor)) throw new ArgumentError(`${fn}: got y=${describe(y)}; expected a Tensor of targets (first axis = samples)`);
+  if (x.rank === 0 || y.rank === 0) throw new ShapeError(`${fn}: got x of shape ${describe(x.shape)} and y of shape ${describe(y.shape)}; expected a first (sample) axis on both`);
+  if (x.shape[0] !== y.shape[0]) {
+    throw new ShapeError(`${fn}: x has ${x.shape[0]} samples (shape ${describe(x.shape)}) but y has ${y.shape[0]} (shape ${describe(y.shape)}); expected one target per sample`);
+  }
+}
+
+/** Rows [start, end) of `t` as a tensor sharing its storage: batches in order need no copy. */
+export function rowSlice(t: Tensor, start: number, end: number): Tensor {
+  const rowSize = t.shape.slice(1).reduce((a, b) => a * b, 1);
+  return new Tensor(t.data.subarray(start * rowSize, end * rowSize), [end - start, ...t.shape.slice(1)]);
+}
+
+/**
+ * Keras's validation split: the last `fraction` of the samples, before any shuffling, so the
+ * held-out set is the same every epoch and every run.
+ */
+export function splitValidation(fn: string, x: Tensor, y: Tensor, fraction: number): [train: [Tensor, Tensor], val: [Tensor, Tensor]] {
+  const n = x.shape[0];
+  const splitAt = Math.floor(n * (1 - fraction));
+  if (splitAt === 0 || splitAt === n) {
+    throw new ArgumentError(`${fn}: validationSplit=${fraction} of ${n} samples leaves ${splitAt} for training and ${n - splitAt} for validation; expected both to be non-empty`);
+  }
+  return [[rowSlice(x, 0, splitAt), rowSlice(y, 0, splitAt)], [rowSlice(x, splitAt, n), rowSlice(y, splitAt, n)]];
+}
+
+/** Per-key means over samples, each batch weighted by its size (a short last batch counts less). */
+export class RunningMeans {
+  #sums = new Map<string, number>();
+  #counts = new Map<string, number>();
+
+  add(key: string, value: number, samples: number): void {
+    this.#sums.set(key, (this.#sums.get(key) ?? 0) + value * samples);
+    this.#counts.set(key, (this.#counts.get(key) ?? 0) + samples);
+  }
+
+  values(): Logs {
+    const out: Logs = {};
+    for (const [key, sum] of this.#sums) out[key] = sum / (this.#counts.get(key) as number);
+    return out;
+  }
+}
+
+/** Run `fn` with `module` (and all inside) in the given mode, then put every module's mode back. */
+export function withMode<T>(module: AnyModule, training: boolean, fn: () => T): T {
+  const modes = module.modules().map((m) => [m, m.training] as const);
+  module.train(training);
+  try {
+    return fn();
+  } finally {
+    for (const [m, mode] of modes) m.training = mode;
+  }
+}
+
+/** Keras's layer names: Conv2D → conv2d, MaxPooling2D → max_pooling2d. */
+export function snakeCase(name: string): string {
+  return name.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+/**
+ * Let the event loop run at most every `intervalMs` (browser repaints, timers, I/O), so a long
+ * fit does not freeze a page; cheap enough to call after every batch.
+ */
+export function eventLoopYielder(clock: () => number, intervalMs = 100): () => Promise<void> {
+  let last = clock();
+  return async () => {
+    const now = clock();
+    if (now - last < intervalMs || typeof setTimeout !== 'function') return;
+    last = now;
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  };
+}
