@@ -103,7 +103,8 @@ export function layerFromConfig(data: LayerConfig): AnyModule {
   }
   const layer = factory(config);
   if (!(layer instanceof Module)) throw new ArgumentError(`${fn}: the factory for "${className}" returned ${describe(layer)}; expected a Module`);
-  if (buildInputShape !== undefined && buildInputShape !== null && !layer.isBuilt()) layer.build(buildInputShape);
+  // build() is also called on layers built by their config: it checks the shapes agree and records them.
+  if (buildInputShape !== undefined && buildInputShape !== null) layer.build(buildInputShape);
   return layer;
 }
 

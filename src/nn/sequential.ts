@@ -70,6 +70,7 @@ export class Sequential extends Module {
    */
   override build(inputShape: LayerShape): void {
     const shape = this.#checkBatched('Sequential.build', inputShape);
+    shape[0] = null;
     this.rememberBuildShape(shape);
     let s = shape;
     for (const layer of this.layers) {
@@ -86,11 +87,12 @@ export class Sequential extends Module {
     return s;
   }
 
+  /** A copy of the shape, with a batch size of -1 read as unknown (null). */
   #checkBatched(fn: string, inputShape: LayerShape): (number | null)[] {
     if (!Array.isArray(inputShape) || inputShape.length < 2) {
       throw new ArgumentError(`${fn}: got input shape ${describe(inputShape)}; expected the batch axis followed by the sample's axes, e.g. [null, 784]`);
     }
-    return checkLayerShape(fn, [null, ...inputShape.slice(1)]);
+    return checkLayerShape(fn, [inputShape[0] === -1 ? null : inputShape[0], ...inputShape.slice(1)]);
   }
 
   /** `{ layers: [{ className, config, buildInputShape? }, …] }`: each layer as data. */
