@@ -41,8 +41,10 @@ function threadsFromEnv(): number | undefined {
 
 function tryWasm(): WasmBackend | null {
   if (wasm === undefined) {
+    // A malformed TESSERA_THREADS is the user's mistake, reported rather than swallowed below.
+    const threads = threadsWanted ?? threadsFromEnv();
     try {
-      wasm = createWasmBackend({ threads: threadsWanted ?? threadsFromEnv() });
+      wasm = createWasmBackend({ threads });
     } catch (err) {
       wasm = null;
       wasmFailure = err instanceof Error ? err.message : String(err);

@@ -58,6 +58,11 @@ export class WasmEngine {
     return this.threadCount;
   }
 
+  /** Current size of the linear memory: grows to the largest call's need, then stays. */
+  get memoryBytes(): number {
+    return this.pages * PAGE;
+  }
+
   /** Why workers are unavailable or failed, if they are. */
   get threadProblem(): string | null {
     if (this.pool === null) return this.shared ? 'this runtime has no worker_threads' : 'private memory: single-threaded build';

@@ -21,6 +21,8 @@ export interface WasmBackend extends Backend {
   readonly threads: number;
   /** Why worker threads are unavailable or failed, or null. */
   readonly threadProblem: string | null;
+  /** Bytes of WebAssembly memory in use: the largest call's operands and scratch, reused after. */
+  readonly memoryBytes: number;
   setThreads(count: number): void;
   /** Resolves when every worker thread has started; before that, products use fewer threads. */
   whenReady(): Promise<void>;
@@ -52,6 +54,9 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     },
     get threadProblem(): string | null {
       return engine.threadProblem;
+    },
+    get memoryBytes(): number {
+      return engine.memoryBytes;
     },
     setThreads: (count: number) => engine.setThreads(count),
     whenReady: () => engine.whenReady(),
