@@ -3,17 +3,18 @@
  * steps (an MLP on a fresh random batch each step, Adam, cross-entropy), sampling RSS and heap as
  * it goes. "start" is after a short warm-up (JIT and allocator settle), "end" the last window.
  */
-import { Adam, Dense, Sequential, randn, randint, sparseCategoricalCrossEntropy, manualSeed } from '../src/index.js';
+import { Adam, Dense, Sequential, randn, randint, sparseCategoricalCrossEntropy, manualSeed, getBackend } from '../index.js';
+import { round } from './timing.js';
+import type { BenchCase, Row } from './types.js';
 
-export interface MemoryResult {
-  case: string;
-  engine: string;
+export interface MemoryResult extends Row {
   steps: number;
   seconds: number;
   stepsPerSecond: number;
   rssStartMiB: number;
   rssEndMiB: number;
-  rssPeakMiB: number;
+  /** Highest RSS sampled after the warm-up. */
+  peakRssMiB: number;
   heapStartMiB: number;
   heapEndMiB: number;
   /** RSS in MiB every `steps/20` steps, to see the curve. */
@@ -21,6 +22,10 @@ export interface MemoryResult {
 }
 
 const MiB = 1024 * 1024;
+
+export function memoryCaseName(steps: number): string {
+  return `memory ${steps >= 1000 ? `${steps / 1000}k` : steps} training steps`;
+}
 
 export function memoryBench(steps = 20000): MemoryResult {
   manualSeed(0);
@@ -52,16 +57,22 @@ export function memoryBench(steps = 20000): MemoryResult {
   const seconds = (performance.now() - t0) / 1000;
   const end = process.memoryUsage();
   return {
-    case: 'memory-20k-steps',
+    case: memoryCaseName(steps),
     engine: 'tessera',
+    backend: getBackend().name,
     steps,
-    seconds,
-    stepsPerSecond: steps / seconds,
-    rssStartMiB: rssStart / MiB,
-    rssEndMiB: end.rss / MiB,
-    rssPeakMiB: peak / MiB,
-    heapStartMiB: heapStart / MiB,
-    heapEndMiB: end.heapUsed / MiB,
+    seconds: round(seconds),
+    stepsPerSecond: round(steps / seconds),
+    rssStartMiB: round(rssStart / MiB),
+    rssEndMiB: round(end.rss / MiB),
+    peakRssMiB: round(Math.max(peak, end.rss) / MiB),
+    heapStartMiB: round(heapStart / MiB),
+    heapEndMiB: round(end.heapUsed / MiB),
     rssTraceMiB: trace,
   };
+}
+
+/** Only tessera: the peers free memory by hand (tfjs dispose) or by reference counting (PyTorch). */
+export function memoryCase(steps: number): BenchCase {
+  return { name: memoryCaseName(steps), run: async () => [memoryBench(steps)] };
 }

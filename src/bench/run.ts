@@ -1,39 +1,98 @@
 /**
- * `npm run bench`: runs the benchmark cases one after another (never in parallel: the machine's
- * cores are the thing being measured), prints a table and writes bench/results/latest.json.
- * `--quick` runs a shortened set in under two minutes; `--json` prints the rows as the last line.
+ * `tessera bench` / `npm run bench`: every case one after another, never in parallel (the
+ * machine's cores are the thing being measured): tessera and TensorFlow.js in this process, then
+ * PyTorch in one subprocess. Prints a table, writes a JSON file, returns the rows.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { memoryBench } from './memory.js';
+import os from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { ArgumentError } from '../util/errors.js';
+import { addRatios, formatTable } from './format.js';
+import { gemmCases } from './gemm.js';
+import { convCases } from './conv.js';
+import { cnnCases } from './cnn.js';
+import { memoryCase } from './memory.js';
+import { runPytorch } from './pytorch.js';
+import { firstLine } from './tfjs.js';
+import { defaultSettings, type BenchCase, type BenchSettings, type Engine, type Row } from './types.js';
 
-type Row = Record<string, unknown> & { case: string; engine: string };
-
-function table(rows: Row[]): string {
-  const keys = ['case', 'engine', ...new Set(rows.flatMap((r) => Object.keys(r).filter((k) => k !== 'case' && k !== 'engine' && typeof r[k] !== 'object')))];
-  const cell = (v: unknown): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : v === undefined ? '' : String(v));
-  const widths = keys.map((k) => Math.max(k.length, ...rows.map((r) => cell(r[k]).length)));
-  const line = (vals: string[]): string => vals.map((v, i) => v.padEnd(widths[i])).join('  ');
-  return [line(keys), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(keys.map((k) => cell(r[k]))))].join('\n');
+export interface BenchOptions {
+  quick?: boolean;
+  /** Run only the cases whose name contains this text. */
+  only?: string;
+  /** Where the JSON goes (default bench/results/latest.json under the working directory); null: nowhere. */
+  outFile?: string | null;
+  /** Progress and the table. */
+  log?: (line: string) => void;
+  /** Overrides of the defaults (tests use tiny timings and fake peers). */
+  settings?: Partial<BenchSettings>;
+  /** The cases to run instead of the standard set. */
+  cases?: readonly BenchCase[];
 }
 
-export async function runBench(argv: string[]): Promise<Row[]> {
-  const quick = argv.includes('--quick');
-  const json = argv.includes('--json');
-  const log = (s: string): void => void (json ? process.stderr : process.stdout).write(s + '\n');
+export interface BenchReport {
+  rows: Row[];
+  table: string;
+  file: string | null;
+}
+
+export function standardCases(settings: BenchSettings): BenchCase[] {
+  return [...gemmCases(), ...convCases(), ...cnnCases(), memoryCase(settings.memorySteps)];
+}
+
+const ENGINE_ORDER: readonly Engine[] = ['tessera', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'];
+
+export const NOT_YET_AVAILABLE = 'not yet available: char-level GPT training tokens/second (arrives with the language-model issue)';
+
+export async function runBench(options: BenchOptions = {}): Promise<BenchReport> {
+  const log = options.log ?? ((line: string) => void process.stdout.write(line + '\n'));
+  const settings: BenchSettings = { ...defaultSettings(options.quick ?? false), ...options.settings };
+  const all = options.cases ?? standardCases(settings);
+  const cases = all.filter((c) => !options.only || c.name.includes(options.only));
+  if (cases.length === 0) {
+    throw new ArgumentError(`tessera bench: --only "${options.only}" matches no case; expected part of one of: ${all.map((c) => c.name).join('; ')}`);
+  }
+  const load = os.loadavg()[0];
+  log(`tessera bench${settings.quick ? ' --quick' : ''}: ${cases.length} cases, ${os.cpus().length} cores, load average ${load.toFixed(2)}`);
+
   const rows: Row[] = [];
-  log(`tessera bench${quick ? ' --quick' : ''}`);
-  rows.push(memoryBench(quick ? 5000 : 20000) as unknown as Row);
-  log(table(rows));
-  const dir = join(process.cwd(), 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'latest.json');
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 2));
-  log(`wrote ${file}`);
-  if (json) console.log(JSON.stringify(rows));
-  return rows;
-}
+  for (const c of cases) {
+    log(`  running ${c.name}`);
+    try {
+      rows.push(...(await c.run(settings)));
+    } catch (e) {
+      // A failing case is reported, not fatal: the other cases' figures still matter.
+      log(`  ${c.name} failed: ${(e as Error).stack ?? String(e)}`);
+      rows.push({ case: c.name, engine: 'tessera', note: `failed: ${firstLine(e)}` });
+    }
+  }
+  if (settings.peers.includes('pytorch')) {
+    const requests = cases.flatMap((c) => (c.torch ? [{ case: c.name, spec: c.torch }] : []));
+    if (requests.length > 0) log(`  running PyTorch on ${requests.length} cases`);
+    rows.push(...runPytorch(requests, settings));
+  }
 
-if (process.argv[1] && /bench[\\/]run\.js$/.test(process.argv[1])) {
-  await runBench(process.argv.slice(2));
+  const order = new Map(cases.map((c, i) => [c.name, i]));
+  rows.sort((a, b) => (order.get(a.case) ?? 0) - (order.get(b.case) ?? 0) || ENGINE_ORDER.indexOf(a.engine) - ENGINE_ORDER.indexOf(b.engine));
+  addRatios(rows);
+
+  const footer = [
+    '',
+    'tessera/peer: tessera\'s speed divided by the peer\'s on the same case (GFLOP/s or samples/s); above 1x tessera is faster.',
+    'ms: median of one call (one GEMM; one conv forward+backward; one training step or forward pass).',
+    'peak MiB: highest RSS seen while the engine ran the case; tessera and TensorFlow.js share this Node process, PyTorch reports its own process\'s high-water mark so far.',
+    NOT_YET_AVAILABLE,
+  ];
+  if (load > 1.5) footer.push(`warning: load average ${load.toFixed(2)} at the start: other processes shared the cores, and multi-threaded engines suffer most.`);
+  const table = formatTable(rows, footer);
+  log(table);
+
+  const file = options.outFile === null ? null : resolve(options.outFile ?? 'bench/results/latest.json');
+  if (file) {
+    mkdirSync(dirname(file), { recursive: true });
+    const meta = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverage: load, quick: settings.quick };
+    writeFileSync(file, JSON.stringify({ ...meta, notYetAvailable: [NOT_YET_AVAILABLE], rows }, null, 2) + '\n');
+    log(`wrote ${file}`);
+  }
+  return { rows, table, file };
 }

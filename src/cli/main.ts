@@ -7,8 +7,9 @@ import { TesseraError } from '../util/errors.js';
 import type { Command, CommandContext } from './command.js';
 import { linregCommand } from './linreg.js';
 import { infoCommand } from './info.js';
+import { benchCommand } from './bench.js';
 
-const commands: Command[] = [linregCommand, infoCommand];
+const commands: Command[] = [linregCommand, infoCommand, benchCommand];
 
 function help(): string {
   const rows = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

@@ -1,0 +1,87 @@
+/**
+ * The shapes the benchmark passes around. A row is one engine on one case: its figures, the
+ * speed ratio against tessera where it is a peer, and a note where it could not run the case.
+ */
+export type Engine = 'tessera' | 'tfjs-cpu' | 'tfjs-wasm' | 'pytorch';
+export type Peer = Exclude<Engine, 'tessera'>;
+export const PEERS: readonly Peer[] = ['tfjs-cpu', 'tfjs-wasm', 'pytorch'];
+
+export interface Row {
+  case: string;
+  engine: Engine;
+  gflops?: number;
+  samplesPerSecond?: number;
+  tokensPerSecond?: number;
+  /** Median milliseconds of one call (one GEMM, one conv forward+backward, one training step). */
+  ms?: number;
+  peakRssMiB?: number;
+  /** tessera's speed ÷ this peer's speed on the same case: above 1, tessera is faster. */
+  ratio?: number;
+  /** Why a figure is missing (the peer cannot do the case, is not installed, was skipped). */
+  note?: string;
+  /** Any further figures a case reports (backend name, run count, memory trace). */
+  [figure: string]: unknown;
+}
+
+export interface TimingOptions {
+  /** Untimed calls first: JIT compilation, allocator and caches settle. */
+  warmup: number;
+  minRuns: number;
+  maxRuns: number;
+  /** Stop adding runs (past minRuns) once this much time has been spent timing. */
+  budgetMs: number;
+  /**
+   * Stop even before minRuns once this much time has been spent (one run at least). A warm-up
+   * call this slow counts as the one timed run: warming up matters for calls of milliseconds
+   * (JIT, caches), not for calls of seconds.
+   */
+  capMs: number;
+}
+
+export interface BenchSettings {
+  quick: boolean;
+  /** For calls that take milliseconds. */
+  timing: TimingOptions;
+  /** For a peer whose single call takes seconds (tfjs-cpu's convolution backward). */
+  slowTiming: TimingOptions;
+  /** Which peers to run; tests pass fewer. */
+  peers: readonly Peer[];
+  /** Module specifiers of the TensorFlow.js peers (replaceable so a test can make one missing). */
+  tfjsModule: string;
+  tfjsWasmModule: string;
+  /** Python interpreters to try for the PyTorch peer, first that imports torch wins. */
+  pythonCandidates: readonly string[];
+  /** Steps of the memory benchmark. */
+  memorySteps: number;
+}
+
+export function defaultSettings(quick: boolean): BenchSettings {
+  return {
+    quick,
+    timing: quick
+      ? { warmup: 1, minRuns: 3, maxRuns: 15, budgetMs: 400, capMs: 2000 }
+      : { warmup: 2, minRuns: 5, maxRuns: 50, budgetMs: 2000, capMs: 20000 },
+    slowTiming: quick
+      ? { warmup: 0, minRuns: 1, maxRuns: 1, budgetMs: 0, capMs: 0 }
+      : { warmup: 0, minRuns: 2, maxRuns: 3, budgetMs: 20000, capMs: 120000 },
+    peers: PEERS,
+    tfjsModule: '@tensorflow/tfjs',
+    tfjsWasmModule: '@tensorflow/tfjs-backend-wasm',
+    pythonCandidates: ['/usr/bin/python3', 'python3'],
+    memorySteps: quick ? 5000 : 20000,
+  };
+}
+
+/** What the PyTorch script runs for a case (see bench/peers/pytorch_bench.py). */
+export type TorchSpec =
+  | { kind: 'gemm'; m: number; k: number; n: number }
+  | { kind: 'conv'; x: readonly number[]; kernel: readonly number[] }
+  | { kind: 'cnn-train' | 'cnn-infer'; batch: number };
+
+/** One benchmark case: tessera and the in-process peers run in `run`, PyTorch from `torch`. */
+export interface BenchCase {
+  /** Unique; `--only` matches a substring of it. */
+  name: string;
+  run(settings: BenchSettings): Promise<Row[]>;
+  torch?: TorchSpec;
+}
