@@ -4,6 +4,7 @@
  * imported, so the JS side decides its size and whether workers share it.
  */
 export { gemm, packABytes, packBBytes, tileRows } from './gemm';
+export { im2col, col2im, maxPool2d, avgPool2d, avgPool2dBackward } from './conv';
 
 /** First byte after the static data: the JS side lays out its buffers from here on. */
 export function heapBase(): usize {

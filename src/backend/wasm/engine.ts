@@ -20,11 +20,12 @@ const align = (bytes: number): number => (bytes + 63) & ~63;
 export class WasmEngine {
   readonly build: BuildName;
   readonly shared: boolean;
-  private readonly kernels: KernelExports;
+  readonly kernels: KernelExports;
   private readonly memory: WebAssembly.Memory;
   private readonly maxPages: number;
   private pages: number;
   private f32: Float32Array;
+  private i32: Int32Array;
   private readonly controlBase: number;
   private readonly scratchBase: number;
   private readonly packABytes: number;
@@ -44,6 +45,7 @@ export class WasmEngine {
       : new WebAssembly.Memory({ initial: 1 });
     this.kernels = instantiate(compiled.module, this.memory);
     this.f32 = new Float32Array(this.memory.buffer);
+    this.i32 = new Int32Array(this.memory.buffer);
     this.controlBase = align(this.kernels.heapBase());
     this.scratchBase = this.controlBase + CONTROL_BYTES;
     this.packABytes = align(this.kernels.packABytes());
@@ -93,7 +95,40 @@ export class WasmEngine {
     }
     this.pages = need;
     this.f32 = new Float32Array(this.memory.buffer);
+    this.i32 = new Int32Array(this.memory.buffer);
     return true;
+  }
+
+  /**
+   * Byte addresses of consecutive 64-byte-aligned regions of the given sizes in the operand area
+   * (single-threaded kernels reuse the GEMM packing space), or null when they do not fit.
+   */
+  regions(bytes: readonly number[]): number[] | null {
+    const out: number[] = [];
+    let at = this.scratchBase;
+    for (const b of bytes) {
+      out.push(at);
+      at = align(at + b);
+    }
+    return this.ensure(at) ? out : null;
+  }
+
+  /** Copy a typed array into the memory at byte address `ptr`. */
+  put(ptr: number, src: Float32Array | Int32Array): void {
+    if (src instanceof Float32Array) this.f32.set(src, ptr >> 2);
+    else this.i32.set(src, ptr >> 2);
+  }
+
+  /** Copy dst.length elements from byte address `ptr` into dst. */
+  take(ptr: number, dst: Float32Array | Int32Array): void {
+    const at = ptr >> 2;
+    if (dst instanceof Float32Array) dst.set(this.f32.subarray(at, at + dst.length));
+    else dst.set(this.i32.subarray(at, at + dst.length));
+  }
+
+  /** Write i32 values at byte address `ptr` (kernel arguments passed through memory). */
+  putInts(ptr: number, values: readonly number[]): void {
+    for (let i = 0; i < values.length; i++) this.i32[(ptr >> 2) + i] = values[i];
   }
 
   /** C = op(A)·op(B) over the batch (see MatmulArgs); false when the operands do not fit in memory. */

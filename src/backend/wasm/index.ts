@@ -1,13 +1,15 @@
 /**
- * The WebAssembly SIMD backend: GEMM in wasm (split across worker threads when large), everything
- * else delegated to the portable backend until a benchmark shows a wasm kernel pays for itself.
+ * The WebAssembly SIMD backend: GEMM in wasm (split across worker threads when large), im2col /
+ * col2im and pooling in wasm; everything else delegated to the portable backend until a benchmark
+ * shows a wasm kernel pays for itself.
  */
-import type { Backend, MatmulArgs } from '../types.js';
+import type { Backend, MatmulArgs, Window2dArgs } from '../types.js';
 import { portableBackend } from '../portable/index.js';
 import { compileKernels, type BuildName } from './load.js';
 import { WasmEngine } from './engine.js';
 import { ThreadPool } from './pool.js';
 import { nodeBuiltin } from './node.js';
+import * as window from './window.js';
 
 export interface WasmBackendOptions {
   /** Threads for large kernels, the calling thread included (default: the number of cores). */
@@ -63,6 +65,21 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     matmul(a: Float32Array, b: Float32Array, out: Float32Array, args: MatmulArgs): void {
       // Operands too large for the wasm memory's maximum take the portable path.
       if (!engine.matmul(a, b, out, args)) portableBackend.matmul(a, b, out, args);
+    },
+    im2col(x: Float32Array, a: Window2dArgs, cols: Float32Array): void {
+      if (!window.im2col(engine, x, a, cols)) portableBackend.im2col(x, a, cols);
+    },
+    col2im(cols: Float32Array, a: Window2dArgs, dx: Float32Array): void {
+      if (!window.col2im(engine, cols, a, dx)) portableBackend.col2im(cols, a, dx);
+    },
+    maxPool2d(x: Float32Array, a: Window2dArgs, out: Float32Array, argmax: Int32Array | null): void {
+      if (!window.maxPool2d(engine, x, a, out, argmax)) portableBackend.maxPool2d(x, a, out, argmax);
+    },
+    avgPool2d(x: Float32Array, a: Window2dArgs, out: Float32Array): void {
+      if (!window.avgPool2d(engine, x, a, out)) portableBackend.avgPool2d(x, a, out);
+    },
+    avgPool2dBackward(dOut: Float32Array, a: Window2dArgs, dx: Float32Array): void {
+      if (!window.avgPool2dBackward(engine, dOut, a, dx)) portableBackend.avgPool2dBackward(dOut, a, dx);
     },
   };
 }

@@ -28,6 +28,12 @@ export interface KernelExports {
     batch0: number, batch1: number, aStride: number, bStride: number,
     row0: number, row1: number, col0: number, col1: number, packA: number, packB: number,
   ): void;
+  im2col(x: number, geometry: number, cols: number): void;
+  col2im(cols: number, geometry: number, dx: number): void;
+  /** argmax = 0: no indices wanted. */
+  maxPool2d(x: number, geometry: number, out: number, argmax: number): void;
+  avgPool2d(x: number, geometry: number, out: number): void;
+  avgPool2dBackward(dOut: number, geometry: number, dx: number): void;
 }
 
 let relaxedFlagTried = false;

@@ -1,0 +1,268 @@
+/**
+ * Sliding-window kernels over channels-last images [batch, inH, inW, channels]: im2col / col2im
+ * (convolution as GEMM) and pooling. They follow the portable backend's loops exactly (same tap
+ * order, same padding rules; see src/backend/types.ts, Window2dArgs), but move whole channel runs
+ * with bulk copies and 4-lane SIMD instead of one float at a time.
+ *
+ * The geometry arrives as 14 i32 at `g`, in Window2dArgs order. Pointers are byte addresses,
+ * and x always starts at `x`, so a flat index into x is (address − x) / 4.
+ */
+
+// @ts-ignore: decorator
+@inline function geo(g: usize, i: i32): i32 {
+  return load<i32>(g + (<usize>i << 2));
+}
+
+/** dst[0..n) = src[0..n) floats: a bulk copy for long runs, a plain loop for a few floats. */
+// @ts-ignore: decorator
+@inline function copyRun(src: usize, dst: usize, n: i32): void {
+  if (n >= 16) {
+    memory.copy(dst, src, <usize>n << 2);
+  } else {
+    let i = 0;
+    for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+    for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+  }
+}
+
+/** dst[0..n) += src[0..n). */
+// @ts-ignore: decorator
+@inline function addRun(src: usize, dst: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+  }
+}
+
+/** cols[(n, oh, ow), (kh, kw, c)] = x[n, ih, iw, c], 0 in the padding. */
+export function im2col(x: usize, g: usize, cols: usize): void {
+  const batch = geo(g, 0), inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kH = geo(g, 4), kW = geo(g, 5);
+  const outH = geo(g, 6), outW = geo(g, 7), strideH = geo(g, 8), strideW = geo(g, 9);
+  const dilH = geo(g, 10), dilW = geo(g, 11), padTop = geo(g, 12), padLeft = geo(g, 13);
+  const rowLen = kW * C;
+  let o = cols;
+  for (let n = 0; n < batch; n++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const ih0 = oh * strideH - padTop;
+      for (let ow = 0; ow < outW; ow++) {
+        const iw0 = ow * strideW - padLeft;
+        const rowInside = iw0 >= 0 && iw0 + (kW - 1) * dilW < inW;
+        for (let kh = 0; kh < kH; kh++) {
+          const ih = ih0 + kh * dilH;
+          if (ih < 0 || ih >= inH) {
+            memory.fill(o, 0, <usize>rowLen << 2);
+            o += <usize>rowLen << 2;
+            continue;
+          }
+          const xRow = x + (<usize>((n * inH + ih) * inW) * <usize>C << 2);
+          if (rowInside && dilW == 1) {
+            copyRun(xRow + (<usize>(iw0 * C) << 2), o, rowLen);
+            o += <usize>rowLen << 2;
+            continue;
+          }
+          for (let kw = 0; kw < kW; kw++, o += <usize>C << 2) {
+            const iw = iw0 + kw * dilW;
+            if (iw < 0 || iw >= inW) memory.fill(o, 0, <usize>C << 2);
+            else copyRun(xRow + (<usize>(iw * C) << 2), o, C);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The adjoint of im2col: dx = 0, then every patch row is added back where it came from. */
+export function col2im(cols: usize, g: usize, dx: usize): void {
+  const batch = geo(g, 0), inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kH = geo(g, 4), kW = geo(g, 5);
+  const outH = geo(g, 6), outW = geo(g, 7), strideH = geo(g, 8), strideW = geo(g, 9);
+  const dilH = geo(g, 10), dilW = geo(g, 11), padTop = geo(g, 12), padLeft = geo(g, 13);
+  const rowLen = kW * C;
+  memory.fill(dx, 0, <usize>(batch * inH * inW) * <usize>C << 2);
+  let o = cols;
+  for (let n = 0; n < batch; n++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const ih0 = oh * strideH - padTop;
+      for (let ow = 0; ow < outW; ow++) {
+        const iw0 = ow * strideW - padLeft;
+        const rowInside = iw0 >= 0 && iw0 + (kW - 1) * dilW < inW;
+        for (let kh = 0; kh < kH; kh++) {
+          const ih = ih0 + kh * dilH;
+          if (ih < 0 || ih >= inH) {
+            o += <usize>rowLen << 2;
+            continue;
+          }
+          const xRow = dx + (<usize>((n * inH + ih) * inW) * <usize>C << 2);
+          if (rowInside && dilW == 1) {
+            addRun(o, xRow + (<usize>(iw0 * C) << 2), rowLen);
+            o += <usize>rowLen << 2;
+            continue;
+          }
+          for (let kw = 0; kw < kW; kw++, o += <usize>C << 2) {
+            const iw = iw0 + kw * dilW;
+            if (iw >= 0 && iw < inW) addRun(o, xRow + (<usize>(iw * C) << 2), C);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Max over each window's taps inside the image, per channel; NaN wins (it propagates) and ties
+ * keep the first tap in row-major order. With `argmax` ≠ 0, the flat index into x of each maximum
+ * is written there as i32.
+ */
+export function maxPool2d(x: usize, g: usize, out: usize, argmax: usize): void {
+  const batch = geo(g, 0), inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kH = geo(g, 4), kW = geo(g, 5);
+  const outH = geo(g, 6), outW = geo(g, 7), strideH = geo(g, 8), strideW = geo(g, 9);
+  const dilH = geo(g, 10), dilW = geo(g, 11), padTop = geo(g, 12), padLeft = geo(g, 13);
+  const lanes = i32x4(0, 1, 2, 3);
+  let o = out;
+  let am = argmax;
+  for (let n = 0; n < batch; n++) {
+    for (let oh = 0; oh < outH; oh++) {
+      for (let ow = 0; ow < outW; ow++) {
+        let ch = 0;
+        for (; ch + 4 <= C; ch += 4) {
+          let best = f32x4.splat(0);
+          let at = i32x4.splat(0);
+          let first = true;
+          for (let kh = 0; kh < kH; kh++) {
+            const r = oh * strideH - padTop + kh * dilH;
+            if (r < 0 || r >= inH) continue;
+            for (let kw = 0; kw < kW; kw++) {
+              const c = ow * strideW - padLeft + kw * dilW;
+              if (c < 0 || c >= inW) continue;
+              const idx = ((n * inH + r) * inW + c) * C + ch;
+              const v = v128.load(x + (<usize>idx << 2));
+              const tap = i32x4.add(i32x4.splat(idx), lanes);
+              if (first) {
+                best = v;
+                at = tap;
+                first = false;
+              } else {
+                // Replace where v > best, or where v is NaN and best is not.
+                const wins = v128.or(f32x4.gt(v, best), v128.andnot(f32x4.ne(v, v), f32x4.ne(best, best)));
+                best = v128.bitselect(v, best, wins);
+                at = v128.bitselect(tap, at, wins);
+              }
+            }
+          }
+          v128.store(o + (<usize>ch << 2), best);
+          if (argmax != 0) v128.store(am + (<usize>ch << 2), at);
+        }
+        for (; ch < C; ch++) {
+          let best: f32 = 0;
+          let at = 0;
+          let first = true;
+          for (let kh = 0; kh < kH; kh++) {
+            const r = oh * strideH - padTop + kh * dilH;
+            if (r < 0 || r >= inH) continue;
+            for (let kw = 0; kw < kW; kw++) {
+              const c = ow * strideW - padLeft + kw * dilW;
+              if (c < 0 || c >= inW) continue;
+              const idx = ((n * inH + r) * inW + c) * C + ch;
+              const v = load<f32>(x + (<usize>idx << 2));
+              if (first || v > best || (v != v && best == best)) {
+                best = v;
+                at = idx;
+                first = false;
+              }
+            }
+          }
+          store<f32>(o + (<usize>ch << 2), best);
+          if (argmax != 0) store<i32>(am + (<usize>ch << 2), at);
+        }
+        o += <usize>C << 2;
+        am += <usize>C << 2;
+      }
+    }
+  }
+}
+
+/** The number of window taps inside the image for output (oh, ow). */
+// @ts-ignore: decorator
+@inline function tapCount(g: usize, oh: i32, ow: i32): i32 {
+  const inH = geo(g, 1), inW = geo(g, 2), kH = geo(g, 4), kW = geo(g, 5);
+  let rows = 0, cols = 0;
+  for (let kh = 0; kh < kH; kh++) {
+    const r = oh * geo(g, 8) - geo(g, 12) + kh * geo(g, 10);
+    if (r >= 0 && r < inH) rows++;
+  }
+  for (let kw = 0; kw < kW; kw++) {
+    const c = ow * geo(g, 9) - geo(g, 13) + kw * geo(g, 11);
+    if (c >= 0 && c < inW) cols++;
+  }
+  return rows * cols;
+}
+
+/** Mean over each window's taps inside the image (TensorFlow's rule), per channel. */
+export function avgPool2d(x: usize, g: usize, out: usize): void {
+  const batch = geo(g, 0), inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kH = geo(g, 4), kW = geo(g, 5);
+  const outH = geo(g, 6), outW = geo(g, 7), strideH = geo(g, 8), strideW = geo(g, 9);
+  const dilH = geo(g, 10), dilW = geo(g, 11), padTop = geo(g, 12), padLeft = geo(g, 13);
+  let o = out;
+  for (let n = 0; n < batch; n++) {
+    for (let oh = 0; oh < outH; oh++) {
+      for (let ow = 0; ow < outW; ow++) {
+        memory.fill(o, 0, <usize>C << 2);
+        for (let kh = 0; kh < kH; kh++) {
+          const r = oh * strideH - padTop + kh * dilH;
+          if (r < 0 || r >= inH) continue;
+          for (let kw = 0; kw < kW; kw++) {
+            const c = ow * strideW - padLeft + kw * dilW;
+            if (c < 0 || c >= inW) continue;
+            addRun(x + (<usize>(((n * inH + r) * inW + c) * C) << 2), o, C);
+          }
+        }
+        const scale = <f32>1 / <f32>tapCount(g, oh, ow);
+        const s4 = f32x4.splat(scale);
+        let ch = 0;
+        for (; ch + 4 <= C; ch += 4) v128.store(o + (<usize>ch << 2), f32x4.mul(v128.load(o + (<usize>ch << 2)), s4));
+        for (; ch < C; ch++) store<f32>(o + (<usize>ch << 2), load<f32>(o + (<usize>ch << 2)) * scale);
+        o += <usize>C << 2;
+      }
+    }
+  }
+}
+
+/** The adjoint of avgPool2d: each dOut spread evenly over its window's taps inside the image. */
+export function avgPool2dBackward(dOut: usize, g: usize, dx: usize): void {
+  const batch = geo(g, 0), inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kH = geo(g, 4), kW = geo(g, 5);
+  const outH = geo(g, 6), outW = geo(g, 7), strideH = geo(g, 8), strideW = geo(g, 9);
+  const dilH = geo(g, 10), dilW = geo(g, 11), padTop = geo(g, 12), padLeft = geo(g, 13);
+  memory.fill(dx, 0, <usize>(batch * inH * inW) * <usize>C << 2);
+  let o = dOut;
+  for (let n = 0; n < batch; n++) {
+    for (let oh = 0; oh < outH; oh++) {
+      for (let ow = 0; ow < outW; ow++) {
+        const scale = <f32>1 / <f32>tapCount(g, oh, ow);
+        const s4 = f32x4.splat(scale);
+        for (let kh = 0; kh < kH; kh++) {
+          const r = oh * strideH - padTop + kh * dilH;
+          if (r < 0 || r >= inH) continue;
+          for (let kw = 0; kw < kW; kw++) {
+            const c = ow * strideW - padLeft + kw * dilW;
+            if (c < 0 || c >= inW) continue;
+            const d = dx + (<usize>(((n * inH + r) * inW + c) * C) << 2);
+            let ch = 0;
+            for (; ch + 4 <= C; ch += 4) {
+              const q = <usize>ch << 2;
+              v128.store(d + q, f32x4.add(v128.load(d + q), f32x4.mul(v128.load(o + q), s4)));
+            }
+            for (; ch < C; ch++) {
+              const q = <usize>ch << 2;
+              store<f32>(d + q, load<f32>(d + q) + load<f32>(o + q) * scale);
+            }
+          }
+        }
+        o += <usize>C << 2;
+      }
+    }
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The wasm im2col / col2im and pooling kernels against the portable ones over random geometries:
+ * kernel sizes, strides, dilations, 'valid' and 'same' padding, few and many channels (both copy
+ * paths), batches, and inputs that are subarray views. The data movement is exact, so im2col,
+ * col2im and max pooling (values and argmax) must agree bit for bit; average pooling within
+ * float32 rounding of its scale.
+ */
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { createWasmBackend, portableBackend, type Window2dArgs } from '../../src/index.js';
+
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function view(n: number, rnd: () => number, offset: number): Float32Array {
+  const a = new Float32Array(n + offset + 2);
+  for (let i = 0; i < a.length; i++) a[i] = Math.round((rnd() * 2 - 1) * 64) / 16; // ties happen in max pooling
+  return a.subarray(offset, offset + n);
+}
+
+/** A random window geometry with TensorFlow's 'valid' / 'same' rules, as ops/conv.ts builds it. */
+function geometry(rnd: () => number): Window2dArgs {
+  const pick = (lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));
+  const channels = [1, 2, 3, 4, 5, 8, 17, 32][pick(0, 7)];
+  const kH = pick(1, 4), kW = pick(1, 4);
+  const strideH = pick(1, 3), strideW = pick(1, 3);
+  const dilationH = pick(1, 2), dilationW = pick(1, 2);
+  const same = rnd() < 0.5;
+  const inH = pick((kH - 1) * dilationH + 1, 12), inW = pick((kW - 1) * dilationW + 1, 12);
+  const axis = (size: number, k: number, s: number, d: number): [number, number] => {
+    const span = (k - 1) * d + 1;
+    const out = same ? Math.ceil(size / s) : Math.floor((size - span) / s) + 1;
+    return [out, same ? Math.floor(Math.max((out - 1) * s + span - size, 0) / 2) : 0];
+  };
+  const [outH, padTop] = axis(inH, kH, strideH, dilationH);
+  const [outW, padLeft] = axis(inW, kW, strideW, dilationW);
+  return { batch: pick(1, 3), inH, inW, channels, kH, kW, outH, outW, strideH, strideW, dilationH, dilationW, padTop, padLeft };
+}
+
+const be = createWasmBackend({ threads: 1 });
+const rnd = random(42);
+const geometries = Array.from({ length: 120 }, () => geometry(rnd));
+const imageLength = (a: Window2dArgs): number => a.batch * a.inH * a.inW * a.channels;
+const colsLength = (a: Window2dArgs): number => a.batch * a.outH * a.outW * a.kH * a.kW * a.channels;
+const pooledLength = (a: Window2dArgs): number => a.batch * a.outH * a.outW * a.channels;
+
+test('wasm im2col and col2im equal the portable kernels exactly', () => {
+  for (const a of geometries) {
+    const x = view(imageLength(a), rnd, 3);
+    const want = new Float32Array(colsLength(a));
+    const got = new Float32Array(colsLength(a)).fill(Number.NaN);
+    portableBackend.im2col(x, a, want);
+    be.im2col(x, a, got);
+    assert.deepEqual(got, want, `im2col ${JSON.stringify(a)}`);
+    const cols = view(colsLength(a), rnd, 5);
+    const dxWant = new Float32Array(imageLength(a));
+    const dxGot = new Float32Array(imageLength(a)).fill(Number.NaN);
+    portableBackend.col2im(cols, a, dxWant);
+    be.col2im(cols, a, dxGot);
+    assert.deepEqual(dxGot, dxWant, `col2im ${JSON.stringify(a)}`);
+  }
+});
+
+test('wasm max pooling equals portable in values and argmax, ties and NaN included', () => {
+  for (const a of geometries) {
+    const x = view(imageLength(a), rnd, 1);
+    if (x.length > 4) x[3] = Number.NaN;
+    const want = new Float32Array(pooledLength(a));
+    const wantAt = new Int32Array(pooledLength(a));
+    portableBackend.maxPool2d(x, a, want, wantAt);
+    const got = new Float32Array(pooledLength(a));
+    const gotAt = new Int32Array(pooledLength(a)).fill(-1);
+    be.maxPool2d(x, a, got, gotAt);
+    assert.deepEqual(got, want, `maxPool2d ${JSON.stringify(a)}`);
+    assert.deepEqual(gotAt, wantAt, `maxPool2d argmax ${JSON.stringify(a)}`);
+    const noIndex = new Float32Array(pooledLength(a));
+    be.maxPool2d(x, a, noIndex, null);
+    assert.deepEqual(noIndex, want);
+  }
+});
+
+test('wasm average pooling and its backward match portable within float32 rounding', () => {
+  const close = (got: Float32Array, want: Float32Array, what: string): void => {
+    for (let i = 0; i < want.length; i++) {
+      assert.ok(Math.abs(got[i] - want[i]) <= 1e-6 * (1 + Math.abs(want[i])), `${what}[${i}]: ${got[i]} vs ${want[i]}`);
+    }
+  };
+  for (const a of geometries) {
+    const x = view(imageLength(a), rnd, 2);
+    const want = new Float32Array(pooledLength(a));
+    const got = new Float32Array(pooledLength(a)).fill(Number.NaN);
+    portableBackend.avgPool2d(x, a, want);
+    be.avgPool2d(x, a, got);
+    close(got, want, `avgPool2d ${JSON.stringify(a)}`);
+    const g = view(pooledLength(a), rnd, 4);
+    const dxWant = new Float32Array(imageLength(a));
+    const dxGot = new Float32Array(imageLength(a)).fill(Number.NaN);
+    portableBackend.avgPool2dBackward(g, a, dxWant);
+    be.avgPool2dBackward(g, a, dxGot);
+    close(dxGot, dxWant, `avgPool2dBackward ${JSON.stringify(a)}`);
+  }
+});
