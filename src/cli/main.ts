@@ -8,8 +8,10 @@ import type { Command, CommandContext } from './command.js';
 import { linregCommand } from './linreg.js';
 import { infoCommand } from './info.js';
 import { benchCommand } from './bench.js';
+import { trainCommand } from './train.js';
+import { evaluateCommand, predictCommand } from './evaluate.js';
 
-const commands: Command[] = [linregCommand, infoCommand, benchCommand];
+const commands: Command[] = [trainCommand, evaluateCommand, predictCommand, linregCommand, infoCommand, benchCommand];
 
 function help(): string {
   const rows = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

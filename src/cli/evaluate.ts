@@ -1,0 +1,65 @@
+/** `tessera evaluate DIR` and `tessera predict DIR --image N`: use a saved MNIST model. */
+import { ArgumentError } from '../util/errors.js';
+import { loadModel } from '../keras/save.js';
+import { loadMnist } from '../zoo/mnist-cnn.js';
+import { sliceAxis } from '../ops/index.js';
+import type { Command } from './command.js';
+import { intOption, parseCommand } from './args.js';
+
+function modelDir(command: string, positionals: string[]): string {
+  const [dir] = positionals;
+  if (!dir) throw new ArgumentError(`tessera ${command}: got no model folder; expected the folder written by "tessera train mnist" (e.g. out/mnist-cnn)`);
+  return dir;
+}
+
+export const evaluateCommand: Command = {
+  name: 'evaluate',
+  summary: 'evaluate a saved MNIST model on the 10,000 test images',
+  usage: 'tessera evaluate DIR [--limit N] [--json]',
+  async run(argv, ctx) {
+    const { values, positionals } = parseCommand('evaluate', argv, { limit: { type: 'string' } });
+    const dir = modelDir('evaluate', positionals);
+    const model = loadModel(dir);
+    const limit = values.limit === undefined ? undefined : intOption('evaluate', 'limit', values.limit, 1);
+    const data = loadMnist({ limit: 0, testLimit: limit });
+    const logs = model.evaluate(data.xTest, data.yTest, { batchSize: 256 });
+    ctx.log(`${dir}: test accuracy ${(logs.accuracy * 100).toFixed(2)}%  test loss ${logs.loss.toFixed(4)}  (${data.xTest.shape[0]} images)`);
+    return { testAccuracy: logs.accuracy, testLoss: logs.loss, testSamples: data.xTest.shape[0], model: dir };
+  },
+};
+
+/** A 28×28 image as text, dark to light, so a person can see what the model saw. */
+function asciiDigit(pixels: ArrayLike<number>): string[] {
+  const shades = ' .:-=+*#%@';
+  const rows: string[] = [];
+  for (let r = 0; r < 28; r += 2) {
+    let line = '';
+    for (let c = 0; c < 28; c++) line += shades[Math.min(9, Math.floor(((pixels[r * 28 + c] + pixels[(r + 1) * 28 + c]) / 2) * 10))];
+    rows.push(line);
+  }
+  return rows;
+}
+
+export const predictCommand: Command = {
+  name: 'predict',
+  summary: 'predict the digit of MNIST test image N with a saved model',
+  usage: 'tessera predict DIR --image N [--json]',
+  async run(argv, ctx) {
+    const { values, positionals } = parseCommand('predict', argv, { image: { type: 'string' } });
+    const dir = modelDir('predict', positionals);
+    if (values.image === undefined) throw new ArgumentError('tessera predict: got no --image; expected --image N with N in 0..9999');
+    const index = intOption('predict', 'image', values.image, 0, 0);
+    const model = loadModel(dir);
+    const data = loadMnist({ limit: 0 });
+    const n = data.xTest.shape[0];
+    if (index >= n) throw new ArgumentError(`tessera predict: --image got ${index}; expected 0 <= N < ${n}`);
+    const image = sliceAxis(data.xTest, 0, index, index + 1);
+    const probabilities = Array.from(model.predict(image).data);
+    const digit = probabilities.indexOf(Math.max(...probabilities));
+    const label = data.yTest.data[index];
+    for (const line of asciiDigit(image.data)) ctx.log(`  ${line}`);
+    ctx.log(`test image ${index}: predicted ${digit} (p = ${probabilities[digit].toFixed(4)}), label ${label}`);
+    ctx.log(probabilities.map((p, d) => `  ${d}: ${p.toFixed(4)}`).join('\n'));
+    return { image: index, digit, label, correct: digit === label, probabilities };
+  },
+};
