@@ -351,7 +351,9 @@ export abstract class Model extends Module {
     }
     const layers = this.summaryLayers();
     const shapes = this.layerOutputShapes(inputShape);
-    const rows: SummaryRow[] = layers.map(([, layer], i) => ({ name: layerName(layer, i, layers), type: layer.constructor.name, outputShape: shapes[i], ...countWeights(layer) }));
+    const rows: SummaryRow[] = layers.map(([field, layer], i) => ({
+      name: layerName(field, layer, i, layers), type: layer.constructor.name, outputShape: shapes[i], ...countWeights(layer),
+    }));
     const text = summarize(this.name, rows, countWeights(this));
     if (o.print ?? true) (o.stream ?? defaultStream()).write(`${text}\n`);
     return text;
@@ -403,10 +405,14 @@ function countWeights(module: AnyModule): { trainable: number; nonTrainable: num
   return { trainable, nonTrainable };
 }
 
-/** A layer's own name if it has one, else Keras's: the class in snake case, numbered from the second. */
-function layerName(layer: AnyModule, index: number, layers: [string, AnyModule][]): string {
+/**
+ * A layer's own name if it has one, else its field name in a custom model, else Keras's: the class
+ * in snake case, numbered from the second of its kind (conv2d, conv2d_1, …).
+ */
+function layerName(field: string, layer: AnyModule, index: number, layers: [string, AnyModule][]): string {
   const own = (layer as { name?: unknown }).name;
   if (typeof own === 'string' && own !== '') return own;
+  if (!/^\d+$/.test(field)) return field;
   const base = snakeCase(layer.constructor.name);
   const before = layers.slice(0, index).filter(([, m]) => m.constructor === layer.constructor).length;
   return before === 0 ? base : `${base}_${before}`;

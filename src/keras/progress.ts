@@ -128,17 +128,21 @@ export class ProgressBar {
       // Throttled, but the first step is always drawn so a slow first batch shows something.
       if (now - this.lastDraw < this.interval && current > 1) return;
       this.lastDraw = now;
-      this.draw(`${this.counter(current)} ${formatBar(current, this.target, this.width)} - ETA: ${formatEta(eta)}${formatLogs(logs)}`);
+      const line = (width: number): string => `${this.counter(current)} ${formatBar(current, this.target, width)} - ETA: ${formatEta(eta)}${formatLogs(logs)}`;
+      // On a narrow terminal the bar gives up cells (down to 10) before the numbers are cut.
+      const room = (this.stream.columns ?? Infinity) - 1;
+      const full = line(this.width);
+      this.draw(full.length <= room ? full : line(Math.max(10, this.width - (full.length - room))));
     } else if (this.mode === 'lines' && current < this.target && current >= (this.nextTenth * this.target) / 10) {
       while (current >= (this.nextTenth * this.target) / 10) this.nextTenth++;
-      this.stream.write(`${this.counter(current)} - ${formatEta(elapsed)} elapsed - ETA: ${formatEta(eta)}${formatLogs(logs)}\n`);
+      this.stream.write(`${this.counter(current)} - ${Math.round(elapsed)}s elapsed - ETA: ${formatEta(eta)}${formatLogs(logs)}\n`);
     }
   }
 
   /** The epoch is over: write the final line with its time, per-step time and all logs. */
   finish(logs: Readonly<Record<string, number>>, steps = this.target): void {
     const elapsed = (this.clock() - this.start) / 1000;
-    const timing = `${formatEta(elapsed)} ${formatStepTime(steps > 0 ? elapsed / steps : 0)}`;
+    const timing = `${Math.round(elapsed)}s ${formatStepTime(steps > 0 ? elapsed / steps : 0)}`;
     if (this.mode === 'live') {
       this.draw(`${this.counter(steps)} ${formatBar(steps, this.target, this.width)} - ${timing}${formatLogs(logs)}`, false);
       this.stream.write('\n');
