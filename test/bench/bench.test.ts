@@ -1,0 +1,186 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../helpers/fixtures.js';
+import { measure, median } from '../../src/bench/timing.js';
+import { addRatios, formatTable } from '../../src/bench/format.js';
+import { gemmRows } from '../../src/bench/gemm.js';
+import { convFlop, convRows } from '../../src/bench/conv.js';
+import { cnnRows } from '../../src/bench/cnn.js';
+import { memoryBench } from '../../src/bench/memory.js';
+import { runPytorch } from '../../src/bench/pytorch.js';
+import { runBench } from '../../src/bench/run.js';
+import { defaultSettings, type BenchSettings, type Row } from '../../src/bench/types.js';
+
+const tiny: BenchSettings = {
+  ...defaultSettings(true),
+  timing: { warmup: 1, minRuns: 2, maxRuns: 3, budgetMs: 0, capMs: 1000 },
+  slowTiming: { warmup: 0, minRuns: 1, maxRuns: 1, budgetMs: 0, capMs: 0 },
+  quick: false,
+  peers: ['tfjs-cpu', 'tfjs-wasm'],
+};
+const missing: BenchSettings = { ...tiny, tfjsModule: '@tensorflow/not-installed-for-this-test', pythonCandidates: ['/nonexistent/python3'] };
+
+const ENGINES = ['tessera', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'];
+const FIGURES = ['gflops', 'samplesPerSecond', 'tokensPerSecond', 'ms', 'peakRssMiB', 'ratio'];
+
+/** Every row names its case and engine, and has finite positive figures or says why not. */
+function assertWellFormed(rows: readonly Row[], caseName: string): void {
+  assert.ok(rows.length > 0);
+  for (const row of rows) {
+    assert.equal(row.case, caseName);
+    assert.ok(ENGINES.includes(row.engine), `engine ${row.engine}`);
+    const figures = FIGURES.filter((k) => row[k] !== undefined);
+    for (const k of figures) assert.ok(Number.isFinite(row[k]) && (row[k] as number) > 0, `${row.engine} ${k} = ${row[k]}`);
+    assert.ok(figures.length > 0 || (typeof row.note === 'string' && row.note.length > 0), `${row.engine}: no figures and no note`);
+  }
+}
+
+function byEngine(rows: readonly Row[], engine: string): Row {
+  const row = rows.find((r) => r.engine === engine);
+  assert.ok(row, `no ${engine} row`);
+  return row;
+}
+
+test('measure: warm-up, then runs between minRuns and maxRuns; a call slower than the cap is timed once', async () => {
+  let calls = 0;
+  const fast = await measure(() => void calls++, { warmup: 2, minRuns: 3, maxRuns: 5, budgetMs: 0, capMs: 1000 });
+  assert.equal(fast.runs, 3);
+  assert.equal(calls, 5);
+  assert.ok(fast.ms >= 0 && fast.peakRssMiB > 0);
+  const wait = (ms: number): void => { const end = performance.now() + ms; while (performance.now() < end); };
+  calls = 0;
+  const slow = await measure(() => { calls++; wait(15); }, { warmup: 2, minRuns: 5, maxRuns: 10, budgetMs: 0, capMs: 10 });
+  assert.equal(slow.runs, 1);
+  assert.equal(calls, 1, 'the slow warm-up call is the timed run');
+  assert.ok(slow.ms >= 15);
+  assert.equal(median([5, 1, 3]), 3);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+});
+
+test('GEMM rows at a tiny size: tessera and both TensorFlow.js backends, with ratios', async () => {
+  const rows = addRatios(await gemmRows({ m: 8, k: 16, n: 4 }, tiny));
+  assertWellFormed(rows, 'gemm 8x16x4');
+  assert.deepEqual(rows.map((r) => r.engine), ['tessera', 'tfjs-cpu', 'tfjs-wasm']);
+  for (const row of rows) assert.ok(row.gflops !== undefined, `${row.engine}: ${row.note}`);
+  const t = byEngine(rows, 'tessera'), cpu = byEngine(rows, 'tfjs-cpu');
+  assert.ok(Math.abs((cpu.ratio as number) - (t.gflops as number) / (cpu.gflops as number)) <= 0.01 * (cpu.ratio as number));
+});
+
+test('conv rows at a tiny size; a backend that cannot do the backward pass gets a note', async () => {
+  const shape = { x: [2, 6, 5, 3], kernel: [3, 2, 3, 4] } as const;
+  assert.equal(convFlop(shape), 3 * 2 * (2 * 4 * 4) * (3 * 2 * 3) * 4);
+  const rows = await convRows(shape, tiny);
+  assertWellFormed(rows, 'conv fwd+bwd x[2,6,5,3] k[3,2,3,4]');
+  assert.ok(byEngine(rows, 'tessera').gflops !== undefined);
+  assert.ok(byEngine(rows, 'tfjs-cpu').gflops !== undefined);
+  const wasm = byEngine(rows, 'tfjs-wasm');
+  if (wasm.gflops === undefined) assert.match(String(wasm.note), /^cannot run this case: .*Conv2DBackprop/);
+  const quick = await convRows(shape, { ...tiny, quick: true, peers: ['tfjs-cpu'] });
+  assert.match(String(byEngine(quick, 'tfjs-cpu').note), /skipped under --quick/);
+});
+
+test('the seed CNN trains and predicts through the Keras API (batch 2); tfjs-wasm inference runs', async () => {
+  const train = await cnnRows('train', 2, { ...tiny, peers: [] });
+  assertWellFormed(train, 'mnist cnn training batch 2');
+  assert.ok((byEngine(train, 'tessera').samplesPerSecond as number) > 0);
+  const infer = await cnnRows('infer', 2, { ...tiny, peers: ['tfjs-wasm'] });
+  assertWellFormed(infer, 'mnist cnn inference batch 2');
+  assert.ok(byEngine(infer, 'tfjs-wasm').samplesPerSecond !== undefined, String(byEngine(infer, 'tfjs-wasm').note));
+});
+
+test('memory benchmark row: RSS and heap at start and end, a trace, the peak', () => {
+  const row = memoryBench(60);
+  assert.equal(row.case, 'memory 60 training steps');
+  assert.equal(row.steps, 60);
+  assert.equal(row.rssTraceMiB.length, 20);
+  for (const k of ['rssStartMiB', 'rssEndMiB', 'peakRssMiB', 'heapStartMiB', 'heapEndMiB', 'stepsPerSecond'] as const) {
+    assert.ok(Number.isFinite(row[k]) && row[k] > 0, `${k} = ${row[k]}`);
+  }
+});
+
+test('a missing peer gives a row with a note, not a throw', async () => {
+  const rows = await gemmRows({ m: 4, k: 4, n: 4 }, missing);
+  assert.ok(byEngine(rows, 'tessera').gflops !== undefined);
+  for (const engine of ['tfjs-cpu', 'tfjs-wasm']) {
+    const row = byEngine(rows, engine);
+    assert.equal(row.gflops, undefined);
+    assert.match(String(row.note), /^not available: .*not-installed-for-this-test/);
+  }
+  const torch = runPytorch([{ case: 'gemm 4x4x4', spec: { kind: 'gemm', m: 4, k: 4, n: 4 } }], missing);
+  assert.equal(torch.length, 1);
+  assert.equal(torch[0].engine, 'pytorch');
+  assert.match(String(torch[0].note), /^not available: no python with torch \(\/nonexistent\/python3: /);
+});
+
+test('ratios are tessera over peer on the shared speed figure; the table groups rows under their case', () => {
+  const rows = addRatios([
+    { case: 'a', engine: 'tessera', gflops: 10, ms: 2, backend: 'portable', runs: 3 },
+    { case: 'a', engine: 'pytorch', gflops: 40, ms: 0.5, threads: 2 },
+    { case: 'a', engine: 'tfjs-wasm', note: 'cannot run this case: no kernel' },
+    { case: 'b', engine: 'tessera', samplesPerSecond: 300 },
+    { case: 'b', engine: 'tfjs-cpu', samplesPerSecond: 1.5 },
+    { case: 'c', engine: 'pytorch', ms: 4 },
+  ]);
+  assert.equal(rows[1].ratio, 0.25);
+  assert.equal(rows[2].ratio, undefined);
+  assert.equal(rows[4].ratio, 200);
+  assert.equal(rows[5].ratio, undefined, 'no tessera row, no ratio');
+  const table = formatTable(rows, ['footer line']);
+  const lines = table.split('\n');
+  assert.match(lines[0], /^\s+engine\s+GFLOP\/s\s+samples\/s\s+ms\s+tessera\/peer\s+note$/);
+  assert.doesNotMatch(lines[0], /tokens\/s|peak MiB/, 'columns no row uses are left out');
+  assert.deepEqual(lines.filter((l) => !l.startsWith(' ')), ['a', 'b', 'c', 'footer line']);
+  assert.match(table, /\n {2}tessera +10 +2 +portable, 3 runs\n/);
+  assert.match(table, /\n {2}pytorch +40 +0\.5 +0\.25x +2 threads\n/);
+  assert.match(table, /\n {2}tfjs-wasm +cannot run this case: no kernel\n/);
+  assert.match(table, /\n {2}tfjs-cpu +1\.5 +200x\n/);
+});
+
+test('runBench runs the selected cases in order, writes the JSON file, and refuses an --only that matches nothing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
+  try {
+    const order: string[] = [];
+    const fake = (name: string, speed: number) => ({
+      name,
+      run: async (): Promise<Row[]> => {
+        order.push(name);
+        return [{ case: name, engine: 'tfjs-cpu', gflops: 1 }, { case: name, engine: 'tessera', gflops: speed }];
+      },
+    });
+    const out = join(dir, 'r.json');
+    const lines: string[] = [];
+    const report = await runBench({ cases: [fake('one', 2), fake('two', 3), fake('three', 4)], only: 't', outFile: out, log: (l) => lines.push(l), settings: { peers: [] } });
+    assert.deepEqual(order, ['two', 'three']);
+    assert.deepEqual(report.rows.map((r) => `${r.case}/${r.engine}/${r.ratio ?? ''}`), ['two/tessera/', 'two/tfjs-cpu/3', 'three/tessera/', 'three/tfjs-cpu/4']);
+    const saved = JSON.parse(readFileSync(out, 'utf8'));
+    assert.deepEqual(saved.rows, report.rows);
+    assert.match(saved.notYetAvailable[0], /GPT/);
+    assert.ok(lines.some((l) => l.includes(report.table)));
+    assert.match(report.table, /not yet available: char-level GPT/);
+    await assert.rejects(runBench({ cases: [fake('one', 1)], only: 'zzz', outFile: null, log: () => {} }), /--only "zzz" matches no case; expected part of one of: one/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('tessera bench --json prints the rows as its last line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
+  try {
+    const cli = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+    const r = spawnSync(process.execPath, [cli, 'bench', '--quick', '--json', '--only', 'gemm 32x576x64', '--peers', 'tfjs-wasm', '--out', join(dir, 'r.json')], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const rows = JSON.parse(r.stdout.trim().split('\n').pop()!) as Row[];
+    assert.deepEqual(rows.map((row) => row.engine), ['tessera', 'tfjs-wasm']);
+    assertWellFormed(rows, 'gemm 32x576x64 (dense at batch 32)');
+    assert.match(r.stderr, /gemm 32x576x64/, 'the table goes to stderr under --json');
+    const bad = spawnSync(process.execPath, [cli, 'bench', '--peers', 'numpy', '--json'], { encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.match(JSON.parse(bad.stdout.trim()).error, /--peers got "numpy"; expected a comma-separated list/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
