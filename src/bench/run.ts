@@ -53,6 +53,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     throw new ArgumentError(`tessera bench: --only "${options.only}" matches no case; expected part of one of: ${all.map((c) => c.name).join('; ')}`);
   }
   const load = os.loadavg()[0];
+  const started = performance.now();
   log(`tessera bench${settings.quick ? ' --quick' : ''}: ${cases.length} cases, ${os.cpus().length} cores, load average ${load.toFixed(2)}`);
 
   const rows: Row[] = [];
@@ -83,6 +84,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     'peak MiB: highest RSS seen while the engine ran the case; tessera and TensorFlow.js share this Node process, PyTorch reports its own process\'s high-water mark so far.',
     NOT_YET_AVAILABLE,
   ];
+  const seconds = Math.round((performance.now() - started) / 1000);
+  footer.push(`${cases.length} cases in ${seconds} s.`);
   if (load > 1.5) footer.push(`warning: load average ${load.toFixed(2)} at the start: other processes shared the cores, and multi-threaded engines suffer most.`);
   const table = formatTable(rows, footer);
   log(table);
@@ -90,7 +93,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   const file = options.outFile === null ? null : resolve(options.outFile ?? 'bench/results/latest.json');
   if (file) {
     mkdirSync(dirname(file), { recursive: true });
-    const meta = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverage: load, quick: settings.quick };
+    const meta = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverage: load, quick: settings.quick, seconds };
     writeFileSync(file, JSON.stringify({ ...meta, notYetAvailable: [NOT_YET_AVAILABLE], rows }, null, 2) + '\n');
     log(`wrote ${file}`);
   }
