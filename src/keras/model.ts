@@ -187,7 +187,8 @@ export abstract class Model extends Module {
     const loader = new DataLoader(new TensorDataset(train[0], train[1]), { batchSize: o.batchSize, shuffle: o.shuffle });
     const history = new History();
     const callbacks: Callback[] = [...o.callbacks, history];
-    if (o.verbose > 0) callbacks.push(new ProgbarLogger());
+    // As Keras: a progress logger is added unless the user passed one (with its own clock, say).
+    if (o.verbose > 0 && !callbacks.some((cb) => cb instanceof ProgbarLogger)) callbacks.push(new ProgbarLogger());
     const params: TrainingParams = {
       epochs: o.epochs, steps: loader.length, samples: train[0].shape[0], batchSize: o.batchSize, verbose: o.verbose, initialEpoch: o.initialEpoch,
     };
