@@ -1,15 +1,16 @@
 /**
- * The WebAssembly SIMD backend: GEMM in wasm (split across worker threads when large), im2col /
- * col2im and pooling in wasm; everything else delegated to the portable backend until a benchmark
- * shows a wasm kernel pays for itself.
+ * The WebAssembly SIMD backend: GEMM (split across worker threads when large), im2col / col2im,
+ * pooling, and the common float32 elementwise and reduction kernels run in wasm; everything else
+ * (and every case those kernels decline) is delegated to the portable backend.
  */
-import type { Backend, MatmulArgs, Window2dArgs } from '../types.js';
+import type { Backend, BinaryOp, MatmulArgs, ReduceOp, Shape, TypedArray, UnaryOp, Window2dArgs } from '../types.js';
 import { portableBackend } from '../portable/index.js';
 import { compileKernels, type BuildName } from './load.js';
 import { WasmEngine } from './engine.js';
 import { ThreadPool } from './pool.js';
 import { nodeBuiltin } from './node.js';
 import * as window from './window.js';
+import * as elementwise from './elementwise.js';
 
 export interface WasmBackendOptions {
   /** Threads for large kernels, the calling thread included (default: the number of cores). */
@@ -65,6 +66,15 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     matmul(a: Float32Array, b: Float32Array, out: Float32Array, args: MatmulArgs): void {
       // Operands too large for the wasm memory's maximum take the portable path.
       if (!engine.matmul(a, b, out, args)) portableBackend.matmul(a, b, out, args);
+    },
+    unary(op: UnaryOp, x: TypedArray, out: TypedArray): void {
+      if (!elementwise.unary(engine, op, x, out)) portableBackend.unary(op, x, out);
+    },
+    binary(op: BinaryOp, a: TypedArray, aStrides: Shape, b: TypedArray, bStrides: Shape, outShape: Shape, out: TypedArray): void {
+      if (!elementwise.binary(engine, op, a, aStrides, b, bStrides, outShape, out)) portableBackend.binary(op, a, aStrides, b, bStrides, outShape, out);
+    },
+    reduce(op: ReduceOp, x: TypedArray, outer: number, size: number, inner: number, out: TypedArray): void {
+      if (!elementwise.reduce(engine, op, x, outer, size, inner, out)) portableBackend.reduce(op, x, outer, size, inner, out);
     },
     im2col(x: Float32Array, a: Window2dArgs, cols: Float32Array): void {
       if (!window.im2col(engine, x, a, cols)) portableBackend.im2col(x, a, cols);

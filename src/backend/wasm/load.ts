@@ -34,6 +34,9 @@ export interface KernelExports {
   maxPool2d(x: number, geometry: number, out: number, argmax: number): void;
   avgPool2d(x: number, geometry: number, out: number): void;
   avgPool2dBackward(dOut: number, geometry: number, dx: number): void;
+  unary(op: number, x: number, out: number, n: number): void;
+  binary(op: number, a: number, sa: number, ta: number, b: number, sb: number, tb: number, out: number, rows: number, cols: number): void;
+  reduce(op: number, x: number, outer: number, size: number, inner: number, out: number): void;
 }
 
 let relaxedFlagTried = false;
