@@ -11,6 +11,7 @@ import { ArgumentError, describe } from '../util/errors.js';
 import { Callback, type Logs } from './history.js';
 import { ProgressBar, defaultStream, formatValue, type Clock } from './progress.js';
 import type { Optimizer } from '../optim/optimizer.js';
+import { loadNodeFiles } from './training.js';
 
 export type MonitorMode = 'auto' | 'min' | 'max';
 
@@ -317,14 +318,14 @@ export class CSVLogger extends Callback {
   }
 
   override async onTrainBegin(): Promise<void> {
-    const files = await import('./save.js');
+    const files = await loadNodeFiles('CSVLogger');
     this.#keys = null;
     this.#text = this.append ? files.readTextIfExists(this.filename) ?? '' : '';
     if (this.#text !== '' && !this.#text.endsWith('\n')) this.#text += '\n';
   }
 
   override async onEpochEnd(epoch: number, logs: Logs): Promise<void> {
-    const files = await import('./save.js');
+    const files = await loadNodeFiles('CSVLogger');
     if (this.#keys === null) {
       this.#keys = Object.keys(logs).sort();
       // Appending to a file that has rows already: its header is there.

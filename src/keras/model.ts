@@ -35,7 +35,7 @@ import { ProgbarLogger } from './callbacks.js';
 import { defaultClock, defaultStream, type ProgressStream } from './progress.js';
 import { summarize, type SummaryRow } from './summary.js';
 import {
-  RunningMeans, checkOptionKeys, checkXY, eventLoopYielder, integerOption, resolveFitOptions, rowSlice, snakeCase, splitValidation, withMode,
+  RunningMeans, checkOptionKeys, checkXY, eventLoopYielder, integerOption, loadNodeFiles, resolveFitOptions, rowSlice, snakeCase, splitValidation, withMode,
   type FitOptions,
 } from './training.js';
 
@@ -367,17 +367,17 @@ export abstract class Model extends Module {
    * each atomically. Node-only; in a browser use `modelToArtifacts(model)`.
    */
   async save(dir: string): Promise<void> {
-    (await nodeFiles(`${this.constructor.name}.save`)).saveModel(this, dir);
+    (await loadNodeFiles(`${this.constructor.name}.save`)).saveModel(this, dir);
   }
 
   /** Write the weights alone to a safetensors file, atomically. Node-only. */
   async saveWeights(path: string): Promise<void> {
-    (await nodeFiles(`${this.constructor.name}.saveWeights`)).saveWeights(this, path);
+    (await loadNodeFiles(`${this.constructor.name}.saveWeights`)).saveWeights(this, path);
   }
 
   /** Load weights saved by `saveWeights` (names and shapes must match exactly). Node-only. */
   async loadWeights(path: string): Promise<void> {
-    (await nodeFiles(`${this.constructor.name}.loadWeights`)).loadWeights(this, path);
+    (await loadNodeFiles(`${this.constructor.name}.loadWeights`)).loadWeights(this, path);
   }
 
   /** Train an existing module (any network of layers) with compile / fit / evaluate / predict. */
@@ -417,13 +417,6 @@ function layerName(field: string, layer: AnyModule, index: number, layers: [stri
   const base = snakeCase(layer.constructor.name);
   const before = layers.slice(0, index).filter(([, m]) => m.constructor === layer.constructor).length;
   return before === 0 ? base : `${base}_${before}`;
-}
-
-async function nodeFiles(fn: string): Promise<typeof import('./save.js')> {
-  if (typeof process === 'undefined' || typeof process.versions?.node !== 'string') {
-    throw new ArgumentError(`${fn}: writing and reading files needs Node.js; in a browser use modelToArtifacts(model) / modelFromArtifacts(config, bytes)`);
-  }
-  return import('./save.js');
 }
 
 /** `Model.wrap(module)`: a model whose forward is the module's. Its state dict keys start with "module.". */

@@ -187,3 +187,14 @@ export function eventLoopYielder(clock: () => number, intervalMs = 100): () => P
     await new Promise<void>((resolve) => setTimeout(resolve, 0));
   };
 }
+
+/**
+ * The Node-only file code (save.ts), loaded on first use so that nothing in the browser build
+ * imports `node:fs`; in a browser, a clear error instead of a failed import.
+ */
+export async function loadNodeFiles(fn: string): Promise<typeof import('./save.js')> {
+  if (typeof process === 'undefined' || typeof process.versions?.node !== 'string') {
+    throw new ArgumentError(`${fn}: writing and reading files needs Node.js; in a browser use modelToArtifacts(model) / modelFromArtifacts(config, bytes)`);
+  }
+  return import('./save.js');
+}

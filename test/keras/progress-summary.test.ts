@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ProgressBar, Sequential, Model, Dense, Dropout, Conv2D, MaxPooling2D, Flatten, BatchNormalization, Tensor, manualSeed, ArgumentError,
+  ProgressBar, ProgbarLogger, Sequential, Model, Dense, Dropout, Conv2D, MaxPooling2D, Flatten, BatchNormalization, Tensor, manualSeed, ArgumentError,
 } from '../../src/index.js';
 import { captureStream } from './util.js';
 import { formatBar, formatEta, formatStepTime, formatValue } from '../../src/keras/progress.js';
@@ -148,4 +148,23 @@ test('summary() of a custom Model lists its layers with shapes read from a trial
   const lines = net.summary({ print: false }).split('\n').map((l) => l.replace(/ +/g, ' ').trim());
   assert.deepEqual(lines.slice(4, 6), ['hidden (Dense) (None, 5) 15', 'out (Dense) (None, 3) 18']);
   assert.equal(lines[7], 'Total params: 33');
+});
+
+test('a ProgbarLogger given to fit replaces the default one; with a fake clock the whole terminal output is known', async () => {
+  manualSeed(8);
+  const model = new Sequential([new Dense({ units: 2, activation: 'softmax', inputShape: [2] })]);
+  model.compile({ optimizer: 'sgd', loss: 'sparse_categorical_crossentropy' });
+  let now = 0;
+  const stream = captureStream(true, 100);
+  const x = new Tensor(Float32Array.from([1, 0, 0, 1, 1, 1, 0, 0]), [4, 2]);
+  const y = new Tensor(Int32Array.from([0, 1, 0, 1]), [4]);
+  const history = await model.fit(x, y, { epochs: 1, batchSize: 2, stream, callbacks: [new ProgbarLogger({ clock: () => (now += 1000) })] });
+  const loss = history.history.loss[0].toFixed(4);
+  const frames = stream.text().split('\r');
+  assert.equal(frames[0], 'Epoch 1/1\n');
+  // Clock: 1 s at the start, 2 s after step 1, 3 s after step 2, 4 s at the end.
+  assert.match(frames[1], /^1\/2 \[==============>\.{15}\] - ETA: 1s - loss: \d\.\d{4}$/);
+  assert.match(frames[2], /^2\/2 \[={30}\] - ETA: 0s - loss: \d\.\d{4}$/);
+  assert.equal(frames[3], `2/2 [${'='.repeat(30)}] - 3s 2s/step - loss: ${loss}\n`);
+  assert.equal(frames.length, 4, 'one bar only');
 });
