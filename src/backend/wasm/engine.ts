@@ -8,8 +8,8 @@
  */
 import type { MatmulArgs } from '../types.js';
 import { CompiledKernels, KernelExports, BuildName, instantiate } from './load.js';
-import { ThreadPool } from './pool.js';
-import { CONTROL_BYTES } from './protocol.js';
+import { ThreadPool, type Split } from './pool.js';
+import { CONTROL_BYTES, SPLIT_BATCH, SPLIT_COLS, SPLIT_ROWS } from './protocol.js';
 
 const PAGE = 65536;
 /** Below this many multiply-adds a GEMM stays on the calling thread: splitting costs more than it saves. */
@@ -33,7 +33,7 @@ export class WasmEngine {
   private readonly tileRows: number;
   private pool: ThreadPool | null = null;
   private threadCount = 1;
-  private readonly args = new Array<number>(18).fill(0);
+  private readonly args = new Array<number>(16).fill(0);
 
   constructor(compiled: CompiledKernels) {
     this.build = compiled.build;
@@ -52,7 +52,13 @@ export class WasmEngine {
     this.packBBytes = align(this.kernels.packBBytes());
     this.tileRows = this.kernels.tileRows();
     if (!this.ensure(this.scratchBase)) throw new Error('could not allocate the wasm control block');
-    if (compiled.shared && ThreadPool.available()) this.pool = new ThreadPool(compiled.module, this.memory, this.controlBase);
+    if (compiled.shared && ThreadPool.available()) {
+      const perThread = this.packABytes + this.packBBytes;
+      this.pool = new ThreadPool(compiled.module, this.memory, this.controlBase, (t) => {
+        const packA = this.scratchBase + t * perThread;
+        return [packA, packA + this.packABytes];
+      });
+    }
   }
 
   /** Threads a large GEMM is split across (the calling thread included). */
@@ -138,8 +144,9 @@ export class WasmEngine {
     if (cLen === 0) return true;
     const aLen = k === 0 ? 0 : (p.aBatchStride > 0 ? (batch - 1) * p.aBatchStride : 0) + m * k;
     const bLen = k === 0 ? 0 : (p.bBatchStride > 0 ? (batch - 1) * p.bBatchStride : 0) + k * n;
-    const parts = this.partsFor(p);
-    const aPtr = this.scratchBase + parts * (this.packABytes + this.packBBytes);
+    const split = this.splitFor(p);
+    // Workers own packing buffers 1 .. threads-1 at fixed addresses; the operands go after them.
+    const aPtr = this.scratchBase + (split ? this.threadCount : 1) * (this.packABytes + this.packBBytes);
     const bPtr = align(aPtr + aLen * 4);
     const cPtr = align(bPtr + bLen * 4);
     if (!this.ensure(cPtr + cLen * 4)) return false;
@@ -149,77 +156,33 @@ export class WasmEngine {
     const args = this.args;
     args[0] = aPtr; args[1] = bPtr; args[2] = cPtr; args[3] = m; args[4] = k; args[5] = n;
     args[6] = p.transA ? 1 : 0; args[7] = p.transB ? 1 : 0;
-    args[10] = p.aBatchStride; args[11] = p.bBatchStride;
-    if (parts === 1) {
-      this.run(args, 0, batch, 0, m, 0, n, 0);
-    } else {
-      this.runSplit(args, p, parts);
-    }
+    args[8] = 0; args[9] = batch; args[10] = p.aBatchStride; args[11] = p.bBatchStride;
+    args[12] = 0; args[13] = m; args[14] = 0; args[15] = n;
+    // If a chunk threw in a worker (it should not), the whole product is redone here.
+    if (split === null || !this.pool!.run(args, split, this.runHere)) this.runHere(args);
     out.set(f.subarray(cPtr >> 2, (cPtr >> 2) + cLen));
     return true;
   }
 
-  /** How many threads this product is worth: 1 below THREAD_MIN_WORK or without ready workers. */
-  private partsFor(p: MatmulArgs): number {
-    if (this.pool === null || this.threadCount === 1) return 1;
-    if (p.batch * p.m * p.n * p.k < THREAD_MIN_WORK) return 1;
-    const workers = this.pool.ready().length;
-    if (workers === 0) return 1;
-    const tiles = Math.max(p.batch, Math.ceil(p.m / this.tileRows), Math.ceil(p.n / 8));
-    return Math.min(workers + 1, this.threadCount, tiles);
-  }
-
   /**
-   * Split across up to `wanted` threads: by batch when there are enough products, else along the longer
-   * side of C counted in register tiles (rows of MR, columns of 8), on tile boundaries.
+   * How to share a product between threads, or null to keep it on the calling thread (one thread,
+   * or too little work). It is cut along the batch when there are enough products, else along the
+   * side of C with more register tiles (rows of MR, columns of 8), into a few chunks per thread so
+   * that a thread the OS runs late costs little. Column chunks each repack A, so there are fewer.
    */
-  private runSplit(args: number[], p: MatmulArgs, wanted: number): void {
-    const pool = this.pool!;
-    // A worker that stopped since partsFor looked is simply left out.
-    const workers = pool.ready().slice(0, wanted - 1);
-    const parts = workers.length + 1;
+  private splitFor(p: MatmulArgs): Split | null {
+    const threads = this.threadCount;
+    if (this.pool === null || threads === 1 || p.batch * p.m * p.n * p.k < THREAD_MIN_WORK) return null;
     const rowTiles = Math.ceil(p.m / this.tileRows);
     const colTiles = Math.ceil(p.n / 8);
-    const ranges: [number, number, number, number, number, number][] = [];
-    for (let t = 0; t <= workers.length; t++) {
-      const share = (total: number): [number, number] => [Math.floor((total * t) / parts), Math.floor((total * (t + 1)) / parts)];
-      if (p.batch >= parts) {
-        const [b0, b1] = share(p.batch);
-        ranges.push([b0, b1, 0, p.m, 0, p.n]);
-      } else if (rowTiles >= colTiles) {
-        const [t0, t1] = share(rowTiles);
-        ranges.push([0, p.batch, t0 * this.tileRows, Math.min(p.m, t1 * this.tileRows), 0, p.n]);
-      } else {
-        const [t0, t1] = share(colTiles);
-        ranges.push([0, p.batch, 0, p.m, t0 * 8, Math.min(p.n, t1 * 8)]);
-      }
-    }
-    for (let w = 0; w < workers.length; w++) {
-      const [b0, b1, r0, r1, c0, c1] = ranges[w + 1];
-      this.fill(args, b0, b1, r0, r1, c0, c1, w + 1);
-      pool.post(workers[w], args);
-    }
-    const [b0, b1, r0, r1, c0, c1] = ranges[0];
-    this.run(args, b0, b1, r0, r1, c0, c1, 0);
-    for (let w = 0; w < workers.length; w++) {
-      if (pool.wait(workers[w])) continue;
-      // The worker's task threw (it should not): redo that part here so the result is complete.
-      const [wb0, wb1, wr0, wr1, wc0, wc1] = ranges[w + 1];
-      this.run(args, wb0, wb1, wr0, wr1, wc0, wc1, 0);
-    }
+    if (p.batch >= 2 * threads) return { kind: SPLIT_BATCH, units: p.batch, unitSize: 1, chunks: Math.min(p.batch, 4 * threads) };
+    if (rowTiles >= colTiles) return { kind: SPLIT_ROWS, units: rowTiles, unitSize: this.tileRows, chunks: Math.min(rowTiles, 4 * threads) };
+    return { kind: SPLIT_COLS, units: colTiles, unitSize: 8, chunks: Math.min(colTiles, 2 * threads) };
   }
 
-  private fill(args: number[], b0: number, b1: number, r0: number, r1: number, c0: number, c1: number, thread: number): void {
-    args[8] = b0; args[9] = b1; args[12] = r0; args[13] = r1; args[14] = c0; args[15] = c1;
-    args[16] = this.scratchBase + thread * (this.packABytes + this.packBBytes);
-    args[17] = args[16] + this.packABytes;
-  }
-
-  private run(args: number[], b0: number, b1: number, r0: number, r1: number, c0: number, c1: number, thread: number): void {
-    this.fill(args, b0, b1, r0, r1, c0, c1, thread);
-    this.kernels.gemm(
-      args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8],
-      args[9], args[10], args[11], args[12], args[13], args[14], args[15], args[16], args[17],
-    );
-  }
+  /** Run gemm with `args` on the calling thread, with its own packing buffers (thread 0). */
+  private readonly runHere = (a: number[]): void => {
+    const packA = this.scratchBase, packB = packA + this.packABytes;
+    this.kernels.gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], packA, packB);
+  };
 }

@@ -1,33 +1,50 @@
 /**
- * The worker threads that share a GEMM with the calling thread (Node only). Workers are started
- * in the background and join as they become ready, so the first products after start-up simply
- * run on fewer threads. They are unref'd: an idle pool never keeps a program alive.
+ * The worker threads that share a GEMM with the calling thread (Node only). Workers start in the
+ * background and join in as they come up (until then the caller claims every chunk itself). They
+ * are unref'd, so an idle pool never keeps a program alive.
  */
 import type { Worker as NodeWorker } from 'node:worker_threads';
 import { nodeBuiltin } from './node.js';
-import { ARGS, ARG_COUNT, DONE, EXIT, FAILED, MAX_SLOTS, READY, SEQ, SLOT_INTS } from './protocol.js';
+import {
+  ALIVE, ARGS, ARG_COUNT, CHUNKS, COMPLETED, CONTROL_INTS, COUNTER, FAILED, GENERATION_MASK, MAX_SLOTS, SEQ, SLEEPING,
+  SPLIT, UNITS, UNIT_SIZE, workOn,
+} from './protocol.js';
+
+/** How one product is cut into chunks: see protocol.ts. */
+export interface Split {
+  kind: number;
+  units: number;
+  unitSize: number;
+  chunks: number;
+}
 
 interface Member {
   worker: NodeWorker;
   slot: number;
-  /** View of this worker's control slot. */
-  control: Int32Array;
-  seq: number;
 }
 
 export class ThreadPool {
   private readonly members: Member[] = [];
-  /** Slots are never reused: a retiring worker may still be reading its old one. */
+  private readonly freeSlots: number[] = [];
   private nextSlot = 0;
+  private readonly control: Int32Array;
   private readonly pending = new Set<Promise<void>>();
-  /** Why a worker could not start, if one could not. */
+  private seq = 0;
+  /** Why a worker could not start or stopped, if one did. */
   failure: string | null = null;
 
+  /**
+   * @param packBuffers byte addresses [packA, packB] of the packing buffers of thread t (t ≥ 1; the
+   *   caller is thread 0)
+   */
   constructor(
     private readonly module: WebAssembly.Module,
     private readonly memory: WebAssembly.Memory,
     private readonly controlBase: number,
-  ) {}
+    private readonly packBuffers: (thread: number) => [number, number],
+  ) {
+    this.control = new Int32Array(memory.buffer, controlBase, CONTROL_INTS);
+  }
 
   /** Whether this runtime can start workers at all. */
   static available(): boolean {
@@ -40,8 +57,23 @@ export class ThreadPool {
 
   /** Start or retire workers until there are `count`. */
   resize(count: number): void {
-    while (this.members.length > count) this.retire(this.members.pop()!);
-    while (this.members.length < count && this.nextSlot < MAX_SLOTS) this.spawn(this.nextSlot++);
+    while (this.members.length > count) {
+      const m = this.members.pop()!;
+      // A retiring worker sees ALIVE = 0 at its next wake-up, which the SEQ bump below forces.
+      Atomics.store(this.control, ALIVE + m.slot, 0);
+      void m.worker.terminate();
+    }
+    this.seq = (this.seq + 1) & 0x3fffffff;
+    Atomics.store(this.control, SEQ, this.seq);
+    Atomics.notify(this.control, SEQ);
+    while (this.members.length < count) {
+      const slot = this.freeSlots.pop() ?? (this.nextSlot < MAX_SLOTS ? this.nextSlot++ : -1);
+      if (slot < 0) {
+        this.failure = `at most ${MAX_SLOTS} worker threads`;
+        return;
+      }
+      this.spawn(slot, this.members.length + 1);
+    }
   }
 
   /** Resolves once every started worker is ready (or failed to start). */
@@ -49,51 +81,48 @@ export class ThreadPool {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
-  /** The workers that can take a task right now. */
-  ready(): number[] {
-    const out: number[] = [];
-    for (let i = 0; i < this.members.length; i++) if (Atomics.load(this.members[i].control, READY) === 1) out.push(i);
-    return out;
+  /**
+   * Run one product on the caller and the workers: `args` are the gemm arguments (without the
+   * packing buffers), `run` runs one chunk on the calling thread. Returns false if a chunk threw
+   * in a worker, in which case the caller must redo the whole product.
+   */
+  run(args: readonly number[], split: Split, run: (args: number[]) => void): boolean {
+    const c = this.control;
+    this.seq = (this.seq + 1) & 0x3fffffff;
+    const generation = this.seq & GENERATION_MASK;
+    for (let i = 0; i < ARG_COUNT; i++) c[ARGS + i] = args[i];
+    c[SPLIT] = split.kind;
+    c[UNITS] = split.units;
+    c[UNIT_SIZE] = split.unitSize;
+    c[CHUNKS] = split.chunks;
+    Atomics.store(c, COMPLETED, 0);
+    Atomics.store(c, FAILED, 0);
+    Atomics.store(c, COUNTER, generation << 16);
+    Atomics.store(c, SEQ, this.seq);
+    if (Atomics.load(c, SLEEPING) > 0) Atomics.notify(c, SEQ);
+    const mine = args.slice();
+    workOn(c, generation, mine, run);
+    // The last chunks may still be running in workers: they are short, so poll.
+    while (Atomics.load(c, COMPLETED) < split.chunks);
+    return Atomics.load(c, FAILED) === 0;
   }
 
-  /** Hand the gemm arguments to worker i; it starts at once. */
-  post(i: number, args: readonly number[]): void {
-    const m = this.members[i];
-    for (let j = 0; j < ARG_COUNT; j++) m.control[ARGS + j] = args[j];
-    m.seq = m.seq === 0x7fffffff ? 1 : m.seq + 1;
-    Atomics.store(m.control, SEQ, m.seq);
-    Atomics.notify(m.control, SEQ);
-  }
-
-  /** Block until worker i has finished its task; false if the task threw there. */
-  wait(i: number): boolean {
-    const m = this.members[i];
-    const start = performance.now();
-    for (let spins = 1; ; spins++) {
-      const done = Atomics.load(m.control, DONE);
-      if (done === m.seq) break;
-      // A long task: stop burning the core and sleep until the worker's notify.
-      if ((spins & 1023) === 0 && performance.now() - start > 1) Atomics.wait(m.control, DONE, done, 10);
-    }
-    if (Atomics.load(m.control, FAILED) === 0) return true;
-    Atomics.store(m.control, FAILED, 0);
-    return false;
-  }
-
-  private spawn(slot: number): void {
+  private spawn(slot: number, thread: number): void {
     const wt = nodeBuiltin('node:worker_threads')!;
-    const control = new Int32Array(this.memory.buffer, this.controlBase + slot * SLOT_INTS * 4, SLOT_INTS);
-    control.fill(0);
+    Atomics.store(this.control, ALIVE + slot, 1);
+    const [packA, packB] = this.packBuffers(thread);
     const worker = new wt.Worker(new URL('./worker.js', import.meta.url), {
-      workerData: { module: this.module, memory: this.memory, controlBase: this.controlBase, slot },
+      workerData: { module: this.module, memory: this.memory, controlBase: this.controlBase, slot, packA, packB },
     });
     worker.unref();
-    const member: Member = { worker, slot, control, seq: 0 };
-    this.members.push(member);
+    this.members.push({ worker, slot });
     // Kept for the worker's whole life: an 'error' event without a listener would crash the program.
     worker.on('error', (err: Error) => {
       this.failure = `a GEMM worker stopped: ${err.message}`;
-      Atomics.store(control, READY, 0);
+    });
+    worker.once('exit', () => {
+      // The slot may be reused once its old worker is gone for good.
+      if (Atomics.load(this.control, ALIVE + slot) === 0) this.freeSlots.push(slot);
     });
     const started = new Promise<void>((resolve) => {
       worker.once('message', () => resolve());
@@ -102,12 +131,5 @@ export class ThreadPool {
     });
     const tracked = started.then(() => void this.pending.delete(tracked));
     this.pending.add(tracked);
-  }
-
-  private retire(m: Member): void {
-    Atomics.store(m.control, READY, 0);
-    Atomics.store(m.control, SEQ, EXIT);
-    Atomics.notify(m.control, SEQ);
-    void m.worker.terminate();
   }
 }

@@ -1,26 +1,80 @@
 /**
- * How the calling thread and the GEMM workers talk: one 128-byte slot (its own cache lines) per
- * worker in a control block of the shared WebAssembly memory, read and written with Atomics.
+ * How the calling thread and the GEMM workers share one product, through a control block in the
+ * shared WebAssembly memory read and written with Atomics.
  *
- *   caller: write the task's arguments, then store seq + 1 into SEQ (and notify)
- *   worker: sees SEQ change, runs the task, stores seq into DONE (and notifies)
+ * The product is cut into more chunks than there are threads (ranges of the batch, of C's rows or
+ * of its columns). The caller writes the task, resets COUNTER to (generation << 16 | 0) and bumps
+ * SEQ; every thread, the caller included, then claims chunk after chunk with a compare-exchange on
+ * COUNTER that also checks the generation, and adds 1 to COMPLETED after each. The caller returns
+ * when COMPLETED reaches the chunk count. So a worker the OS has not scheduled (a busy machine)
+ * simply claims nothing and the caller does its share; the generation check keeps a late worker
+ * from claiming chunks of a later task with the arguments of an earlier one.
  *
- * A worker polls SEQ with Atomics.load for SPIN_MS before it blocks in Atomics.wait: waking a
- * blocked thread costs ~50 µs on the machines measured in issue 4, polling answers in ~0.2 µs, and
- * a training step issues its GEMMs back to back. SEQ = -1 tells the worker to exit.
+ * An idle worker polls SEQ with Atomics.load for SPIN_MS before it blocks in Atomics.wait: waking
+ * a blocked thread costs ~50 µs on the machines measured in issue 4, polling answers in ~0.2 µs,
+ * and a training step issues its GEMMs back to back.
  */
-export const SLOT_INTS = 32;
-export const MAX_SLOTS = 64;
-export const CONTROL_BYTES = SLOT_INTS * 4 * MAX_SLOTS;
-
 export const SEQ = 0;
-export const DONE = 1;
-export const READY = 2;
-/** Set by a worker whose task threw; the caller then reruns the task itself. */
+export const COUNTER = 1;
+export const COMPLETED = 2;
+/** Set when a chunk threw in a worker (it should not); the caller then redoes the product alone. */
 export const FAILED = 3;
-/** The 18 arguments of the wasm `gemm` export start here. */
-export const ARGS = 8;
-export const ARG_COUNT = 18;
+export const CHUNKS = 4;
+/** How the product is cut: SPLIT_BATCH, SPLIT_ROWS or SPLIT_COLS. */
+export const SPLIT = 5;
+/** Units (batch items, row tiles or column tiles) to share out, and the size of one unit. */
+export const UNITS = 6;
+export const UNIT_SIZE = 7;
+/** Workers blocked in Atomics.wait: the caller notifies only when there are some. */
+export const SLEEPING = 8;
+/** The first 16 arguments of the wasm `gemm` export (each thread adds its own packing buffers). */
+export const ARGS = 16;
+export const ARG_COUNT = 16;
+/** One flag per worker slot: 1 while the worker should keep serving. */
+export const ALIVE = 64;
+export const MAX_SLOTS = 64;
+export const CONTROL_INTS = ALIVE + MAX_SLOTS;
+export const CONTROL_BYTES = CONTROL_INTS * 4;
+
+export const SPLIT_BATCH = 0;
+export const SPLIT_ROWS = 1;
+export const SPLIT_COLS = 2;
 
 export const SPIN_MS = 0.2;
-export const EXIT = -1;
+export const GENERATION_MASK = 0x7fff;
+
+/** The gemm arguments of chunk `index`, written into `args` (a copy of the task's arguments). */
+export function chunkArgs(control: Int32Array, index: number, args: number[]): void {
+  const chunks = control[CHUNKS], units = control[UNITS], unit = control[UNIT_SIZE];
+  const u0 = Math.floor((units * index) / chunks), u1 = Math.floor((units * (index + 1)) / chunks);
+  for (let i = 0; i < ARG_COUNT; i++) args[i] = control[ARGS + i];
+  // args: 8 batch0, 9 batch1, 12 row0, 13 row1, 14 col0, 15 col1 (m at 3, n at 5).
+  switch (control[SPLIT]) {
+    case SPLIT_BATCH: args[8] = u0; args[9] = u1; break;
+    case SPLIT_ROWS: args[12] = u0 * unit; args[13] = Math.min(args[3], u1 * unit); break;
+    case SPLIT_COLS: args[14] = u0 * unit; args[15] = Math.min(args[5], u1 * unit); break;
+  }
+}
+
+/**
+ * Claim and run chunks of task `generation` until none are left; returns false if a chunk threw.
+ * `run` receives the chunk's gemm arguments with this thread's packing buffers filled in.
+ */
+export function workOn(control: Int32Array, generation: number, args: number[], run: (args: number[]) => void): boolean {
+  let ok = true;
+  for (;;) {
+    const c = Atomics.load(control, COUNTER);
+    if (c >>> 16 !== generation) return ok;
+    const index = c & 0xffff;
+    if (index >= control[CHUNKS]) return ok;
+    if (Atomics.compareExchange(control, COUNTER, c, c + 1) !== c) continue;
+    chunkArgs(control, index, args);
+    try {
+      run(args);
+    } catch {
+      ok = false;
+      Atomics.store(control, FAILED, 1);
+    }
+    Atomics.add(control, COMPLETED, 1);
+  }
+}

@@ -1,23 +1,31 @@
 /**
  * A GEMM worker thread (Node only; started by pool.ts). It instantiates the kernel module on the
- * shared memory and then serves its control slot forever: poll, run, report (see protocol.ts).
+ * shared memory and then serves the control block until its ALIVE flag is cleared: poll for a new
+ * task, claim chunks of it, run them (see protocol.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { instantiate } from './load.js';
-import { ARGS, ARG_COUNT, DONE, EXIT, FAILED, READY, SEQ, SLOT_INTS, SPIN_MS } from './protocol.js';
+import { ALIVE, ARG_COUNT, CONTROL_INTS, GENERATION_MASK, SEQ, SLEEPING, SPIN_MS, workOn } from './protocol.js';
 
 interface WorkerInit {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
   controlBase: number;
   slot: number;
+  /** Byte addresses of this thread's own packing buffers. */
+  packA: number;
+  packB: number;
 }
 
-const { module, memory, controlBase, slot } = workerData as WorkerInit;
+const { module, memory, controlBase, slot, packA, packB } = workerData as WorkerInit;
 const kernels = instantiate(module, memory);
 // The control block never moves and a shared buffer is never detached by growth, so one view serves.
-const control = new Int32Array(memory.buffer, controlBase + slot * SLOT_INTS * 4, SLOT_INTS);
-const args = new Array<number>(ARG_COUNT);
+const control = new Int32Array(memory.buffer, controlBase, CONTROL_INTS);
+const args = new Array<number>(ARG_COUNT).fill(0);
+
+function run(a: number[]): void {
+  kernels.gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], packA, packB);
+}
 
 function nextTask(last: number): number {
   let start = performance.now();
@@ -25,28 +33,17 @@ function nextTask(last: number): number {
     const seq = Atomics.load(control, SEQ);
     if (seq !== last) return seq;
     if ((spins & 255) === 0 && performance.now() - start > SPIN_MS) {
+      Atomics.add(control, SLEEPING, 1);
       Atomics.wait(control, SEQ, last);
+      Atomics.sub(control, SLEEPING, 1);
       start = performance.now();
     }
   }
 }
 
-Atomics.store(control, READY, 1);
 parentPort?.postMessage('ready');
-for (let last = Atomics.load(control, SEQ); ;) {
-  const seq = nextTask(last);
-  if (seq === EXIT) break;
-  last = seq;
-  for (let i = 0; i < ARG_COUNT; i++) args[i] = control[ARGS + i];
-  try {
-    kernels.gemm(
-      args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8],
-      args[9], args[10], args[11], args[12], args[13], args[14], args[15], args[16], args[17],
-    );
-  } catch {
-    Atomics.store(control, FAILED, 1);
-  }
-  Atomics.store(control, DONE, seq);
-  Atomics.notify(control, DONE);
+for (let last = Atomics.load(control, SEQ); Atomics.load(control, ALIVE + slot) === 1;) {
+  last = nextTask(last);
+  if (Atomics.load(control, ALIVE + slot) !== 1) break;
+  workOn(control, last & GENERATION_MASK, args, run);
 }
-parentPort?.close();
