@@ -106,9 +106,20 @@ test('multi-threaded wasm GEMM splits by rows, by columns and by batch and match
     args(200, 64, 288, false, true), // conv input-gradient shape, transposed B
   ];
   for (const p of cases) check(threaded, p, seed++, [2, 1]);
+  // The workers took part (on a busy machine the caller may take most chunks, but not all of them).
+  for (let i = 0; i < 20 && threaded.workerChunks === 0; i++) check(threaded, args(301, 190, 150), seed++);
+  assert.ok(threaded.workerChunks > 0, 'no chunk ran on a worker thread');
   threaded.setThreads(1);
   assert.equal(threaded.threads, 1);
+  const before = threaded.workerChunks;
   check(threaded, args(301, 190, 150), seed++);
+  assert.equal(threaded.workerChunks, before, 'a retired worker still ran chunks');
+  // Grown again: fresh workers with their own packing buffers.
+  threaded.setThreads(2);
+  await threaded.whenReady();
+  for (let i = 0; i < 20 && threaded.workerChunks === before; i++) check(threaded, args(256, 128, 96), seed++);
+  assert.ok(threaded.workerChunks > before);
+  threaded.setThreads(1);
 });
 
 test('wasm memory grows to the largest call and is then reused, not grown per call', () => {

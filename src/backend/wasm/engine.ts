@@ -66,6 +66,11 @@ export class WasmEngine {
     return this.threadCount;
   }
 
+  /** Chunks of products run by worker threads so far (0 without workers). */
+  get workerChunks(): number {
+    return this.pool?.workerChunks ?? 0;
+  }
+
   /** Current size of the linear memory: grows to the largest call's need, then stays. */
   get memoryBytes(): number {
     return this.pages * PAGE;

@@ -26,6 +26,8 @@ export interface WasmBackend extends Backend {
   readonly threadProblem: string | null;
   /** Bytes of WebAssembly memory in use: the largest call's operands and scratch, reused after. */
   readonly memoryBytes: number;
+  /** Chunks of products that worker threads have run: evidence the threads share the work. */
+  readonly workerChunks: number;
   setThreads(count: number): void;
   /** Resolves when every worker thread has started; before that, products use fewer threads. */
   whenReady(): Promise<void>;
@@ -60,6 +62,9 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     },
     get memoryBytes(): number {
       return engine.memoryBytes;
+    },
+    get workerChunks(): number {
+      return engine.workerChunks;
     },
     setThreads: (count: number) => engine.setThreads(count),
     whenReady: () => engine.whenReady(),

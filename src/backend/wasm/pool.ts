@@ -7,7 +7,7 @@ import type { Worker as NodeWorker } from 'node:worker_threads';
 import { nodeBuiltin } from './node.js';
 import {
   ALIVE, ARGS, ARG_COUNT, CHUNKS, COMPLETED, CONTROL_INTS, COUNTER, FAILED, GENERATION_MASK, MAX_SLOTS, SEQ, SLEEPING,
-  SPLIT, UNITS, UNIT_SIZE, workOn,
+  SPLIT, UNITS, UNIT_SIZE, WORKER_CHUNKS, workOn,
 } from './protocol.js';
 
 /** How one product is cut into chunks: see protocol.ts. */
@@ -76,6 +76,11 @@ export class ThreadPool {
     }
   }
 
+  /** Chunks of products that worker threads (not the caller) have run so far. */
+  get workerChunks(): number {
+    return Atomics.load(this.control, WORKER_CHUNKS);
+  }
+
   /** Resolves once every started worker is ready (or failed to start). */
   async whenReady(): Promise<void> {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
@@ -101,7 +106,7 @@ export class ThreadPool {
     Atomics.store(c, SEQ, this.seq);
     if (Atomics.load(c, SLEEPING) > 0) Atomics.notify(c, SEQ);
     const mine = args.slice();
-    workOn(c, generation, mine, run);
+    workOn(c, generation, mine, run, false);
     // The last chunks may still be running in workers: they are short, so poll.
     while (Atomics.load(c, COMPLETED) < split.chunks);
     return Atomics.load(c, FAILED) === 0;

@@ -27,6 +27,8 @@ export const UNITS = 6;
 export const UNIT_SIZE = 7;
 /** Workers blocked in Atomics.wait: the caller notifies only when there are some. */
 export const SLEEPING = 8;
+/** Chunks run by worker threads since the pool started (a statistic for tests and benchmarks). */
+export const WORKER_CHUNKS = 9;
 /** The first 16 arguments of the wasm `gemm` export (each thread adds its own packing buffers). */
 export const ARGS = 16;
 export const ARG_COUNT = 16;
@@ -60,7 +62,7 @@ export function chunkArgs(control: Int32Array, index: number, args: number[]): v
  * Claim and run chunks of task `generation` until none are left; returns false if a chunk threw.
  * `run` receives the chunk's gemm arguments with this thread's packing buffers filled in.
  */
-export function workOn(control: Int32Array, generation: number, args: number[], run: (args: number[]) => void): boolean {
+export function workOn(control: Int32Array, generation: number, args: number[], run: (args: number[]) => void, isWorker: boolean): boolean {
   let ok = true;
   for (;;) {
     const c = Atomics.load(control, COUNTER);
@@ -75,6 +77,7 @@ export function workOn(control: Int32Array, generation: number, args: number[], 
       ok = false;
       Atomics.store(control, FAILED, 1);
     }
+    if (isWorker) Atomics.add(control, WORKER_CHUNKS, 1);
     Atomics.add(control, COMPLETED, 1);
   }
 }

@@ -45,5 +45,5 @@ parentPort?.postMessage('ready');
 for (let last = Atomics.load(control, SEQ); Atomics.load(control, ALIVE + slot) === 1;) {
   last = nextTask(last);
   if (Atomics.load(control, ALIVE + slot) !== 1) break;
-  workOn(control, last & GENERATION_MASK, args, run);
+  workOn(control, last & GENERATION_MASK, args, run, true);
 }
