@@ -86,14 +86,18 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   ];
   const seconds = Math.round((performance.now() - started) / 1000);
   footer.push(`${cases.length} cases in ${seconds} s.`);
-  if (load > 1.5) footer.push(`warning: load average ${load.toFixed(2)} at the start: other processes shared the cores, and multi-threaded engines suffer most.`);
+  // Another process on the cores skews everything, multi-threaded engines (OpenMP barriers) most.
+  const loadEnd = os.loadavg()[0];
+  if (Math.max(load, loadEnd) > 1.5) {
+    footer.push(`warning: load average ${load.toFixed(2)} at the start, ${loadEnd.toFixed(2)} at the end: other processes shared the cores, and multi-threaded engines suffer most.`);
+  }
   const table = formatTable(rows, footer);
   log(table);
 
   const file = options.outFile === null ? null : resolve(options.outFile ?? 'bench/results/latest.json');
   if (file) {
     mkdirSync(dirname(file), { recursive: true });
-    const meta = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverage: load, quick: settings.quick, seconds };
+    const meta = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverage: load, loadAverageEnd: loadEnd, quick: settings.quick, seconds };
     writeFileSync(file, JSON.stringify({ ...meta, notYetAvailable: [NOT_YET_AVAILABLE], rows }, null, 2) + '\n');
     log(`wrote ${file}`);
   }
