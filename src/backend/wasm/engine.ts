@@ -9,7 +9,7 @@
 import type { MatmulArgs } from '../types.js';
 import { CompiledKernels, KernelExports, BuildName, instantiate } from './load.js';
 import { ThreadPool, type Split } from './pool.js';
-import { CONTROL_BYTES, SPLIT_BATCH, SPLIT_COLS, SPLIT_ROWS } from './protocol.js';
+import { CONTROL_BYTES, MAX_SLOTS, SPLIT_BATCH, SPLIT_COLS, SPLIT_ROWS } from './protocol.js';
 
 const PAGE = 65536;
 /** Below this many multiply-adds a GEMM stays on the calling thread: splitting costs more than it saves. */
@@ -33,6 +33,7 @@ export class WasmEngine {
   private readonly tileRows: number;
   private pool: ThreadPool | null = null;
   private threadCount = 1;
+  private workersStarted = false;
   private readonly args = new Array<number>(16).fill(0);
 
   constructor(compiled: CompiledKernels) {
@@ -82,15 +83,25 @@ export class WasmEngine {
     return this.pool.failure;
   }
 
-  /** Use `count` threads (the caller plus count − 1 workers); 1 turns the pool off. */
+  /**
+   * Use `count` threads (the caller plus count − 1 workers); 1 turns the pool off. Workers are
+   * started on the first product worth splitting (or by whenReady), so programs that never
+   * multiply large matrices never start a thread.
+   */
   setThreads(count: number): void {
-    const wanted = this.pool ? Math.max(1, Math.floor(count)) : 1;
-    this.pool?.resize(wanted - 1);
-    this.threadCount = this.pool ? this.pool.size + 1 : 1;
+    this.threadCount = this.pool ? Math.min(Math.max(1, Math.floor(count)), MAX_SLOTS + 1) : 1;
+    if (this.workersStarted) this.pool!.resize(this.threadCount - 1);
   }
 
-  /** Resolves when every worker has started (tests and benchmarks wait for it). */
+  private startWorkers(): void {
+    if (this.workersStarted || this.pool === null) return;
+    this.workersStarted = true;
+    this.pool.resize(this.threadCount - 1);
+  }
+
+  /** Start the workers now and resolve when all have started (tests and benchmarks wait for it). */
   async whenReady(): Promise<void> {
+    this.startWorkers();
     await this.pool?.whenReady();
   }
 
@@ -178,6 +189,7 @@ export class WasmEngine {
   private splitFor(p: MatmulArgs): Split | null {
     const threads = this.threadCount;
     if (this.pool === null || threads === 1 || p.batch * p.m * p.n * p.k < THREAD_MIN_WORK) return null;
+    this.startWorkers();
     const rowTiles = Math.ceil(p.m / this.tileRows);
     const colTiles = Math.ceil(p.n / 8);
     if (p.batch >= 2 * threads) return { kind: SPLIT_BATCH, units: p.batch, unitSize: 1, chunks: Math.min(p.batch, 4 * threads) };
