@@ -6,7 +6,7 @@
 import type { Worker as NodeWorker } from 'node:worker_threads';
 import { nodeBuiltin } from './node.js';
 import {
-  ALIVE, ARGS, ARG_COUNT, CHUNKS, COMPLETED, CONTROL_INTS, COUNTER, FAILED, GENERATION_MASK, MAX_SLOTS, SEQ, SLEEPING,
+  ALIVE, ARGS, ARG_COUNT, CALLER_SLEEPING, CALLER_SPIN_MS, CHUNKS, COMPLETED, CONTROL_INTS, COUNTER, FAILED, GENERATION_MASK, MAX_SLOTS, SEQ, SLEEPING,
   SPLIT, UNITS, UNIT_SIZE, WORKER_CHUNKS, workOn,
 } from './protocol.js';
 
@@ -107,8 +107,19 @@ export class ThreadPool {
     if (Atomics.load(c, SLEEPING) > 0) Atomics.notify(c, SEQ);
     const mine = args.slice();
     workOn(c, generation, mine, run, false);
-    // The last chunks may still be running in workers: they are short, so poll.
-    while (Atomics.load(c, COMPLETED) < split.chunks);
+    // The last chunks may still be running in workers. Poll briefly; past that, sleep until a
+    // worker notifies, so that on a busy machine the caller's core goes to the workers.
+    const start = performance.now();
+    for (let spins = 1; ; spins++) {
+      const done = Atomics.load(c, COMPLETED);
+      if (done >= split.chunks) break;
+      if ((spins & 63) === 0 && performance.now() - start > CALLER_SPIN_MS) {
+        Atomics.store(c, CALLER_SLEEPING, 1);
+        // The timeout guards against a notify that raced ahead of the store above.
+        Atomics.wait(c, COMPLETED, done, 1);
+        Atomics.store(c, CALLER_SLEEPING, 0);
+      }
+    }
     return Atomics.load(c, FAILED) === 0;
   }
 

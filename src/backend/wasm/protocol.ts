@@ -29,6 +29,10 @@ export const UNIT_SIZE = 7;
 export const SLEEPING = 8;
 /** Chunks run by worker threads since the pool started (a statistic for tests and benchmarks). */
 export const WORKER_CHUNKS = 9;
+/** 1 while the caller sleeps in Atomics.wait on COMPLETED: workers then notify after each chunk. */
+export const CALLER_SLEEPING = 10;
+/** How long the caller polls for the workers' last chunks before it sleeps until they notify. */
+export const CALLER_SPIN_MS = 0.05;
 /** The first 16 arguments of the wasm `gemm` export (each thread adds its own packing buffers). */
 export const ARGS = 16;
 export const ARG_COUNT = 16;
@@ -77,7 +81,10 @@ export function workOn(control: Int32Array, generation: number, args: number[], 
       ok = false;
       Atomics.store(control, FAILED, 1);
     }
-    if (isWorker) Atomics.add(control, WORKER_CHUNKS, 1);
     Atomics.add(control, COMPLETED, 1);
+    if (isWorker) {
+      Atomics.add(control, WORKER_CHUNKS, 1);
+      if (Atomics.load(control, CALLER_SLEEPING) === 1) Atomics.notify(control, COMPLETED);
+    }
   }
 }
