@@ -6,7 +6,7 @@
  */
 import type { Backend } from './types.js';
 import { portableBackend } from './portable/index.js';
-import { createWasmBackend, type WasmBackend } from './wasm/index.js';
+import { createWasmBackend, createWasmBackendAsync, type WasmBackend } from './wasm/index.js';
 import { envVar } from './wasm/node.js';
 import { ArgumentError, describe } from '../util/errors.js';
 
@@ -28,6 +28,9 @@ let active: Backend | null = null;
 let wasm: WasmBackend | null | undefined;
 let wasmFailure: string | null = null;
 let threadsWanted: number | undefined;
+/** True while the active backend is the portable one only because the wasm backend failed to start. */
+let fellBack = false;
+let asyncTried = false;
 
 function threadsFromEnv(): number | undefined {
   const raw = envVar('TESSERA_THREADS');
@@ -55,7 +58,11 @@ function tryWasm(): WasmBackend | null {
 
 function chooseDefault(): Backend {
   const requested = envVar('TESSERA_BACKEND');
-  if (requested === undefined || requested === '') return tryWasm() ?? portableBackend;
+  if (requested === undefined || requested === '') {
+    const w = tryWasm();
+    fellBack = w === null;
+    return w ?? portableBackend;
+  }
   return byName(requested, `TESSERA_BACKEND=${requested}`);
 }
 
@@ -63,7 +70,11 @@ function byName(name: string, where: string): Backend {
   if (name === 'portable') return portableBackend;
   if (name === 'wasm') {
     const w = tryWasm();
-    if (w === null) throw new ArgumentError(`${where}: the WebAssembly backend could not start (${wasmFailure}); expected a runtime with WebAssembly SIMD, or use 'portable'`);
+    if (w === null) {
+      throw new ArgumentError(
+        `${where}: the WebAssembly backend could not start (${wasmFailure}); expected a runtime with WebAssembly SIMD (in a browser's main thread, \`await backendReady()\` first), or use 'portable'`,
+      );
+    }
     return w;
   }
   throw new ArgumentError(`${where}: got backend ${describe(name)}; expected 'portable' or 'wasm'`);
@@ -75,6 +86,7 @@ export function getBackend(): Backend {
 
 /** Switch every later kernel call to a backend, by name ('portable' | 'wasm') or as an object. */
 export function setBackend(backend: Backend | BackendName): void {
+  fellBack = false;
   if (typeof backend === 'string') active = byName(backend, 'setBackend');
   else if (backend !== null && typeof backend === 'object' && typeof backend.matmul === 'function') active = backend;
   else throw new ArgumentError(`setBackend: got ${describe(backend)}; expected 'portable', 'wasm' or a Backend object`);
@@ -90,10 +102,27 @@ export function setThreads(count: number): void {
   wasm?.setThreads(count);
 }
 
-/** Resolves once the active backend's worker threads have all started (a no-op elsewhere). */
+/**
+ * Resolves once the backend is fully up: the worker threads of the wasm backend started, and —
+ * where the wasm backend could not be compiled synchronously (a browser's main thread) and the
+ * portable one stands in for it — the wasm backend compiled asynchronously and made active.
+ */
 export async function backendReady(): Promise<void> {
-  const b = getBackend();
-  if (b === wasm) await wasm.whenReady();
+  getBackend();
+  if (wasm === null && !asyncTried) {
+    asyncTried = true;
+    try {
+      wasm = await createWasmBackendAsync({ threads: threadsWanted ?? threadsFromEnv() });
+      wasmFailure = null;
+      if (fellBack) {
+        active = wasm;
+        fellBack = false;
+      }
+    } catch (err) {
+      wasmFailure = `${wasmFailure}; compiling asynchronously: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+  if (wasm && active === wasm) await wasm.whenReady();
 }
 
 export function backendInfo(): BackendInfo {

@@ -64,6 +64,28 @@ test('without WebAssembly the portable backend takes over and the reason is reco
   assert.match(forced.stderr, /TESSERA_BACKEND=wasm: the WebAssembly backend could not start/);
 });
 
+test('where synchronous compilation is refused (a browser main thread), backendReady() brings the wasm backend in', () => {
+  // Chrome's main thread refuses new WebAssembly.Module / Instance for modules over 4 KiB.
+  const refuse = [
+    'const { Module, Instance } = WebAssembly;',
+    'WebAssembly.Module = function () { throw new RangeError("WebAssembly.Module is disallowed on the main thread"); };',
+    'WebAssembly.Instance = function () { throw new RangeError("WebAssembly.Instance is disallowed on the main thread"); };',
+  ].join('\n');
+  const r = runWith({}, [
+    'const before = t.backendInfo();',
+    'await t.backendReady();',
+    'const c = t.matmul(t.ones([2, 3]), t.ones([3, 2]));',
+    'console.log(JSON.stringify({ before, after: t.backendInfo(), c: Array.from(c.data) }));',
+  ].join('\n'), refuse);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { before: { name: string; fallbackReason: string }; after: { name: string; fallbackReason: string | null }; c: number[] };
+  assert.equal(out.before.name, 'portable');
+  assert.match(out.before.fallbackReason, /disallowed on the main thread/);
+  assert.match(out.after.name, /^wasm-/);
+  assert.equal(out.after.fallbackReason, null);
+  assert.deepEqual(out.c, [3, 3, 3, 3]);
+});
+
 test('a program whose GEMMs ran on worker threads exits on its own', () => {
   const started = performance.now();
   const r = runWith({ TESSERA_THREADS: '2' }, [

@@ -7,7 +7,7 @@
  * Layout (bytes):  [static data][control block][per-thread packing buffers][operands]
  */
 import type { MatmulArgs } from '../types.js';
-import { CompiledKernels, KernelExports, BuildName, instantiate } from './load.js';
+import { type CompiledKernels, type KernelExports, type BuildName, instantiate, instantiateAsync } from './load.js';
 import { ThreadPool, type Split } from './pool.js';
 import { CONTROL_BYTES, MAX_SLOTS, SPLIT_BATCH, SPLIT_COLS, SPLIT_ROWS } from './protocol.js';
 
@@ -36,15 +36,30 @@ export class WasmEngine {
   private workersStarted = false;
   private readonly args = new Array<number>(16).fill(0);
 
-  constructor(compiled: CompiledKernels) {
+  /** Instantiate synchronously (where the runtime allows it; see load.ts). */
+  static create(compiled: CompiledKernels): WasmEngine {
+    const memory = WasmEngine.memoryFor(compiled);
+    return new WasmEngine(compiled, memory, instantiate(compiled.module, memory));
+  }
+
+  static async createAsync(compiled: CompiledKernels): Promise<WasmEngine> {
+    const memory = WasmEngine.memoryFor(compiled);
+    return new WasmEngine(compiled, memory, await instantiateAsync(compiled.module, memory));
+  }
+
+  private static memoryFor(compiled: CompiledKernels): WebAssembly.Memory {
+    return compiled.shared
+      ? new WebAssembly.Memory({ initial: 1, maximum: compiled.maxPages, shared: true })
+      : new WebAssembly.Memory({ initial: 1 });
+  }
+
+  private constructor(compiled: CompiledKernels, memory: WebAssembly.Memory, kernels: KernelExports) {
     this.build = compiled.build;
     this.shared = compiled.shared;
     this.maxPages = compiled.maxPages;
     this.pages = 1;
-    this.memory = compiled.shared
-      ? new WebAssembly.Memory({ initial: 1, maximum: compiled.maxPages, shared: true })
-      : new WebAssembly.Memory({ initial: 1 });
-    this.kernels = instantiate(compiled.module, this.memory);
+    this.memory = memory;
+    this.kernels = kernels;
     this.f32 = new Float32Array(this.memory.buffer);
     this.i32 = new Int32Array(this.memory.buffer);
     this.controlBase = align(this.kernels.heapBase());

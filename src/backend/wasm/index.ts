@@ -5,7 +5,7 @@
  */
 import type { Backend, BinaryOp, MatmulArgs, ReduceOp, Shape, TypedArray, UnaryOp, Window2dArgs } from '../types.js';
 import { portableBackend } from '../portable/index.js';
-import { compileKernels, type BuildName } from './load.js';
+import { compileKernels, compileKernelsAsync, type BuildName } from './load.js';
 import { WasmEngine } from './engine.js';
 import { ThreadPool } from './pool.js';
 import { nodeBuiltin } from './node.js';
@@ -44,7 +44,20 @@ export function coreCount(): number {
 /** Compile and instantiate the kernels; throws (with the reason) where WebAssembly SIMD is missing. */
 export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend {
   // Shared memory only where workers can use it; browsers get the private single-thread build.
-  const engine = new WasmEngine(compileKernels(ThreadPool.available(), options.relaxed ?? true));
+  const engine = WasmEngine.create(compileKernels(ThreadPool.available(), options.relaxed ?? true));
+  return backendOn(engine, options);
+}
+
+/**
+ * The same, compiling and instantiating asynchronously: a browser's main thread refuses to
+ * compile modules this size synchronously, so there the wasm backend is only reached this way.
+ */
+export async function createWasmBackendAsync(options: WasmBackendOptions = {}): Promise<WasmBackend> {
+  const engine = await WasmEngine.createAsync(await compileKernelsAsync(ThreadPool.available(), options.relaxed ?? true));
+  return backendOn(engine, options);
+}
+
+function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend {
   engine.setThreads(options.threads ?? coreCount());
   return {
     ...portableBackend,

@@ -58,11 +58,8 @@ function decodeBase64(b64: string): Uint8Array {
   return bytes;
 }
 
-/**
- * Compile the best build this engine validates. Throws (with the reason) when WebAssembly SIMD is
- * unavailable; the registry then falls back to the portable backend.
- */
-export function compileKernels(shared: boolean, allowRelaxed = true): CompiledKernels {
+/** The best build this engine validates, as bytes; throws (with the reason) when there is none. */
+function chooseBuild(shared: boolean, allowRelaxed: boolean): { build: BuildName; bytes: Uint8Array } {
   if (typeof WebAssembly !== 'object') throw new Error('this JavaScript engine has no WebAssembly');
   if (allowRelaxed) enableRelaxedSimdFlag();
   const candidates: [BuildName, string][] = shared
@@ -71,13 +68,33 @@ export function compileKernels(shared: boolean, allowRelaxed = true): CompiledKe
   for (const [build, b64] of candidates) {
     if (build === 'wasm-relaxed-simd' && !allowRelaxed) continue;
     const bytes = decodeBase64(b64);
-    if (!WebAssembly.validate(bytes)) continue;
-    return { module: new WebAssembly.Module(bytes), build, shared, maxPages: shared ? sharedMaxPages : 65536 };
+    if (WebAssembly.validate(bytes)) return { build, bytes };
   }
   throw new Error(`this engine does not validate the WebAssembly SIMD kernels${shared ? ' with shared memory' : ''}`);
 }
 
+/**
+ * Compile the best build synchronously. Throws (with the reason) when WebAssembly SIMD is
+ * unavailable, or where synchronous compilation is refused (a browser's main thread refuses
+ * modules over 4 KiB); the registry then falls back to the portable backend.
+ */
+export function compileKernels(shared: boolean, allowRelaxed = true): CompiledKernels {
+  const { build, bytes } = chooseBuild(shared, allowRelaxed);
+  return { module: new WebAssembly.Module(bytes), build, shared, maxPages: shared ? sharedMaxPages : 65536 };
+}
+
+/** The same, compiled off the calling thread: what a browser's main thread must use. */
+export async function compileKernelsAsync(shared: boolean, allowRelaxed = true): Promise<CompiledKernels> {
+  const { build, bytes } = chooseBuild(shared, allowRelaxed);
+  return { module: await WebAssembly.compile(bytes), build, shared, maxPages: shared ? sharedMaxPages : 65536 };
+}
+
 export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
+  return instance.exports as unknown as KernelExports;
+}
+
+export async function instantiateAsync(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<KernelExports> {
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
   return instance.exports as unknown as KernelExports;
 }

@@ -23,4 +23,6 @@ declare namespace WebAssembly {
     grow(deltaPages: number): number;
   }
   function validate(bytes: Bytes): boolean;
+  function compile(bytes: Bytes): Promise<Module>;
+  function instantiate(module: Module, imports?: Record<string, Record<string, unknown>>): Promise<Instance>;
 }
