@@ -1,7 +1,7 @@
 export type { Backend, BinaryOp, DType, MatmulArgs, ReduceOp, Shape, TypedArray, UnaryOp, Window2dArgs } from './types.js';
 export { backendInfo, backendReady, getBackend, setBackend, setThreads } from './registry.js';
 export type { BackendInfo, BackendName } from './registry.js';
-export { createWasmBackend } from './wasm/index.js';
+export { createWasmBackend, createWasmBackendAsync } from './wasm/index.js';
 export type { WasmBackend, WasmBackendOptions } from './wasm/index.js';
 export { portableBackend } from './portable/index.js';
 export { contiguousStrides } from './strided.js';
