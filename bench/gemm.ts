@@ -42,7 +42,10 @@ function randomArray(size: number, seed: number): Float32Array {
 /** Median GFLOP/s over `samples` samples; each sample repeats the product for at least 100 ms. */
 function measure(gemm: Gemm, a: Float32Array, b: Float32Array, out: Float32Array, args: MatmulArgs): number {
   const flops = 2 * args.m * args.k * args.n;
-  gemm(a, b, out, args); // warm-up: lets V8 optimise before timing
+  // Warm-up long enough for V8 to optimise (and re-optimise after the first edge tile or new
+  // shape), so samples time steady-state code rather than compilation.
+  const warmStart = performance.now();
+  do gemm(a, b, out, args); while (performance.now() - warmStart < 150);
   const rates: number[] = [];
   for (let s = 0; s < samples; s++) {
     let reps = 0;

@@ -97,21 +97,47 @@ function macroKernel(
  * Rows [i0, i0+mc) × columns [p0, p0+kc) of A into MR-row panels: panel q holds
  * dst[q·MR·kc + p·MR + r] = A(i0 + q·MR + r, p0 + p). Rows past the end are zeros: their results
  * are discarded anyway, but stale scratch could hold NaN or denormals, which are slow on x86.
+ * The unrolled bodies are written out for MR = 4.
  */
 function packA(A: MatrixView, i0: number, mc: number, p0: number, kc: number, dst: Float64Array): void {
-  const { data, rowStride, colStride } = A;
-  for (let ir = 0; ir < mc; ir += MR) {
-    const panel = ir * kc;
-    for (let r = 0; r < MR; r++) {
-      let d = panel + r;
-      if (ir + r >= mc) {
-        for (let p = 0; p < kc; p++, d += MR) dst[d] = 0;
-        continue;
+  const { data, rowStride: rs, colStride: cs } = A;
+  const whole = mc - (mc % MR);
+  const rs2 = 2 * rs, rs3 = 3 * rs;
+  const start = A.off + i0 * rs + p0 * cs;
+  if (rs === 1) {
+    // A stored transposed: a column of op(A) is contiguous, so read it in one sweep per k step
+    // and scatter each group of MR into its panel (measured ≈1.5× faster than panel by panel,
+    // which reads with a stride of a whole row and keeps fetching new cache lines).
+    const panelSize = MR * kc;
+    for (let p = 0; p < kc; p++) {
+      let s = start + p * cs;
+      for (let d = p * MR; d < whole * kc; d += panelSize, s += MR) {
+        dst[d] = data[s];
+        dst[d + 1] = data[s + 1];
+        dst[d + 2] = data[s + 2];
+        dst[d + 3] = data[s + 3];
       }
-      // Walk one row of op(A) along k: unit stride in the source when A is not transposed,
-      // and when it is, the MR rows of a panel are neighbours so the cache lines are shared.
-      let s = A.off + (i0 + ir + r) * rowStride + p0 * colStride;
-      for (let p = 0; p < kc; p++, d += MR, s += colStride) dst[d] = data[s];
+    }
+  } else {
+    // Rows of op(A) are contiguous (or A is a general view): fill one panel at a time, walking
+    // its MR rows in step along k so the writes are sequential.
+    for (let ir = 0; ir < whole; ir += MR) {
+      let s = start + ir * rs;
+      for (let d = ir * kc; d < (ir + MR) * kc; d += MR, s += cs) {
+        dst[d] = data[s];
+        dst[d + 1] = data[s + rs];
+        dst[d + 2] = data[s + rs2];
+        dst[d + 3] = data[s + rs3];
+      }
+    }
+  }
+  if (whole < mc) {
+    const rows = mc - whole;
+    let s = start + whole * rs;
+    for (let d = whole * kc; d < (whole + MR) * kc; d += MR, s += cs) {
+      let r = 0;
+      for (; r < rows; r++) dst[d + r] = data[s + r * rs];
+      for (; r < MR; r++) dst[d + r] = 0;
     }
   }
 }
@@ -121,15 +147,31 @@ function packA(A: MatrixView, i0: number, mc: number, p0: number, kc: number, ds
  * dst[q·NR·kc + p·NR + j] = B(p0 + p, j0 + q·NR + j); columns past the end are zeros, as in packA.
  */
 function packB(B: MatrixView, p0: number, kc: number, j0: number, nc: number, dst: Float64Array): void {
-  const { data, rowStride, colStride } = B;
+  const { data, rowStride: rs, colStride: cs } = B;
   for (let jr = 0; jr < nc; jr += NR) {
-    const cols = Math.min(NR, nc - jr);
     let d = jr * kc;
-    for (let p = 0; p < kc; p++, d += NR) {
-      let s = B.off + (p0 + p) * rowStride + (j0 + jr) * colStride;
-      let j = 0;
-      for (; j < cols; j++, s += colStride) dst[d + j] = data[s];
-      for (; j < NR; j++) dst[d + j] = 0;
+    let s = B.off + p0 * rs + (j0 + jr) * cs;
+    if (jr + NR <= nc) {
+      // A whole panel, one k step's NR values per pass (written out for NR = 8). B panels are
+      // packed once per KC×NC block and reused by every row block, so one loop order serves.
+      const cs2 = 2 * cs, cs3 = 3 * cs, cs4 = 4 * cs, cs5 = 5 * cs, cs6 = 6 * cs, cs7 = 7 * cs;
+      for (let p = 0; p < kc; p++, d += NR, s += rs) {
+        dst[d] = data[s];
+        dst[d + 1] = data[s + cs];
+        dst[d + 2] = data[s + cs2];
+        dst[d + 3] = data[s + cs3];
+        dst[d + 4] = data[s + cs4];
+        dst[d + 5] = data[s + cs5];
+        dst[d + 6] = data[s + cs6];
+        dst[d + 7] = data[s + cs7];
+      }
+    } else {
+      const cols = nc - jr;
+      for (let p = 0; p < kc; p++, d += NR, s += rs) {
+        let j = 0;
+        for (; j < cols; j++) dst[d + j] = data[s + j * cs];
+        for (; j < NR; j++) dst[d + j] = 0;
+      }
     }
   }
 }
