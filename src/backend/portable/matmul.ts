@@ -1,10 +1,10 @@
 /**
  * float32 GEMM for the portable backend: C[b] = op(A[b]) @ op(B[b]).
  *
- * Two paths (in ./gemm): a packed, cache-blocked one around a 4×8 register-blocked micro-kernel
- * for real work, and a direct loop for small or vector-shaped products where packing would cost
- * as much as the product itself. Transposes never copy: op(A) and op(B) are strided views, and
- * packing reads them in whatever order they are stored.
+ * Two paths (in ./gemm): a packed, cache-blocked one around a 4×8 register-blocked micro-kernel,
+ * and direct loops for vector-like products (m ≤ 3 or n ≤ 3) where most of a 4×8 tile would be
+ * padding and packing would cost as much as the product itself. Transposes never copy: op(A) and
+ * op(B) are strided views, and packing reads them in whatever order they are stored.
  */
 import type { MatrixView } from './gemm/view.js';
 import { viewOf } from './gemm/view.js';
@@ -12,7 +12,6 @@ import { gemmPacked } from './gemm/packed.js';
 import { MR, NR } from './gemm/kernel.js';
 import { gemmDirect } from './gemm/direct.js';
 import type { MatmulArgs } from '../types.js';
-
 
 export function matmul(a: Float32Array, b: Float32Array, out: Float32Array, args: MatmulArgs): void {
   const { k, n, transA, transB, aBatchStride, bBatchStride } = args;
