@@ -1,23 +1,28 @@
 /** `tessera info`: versions and the active backend. */
 import os from 'node:os';
-import { getBackend } from '../backend/registry.js';
+import { backendInfo } from '../backend/registry.js';
 import type { Command } from './command.js';
 import { parseCommand } from './args.js';
 
 export const infoCommand: Command = {
   name: 'info',
-  summary: 'show the active backend, Node.js version and CPU',
+  summary: 'show the active backend (TESSERA_BACKEND, TESSERA_THREADS), Node.js version and CPU',
   usage: 'tessera info [--json]',
   async run(argv, ctx) {
     parseCommand('info', argv, {});
+    const backend = backendInfo();
     const result = {
-      backend: getBackend().name,
+      backend: backend.name,
+      threads: backend.threads,
+      // Why a faster backend is not in use, when one was wanted (null when all is well).
+      fallbackReason: backend.fallbackReason,
+      threadProblem: backend.threadProblem,
       node: process.version,
       platform: `${process.platform}-${process.arch}`,
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model ?? 'unknown',
     };
-    for (const [k, v] of Object.entries(result)) ctx.log(`${k.padEnd(10)} ${v}`);
+    for (const [k, v] of Object.entries(result)) if (v !== null) ctx.log(`${k.padEnd(14)} ${v}`);
     return result;
   },
 };
