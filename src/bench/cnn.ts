@@ -6,7 +6,8 @@
  * Keras API (compile + fit / predict), TensorFlow.js through tf.sequential (trainOnBatch /
  * predict). No metrics are compiled, so every engine does the same work as PyTorch's loop.
  */
-import { Conv2D, Dense, Flatten, MaxPooling2D, Sequential, getBackend, manualSeed, rand, randint } from '../index.js';
+import { Sequential, getBackend, manualSeed, rand, randint } from '../index.js';
+import { seedMnistLayers } from '../zoo/mnist-cnn.js';
 import { measure, round, type Figures, type Timing } from './timing.js';
 import { tfjsRow, type Tf, type TfLayersModel } from './tfjs.js';
 import type { BenchCase, BenchSettings, Row, TimingOptions } from './types.js';
@@ -17,17 +18,9 @@ export function cnnCaseName(mode: CnnMode, batch: number): string {
   return `mnist cnn ${mode === 'train' ? 'training' : 'inference'} batch ${batch}`;
 }
 
+/** The seed's layers, compiled without metrics so every engine does the same work as PyTorch's loop. */
 export function seedCnn(): Sequential {
-  const model = new Sequential([
-    new Conv2D({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
-    new MaxPooling2D({ poolSize: 2 }),
-    new Conv2D({ filters: 64, kernelSize: 3, activation: 'relu' }),
-    new MaxPooling2D({ poolSize: 2 }),
-    new Conv2D({ filters: 64, kernelSize: 3, activation: 'relu' }),
-    new Flatten(),
-    new Dense({ units: 64, activation: 'relu' }),
-    new Dense({ units: 10, activation: 'softmax' }),
-  ]);
+  const model = new Sequential(seedMnistLayers());
   model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy' });
   return model;
 }

@@ -4,7 +4,7 @@
  *   → Conv2D(64, 3×3, relu) → Flatten → Dense(64, relu) → Dense(10, softmax)
  * compiled with Adam, sparse categorical cross-entropy and accuracy: 93,322 parameters.
  */
-import { Conv2D, Dense, Flatten, MaxPooling2D } from '../nn/index.js';
+import { Conv2D, Dense, Flatten, MaxPooling2D, type Module } from '../nn/index.js';
 import { Sequential } from '../keras/sequential.js';
 import type { Model } from '../keras/model.js';
 import type { History } from '../keras/history.js';
@@ -14,8 +14,9 @@ import { reshape, div, sliceAxis } from '../ops/index.js';
 import { manualSeed } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 
-export function seedMnistCnn(): Sequential {
-  const model = new Sequential([
+/** The seed's layers, fresh and unbuilt-but-shaped (the first has inputShape [28, 28, 1]). */
+export function seedMnistLayers(): Module[] {
+  return [
     new Conv2D({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
     new MaxPooling2D({ poolSize: 2 }),
     new Conv2D({ filters: 64, kernelSize: 3, activation: 'relu' }),
@@ -24,7 +25,12 @@ export function seedMnistCnn(): Sequential {
     new Flatten(),
     new Dense({ units: 64, activation: 'relu' }),
     new Dense({ units: 10, activation: 'softmax' }),
-  ]);
+  ];
+}
+
+/** The seed's model, compiled as the seed compiles it. */
+export function seedMnistCnn(): Sequential {
+  const model = new Sequential(seedMnistLayers());
   model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
   return model;
 }
