@@ -5,6 +5,7 @@
  */
 export { gemm, packABytes, packBBytes, tileRows } from './gemm';
 export { im2col, col2im, maxPool2d, avgPool2d, avgPool2dBackward } from './conv';
+export { convDirect, convDirectKernelGrad } from './conv-direct';
 export { unary, binary, reduce } from './elementwise';
 
 /** First byte after the static data: the JS side lays out its buffers from here on. */

@@ -116,6 +116,25 @@ export interface Backend {
   col2im(cols: Float32Array, args: Window2dArgs, dx: Float32Array): void;
 
   /**
+   * Optional fused convolution: the same products as im2col + matmul, for a backend whose kernels
+   * work in memory of their own (wasm), where the patch matrix then never crosses into JS. x is
+   * [batch, inH, inW, channels], kernel [kH·kW·channels, cout], out [batch·outH·outW, cout]
+   * (overwritten). Returns false when it declines (operands too large for its memory); ops/conv.ts
+   * then composes im2col + matmul, as it does for a backend without these methods.
+   */
+  conv2d?(x: Float32Array, kernel: Float32Array, args: Window2dArgs, cout: number, out: Float32Array): boolean;
+
+  /**
+   * Both gradients of `conv2d` in one call, so the operands are copied in once: dk = colsᵀ · dOut
+   * and dx = col2im(dOut · kernelᵀ), each computed only when given (not null) and overwritten.
+   * Returns false when it declines, like `conv2d`.
+   */
+  conv2dBackward?(
+    x: Float32Array, kernel: Float32Array, dOut: Float32Array, args: Window2dArgs, cout: number,
+    dx: Float32Array | null, dk: Float32Array | null,
+  ): boolean;
+
+  /**
    * Max over each window, per channel; padding taps are ignored. out is [batch, outH, outW,
    * channels]. When `argmax` is given (same length as out) it receives the flat index into x of each
    * maximum, so the backward pass is `scatterAdd(dOut, 1, x.length, 1, argmax, dx)`.

@@ -8,6 +8,8 @@
  *   forward   out      = cols @ K            cols [N·OH·OW, KH·KW·Cin], K [KH·KW·Cin, Cout]
  *   backward  dK       = colsᵀ @ dOut        matmul's transA flag: no transposed copy
  *             dInput   = col2im(dOut @ Kᵀ)   matmul's transB flag
+ * A backend with the optional fused `conv2d` / `conv2dBackward` runs these same products inside
+ * its own memory (one call for both gradients); otherwise they are composed here.
  * The patch matrix lives in one module-level scratch buffer, reused by every call and rebuilt
  * in backward rather than kept from forward, so a training run's memory stays flat. Large
  * batches are processed in chunks of images so that buffer stays bounded too.
@@ -69,11 +71,12 @@ export function conv2d(x: Tensor, kernel: Tensor, options: Conv2dOptions = {}): 
   const out = empty([a.batch, a.outH, a.outW, cout], 'float32');
   convForward(x.data as Float32Array, kernel.data as Float32Array, a, cout, out.data as Float32Array);
   return record('conv2d', out, [x, kernel], (g) => {
-    const gd = g.data as Float32Array;
     const dx = x.requiresGrad ? empty(x.shape, 'float32') : null;
-    if (dx) convBackwardInput(gd, kernel.data as Float32Array, a, cout, dx.data as Float32Array);
     const dk = kernel.requiresGrad ? empty(kernel.shape, 'float32') : null;
-    if (dk) convBackwardKernel(x.data as Float32Array, gd, a, cout, dk.data as Float32Array);
+    convBackward(
+      x.data as Float32Array, kernel.data as Float32Array, g.data as Float32Array, a, cout,
+      dx && (dx.data as Float32Array), dk && (dk.data as Float32Array),
+    );
     return [dx, dk];
   });
 }
@@ -176,45 +179,62 @@ function convForward(x: Float32Array, kernel: Float32Array, a: Window2dArgs, cou
   const K = a.kH * a.kW * a.channels;
   for (const c of chunks(a, cout)) {
     const xs = x.subarray(c.inStart, c.inEnd);
+    const os = out.subarray(c.outStart, c.outEnd);
+    if (be.conv2d?.(xs, kernel, c.part, cout, os)) continue;
     let cols = xs;
     if (!isPointwise(a)) {
       cols = scratchOf(c.rows * K);
       be.im2col(xs, c.part, cols);
     }
-    be.matmul(cols, kernel, out.subarray(c.outStart, c.outEnd), gemm(c.rows, K, cout, false, false));
+    be.matmul(cols, kernel, os, gemm(c.rows, K, cout, false, false));
   }
 }
 
-function convBackwardKernel(x: Float32Array, g: Float32Array, a: Window2dArgs, cout: number, dk: Float32Array): void {
+/** dx and dk (each when not null, overwritten) from the upstream gradient g, chunk by chunk. */
+function convBackward(
+  x: Float32Array, kernel: Float32Array, g: Float32Array, a: Window2dArgs, cout: number, dx: Float32Array | null, dk: Float32Array | null,
+): void {
   const be = getBackend();
-  const K = a.kH * a.kW * a.channels;
   let partial: Float32Array | null = null;
   let first = true;
   for (const c of chunks(a, cout)) {
     const xs = x.subarray(c.inStart, c.inEnd);
-    let cols = xs;
-    if (!isPointwise(a)) {
-      cols = scratchOf(c.rows * K);
-      be.im2col(xs, c.part, cols);
+    const gs = g.subarray(c.outStart, c.outEnd);
+    const dxs = dx === null ? null : dx.subarray(c.inStart, c.inEnd);
+    // Each chunk's kernel gradient overwrites its target, so chunks after the first go through
+    // `partial` and are added.
+    const dkc = dk === null ? null : first ? dk : (partial ??= new Float32Array(dk.length));
+    if (!be.conv2dBackward?.(xs, kernel, gs, c.part, cout, dxs, dkc)) {
+      if (dkc) kernelGradient(xs, gs, c, cout, dkc);
+      if (dxs) inputGradient(gs, kernel, c, cout, dxs);
     }
-    // matmul overwrites its output, so chunks after the first go through `partial` and are added.
-    const target: Float32Array = first ? dk : (partial ??= new Float32Array(dk.length));
-    be.matmul(cols, g.subarray(c.outStart, c.outEnd), target, gemm(K, c.rows, cout, true, false));
-    if (!first) for (let i = 0; i < dk.length; i++) dk[i] += target[i];
+    if (dk && dkc !== dk) for (let i = 0; i < dk.length; i++) dk[i] += dkc![i];
     first = false;
   }
 }
 
-function convBackwardInput(g: Float32Array, kernel: Float32Array, a: Window2dArgs, cout: number, dx: Float32Array): void {
+/** dk = colsᵀ @ g for one chunk, through the backend's im2col and matmul. */
+function kernelGradient(xs: Float32Array, gs: Float32Array, c: Chunk, cout: number, dk: Float32Array): void {
   const be = getBackend();
+  const a = c.part;
+  const K = a.kH * a.kW * a.channels;
+  let cols = xs;
+  if (!isPointwise(a)) {
+    cols = scratchOf(c.rows * K);
+    be.im2col(xs, a, cols);
+  }
+  be.matmul(cols, gs, dk, gemm(K, c.rows, cout, true, false));
+}
+
+/** dx = col2im(g @ Kᵀ) for one chunk. */
+function inputGradient(gs: Float32Array, kernel: Float32Array, c: Chunk, cout: number, dxs: Float32Array): void {
+  const be = getBackend();
+  const a = c.part;
   const K = a.kH * a.kW * a.channels;
   const pointwise = isPointwise(a);
-  for (const c of chunks(a, cout)) {
-    const dxs = dx.subarray(c.inStart, c.inEnd);
-    const dcols = pointwise ? dxs : scratchOf(c.rows * K);
-    be.matmul(g.subarray(c.outStart, c.outEnd), kernel, dcols, gemm(c.rows, cout, K, false, true));
-    if (!pointwise) be.col2im(dcols, c.part, dxs);
-  }
+  const dcols = pointwise ? dxs : scratchOf(c.rows * K);
+  be.matmul(gs, kernel, dcols, gemm(c.rows, cout, K, false, true));
+  if (!pointwise) be.col2im(dcols, a, dxs);
 }
 
 // ---- arguments ----------------------------------------------------------------------------------

@@ -175,24 +175,45 @@ export class WasmEngine {
     if (cLen === 0) return true;
     const aLen = k === 0 ? 0 : (p.aBatchStride > 0 ? (batch - 1) * p.aBatchStride : 0) + m * k;
     const bLen = k === 0 ? 0 : (p.bBatchStride > 0 ? (batch - 1) * p.bBatchStride : 0) + k * n;
-    const split = this.splitFor(p);
-    // Workers own packing buffers 1 .. threads-1 at fixed addresses; the operands go after them.
-    const aPtr = this.scratchBase + (split ? this.threadCount : 1) * (this.packABytes + this.packBBytes);
-    const bPtr = align(aPtr + aLen * 4);
-    const cPtr = align(bPtr + bLen * 4);
-    if (!this.ensure(cPtr + cLen * 4)) return false;
+    const r = this.gemmRegions([aLen * 4, bLen * 4, cLen * 4]);
+    if (r === null) return false;
+    const [aPtr, bPtr, cPtr] = r;
     const f = this.f32;
     if (aLen > 0) f.set(a.length === aLen ? a : a.subarray(0, aLen), aPtr >> 2);
     if (bLen > 0) f.set(b.length === bLen ? b : b.subarray(0, bLen), bPtr >> 2);
-    const args = this.args;
-    args[0] = aPtr; args[1] = bPtr; args[2] = cPtr; args[3] = m; args[4] = k; args[5] = n;
-    args[6] = p.transA ? 1 : 0; args[7] = p.transB ? 1 : 0;
-    args[8] = 0; args[9] = batch; args[10] = p.aBatchStride; args[11] = p.bBatchStride;
-    args[12] = 0; args[13] = m; args[14] = 0; args[15] = n;
-    // If a chunk threw in a worker (it should not), the whole product is redone here.
-    if (split === null || !this.pool!.run(args, split, this.runHere)) this.runHere(args);
+    this.gemmAt(aPtr, bPtr, cPtr, p);
     out.set(f.subarray(cPtr >> 2, (cPtr >> 2) + cLen));
     return true;
+  }
+
+  /**
+   * Like `regions`, but past the packing buffers of every thread, so a threaded `gemmAt` may read
+   * and write these regions in place (kernels that chain a GEMM with other steps lay out here).
+   */
+  gemmRegions(bytes: readonly number[]): number[] | null {
+    const out: number[] = [];
+    let at = this.scratchBase + this.threadCount * (this.packABytes + this.packBBytes);
+    for (const b of bytes) {
+      out.push(at);
+      at = align(at + b);
+    }
+    return this.ensure(at) ? out : null;
+  }
+
+  /**
+   * C = op(A)·op(B) on operands already in the memory at byte addresses (laid out by
+   * `gemmRegions`), split across the threads when it is large enough.
+   */
+  gemmAt(aPtr: number, bPtr: number, cPtr: number, p: MatmulArgs): void {
+    if (p.batch * p.m * p.n === 0) return;
+    const split = this.splitFor(p);
+    const args = this.args;
+    args[0] = aPtr; args[1] = bPtr; args[2] = cPtr; args[3] = p.m; args[4] = p.k; args[5] = p.n;
+    args[6] = p.transA ? 1 : 0; args[7] = p.transB ? 1 : 0;
+    args[8] = 0; args[9] = p.batch; args[10] = p.aBatchStride; args[11] = p.bBatchStride;
+    args[12] = 0; args[13] = p.m; args[14] = 0; args[15] = p.n;
+    // If a chunk threw in a worker (it should not), the whole product is redone here.
+    if (split === null || !this.pool!.run(args, split, this.runHere)) this.runHere(args);
   }
 
   /**

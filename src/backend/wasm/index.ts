@@ -1,7 +1,8 @@
 /**
  * The WebAssembly SIMD backend: GEMM (split across worker threads when large), im2col / col2im,
- * pooling, and the common float32 elementwise and reduction kernels run in wasm; everything else
- * (and every case those kernels decline) is delegated to the portable backend.
+ * convolution end to end in wasm memory, pooling, and the common float32 elementwise and
+ * reduction kernels run in wasm; everything else (and every case those kernels decline) is
+ * delegated to the portable backend.
  */
 import type { Backend, BinaryOp, MatmulArgs, ReduceOp, Shape, TypedArray, UnaryOp, Window2dArgs } from '../types.js';
 import { portableBackend } from '../portable/index.js';
@@ -10,6 +11,7 @@ import { WasmEngine } from './engine.js';
 import { ThreadPool } from './pool.js';
 import { nodeBuiltin } from './node.js';
 import * as window from './window.js';
+import * as convFused from './conv-fused.js';
 import * as elementwise from './elementwise.js';
 
 export interface WasmBackendOptions {
@@ -100,6 +102,11 @@ function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend
     col2im(cols: Float32Array, a: Window2dArgs, dx: Float32Array): void {
       if (!window.col2im(engine, cols, a, dx)) portableBackend.col2im(cols, a, dx);
     },
+    conv2d: (x: Float32Array, kernel: Float32Array, a: Window2dArgs, cout: number, out: Float32Array): boolean =>
+      convFused.conv2d(engine, x, kernel, a, cout, out),
+    conv2dBackward: (
+      x: Float32Array, kernel: Float32Array, dOut: Float32Array, a: Window2dArgs, cout: number, dx: Float32Array | null, dk: Float32Array | null,
+    ): boolean => convFused.conv2dBackward(engine, x, kernel, dOut, a, cout, dx, dk),
     maxPool2d(x: Float32Array, a: Window2dArgs, out: Float32Array, argmax: Int32Array | null): void {
       if (!window.maxPool2d(engine, x, a, out, argmax)) portableBackend.maxPool2d(x, a, out, argmax);
     },

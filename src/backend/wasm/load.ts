@@ -30,6 +30,8 @@ export interface KernelExports {
   ): void;
   im2col(x: number, geometry: number, cols: number): void;
   col2im(cols: number, geometry: number, dx: number): void;
+  convDirect(x: number, geometry: number, w: number, cout: number, out: number, taps: number): void;
+  convDirectKernelGrad(x: number, geometry: number, dOut: number, cout: number, dk: number): void;
   /** argmax = 0: no indices wanted. */
   maxPool2d(x: number, geometry: number, out: number, argmax: number): void;
   avgPool2d(x: number, geometry: number, out: number): void;

@@ -1,0 +1,170 @@
+/**
+ * The wasm backend's fused convolution (conv2d / conv2dBackward: im2col + GEMM inside the wasm
+ * memory, or the direct kernels for short patches) against a float64 loop over the definition,
+ * over random geometries: kernel sizes, strides, dilations, 'valid' and 'same' padding, 1×1
+ * kernels, channel counts that hit every tail of the 8- and 32-channel blocks, batch 1 and more,
+ * and inputs that are subarray views. Also on two threads (products large enough to be split), and
+ * the memory stays at its first size when the same layer runs again.
+ */
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { createWasmBackend, type Backend, type Window2dArgs } from '../../src/index.js';
+
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** n values in [-1, 1) that start `offset` floats into a larger buffer. */
+function view(n: number, rnd: () => number, offset: number): Float32Array {
+  const a = new Float32Array(n + offset + 3);
+  for (let i = 0; i < a.length; i++) a[i] = rnd() * 2 - 1;
+  return a.subarray(offset, offset + n);
+}
+
+interface Layer {
+  a: Window2dArgs;
+  cout: number;
+}
+
+/** A random layer with TensorFlow's 'valid' / 'same' rules, as ops/conv.ts builds its geometry. */
+function layer(rnd: () => number, opts: { channels?: number; cout?: number; maxSize?: number; batch?: number } = {}): Layer {
+  const pick = (lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));
+  const channels = opts.channels ?? [1, 1, 2, 3, 5, 8, 17][pick(0, 6)];
+  const kH = pick(1, 5), kW = pick(1, 5);
+  const strideH = pick(1, 3), strideW = pick(1, 3);
+  const dilationH = pick(1, 2), dilationW = pick(1, 2);
+  const same = rnd() < 0.5;
+  const maxSize = opts.maxSize ?? 20;
+  const inH = pick((kH - 1) * dilationH + 1, maxSize), inW = pick((kW - 1) * dilationW + 1, maxSize);
+  const axis = (size: number, k: number, s: number, d: number): [number, number] => {
+    const span = (k - 1) * d + 1;
+    const out = same ? Math.ceil(size / s) : Math.floor((size - span) / s) + 1;
+    return [out, same ? Math.floor(Math.max((out - 1) * s + span - size, 0) / 2) : 0];
+  };
+  const [outH, padTop] = axis(inH, kH, strideH, dilationH);
+  const [outW, padLeft] = axis(inW, kW, strideW, dilationW);
+  const cout = opts.cout ?? [1, 3, 4, 7, 8, 9, 16, 17, 31, 32, 33, 40][pick(0, 11)];
+  const a = { batch: opts.batch ?? pick(1, 3), inH, inW, channels, kH, kW, outH, outW, strideH, strideW, dilationH, dilationW, padTop, padLeft };
+  return { a, cout };
+}
+
+/** A 1×1 kernel at stride 1 without padding (the patch matrix is the input itself). */
+function pointwise(rnd: () => number): Layer {
+  const { a, cout } = layer(rnd);
+  return { a: { ...a, kH: 1, kW: 1, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0, outH: a.inH, outW: a.inW }, cout };
+}
+
+/**
+ * The convolution and both gradients by definition, in float64, each with the sum of the absolute
+ * values of its terms, which bounds float32 rounding in any summation order.
+ */
+function reference(x: Float32Array, w: Float32Array, g: Float32Array, { a, cout }: Layer) {
+  const C = a.channels;
+  const out = new Float64Array(a.batch * a.outH * a.outW * cout), outMag = new Float64Array(out.length);
+  const dx = new Float64Array(x.length), dxMag = new Float64Array(x.length);
+  const dk = new Float64Array(w.length), dkMag = new Float64Array(w.length);
+  for (let n = 0; n < a.batch; n++) {
+    for (let oh = 0; oh < a.outH; oh++) {
+      for (let ow = 0; ow < a.outW; ow++) {
+        const o = ((n * a.outH + oh) * a.outW + ow) * cout;
+        for (let kh = 0; kh < a.kH; kh++) {
+          const ih = oh * a.strideH - a.padTop + kh * a.dilationH;
+          if (ih < 0 || ih >= a.inH) continue;
+          for (let kw = 0; kw < a.kW; kw++) {
+            const iw = ow * a.strideW - a.padLeft + kw * a.dilationW;
+            if (iw < 0 || iw >= a.inW) continue;
+            for (let ci = 0; ci < C; ci++) {
+              const xi = ((n * a.inH + ih) * a.inW + iw) * C + ci;
+              const wi = ((kh * a.kW + kw) * C + ci) * cout;
+              for (let co = 0; co < cout; co++) {
+                out[o + co] += x[xi] * w[wi + co];
+                outMag[o + co] += Math.abs(x[xi] * w[wi + co]);
+                dx[xi] += g[o + co] * w[wi + co];
+                dxMag[xi] += Math.abs(g[o + co] * w[wi + co]);
+                dk[wi + co] += x[xi] * g[o + co];
+                dkMag[wi + co] += Math.abs(x[xi] * g[o + co]);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return { out, outMag, dx, dxMag, dk, dkMag };
+}
+
+function assertNear(got: Float32Array, want: Float64Array, mag: Float64Array, what: string): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  for (let i = 0; i < want.length; i++) {
+    assert.ok(Math.abs(got[i] - want[i]) <= 1e-5 * mag[i] + 1e-30, `${what}[${i}]: got ${got[i]}, expected ${want[i]}`);
+  }
+}
+
+/** Run the fused forward and backward (dk only, dx only, both) on `be` and check each result. */
+function check(be: Backend, l: Layer, rnd: () => number): void {
+  const { a, cout } = l;
+  const what = `${JSON.stringify(a)} cout ${cout}`;
+  const K = a.kH * a.kW * a.channels;
+  const rows = a.batch * a.outH * a.outW;
+  const x = view(a.batch * a.inH * a.inW * a.channels, rnd, 1);
+  const w = view(K * cout, rnd, 2);
+  const g = view(rows * cout, rnd, 3);
+  const want = reference(x, w, g, l);
+  const out = new Float32Array(rows * cout).fill(Number.NaN);
+  assert.equal(be.conv2d!(x, w, a, cout, out), true, `${what}: conv2d declined`);
+  assertNear(out, want.out, want.outMag, `conv2d ${what}`);
+  const dx = new Float32Array(x.length).fill(Number.NaN);
+  const dk = new Float32Array(w.length).fill(Number.NaN);
+  assert.equal(be.conv2dBackward!(x, w, g, a, cout, dx, dk), true, `${what}: conv2dBackward declined`);
+  assertNear(dx, want.dx, want.dxMag, `dx ${what}`);
+  assertNear(dk, want.dk, want.dkMag, `dk ${what}`);
+  const dkOnly = new Float32Array(w.length).fill(Number.NaN);
+  be.conv2dBackward!(x, w, g, a, cout, null, dkOnly);
+  assert.deepEqual(dkOnly, dk, `dk alone ${what}`);
+  const dxOnly = new Float32Array(x.length).fill(Number.NaN);
+  be.conv2dBackward!(x, w, g, a, cout, dxOnly, null);
+  assert.deepEqual(dxOnly, dx, `dx alone ${what}`);
+}
+
+const single = createWasmBackend({ threads: 1 });
+
+test('wasm fused conv2d and both gradients match the definition over random geometries', () => {
+  const rnd = random(11);
+  for (let i = 0; i < 150; i++) check(single, layer(rnd), rnd);
+  for (let i = 0; i < 20; i++) check(single, pointwise(rnd), rnd);
+});
+
+test('wasm direct kernels (one input channel, up to 32 outputs) match on rows long enough for the 6-wide tile', () => {
+  const rnd = random(12);
+  // Wide rows put runs of six positions inside the image; every cout exercises a different tail.
+  for (const cout of [1, 3, 4, 7, 8, 9, 15, 16, 17, 24, 31, 32]) {
+    for (let i = 0; i < 6; i++) check(single, layer(rnd, { channels: 1, cout, maxSize: 30 }), rnd);
+  }
+  const seed = { batch: 2, inH: 28, inW: 28, channels: 1, kH: 3, kW: 3, outH: 26, outW: 26, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 };
+  check(single, { a: seed, cout: 32 }, rnd);
+  check(single, { a: { ...seed, outH: 28, outW: 28, padTop: 1, padLeft: 1 }, cout: 32 }, rnd);
+});
+
+test('wasm fused conv2d on two threads matches the definition on products large enough to split', async () => {
+  const threaded = createWasmBackend({ threads: 2 });
+  await threaded.whenReady();
+  const rnd = random(13);
+  for (let i = 0; i < 8; i++) check(threaded, layer(rnd, { channels: 16, cout: 48, maxSize: 24, batch: 3 }), rnd);
+  check(threaded, { a: { batch: 4, inH: 13, inW: 13, channels: 32, kH: 3, kW: 3, outH: 11, outW: 11, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 }, cout: 64 }, rnd);
+});
+
+test('wasm fused conv2d keeps its memory at the first call\'s size when the same layer runs again', () => {
+  const be = createWasmBackend({ threads: 1 });
+  const rnd = random(14);
+  const l = { a: { batch: 4, inH: 13, inW: 13, channels: 32, kH: 3, kW: 3, outH: 11, outW: 11, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 }, cout: 64 };
+  check(be, l, rnd);
+  const size = be.memoryBytes;
+  for (let i = 0; i < 5; i++) check(be, l, rnd);
+  assert.equal(be.memoryBytes, size);
+});
