@@ -20,6 +20,9 @@ export type BinaryOp =
 
 export type ReduceOp = 'sum' | 'max' | 'min' | 'argmax' | 'argmin';
 
+/** Activations fused with a bias add; each one's derivative is a function of its output alone. */
+export type FusedActivation = 'linear' | 'relu';
+
 export interface MatmulArgs {
   /** Rows of op(A) and of C. */
   m: number;
@@ -137,13 +140,40 @@ export interface Backend {
   /**
    * Max over each window, per channel; padding taps are ignored. out is [batch, outH, outW,
    * channels]. When `argmax` is given (same length as out) it receives the flat index into x of each
-   * maximum, so the backward pass is `scatterAdd(dOut, 1, x.length, 1, argmax, dx)`.
+   * maximum, which is all its backward pass needs.
    */
   maxPool2d(x: Float32Array, args: Window2dArgs, out: Float32Array, argmax: Int32Array | null): void;
+
+  /**
+   * The adjoint of maxPool2d: dx (overwritten, the input's size) receives each dOut[i] at the flat
+   * index argmax[i] recorded by the forward pass, summed where overlapping windows share a tap.
+   */
+  maxPool2dBackward(dOut: Float32Array, argmax: Int32Array, args: Window2dArgs, dx: Float32Array): void;
 
   /** Mean over each window, per channel, counting only taps inside the image (TensorFlow's rule). */
   avgPool2d(x: Float32Array, args: Window2dArgs, out: Float32Array): void;
 
   /** The adjoint of avgPool2d: dx (overwritten) receives each dOut spread evenly over its window's taps. */
   avgPool2dBackward(dOut: Float32Array, args: Window2dArgs, dx: Float32Array): void;
+
+  /*
+   * A layer's bias add and activation in one pass each way (Dense, Conv2D): composed from `binary`
+   * and `unary` they cost two passes forward and three backward (relu's step mask, the product,
+   * the bias gradient's column sum), each a fresh array and, on wasm, a copy in and out.
+   */
+
+  /** out[r, c] = act(x[r, c] + bias[c]) over x viewed as [rows, cols]; bias null adds nothing. */
+  biasActivation(x: Float32Array, bias: Float32Array | null, rows: number, cols: number, act: FusedActivation, out: Float32Array): void;
+
+  /**
+   * The gradients of biasActivation from its output y and the output's gradient g: dx = g for
+   * 'linear', and for relu dx[r, c] = y[r, c] > 0 ? g[r, c] : 0 (a mask, not a product: where the
+   * unit is off, g = NaN or ±∞ still gives 0, as PyTorch's threshold_backward does); dBias[c] =
+   * Σ_r dx[r, c], summed in float32 from 0, row after row. Each output is computed only when not
+   * null, and overwritten.
+   */
+  biasActivationBackward(
+    g: Float32Array, y: Float32Array, rows: number, cols: number, act: FusedActivation,
+    dx: Float32Array | null, dBias: Float32Array | null,
+  ): void;
 }

@@ -6,6 +6,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import * as E from '../ops/elementwise.js';
 import * as A from '../ops/activations.js';
+import { biasActivation } from '../ops/fused.js';
 import { ArgumentError, describe } from '../util/errors.js';
 import { Module } from './module.js';
 import { registerLayer } from './registry.js';
@@ -62,6 +63,16 @@ export function getActivation(activation: ActivationName | ActivationFn): Activa
   throw new ArgumentError(
     `getActivation: got ${describe(activation)}; expected a function (x) => Tensor or one of ${[...Object.keys(TABLE), ...Object.keys(ALIASES)].join(', ')}`,
   );
+}
+
+/**
+ * A layer's tail, activation(y + bias) (bias null: none): one fused op, one pass each way, when the
+ * activation is relu or linear (the common case); otherwise the fused bias add, then the activation.
+ */
+export function biasThenActivation(y: Tensor, bias: Tensor | null, activation: ActivationFn): Tensor {
+  if (activation === TABLE.relu) return biasActivation(y, bias, 'relu');
+  const z = biasActivation(y, bias, 'linear');
+  return activation === TABLE.linear || activation === TABLE.identity ? z : activation(z);
 }
 
 /** The table name of a built-in activation function (`relu` → 'relu'), or null for any other function. */

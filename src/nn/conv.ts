@@ -6,13 +6,12 @@
  * `inputShape`.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { add } from '../ops/elementwise.js';
 import { conv2d, convOutputLength, type Padding, type Size2d } from '../ops/conv.js';
 import { requireFloat } from '../ops/util.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
-import { activationConfig, getActivation, type ActivationFn, type ActivationName } from './activations.js';
+import { activationConfig, biasThenActivation, getActivation, type ActivationFn, type ActivationName } from './activations.js';
 import { getInitializer, type Initializer, type InitializerName } from './init.js';
 import { registerLayer } from './registry.js';
 import {
@@ -157,9 +156,8 @@ export class Conv2D extends Module {
     if (x.rank !== 4) throw new ShapeError(`Conv2D: got input of shape ${describe(x.shape)} (rank ${x.rank}); expected rank 4: ${LAYOUT}`);
     if (!this.weight) this.build(x.shape);
     this.computeOutputShape(x.shape); // the layer's own errors for wrong channels or too small images
-    let y = conv2d(x, this.weight!, { strides: this.strides, padding: this.padding, dilation: this.dilationRate });
-    if (this.bias) y = add(y, this.bias); // [filters] broadcasts over the channels-last output
-    return this.activation(y);
+    const y = conv2d(x, this.weight!, { strides: this.strides, padding: this.padding, dilation: this.dilationRate });
+    return biasThenActivation(y, this.bias, this.activation); // [filters] along the channels-last axis
   }
 
   /** Every option as plain JSON (activation by name), sizes as they were given. */

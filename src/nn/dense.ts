@@ -11,13 +11,12 @@
  */
 import type { Shape } from '../backend/types.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { add } from '../ops/elementwise.js';
 import { matmul } from '../ops/matmul.js';
 import { requireFloat } from '../ops/util.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
-import { activationConfig, getActivation, type ActivationFn, type ActivationName } from './activations.js';
+import { activationConfig, biasThenActivation, getActivation, type ActivationFn, type ActivationName } from './activations.js';
 import { registerLayer } from './registry.js';
 import { checkLayerShape, initializerNames, type LayerShape } from './layer-util.js';
 import { getInitializer, type Initializer, type InitializerName } from './init.js';
@@ -143,9 +142,7 @@ export class Dense extends Module {
       throw new ShapeError(`${fn}: got input shape ${describe(x.shape)}; expected the last axis to have ${weight.shape[0]} features (the layer was built for that)`);
     }
     // matmul folds any leading axes into rows, so [..., in] inputs need no reshaping.
-    let y = matmul(x, weight);
-    if (this.bias) y = add(y, this.bias);
-    return this.activation(y);
+    return biasThenActivation(matmul(x, weight), this.bias, this.activation);
   }
 
   protected override describeSelf(): string {

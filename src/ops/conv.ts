@@ -93,7 +93,7 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions = {}): Tensor {
   getBackend().maxPool2d(x.data as Float32Array, a, out.data as Float32Array, argmax);
   return record('maxPool2d', out, [x], (g) => {
     const dx = empty(x.shape, 'float32');
-    getBackend().scatterAdd(g.data, 1, x.size, 1, argmax!, dx.data);
+    getBackend().maxPool2dBackward(g.data as Float32Array, argmax!, a, dx.data as Float32Array);
     return [dx];
   });
 }

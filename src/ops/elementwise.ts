@@ -207,7 +207,13 @@ export function tanh(x: Tensor): Tensor {
 
 export function relu(x: Tensor): Tensor {
   const out = unaryForward('relu', 'relu', x);
-  return record('relu', out, [x], (g) => [mul(g, unaryForward('relu', 'step', x))]);
+  // One masking pass over the output (out > 0 exactly where x > 0) instead of a step mask and a
+  // product: one array and one pass fewer, and g = NaN or ±∞ stays 0 where the unit is off.
+  return record('relu', out, [x], (g) => {
+    const dx = empty(x.shape, 'float32');
+    getBackend().biasActivationBackward(g.data as Float32Array, out.data as Float32Array, 1, out.size, 'relu', dx.data as Float32Array, null);
+    return [dx];
+  });
 }
 
 /** The Gauss error function; its derivative is 2/√π·exp(−x²). */

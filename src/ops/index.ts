@@ -5,5 +5,6 @@ export * from './movement.js';
 export * from './activations.js';
 export { matmul } from './matmul.js';
 export * from './conv.js';
+export * from './fused.js';
 export { record } from './record.js';
 export type { TensorLike } from './util.js';

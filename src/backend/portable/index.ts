@@ -8,7 +8,8 @@ import { reduce } from './reduce.js';
 import { matmul } from './matmul.js';
 import { copyStrided, gather, scatterAdd } from './movement.js';
 import { col2im, im2col } from './conv.js';
-import { avgPool2d, avgPool2dBackward, maxPool2d } from './pool.js';
+import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
+import { biasActivation, biasActivationBackward } from './bias.js';
 
 export const portableBackend: Backend = {
   name: 'portable',
@@ -23,6 +24,9 @@ export const portableBackend: Backend = {
   im2col,
   col2im,
   maxPool2d,
+  maxPool2dBackward,
   avgPool2d,
   avgPool2dBackward,
+  biasActivation,
+  biasActivationBackward,
 };

@@ -36,6 +36,16 @@ function beats(v: number, best: number): boolean {
   return v > best || (v !== v && best === best);
 }
 
+/**
+ * The adjoint of maxPool2d: zero dx, then add each dOut[i] at argmax[i] (added, not stored:
+ * overlapping windows may share a winning tap). The geometry only bounds dx.
+ */
+export function maxPool2dBackward(dOut: Float32Array, argmax: Int32Array, a: Window2dArgs, dx: Float32Array): void {
+  dx.fill(0, 0, a.batch * a.inH * a.inW * a.channels);
+  const n = a.batch * a.outH * a.outW * a.channels;
+  for (let i = 0; i < n; i++) dx[argmax[i]] += dOut[i];
+}
+
 export function avgPool2d(x: Float32Array, a: Window2dArgs, out: Float32Array): void {
   const C = a.channels;
   let o = 0;

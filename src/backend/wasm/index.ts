@@ -4,7 +4,7 @@
  * reduction kernels run in wasm; everything else (and every case those kernels decline) is
  * delegated to the portable backend.
  */
-import type { Backend, BinaryOp, MatmulArgs, ReduceOp, Shape, TypedArray, UnaryOp, Window2dArgs } from '../types.js';
+import type { Backend, BinaryOp, FusedActivation, MatmulArgs, ReduceOp, Shape, TypedArray, UnaryOp, Window2dArgs } from '../types.js';
 import { portableBackend } from '../portable/index.js';
 import { compileKernels, compileKernelsAsync, type BuildName } from './load.js';
 import { WasmEngine } from './engine.js';
@@ -13,6 +13,7 @@ import { nodeBuiltin } from './node.js';
 import * as window from './window.js';
 import * as convFused from './conv-fused.js';
 import * as elementwise from './elementwise.js';
+import * as fused from './fused.js';
 
 export interface WasmBackendOptions {
   /** Threads for large kernels, the calling thread included (default: the number of cores). */
@@ -115,6 +116,17 @@ function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend
     },
     avgPool2dBackward(dOut: Float32Array, a: Window2dArgs, dx: Float32Array): void {
       if (!window.avgPool2dBackward(engine, dOut, a, dx)) portableBackend.avgPool2dBackward(dOut, a, dx);
+    },
+    maxPool2dBackward(dOut: Float32Array, argmax: Int32Array, a: Window2dArgs, dx: Float32Array): void {
+      if (!fused.maxPool2dBackward(engine, dOut, argmax, a, dx)) portableBackend.maxPool2dBackward(dOut, argmax, a, dx);
+    },
+    biasActivation(x: Float32Array, bias: Float32Array | null, rows: number, cols: number, act: FusedActivation, out: Float32Array): void {
+      if (!fused.biasActivation(engine, x, bias, rows, cols, act, out)) portableBackend.biasActivation(x, bias, rows, cols, act, out);
+    },
+    biasActivationBackward(
+      g: Float32Array, y: Float32Array, rows: number, cols: number, act: FusedActivation, dx: Float32Array | null, dBias: Float32Array | null,
+    ): void {
+      if (!fused.biasActivationBackward(engine, g, y, rows, cols, act, dx, dBias)) portableBackend.biasActivationBackward(g, y, rows, cols, act, dx, dBias);
     },
   };
 }

@@ -39,6 +39,11 @@ export interface KernelExports {
   unary(op: number, x: number, out: number, n: number): void;
   binary(op: number, a: number, sa: number, ta: number, b: number, sb: number, tb: number, out: number, rows: number, cols: number): void;
   reduce(op: number, x: number, outer: number, size: number, inner: number, out: number): void;
+  /** bias = 0: no bias. act: 0 linear, 1 relu. */
+  biasActivation(x: number, bias: number, rows: number, cols: number, act: number, out: number): void;
+  /** dx = 0 or dBias = 0: that gradient is not wanted. */
+  biasActivationBackward(g: number, y: number, rows: number, cols: number, act: number, dx: number, dBias: number): void;
+  maxPool2dBackward(dOut: number, argmax: number, n: number, dx: number, dxLen: number): void;
 }
 
 let relaxedFlagTried = false;

@@ -1,0 +1,93 @@
+/**
+ * A layer's bias add and activation as one pass over its output, forward and backward, so the
+ * activations cross the JS/wasm boundary once instead of once per op (add, relu; step, mul, and
+ * the column sum of the bias gradient). Results equal the portable backend's exactly: the same
+ * float32 additions in the same order (the bias gradient adds rows one after another).
+ *
+ * x, out, g, dx are [rows, cols] floats; bias and dBias are [cols]; a 0 pointer means "none".
+ */
+
+// Activation codes, shared with src/backend/wasm/fused.ts.
+const LINEAR = 0, RELU = 1;
+
+/** One row: out[j] = act(x[j] + b[j]); the flags are constants at every call, so each case compiles to its own loop. */
+// @ts-ignore: decorator
+@inline function forwardRow(x: usize, b: usize, out: usize, cols: i32, hasBias: bool, relu: bool): void {
+  const zero = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= cols; j += 4) {
+    const o = <usize>j << 2;
+    let v = v128.load(x + o);
+    if (hasBias) v = f32x4.add(v, v128.load(b + o));
+    // v > 0 ? v : 0 without a branch: NaN and -0 give +0, as the portable loop does.
+    if (relu) v = v128.and(v, f32x4.gt(v, zero));
+    v128.store(out + o, v);
+  }
+  for (; j < cols; j++) {
+    const o = <usize>j << 2;
+    let v = load<f32>(x + o);
+    if (hasBias) v += load<f32>(b + o);
+    if (relu) v = v > 0 ? v : 0;
+    store<f32>(out + o, v);
+  }
+}
+
+/** out = act(x + bias) row by row; x and out may be the same address. */
+export function biasActivation(x: usize, bias: usize, rows: i32, cols: i32, act: i32, out: usize): void {
+  const rowBytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const at = <usize>r * rowBytes;
+    if (bias != 0) {
+      if (act == RELU) forwardRow(x + at, bias, out + at, cols, true, true);
+      else forwardRow(x + at, bias, out + at, cols, true, false);
+    } else {
+      if (act == RELU) forwardRow(x + at, 0, out + at, cols, false, true);
+      else forwardRow(x + at, 0, out + at, cols, false, false);
+    }
+  }
+}
+
+/** One row of the backward pass: d = relu ? (out > 0 ? g : 0) : g; dx[j] = d; db[j] += d. */
+// @ts-ignore: decorator
+@inline function backwardRow(g: usize, y: usize, dx: usize, db: usize, cols: i32, relu: bool, writeDx: bool, sumDb: bool): void {
+  const zero = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= cols; j += 4) {
+    const o = <usize>j << 2;
+    let d = v128.load(g + o);
+    // Masking, not multiplying: where the unit is off the gradient is 0 even if g is NaN or ±∞.
+    if (relu) d = v128.and(d, f32x4.gt(v128.load(y + o), zero));
+    if (writeDx) v128.store(dx + o, d);
+    if (sumDb) v128.store(db + o, f32x4.add(v128.load(db + o), d));
+  }
+  for (; j < cols; j++) {
+    const o = <usize>j << 2;
+    let d = load<f32>(g + o);
+    if (relu) d = load<f32>(y + o) > 0 ? d : 0;
+    if (writeDx) store<f32>(dx + o, d);
+    if (sumDb) store<f32>(db + o, load<f32>(db + o) + d);
+  }
+}
+
+/**
+ * The gradients of biasActivation from its output y alone: dx = g·act'(y) (when dx ≠ 0) and
+ * dBias = Σ over rows of dx (when dBias ≠ 0), accumulated in float32 from 0, row after row.
+ */
+export function biasActivationBackward(g: usize, y: usize, rows: i32, cols: i32, act: i32, dx: usize, dBias: usize): void {
+  const rowBytes = <usize>cols << 2;
+  if (dBias != 0) memory.fill(dBias, 0, rowBytes);
+  const relu = act == RELU;
+  for (let r = 0; r < rows; r++) {
+    const at = <usize>r * rowBytes;
+    if (dx != 0 && dBias != 0) {
+      if (relu) backwardRow(g + at, y + at, dx + at, dBias, cols, true, true, true);
+      else backwardRow(g + at, y + at, dx + at, dBias, cols, false, true, true);
+    } else if (dx != 0) {
+      if (relu) backwardRow(g + at, y + at, dx + at, 0, cols, true, true, false);
+      else backwardRow(g + at, y + at, dx + at, 0, cols, false, true, false);
+    } else if (dBias != 0) {
+      if (relu) backwardRow(g + at, y + at, 0, dBias, cols, true, false, true);
+      else backwardRow(g + at, y + at, 0, dBias, cols, false, false, true);
+    }
+  }
+}

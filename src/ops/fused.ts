@@ -1,0 +1,50 @@
+/**
+ * Fused ops: what a layer would compose from several primitives, done in one backend pass each
+ * way. They compute exactly what the composition computes (the tests check both), so a layer may
+ * use either; the fused form saves arrays and passes over memory on the hot path of training.
+ */
+import type { FusedActivation } from '../backend/types.js';
+import { getBackend } from '../backend/registry.js';
+import { Tensor } from '../tensor/tensor.js';
+import { ArgumentError, ShapeError, describe } from '../util/errors.js';
+import { record } from './record.js';
+import { empty, requireFloat } from './util.js';
+
+/**
+ * activation(x + bias), with bias [C] broadcast along the last axis of x [..., C] (or no bias when
+ * null): a Dense or Conv2D layer's tail. Equals `relu(add(x, bias))` (or `add(x, bias)` for
+ * 'linear'), and its backward needs only the output: dx = g where the output is positive (relu)
+ * and the bias gradient is the column sum of dx, computed in the same pass.
+ * @example biasActivation(matmul(x, w), b, 'relu')
+ */
+export function biasActivation(x: Tensor, bias: Tensor | null, activation: FusedActivation = 'linear'): Tensor {
+  const fn = 'biasActivation';
+  if (!(x instanceof Tensor)) throw new ArgumentError(`${fn}: got ${describe(x)}; expected a Tensor of shape [..., channels]`);
+  requireFloat(fn, x);
+  if (activation !== 'linear' && activation !== 'relu') throw new ArgumentError(`${fn}: got activation ${describe(activation)}; expected 'linear' or 'relu'`);
+  if (x.rank === 0) throw new ShapeError(`${fn}: got a 0-d input; expected shape [..., channels]`);
+  const cols = x.shape[x.rank - 1];
+  const rows = cols === 0 ? 0 : x.size / cols;
+  if (bias !== null) {
+    if (!(bias instanceof Tensor)) throw new ArgumentError(`${fn}: got bias ${describe(bias)}; expected a Tensor of shape [${cols}] or null`);
+    requireFloat(fn, bias, 'bias');
+    if (bias.rank !== 1 || bias.shape[0] !== cols) {
+      throw new ShapeError(`${fn}: got bias of shape ${describe(bias.shape)} for input of shape ${describe(x.shape)}; expected shape [${cols}] (the input's last axis)`);
+    }
+  }
+  if (activation === 'linear' && bias === null) return x;
+  const out = empty(x.shape, 'float32');
+  const be = getBackend();
+  be.biasActivation(x.data as Float32Array, bias && (bias.data as Float32Array), rows, cols, activation, out.data as Float32Array);
+  const inputs = bias === null ? [x] : [x, bias];
+  return record(fn, out, inputs, (g) => {
+    const gd = g.data as Float32Array;
+    // For 'linear' the input's gradient is g itself, so only the bias gradient is computed.
+    const dx = x.requiresGrad && activation !== 'linear' ? empty(x.shape, 'float32') : null;
+    const db = bias !== null && bias.requiresGrad ? empty(bias.shape, 'float32') : null;
+    if (dx !== null || db !== null) {
+      be.biasActivationBackward(gd, out.data as Float32Array, rows, cols, activation, dx && (dx.data as Float32Array), db && (db.data as Float32Array));
+    }
+    return [x.requiresGrad ? dx ?? g : null, db];
+  });
+}

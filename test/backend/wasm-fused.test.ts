@@ -1,0 +1,156 @@
+/**
+ * The fused layer kernels (bias add + activation, forward and backward) and max-pool backward:
+ * wasm against portable, and portable against a plain reference written here from the definition
+ * (the composition it replaces). Both are exact: the same float32 additions in the same order, so
+ * every comparison is bit for bit (NaN equals NaN, +0 differs from -0).
+ */
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { createWasmBackend, portableBackend, type Backend, type FusedActivation, type Window2dArgs } from '../../src/index.js';
+
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const rnd = random(5);
+const SPECIAL = [0, -0, Number.NaN, Infinity, -Infinity, 1e-40, -1e-40, 3e38];
+
+/** n floats in [-2, 2] as a view at an offset (kernels must not assume a buffer start), specials sprinkled in. */
+function data(n: number, offset = 1, special = true): Float32Array {
+  const a = new Float32Array(n + offset + 1);
+  for (let i = 0; i < a.length; i++) a[i] = (rnd() * 2 - 1) * 2;
+  if (special) for (let i = 0; i < SPECIAL.length && i * 5 < n; i++) a[offset + i * 5] = SPECIAL[i];
+  return a.subarray(offset, offset + n);
+}
+
+function assertSame(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
+  assert.equal(got.length, want.length, what);
+  for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]), `${what}: [${i}] = ${got[i]}, expected ${want[i]}`);
+}
+
+/** The definition: the composed ops' arithmetic, one element at a time. */
+function reference(x: Float32Array, bias: Float32Array | null, rows: number, cols: number, act: FusedActivation): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let i = 0; i < out.length; i++) {
+    const v = bias ? Math.fround(x[i] + bias[i % cols]) : x[i];
+    out[i] = act === 'relu' ? (v > 0 ? v : 0) : v;
+  }
+  return out;
+}
+
+function referenceBackward(g: Float32Array, y: Float32Array, rows: number, cols: number, act: FusedActivation): [Float32Array, Float32Array] {
+  const dx = new Float32Array(rows * cols);
+  const db = new Float32Array(cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const i = r * cols + c;
+      dx[i] = act === 'relu' ? (y[i] > 0 ? g[i] : 0) : g[i];
+      db[c] = Math.fround(db[c] + dx[i]);
+    }
+  }
+  return [dx, db];
+}
+
+const wasm = createWasmBackend({ threads: 1 });
+// Column counts below, at and past the SIMD width, with remainders; row counts around the size
+// where the wasm side stops declining (small cases go to the portable loop there too).
+const shapes: [number, number][] = [[1, 1], [3, 5], [40, 3], [33, 4], [64, 7], [5, 64], [200, 32], [17, 130], [1, 515], [640, 10]];
+
+for (const [name, be] of [['portable', portableBackend], ['wasm', wasm]] as [string, Backend][]) {
+  test(`${name} biasActivation equals the definition, with and without a bias, in place too`, () => {
+    for (const [rows, cols] of shapes) {
+      for (const act of ['linear', 'relu'] as FusedActivation[]) {
+        for (const withBias of [true, false]) {
+          const what = `${name} ${act} ${rows}x${cols}${withBias ? '' : ' no bias'}`;
+          const x = data(rows * cols);
+          const bias = withBias ? data(cols, 2, false) : null;
+          const want = reference(x, bias, rows, cols, act);
+          const out = new Float32Array(rows * cols).fill(7);
+          be.biasActivation(x, bias, rows, cols, act, out);
+          assertSame(out, want, what);
+          const inPlace = x.slice();
+          be.biasActivation(inPlace, bias, rows, cols, act, inPlace);
+          assertSame(inPlace, want, `${what} in place`);
+        }
+      }
+    }
+  });
+
+  test(`${name} biasActivationBackward equals the definition: masked gradient, bias column sums, either alone`, () => {
+    for (const [rows, cols] of shapes) {
+      for (const act of ['linear', 'relu'] as FusedActivation[]) {
+        const what = `${name} ${act} ${rows}x${cols}`;
+        const y = reference(data(rows * cols), data(cols, 2, false), rows, cols, act);
+        const g = data(rows * cols, 3);
+        const [dxWant, dbWant] = referenceBackward(g, y, rows, cols, act);
+        const dx = new Float32Array(rows * cols).fill(7);
+        const db = new Float32Array(cols).fill(7);
+        be.biasActivationBackward(g, y, rows, cols, act, dx, db);
+        assertSame(dx, dxWant, `${what} dx`);
+        assertSame(db, dbWant, `${what} dBias`);
+        const dxOnly = new Float32Array(rows * cols).fill(7);
+        be.biasActivationBackward(g, y, rows, cols, act, dxOnly, null);
+        assertSame(dxOnly, dxWant, `${what} dx alone`);
+        const dbOnly = new Float32Array(cols).fill(7);
+        be.biasActivationBackward(g, y, rows, cols, act, null, dbOnly);
+        assertSame(dbOnly, dbWant, `${what} dBias alone`);
+      }
+    }
+  });
+}
+
+test('relu backward masks: where the unit is off, a NaN or infinite gradient still gives +0', () => {
+  const y = new Float32Array(256);
+  const g = new Float32Array(256);
+  for (let i = 0; i < 256; i++) {
+    y[i] = i % 2 === 0 ? 0 : 1.5;
+    g[i] = [Number.NaN, Infinity, -Infinity, -3][i % 4];
+  }
+  for (const be of [portableBackend, wasm]) {
+    const dx = new Float32Array(256);
+    be.biasActivationBackward(g, y, 16, 16, 'relu', dx, null);
+    for (let i = 0; i < 256; i++) assert.ok(Object.is(dx[i], i % 2 === 0 ? 0 : g[i]), `${be.name} [${i}] = ${dx[i]}`);
+  }
+});
+
+/** A 'valid' or 'same' pooling geometry, as ops/conv.ts builds it. */
+function poolGeometry(batch: number, inH: number, inW: number, channels: number, k: number, stride: number, same: boolean): Window2dArgs {
+  const axis = (size: number): [number, number] => {
+    const out = same ? Math.ceil(size / stride) : Math.floor((size - k) / stride) + 1;
+    return [out, same ? Math.floor(Math.max((out - 1) * stride + k - size, 0) / 2) : 0];
+  };
+  const [outH, padTop] = axis(inH);
+  const [outW, padLeft] = axis(inW);
+  return { batch, inH, inW, channels, kH: k, kW: k, outH, outW, strideH: stride, strideW: stride, dilationH: 1, dilationW: 1, padTop, padLeft };
+}
+
+test('maxPool2dBackward routes each gradient to its recorded maximum, summing where windows overlap; wasm equals portable', () => {
+  const geometries = [
+    poolGeometry(2, 6, 6, 3, 2, 2, false), // the classic 2×2: every tap in one window
+    poolGeometry(1, 7, 5, 4, 3, 1, false), // overlapping windows: a tap may win several
+    poolGeometry(3, 9, 9, 8, 3, 2, true),
+    poolGeometry(32, 11, 11, 16, 2, 2, false), // large enough for the wasm kernel
+  ];
+  for (const a of geometries) {
+    const what = JSON.stringify(a);
+    const xLen = a.batch * a.inH * a.inW * a.channels, n = a.batch * a.outH * a.outW * a.channels;
+    // Coarse values, so ties happen and overlapping windows share maxima.
+    const x = new Float32Array(xLen).map(() => Math.round(rnd() * 8));
+    const pooled = new Float32Array(n), argmax = new Int32Array(n);
+    portableBackend.maxPool2d(x, a, pooled, argmax);
+    const g = data(n, 1, false);
+    const want = new Float32Array(xLen);
+    for (let i = 0; i < n; i++) want[argmax[i]] = Math.fround(want[argmax[i]] + g[i]);
+    for (const be of [portableBackend, wasm]) {
+      const dx = new Float32Array(xLen).fill(7);
+      be.maxPool2dBackward(g, argmax, a, dx);
+      assertSame(dx, want, `${be.name} ${what}`);
+    }
+  }
+});

@@ -1,0 +1,82 @@
+/**
+ * biasActivation (a layer's bias add and activation as one op) against the composition it
+ * replaces — relu(add(x, bias)) or add(x, bias), values and gradients bit for bit — and against
+ * finite differences; the layers that use it; relu's single-pass backward; and its errors.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  ArgumentError, Conv2D, DTypeError, Dense, ShapeError, add, biasActivation, grad, manualSeed, randn, relu, tensor, uniform,
+  type Tensor,
+} from '../../src/index.js';
+import { gradcheck, awayFromZero } from '../helpers/gradcheck.js';
+
+function assertSame(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
+  assert.equal(got.length, want.length, what);
+  for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]), `${what}: [${i}] = ${got[i]}, composed ${want[i]}`);
+}
+
+test('biasActivation equals relu(add(x, bias)) and add(x, bias): values and both gradients, bit for bit', () => {
+  manualSeed(30);
+  // Small (portable loop on every backend) and large (the wasm kernel where it is active).
+  for (const shape of [[4, 3], [2, 5, 5, 7], [8, 10, 10, 16]]) {
+    const x = randn(shape), bias = randn([shape[shape.length - 1]]);
+    const w = randn(shape);
+    for (const act of ['relu', 'linear'] as const) {
+      const composed = (a: Tensor, b: Tensor): Tensor => (act === 'relu' ? relu(add(a, b)) : add(a, b));
+      const what = `${act} ${JSON.stringify(shape)}`;
+      assertSame(biasActivation(x, bias, act).data, composed(x, bias).data, `${what} forward`);
+      const [dxF, dbF] = grad((a: Tensor, b: Tensor) => biasActivation(a, b, act).mul(w).sum())(x, bias);
+      const [dxC, dbC] = grad((a: Tensor, b: Tensor) => composed(a, b).mul(w).sum())(x, bias);
+      assertSame(dxF.data, dxC.data, `${what} dx`);
+      assertSame(dbF.data, dbC.data, `${what} dBias`);
+    }
+    assertSame(biasActivation(x, null, 'relu').data, relu(x).data, `relu without bias ${JSON.stringify(shape)}`);
+  }
+});
+
+test('biasActivation gradchecks: relu and linear, with and without a bias, through leading axes', () => {
+  manualSeed(31);
+  // |x| ≥ 0.6 and |bias| ≤ 0.2 keep x + bias clear of relu's kink.
+  const x = awayFromZero([2, 3, 4], -2, 2, 0.6);
+  const bias = uniform([4], -0.2, 0.2);
+  gradcheck((a, b) => biasActivation(a, b, 'relu'), [x, bias]);
+  gradcheck((a, b) => biasActivation(a, b, 'linear'), [x, bias]);
+  gradcheck((a) => biasActivation(a, null, 'relu'), [x]);
+  gradcheck((b) => biasActivation(x, b, 'relu'), [bias]);
+});
+
+test('biasActivation without a bias and linear is the input itself; errors name the problem', () => {
+  const x = randn([2, 3]);
+  assert.equal(biasActivation(x, null, 'linear'), x);
+  assert.throws(() => biasActivation(x, randn([2])), (e: Error) => e instanceof ShapeError && /expected shape \[3\]/.test(e.message));
+  assert.throws(() => biasActivation(x, randn([1, 3])), ShapeError);
+  assert.throws(() => biasActivation(tensor(1), null, 'relu'), ShapeError);
+  assert.throws(() => biasActivation(tensor([1, 2], { dtype: 'int32' }), null), DTypeError);
+  assert.throws(() => biasActivation(x, tensor([1, 2, 3], { dtype: 'int32' })), DTypeError);
+  assert.throws(() => biasActivation(x, null, 'tanh' as 'relu'), (e: Error) => e instanceof ArgumentError && /'linear' or 'relu'/.test(e.message));
+  assert.throws(() => biasActivation([1, 2] as unknown as Tensor, null), ArgumentError);
+});
+
+test('relu backward is a mask: an infinite gradient reaches only the units that are on', () => {
+  const x = tensor([-1, 2, -3, 4, 0]);
+  const [dx] = grad((a: Tensor) => relu(a).mul(Infinity).sum())(x);
+  // A product with a 0/1 step would give 0·∞ = NaN where the unit is off; PyTorch gives 0.
+  assert.deepEqual(Array.from(dx.data), [0, Infinity, 0, Infinity, 0]);
+});
+
+test('Dense and Conv2D with relu, softmax and no bias gradcheck through the fused tail', () => {
+  manualSeed(32);
+  const dense = new Dense({ units: 3, activation: 'relu', inputDim: 4, biasInitializer: 'ones' });
+  gradcheck((a) => dense.call(a) as Tensor, [uniform([2, 4], 0.1, 1)]);
+  const softmax = new Dense({ units: 3, activation: 'softmax', inputDim: 4 });
+  gradcheck((a) => softmax.call(a) as Tensor, [randn([2, 4])]);
+  const noBias = new Dense({ units: 3, activation: 'relu', inputDim: 4, useBias: false, kernelInitializer: 'ones' });
+  gradcheck((a) => noBias.call(a) as Tensor, [uniform([2, 4], 0.1, 1)]);
+  const conv = new Conv2D({ filters: 2, kernelSize: 2, activation: 'relu', biasInitializer: 'ones', kernelInitializer: 'ones', inputShape: [3, 3, 1] });
+  gradcheck((a) => conv.call(a) as Tensor, [uniform([1, 3, 3, 1], 0.1, 1)]);
+  // The bias gradient of a layer is the column sum of the masked output gradient.
+  const y = conv.call(uniform([2, 3, 3, 1], 0.1, 1)) as Tensor;
+  y.sum().backward();
+  assert.deepEqual(Array.from(conv.bias!.grad!.data), [8, 8]);
+});
