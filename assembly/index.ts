@@ -8,7 +8,6 @@ export { im2col, col2im, maxPool2d, avgPool2d, avgPool2dBackward } from './conv'
 export { convDirect, convDirectKernelGrad } from './conv-direct';
 export { unary, binary, reduce } from './elementwise';
 export { biasActivation, biasActivationBackward } from './bias';
-export { maxPool2dBackward } from './pool';
 
 /** First byte after the static data: the JS side lays out its buffers from here on. */
 export function heapBase(): usize {

@@ -1,8 +1,8 @@
 /**
- * The fused layer kernels (bias add + activation, forward and backward) and max-pool backward:
- * wasm against portable, and portable against a plain reference written here from the definition
- * (the composition it replaces). Both are exact: the same float32 additions in the same order, so
- * every comparison is bit for bit (NaN equals NaN, +0 differs from -0).
+ * The fused layer kernels (bias add + activation, forward and backward) and max-pool backward on
+ * both backends, against a plain reference written here from the definition (the composition it
+ * replaces). All are exact: the same float32 additions in the same order, so every comparison is
+ * bit for bit (NaN equals NaN, +0 differs from -0).
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -130,12 +130,12 @@ function poolGeometry(batch: number, inH: number, inW: number, channels: number,
   return { batch, inH, inW, channels, kH: k, kW: k, outH, outW, strideH: stride, strideW: stride, dilationH: 1, dilationW: 1, padTop, padLeft };
 }
 
-test('maxPool2dBackward routes each gradient to its recorded maximum, summing where windows overlap; wasm equals portable', () => {
+test('maxPool2dBackward routes each gradient to its recorded maximum, summing where windows overlap, on both backends', () => {
   const geometries = [
     poolGeometry(2, 6, 6, 3, 2, 2, false), // the classic 2×2: every tap in one window
     poolGeometry(1, 7, 5, 4, 3, 1, false), // overlapping windows: a tap may win several
     poolGeometry(3, 9, 9, 8, 3, 2, true),
-    poolGeometry(32, 11, 11, 16, 2, 2, false), // large enough for the wasm kernel
+    poolGeometry(32, 11, 11, 16, 2, 2, false),
   ];
   for (const a of geometries) {
     const what = JSON.stringify(a);

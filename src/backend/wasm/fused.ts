@@ -1,9 +1,9 @@
 /**
- * The wasm side of the fused layer kernels (assembly/bias.ts) and of max-pool backward
- * (assembly/pool.ts). Each returns false for work too small to pay for the copies (or operands
- * that do not fit in the memory); the backend then runs the portable loop.
+ * The wasm side of the fused layer kernels (assembly/bias.ts). Each returns false for work too
+ * small to pay for the copies (or operands that do not fit in the memory); the backend then runs
+ * the portable loop.
  */
-import type { FusedActivation, Window2dArgs } from '../types.js';
+import type { FusedActivation } from '../types.js';
 import type { WasmEngine } from './engine.js';
 
 /** Below this many floats the copies and the call cost more than the TypeScript loop. */
@@ -44,18 +44,5 @@ export function biasActivationBackward(
   e.kernels.biasActivationBackward(r[0], r[1], rows, cols, ACT[act], dx ? r[0] : 0, dBias ? r[2] : 0);
   if (dx) e.take(r[0], head(dx, n));
   if (dBias) e.take(r[2], head(dBias, cols));
-  return true;
-}
-
-export function maxPool2dBackward(e: WasmEngine, dOut: Float32Array, argmax: Int32Array, a: Window2dArgs, dx: Float32Array): boolean {
-  const n = a.batch * a.outH * a.outW * a.channels;
-  const xLen = a.batch * a.inH * a.inW * a.channels;
-  if (xLen < MIN_ELEMENTS) return false;
-  const r = e.regions([n * 4, n * 4, xLen * 4]);
-  if (r === null) return false;
-  e.put(r[0], head(dOut, n));
-  e.put(r[1], head(argmax, n));
-  e.kernels.maxPool2dBackward(r[0], r[1], n, r[2], xLen);
-  e.take(r[2], head(dx, xLen));
   return true;
 }

@@ -43,7 +43,6 @@ export interface KernelExports {
   biasActivation(x: number, bias: number, rows: number, cols: number, act: number, out: number): void;
   /** dx = 0 or dBias = 0: that gradient is not wanted. */
   biasActivationBackward(g: number, y: number, rows: number, cols: number, act: number, dx: number, dBias: number): void;
-  maxPool2dBackward(dOut: number, argmax: number, n: number, dx: number, dxLen: number): void;
 }
 
 let relaxedFlagTried = false;
