@@ -4,6 +4,8 @@
  * it goes. "start" is after a short warm-up (JIT and allocator settle), "end" the last window.
  */
 import { Adam, Dense, Sequential, randn, randint, sparseCategoricalCrossEntropy, manualSeed, getBackend } from '../index.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { round } from './timing.js';
 import type { BenchCase, Row } from './types.js';
 
@@ -17,11 +19,31 @@ export interface MemoryResult extends Row {
   peakRssMiB: number;
   heapStartMiB: number;
   heapEndMiB: number;
+  /**
+   * Heap still reachable after a forced full GC, at the warm-up and at the end: the number that
+   * shows a leak. heapUsed alone rises and falls with V8's GC pacing.
+   */
+  retainedHeapStartMiB: number;
+  retainedHeapEndMiB: number;
   /** RSS in MiB every `steps/20` steps, to see the curve. */
   rssTraceMiB: number[];
 }
 
 const MiB = 1024 * 1024;
+
+/** V8's full GC. Exposed through the --expose-gc flag, set at run time for a fresh context. */
+function forcedGc(): () => void {
+  const existing = (globalThis as { gc?: () => void }).gc;
+  if (existing) return existing;
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+function retainedHeap(gc: () => void): number {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
 
 export function memoryCaseName(steps: number): string {
   return `memory ${steps >= 1000 ? `${steps / 1000}k` : steps} training steps`;
@@ -34,7 +56,8 @@ export function memoryBench(steps = 20000): MemoryResult {
   const warmup = Math.min(1000, Math.floor(steps / 10));
   const every = Math.max(1, Math.floor(steps / 20));
   const trace: number[] = [];
-  let rssStart = 0, heapStart = 0, peak = 0;
+  let rssStart = 0, heapStart = 0, peak = 0, retainedStart = 0;
+  const gc = forcedGc();
   const t0 = performance.now();
   for (let step = 1; step <= steps; step++) {
     const x = randn([16, 32]);
@@ -47,6 +70,7 @@ export function memoryBench(steps = 20000): MemoryResult {
       const m = process.memoryUsage();
       rssStart = m.rss;
       heapStart = m.heapUsed;
+      retainedStart = retainedHeap(gc);
     }
     if (step % every === 0) {
       const rss = process.memoryUsage().rss;
@@ -56,6 +80,7 @@ export function memoryBench(steps = 20000): MemoryResult {
   }
   const seconds = (performance.now() - t0) / 1000;
   const end = process.memoryUsage();
+  const retainedEnd = retainedHeap(gc);
   return {
     case: memoryCaseName(steps),
     engine: 'tessera',
@@ -68,6 +93,8 @@ export function memoryBench(steps = 20000): MemoryResult {
     peakRssMiB: round(Math.max(peak, end.rss) / MiB),
     heapStartMiB: round(heapStart / MiB),
     heapEndMiB: round(end.heapUsed / MiB),
+    retainedHeapStartMiB: round(retainedStart / MiB),
+    retainedHeapEndMiB: round(retainedEnd / MiB),
     rssTraceMiB: trace,
   };
 }
