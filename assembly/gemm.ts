@@ -11,9 +11,16 @@
  *
  * The tile is 6×8 with relaxed-SIMD fused multiply-add (12 accumulators + 2 B vectors + 1 A
  * broadcast = 15 of 16 registers) and 5×8 without it, where the separate mul and add need a
- * temporary and 6×8 would spill. Each tile size has two kernels, one that starts from zero and
- * one that starts from C: a run-time flag tested inside the kernel, or a final `C += acc`, makes
- * V8 spill accumulators inside the k-loop and halves the speed (measured; see issue 4).
+ * temporary and 6×8 would spill. Three things make V8 spill accumulators inside the k-loop and
+ * cost 25–45 % (measured; see issue 4 and the disassembly from `node --print-wasm-code`):
+ *  - a run-time flag tested at each store, or a final `C += acc`: so the kernel reads C (or
+ *    starts from zero) once, before the loop, and stores once after it;
+ *  - the kernel must stay a function of its own: inlined into gemmOne (Binaryen inlines a function
+ *    with one call site, which a separate set/add kernel pair each had), V8's register allocator
+ *    sees gemmOne's many live values and spills accumulators in the loop. One kernel per tile size,
+ *    called for full and for edge tiles, keeps two call sites;
+ *  - the k-loop is not unrolled: TurboFan hoists all loads of an unrolled body to its top, runs
+ *    out of the 15 vector registers V8 allocates and spills (2× unrolled: −40 %).
  *
  * All pointers are byte addresses in linear memory; sizes and strides are in elements. The JS
  * side owns the memory layout: it copies operands in, gives each thread its own packing
@@ -22,11 +29,15 @@
 
 const NR: i32 = 8;
 const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
-/** Depth of one packed slice: a B sliver (KC × 8 floats = 8 KiB) stays in L1. */
-const KC: i32 = 256;
-/** Rows of one packed A block (a multiple of 5 and 6): MC × KC floats = 120 KiB, in L2. */
+/**
+ * Depth of one packed slice: a B sliver (KC × 8 floats = 12 KiB) stays in L1. Deep enough that
+ * the seed CNN's conv products (k = 32·9 = 288) run in one slice: a second one reads C back and
+ * writes it again (KC = 256 was 7–10 % slower there, at the same speed elsewhere).
+ */
+const KC: i32 = 384;
+/** Rows of one packed A block (a multiple of 5 and 6): MC × KC floats = 180 KiB, in L2. */
 const MC: i32 = 120;
-/** Columns of one packed B panel: KC × NC floats = 2 MiB, in L3. */
+/** Columns of one packed B panel: KC × NC floats = 3 MiB, in L3. */
 const NC: i32 = 2048;
 /** Bytes of the scratch tile that edge tiles are computed into. */
 const TILE_BYTES: i32 = 8 * NR * 4;
@@ -97,12 +108,12 @@ function gemmOne(
             const mr = min(MR, mc - ir);
             const pa = packA + (<usize>(ir * kc) << 2);
             const cp = c + (<usize>((ic + ir) * n + jc + jr) << 2);
-            if (mr == MR && nr == NR) {
-              if (first) kernelSet(pa, pb, kc, cp, n);
-              else kernelAdd(pa, pb, kc, cp, n);
-            } else {
-              kernelSet(pa, pb, kc, tile, NR);
-              edgeStore(tile, cp, n, mr, nr, first);
+            if (mr == MR && nr == NR) kernel(pa, pb, kc, cp, n, !first);
+            else {
+              // Later slices add to C: bring the valid corner in, so the kernel adds to it too.
+              if (!first) edgeCopy(cp, n, tile, NR, mr, nr);
+              kernel(pa, pb, kc, tile, NR, !first);
+              edgeCopy(tile, NR, cp, n, mr, nr);
             }
           }
         }
@@ -111,17 +122,9 @@ function gemmOne(
   }
 }
 
-/** Copy (first slice) or add (later slices) the valid mr × nr corner of an edge tile into C. */
-function edgeStore(tile: usize, cp: usize, ldc: i32, mr: i32, nr: i32, first: bool): void {
-  for (let r = 0; r < mr; r++) {
-    const src = tile + (<usize>(r * NR) << 2);
-    const dst = cp + (<usize>(r * ldc) << 2);
-    for (let j = 0; j < nr; j++) {
-      const o = <usize>j << 2;
-      const v = load<f32>(src + o);
-      store<f32>(dst + o, first ? v : load<f32>(dst + o) + v);
-    }
-  }
+/** Copy the mr × nr corner of one tile to another (edge tiles go through the scratch tile). */
+function edgeCopy(src: usize, lds: i32, dst: usize, ldd: i32, mr: i32, nr: i32): void {
+  for (let r = 0; r < mr; r++) memory.copy(dst + (<usize>(r * ldd) << 2), src + (<usize>(r * lds) << 2), <usize>nr << 2);
 }
 
 // ---- packing -----------------------------------------------------------------------------------
@@ -209,49 +212,21 @@ function packATrans(a: usize, m: i32, pc: i32, kc: i32, ic: i32, mc: i32, dst: u
 // ---- micro-kernels -----------------------------------------------------------------------------
 
 // @ts-ignore: decorator
-@inline function kernelSet(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32): void {
-  if (MR == 6) kernel6x8(pa, pb, kc, c, ldc);
-  else kernel5x8(pa, pb, kc, c, ldc);
+@inline function kernel(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, load: bool): void {
+  if (MR == 6) kernel6x8(pa, pb, kc, c, ldc, load);
+  else kernel5x8(pa, pb, kc, c, ldc, load);
 }
 
-// @ts-ignore: decorator
-@inline function kernelAdd(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32): void {
-  if (MR == 6) kernel6x8Add(pa, pb, kc, c, ldc);
-  else kernel5x8Add(pa, pb, kc, c, ldc);
-}
-
-/** C[6×8] = Apanel · Bsliver. */
-function kernel6x8(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let c40 = f32x4.splat(0), c41 = f32x4.splat(0), c50 = f32x4.splat(0), c51 = f32x4.splat(0);
-  for (let p = 0; p < kc; p++, pa += 24, pb += 32) {
-    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-    let x = v128.load32_splat(pa); c00 = fma(x, b0, c00); c01 = fma(x, b1, c01);
-    x = v128.load32_splat(pa, 4); c10 = fma(x, b0, c10); c11 = fma(x, b1, c11);
-    x = v128.load32_splat(pa, 8); c20 = fma(x, b0, c20); c21 = fma(x, b1, c21);
-    x = v128.load32_splat(pa, 12); c30 = fma(x, b0, c30); c31 = fma(x, b1, c31);
-    x = v128.load32_splat(pa, 16); c40 = fma(x, b0, c40); c41 = fma(x, b1, c41);
-    x = v128.load32_splat(pa, 20); c50 = fma(x, b0, c50); c51 = fma(x, b1, c51);
-  }
+/** C[6×8] = Apanel · Bsliver, plus C's old values when `load` (read once, before the k-loop). */
+function kernel6x8(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, load: bool): void {
   const ld = <usize>ldc << 2;
-  v128.store(c, c00); v128.store(c, c01, 16); c += ld;
-  v128.store(c, c10); v128.store(c, c11, 16); c += ld;
-  v128.store(c, c20); v128.store(c, c21, 16); c += ld;
-  v128.store(c, c30); v128.store(c, c31, 16); c += ld;
-  v128.store(c, c40); v128.store(c, c41, 16); c += ld;
-  v128.store(c, c50); v128.store(c, c51, 16);
-}
-
-/** C[6×8] += Apanel · Bsliver: the accumulators start from C, loaded before the k-loop. */
-function kernel6x8Add(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32): void {
-  const ld = <usize>ldc << 2;
-  let c00 = v128.load(c), c01 = v128.load(c, 16);
-  let c10 = v128.load(c + ld), c11 = v128.load(c + ld, 16);
-  let c20 = v128.load(c + ld * 2), c21 = v128.load(c + ld * 2, 16);
-  let c30 = v128.load(c + ld * 3), c31 = v128.load(c + ld * 3, 16);
-  let c40 = v128.load(c + ld * 4), c41 = v128.load(c + ld * 4, 16);
-  let c50 = v128.load(c + ld * 5), c51 = v128.load(c + ld * 5, 16);
+  const z = f32x4.splat(0);
+  let c00 = load ? v128.load(c) : z, c01 = load ? v128.load(c, 16) : z;
+  let c10 = load ? v128.load(c + ld) : z, c11 = load ? v128.load(c + ld, 16) : z;
+  let c20 = load ? v128.load(c + ld * 2) : z, c21 = load ? v128.load(c + ld * 2, 16) : z;
+  let c30 = load ? v128.load(c + ld * 3) : z, c31 = load ? v128.load(c + ld * 3, 16) : z;
+  let c40 = load ? v128.load(c + ld * 4) : z, c41 = load ? v128.load(c + ld * 4, 16) : z;
+  let c50 = load ? v128.load(c + ld * 5) : z, c51 = load ? v128.load(c + ld * 5, 16) : z;
   for (let p = 0; p < kc; p++, pa += 24, pb += 32) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
     let x = v128.load32_splat(pa); c00 = fma(x, b0, c00); c01 = fma(x, b1, c01);
@@ -269,35 +244,15 @@ function kernel6x8Add(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32): void {
   v128.store(c, c50); v128.store(c, c51, 16);
 }
 
-/** C[5×8] = Apanel · Bsliver. */
-function kernel5x8(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
-  for (let p = 0; p < kc; p++, pa += 20, pb += 32) {
-    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-    let x = v128.load32_splat(pa); c00 = fma(x, b0, c00); c01 = fma(x, b1, c01);
-    x = v128.load32_splat(pa, 4); c10 = fma(x, b0, c10); c11 = fma(x, b1, c11);
-    x = v128.load32_splat(pa, 8); c20 = fma(x, b0, c20); c21 = fma(x, b1, c21);
-    x = v128.load32_splat(pa, 12); c30 = fma(x, b0, c30); c31 = fma(x, b1, c31);
-    x = v128.load32_splat(pa, 16); c40 = fma(x, b0, c40); c41 = fma(x, b1, c41);
-  }
+/** C[5×8] = Apanel · Bsliver, plus C's old values when `load` (read once, before the k-loop). */
+function kernel5x8(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, load: bool): void {
   const ld = <usize>ldc << 2;
-  v128.store(c, c00); v128.store(c, c01, 16); c += ld;
-  v128.store(c, c10); v128.store(c, c11, 16); c += ld;
-  v128.store(c, c20); v128.store(c, c21, 16); c += ld;
-  v128.store(c, c30); v128.store(c, c31, 16); c += ld;
-  v128.store(c, c40); v128.store(c, c41, 16);
-}
-
-/** C[5×8] += Apanel · Bsliver. */
-function kernel5x8Add(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32): void {
-  const ld = <usize>ldc << 2;
-  let c00 = v128.load(c), c01 = v128.load(c, 16);
-  let c10 = v128.load(c + ld), c11 = v128.load(c + ld, 16);
-  let c20 = v128.load(c + ld * 2), c21 = v128.load(c + ld * 2, 16);
-  let c30 = v128.load(c + ld * 3), c31 = v128.load(c + ld * 3, 16);
-  let c40 = v128.load(c + ld * 4), c41 = v128.load(c + ld * 4, 16);
+  const z = f32x4.splat(0);
+  let c00 = load ? v128.load(c) : z, c01 = load ? v128.load(c, 16) : z;
+  let c10 = load ? v128.load(c + ld) : z, c11 = load ? v128.load(c + ld, 16) : z;
+  let c20 = load ? v128.load(c + ld * 2) : z, c21 = load ? v128.load(c + ld * 2, 16) : z;
+  let c30 = load ? v128.load(c + ld * 3) : z, c31 = load ? v128.load(c + ld * 3, 16) : z;
+  let c40 = load ? v128.load(c + ld * 4) : z, c41 = load ? v128.load(c + ld * 4, 16) : z;
   for (let p = 0; p < kc; p++, pa += 20, pb += 32) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
     let x = v128.load32_splat(pa); c00 = fma(x, b0, c00); c01 = fma(x, b1, c01);

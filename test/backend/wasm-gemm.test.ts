@@ -63,6 +63,8 @@ test('wasm GEMM matches portable at odd sizes, all transposes, both builds', () 
   const sizes: [number, number, number][] = [
     [1, 1, 1], [1, 7, 1], [5, 3, 8], [6, 8, 8], [7, 9, 9], [13, 17, 5], [31, 1, 33],
     [37, 300, 70], [121, 257, 17], [6, 513, 16], [2, 2, 2100],
+    // Three k slices with edge tiles on both sides and two row blocks: edges added to C.
+    [127, 777, 21],
   ];
   let seed = 1;
   for (const be of [single, plain]) {
