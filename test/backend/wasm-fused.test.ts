@@ -7,16 +7,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createWasmBackend, portableBackend, type Backend, type FusedActivation, type Window2dArgs } from '../../src/index.js';
-
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from '../helpers/seeded.js';
 
 const rnd = random(5);
 const SPECIAL = [0, -0, Number.NaN, Infinity, -Infinity, 1e-40, -1e-40, 3e38];
