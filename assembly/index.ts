@@ -9,6 +9,21 @@ export { convDirect, convDirectKernelGrad } from './conv-direct';
 export { unary, binary, reduce } from './elementwise';
 export { biasActivation, biasActivationBackward } from './bias';
 
+/**
+ * Zero `bytes` bytes at `ptr` (64-byte aligned, a multiple of 64: heap blocks). A SIMD store
+ * loop, because on shared memory both a typed array's fill() and V8's memory.fill go byte by
+ * byte with relaxed atomics (together 9–12 % of a CNN training step).
+ */
+export function zero(ptr: usize, bytes: usize): void {
+  const z = i32x4.splat(0);
+  for (let p = ptr, end = ptr + bytes; p < end; p += 64) {
+    v128.store(p, z);
+    v128.store(p, z, 16);
+    v128.store(p, z, 32);
+    v128.store(p, z, 48);
+  }
+}
+
 /** First byte after the static data: the JS side lays out its buffers from here on. */
 export function heapBase(): usize {
   return __heap_base;

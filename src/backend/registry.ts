@@ -42,12 +42,20 @@ function threadsFromEnv(): number | undefined {
   return n;
 }
 
+function storageFromEnv(): 'heap' | 'copy' | undefined {
+  const raw = envVar('TESSERA_WASM_STORAGE');
+  if (raw === undefined || raw === '') return undefined;
+  if (raw !== 'heap' && raw !== 'copy') throw new ArgumentError(`TESSERA_WASM_STORAGE: got ${describe(raw)}; expected 'heap' or 'copy'`);
+  return raw;
+}
+
 function tryWasm(): WasmBackend | null {
   if (wasm === undefined) {
-    // A malformed TESSERA_THREADS is the user's mistake, reported rather than swallowed below.
+    // A malformed TESSERA_THREADS or TESSERA_WASM_STORAGE is the user's mistake, reported rather than swallowed below.
     const threads = threadsWanted ?? threadsFromEnv();
+    const storage = storageFromEnv();
     try {
-      wasm = createWasmBackend({ threads });
+      wasm = createWasmBackend({ threads, storage });
     } catch (err) {
       wasm = null;
       wasmFailure = err instanceof Error ? err.message : String(err);
@@ -112,7 +120,7 @@ export async function backendReady(): Promise<void> {
   if (wasm === null && !asyncTried) {
     asyncTried = true;
     try {
-      wasm = await createWasmBackendAsync({ threads: threadsWanted ?? threadsFromEnv() });
+      wasm = await createWasmBackendAsync({ threads: threadsWanted ?? threadsFromEnv(), storage: storageFromEnv() });
       wasmFailure = null;
       if (fellBack) {
         active = wasm;

@@ -67,6 +67,14 @@ export interface Window2dArgs {
 export interface Backend {
   readonly name: string;
 
+  /**
+   * Storage for a new tensor that this backend's kernels read and write in place (the wasm
+   * backend's heap), or null for an ordinary typed array. Optional: without it every tensor is an
+   * ordinary typed array. The storage must be reclaimed when unreachable, with no dispose().
+   * `zeroed` false: the caller overwrites every element, so old contents may be left.
+   */
+  allocate?(dtype: DType, size: number, zeroed: boolean): TypedArray | null;
+
   /** out[i] = op(x[i]); x and out have the same length (they may be the same array). */
   unary(op: UnaryOp, x: TypedArray, out: TypedArray): void;
 

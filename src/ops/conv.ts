@@ -20,7 +20,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { isGradEnabled } from '../tensor/grad-mode.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 import { record } from './record.js';
-import { empty, requireFloat } from './util.js';
+import { empty, output, requireFloat } from './util.js';
 import { mean } from './reduce.js';
 
 export type Padding = 'valid' | 'same';
@@ -68,11 +68,11 @@ export function conv2d(x: Tensor, kernel: Tensor, options: Conv2dOptions = {}): 
     );
   }
   const a = windowArgs(fn, x, kH, kW, sizePair(fn, 'strides', options.strides, 1), sizePair(fn, 'dilation', options.dilation, 1), paddingOf(fn, options.padding), 'kernel');
-  const out = empty([a.batch, a.outH, a.outW, cout], 'float32');
+  const out = output([a.batch, a.outH, a.outW, cout], 'float32');
   convForward(x.data as Float32Array, kernel.data as Float32Array, a, cout, out.data as Float32Array);
   return record('conv2d', out, [x, kernel], (g) => {
-    const dx = x.requiresGrad ? empty(x.shape, 'float32') : null;
-    const dk = kernel.requiresGrad ? empty(kernel.shape, 'float32') : null;
+    const dx = x.requiresGrad ? output(x.shape, 'float32') : null;
+    const dk = kernel.requiresGrad ? output(kernel.shape, 'float32') : null;
     convBackward(
       x.data as Float32Array, kernel.data as Float32Array, g.data as Float32Array, a, cout,
       dx && (dx.data as Float32Array), dk && (dk.data as Float32Array),
@@ -88,7 +88,7 @@ export function conv2d(x: Tensor, kernel: Tensor, options: Conv2dOptions = {}): 
 export function maxPool2d(x: Tensor, options: Pool2dOptions = {}): Tensor {
   const fn = 'maxPool2d';
   const a = poolArgs(fn, x, options);
-  const out = empty([a.batch, a.outH, a.outW, a.channels], 'float32');
+  const out = output([a.batch, a.outH, a.outW, a.channels], 'float32');
   const argmax = isGradEnabled() && x.requiresGrad ? new Int32Array(out.size) : null;
   getBackend().maxPool2d(x.data as Float32Array, a, out.data as Float32Array, argmax);
   return record('maxPool2d', out, [x], (g) => {

@@ -8,7 +8,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, broadcastStrides } from '../tensor/shape.js';
 import { ArgumentError, DTypeError, describe } from '../util/errors.js';
 import { record } from './record.js';
-import { asTensor, empty, requireFloat, type TensorLike } from './util.js';
+import { asTensor, empty, output, requireFloat, type TensorLike } from './util.js';
 import { sumTo } from './reduce.js';
 
 // ---------------------------------------------------------------- dtype conversion
@@ -17,7 +17,7 @@ import { sumTo } from './reduce.js';
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (dtype !== 'float32' && dtype !== 'int32') throw new DTypeError(`cast: got dtype ${describe(dtype)}; expected "float32" or "int32"`);
   if (x.dtype === dtype) return x;
-  const out = empty(x.shape, dtype);
+  const out = output(x.shape, dtype);
   out.data.set(x.data);
   return out;
 }
@@ -34,7 +34,7 @@ function binaryForward(fn: string, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const A = dtype === 'float32' ? cast(a, 'float32') : a;
   const B = dtype === 'float32' ? cast(b, 'float32') : b;
   // Comparisons yield int32 masks of 0/1.
-  const out = empty(shape, COMPARISONS.has(op) ? 'int32' : dtype);
+  const out = output(shape, COMPARISONS.has(op) ? 'int32' : dtype);
   getBackend().binary(op, A.data, broadcastStrides(A.shape, shape), B.data, broadcastStrides(B.shape, shape), shape, out.data);
   return out;
 }
@@ -145,7 +145,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
 function unaryForward(fn: string, op: UnaryOp, x: Tensor, floatOnly = true): Tensor {
   if (!(x instanceof Tensor)) throw new ArgumentError(`${fn}: got ${describe(x)}; expected a Tensor`);
   if (floatOnly) requireFloat(fn, x);
-  const out = empty(x.shape, x.dtype);
+  const out = output(x.shape, x.dtype);
   getBackend().unary(op, x.data, out.data);
   return out;
 }
@@ -210,7 +210,7 @@ export function relu(x: Tensor): Tensor {
   // One masking pass over the output (out > 0 exactly where x > 0) instead of a step mask and a
   // product: one array and one pass fewer, and g = NaN or ±∞ stays 0 where the unit is off.
   return record('relu', out, [x], (g) => {
-    const dx = empty(x.shape, 'float32');
+    const dx = output(x.shape, 'float32');
     getBackend().biasActivationBackward(g.data as Float32Array, out.data as Float32Array, 1, out.size, 'relu', dx.data as Float32Array, null);
     return [dx];
   });

@@ -8,7 +8,7 @@ import { getBackend } from '../backend/registry.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 import { record } from './record.js';
-import { empty, requireFloat } from './util.js';
+import { empty, output, requireFloat } from './util.js';
 
 /**
  * activation(x + bias), with bias [C] broadcast along the last axis of x [..., C] (or no bias when
@@ -33,15 +33,15 @@ export function biasActivation(x: Tensor, bias: Tensor | null, activation: Fused
     }
   }
   if (activation === 'linear' && bias === null) return x;
-  const out = empty(x.shape, 'float32');
+  const out = output(x.shape, 'float32');
   const be = getBackend();
   be.biasActivation(x.data as Float32Array, bias && (bias.data as Float32Array), rows, cols, activation, out.data as Float32Array);
   const inputs = bias === null ? [x] : [x, bias];
   return record(fn, out, inputs, (g) => {
     const gd = g.data as Float32Array;
     // For 'linear' the input's gradient is g itself, so only the bias gradient is computed.
-    const dx = x.requiresGrad && activation !== 'linear' ? empty(x.shape, 'float32') : null;
-    const db = bias !== null && bias.requiresGrad ? empty(bias.shape, 'float32') : null;
+    const dx = x.requiresGrad && activation !== 'linear' ? output(x.shape, 'float32') : null;
+    const db = bias !== null && bias.requiresGrad ? output(bias.shape, 'float32') : null;
     if (dx !== null || db !== null) {
       be.biasActivationBackward(gd, out.data as Float32Array, rows, cols, activation, dx && (dx.data as Float32Array), db && (db.data as Float32Array));
     }

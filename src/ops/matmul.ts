@@ -8,7 +8,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, sizeOf } from '../tensor/shape.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 import { record } from './record.js';
-import { empty, requireFloat } from './util.js';
+import { empty, output, requireFloat } from './util.js';
 import { sum } from './reduce.js';
 import { expand, reshape, squeeze } from './movement.js';
 
@@ -65,7 +65,8 @@ export function mm(a: Tensor, b: Tensor, transA = false, transB = false, batchSh
   const batch = sizeOf(batchShape);
   const aShared = sizeOf(a.shape.slice(0, -2)) === 1;
   const bShared = sizeOf(b.shape.slice(0, -2)) === 1;
-  const out = empty([...batchShape, m, n], 'float32');
+  // An empty inner dimension gives zeros, which a kernel may not write: only then zeroed storage.
+  const out = k === 0 ? empty([...batchShape, m, n], 'float32') : output([...batchShape, m, n], 'float32');
   getBackend().matmul(a.data as Float32Array, b.data as Float32Array, out.data as Float32Array, {
     m, k, n, transA, transB, batch,
     aBatchStride: aShared ? 0 : m * k,

@@ -9,7 +9,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { normalizeAxis, sameShape, sizeOf } from '../tensor/shape.js';
 import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
 import { record } from './record.js';
-import { empty } from './util.js';
+import { empty, output } from './util.js';
 import { sumTo } from './reduce.js';
 
 /** Same data, new shape; one dimension may be -1 and is inferred. Shares storage (no copy). */
@@ -296,7 +296,7 @@ export function oneHot(labels: Tensor, numClasses: number): Tensor {
 
 /** A copy with its own storage; gradients flow through. */
 export function clone(x: Tensor): Tensor {
-  const out = empty(x.shape, x.dtype);
+  const out = output(x.shape, x.dtype);
   out.data.set(x.data);
   return record('clone', out, [x], (g) => [g]);
 }

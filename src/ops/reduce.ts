@@ -8,7 +8,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { normalizeAxes, normalizeAxis, sameShape, sizeOf } from '../tensor/shape.js';
 import { ArgumentError, describe } from '../util/errors.js';
 import { record } from './record.js';
-import { empty, requireFloat } from './util.js';
+import { empty, output, requireFloat } from './util.js';
 import { add, cast, div, eq, exp, isNaN, log, mul, sqrt, square, sub, where } from './elementwise.js';
 import { expand, permute, reshape } from './movement.js';
 
@@ -48,7 +48,7 @@ function reduceKernel(fn: string, op: ReduceOp, x: Tensor, axes: number[]): Tens
     throw new ArgumentError(`${fn}: cannot reduce an empty axis (shape ${describe(x.shape)}); expected a non-empty tensor`);
   }
   const isArg = op === 'argmax' || op === 'argmin';
-  const out = empty(reducedShape(x.shape, axes, false), isArg ? 'int32' : x.dtype);
+  const out = output(reducedShape(x.shape, axes, false), isArg ? 'int32' : x.dtype);
   getBackend().reduce(op, src.data, outer, size, inner, out.data);
   return out;
 }

@@ -2,6 +2,7 @@
 import type { DType } from '../backend/types.js';
 import { Tensor } from '../tensor/tensor.js';
 import { allocate } from '../tensor/creation.js';
+import { sizeOf } from '../tensor/shape.js';
 import { DTypeError, ArgumentError, describe } from '../util/errors.js';
 
 export type TensorLike = Tensor | number;
@@ -24,7 +25,13 @@ export function requireFloat(fn: string, t: Tensor, what = 'input'): void {
 
 /** A fresh tensor of the given shape and dtype, storage zeroed. */
 export function empty(shape: readonly number[], dtype: DType): Tensor {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return new Tensor(allocate(dtype, n), shape);
+  return new Tensor(allocate(dtype, sizeOf(shape)), shape);
+}
+
+/**
+ * A fresh tensor for a kernel that writes every element of it: its storage may hold old values
+ * (no zeroing pass). Only for outputs overwritten whole — never for scatters, pads or partial writes.
+ */
+export function output(shape: readonly number[], dtype: DType): Tensor {
+  return new Tensor(allocate(dtype, sizeOf(shape), false), shape);
 }

@@ -1,21 +1,17 @@
 /**
- * Convolution end to end inside the wasm memory: the operands are copied in once, the patch
- * matrix is built, multiplied (threaded GEMM) and folded back in place, and only the results are
- * copied out. The composed path (backend im2col, then matmul) moved the patch matrix — the
+ * Convolution end to end inside the wasm memory: the patch matrix is built in a scratch block,
+ * multiplied (threaded GEMM) and folded back in place, so it never leaves the memory. The composed path (backend im2col, then matmul) moved the patch matrix — the
  * largest array of a conv layer, K = kH·kW·Cin times bigger than its input — out of the memory and
  * back in once per product: twice in forward, four times in backward.
  *
  * Short patches into few channels (an image's first layer) skip the patch matrix altogether:
  * the direct kernels of assembly/conv-direct.ts read the taps from the image.
  *
- * Layout: every region sits past the GEMM threads' packing buffers (engine.gemmRegions), and the
- * patch matrix region is shared by the kernel gradient (patches) and the input gradient (their
- * gradient), so the memory grows to one layer's need and is reused by every call after.
+ * The patch matrix block is shared by the kernel gradient (patches) and the input gradient (their
+ * gradient); scratch blocks return to the heap after each call and are reused by the next.
  */
 import type { MatmulArgs, Window2dArgs } from '../types.js';
 import type { WasmEngine } from './engine.js';
-
-const GEOMETRY_BYTES = 14 * 4;
 
 function geometry(a: Window2dArgs): number[] {
   return [a.batch, a.inH, a.inW, a.channels, a.kH, a.kW, a.outH, a.outW, a.strideH, a.strideW, a.dilationH, a.dilationW, a.padTop, a.padLeft];
@@ -40,9 +36,6 @@ function isPointwise(a: Window2dArgs): boolean {
 function product(m: number, k: number, n: number, transA: boolean, transB: boolean): MatmulArgs {
   return { m, k, n, transA, transB, batch: 1, aBatchStride: 0, bBatchStride: 0 };
 }
-
-/** The first `n` elements of `a` (inputs may be longer views; only their start is read). */
-const head = (a: Float32Array, n: number): Float32Array => (a.length === n ? a : a.subarray(0, n));
 
 interface Sizes {
   /** Input elements, output positions, patch length, patch-matrix elements. */
@@ -69,23 +62,22 @@ function patches(e: WasmEngine, xPtr: number, gPtr: number, colsPtr: number, col
 export function conv2d(e: WasmEngine, x: Float32Array, kernel: Float32Array, a: Window2dArgs, cout: number, out: Float32Array): boolean {
   const { xLen, rows, K, colsLen } = sizes(a);
   const viaDirect = direct(a, cout);
+  const c = e.call();
+  const gPtr = c.ints(geometry(a)), xPtr = c.in(x, xLen), kPtr = c.in(kernel, K * cout);
   // The direct kernel needs K i32 of scratch where the patch matrix would go.
-  const r = e.gemmRegions([GEOMETRY_BYTES, xLen * 4, K * cout * 4, (viaDirect ? K : colsLen) * 4, rows * cout * 4]);
-  if (r === null) return false;
-  const [gPtr, xPtr, kPtr, colsPtr, outPtr] = r;
-  e.putInts(gPtr, geometry(a));
-  e.put(xPtr, head(x, xLen));
-  e.put(kPtr, head(kernel, K * cout));
+  const colsPtr = c.scratch((viaDirect ? K : colsLen) * 4);
+  const outPtr = c.out(out, rows * cout);
+  if (!c.ok) return c.abort();
   if (viaDirect) e.kernels.convDirect(xPtr, gPtr, kPtr, cout, outPtr, colsPtr);
   else e.gemmAt(patches(e, xPtr, gPtr, colsPtr, colsLen), kPtr, outPtr, product(rows, K, cout, false, false));
-  e.take(outPtr, head(out, rows * cout));
+  c.end();
   return true;
 }
 
 /**
  * The gradients of conv2d from dOut [rows, cout]: dk = patches(x)ᵀ · dOut (when dk is given) and
  * dx = col2im(dOut · kernelᵀ) (when dx is given), each overwritten; false when they do not fit.
- * dOut is copied in once for both; the patch matrix region serves dk's patches, then dx's.
+ * The patch matrix's scratch block serves dk's patches, then dx's.
  */
 export function conv2dBackward(
   e: WasmEngine, x: Float32Array, kernel: Float32Array, dOut: Float32Array, a: Window2dArgs, cout: number,
@@ -93,27 +85,22 @@ export function conv2dBackward(
 ): boolean {
   const { xLen, rows, K, colsLen } = sizes(a);
   const viaDirect = dk !== null && direct(a, cout);
+  const c = e.call();
   // x is read for dk only, the kernel for dx only.
-  const r = e.gemmRegions([
-    GEOMETRY_BYTES, dk ? xLen * 4 : 0, dx ? K * cout * 4 : 0, rows * cout * 4,
-    dx || !viaDirect ? colsLen * 4 : 0, dk ? K * cout * 4 : 0, dx ? xLen * 4 : 0,
-  ]);
-  if (r === null) return false;
-  const [gPtr, xPtr, kPtr, gradPtr, colsPtr, dkPtr, dxPtr] = r;
-  e.putInts(gPtr, geometry(a));
-  e.put(gradPtr, head(dOut, rows * cout));
+  const gPtr = c.ints(geometry(a)), gradPtr = c.in(dOut, rows * cout);
+  const xPtr = dk ? c.in(x, xLen) : 0, kPtr = dx ? c.in(kernel, K * cout) : 0;
+  const colsPtr = c.scratch(dx || !viaDirect ? colsLen * 4 : 0);
+  const dkPtr = dk ? c.out(dk, K * cout) : 0, dxPtr = dx ? c.out(dx, xLen) : 0;
+  if (!c.ok) return c.abort();
   if (dk) {
-    e.put(xPtr, head(x, xLen));
     if (viaDirect) e.kernels.convDirectKernelGrad(xPtr, gPtr, gradPtr, cout, dkPtr);
     else e.gemmAt(patches(e, xPtr, gPtr, colsPtr, colsLen), gradPtr, dkPtr, product(K, rows, cout, true, false));
-    e.take(dkPtr, head(dk, K * cout));
   }
   if (dx) {
-    e.put(kPtr, head(kernel, K * cout));
     // A pointwise conv's patch gradient is dx itself.
     e.gemmAt(gradPtr, kPtr, colsLen > 0 ? colsPtr : dxPtr, product(rows, cout, K, false, true));
     if (colsLen > 0) e.kernels.col2im(colsPtr, gPtr, dxPtr);
-    e.take(dxPtr, head(dx, xLen));
   }
+  c.end();
   return true;
 }

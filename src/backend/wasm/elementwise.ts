@@ -1,6 +1,6 @@
 /**
  * Elementwise and reduction kernels on the wasm backend, for float32 data of at least
- * MIN_ELEMENTS (below that the copies and the call cost more than the TypeScript loop). Each
+ * MIN_ELEMENTS (below that the call costs more than the TypeScript loop). Each
  * function returns false for a case it does not take — another dtype, an op without a wasm kernel
  * (transcendentals other than exp and sigmoid, comparisons, pow, argmax), a broadcast pattern
  * beyond "contiguous, or one value repeated along the inner axis" — and the backend then calls
@@ -23,11 +23,11 @@ export function unary(e: WasmEngine, op: UnaryOp, x: TypedArray, out: TypedArray
   const code = UNARY[op];
   const n = x.length;
   if (code === undefined || n < MIN_ELEMENTS || !(x instanceof Float32Array) || !(out instanceof Float32Array)) return false;
-  const r = e.regions([n * 4]);
-  if (r === null) return false;
-  e.put(r[0], x);
-  e.kernels.unary(code, r[0], r[0], n);
-  e.take(r[0], out);
+  const c = e.call();
+  const xPtr = c.in(x), outPtr = c.out(out);
+  if (!c.ok) return c.abort();
+  e.kernels.unary(code, xPtr, outPtr, n);
+  c.end();
   return true;
 }
 
@@ -36,23 +36,22 @@ export function binary(
 ): boolean {
   const code = BINARY[op];
   if (code === undefined || out.length < MIN_ELEMENTS || !(a instanceof Float32Array) || !(b instanceof Float32Array) || !(out instanceof Float32Array)) return false;
-  const c = coalesce(outShape, [aStrides, bStrides, contiguousStrides(outShape)]);
-  if (c.shape.length > 2) return false;
-  const [as, bs] = c.strides;
-  const last = c.shape.length - 1;
-  const cols = c.shape[last];
-  const rows = last === 1 ? c.shape[0] : 1;
+  const walk = coalesce(outShape, [aStrides, bStrides, contiguousStrides(outShape)]);
+  if (walk.shape.length > 2) return false;
+  const [as, bs] = walk.strides;
+  const last = walk.shape.length - 1;
+  const cols = walk.shape[last];
+  const rows = last === 1 ? walk.shape[0] : 1;
   const ta = as[last], tb = bs[last];
   const sa = last === 1 ? as[0] : 0, sb = last === 1 ? bs[0] : 0;
   if ((ta !== 0 && ta !== 1) || (tb !== 0 && tb !== 1) || sa < 0 || sb < 0) return false;
   const aLen = (rows - 1) * sa + (cols - 1) * ta + 1;
   const bLen = (rows - 1) * sb + (cols - 1) * tb + 1;
-  const r = e.regions([aLen * 4, bLen * 4, out.length * 4]);
-  if (r === null) return false;
-  e.put(r[0], a.length === aLen ? a : a.subarray(0, aLen));
-  e.put(r[1], b.length === bLen ? b : b.subarray(0, bLen));
-  e.kernels.binary(code, r[0], sa, ta, r[1], sb, tb, r[2], rows, cols);
-  e.take(r[2], out);
+  const c = e.call();
+  const aPtr = c.in(a, aLen), bPtr = c.in(b, bLen), outPtr = c.out(out);
+  if (!c.ok) return c.abort();
+  e.kernels.binary(code, aPtr, sa, ta, bPtr, sb, tb, outPtr, rows, cols);
+  c.end();
   return true;
 }
 
@@ -61,10 +60,10 @@ export function reduce(e: WasmEngine, op: ReduceOp, x: TypedArray, outer: number
   const n = outer * size * inner;
   if (code === undefined || size === 0 || n < MIN_ELEMENTS || !(x instanceof Float32Array) || !(out instanceof Float32Array)) return false;
   const outLen = outer * inner;
-  const r = e.regions([n * 4, outLen * 4]);
-  if (r === null) return false;
-  e.put(r[0], x.length === n ? x : x.subarray(0, n));
-  e.kernels.reduce(code, r[0], outer, size, inner, r[1]);
-  e.take(r[1], out.length === outLen ? out : out.subarray(0, outLen));
+  const c = e.call();
+  const xPtr = c.in(x, n), outPtr = c.out(out, outLen);
+  if (!c.ok) return c.abort();
+  e.kernels.reduce(code, xPtr, outer, size, inner, outPtr);
+  c.end();
   return true;
 }

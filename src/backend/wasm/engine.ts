@@ -1,35 +1,107 @@
 /**
- * One instance of the kernel module with its linear memory, its scratch layout and (in Node) its
- * worker pool. Tensor storage stays in JS typed arrays, so nothing ever needs freeing: each call
- * copies its operands into one reused region of the wasm memory (grown on demand, never per call)
- * and copies the result out; issue 4 measured those copies at 30–45 GB/s, small beside a GEMM.
+ * One instance of the kernel module with its linear memory, the heap inside it (heap.ts) and (in
+ * Node) its worker pool. Tensor storage made by this backend lives in the heap and is passed to
+ * kernels by address; any other typed array is copied into a scratch block for the call (and a
+ * result copied out), so kernels accept both.
  *
- * Layout (bytes):  [static data][control block][per-thread packing buffers][operands]
+ * Layout (bytes):  [static data][control block][heap: packing buffers, storage, scratch …]
  */
 import type { MatmulArgs } from '../types.js';
 import { type CompiledKernels, type KernelExports, type BuildName, instantiate, instantiateAsync } from './load.js';
 import { ThreadPool, type Split } from './pool.js';
 import { CONTROL_BYTES, MAX_SLOTS, SPLIT_BATCH, SPLIT_COLS, SPLIT_ROWS } from './protocol.js';
+import { Heap } from './heap.js';
 
 const PAGE = 65536;
 /** Below this many multiply-adds a GEMM stays on the calling thread: splitting costs more than it saves. */
 const THREAD_MIN_WORK = 1 << 18;
+/** Tensor storage may fill at most this share of the memory's maximum; the rest is for scratch. */
+const STORAGE_SHARE = 0.5;
 
 const align = (bytes: number): number => (bytes + 63) & ~63;
+
+/**
+ * The addresses of one kernel call's operands. An array that lives in the heap is used where it
+ * is; any other is copied into a scratch block (`in`), or computed into one and copied back to it
+ * by `end` (`out`). `end` (or `abort`) returns the scratch blocks. When the heap cannot hold a
+ * block, `ok` turns false and the caller gives the call to the portable kernel.
+ */
+export class Call {
+  ok = true;
+  private readonly blocks: number[] = [];
+  private readonly results: { ptr: number; to: Float32Array | Int32Array }[] = [];
+
+  constructor(private readonly e: WasmEngine) {}
+
+  /** The address of the first n elements of `a`, an input (copied in unless it lives in the heap). */
+  in(a: Float32Array | Int32Array, n: number = a.length): number {
+    if (n === 0) return 0;
+    const at = this.e.heap.addressOf(a);
+    if (at >= 0) return at;
+    const ptr = this.scratch(n * 4);
+    if (ptr > 0) this.e.write(ptr, n === a.length ? a : a.subarray(0, n));
+    return ptr;
+  }
+
+  /** The address the first n elements of `a`, an output, are computed at (copied back by `end`). */
+  out(a: Float32Array | Int32Array, n: number = a.length): number {
+    if (n === 0) return 0;
+    const at = this.e.heap.addressOf(a);
+    if (at >= 0) return at;
+    const ptr = this.scratch(n * 4);
+    if (ptr > 0) this.results.push({ ptr, to: n === a.length ? a : a.subarray(0, n) });
+    return ptr;
+  }
+
+  /** The address of i32 values written into a scratch block (kernel arguments passed in memory). */
+  ints(values: readonly number[]): number {
+    const ptr = this.scratch(values.length * 4);
+    if (ptr > 0) this.e.writeInts(ptr, values);
+    return ptr;
+  }
+
+  /** A scratch block of `bytes` (0 bytes: address 0, never read). */
+  scratch(bytes: number): number {
+    if (bytes === 0 || !this.ok) return 0;
+    const ptr = this.e.heap.alloc(bytes);
+    if (ptr < 0) {
+      this.ok = false;
+      return 0;
+    }
+    this.blocks.push(ptr);
+    return ptr;
+  }
+
+  /** Copy the results out and return the scratch blocks. */
+  end(): void {
+    for (const r of this.results) this.e.read(r.ptr, r.to);
+    this.abort();
+  }
+
+  /** Return the scratch blocks without copying anything out; false, for `return call.abort()`. */
+  abort(): false {
+    for (const ptr of this.blocks) this.e.heap.release(ptr);
+    this.blocks.length = 0;
+    this.results.length = 0;
+    return false;
+  }
+}
 
 export class WasmEngine {
   readonly build: BuildName;
   readonly shared: boolean;
   readonly kernels: KernelExports;
+  readonly heap: Heap;
   private readonly memory: WebAssembly.Memory;
   private readonly maxPages: number;
   private pages: number;
   private f32: Float32Array;
   private i32: Int32Array;
   private readonly controlBase: number;
-  private readonly scratchBase: number;
   private readonly packABytes: number;
   private readonly packBBytes: number;
+  /** Packing buffers [packA, packB] of each thread (0 is the caller), allocated once. */
+  private readonly packing: [number, number][] = [];
   private readonly tileRows: number;
   private pool: ThreadPool | null = null;
   private threadCount = 1;
@@ -63,18 +135,31 @@ export class WasmEngine {
     this.f32 = new Float32Array(this.memory.buffer);
     this.i32 = new Int32Array(this.memory.buffer);
     this.controlBase = align(this.kernels.heapBase());
-    this.scratchBase = this.controlBase + CONTROL_BYTES;
+    const heapBase = this.controlBase + CONTROL_BYTES;
+    if (!this.ensure(heapBase)) throw new Error('could not allocate the wasm control block');
+    const budget = this.maxPages * PAGE - heapBase;
+    const engine = this;
+    this.heap = new Heap(
+      { get buffer() { return engine.memory.buffer; }, ensure: (end) => engine.ensure(end), zero: (ptr, bytes) => engine.kernels.zero(ptr, bytes) },
+      heapBase, budget, Math.floor(budget * STORAGE_SHARE), compiled.shared,
+    );
     this.packABytes = align(this.kernels.packABytes());
     this.packBBytes = align(this.kernels.packBBytes());
     this.tileRows = this.kernels.tileRows();
-    if (!this.ensure(this.scratchBase)) throw new Error('could not allocate the wasm control block');
+    if (!this.reservePacking(1)) throw new Error('could not allocate the GEMM packing buffers');
     if (compiled.shared && ThreadPool.available()) {
-      const perThread = this.packABytes + this.packBBytes;
-      this.pool = new ThreadPool(compiled.module, this.memory, this.controlBase, (t) => {
-        const packA = this.scratchBase + t * perThread;
-        return [packA, packA + this.packABytes];
-      });
+      this.pool = new ThreadPool(compiled.module, this.memory, this.controlBase, (t) => this.packing[t]);
     }
+  }
+
+  /** Allocate packing buffers for threads up to `count`; false when the heap cannot. */
+  private reservePacking(count: number): boolean {
+    while (this.packing.length < count) {
+      const ptr = this.heap.alloc(this.packABytes + this.packBBytes);
+      if (ptr < 0) return false;
+      this.packing.push([ptr, ptr + this.packABytes]);
+    }
+    return true;
   }
 
   /** Threads a large GEMM is split across (the calling thread included). */
@@ -87,7 +172,7 @@ export class WasmEngine {
     return this.pool?.workerChunks ?? 0;
   }
 
-  /** Current size of the linear memory: grows to the largest call's need, then stays. */
+  /** Current size of the linear memory: grows to the largest need, then stays. */
   get memoryBytes(): number {
     return this.pages * PAGE;
   }
@@ -104,7 +189,9 @@ export class WasmEngine {
    * multiply large matrices never start a thread.
    */
   setThreads(count: number): void {
-    this.threadCount = this.pool ? Math.min(Math.max(1, Math.floor(count)), MAX_SLOTS + 1) : 1;
+    let n = this.pool ? Math.min(Math.max(1, Math.floor(count)), MAX_SLOTS + 1) : 1;
+    while (n > 1 && !this.reservePacking(n)) n--;
+    this.threadCount = n;
     if (this.workersStarted) this.pool!.resize(this.threadCount - 1);
   }
 
@@ -136,35 +223,26 @@ export class WasmEngine {
     return true;
   }
 
-  /**
-   * Byte addresses of consecutive 64-byte-aligned regions of the given sizes in the operand area
-   * (single-threaded kernels reuse the GEMM packing space), or null when they do not fit.
-   */
-  regions(bytes: readonly number[]): number[] | null {
-    const out: number[] = [];
-    let at = this.scratchBase;
-    for (const b of bytes) {
-      out.push(at);
-      at = align(at + b);
-    }
-    return this.ensure(at) ? out : null;
+  /** Operand addresses for one kernel call (see Call). */
+  call(): Call {
+    return new Call(this);
   }
 
   /** Copy a typed array into the memory at byte address `ptr`. */
-  put(ptr: number, src: Float32Array | Int32Array): void {
+  write(ptr: number, src: Float32Array | Int32Array): void {
     if (src instanceof Float32Array) this.f32.set(src, ptr >> 2);
     else this.i32.set(src, ptr >> 2);
   }
 
   /** Copy dst.length elements from byte address `ptr` into dst. */
-  take(ptr: number, dst: Float32Array | Int32Array): void {
+  read(ptr: number, dst: Float32Array | Int32Array): void {
     const at = ptr >> 2;
     if (dst instanceof Float32Array) dst.set(this.f32.subarray(at, at + dst.length));
     else dst.set(this.i32.subarray(at, at + dst.length));
   }
 
-  /** Write i32 values at byte address `ptr` (kernel arguments passed through memory). */
-  putInts(ptr: number, values: readonly number[]): void {
+  /** Write i32 values at byte address `ptr`. */
+  writeInts(ptr: number, values: readonly number[]): void {
     for (let i = 0; i < values.length; i++) this.i32[(ptr >> 2) + i] = values[i];
   }
 
@@ -175,34 +253,17 @@ export class WasmEngine {
     if (cLen === 0) return true;
     const aLen = k === 0 ? 0 : (p.aBatchStride > 0 ? (batch - 1) * p.aBatchStride : 0) + m * k;
     const bLen = k === 0 ? 0 : (p.bBatchStride > 0 ? (batch - 1) * p.bBatchStride : 0) + k * n;
-    const r = this.gemmRegions([aLen * 4, bLen * 4, cLen * 4]);
-    if (r === null) return false;
-    const [aPtr, bPtr, cPtr] = r;
-    const f = this.f32;
-    if (aLen > 0) f.set(a.length === aLen ? a : a.subarray(0, aLen), aPtr >> 2);
-    if (bLen > 0) f.set(b.length === bLen ? b : b.subarray(0, bLen), bPtr >> 2);
+    const c = this.call();
+    const aPtr = c.in(a, aLen), bPtr = c.in(b, bLen), cPtr = c.out(out, cLen);
+    if (!c.ok) return c.abort();
     this.gemmAt(aPtr, bPtr, cPtr, p);
-    out.set(f.subarray(cPtr >> 2, (cPtr >> 2) + cLen));
+    c.end();
     return true;
   }
 
   /**
-   * Like `regions`, but past the packing buffers of every thread, so a threaded `gemmAt` may read
-   * and write these regions in place (kernels that chain a GEMM with other steps lay out here).
-   */
-  gemmRegions(bytes: readonly number[]): number[] | null {
-    const out: number[] = [];
-    let at = this.scratchBase + this.threadCount * (this.packABytes + this.packBBytes);
-    for (const b of bytes) {
-      out.push(at);
-      at = align(at + b);
-    }
-    return this.ensure(at) ? out : null;
-  }
-
-  /**
-   * C = op(A)·op(B) on operands already in the memory at byte addresses (laid out by
-   * `gemmRegions`), split across the threads when it is large enough.
+   * C = op(A)·op(B) on operands already in the memory at byte addresses, split across the
+   * threads when it is large enough.
    */
   gemmAt(aPtr: number, bPtr: number, cPtr: number, p: MatmulArgs): void {
     if (p.batch * p.m * p.n === 0) return;
@@ -235,7 +296,7 @@ export class WasmEngine {
 
   /** Run gemm with `args` on the calling thread, with its own packing buffers (thread 0). */
   private readonly runHere = (a: number[]): void => {
-    const packA = this.scratchBase, packB = packA + this.packABytes;
+    const [packA, packB] = this.packing[0];
     this.kernels.gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], packA, packB);
   };
 }

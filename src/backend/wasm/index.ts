@@ -4,7 +4,7 @@
  * reduction kernels run in wasm; everything else (and every case those kernels decline) is
  * delegated to the portable backend.
  */
-import type { Backend, BinaryOp, FusedActivation, MatmulArgs, ReduceOp, Shape, TypedArray, UnaryOp, Window2dArgs } from '../types.js';
+import type { Backend, BinaryOp, DType, FusedActivation, MatmulArgs, ReduceOp, Shape, TypedArray, UnaryOp, Window2dArgs } from '../types.js';
 import { portableBackend } from '../portable/index.js';
 import { compileKernels, compileKernelsAsync, type BuildName } from './load.js';
 import { WasmEngine } from './engine.js';
@@ -20,6 +20,12 @@ export interface WasmBackendOptions {
   threads?: number;
   /** Allow the relaxed-SIMD build (default true); false forces plain SIMD, for tests and benchmarks. */
   relaxed?: boolean;
+  /**
+   * Where tensor storage lives: 'heap' (default), inside the wasm memory where kernels use it in
+   * place; 'copy', ordinary typed arrays copied in and out of the memory at each kernel call
+   * (the way before the heap; kept for comparison — `TESSERA_WASM_STORAGE=copy`).
+   */
+  storage?: 'heap' | 'copy';
 }
 
 export interface WasmBackend extends Backend {
@@ -27,7 +33,7 @@ export interface WasmBackend extends Backend {
   readonly threads: number;
   /** Why worker threads are unavailable or failed, or null. */
   readonly threadProblem: string | null;
-  /** Bytes of WebAssembly memory in use: the largest call's operands and scratch, reused after. */
+  /** Bytes of WebAssembly memory: the heap's high-water mark (tensor storage and scratch), reused after. */
   readonly memoryBytes: number;
   /** Chunks of products that worker threads have run: evidence the threads share the work. */
   readonly workerChunks: number;
@@ -60,12 +66,21 @@ export async function createWasmBackendAsync(options: WasmBackendOptions = {}): 
   return backendOn(engine, options);
 }
 
+/**
+ * Tensors of at least this many elements get storage in the wasm heap; smaller ones (scalars,
+ * biases of a few units) go to the portable kernels anyway, and would only crowd the free lists.
+ */
+const HEAP_MIN_ELEMENTS = 128;
+
 function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend {
   engine.setThreads(options.threads ?? coreCount());
+  const inHeap = options.storage !== 'copy';
   return {
     ...portableBackend,
+    allocate: (dtype: DType, size: number, zeroed: boolean): TypedArray | null =>
+      size >= HEAP_MIN_ELEMENTS && inHeap ? engine.heap.storage(dtype === 'int32', size, zeroed) : null,
     get name(): string {
-      return `${engine.build} (${engine.threads} thread${engine.threads === 1 ? '' : 's'})`;
+      return `${engine.build} (${engine.threads} thread${engine.threads === 1 ? '' : 's'}${inHeap ? '' : ', copied storage'})`;
     },
     get build(): BuildName {
       return engine.build;

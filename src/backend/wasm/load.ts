@@ -20,6 +20,7 @@ export interface CompiledKernels {
 /** The kernel exports, as the JS side calls them. */
 export interface KernelExports {
   heapBase(): number;
+  zero(ptr: number, bytes: number): void;
   packABytes(): number;
   packBBytes(): number;
   tileRows(): number;

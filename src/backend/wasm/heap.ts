@@ -1,0 +1,203 @@
+/**
+ * A heap inside the wasm memory, so that tensor storage can live where the kernels read it.
+ *
+ * Why: with storage in ordinary typed arrays every kernel call copied its operands into the
+ * memory and its result out, and every op's output was a fresh typed array whose pages the OS
+ * had to fault in and zero. In the seed CNN's training step those copies and allocations were
+ * 28 % of the time, in inference 42 % (`node --cpu-prof`, Xeon, 2 threads). A tensor whose
+ * storage is a view of this memory is passed to a kernel by address.
+ *
+ * Freeing without dispose(): each block handed out as tensor storage is registered with a
+ * FinalizationRegistry, and returns to the free lists when its view is garbage-collected. The
+ * registry's callbacks run as event-loop tasks, so a program that never yields (a synchronous
+ * training loop) frees nothing until it does: the heap then reaches its budget and storage falls
+ * back to ordinary typed arrays (correct, only slower), so memory stays bounded either way.
+ * `fit` yields every 100 ms.
+ *
+ * Only shared memory can hold storage: growing a shared memory keeps every existing view valid,
+ * while growing a private one detaches them. The private (browser, single-thread) build uses the
+ * heap for per-call scratch only.
+ *
+ * Blocks are 64-byte aligned; returned blocks merge with free neighbours (free-blocks.ts), and the
+ * top comes down when the highest blocks are free.
+ */
+
+import { FreeBlocks } from './free-blocks.js';
+import { garbageCollector, type Collector, type SyncRegistry } from './node.js';
+
+const ALIGN = 64;
+/** Storage bytes handed out between two forced collections (when a collector is available). */
+const COLLECT_EVERY = 64 * 1024 * 1024;
+const roundUp = (bytes: number): number => (bytes + ALIGN - 1) & ~(ALIGN - 1);
+
+/**
+ * Views of heap storage. `subarray` records the array it was cut from, so that a view of part of
+ * a tensor's storage keeps the whole block alive (the registry watches only the original view).
+ */
+export class HeapFloat32Array extends Float32Array {
+  parent: Float32Array | null = null;
+  override subarray(begin?: number, end?: number): HeapFloat32Array {
+    const view = super.subarray(begin, end) as HeapFloat32Array;
+    view.parent = this;
+    return view;
+  }
+}
+
+export class HeapInt32Array extends Int32Array {
+  parent: Int32Array | null = null;
+  override subarray(begin?: number, end?: number): HeapInt32Array {
+    const view = super.subarray(begin, end) as HeapInt32Array;
+    view.parent = this;
+    return view;
+  }
+}
+
+export interface HeapMemory {
+  /** The memory's current buffer (a new object after each growth). */
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  /** Grow so that byte address `end` is inside the memory; false when it cannot. */
+  ensure(end: number): boolean;
+  /** Zero bytes [ptr, ptr + bytes). */
+  zero(ptr: number, bytes: number): void;
+}
+
+export class Heap {
+  private readonly free = new FreeBlocks();
+  /** First byte past the highest block in use. */
+  private top: number;
+  private readonly registry: SyncRegistry<number>;
+  private readonly collector: Collector | null;
+  /** Storage bytes handed out since the last forced collection. */
+  private sinceCollect = 0;
+  /** Forced collections so far (for tests and the memory benchmark). */
+  collections = 0;
+  /** Sizes of the live blocks by address: the registry's callbacks and `release` look them up. */
+  private readonly sizes = new Map<number, number>();
+  /** Bytes of live tensor storage (not scratch). */
+  storageBytes = 0;
+
+  /**
+   * @param base first byte the heap may use
+   * @param budget bytes past `base` the heap may grow to
+   * @param storageBudget bytes of that tensor storage may hold, so scratch always finds room
+   * @param shared whether views of storage survive growth (shared memory)
+   */
+  constructor(
+    private readonly memory: HeapMemory,
+    private readonly base: number,
+    private readonly budget: number,
+    private readonly storageBudget: number,
+    readonly shared: boolean,
+  ) {
+    this.top = roundUp(base);
+    this.collector = shared ? garbageCollector() : null;
+    const Registry = this.collector?.Registry ?? FinalizationRegistry;
+    this.registry = new Registry<number>((ptr) => this.releaseStorage(ptr));
+  }
+
+  /** Bytes from the heap's base to its top: what the memory holds for it. */
+  get extent(): number {
+    return this.top - this.base;
+  }
+
+  /** A block of at least `bytes`, 64-byte aligned; -1 when the budget is spent. Contents are undefined. */
+  alloc(bytes: number): number {
+    const size = roundUp(Math.max(bytes, 1));
+    const ptr = this.take(size);
+    if (ptr >= 0) this.sizes.set(ptr, size);
+    return ptr;
+  }
+
+  /** Return a block from `alloc`. */
+  release(ptr: number): void {
+    const size = this.sizes.get(ptr);
+    if (size === undefined) throw new Error(`Heap.release: ${ptr} is not a live block`);
+    this.sizes.delete(ptr);
+    this.put(ptr, size);
+  }
+
+  /**
+   * Float32 or int32 storage of `length` elements in the heap (zeroed when `zeroed`), freed when
+   * the returned view is garbage-collected; null where the heap cannot hold storage (private
+   * memory, budget).
+   */
+  storage(int: boolean, length: number, zeroed: boolean): Float32Array | Int32Array | null {
+    if (!this.shared) return null;
+    const want = roundUp(length * 4);
+    if (this.sinceCollect > COLLECT_EVERY) this.collect();
+    let ptr = this.storageBytes + want <= this.storageBudget ? this.alloc(want) : -1;
+    if (ptr < 0 && this.collect()) ptr = this.storageBytes + want <= this.storageBudget ? this.alloc(want) : -1;
+    if (ptr < 0) return null;
+    this.sinceCollect += want;
+    // (Typed as ArrayBuffer only because the subclasses' inherited constructor signature says so.)
+    const buffer = this.memory.buffer as ArrayBuffer;
+    const view = int ? new HeapInt32Array(buffer, ptr, length) : new HeapFloat32Array(buffer, ptr, length);
+    const size = this.sizes.get(ptr)!;
+    // A reused block holds old data. (fill(0) on a view of shared memory stores element by
+    // element and was 12 % of a CNN training step; the wasm memory.fill is a memset.)
+    if (zeroed) this.memory.zero(ptr, size);
+    this.storageBytes += size;
+    this.registry.register(view, ptr);
+    return view;
+  }
+
+  /** The byte address of `a` when it is a view of this heap's memory, else -1. */
+  addressOf(a: Float32Array | Int32Array): number {
+    return (a instanceof HeapFloat32Array || a instanceof HeapInt32Array) && this.isMine(a.buffer) ? a.byteOffset : -1;
+  }
+
+  /** Buffers of this memory seen so far: one per growth (a view keeps the buffer it was made on). */
+  private readonly buffers = new WeakSet<object>();
+  private lastBuffer: object | null = null;
+
+  private isMine(buffer: object): boolean {
+    const current = this.memory.buffer;
+    if (current !== this.lastBuffer) {
+      this.lastBuffer = current;
+      this.buffers.add(current);
+    }
+    return this.buffers.has(buffer);
+  }
+
+  /**
+   * Collect garbage and return the storage of dead views now (where the runtime allows it; see
+   * node.ts); true when that was possible.
+   */
+  collect(): boolean {
+    this.sinceCollect = 0;
+    if (this.collector === null) return false;
+    this.collector.gc();
+    this.registry.cleanupSome?.();
+    this.collections++;
+    return true;
+  }
+
+  private releaseStorage(ptr: number): void {
+    const size = this.sizes.get(ptr);
+    if (size === undefined) return;
+    this.storageBytes -= size;
+    this.release(ptr);
+  }
+
+  private take(size: number): number {
+    const ptr = this.free.take(size);
+    return ptr >= 0 ? ptr : this.bump(size);
+  }
+
+  /** A new block at the top, growing the memory; -1 past the budget. */
+  private bump(size: number): number {
+    if (this.top + size - this.base > this.budget || !this.memory.ensure(this.top + size)) return -1;
+    // Record the buffer views will be made on before any of them is checked.
+    this.isMine(this.memory.buffer);
+    const ptr = this.top;
+    this.top += size;
+    return ptr;
+  }
+
+  /** Return a block to the free ones, and lower the top when the highest blocks are free. */
+  private put(ptr: number, size: number): void {
+    this.free.put(ptr, size);
+    const start = this.free.takeEndingAt(this.top);
+    if (start >= 0) this.top = start;
+  }
+}
