@@ -266,3 +266,25 @@ export function avgPool2dBackward(dOut: usize, g: usize, dx: usize): void {
     }
   }
 }
+
+/**
+ * The adjoint of maxPool2d: zero dx, then add each dOut[i] at argmax[i] (added: overlapping
+ * windows may share a winning tap). n = dOut's length; dx holds batch·inH·inW·C floats.
+ */
+export function maxPool2dBackward(dOut: usize, argmax: usize, g: usize, dx: usize): void {
+  const batch = geo(g, 0), inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), outH = geo(g, 6), outW = geo(g, 7);
+  zeroFloats(dx, batch * inH * inW * C);
+  const n = batch * outH * outW * C;
+  for (let i = 0; i < n; i++) {
+    const at = dx + (<usize>load<i32>(argmax + (<usize>i << 2)) << 2);
+    store<f32>(at, load<f32>(at) + load<f32>(dOut + (<usize>i << 2)));
+  }
+}
+
+/** Zero n floats at p with SIMD stores (memory.fill on shared memory goes byte by byte). */
+function zeroFloats(p: usize, n: i32): void {
+  const z = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(p + (<usize>i << 2), z);
+  for (; i < n; i++) store<f32>(p + (<usize>i << 2), 0);
+}

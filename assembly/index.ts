@@ -4,7 +4,7 @@
  * imported, so the JS side decides its size and whether workers share it.
  */
 export { gemm, packABytes, packBBytes, tileRows } from './gemm';
-export { im2col, col2im, maxPool2d, avgPool2d, avgPool2dBackward } from './conv';
+export { im2col, col2im, maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward } from './conv';
 export { convDirect, convDirectKernelGrad } from './conv-direct';
 export { unary, binary, reduce } from './elementwise';
 export { biasActivation, biasActivationBackward } from './bias';

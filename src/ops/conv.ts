@@ -17,6 +17,7 @@
 import type { MatmulArgs, Window2dArgs } from '../backend/types.js';
 import { getBackend } from '../backend/registry.js';
 import { Tensor } from '../tensor/tensor.js';
+import { allocate } from '../tensor/creation.js';
 import { isGradEnabled } from '../tensor/grad-mode.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 import { record } from './record.js';
@@ -89,10 +90,11 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions = {}): Tensor {
   const fn = 'maxPool2d';
   const a = poolArgs(fn, x, options);
   const out = output([a.batch, a.outH, a.outW, a.channels], 'float32');
-  const argmax = isGradEnabled() && x.requiresGrad ? new Int32Array(out.size) : null;
+  // Overwritten whole by the kernel; backend storage so that the backward kernel reads it in place.
+  const argmax = isGradEnabled() && x.requiresGrad ? (allocate('int32', out.size, false) as Int32Array) : null;
   getBackend().maxPool2d(x.data as Float32Array, a, out.data as Float32Array, argmax);
   return record('maxPool2d', out, [x], (g) => {
-    const dx = empty(x.shape, 'float32');
+    const dx = output(x.shape, 'float32'); // the kernel zeroes it before its scatter
     getBackend().maxPool2dBackward(g.data as Float32Array, argmax!, a, dx.data as Float32Array);
     return [dx];
   });

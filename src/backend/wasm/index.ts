@@ -132,9 +132,11 @@ function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend
     avgPool2dBackward(dOut: Float32Array, a: Window2dArgs, dx: Float32Array): void {
       if (!window.avgPool2dBackward(engine, dOut, a, dx)) portableBackend.avgPool2dBackward(dOut, a, dx);
     },
-    // Max-pool backward stays in TypeScript: a scatter straight into dx beat a wasm scatter whose
-    // whole dx (4× dOut for 2×2 pools) must be copied out, by 15–30 % in the seed CNN's training.
-    maxPool2dBackward: portableBackend.maxPool2dBackward,
+    // With dx in the heap (no copy out), the wasm scatter beats the TypeScript one, whose
+    // dx.fill(0) on a view of shared memory goes element by element.
+    maxPool2dBackward(dOut: Float32Array, argmax: Int32Array, a: Window2dArgs, dx: Float32Array): void {
+      if (!window.maxPool2dBackward(engine, dOut, argmax, a, dx)) portableBackend.maxPool2dBackward(dOut, argmax, a, dx);
+    },
     biasActivation(x: Float32Array, bias: Float32Array | null, rows: number, cols: number, act: FusedActivation, out: Float32Array): void {
       if (!fused.biasActivation(engine, x, bias, rows, cols, act, out)) portableBackend.biasActivation(x, bias, rows, cols, act, out);
     },

@@ -35,6 +35,7 @@ export interface KernelExports {
   convDirectKernelGrad(x: number, geometry: number, dOut: number, cout: number, dk: number): void;
   /** argmax = 0: no indices wanted. */
   maxPool2d(x: number, geometry: number, out: number, argmax: number): void;
+  maxPool2dBackward(dOut: number, argmax: number, geometry: number, dx: number): void;
   avgPool2d(x: number, geometry: number, out: number): void;
   avgPool2dBackward(dOut: number, geometry: number, dx: number): void;
   unary(op: number, x: number, out: number, n: number): void;

@@ -44,6 +44,16 @@ export function maxPool2d(e: WasmEngine, x: Float32Array, a: Window2dArgs, out: 
   return true;
 }
 
+export function maxPool2dBackward(e: WasmEngine, dOut: Float32Array, argmax: Int32Array, a: Window2dArgs, dx: Float32Array): boolean {
+  const oLen = pooledLength(a);
+  const c = e.call();
+  const gPtr = c.ints(geometry(a)), dOutPtr = c.in(dOut, oLen), argmaxPtr = c.in(argmax, oLen), dxPtr = c.out(dx, imageLength(a));
+  if (!c.ok) return c.abort();
+  e.kernels.maxPool2dBackward(dOutPtr, argmaxPtr, gPtr, dxPtr);
+  c.end();
+  return true;
+}
+
 export function avgPool2d(e: WasmEngine, x: Float32Array, a: Window2dArgs, out: Float32Array): boolean {
   const c = e.call();
   const gPtr = c.ints(geometry(a)), xPtr = c.in(x, imageLength(a)), outPtr = c.out(out, pooledLength(a));
