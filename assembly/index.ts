@@ -10,9 +10,9 @@ export { unary, binary, reduce } from './elementwise';
 export { biasActivation, biasActivationBackward } from './bias';
 
 /**
- * Zero `bytes` bytes at `ptr` (64-byte aligned, a multiple of 64: heap blocks). A SIMD store
- * loop, because on shared memory both a typed array's fill() and V8's memory.fill go byte by
- * byte with relaxed atomics (together 9–12 % of a CNN training step).
+ * Zero `bytes` bytes at `ptr` (64-byte aligned, a multiple of 64: heap blocks). Whether by a
+ * view's fill(0), memory.fill or this SIMD loop, zeroing every op output cost 9–12 % of a CNN
+ * training step (memory bandwidth): hence ops/util.ts output(), which skips it.
  */
 export function zero(ptr: usize, bytes: usize): void {
   const z = i32x4.splat(0);

@@ -37,13 +37,11 @@ function beats(v: number, best: number): boolean {
 }
 
 /**
- * The adjoint of maxPool2d: zero dx (a loop: fill() on a view of shared memory, where the wasm
- * backend's tensors live, stores element by element through a slow path), then add each dOut[i] at argmax[i] (added, not stored:
+ * The adjoint of maxPool2d: zero dx, then add each dOut[i] at argmax[i] (added, not stored:
  * overlapping windows may share a winning tap). The geometry only bounds dx.
  */
 export function maxPool2dBackward(dOut: Float32Array, argmax: Int32Array, a: Window2dArgs, dx: Float32Array): void {
-  const m = a.batch * a.inH * a.inW * a.channels;
-  for (let i = 0; i < m; i++) dx[i] = 0;
+  dx.fill(0, 0, a.batch * a.inH * a.inW * a.channels);
   const n = a.batch * a.outH * a.outW * a.channels;
   for (let i = 0; i < n; i++) dx[argmax[i]] += dOut[i];
 }

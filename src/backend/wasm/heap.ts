@@ -135,8 +135,7 @@ export class Heap {
     const buffer = this.memory.buffer as ArrayBuffer;
     const view = int ? new HeapInt32Array(buffer, ptr, length) : new HeapFloat32Array(buffer, ptr, length);
     const size = this.sizes.get(ptr)!;
-    // A reused block holds old data. (fill(0) on a view of shared memory stores element by
-    // element and was 12 % of a CNN training step; the wasm memory.fill is a memset.)
+    // A reused block holds old data.
     if (zeroed) this.memory.zero(ptr, size);
     this.storageBytes += size;
     this.registry.register(view, ptr);

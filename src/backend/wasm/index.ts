@@ -132,8 +132,8 @@ function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend
     avgPool2dBackward(dOut: Float32Array, a: Window2dArgs, dx: Float32Array): void {
       if (!window.avgPool2dBackward(engine, dOut, a, dx)) portableBackend.avgPool2dBackward(dOut, a, dx);
     },
-    // With dx in the heap (no copy out), the wasm scatter beats the TypeScript one, whose
-    // dx.fill(0) on a view of shared memory goes element by element.
+    // With dx in the heap (no copy out) the wasm scatter wins; before the heap, the TypeScript
+    // one beat a wasm scatter whose whole dx had to be copied out.
     maxPool2dBackward(dOut: Float32Array, argmax: Int32Array, a: Window2dArgs, dx: Float32Array): void {
       if (!window.maxPool2dBackward(engine, dOut, argmax, a, dx)) portableBackend.maxPool2dBackward(dOut, argmax, a, dx);
     },
