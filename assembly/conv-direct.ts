@@ -41,9 +41,10 @@
  * walks the taps as one flat loop: tap t = (kh, kw, ci) is kernel row t and sits at a fixed
  * offset from the window's corner, listed once in `taps` (K i32 of scratch). The rows of taps
  * inside the image are a contiguous range of t. Positions near the left/right border, and
- * channels past the last multiple of 8, go one at a time.
+ * channels past the last multiple of 8, go one at a time. Images [b0, b1) only; `taps` is
+ * the calling thread's own scratch.
  */
-export function convDirect(x: usize, g: usize, w: usize, cout: i32, out: usize, taps: usize): void {
+export function convDirect(x: usize, g: usize, w: usize, cout: i32, out: usize, taps: usize, b0: i32, b1: i32): void {
   const batch = geo(g, 0), inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kH = geo(g, 4), kW = geo(g, 5);
   const outH = geo(g, 6), outW = geo(g, 7), strideH = geo(g, 8), strideW = geo(g, 9);
   const dilH = geo(g, 10), dilW = geo(g, 11), padTop = geo(g, 12), padLeft = geo(g, 13);
@@ -58,7 +59,7 @@ export function convDirect(x: usize, g: usize, w: usize, cout: i32, out: usize, 
   const rowTaps = kW * C;
   // Output columns whose every kw tap is inside the row: [owA, owB).
   const owA = firstInside(-padLeft, strideW), owB = max(owA, endInside((kW - 1) * dilW - padLeft, strideW, inW, outW));
-  for (let n = 0; n < batch; n++) {
+  for (let n = b0; n < b1; n++) {
     for (let oh = 0; oh < outH; oh++) {
       const ih0 = oh * strideH - padTop;
       const kh0 = firstInside(ih0, dilH), kh1 = endInside(ih0, dilH, inH, kH);

@@ -38,14 +38,17 @@
   }
 }
 
-/** cols[(n, oh, ow), (kh, kw, c)] = x[n, ih, iw, c], 0 in the padding. */
-export function im2col(x: usize, g: usize, cols: usize): void {
+/**
+ * cols[(n, oh, ow), (kh, kw, c)] = x[n, ih, iw, c], 0 in the padding, for images n in [b0, b1)
+ * (the kernels taking b0, b1 are split over threads by image; see engine.ts).
+ */
+export function im2col(x: usize, g: usize, cols: usize, b0: i32, b1: i32): void {
   const batch = geo(g, 0), inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kH = geo(g, 4), kW = geo(g, 5);
   const outH = geo(g, 6), outW = geo(g, 7), strideH = geo(g, 8), strideW = geo(g, 9);
   const dilH = geo(g, 10), dilW = geo(g, 11), padTop = geo(g, 12), padLeft = geo(g, 13);
   const rowLen = kW * C;
-  let o = cols;
-  for (let n = 0; n < batch; n++) {
+  let o = cols + (<usize>(b0 * outH * outW * kH) * <usize>rowLen << 2);
+  for (let n = b0; n < b1; n++) {
     for (let oh = 0; oh < outH; oh++) {
       const ih0 = oh * strideH - padTop;
       for (let ow = 0; ow < outW; ow++) {
@@ -75,15 +78,16 @@ export function im2col(x: usize, g: usize, cols: usize): void {
   }
 }
 
-/** The adjoint of im2col: dx = 0, then every patch row is added back where it came from. */
-export function col2im(cols: usize, g: usize, dx: usize): void {
+/** The adjoint of im2col for images [b0, b1): their dx = 0, then every patch row is added back where it came from. */
+export function col2im(cols: usize, g: usize, dx: usize, b0: i32, b1: i32): void {
   const batch = geo(g, 0), inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kH = geo(g, 4), kW = geo(g, 5);
   const outH = geo(g, 6), outW = geo(g, 7), strideH = geo(g, 8), strideW = geo(g, 9);
   const dilH = geo(g, 10), dilW = geo(g, 11), padTop = geo(g, 12), padLeft = geo(g, 13);
   const rowLen = kW * C;
-  memory.fill(dx, 0, <usize>(batch * inH * inW) * <usize>C << 2);
-  let o = cols;
-  for (let n = 0; n < batch; n++) {
+  const image = <usize>(inH * inW) * <usize>C << 2;
+  zeroFloats(dx + <usize>b0 * image, (b1 - b0) * inH * inW * C);
+  let o = cols + (<usize>(b0 * outH * outW * kH) * <usize>rowLen << 2);
+  for (let n = b0; n < b1; n++) {
     for (let oh = 0; oh < outH; oh++) {
       const ih0 = oh * strideH - padTop;
       for (let ow = 0; ow < outW; ow++) {
@@ -116,16 +120,17 @@ export function col2im(cols: usize, g: usize, dx: usize): void {
  * keep the first tap in row-major order. With `argmax` ≠ 0, the flat index into x of each maximum
  * is written there as i32.
  */
-export function maxPool2d(x: usize, g: usize, out: usize, argmax: usize): void {
+export function maxPool2d(x: usize, g: usize, out: usize, argmax: usize, b0: i32, b1: i32): void {
   const batch = geo(g, 0), inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kH = geo(g, 4), kW = geo(g, 5);
   const outH = geo(g, 6), outW = geo(g, 7), strideH = geo(g, 8), strideW = geo(g, 9);
   const dilH = geo(g, 10), dilW = geo(g, 11), padTop = geo(g, 12), padLeft = geo(g, 13);
   // Taps outside, channels inside: each tap is one contiguous run of C floats, folded into the
   // running maximum kept in `out` (and its index in `argmax`). The bounds of a tap are tested
   // once per output position, not once per group of four channels.
-  let o = out;
-  let am = argmax;
-  for (let n = 0; n < batch; n++) {
+  const skip = <usize>(b0 * outH * outW) * <usize>C << 2;
+  let o = out + skip;
+  let am = argmax == 0 ? 0 : argmax + skip;
+  for (let n = b0; n < b1; n++) {
     for (let oh = 0; oh < outH; oh++) {
       for (let ow = 0; ow < outW; ow++) {
         let first = true;
@@ -290,14 +295,15 @@ export function avgPool2dBackward(dOut: usize, g: usize, dx: usize): void {
 }
 
 /**
- * The adjoint of maxPool2d: zero dx, then add each dOut[i] at argmax[i] (added: overlapping
- * windows may share a winning tap). n = dOut's length; dx holds batch·inH·inW·C floats.
+ * The adjoint of maxPool2d for images [b0, b1): zero their dx, then add each dOut[i] at
+ * argmax[i] (added: overlapping windows may share a winning tap).
  */
-export function maxPool2dBackward(dOut: usize, argmax: usize, g: usize, dx: usize): void {
-  const batch = geo(g, 0), inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), outH = geo(g, 6), outW = geo(g, 7);
-  zeroFloats(dx, batch * inH * inW * C);
-  const n = batch * outH * outW * C;
-  for (let i = 0; i < n; i++) {
+export function maxPool2dBackward(dOut: usize, argmax: usize, g: usize, dx: usize, b0: i32, b1: i32): void {
+  const inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), outH = geo(g, 6), outW = geo(g, 7);
+  // Each image's maxima lie in that image, so a range of images touches only its own dx.
+  zeroFloats(dx + (<usize>(b0 * inH * inW) * <usize>C << 2), (b1 - b0) * inH * inW * C);
+  const perImage = outH * outW * C;
+  for (let i = b0 * perImage, end = b1 * perImage; i < end; i++) {
     const at = dx + (<usize>load<i32>(argmax + (<usize>i << 2)) << 2);
     store<f32>(at, load<f32>(at) + load<f32>(dOut + (<usize>i << 2)));
   }

@@ -98,3 +98,40 @@ test('wasm average pooling and its backward match portable within float32 roundi
     close(dxGot, dxWant, `avgPool2dBackward ${JSON.stringify(a)}`);
   }
 });
+
+test('wasm window kernels split over two threads by image equal the portable kernels exactly', async () => {
+  const threaded = createWasmBackend({ threads: 2 });
+  await threaded.whenReady();
+  const rnd = random(43);
+  const before = threaded.workerChunks;
+  // Large enough to split (≥ 32k floats written, ≥ 2 images), with padding, strides and odd channel counts.
+  const shapes: Window2dArgs[] = [
+    { batch: 7, inH: 26, inW: 26, channels: 32, kH: 2, kW: 2, outH: 13, outW: 13, strideH: 2, strideW: 2, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 },
+    { batch: 5, inH: 20, inW: 17, channels: 13, kH: 3, kW: 3, outH: 20, outW: 17, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1 },
+    { batch: 3, inH: 30, inW: 30, channels: 8, kH: 3, kW: 2, outH: 14, outW: 15, strideH: 2, strideW: 2, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 },
+  ];
+  for (const a of shapes) {
+    const x = view(imageLength(a), rnd, 1);
+    const cols = new Float32Array(colsLength(a)), colsWant = new Float32Array(colsLength(a));
+    threaded.im2col(x, a, cols);
+    portableBackend.im2col(x, a, colsWant);
+    assert.deepEqual(cols, colsWant, `im2col ${JSON.stringify(a)}`);
+    const dx = new Float32Array(imageLength(a)).fill(Number.NaN), dxWant = new Float32Array(imageLength(a));
+    threaded.col2im(cols, a, dx);
+    portableBackend.col2im(cols, a, dxWant);
+    assert.deepEqual(dx, dxWant, `col2im ${JSON.stringify(a)}`);
+    const out = new Float32Array(pooledLength(a)), at = new Int32Array(pooledLength(a));
+    const outWant = new Float32Array(pooledLength(a)), atWant = new Int32Array(pooledLength(a));
+    threaded.maxPool2d(x, a, out, at);
+    portableBackend.maxPool2d(x, a, outWant, atWant);
+    assert.deepEqual(out, outWant, `maxPool2d ${JSON.stringify(a)}`);
+    assert.deepEqual(at, atWant, `maxPool2d argmax ${JSON.stringify(a)}`);
+    const g = view(pooledLength(a), rnd, 2);
+    const back = new Float32Array(imageLength(a)).fill(Number.NaN), backWant = new Float32Array(imageLength(a));
+    threaded.maxPool2dBackward(g, at, a, back);
+    portableBackend.maxPool2dBackward(g, atWant, a, backWant);
+    assert.deepEqual(back, backWant, `maxPool2dBackward ${JSON.stringify(a)}`);
+  }
+  assert.ok(threaded.workerChunks > before, 'no chunk ran on the worker thread');
+  threaded.setThreads(1);
+});

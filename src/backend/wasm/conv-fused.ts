@@ -12,6 +12,7 @@
  */
 import type { MatmulArgs, Window2dArgs } from '../types.js';
 import type { WasmEngine } from './engine.js';
+import { TASK_COL2IM, TASK_CONV_DIRECT, TASK_IM2COL } from './protocol.js';
 
 function geometry(a: Window2dArgs): number[] {
   return [a.batch, a.inH, a.inW, a.channels, a.kH, a.kW, a.outH, a.outW, a.strideH, a.strideW, a.dilationH, a.dilationW, a.padTop, a.padLeft];
@@ -52,9 +53,9 @@ function sizes(a: Window2dArgs): Sizes {
 }
 
 /** The patch matrix of the image at xPtr, built at colsPtr; a pointwise conv's is the image itself. */
-function patches(e: WasmEngine, xPtr: number, gPtr: number, colsPtr: number, colsLen: number): number {
+function patches(e: WasmEngine, xPtr: number, gPtr: number, colsPtr: number, colsLen: number, batch: number): number {
   if (colsLen === 0) return xPtr;
-  e.kernels.im2col(xPtr, gPtr, colsPtr);
+  e.parallel(TASK_IM2COL, [xPtr, gPtr, colsPtr], batch, colsLen);
   return colsPtr;
 }
 
@@ -64,12 +65,12 @@ export function conv2d(e: WasmEngine, x: Float32Array, kernel: Float32Array, a: 
   const viaDirect = direct(a, cout);
   const c = e.call();
   const gPtr = c.ints(geometry(a)), xPtr = c.in(x, xLen), kPtr = c.in(kernel, K * cout);
-  // The direct kernel needs K i32 of scratch where the patch matrix would go.
-  const colsPtr = c.scratch((viaDirect ? K : colsLen) * 4);
+  // (The direct kernel's tap list goes in each thread's packing buffer.)
+  const colsPtr = c.scratch(viaDirect ? 0 : colsLen * 4);
   const outPtr = c.out(out, rows * cout);
   if (!c.ok) return c.abort();
-  if (viaDirect) e.kernels.convDirect(xPtr, gPtr, kPtr, cout, outPtr, colsPtr);
-  else e.gemmAt(patches(e, xPtr, gPtr, colsPtr, colsLen), kPtr, outPtr, product(rows, K, cout, false, false));
+  if (viaDirect) e.parallel(TASK_CONV_DIRECT, [xPtr, gPtr, kPtr, cout, outPtr], a.batch, rows * cout);
+  else e.gemmAt(patches(e, xPtr, gPtr, colsPtr, colsLen, a.batch), kPtr, outPtr, product(rows, K, cout, false, false));
   c.end();
   return true;
 }
@@ -94,12 +95,12 @@ export function conv2dBackward(
   if (!c.ok) return c.abort();
   if (dk) {
     if (viaDirect) e.kernels.convDirectKernelGrad(xPtr, gPtr, gradPtr, cout, dkPtr);
-    else e.gemmAt(patches(e, xPtr, gPtr, colsPtr, colsLen), gradPtr, dkPtr, product(K, rows, cout, true, false));
+    else e.gemmAt(patches(e, xPtr, gPtr, colsPtr, colsLen, a.batch), gradPtr, dkPtr, product(K, rows, cout, true, false));
   }
   if (dx) {
     // A pointwise conv's patch gradient is dx itself.
     e.gemmAt(gradPtr, kPtr, colsLen > 0 ? colsPtr : dxPtr, product(rows, cout, K, false, true));
-    if (colsLen > 0) e.kernels.col2im(colsPtr, gPtr, dxPtr);
+    if (colsLen > 0) e.parallel(TASK_COL2IM, [colsPtr, gPtr, dxPtr], a.batch, xLen);
   }
   c.end();
   return true;

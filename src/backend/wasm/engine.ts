@@ -9,12 +9,14 @@
 import type { MatmulArgs } from '../types.js';
 import { type CompiledKernels, type KernelExports, type BuildName, instantiate, instantiateAsync } from './load.js';
 import { ThreadPool, type Split } from './pool.js';
-import { CONTROL_BYTES, MAX_SLOTS, SPLIT_BATCH, SPLIT_COLS, SPLIT_ROWS } from './protocol.js';
+import { CONTROL_BYTES, MAX_SLOTS, SPLIT_BATCH, SPLIT_COLS, SPLIT_RANGE, SPLIT_ROWS, TASK_GEMM, runTask } from './protocol.js';
 import { Heap } from './heap.js';
 
 const PAGE = 65536;
 /** Below this many multiply-adds a GEMM stays on the calling thread: splitting costs more than it saves. */
 const THREAD_MIN_WORK = 1 << 18;
+/** Below this many floats written, a range kernel (im2col, pooling, …) stays on the calling thread. */
+const RANGE_MIN_WORK = 1 << 15;
 /** Tensor storage may fill at most this share of the memory's maximum; the rest is for scratch. */
 const STORAGE_SHARE = 0.5;
 
@@ -274,7 +276,32 @@ export class WasmEngine {
     args[8] = 0; args[9] = p.batch; args[10] = p.aBatchStride; args[11] = p.bBatchStride;
     args[12] = 0; args[13] = p.m; args[14] = 0; args[15] = p.n;
     // If a chunk threw in a worker (it should not), the whole product is redone here.
-    if (split === null || !this.pool!.run(args, split, this.runHere)) this.runHere(args);
+    if (split === null || !this.pool!.run(TASK_GEMM, args, split, this.runHere)) this.runHere(TASK_GEMM, args);
+  }
+
+  /**
+   * Run a range kernel (protocol.ts TASK_…) over units [0, units) — images, or rows — with
+   * `args` (at most 14; the range goes into 14 and 15), split across the threads when it writes
+   * at least RANGE_MIN_WORK floats (`work`) over at least two units.
+   */
+  parallel(task: number, args: readonly number[], units: number, work: number): void {
+    const a = this.args;
+    for (let i = 0; i < 14; i++) a[i] = i < args.length ? args[i] : 0;
+    a[14] = 0;
+    a[15] = units;
+    if (units === 0) return;
+    const threads = this.threadCount;
+    if (this.pool === null || threads === 1 || units < 2 || work < RANGE_MIN_WORK) {
+      this.runHere(task, a);
+      return;
+    }
+    this.startWorkers();
+    const split: Split = { kind: SPLIT_RANGE, units, unitSize: 1, chunks: Math.min(units, 2 * threads) };
+    if (!this.pool.run(task, a, split, this.runHere)) {
+      a[14] = 0;
+      a[15] = units;
+      this.runHere(task, a);
+    }
   }
 
   /**
@@ -294,9 +321,9 @@ export class WasmEngine {
     return { kind: SPLIT_COLS, units: colTiles, unitSize: 8, chunks: Math.min(colTiles, 2 * threads) };
   }
 
-  /** Run gemm with `args` on the calling thread, with its own packing buffers (thread 0). */
-  private readonly runHere = (a: number[]): void => {
+  /** Run a task's chunk on the calling thread, with its own packing buffers (thread 0). */
+  private readonly runHere = (task: number, a: number[]): void => {
     const [packA, packB] = this.packing[0];
-    this.kernels.gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], packA, packB);
+    runTask(this.kernels, task, a, packA, packB);
   };
 }

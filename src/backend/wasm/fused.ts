@@ -5,6 +5,7 @@
  */
 import type { FusedActivation } from '../types.js';
 import type { WasmEngine } from './engine.js';
+import { TASK_BIAS_ACTIVATION } from './protocol.js';
 
 /** Below this many floats the copies and the call cost more than the TypeScript loop. */
 const MIN_ELEMENTS = 128;
@@ -19,7 +20,8 @@ export function biasActivation(
   const c = e.call();
   const xPtr = c.in(x, n), biasPtr = bias ? c.in(bias, cols) : 0, outPtr = c.out(out, n);
   if (!c.ok) return c.abort();
-  e.kernels.biasActivation(xPtr, biasPtr, rows, cols, ACT[act], outPtr);
+  // Split over rows across the threads when large (argument 2, the row count, comes from the range).
+  e.parallel(TASK_BIAS_ACTIVATION, [xPtr, biasPtr, 0, cols, ACT[act], outPtr], rows, n);
   c.end();
   return true;
 }

@@ -29,13 +29,14 @@ export interface KernelExports {
     batch0: number, batch1: number, aStride: number, bStride: number,
     row0: number, row1: number, col0: number, col1: number, packA: number, packB: number,
   ): void;
-  im2col(x: number, geometry: number, cols: number): void;
-  col2im(cols: number, geometry: number, dx: number): void;
-  convDirect(x: number, geometry: number, w: number, cout: number, out: number, taps: number): void;
+  /** b0, b1: the range of images to do (all: 0, batch). */
+  im2col(x: number, geometry: number, cols: number, b0: number, b1: number): void;
+  col2im(cols: number, geometry: number, dx: number, b0: number, b1: number): void;
+  convDirect(x: number, geometry: number, w: number, cout: number, out: number, taps: number, b0: number, b1: number): void;
   convDirectKernelGrad(x: number, geometry: number, dOut: number, cout: number, dk: number): void;
   /** argmax = 0: no indices wanted. */
-  maxPool2d(x: number, geometry: number, out: number, argmax: number): void;
-  maxPool2dBackward(dOut: number, argmax: number, geometry: number, dx: number): void;
+  maxPool2d(x: number, geometry: number, out: number, argmax: number, b0: number, b1: number): void;
+  maxPool2dBackward(dOut: number, argmax: number, geometry: number, dx: number, b0: number, b1: number): void;
   avgPool2d(x: number, geometry: number, out: number): void;
   avgPool2dBackward(dOut: number, geometry: number, dx: number): void;
   unary(op: number, x: number, out: number, n: number): void;

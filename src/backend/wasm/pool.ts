@@ -7,7 +7,7 @@ import type { Worker as NodeWorker } from 'node:worker_threads';
 import { nodeBuiltin } from './node.js';
 import {
   ALIVE, ARGS, ARG_COUNT, CALLER_SLEEPING, CALLER_SPIN_MS, CHUNKS, COMPLETED, CONTROL_INTS, COUNTER, FAILED, GENERATION_MASK, MAX_SLOTS, SEQ, SLEEPING,
-  SPLIT, UNITS, UNIT_SIZE, WORKER_CHUNKS, workOn,
+  SPLIT, TASK, UNITS, UNIT_SIZE, WORKER_CHUNKS, workOn, type RunChunk,
 } from './protocol.js';
 
 /** How one product is cut into chunks: see protocol.ts. */
@@ -87,14 +87,15 @@ export class ThreadPool {
   }
 
   /**
-   * Run one product on the caller and the workers: `args` are the gemm arguments (without the
+   * Run one task on the caller and the workers: `args` are its arguments (for a GEMM without the
    * packing buffers), `run` runs one chunk on the calling thread. Returns false if a chunk threw
-   * in a worker, in which case the caller must redo the whole product.
+   * in a worker, in which case the caller must redo the whole task.
    */
-  run(args: readonly number[], split: Split, run: (args: number[]) => void): boolean {
+  run(task: number, args: readonly number[], split: Split, run: RunChunk): boolean {
     const c = this.control;
     this.seq = (this.seq + 1) & 0x3fffffff;
     const generation = this.seq & GENERATION_MASK;
+    c[TASK] = task;
     for (let i = 0; i < ARG_COUNT; i++) c[ARGS + i] = args[i];
     c[SPLIT] = split.kind;
     c[UNITS] = split.units;

@@ -1,9 +1,10 @@
 /**
- * How the calling thread and the GEMM workers share one product, through a control block in the
- * shared WebAssembly memory read and written with Atomics.
+ * How the calling thread and the workers share one kernel call (a GEMM, or a kernel over a range
+ * of images or rows), through a control block in the shared WebAssembly memory read and written
+ * with Atomics.
  *
- * The product is cut into more chunks than there are threads (ranges of the batch, of C's rows or
- * of its columns). The caller writes the task, resets COUNTER to (generation << 16 | 0) and bumps
+ * The call is cut into more chunks than there are threads (ranges of the batch, of C's rows or
+ * of its columns; of images or rows). The caller writes the task, resets COUNTER to (generation << 16 | 0) and bumps
  * SEQ; every thread, the caller included, then claims chunk after chunk with a compare-exchange on
  * COUNTER that also checks the generation, and adds 1 to COMPLETED after each. The caller returns
  * when COMPLETED reaches the chunk count. So a worker the OS has not scheduled (a busy machine)
@@ -14,6 +15,11 @@
  * a blocked thread costs ~50 µs on the machines measured in issue 4, polling answers in ~0.2 µs,
  * and a training step issues its GEMMs back to back.
  */
+import type { KernelExports } from './load.js';
+
+/** Runs one chunk on the calling thread: the task code (TASK_…) and the chunk's arguments. */
+export type RunChunk = (task: number, args: number[]) => void;
+
 export const SEQ = 0;
 export const COUNTER = 1;
 export const COMPLETED = 2;
@@ -31,9 +37,14 @@ export const SLEEPING = 8;
 export const WORKER_CHUNKS = 9;
 /** 1 while the caller sleeps in Atomics.wait on COMPLETED: workers then notify after each chunk. */
 export const CALLER_SLEEPING = 10;
+/** Which kernel the task runs: one of the TASK_ codes below. */
+export const TASK = 11;
 /** How long the caller polls for the workers' last chunks before it sleeps until they notify. */
 export const CALLER_SPIN_MS = 0.05;
-/** The first 16 arguments of the wasm `gemm` export (each thread adds its own packing buffers). */
+/**
+ * The task's arguments: for TASK_GEMM the first 16 arguments of the wasm `gemm` export (each
+ * thread adds its own packing buffers); for the others, see runTask.
+ */
 export const ARGS = 16;
 export const ARG_COUNT = 16;
 /** One flag per worker slot: 1 while the worker should keep serving. */
@@ -45,11 +56,48 @@ export const CONTROL_BYTES = CONTROL_INTS * 4;
 export const SPLIT_BATCH = 0;
 export const SPLIT_ROWS = 1;
 export const SPLIT_COLS = 2;
+/** A range of units (images, rows) written into arguments 14 and 15 (kernels other than gemm). */
+export const SPLIT_RANGE = 3;
+
+export const TASK_GEMM = 0;
+export const TASK_IM2COL = 1;
+export const TASK_COL2IM = 2;
+export const TASK_MAX_POOL = 3;
+export const TASK_MAX_POOL_BACKWARD = 4;
+export const TASK_CONV_DIRECT = 5;
+export const TASK_BIAS_ACTIVATION = 6;
+
+/**
+ * Run one chunk of a task on this thread: `a` holds the chunk's arguments (for the range tasks,
+ * the range in a[14], a[15]); packA/packB are this thread's own buffers (convDirect uses packA as
+ * its tap-list scratch).
+ */
+export function runTask(k: KernelExports, task: number, a: readonly number[], packA: number, packB: number): void {
+  const r0 = a[14], r1 = a[15];
+  switch (task) {
+    case TASK_GEMM:
+      k.gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], packA, packB);
+      return;
+    case TASK_IM2COL: k.im2col(a[0], a[1], a[2], r0, r1); return;
+    case TASK_COL2IM: k.col2im(a[0], a[1], a[2], r0, r1); return;
+    case TASK_MAX_POOL: k.maxPool2d(a[0], a[1], a[2], a[3], r0, r1); return;
+    case TASK_MAX_POOL_BACKWARD: k.maxPool2dBackward(a[0], a[1], a[2], a[3], r0, r1); return;
+    case TASK_CONV_DIRECT: k.convDirect(a[0], a[1], a[2], a[3], a[4], packA, r0, r1); return;
+    case TASK_BIAS_ACTIVATION: {
+      // Rows [r0, r1) of x and out (a[3] floats each): a[0] x, a[1] bias, a[3] cols, a[4] act, a[5] out.
+      const skip = r0 * a[3] * 4;
+      k.biasActivation(a[0] + skip, a[1], r1 - r0, a[3], a[4], a[5] + skip);
+      return;
+    }
+    default:
+      throw new Error(`runTask: unknown task ${task}`);
+  }
+}
 
 export const SPIN_MS = 0.2;
 export const GENERATION_MASK = 0x7fff;
 
-/** The gemm arguments of chunk `index`, written into `args` (a copy of the task's arguments). */
+/** The arguments of chunk `index`, written into `args` (a copy of the task's arguments). */
 export function chunkArgs(control: Int32Array, index: number, args: number[]): void {
   const chunks = control[CHUNKS], units = control[UNITS], unit = control[UNIT_SIZE];
   const u0 = Math.floor((units * index) / chunks), u1 = Math.floor((units * (index + 1)) / chunks);
@@ -59,14 +107,15 @@ export function chunkArgs(control: Int32Array, index: number, args: number[]): v
     case SPLIT_BATCH: args[8] = u0; args[9] = u1; break;
     case SPLIT_ROWS: args[12] = u0 * unit; args[13] = Math.min(args[3], u1 * unit); break;
     case SPLIT_COLS: args[14] = u0 * unit; args[15] = Math.min(args[5], u1 * unit); break;
+    case SPLIT_RANGE: args[14] = u0; args[15] = u1; break;
   }
 }
 
 /**
  * Claim and run chunks of task `generation` until none are left; returns false if a chunk threw.
- * `run` receives the chunk's gemm arguments with this thread's packing buffers filled in.
+ * `run` receives the task code and the chunk's arguments.
  */
-export function workOn(control: Int32Array, generation: number, args: number[], run: (args: number[]) => void, isWorker: boolean): boolean {
+export function workOn(control: Int32Array, generation: number, args: number[], run: RunChunk, isWorker: boolean): boolean {
   let ok = true;
   for (;;) {
     const c = Atomics.load(control, COUNTER);
@@ -76,7 +125,7 @@ export function workOn(control: Int32Array, generation: number, args: number[], 
     if (Atomics.compareExchange(control, COUNTER, c, c + 1) !== c) continue;
     chunkArgs(control, index, args);
     try {
-      run(args);
+      run(control[TASK], args);
     } catch {
       ok = false;
       Atomics.store(control, FAILED, 1);

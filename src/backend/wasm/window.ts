@@ -5,6 +5,7 @@
  */
 import type { Window2dArgs } from '../types.js';
 import type { WasmEngine } from './engine.js';
+import { TASK_COL2IM, TASK_IM2COL, TASK_MAX_POOL, TASK_MAX_POOL_BACKWARD } from './protocol.js';
 
 function geometry(a: Window2dArgs): number[] {
   return [a.batch, a.inH, a.inW, a.channels, a.kH, a.kW, a.outH, a.outW, a.strideH, a.strideW, a.dilationH, a.dilationW, a.padTop, a.padLeft];
@@ -19,7 +20,7 @@ export function im2col(e: WasmEngine, x: Float32Array, a: Window2dArgs, cols: Fl
   const c = e.call();
   const gPtr = c.ints(geometry(a)), xPtr = c.in(x, imageLength(a)), colsPtr = c.out(cols, colsLength(a));
   if (!c.ok) return c.abort();
-  e.kernels.im2col(xPtr, gPtr, colsPtr);
+  e.parallel(TASK_IM2COL, [xPtr, gPtr, colsPtr], a.batch, colsLength(a));
   c.end();
   return true;
 }
@@ -28,7 +29,7 @@ export function col2im(e: WasmEngine, cols: Float32Array, a: Window2dArgs, dx: F
   const c = e.call();
   const gPtr = c.ints(geometry(a)), colsPtr = c.in(cols, colsLength(a)), dxPtr = c.out(dx, imageLength(a));
   if (!c.ok) return c.abort();
-  e.kernels.col2im(colsPtr, gPtr, dxPtr);
+  e.parallel(TASK_COL2IM, [colsPtr, gPtr, dxPtr], a.batch, imageLength(a));
   c.end();
   return true;
 }
@@ -39,7 +40,7 @@ export function maxPool2d(e: WasmEngine, x: Float32Array, a: Window2dArgs, out: 
   const gPtr = c.ints(geometry(a)), xPtr = c.in(x, imageLength(a)), outPtr = c.out(out, oLen);
   const argmaxPtr = argmax ? c.out(argmax, oLen) : 0;
   if (!c.ok) return c.abort();
-  e.kernels.maxPool2d(xPtr, gPtr, outPtr, argmaxPtr);
+  e.parallel(TASK_MAX_POOL, [xPtr, gPtr, outPtr, argmaxPtr], a.batch, imageLength(a));
   c.end();
   return true;
 }
@@ -49,7 +50,7 @@ export function maxPool2dBackward(e: WasmEngine, dOut: Float32Array, argmax: Int
   const c = e.call();
   const gPtr = c.ints(geometry(a)), dOutPtr = c.in(dOut, oLen), argmaxPtr = c.in(argmax, oLen), dxPtr = c.out(dx, imageLength(a));
   if (!c.ok) return c.abort();
-  e.kernels.maxPool2dBackward(dOutPtr, argmaxPtr, gPtr, dxPtr);
+  e.parallel(TASK_MAX_POOL_BACKWARD, [dOutPtr, argmaxPtr, gPtr, dxPtr], a.batch, imageLength(a));
   c.end();
   return true;
 }

@@ -1,11 +1,11 @@
 /**
- * A GEMM worker thread (Node only; started by pool.ts). It instantiates the kernel module on the
+ * A kernel worker thread (Node only; started by pool.ts). It instantiates the kernel module on the
  * shared memory and then serves the control block until its ALIVE flag is cleared: poll for a new
  * task, claim chunks of it, run them (see protocol.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { instantiate } from './load.js';
-import { ALIVE, ARG_COUNT, CONTROL_INTS, GENERATION_MASK, SEQ, SLEEPING, SPIN_MS, workOn } from './protocol.js';
+import { ALIVE, ARG_COUNT, CONTROL_INTS, GENERATION_MASK, SEQ, SLEEPING, SPIN_MS, runTask, workOn } from './protocol.js';
 
 interface WorkerInit {
   module: WebAssembly.Module;
@@ -23,8 +23,8 @@ const kernels = instantiate(module, memory);
 const control = new Int32Array(memory.buffer, controlBase, CONTROL_INTS);
 const args = new Array<number>(ARG_COUNT).fill(0);
 
-function run(a: number[]): void {
-  kernels.gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], packA, packB);
+function run(task: number, a: number[]): void {
+  runTask(kernels, task, a, packA, packB);
 }
 
 function nextTask(last: number): number {
