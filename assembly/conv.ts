@@ -148,7 +148,8 @@ export function maxPool2d(x: usize, g: usize, out: usize, argmax: usize, b0: i32
           }
         }
         o += <usize>C << 2;
-        am += <usize>C << 2;
+        // am stays 0 when no indices are wanted: startMax tells the two cases apart by it.
+        if (am != 0) am += <usize>C << 2;
       }
     }
   }

@@ -131,7 +131,17 @@ test('wasm window kernels split over two threads by image equal the portable ker
     threaded.maxPool2dBackward(g, at, a, back);
     portableBackend.maxPool2dBackward(g, atWant, a, backWant);
     assert.deepEqual(back, backWant, `maxPool2dBackward ${JSON.stringify(a)}`);
+    const noIndex = new Float32Array(pooledLength(a));
+    threaded.maxPool2d(x, a, noIndex, null);
+    assert.deepEqual(noIndex, outWant, `maxPool2d without argmax ${JSON.stringify(a)}`);
   }
   assert.ok(threaded.workerChunks > before, 'no chunk ran on the worker thread');
+  // Regression: max pooling without argmax once wrote indices at low addresses (over the thread
+  // control block), after which the workers never took a chunk again.
+  const after = threaded.workerChunks;
+  const a = shapes[0];
+  const x = view(imageLength(a), rnd, 1), cols = new Float32Array(colsLength(a));
+  for (let i = 0; i < 50 && threaded.workerChunks === after; i++) threaded.im2col(x, a, cols);
+  assert.ok(threaded.workerChunks > after, 'the workers stopped taking chunks after max pooling without argmax');
   threaded.setThreads(1);
 });
