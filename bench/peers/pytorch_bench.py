@@ -7,6 +7,7 @@ torch's own threads split the work, and OpenBLAS threads on top of them only ove
 Images are NCHW here (PyTorch's layout); the shapes are the channels-last ones tessera uses, transposed.
 """
 import json
+import os
 import resource
 import statistics
 import sys
@@ -118,7 +119,8 @@ def blas_in_use():
     except OSError:
         return "unknown"
     if "openblas" in text:
-        return "openblas"
+        core = os.environ.get("OPENBLAS_CORETYPE")
+        return f"openblas {core}" if core else "openblas"
     return "reference" if "libblas" in text else "unknown"
 
 

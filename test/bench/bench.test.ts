@@ -11,7 +11,7 @@ import { gemmRows } from '../../src/bench/gemm.js';
 import { convFlop, convRows } from '../../src/bench/conv.js';
 import { cnnRows } from '../../src/bench/cnn.js';
 import { memoryBench } from '../../src/bench/memory.js';
-import { runPytorch } from '../../src/bench/pytorch.js';
+import { openblasCoreType, runPytorch } from '../../src/bench/pytorch.js';
 import { runBench } from '../../src/bench/run.js';
 import { defaultSettings, type BenchSettings, type Row } from '../../src/bench/types.js';
 
@@ -182,5 +182,22 @@ test('tessera bench --json prints the rows as its last line', () => {
     assert.match(JSON.parse(bad.stdout.trim()).error, /--peers got "numpy"; expected a comma-separated list/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the PyTorch peer forces the OpenBLAS kernels the CPU supports, unless the user chose', () => {
+  const saved = process.env.OPENBLAS_CORETYPE;
+  delete process.env.OPENBLAS_CORETYPE;
+  try {
+    const info = (flags: string): string => `processor\t: 0\nflags\t\t: fpu sse2 ${flags}\n`;
+    assert.deepEqual(openblasCoreType(info('avx avx2 fma avx512f avx512dq avx512bw avx512vl')), { OPENBLAS_CORETYPE: 'SkylakeX' });
+    assert.deepEqual(openblasCoreType(info('avx avx2 fma')), { OPENBLAS_CORETYPE: 'Haswell' });
+    assert.deepEqual(openblasCoreType(info('sse4_2')), {});
+    assert.deepEqual(openblasCoreType(null), {});
+    process.env.OPENBLAS_CORETYPE = 'Zen';
+    assert.deepEqual(openblasCoreType(info('avx2 fma avx512f avx512bw avx512vl')), {});
+  } finally {
+    if (saved === undefined) delete process.env.OPENBLAS_CORETYPE;
+    else process.env.OPENBLAS_CORETYPE = saved;
   }
 });
