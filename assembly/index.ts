@@ -8,6 +8,7 @@ export { im2col, col2im, maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackw
 export { convDirect, convDirectKernelGrad } from './conv-direct';
 export { unary, binary, reduce } from './elementwise';
 export { biasActivation, biasActivationBackward } from './bias';
+export { fmaPeak } from './peak';
 
 /**
  * Zero `bytes` bytes at `ptr` (64-byte aligned, a multiple of 64: heap blocks). Whether by a

@@ -12,6 +12,7 @@ import { gemmCases } from './gemm.js';
 import { convCases } from './conv.js';
 import { cnnCases } from './cnn.js';
 import { memoryCase } from './memory.js';
+import { peakCase } from './peak.js';
 import { runPytorch } from './pytorch.js';
 import { firstLine } from './tfjs.js';
 import { defaultSettings, type BenchCase, type BenchSettings, type Engine, type Row } from './types.js';
@@ -37,7 +38,7 @@ export interface BenchReport {
 }
 
 export function standardCases(settings: BenchSettings): BenchCase[] {
-  return [...gemmCases(), ...convCases(), ...cnnCases(), memoryCase(settings.memorySteps)];
+  return [peakCase(), ...gemmCases(), ...convCases(), ...cnnCases(), memoryCase(settings.memorySteps)];
 }
 
 const ENGINE_ORDER: readonly Engine[] = ['tessera', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'];

@@ -149,7 +149,7 @@ export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
 
 function randomTensor(fn: string, shape: Shape, options: TensorOptions, draw: () => number): Tensor {
   checkShape(fn, shape);
-  const data = new Float32Array(sizeOf(shape));
+  const data = allocate('float32', sizeOf(shape), false);
   for (let i = 0; i < data.length; i++) data[i] = draw();
   return new Tensor(data, shape, options.requiresGrad ?? false);
 }
@@ -182,7 +182,7 @@ export function randint(low: number, high: number, shape: Shape): Tensor {
     throw new ArgumentError(`randint: got low=${low}, high=${high}; expected integers with low < high`);
   }
   checkShape('randint', shape);
-  const data = new Int32Array(sizeOf(shape));
+  const data = allocate('int32', sizeOf(shape), false);
   for (let i = 0; i < data.length; i++) data[i] = low + randomInt(high - low);
   return new Tensor(data, shape);
 }

@@ -13,6 +13,7 @@ import { cnnRows } from '../../src/bench/cnn.js';
 import { memoryBench } from '../../src/bench/memory.js';
 import { openblasCoreType, runPytorch } from '../../src/bench/pytorch.js';
 import { runBench } from '../../src/bench/run.js';
+import { peakRows, PEAK_CASE } from '../../src/bench/peak.js';
 import { defaultSettings, type BenchSettings, type Row } from '../../src/bench/types.js';
 
 const tiny: BenchSettings = {
@@ -200,4 +201,16 @@ test('the PyTorch peer forces the OpenBLAS kernels the CPU supports, unless the 
     if (saved === undefined) delete process.env.OPENBLAS_CORETYPE;
     else process.env.OPENBLAS_CORETYPE = saved;
   }
+});
+
+test('the WebAssembly FMA ceiling row: one thread timed, times the thread count', () => {
+  const [row] = peakRows();
+  assert.equal(row.case, PEAK_CASE);
+  assert.equal(row.engine, 'tessera');
+  if (row.gflops === undefined) {
+    assert.match(String(row.note), /not available/);
+    return;
+  }
+  assert.ok(typeof row.gflops === 'number' && row.gflops > 0.1, `gflops ${row.gflops}`);
+  assert.match(String(row.note), /GFLOP\/s on one thread × \d+/);
 });

@@ -21,6 +21,8 @@ export interface CompiledKernels {
 export interface KernelExports {
   heapBase(): number;
   zero(ptr: number, bytes: number): void;
+  /** 96·iters flops of register-only multiply-adds (the benchmark's ceiling). */
+  fmaPeak(iters: number): number;
   packABytes(): number;
   packBBytes(): number;
   tileRows(): number;

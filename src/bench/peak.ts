@@ -1,0 +1,43 @@
+/**
+ * The ceiling the GEMM figures are read against: one core's WebAssembly SIMD multiply-add rate
+ * with no memory traffic (assembly/peak.ts), timed on the calling thread with the build the
+ * backend uses, and that rate times the thread count. WebAssembly has only 128-bit vectors, so
+ * on a CPU with 256- or 512-bit FMA units native BLAS has 2–4× more to work with.
+ */
+import { compileKernels, instantiate } from '../backend/wasm/load.js';
+import { getBackend } from '../index.js';
+import { round } from './timing.js';
+import type { BenchCase, Row } from './types.js';
+
+export const PEAK_CASE = 'wasm fma peak (no memory)';
+
+const ITERS = 2_000_000;
+
+export function peakRows(): Row[] {
+  let kernels;
+  try {
+    const compiled = compileKernels(false);
+    kernels = instantiate(compiled.module, new WebAssembly.Memory({ initial: 1 }));
+  } catch (err) {
+    return [{ case: PEAK_CASE, engine: 'tessera', note: `not available: ${err instanceof Error ? err.message : String(err)}` }];
+  }
+  kernels.fmaPeak(ITERS / 10);
+  const times: number[] = [];
+  for (let r = 0; r < 7; r++) {
+    const t0 = performance.now();
+    kernels.fmaPeak(ITERS);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const ms = times[3];
+  const perThread = (96 * ITERS) / (ms * 1e6);
+  const threads = (getBackend() as { threads?: number }).threads ?? 1;
+  return [{
+    case: PEAK_CASE, engine: 'tessera', backend: getBackend().name, gflops: round(perThread * threads), ms: round(ms),
+    note: `${round(perThread)} GFLOP/s on one thread × ${threads}: the most any WebAssembly SIMD GEMM can reach here`,
+  }];
+}
+
+export function peakCase(): BenchCase {
+  return { name: PEAK_CASE, run: async () => peakRows() };
+}
