@@ -153,14 +153,15 @@ function onePosition(x: usize, g: usize, w: usize, cout: i32, n: i32, oh: i32, o
  * The kernel gradient: dk[kh, kw, ci, :] (overwritten) = Σ over output positions whose tap
  * (kh, kw) is inside the image of x[n, ih, iw, ci] · dOut[n, oh, ow, :]. One image at a time, so
  * its dOut block stays in cache across the taps; each tap walks only the positions where it falls
- * inside the image, with no test per position.
+ * inside the image, with no test per position. Only taps t = kh·kW + kw in [t0, t1): threads
+ * split the work by taps, whose rows of dk are disjoint, so each sum keeps its order.
  */
-export function convDirectKernelGrad(x: usize, g: usize, dOut: usize, cout: i32, dk: usize): void {
+export function convDirectKernelGrad(x: usize, g: usize, dOut: usize, cout: i32, dk: usize, t0: i32, t1: i32): void {
   const batch = geo(g, 0), inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kH = geo(g, 4), kW = geo(g, 5);
   const outH = geo(g, 6), outW = geo(g, 7), strideH = geo(g, 8), strideW = geo(g, 9);
   const dilH = geo(g, 10), dilW = geo(g, 11), padTop = geo(g, 12), padLeft = geo(g, 13);
   const ldg = <usize>cout << 2;
-  memory.fill(dk, 0, <usize>(kH * kW * C) * ldg);
+  memory.fill(dk + <usize>(t0 * C) * ldg, 0, <usize>((t1 - t0) * C) * ldg);
   for (let n = 0; n < batch; n++) {
     const xImg = x + (<usize>(n * inH * inW) * <usize>C << 2);
     const gImg = dOut + <usize>(n * outH * outW) * ldg;
@@ -168,6 +169,8 @@ export function convDirectKernelGrad(x: usize, g: usize, dOut: usize, cout: i32,
       const offH = kh * dilH - padTop;
       const oh0 = firstInside(offH, strideH), oh1 = endInside(offH, strideH, inH, outH);
       for (let kw = 0; kw < kW; kw++) {
+        const tap = kh * kW + kw;
+        if (tap < t0 || tap >= t1) continue;
         const offW = kw * dilW - padLeft;
         const ow0 = firstInside(offW, strideW), ow1 = endInside(offW, strideW, inW, outW);
         if (oh0 >= oh1 || ow0 >= ow1) continue;

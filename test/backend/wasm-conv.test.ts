@@ -148,6 +148,12 @@ test('wasm fused conv2d on two threads matches the definition on products large 
   const rnd = random(13);
   for (let i = 0; i < 8; i++) check(threaded, layer(rnd, { channels: 16, cout: 48, maxSize: 24, batch: 3 }), rnd);
   check(threaded, { a: { batch: 4, inH: 13, inW: 13, channels: 32, kH: 3, kW: 3, outH: 11, outW: 11, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 }, cout: 64 }, rnd);
+  // The direct kernels (one input channel), split by images forward and by taps for the kernel gradient.
+  const seed = { batch: 8, inH: 28, inW: 28, channels: 1, kH: 3, kW: 3, outH: 26, outW: 26, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 };
+  const before = threaded.workerChunks;
+  check(threaded, { a: seed, cout: 32 }, rnd);
+  check(threaded, { a: { ...seed, kH: 5, kW: 5, outH: 28, outW: 28, padTop: 2, padLeft: 2 }, cout: 20 }, rnd);
+  assert.ok(threaded.workerChunks > before, 'the direct kernels ran on one thread');
 });
 
 test('wasm fused conv2d keeps its memory at the first call\'s size when the same layer runs again', () => {

@@ -96,6 +96,35 @@ for (const [name, be] of [['portable', portableBackend], ['wasm', wasm]] as [str
   });
 }
 
+test('wasm bias+activation on a two-thread backend (forward split by rows) still equals the definition bit for bit', async () => {
+  const threaded = createWasmBackend({ threads: 2 });
+  await threaded.whenReady();
+  const before = threaded.workerChunks;
+  // ≥ 32k elements, so the forward pass splits by rows. (The backward pass stays on one thread:
+  // split by columns, to keep each bias sum's order, it was no faster.)
+  for (const [rows, cols] of [[2000, 36], [1100, 64], [4096, 13], [700, 130]] as [number, number][]) {
+    for (const act of ['linear', 'relu'] as FusedActivation[]) {
+      const what = `2 threads ${act} ${rows}x${cols}`;
+      const x = data(rows * cols), bias = data(cols, 2, false);
+      const y = reference(x, bias, rows, cols, act);
+      const out = new Float32Array(rows * cols).fill(7);
+      threaded.biasActivation(x, bias, rows, cols, act, out);
+      assertSame(out, y, `${what} forward`);
+      const g = data(rows * cols, 3);
+      const [dxWant, dbWant] = referenceBackward(g, y, rows, cols, act);
+      const dx = new Float32Array(rows * cols).fill(7), db = new Float32Array(cols).fill(7);
+      threaded.biasActivationBackward(g, y, rows, cols, act, dx, db);
+      assertSame(dx, dxWant, `${what} dx`);
+      assertSame(db, dbWant, `${what} dBias`);
+      const dbOnly = new Float32Array(cols).fill(7);
+      threaded.biasActivationBackward(g, y, rows, cols, act, null, dbOnly);
+      assertSame(dbOnly, dbWant, `${what} dBias alone`);
+    }
+  }
+  assert.ok(threaded.workerChunks > before, 'no chunk ran on the worker thread');
+  threaded.setThreads(1);
+});
+
 test('relu backward masks: where the unit is off, a NaN or infinite gradient still gives +0', () => {
   const y = new Float32Array(256);
   const g = new Float32Array(256);

@@ -12,7 +12,7 @@
  */
 import type { MatmulArgs, Window2dArgs } from '../types.js';
 import type { WasmEngine } from './engine.js';
-import { TASK_COL2IM, TASK_CONV_DIRECT, TASK_IM2COL } from './protocol.js';
+import { TASK_COL2IM, TASK_CONV_DIRECT, TASK_CONV_DIRECT_KERNEL_GRAD, TASK_IM2COL } from './protocol.js';
 
 function geometry(a: Window2dArgs): number[] {
   return [a.batch, a.inH, a.inW, a.channels, a.kH, a.kW, a.outH, a.outW, a.strideH, a.strideW, a.dilationH, a.dilationW, a.padTop, a.padLeft];
@@ -94,7 +94,8 @@ export function conv2dBackward(
   const dkPtr = dk ? c.out(dk, K * cout) : 0, dxPtr = dx ? c.out(dx, xLen) : 0;
   if (!c.ok) return c.abort();
   if (dk) {
-    if (viaDirect) e.kernels.convDirectKernelGrad(xPtr, gPtr, gradPtr, cout, dkPtr);
+    // Split over the threads by taps (each owns its rows of dk).
+    if (viaDirect) e.parallel(TASK_CONV_DIRECT_KERNEL_GRAD, [xPtr, gPtr, gradPtr, cout, dkPtr], a.kH * a.kW, xLen * a.kH * a.kW);
     else e.gemmAt(patches(e, xPtr, gPtr, colsPtr, colsLen, a.batch), gradPtr, dkPtr, product(K, rows, cout, true, false));
   }
   if (dx) {

@@ -35,7 +35,8 @@ export interface KernelExports {
   im2col(x: number, geometry: number, cols: number, b0: number, b1: number): void;
   col2im(cols: number, geometry: number, dx: number, b0: number, b1: number): void;
   convDirect(x: number, geometry: number, w: number, cout: number, out: number, taps: number, b0: number, b1: number): void;
-  convDirectKernelGrad(x: number, geometry: number, dOut: number, cout: number, dk: number): void;
+  /** t0, t1: the range of taps kh·kW + kw to do (all: 0, kH·kW). */
+  convDirectKernelGrad(x: number, geometry: number, dOut: number, cout: number, dk: number, t0: number, t1: number): void;
   /** argmax = 0: no indices wanted. */
   maxPool2d(x: number, geometry: number, out: number, argmax: number, b0: number, b1: number): void;
   maxPool2dBackward(dOut: number, argmax: number, geometry: number, dx: number, b0: number, b1: number): void;

@@ -66,6 +66,7 @@ export const TASK_MAX_POOL = 3;
 export const TASK_MAX_POOL_BACKWARD = 4;
 export const TASK_CONV_DIRECT = 5;
 export const TASK_BIAS_ACTIVATION = 6;
+export const TASK_CONV_DIRECT_KERNEL_GRAD = 7;
 
 /**
  * Run one chunk of a task on this thread: `a` holds the chunk's arguments (for the range tasks,
@@ -89,6 +90,7 @@ export function runTask(k: KernelExports, task: number, a: readonly number[], pa
       k.biasActivation(a[0] + skip, a[1], r1 - r0, a[3], a[4], a[5] + skip);
       return;
     }
+    case TASK_CONV_DIRECT_KERNEL_GRAD: k.convDirectKernelGrad(a[0], a[1], a[2], a[3], a[4], r0, r1); return;
     default:
       throw new Error(`runTask: unknown task ${task}`);
   }
