@@ -9,6 +9,7 @@ export { convDirect, convDirectKernelGrad } from './conv-direct';
 export { unary, binary, reduce } from './elementwise';
 export { biasActivation, biasActivationBackward } from './bias';
 export { fmaPeak } from './peak';
+export { adamStep } from './optim';
 
 /**
  * Zero `bytes` bytes at `ptr` (64-byte aligned, a multiple of 64: heap blocks). Whether by a

@@ -64,6 +64,24 @@ export interface Window2dArgs {
   padLeft: number;
 }
 
+/**
+ * The scalars of one Adam step (optim/adam.ts computes them): with gᵢ = sign·g + l2·θ,
+ *   m ← f32(β₁m + c1·gᵢ),  v ← f32(β₂v + c2·gᵢ·gᵢ),  (AMSGrad: vMax ← max(vMax, v), used for v)
+ *   θ ← θ·shrink − stepSize·m / (√v·invBc2Sqrt + eps)
+ */
+export interface AdamStep {
+  beta1: number;
+  beta2: number;
+  c1: number;
+  c2: number;
+  l2: number;
+  shrink: number;
+  stepSize: number;
+  invBc2Sqrt: number;
+  eps: number;
+  sign: number;
+}
+
 export interface Backend {
   readonly name: string;
 
@@ -184,4 +202,11 @@ export interface Backend {
     g: Float32Array, y: Float32Array, rows: number, cols: number, act: FusedActivation,
     dx: Float32Array | null, dBias: Float32Array | null,
   ): void;
+
+  /**
+   * One Adam (or AdamW, AMSGrad when vMax is given) step over parameter p with gradient g and
+   * moments m, v, all updated in place (see AdamStep). float64 arithmetic, float32 storage: every
+   * backend gives the same bits.
+   */
+  adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vMax: Float32Array | null, s: AdamStep): void;
 }

@@ -6,6 +6,7 @@
  */
 import { Optimizer, zerosState, type BaseOptions, type ParamGroup, type ParamState, type ParamsArg } from './optimizer.js';
 import { betaPair, flag, nonNegative, type OptionSpec } from './options.js';
+import { getBackend } from '../backend/registry.js';
 
 export interface AdamOptions extends BaseOptions {
   /** Decay rates (β₁, β₂) of the first and second moment averages. */
@@ -52,9 +53,9 @@ export class AdamW extends Optimizer<AdamOptions> {
 }
 
 /**
- * One pass over the parameter, everything but the four arrays hoisted out of the loop, and each
- * moment read once and written once: this runs over every weight at every step. The moments are
- * used as stored (rounded to float32), as a float32 implementation such as PyTorch's uses them.
+ * The step's scalars here; the loop over the weights is the backend's (adamStep), which runs it
+ * in wasm SIMD where it can. The moments live in backend storage (zerosState) so that it reads
+ * them in place.
  */
 function adamUpdate(p: Float32Array, g: Float32Array, state: ParamState, o: AdamOptions, decoupled: boolean): void {
   const n = p.length;
@@ -63,36 +64,15 @@ function adamUpdate(p: Float32Array, g: Float32Array, state: ParamState, o: Adam
   state.step = step;
   const m = zerosState(state, 'expAvg', n);
   const v = zerosState(state, 'expAvgSq', n);
-  const stepSize = o.lr / (1 - beta1 ** step);
-  // √v / √(1 − β₂ᵗ), as a product: a multiply in the loop instead of a second division.
-  const invBc2Sqrt = 1 / Math.sqrt(1 - beta2 ** step);
-  const c1 = 1 - beta1, c2 = 1 - beta2;
-  const { eps } = o;
-  const sign = o.maximize ? -1 : 1;
-  const l2 = decoupled ? 0 : o.weightDecay;
-  const shrink = decoupled ? 1 - o.lr * o.weightDecay : 1;
-  if (o.amsgrad) {
-    const vMax = zerosState(state, 'maxExpAvgSq', n);
-    for (let i = 0; i < n; i++) {
-      const pi = p[i];
-      const gi = sign * g[i] + l2 * pi;
-      const mi = Math.fround(beta1 * m[i] + c1 * gi);
-      const vi = Math.fround(beta2 * v[i] + c2 * gi * gi);
-      m[i] = mi;
-      v[i] = vi;
-      const second = Math.max(vMax[i], vi);
-      vMax[i] = second;
-      p[i] = pi * shrink - (stepSize * mi) / (Math.sqrt(second) * invBc2Sqrt + eps);
-    }
-    return;
-  }
-  for (let i = 0; i < n; i++) {
-    const pi = p[i];
-    const gi = sign * g[i] + l2 * pi;
-    const mi = Math.fround(beta1 * m[i] + c1 * gi);
-    const vi = Math.fround(beta2 * v[i] + c2 * gi * gi);
-    m[i] = mi;
-    v[i] = vi;
-    p[i] = pi * shrink - (stepSize * mi) / (Math.sqrt(vi) * invBc2Sqrt + eps);
-  }
+  const vMax = o.amsgrad ? zerosState(state, 'maxExpAvgSq', n) : null;
+  getBackend().adamStep(p, g, m, v, vMax, {
+    beta1, beta2, c1: 1 - beta1, c2: 1 - beta2,
+    l2: decoupled ? 0 : o.weightDecay,
+    shrink: decoupled ? 1 - o.lr * o.weightDecay : 1,
+    stepSize: o.lr / (1 - beta1 ** step),
+    // √v / √(1 − β₂ᵗ), as a product: a multiply in the loop instead of a second division.
+    invBc2Sqrt: 1 / Math.sqrt(1 - beta2 ** step),
+    eps: o.eps,
+    sign: o.maximize ? -1 : 1,
+  });
 }

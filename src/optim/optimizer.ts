@@ -4,6 +4,7 @@
  * resumed exactly. A subclass implements one rule, `update`, on flat Float32Arrays: the step
  * writes `param.data` in place and never goes through ops, so nothing is recorded on the tape.
  */
+import { allocate } from '../tensor/creation.js';
 import { Tensor } from '../tensor/tensor.js';
 import { enableGrad } from '../autograd/mode.js';
 import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
@@ -231,7 +232,8 @@ function lossValue(owner: string, v: Tensor | number): number {
 export function zerosState(state: ParamState, key: string, size: number): Float32Array {
   const v = state[key];
   if (v instanceof Float32Array) return v;
-  const buffer = new Float32Array(size);
+  // Backend storage: on the wasm backend the update kernels then read it in place.
+  const buffer = allocate('float32', size) as Float32Array;
   state[key] = buffer;
   return buffer;
 }

@@ -6,7 +6,7 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { createWasmBackend, portableBackend, type Backend, type FusedActivation, type Window2dArgs } from '../../src/index.js';
+import { createWasmBackend, portableBackend, type AdamStep, type Backend, type FusedActivation, type Window2dArgs } from '../../src/index.js';
 import { random } from '../helpers/seeded.js';
 
 const rnd = random(5);
@@ -121,6 +121,9 @@ test('wasm bias+activation on a two-thread backend (forward split by rows) still
       assertSame(dbOnly, dbWant, `${what} dBias alone`);
     }
   }
+  // A worker asleep when a short call starts may find every chunk taken: retry a few times.
+  const x = data(4096 * 16), out = new Float32Array(4096 * 16);
+  for (let i = 0; i < 200 && threaded.workerChunks === before; i++) threaded.biasActivation(x, null, 4096, 16, 'relu', out);
   assert.ok(threaded.workerChunks > before, 'no chunk ran on the worker thread');
   threaded.setThreads(1);
 });
@@ -172,5 +175,27 @@ test('maxPool2dBackward routes each gradient to its recorded maximum, summing wh
       be.maxPool2dBackward(g, argmax, a, dx);
       assertSame(dx, want, `${be.name} ${what}`);
     }
+  }
+});
+
+test('wasm adamStep equals the portable loop bit for bit: Adam, AdamW, AMSGrad, maximize, odd lengths, specials', () => {
+  const cases: { n: number; amsgrad: boolean; s: AdamStep }[] = [];
+  const base = { beta1: 0.9, beta2: 0.999, c1: 1 - 0.9, c2: 1 - 0.999, l2: 0, shrink: 1, stepSize: 1e-3 / (1 - 0.9 ** 3), invBc2Sqrt: 1 / Math.sqrt(1 - 0.999 ** 3), eps: 1e-8, sign: 1 };
+  cases.push({ n: 1031, amsgrad: false, s: base });
+  cases.push({ n: 4096, amsgrad: true, s: { ...base, l2: 0.01 } });
+  cases.push({ n: 777, amsgrad: false, s: { ...base, shrink: 1 - 1e-3 * 0.1, sign: -1, beta1: 0.5, c1: 0.5, eps: 1e-3 } });
+  cases.push({ n: 258, amsgrad: true, s: { ...base, stepSize: 0.37, beta2: 0.9, c2: 0.1 } });
+  for (const { n, amsgrad, s } of cases) {
+    const what = `n=${n}${amsgrad ? ' amsgrad' : ''} ${JSON.stringify(s)}`;
+    const p = data(n), g = data(n, 2), m = data(n, 3, false), v = data(n, 1, false).map(Math.abs), vMax = data(n, 2, false).map(Math.abs);
+    const want = [p.slice(), m.slice(), v.slice(), vMax.slice()];
+    portableBackend.adamStep(want[0], g, want[1], want[2], amsgrad ? want[3] : null, s);
+    const got = [p.slice(), m.slice(), v.slice(), vMax.slice()];
+    wasm.adamStep(got[0], g, got[1], got[2], amsgrad ? got[3] : null, s);
+    assertSame(got[0], want[0], `${what} p`);
+    assertSame(got[1], want[1], `${what} m`);
+    assertSame(got[2], want[2], `${what} v`);
+    assertSame(got[3], want[3], `${what} vMax`);
+    assert.ok(!got[0].every((x, i) => Object.is(x, p[i])), `${what}: nothing moved`);
   }
 });

@@ -10,6 +10,7 @@ import { copyStrided, gather, scatterAdd } from './movement.js';
 import { col2im, im2col } from './conv.js';
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
 import { biasActivation, biasActivationBackward } from './bias.js';
+import { adamStep } from './adam.js';
 
 export const portableBackend: Backend = {
   name: 'portable',
@@ -29,4 +30,5 @@ export const portableBackend: Backend = {
   avgPool2dBackward,
   biasActivation,
   biasActivationBackward,
+  adamStep,
 };

@@ -45,6 +45,15 @@ export class Call {
     return ptr;
   }
 
+  /** The address of `a`, read and then overwritten by the kernel (copied in, and back by `end`). */
+  inOut(a: Float32Array | Int32Array): number {
+    const at = this.e.heap.addressOf(a);
+    if (at >= 0 || a.length === 0) return Math.max(at, 0);
+    const ptr = this.in(a);
+    if (ptr > 0) this.results.push({ ptr, to: a });
+    return ptr;
+  }
+
   /** The address the first n elements of `a`, an output, are computed at (copied back by `end`). */
   out(a: Float32Array | Int32Array, n: number = a.length): number {
     if (n === 0) return 0;

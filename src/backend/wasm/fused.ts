@@ -3,7 +3,7 @@
  * small to pay for the call (or operands that do not fit in the memory); the backend then runs
  * the portable loop.
  */
-import type { FusedActivation } from '../types.js';
+import type { AdamStep, FusedActivation } from '../types.js';
 import type { WasmEngine } from './engine.js';
 import { TASK_BIAS_ACTIVATION } from './protocol.js';
 
@@ -39,6 +39,22 @@ export function biasActivationBackward(
   const dxPtr = dx ? c.out(dx, n) : 0, dBiasPtr = dBias ? c.out(dBias, cols) : 0;
   if (!c.ok) return c.abort();
   e.kernels.biasActivationBackward(gPtr, yPtr, rows, cols, ACT[act], dxPtr, dBiasPtr);
+  c.end();
+  return true;
+}
+
+/** Below this many weights the Adam step stays in the TypeScript loop (the call and copies cost more). */
+const ADAM_MIN = 256;
+
+/** One Adam step in wasm (same bits as the portable loop); false for small or non-fitting parameters. */
+export function adamStep(e: WasmEngine, p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vMax: Float32Array | null, s: AdamStep): boolean {
+  const n = p.length;
+  if (n < ADAM_MIN) return false;
+  const c = e.call();
+  // Each of p, m, v (and vMax) is read and written: in and out at the same address.
+  const pPtr = c.inOut(p), gPtr = c.in(g, n), mPtr = c.inOut(m), vPtr = c.inOut(v), wPtr = vMax ? c.inOut(vMax) : 0;
+  if (!c.ok) return c.abort();
+  e.kernels.adamStep(pPtr, gPtr, mPtr, vPtr, wPtr, n, s.beta1, s.beta2, s.c1, s.c2, s.l2, s.shrink, s.stepSize, s.invBc2Sqrt, s.eps, s.sign);
   c.end();
   return true;
 }

@@ -4,7 +4,7 @@
  * reduction kernels run in wasm; everything else (and every case those kernels decline) is
  * delegated to the portable backend.
  */
-import type { Backend, BinaryOp, DType, FusedActivation, MatmulArgs, ReduceOp, Shape, TypedArray, UnaryOp, Window2dArgs } from '../types.js';
+import type { AdamStep, Backend, BinaryOp, DType, FusedActivation, MatmulArgs, ReduceOp, Shape, TypedArray, UnaryOp, Window2dArgs } from '../types.js';
 import { portableBackend } from '../portable/index.js';
 import { compileKernels, compileKernelsAsync, type BuildName } from './load.js';
 import { WasmEngine } from './engine.js';
@@ -139,6 +139,9 @@ function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend
     },
     biasActivation(x: Float32Array, bias: Float32Array | null, rows: number, cols: number, act: FusedActivation, out: Float32Array): void {
       if (!fused.biasActivation(engine, x, bias, rows, cols, act, out)) portableBackend.biasActivation(x, bias, rows, cols, act, out);
+    },
+    adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vMax: Float32Array | null, s: AdamStep): void {
+      if (!fused.adamStep(engine, p, g, m, v, vMax, s)) portableBackend.adamStep(p, g, m, v, vMax, s);
     },
     biasActivationBackward(
       g: Float32Array, y: Float32Array, rows: number, cols: number, act: FusedActivation, dx: Float32Array | null, dBias: Float32Array | null,
