@@ -133,4 +133,5 @@ test('TESSERA_WASM_STORAGE=copy keeps tensors in ordinary arrays on a backend ma
   const heapBe = createWasmBackend({ threads: 1 });
   assert.ok(heapBe.allocate!('float32', 4096, true) instanceof HeapFloat32Array);
   assert.equal(heapBe.allocate!('float32', 16, true), null, 'tiny tensors stay ordinary arrays');
+  assert.equal(heapBe.allocate!('float32', (1 << 24) + 1, true), null, 'data-set-sized tensors stay ordinary arrays');
 });

@@ -71,6 +71,12 @@ export async function createWasmBackendAsync(options: WasmBackendOptions = {}): 
  * biases of a few units) go to the portable kernels anyway, and would only crowd the free lists.
  */
 const HEAP_MIN_ELEMENTS = 128;
+/**
+ * Tensors of more than this many elements (64 MiB) stay ordinary arrays: such tensors are mostly
+ * whole data sets (MNIST's training images: 47M floats), which kernels never take whole (batches
+ * are copied out of them), and in the heap they would crowd out the working tensors.
+ */
+const HEAP_MAX_ELEMENTS = 1 << 24;
 
 function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend {
   engine.setThreads(options.threads ?? coreCount());
@@ -78,7 +84,7 @@ function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend
   return {
     ...portableBackend,
     allocate: (dtype: DType, size: number, zeroed: boolean): TypedArray | null =>
-      size >= HEAP_MIN_ELEMENTS && inHeap ? engine.heap.storage(dtype === 'int32', size, zeroed) : null,
+      size >= HEAP_MIN_ELEMENTS && size <= HEAP_MAX_ELEMENTS && inHeap ? engine.heap.storage(dtype === 'int32', size, zeroed) : null,
     get name(): string {
       return `${engine.build} (${engine.threads} thread${engine.threads === 1 ? '' : 's'}${inHeap ? '' : ', copied storage'})`;
     },
