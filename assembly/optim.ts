@@ -23,7 +23,19 @@
   return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(x));
 }
 
-export function adamStep(
+/**
+ * The step over elements [i0, i1) (threads split a parameter into ranges); the ten scalars are
+ * float64 at `s` in AdamStep's order (beta1, beta2, c1, c2, l2, shrink, stepSize, invBc2Sqrt,
+ * eps, sign), since the thread protocol passes only i32 arguments.
+ */
+export function adamStep(p: usize, g: usize, m: usize, v: usize, vMax: usize, s: usize, i0: i32, i1: i32): void {
+  const skip = <usize>i0 << 2;
+  adamRange(p + skip, g + skip, m + skip, v + skip, vMax == 0 ? 0 : vMax + skip, i1 - i0,
+    load<f64>(s), load<f64>(s, 8), load<f64>(s, 16), load<f64>(s, 24), load<f64>(s, 32),
+    load<f64>(s, 40), load<f64>(s, 48), load<f64>(s, 56), load<f64>(s, 64), load<f64>(s, 72));
+}
+
+function adamRange(
   p: usize, g: usize, m: usize, v: usize, vMax: usize, n: i32,
   beta1: f64, beta2: f64, c1: f64, c2: f64, l2: f64, shrink: f64, stepSize: f64, invBc2Sqrt: f64, eps: f64, sign: f64,
 ): void {

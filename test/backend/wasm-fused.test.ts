@@ -199,3 +199,22 @@ test('wasm adamStep equals the portable loop bit for bit: Adam, AdamW, AMSGrad, 
     assert.ok(!got[0].every((x, i) => Object.is(x, p[i])), `${what}: nothing moved`);
   }
 });
+
+test('wasm adamStep split over two threads (ranges of whole cache lines) still equals the portable loop bit for bit', async () => {
+  const threaded = createWasmBackend({ threads: 2 });
+  await threaded.whenReady();
+  const s: AdamStep = { beta1: 0.9, beta2: 0.999, c1: 0.1, c2: 0.001, l2: 0.01, shrink: 1, stepSize: 2e-3, invBc2Sqrt: 7.1, eps: 1e-8, sign: 1 };
+  const before = threaded.workerChunks;
+  for (const [n, amsgrad] of [[20001, false], [33333, true]] as [number, boolean][]) {
+    const p = data(n), g = data(n, 2), m = data(n, 3, false), v = data(n, 1, false).map(Math.abs), vMax = data(n, 2, false).map(Math.abs);
+    const want = [p.slice(), m.slice(), v.slice(), vMax.slice()];
+    portableBackend.adamStep(want[0], g, want[1], want[2], amsgrad ? want[3] : null, s);
+    const got = [p.slice(), m.slice(), v.slice(), vMax.slice()];
+    threaded.adamStep(got[0], g, got[1], got[2], amsgrad ? got[3] : null, s);
+    ['p', 'm', 'v', 'vMax'].forEach((name, i) => assertSame(got[i], want[i], `n=${n} ${name}`));
+  }
+  const p = data(20000), g = data(20000, 2), m = new Float32Array(20000), v = new Float32Array(20000);
+  for (let i = 0; i < 200 && threaded.workerChunks === before; i++) threaded.adamStep(p, g, m, v, null, s);
+  assert.ok(threaded.workerChunks > before, 'no chunk ran on the worker thread');
+  threaded.setThreads(1);
+});

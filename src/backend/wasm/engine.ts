@@ -71,6 +71,13 @@ export class Call {
     return ptr;
   }
 
+  /** The address of float64 values written into a scratch block (scalar kernel arguments). */
+  floats64(values: readonly number[]): number {
+    const ptr = this.scratch(values.length * 8);
+    if (ptr > 0) this.e.writeFloats64(ptr, values);
+    return ptr;
+  }
+
   /** A scratch block of `bytes` (0 bytes: address 0, never read). */
   scratch(bytes: number): number {
     if (bytes === 0 || !this.ok) return 0;
@@ -250,6 +257,11 @@ export class WasmEngine {
     const at = ptr >> 2;
     if (dst instanceof Float32Array) dst.set(this.f32.subarray(at, at + dst.length));
     else dst.set(this.i32.subarray(at, at + dst.length));
+  }
+
+  /** Write float64 values at byte address `ptr` (8-aligned: heap blocks are 64-aligned). */
+  writeFloats64(ptr: number, values: readonly number[]): void {
+    new Float64Array(this.memory.buffer, ptr, values.length).set(values);
   }
 
   /** Write i32 values at byte address `ptr`. */

@@ -5,7 +5,7 @@
  */
 import type { AdamStep, FusedActivation } from '../types.js';
 import type { WasmEngine } from './engine.js';
-import { TASK_BIAS_ACTIVATION } from './protocol.js';
+import { TASK_ADAM, TASK_BIAS_ACTIVATION } from './protocol.js';
 
 /** Below this many floats the copies and the call cost more than the TypeScript loop. */
 const MIN_ELEMENTS = 128;
@@ -54,7 +54,10 @@ export function adamStep(e: WasmEngine, p: Float32Array, g: Float32Array, m: Flo
   // Each of p, m, v (and vMax) is read and written: in and out at the same address.
   const pPtr = c.inOut(p), gPtr = c.in(g, n), mPtr = c.inOut(m), vPtr = c.inOut(v), wPtr = vMax ? c.inOut(vMax) : 0;
   if (!c.ok) return c.abort();
-  e.kernels.adamStep(pPtr, gPtr, mPtr, vPtr, wPtr, n, s.beta1, s.beta2, s.c1, s.c2, s.l2, s.shrink, s.stepSize, s.invBc2Sqrt, s.eps, s.sign);
+  const sPtr = c.floats64([s.beta1, s.beta2, s.c1, s.c2, s.l2, s.shrink, s.stepSize, s.invBc2Sqrt, s.eps, s.sign]);
+  if (!c.ok) return c.abort();
+  // Split over the threads in ranges of whole cache lines.
+  e.parallel(TASK_ADAM, [pPtr, gPtr, mPtr, vPtr, wPtr, sPtr, n], Math.ceil(n / 16), n * 4);
   c.end();
   return true;
 }

@@ -21,11 +21,8 @@ export interface CompiledKernels {
 export interface KernelExports {
   heapBase(): number;
   zero(ptr: number, bytes: number): void;
-  /** vMax = 0: plain Adam; see src/backend/types.ts AdamStep for the scalars. */
-  adamStep(
-    p: number, g: number, m: number, v: number, vMax: number, n: number,
-    beta1: number, beta2: number, c1: number, c2: number, l2: number, shrink: number, stepSize: number, invBc2Sqrt: number, eps: number, sign: number,
-  ): void;
+  /** Elements [i0, i1); vMax = 0: plain Adam; `scalars`: AdamStep's ten numbers as float64. */
+  adamStep(p: number, g: number, m: number, v: number, vMax: number, scalars: number, i0: number, i1: number): void;
   /** 96·iters flops of register-only multiply-adds (the benchmark's ceiling). */
   fmaPeak(iters: number): number;
   packABytes(): number;

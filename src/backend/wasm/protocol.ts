@@ -67,6 +67,7 @@ export const TASK_MAX_POOL_BACKWARD = 4;
 export const TASK_CONV_DIRECT = 5;
 export const TASK_BIAS_ACTIVATION = 6;
 export const TASK_CONV_DIRECT_KERNEL_GRAD = 7;
+export const TASK_ADAM = 8;
 
 /**
  * Run one chunk of a task on this thread: `a` holds the chunk's arguments (for the range tasks,
@@ -91,6 +92,10 @@ export function runTask(k: KernelExports, task: number, a: readonly number[], pa
       return;
     }
     case TASK_CONV_DIRECT_KERNEL_GRAD: k.convDirectKernelGrad(a[0], a[1], a[2], a[3], a[4], r0, r1); return;
+    case TASK_ADAM:
+      // Units of 16 weights (a cache line), so two threads never write the same line; a[6] = n.
+      k.adamStep(a[0], a[1], a[2], a[3], a[4], a[5], r0 * 16, Math.min(a[6], r1 * 16));
+      return;
     default:
       throw new Error(`runTask: unknown task ${task}`);
   }
