@@ -2,7 +2,8 @@
  * Which backend runs the kernels: one global choice, made at first use. The fastest available
  * wins — the WebAssembly build with relaxed SIMD, then plain SIMD (both threaded in Node), then
  * the portable TypeScript loops — unless the environment variable TESSERA_BACKEND=portable|wasm
- * or `setBackend` says otherwise. TESSERA_THREADS (or `setThreads`) sets the thread count.
+ * or `setBackend` says otherwise ('wasm-simd' forces the plain-SIMD build, so that the test suite
+ * runs on every build). TESSERA_THREADS (or `setThreads`) sets the thread count.
  */
 import type { Backend } from './types.js';
 import { portableBackend } from './portable/index.js';
@@ -10,7 +11,7 @@ import { createWasmBackend, createWasmBackendAsync, type WasmBackend } from './w
 import { envVar } from './wasm/node.js';
 import { ArgumentError, describe } from '../util/errors.js';
 
-export type BackendName = 'portable' | 'wasm';
+export type BackendName = 'portable' | 'wasm' | 'wasm-simd';
 
 export interface BackendInfo {
   /** The active backend's name, e.g. 'wasm-relaxed-simd (2 threads)'. */
@@ -27,6 +28,9 @@ let active: Backend | null = null;
 /** undefined until first tried; null when it failed (see wasmFailure). */
 let wasm: WasmBackend | null | undefined;
 let wasmFailure: string | null = null;
+/** The plain-SIMD build, made only when asked for by name. */
+let wasmPlain: WasmBackend | null | undefined;
+let wasmPlainFailure: string | null = null;
 let threadsWanted: number | undefined;
 /** True while the active backend is the portable one only because the wasm backend failed to start. */
 let fellBack = false;
@@ -64,6 +68,20 @@ function tryWasm(): WasmBackend | null {
   return wasm;
 }
 
+function tryWasmPlain(): WasmBackend | null {
+  if (wasmPlain === undefined) {
+    const threads = threadsWanted ?? threadsFromEnv();
+    const storage = storageFromEnv();
+    try {
+      wasmPlain = createWasmBackend({ threads, storage, relaxed: false });
+    } catch (err) {
+      wasmPlain = null;
+      wasmPlainFailure = err instanceof Error ? err.message : String(err);
+    }
+  }
+  return wasmPlain;
+}
+
 function chooseDefault(): Backend {
   const requested = envVar('TESSERA_BACKEND');
   if (requested === undefined || requested === '') {
@@ -85,7 +103,12 @@ function byName(name: string, where: string): Backend {
     }
     return w;
   }
-  throw new ArgumentError(`${where}: got backend ${describe(name)}; expected 'portable' or 'wasm'`);
+  if (name === 'wasm-simd') {
+    const w = tryWasmPlain();
+    if (w === null) throw new ArgumentError(`${where}: the plain-SIMD WebAssembly build could not start (${wasmPlainFailure}); expected a runtime with WebAssembly SIMD, or use 'portable'`);
+    return w;
+  }
+  throw new ArgumentError(`${where}: got backend ${describe(name)}; expected 'portable', 'wasm' or 'wasm-simd'`);
 }
 
 export function getBackend(): Backend {
@@ -97,7 +120,7 @@ export function setBackend(backend: Backend | BackendName): void {
   fellBack = false;
   if (typeof backend === 'string') active = byName(backend, 'setBackend');
   else if (backend !== null && typeof backend === 'object' && typeof backend.matmul === 'function') active = backend;
-  else throw new ArgumentError(`setBackend: got ${describe(backend)}; expected 'portable', 'wasm' or a Backend object`);
+  else throw new ArgumentError(`setBackend: got ${describe(backend)}; expected 'portable', 'wasm', 'wasm-simd' or a Backend object`);
 }
 
 /**
@@ -108,6 +131,7 @@ export function setThreads(count: number): void {
   if (!Number.isInteger(count) || count < 1) throw new ArgumentError(`setThreads: got ${describe(count)}; expected a positive integer`);
   threadsWanted = count;
   wasm?.setThreads(count);
+  wasmPlain?.setThreads(count);
 }
 
 /**
@@ -131,15 +155,16 @@ export async function backendReady(): Promise<void> {
     }
   }
   if (wasm && active === wasm) await wasm.whenReady();
+  if (wasmPlain && active === wasmPlain) await wasmPlain.whenReady();
 }
 
 export function backendInfo(): BackendInfo {
   const b = getBackend();
-  const isWasm = b === wasm && wasm !== null;
+  const w = b === wasm && wasm ? wasm : b === wasmPlain && wasmPlain ? wasmPlain : null;
   return {
     name: b.name,
-    threads: isWasm ? wasm!.threads : 1,
+    threads: w ? w.threads : 1,
     fallbackReason: b === portableBackend ? wasmFailure : null,
-    threadProblem: isWasm ? wasm!.threadProblem : null,
+    threadProblem: w ? w.threadProblem : null,
   };
 }

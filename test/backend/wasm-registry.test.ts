@@ -46,7 +46,10 @@ test('the default backend is a WebAssembly build with one thread per core; env v
 
   const bad = runWith({ TESSERA_BACKEND: 'cuda' }, 't.zeros([2]).add(1);');
   assert.notEqual(bad.status, 0);
-  assert.match(bad.stderr, /TESSERA_BACKEND=cuda: got backend "cuda"; expected 'portable' or 'wasm'/);
+  assert.match(bad.stderr, /TESSERA_BACKEND=cuda: got backend "cuda"; expected 'portable', 'wasm' or 'wasm-simd'/);
+
+  const plainSimd = runWith({ TESSERA_BACKEND: 'wasm-simd' }, 'console.log(t.getBackend().name);');
+  assert.match(plainSimd.stdout, /^wasm-simd \(\d+ threads?\)$/, plainSimd.stderr);
 
   const badThreads = runWith({ TESSERA_THREADS: 'many' }, 't.zeros([2]).add(1);');
   assert.notEqual(badThreads.status, 0);
@@ -112,7 +115,10 @@ test('setBackend switches by name or object and refuses unknown names; setThread
     assert.equal(backendInfo().threads, 2, backendInfo().threadProblem ?? '');
     setBackend(portableBackend);
     assert.equal(getBackend(), portableBackend);
-    assert.throws(() => setBackend('gpu' as 'wasm'), (e: unknown) => e instanceof ArgumentError && /expected 'portable' or 'wasm'/.test(e.message));
+    setBackend('wasm-simd');
+    assert.match(getBackend().name, /^wasm-simd \(/);
+    assert.equal(backendInfo().threads, 2, 'setThreads applies to the plain-SIMD build too');
+    assert.throws(() => setBackend('gpu' as 'wasm'), (e: unknown) => e instanceof ArgumentError && /expected 'portable', 'wasm' or 'wasm-simd'/.test(e.message));
     assert.throws(() => setThreads(0), ArgumentError);
     assert.throws(() => setThreads(1.5), ArgumentError);
   } finally {
