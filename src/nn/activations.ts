@@ -6,7 +6,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import * as E from '../ops/elementwise.js';
 import * as A from '../ops/activations.js';
-import { biasActivation } from '../ops/fused.js';
+import { biasActivationOverProduct } from '../ops/fused.js';
 import { ArgumentError, describe } from '../util/errors.js';
 import { Module } from './module.js';
 import { registerLayer } from './registry.js';
@@ -68,10 +68,12 @@ export function getActivation(activation: ActivationName | ActivationFn): Activa
 /**
  * A layer's tail, activation(y + bias) (bias null: none): one fused op, one pass each way, when the
  * activation is relu or linear (the common case); otherwise the fused bias add, then the activation.
+ * y must be the layer's own product (its matmul or convolution): its storage is reused for the
+ * result (see biasActivationOverProduct).
  */
 export function biasThenActivation(y: Tensor, bias: Tensor | null, activation: ActivationFn): Tensor {
-  if (activation === TABLE.relu) return biasActivation(y, bias, 'relu');
-  const z = biasActivation(y, bias, 'linear');
+  if (activation === TABLE.relu) return biasActivationOverProduct(y, bias, 'relu');
+  const z = biasActivationOverProduct(y, bias, 'linear');
   return activation === TABLE.linear || activation === TABLE.identity ? z : activation(z);
 }
 

@@ -18,7 +18,20 @@ import { empty, output, requireFloat } from './util.js';
  * @example biasActivation(matmul(x, w), b, 'relu')
  */
 export function biasActivation(x: Tensor, bias: Tensor | null, activation: FusedActivation = 'linear'): Tensor {
-  const fn = 'biasActivation';
+  return fusedBiasActivation('biasActivation', x, bias, activation, false);
+}
+
+/**
+ * biasActivation that writes its result over x's storage instead of a fresh array, for a layer's
+ * own product (Dense's matmul, Conv2D's convolution): a temporary nobody else holds, and one that
+ * no backward pass reads (those read the product's inputs). Saves an array the size of the
+ * layer's output and a pass of fresh memory per layer. Never for a tensor the caller can see.
+ */
+export function biasActivationOverProduct(x: Tensor, bias: Tensor | null, activation: FusedActivation = 'linear'): Tensor {
+  return fusedBiasActivation('biasActivation', x, bias, activation, true);
+}
+
+function fusedBiasActivation(fn: string, x: Tensor, bias: Tensor | null, activation: FusedActivation, inPlace: boolean): Tensor {
   if (!(x instanceof Tensor)) throw new ArgumentError(`${fn}: got ${describe(x)}; expected a Tensor of shape [..., channels]`);
   requireFloat(fn, x);
   if (activation !== 'linear' && activation !== 'relu') throw new ArgumentError(`${fn}: got activation ${describe(activation)}; expected 'linear' or 'relu'`);
@@ -33,7 +46,7 @@ export function biasActivation(x: Tensor, bias: Tensor | null, activation: Fused
     }
   }
   if (activation === 'linear' && bias === null) return x;
-  const out = output(x.shape, 'float32');
+  const out = inPlace ? new Tensor(x.data, x.shape) : output(x.shape, 'float32');
   const be = getBackend();
   be.biasActivation(x.data as Float32Array, bias && (bias.data as Float32Array), rows, cols, activation, out.data as Float32Array);
   const inputs = bias === null ? [x] : [x, bias];

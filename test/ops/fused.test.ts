@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ArgumentError, Conv2D, DTypeError, Dense, ShapeError, add, biasActivation, grad, manualSeed, randn, relu, tensor, uniform,
+  ArgumentError, Conv2D, DTypeError, Dense, ShapeError, add, biasActivation, biasActivationOverProduct, grad, manualSeed, randn, relu, tensor, uniform,
   type Tensor,
 } from '../../src/index.js';
 import { gradcheck, awayFromZero } from '../helpers/gradcheck.js';
@@ -79,4 +79,20 @@ test('Dense and Conv2D with relu, softmax and no bias gradcheck through the fuse
   const y = conv.call(uniform([2, 3, 3, 1], 0.1, 1)) as Tensor;
   y.sum().backward();
   assert.deepEqual(Array.from(conv.bias!.grad!.data), [8, 8]);
+});
+
+test('biasActivationOverProduct (a layer\'s tail over its own product) equals biasActivation, gradients of the product\'s inputs included', () => {
+  manualSeed(33);
+  const x = randn([64, 48]), w = randn([48, 40]), bias = randn([40]), up = randn([64, 40]);
+  for (const act of ['relu', 'linear'] as const) {
+    const fresh = (a: Tensor, b: Tensor, c: Tensor): Tensor => biasActivation(a.matmul(b), c, act).mul(up).sum();
+    const over = (a: Tensor, b: Tensor, c: Tensor): Tensor => biasActivationOverProduct(a.matmul(b), c, act).mul(up).sum();
+    assertSame(over(x, w, bias).data, fresh(x, w, bias).data, `${act} value`);
+    const gf = grad(fresh)(x, w, bias), go = grad(over)(x, w, bias);
+    for (let i = 0; i < 3; i++) assertSame(go[i].data, gf[i].data, `${act} gradient ${i}`);
+  }
+  // The product's storage becomes the result: no second array.
+  const y = x.matmul(w);
+  const z = biasActivationOverProduct(y, bias, 'relu');
+  assert.equal(z.data, y.data);
 });
