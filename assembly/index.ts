@@ -10,6 +10,7 @@ export { unary, binary, reduce } from './elementwise';
 export { biasActivation, biasActivationBackward } from './bias';
 export { fmaPeak } from './peak';
 export { adamStep } from './optim';
+export { winogradInput, winogradKernel, winogradOutput } from './winograd';
 
 /**
  * Zero `bytes` bytes at `ptr` (64-byte aligned, a multiple of 64: heap blocks). Whether by a

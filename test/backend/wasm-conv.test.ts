@@ -168,3 +168,20 @@ test('wasm fused conv2d keeps its memory at the first call\'s size when the same
   for (let i = 0; i < 5; i++) check(be, l, rnd);
   assert.equal(be.memoryBytes, size);
 });
+
+test('wasm conv2d by Winograd F(2×2, 3×3) (3×3, stride 1, channels in fours) matches the definition', () => {
+  const rnd = random(15);
+  const base = { kH: 3, kW: 3, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1 };
+  const layers: Layer[] = [
+    // The seed CNN's second conv (odd 11×11 output: edge tiles drop a row and a column).
+    { a: { ...base, batch: 3, inH: 13, inW: 13, channels: 32, outH: 11, outW: 11, padTop: 0, padLeft: 0 }, cout: 64 },
+    // 'same' padding, even output, other channel counts.
+    { a: { ...base, batch: 2, inH: 8, inW: 10, channels: 20, outH: 8, outW: 10, padTop: 1, padLeft: 1 }, cout: 36 },
+    // Non-square, odd in one direction.
+    { a: { ...base, batch: 1, inH: 9, inW: 16, channels: 16, outH: 7, outW: 14, padTop: 0, padLeft: 0 }, cout: 4 },
+  ];
+  for (const l of layers) {
+    check(single, l, rnd);
+    check(createWasmBackend({ threads: 2 }), l, rnd);
+  }
+});

@@ -23,6 +23,10 @@ export interface KernelExports {
   zero(ptr: number, bytes: number): void;
   /** Elements [i0, i1); vMax = 0: plain Adam; `scalars`: AdamStep's ten numbers as float64. */
   adamStep(p: number, g: number, m: number, v: number, vMax: number, scalars: number, i0: number, i1: number): void;
+  /** Winograd F(2×2, 3×3) transforms (assembly/winograd.ts); b0, b1: the range of images. */
+  winogradInput(x: number, geometry: number, v: number, scratch: number, b0: number, b1: number): void;
+  winogradKernel(w: number, cin: number, cout: number, u: number): void;
+  winogradOutput(m: number, geometry: number, cout: number, out: number, b0: number, b1: number): void;
   /** 96·iters flops of register-only multiply-adds (the benchmark's ceiling). */
   fmaPeak(iters: number): number;
   packABytes(): number;

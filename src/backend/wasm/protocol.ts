@@ -68,6 +68,8 @@ export const TASK_CONV_DIRECT = 5;
 export const TASK_BIAS_ACTIVATION = 6;
 export const TASK_CONV_DIRECT_KERNEL_GRAD = 7;
 export const TASK_ADAM = 8;
+export const TASK_WINOGRAD_INPUT = 9;
+export const TASK_WINOGRAD_OUTPUT = 10;
 
 /**
  * Run one chunk of a task on this thread: `a` holds the chunk's arguments (for the range tasks,
@@ -81,6 +83,8 @@ export function runTask(k: KernelExports, task: number, a: readonly number[], pa
       k.gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], packA, packB);
       return;
     case TASK_IM2COL: k.im2col(a[0], a[1], a[2], r0, r1); return;
+    case TASK_WINOGRAD_INPUT: k.winogradInput(a[0], a[1], a[2], packA, r0, r1); return;
+    case TASK_WINOGRAD_OUTPUT: k.winogradOutput(a[0], a[1], a[2], a[3], r0, r1); return;
     case TASK_COL2IM: k.col2im(a[0], a[1], a[2], r0, r1); return;
     case TASK_MAX_POOL: k.maxPool2d(a[0], a[1], a[2], a[3], r0, r1); return;
     case TASK_MAX_POOL_BACKWARD: k.maxPool2dBackward(a[0], a[1], a[2], a[3], r0, r1); return;
