@@ -70,7 +70,9 @@ export function conv2d(x: Tensor, kernel: Tensor, options: Conv2dOptions = {}): 
   }
   const a = windowArgs(fn, x, kH, kW, sizePair(fn, 'strides', options.strides, 1), sizePair(fn, 'dilation', options.dilation, 1), paddingOf(fn, options.padding), 'kernel');
   const out = output([a.batch, a.outH, a.outW, cout], 'float32');
-  convForward(x.data as Float32Array, kernel.data as Float32Array, a, cout, out.data as Float32Array);
+  // A fast transform (Winograd) only where no gradient will be taken: see Backend.conv2d.
+  const inference = !isGradEnabled() || (!x.requiresGrad && !kernel.requiresGrad);
+  convForward(x.data as Float32Array, kernel.data as Float32Array, a, cout, out.data as Float32Array, inference);
   return record('conv2d', out, [x, kernel], (g) => {
     const dx = x.requiresGrad ? output(x.shape, 'float32') : null;
     const dk = kernel.requiresGrad ? output(kernel.shape, 'float32') : null;
@@ -176,13 +178,13 @@ function gemm(m: number, k: number, n: number, transA: boolean, transB: boolean)
   return { m, k, n, transA, transB, batch: 1, aBatchStride: 0, bBatchStride: 0 };
 }
 
-function convForward(x: Float32Array, kernel: Float32Array, a: Window2dArgs, cout: number, out: Float32Array): void {
+function convForward(x: Float32Array, kernel: Float32Array, a: Window2dArgs, cout: number, out: Float32Array, transformed: boolean): void {
   const be = getBackend();
   const K = a.kH * a.kW * a.channels;
   for (const c of chunks(a, cout)) {
     const xs = x.subarray(c.inStart, c.inEnd);
     const os = out.subarray(c.outStart, c.outEnd);
-    if (be.conv2d?.(xs, kernel, c.part, cout, os)) continue;
+    if (be.conv2d?.(xs, kernel, c.part, cout, os, transformed)) continue;
     let cols = xs;
     if (!isPointwise(a)) {
       cols = scratchOf(c.rows * K);

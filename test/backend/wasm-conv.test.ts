@@ -110,6 +110,10 @@ function check(be: Backend, l: Layer, rnd: () => number): void {
   const out = new Float32Array(rows * cout).fill(Number.NaN);
   assert.equal(be.conv2d!(x, w, a, cout, out), true, `${what}: conv2d declined`);
   assertNear(out, want.out, want.outMag, `conv2d ${what}`);
+  // With a fast transform allowed (Winograd where the layer qualifies), the same within tolerance.
+  const fast = new Float32Array(rows * cout).fill(Number.NaN);
+  assert.equal(be.conv2d!(x, w, a, cout, fast, true), true, `${what}: conv2d (transformed) declined`);
+  assertNear(fast, want.out, want.outMag, `conv2d transformed ${what}`);
   const dx = new Float32Array(x.length).fill(Number.NaN);
   const dk = new Float32Array(w.length).fill(Number.NaN);
   assert.equal(be.conv2dBackward!(x, w, g, a, cout, dx, dk), true, `${what}: conv2dBackward declined`);

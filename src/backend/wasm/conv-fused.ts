@@ -88,8 +88,8 @@ function conv2dWinograd(e: WasmEngine, x: Float32Array, kernel: Float32Array, a:
 }
 
 /** out [rows, cout] = patches(x) · kernel [K, cout]; false when the operands do not fit. */
-export function conv2d(e: WasmEngine, x: Float32Array, kernel: Float32Array, a: Window2dArgs, cout: number, out: Float32Array): boolean {
-  if (winograd(a, cout) && conv2dWinograd(e, x, kernel, a, cout, out)) return true;
+export function conv2d(e: WasmEngine, x: Float32Array, kernel: Float32Array, a: Window2dArgs, cout: number, out: Float32Array, transformed = false): boolean {
+  if (transformed && winograd(a, cout) && conv2dWinograd(e, x, kernel, a, cout, out)) return true;
   const { xLen, rows, K, colsLen } = sizes(a);
   const viaDirect = direct(a, cout);
   const c = e.call();

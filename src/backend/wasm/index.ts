@@ -124,8 +124,8 @@ function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend
     col2im(cols: Float32Array, a: Window2dArgs, dx: Float32Array): void {
       if (!window.col2im(engine, cols, a, dx)) portableBackend.col2im(cols, a, dx);
     },
-    conv2d: (x: Float32Array, kernel: Float32Array, a: Window2dArgs, cout: number, out: Float32Array): boolean =>
-      convFused.conv2d(engine, x, kernel, a, cout, out),
+    conv2d: (x: Float32Array, kernel: Float32Array, a: Window2dArgs, cout: number, out: Float32Array, transformed = false): boolean =>
+      convFused.conv2d(engine, x, kernel, a, cout, out, transformed),
     conv2dBackward: (
       x: Float32Array, kernel: Float32Array, dOut: Float32Array, a: Window2dArgs, cout: number, dx: Float32Array | null, dk: Float32Array | null,
     ): boolean => convFused.conv2dBackward(engine, x, kernel, dOut, a, cout, dx, dk),
