@@ -45,7 +45,7 @@
  * the calling thread's own scratch.
  */
 export function convDirect(x: usize, g: usize, w: usize, cout: i32, out: usize, taps: usize, b0: i32, b1: i32): void {
-  const batch = geo(g, 0), inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kH = geo(g, 4), kW = geo(g, 5);
+  const inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kH = geo(g, 4), kW = geo(g, 5);
   const outH = geo(g, 6), outW = geo(g, 7), strideH = geo(g, 8), strideW = geo(g, 9);
   const dilH = geo(g, 10), dilW = geo(g, 11), padTop = geo(g, 12), padLeft = geo(g, 13);
   let t = taps;

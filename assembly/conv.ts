@@ -43,7 +43,7 @@
  * (the kernels taking b0, b1 are split over threads by image; see engine.ts).
  */
 export function im2col(x: usize, g: usize, cols: usize, b0: i32, b1: i32): void {
-  const batch = geo(g, 0), inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kH = geo(g, 4), kW = geo(g, 5);
+  const inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kH = geo(g, 4), kW = geo(g, 5);
   const outH = geo(g, 6), outW = geo(g, 7), strideH = geo(g, 8), strideW = geo(g, 9);
   const dilH = geo(g, 10), dilW = geo(g, 11), padTop = geo(g, 12), padLeft = geo(g, 13);
   const rowLen = kW * C;
@@ -80,12 +80,12 @@ export function im2col(x: usize, g: usize, cols: usize, b0: i32, b1: i32): void 
 
 /** The adjoint of im2col for images [b0, b1): their dx = 0, then every patch row is added back where it came from. */
 export function col2im(cols: usize, g: usize, dx: usize, b0: i32, b1: i32): void {
-  const batch = geo(g, 0), inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kH = geo(g, 4), kW = geo(g, 5);
+  const inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kH = geo(g, 4), kW = geo(g, 5);
   const outH = geo(g, 6), outW = geo(g, 7), strideH = geo(g, 8), strideW = geo(g, 9);
   const dilH = geo(g, 10), dilW = geo(g, 11), padTop = geo(g, 12), padLeft = geo(g, 13);
   const rowLen = kW * C;
   const image = <usize>(inH * inW) * <usize>C << 2;
-  zeroFloats(dx + <usize>b0 * image, (b1 - b0) * inH * inW * C);
+  memory.fill(dx + <usize>b0 * image, 0, <usize>(b1 - b0) * image);
   let o = cols + (<usize>(b0 * outH * outW * kH) * <usize>rowLen << 2);
   for (let n = b0; n < b1; n++) {
     for (let oh = 0; oh < outH; oh++) {
@@ -121,7 +121,7 @@ export function col2im(cols: usize, g: usize, dx: usize, b0: i32, b1: i32): void
  * is written there as i32.
  */
 export function maxPool2d(x: usize, g: usize, out: usize, argmax: usize, b0: i32, b1: i32): void {
-  const batch = geo(g, 0), inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kH = geo(g, 4), kW = geo(g, 5);
+  const inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kH = geo(g, 4), kW = geo(g, 5);
   const outH = geo(g, 6), outW = geo(g, 7), strideH = geo(g, 8), strideW = geo(g, 9);
   const dilH = geo(g, 10), dilW = geo(g, 11), padTop = geo(g, 12), padLeft = geo(g, 13);
   // Taps outside, channels inside: each tap is one contiguous run of C floats, folded into the
@@ -157,11 +157,10 @@ export function maxPool2d(x: usize, g: usize, out: usize, argmax: usize, b0: i32
 
 /** The first tap of a window: the running maximum is its values, at its indices. */
 function startMax(xp: usize, o: usize, am: usize, base: i32, C: i32): void {
-  let ch = 0;
   copyRun(xp, o, C);
   if (am == 0) return;
   const lanes = i32x4(0, 1, 2, 3);
-  ch = 0;
+  let ch = 0;
   for (; ch + 4 <= C; ch += 4) v128.store(am + (<usize>ch << 2), i32x4.add(i32x4.splat(base + ch), lanes));
   for (; ch < C; ch++) store<i32>(am + (<usize>ch << 2), base + ch);
 }
@@ -302,7 +301,8 @@ export function avgPool2dBackward(dOut: usize, g: usize, dx: usize): void {
 export function maxPool2dBackward(dOut: usize, argmax: usize, g: usize, dx: usize, b0: i32, b1: i32): void {
   const inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), outH = geo(g, 6), outW = geo(g, 7);
   // Each image's maxima lie in that image, so a range of images touches only its own dx.
-  zeroFloats(dx + (<usize>(b0 * inH * inW) * <usize>C << 2), (b1 - b0) * inH * inW * C);
+  const image = <usize>(inH * inW) * <usize>C << 2;
+  memory.fill(dx + <usize>b0 * image, 0, <usize>(b1 - b0) * image);
   const perImage = outH * outW * C;
   for (let i = b0 * perImage, end = b1 * perImage; i < end; i++) {
     const at = dx + (<usize>load<i32>(argmax + (<usize>i << 2)) << 2);
@@ -310,10 +310,3 @@ export function maxPool2dBackward(dOut: usize, argmax: usize, g: usize, dx: usiz
   }
 }
 
-/** Zero n floats at p with SIMD stores. */
-function zeroFloats(p: usize, n: i32): void {
-  const z = f32x4.splat(0);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(p + (<usize>i << 2), z);
-  for (; i < n; i++) store<f32>(p + (<usize>i << 2), 0);
-}

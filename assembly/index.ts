@@ -13,18 +13,12 @@ export { adamStep } from './optim';
 export { winogradInput, winogradKernel, winogradOutput } from './winograd';
 
 /**
- * Zero `bytes` bytes at `ptr` (64-byte aligned, a multiple of 64: heap blocks). Whether by a
- * view's fill(0), memory.fill or this SIMD loop, zeroing every op output cost 9–12 % of a CNN
- * training step (memory bandwidth): hence ops/util.ts output(), which skips it.
+ * Zero `bytes` bytes at `ptr`. Whether by a view's fill(0), memory.fill or a SIMD store loop,
+ * zeroing every op output cost 9–12 % of a CNN training step (memory bandwidth): hence
+ * ops/util.ts output(), which skips it.
  */
 export function zero(ptr: usize, bytes: usize): void {
-  const z = i32x4.splat(0);
-  for (let p = ptr, end = ptr + bytes; p < end; p += 64) {
-    v128.store(p, z);
-    v128.store(p, z, 16);
-    v128.store(p, z, 32);
-    v128.store(p, z, 48);
-  }
+  memory.fill(ptr, 0, bytes);
 }
 
 /** First byte after the static data: the JS side lays out its buffers from here on. */

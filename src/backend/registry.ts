@@ -53,32 +53,25 @@ function storageFromEnv(): 'heap' | 'copy' | undefined {
   return raw;
 }
 
-function tryWasm(): WasmBackend | null {
-  if (wasm === undefined) {
-    // A malformed TESSERA_THREADS or TESSERA_WASM_STORAGE is the user's mistake, reported rather than swallowed below.
-    const threads = threadsWanted ?? threadsFromEnv();
-    const storage = storageFromEnv();
-    try {
-      wasm = createWasmBackend({ threads, storage });
-    } catch (err) {
-      wasm = null;
-      wasmFailure = err instanceof Error ? err.message : String(err);
-    }
+/** A wasm build (relaxed SIMD allowed or not) with the environment's options, or null and why not. */
+function startWasm(relaxed: boolean): [WasmBackend | null, string | null] {
+  // A malformed TESSERA_THREADS or TESSERA_WASM_STORAGE is the user's mistake, reported rather than swallowed below.
+  const threads = threadsWanted ?? threadsFromEnv();
+  const storage = storageFromEnv();
+  try {
+    return [createWasmBackend({ threads, storage, relaxed }), null];
+  } catch (err) {
+    return [null, err instanceof Error ? err.message : String(err)];
   }
+}
+
+function tryWasm(): WasmBackend | null {
+  if (wasm === undefined) [wasm, wasmFailure] = startWasm(true);
   return wasm;
 }
 
 function tryWasmPlain(): WasmBackend | null {
-  if (wasmPlain === undefined) {
-    const threads = threadsWanted ?? threadsFromEnv();
-    const storage = storageFromEnv();
-    try {
-      wasmPlain = createWasmBackend({ threads, storage, relaxed: false });
-    } catch (err) {
-      wasmPlain = null;
-      wasmPlainFailure = err instanceof Error ? err.message : String(err);
-    }
-  }
+  if (wasmPlain === undefined) [wasmPlain, wasmPlainFailure] = startWasm(false);
   return wasmPlain;
 }
 

@@ -5,7 +5,7 @@
  * on a CPU with 256- or 512-bit FMA units native BLAS has 2–4× more to work with.
  */
 import { compileKernels, instantiate } from '../backend/wasm/load.js';
-import { getBackend } from '../index.js';
+import { backendInfo } from '../index.js';
 import { round } from './timing.js';
 import type { BenchCase, Row } from './types.js';
 
@@ -31,9 +31,9 @@ export function peakRows(): Row[] {
   times.sort((a, b) => a - b);
   const ms = times[3];
   const perThread = (96 * ITERS) / (ms * 1e6);
-  const threads = (getBackend() as { threads?: number }).threads ?? 1;
+  const { threads, name } = backendInfo();
   return [{
-    case: PEAK_CASE, engine: 'tessera', backend: getBackend().name, gflops: round(perThread * threads), ms: round(ms),
+    case: PEAK_CASE, engine: 'tessera', backend: name, gflops: round(perThread * threads), ms: round(ms),
     note: `${round(perThread)} GFLOP/s on one thread × ${threads}: the most any WebAssembly SIMD GEMM can reach here`,
   }];
 }

@@ -18,7 +18,7 @@ import { empty, output, requireFloat } from './util.js';
  * @example biasActivation(matmul(x, w), b, 'relu')
  */
 export function biasActivation(x: Tensor, bias: Tensor | null, activation: FusedActivation = 'linear'): Tensor {
-  return fusedBiasActivation('biasActivation', x, bias, activation, false);
+  return fusedBiasActivation(x, bias, activation, false);
 }
 
 /**
@@ -28,10 +28,11 @@ export function biasActivation(x: Tensor, bias: Tensor | null, activation: Fused
  * layer's output and a pass of fresh memory per layer. Never for a tensor the caller can see.
  */
 export function biasActivationOverProduct(x: Tensor, bias: Tensor | null, activation: FusedActivation = 'linear'): Tensor {
-  return fusedBiasActivation('biasActivation', x, bias, activation, true);
+  return fusedBiasActivation(x, bias, activation, true);
 }
 
-function fusedBiasActivation(fn: string, x: Tensor, bias: Tensor | null, activation: FusedActivation, inPlace: boolean): Tensor {
+function fusedBiasActivation(x: Tensor, bias: Tensor | null, activation: FusedActivation, inPlace: boolean): Tensor {
+  const fn = 'biasActivation';
   if (!(x instanceof Tensor)) throw new ArgumentError(`${fn}: got ${describe(x)}; expected a Tensor of shape [..., channels]`);
   requireFloat(fn, x);
   if (activation !== 'linear' && activation !== 'relu') throw new ArgumentError(`${fn}: got activation ${describe(activation)}; expected 'linear' or 'relu'`);

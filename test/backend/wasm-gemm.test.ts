@@ -97,8 +97,8 @@ test('multi-threaded wasm GEMM splits by rows, by columns and by batch and match
     args(40, 64, 48, false, false, 9), // batch
     args(3872 / 16, 288, 64, true, false), // conv kernel-gradient shape, transposed A
     args(200, 64, 288, false, true), // conv input-gradient shape, transposed B
-    // Rows split on a B packed once for all threads: several k slices (KC = 384), odd n, both transposes,
-    // and two column panels (NC = 2048).
+    // Row splits over several k slices (KC = 384), odd n, both transposes, and two column panels
+    // (NC = 2048).
     args(500, 900, 70, true, false),
     args(1560, 390, 2060, false, true),
   ];

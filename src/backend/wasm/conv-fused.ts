@@ -1,8 +1,10 @@
 /**
  * Convolution end to end inside the wasm memory: the patch matrix is built in a scratch block,
- * multiplied (threaded GEMM) and folded back in place, so it never leaves the memory. The composed path (backend im2col, then matmul) moved the patch matrix — the
- * largest array of a conv layer, K = kH·kW·Cin times bigger than its input — out of the memory and
- * back in once per product: twice in forward, four times in backward.
+ * multiplied (threaded GEMM) and folded back in place, so it never leaves the memory. The composed
+ * path (backend im2col, then matmul) moved the patch matrix — the largest array of a conv layer,
+ * K = kH·kW·Cin times bigger than its input — out of the memory and back in once per product:
+ * twice in forward, four times in backward. 3×3 stride-1 layers may go by Winograd instead (where
+ * the caller allows a transform: inference), see `winograd`.
  *
  * Short patches into few channels (an image's first layer) skip the patch matrix altogether:
  * the direct kernels of assembly/conv-direct.ts read the taps from the image.

@@ -53,7 +53,6 @@ export function adamStep(e: WasmEngine, p: Float32Array, g: Float32Array, m: Flo
   const c = e.call();
   // Each of p, m, v (and vMax) is read and written: in and out at the same address.
   const pPtr = c.inOut(p), gPtr = c.in(g, n), mPtr = c.inOut(m), vPtr = c.inOut(v), wPtr = vMax ? c.inOut(vMax) : 0;
-  if (!c.ok) return c.abort();
   const sPtr = c.floats64([s.beta1, s.beta2, s.c1, s.c2, s.l2, s.shrink, s.stepSize, s.invBc2Sqrt, s.eps, s.sign]);
   if (!c.ok) return c.abort();
   // Split over the threads in ranges of whole cache lines.

@@ -134,10 +134,9 @@ export class Heap {
     // (Typed as ArrayBuffer only because the subclasses' inherited constructor signature says so.)
     const buffer = this.memory.buffer as ArrayBuffer;
     const view = int ? new HeapInt32Array(buffer, ptr, length) : new HeapFloat32Array(buffer, ptr, length);
-    const size = this.sizes.get(ptr)!;
     // A reused block holds old data.
-    if (zeroed) this.memory.zero(ptr, size);
-    this.storageBytes += size;
+    if (zeroed) this.memory.zero(ptr, want);
+    this.storageBytes += want;
     this.registry.register(view, ptr);
     return view;
   }
