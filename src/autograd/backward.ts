@@ -11,8 +11,6 @@ import { sameShape } from '../tensor/shape.js';
 import { add } from '../ops/elementwise.js';
 import { clone } from '../ops/movement.js';
 import { GradError, ShapeError, describe } from '../util/errors.js';
-import { getBackend } from '../backend/registry.js';
-import { SweepStorage } from './sweep-storage.js';
 
 export interface BackwardOptions {
   /** Keep the graph so backward can run through it again (costs memory until dropped). */
@@ -55,19 +53,13 @@ export function computeGradients(
   const order = topoOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
   const result = new Map<Tensor, Tensor>();
-  // Intermediate gradients go back to the backend once used (see sweep-storage.ts); a retained
-  // graph may be swept again, so then the collector keeps that job.
-  const storage = new SweepStorage(options.retainGraph ? null : getBackend());
   const previous = setGradEnabled(false);
   try {
     for (const t of order) {
       const g = grads.get(t);
       if (!g) continue;
       grads.delete(t); // free as we go
-      if (t.gradFn === null || keep?.has(t)) {
-        result.set(t, g);
-        storage.keep(g);
-      }
+      if (t.gradFn === null || keep?.has(t)) result.set(t, g);
       const fn = t.gradFn;
       if (!fn) continue;
       if ((fn as { released?: boolean }).released) {
@@ -76,26 +68,15 @@ export function computeGradients(
         );
       }
       const inputGrads = fn.backward(g);
-      // Every gradient the closure returned is held before g is dropped: one may be g itself.
-      for (const gi of inputGrads) if (gi) storage.hold(gi);
       fn.inputs.forEach((input, i) => {
         const gi = inputGrads[i];
-        if (!gi) return;
-        if (!input.requiresGrad) return storage.drop(gi);
+        if (!gi || !input.requiresGrad) return;
         if (!sameShape(gi.shape, input.shape)) {
           throw new ShapeError(`backward: op "${fn.name}" produced a gradient of shape ${describe(gi.shape)} for an input of shape ${describe(input.shape)}`);
         }
         const acc = grads.get(input);
-        if (!acc) return void grads.set(input, gi);
-        const sum = add(acc, gi);
-        storage.hold(sum);
-        grads.set(input, sum);
-        storage.drop(acc);
-        storage.drop(gi);
+        grads.set(input, acc ? add(acc, gi) : gi);
       });
-      // Gradients returned for more slots than the op has inputs are never used.
-      for (let i = fn.inputs.length; i < inputGrads.length; i++) if (inputGrads[i]) storage.drop(inputGrads[i]!);
-      storage.drop(g);
     }
   } finally {
     setGradEnabled(previous);

@@ -93,17 +93,6 @@ export interface Backend {
    */
   allocate?(dtype: DType, size: number, zeroed: boolean): TypedArray | null;
 
-  /**
-   * Optional, with `allocate`: storage made by it can be given back before it is garbage-collected,
-   * which keeps memory hot in cache and collections rare. `storageClock()` is the id of the newest
-   * storage so far (ids grow), `storageId(data)` the id of the storage `data` views (0: not made by
-   * `allocate`), and `releaseStorage(id)` gives it back now. The caller guarantees that nothing
-   * reads that storage again.
-   */
-  storageClock?(): number;
-  storageId?(data: TypedArray): number;
-  releaseStorage?(id: number): void;
-
   /** out[i] = op(x[i]); x and out have the same length (they may be the same array). */
   unary(op: UnaryOp, x: TypedArray, out: TypedArray): void;
 

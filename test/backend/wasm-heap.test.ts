@@ -135,27 +135,3 @@ test('TESSERA_WASM_STORAGE=copy keeps tensors in ordinary arrays on a backend ma
   assert.equal(heapBe.allocate!('float32', 16, true), null, 'tiny tensors stay ordinary arrays');
   assert.equal(heapBe.allocate!('float32', (1 << 24) + 1, true), null, 'data-set-sized tensors stay ordinary arrays');
 });
-
-test('storage given back early is reused, and collecting its old view later frees nothing', () => {
-  const { heap } = sharedHeap(8 << 20);
-  const clock = heap.clock;
-  let old: Float32Array | Int32Array | null = heap.storage(false, 4096, false)!;
-  const id = heap.storageId(old);
-  assert.ok(id > clock, 'storage made later has a larger id');
-  assert.equal(heap.storageId(old.subarray(10, 20)), id, 'a view cut by subarray has its block’s id');
-  assert.equal(heap.storageId(new Float32Array(4096)), 0);
-  const at = heap.addressOf(old);
-  const bytes = heap.storageBytes;
-  heap.releaseEarly(id);
-  assert.equal(heap.storageBytes, bytes - 4096 * 4);
-  heap.releaseEarly(id); // a second time: nothing
-  assert.equal(heap.storageBytes, bytes - 4096 * 4);
-  const next = heap.storage(false, 4096, false)!;
-  assert.equal(heap.addressOf(next), at, 'the block is handed out again');
-  next.fill(5);
-  old = null; // the old view dies; its registry callback must not free `next`'s block
-  heap.collect();
-  assert.equal(heap.storageBytes, bytes);
-  for (let i = 0; i < 50; i++) heap.storage(false, 4096, false)?.fill(-1);
-  assert.ok(next.every((v) => v === 5), 'the reused block was freed again when the old view was collected');
-});

@@ -16,10 +16,6 @@
  * event loop turns (`fit` yields every 100 ms); past its storage budget the heap refuses and
  * tensors get ordinary typed arrays (correct, only slower), so memory is bounded either way.
  *
- * Autograd gives the storage of a backward sweep's intermediate gradients back at once
- * (`releaseEarly`, autograd/sweep-storage.ts): in the seed CNN's training step that halved the
- * forced collections (0.11 → 0.047 per step, ~6.5 ms each) and reuses blocks while still in cache.
- *
  * Only shared memory can hold storage: growing a shared memory keeps every existing view valid,
  * while growing a private one detaches them. The private (browser, single-thread) build uses the
  * heap for per-call scratch only.
@@ -42,8 +38,6 @@ const roundUp = (bytes: number): number => (bytes + ALIGN - 1) & ~(ALIGN - 1);
  */
 export class HeapFloat32Array extends Float32Array {
   parent: Float32Array | null = null;
-  /** The storage block's serial number (see Heap.storage); 0 for a view cut by subarray. */
-  serial = 0;
   override subarray(begin?: number, end?: number): HeapFloat32Array {
     const view = super.subarray(begin, end) as HeapFloat32Array;
     view.parent = this;
@@ -53,7 +47,6 @@ export class HeapFloat32Array extends Float32Array {
 
 export class HeapInt32Array extends Int32Array {
   parent: Int32Array | null = null;
-  serial = 0;
   override subarray(begin?: number, end?: number): HeapInt32Array {
     const view = super.subarray(begin, end) as HeapInt32Array;
     view.parent = this;
@@ -82,14 +75,6 @@ export class Heap {
   collections = 0;
   /** Sizes of the live blocks by address: the registry's callbacks and `release` look them up. */
   private readonly sizes = new Map<number, number>();
-  /**
-   * Live storage blocks by serial number. The registry holds serials, not addresses, so that a
-   * block given back early (releaseEarly) and then reused is not freed again when the old view
-   * is finally collected.
-   */
-  private readonly owners = new Map<number, number>();
-  /** Serial number of the last storage block handed out. */
-  private serial = 0;
   /** Bytes of live tensor storage (not scratch). */
   storageBytes = 0;
 
@@ -109,7 +94,7 @@ export class Heap {
     this.top = roundUp(base);
     this.collector = shared ? garbageCollector() : null;
     const Registry = this.collector?.Registry ?? FinalizationRegistry;
-    this.registry = new Registry<number>((serial) => this.releaseStorage(serial));
+    this.registry = new Registry<number>((ptr) => this.releaseStorage(ptr));
   }
 
   /** Bytes from the heap's base to its top: what the memory holds for it. */
@@ -152,37 +137,8 @@ export class Heap {
     // A reused block holds old data.
     if (zeroed) this.memory.zero(ptr, want);
     this.storageBytes += want;
-    view.serial = ++this.serial;
-    this.owners.set(view.serial, ptr);
-    this.registry.register(view, view.serial);
+    this.registry.register(view, ptr);
     return view;
-  }
-
-  /** Serial number of the newest storage block: blocks made later have larger ones. */
-  get clock(): number {
-    return this.serial;
-  }
-
-  /**
-   * The serial number of the storage block `a` is a view of (whole, or cut by subarray), or 0
-   * when `a` is not heap storage.
-   */
-  storageId(a: Float32Array | Int32Array): number {
-    let view = a;
-    while ((view instanceof HeapFloat32Array || view instanceof HeapInt32Array) && view.parent !== null) view = view.parent;
-    return (view instanceof HeapFloat32Array || view instanceof HeapInt32Array) && this.isMine(view.buffer) ? view.serial : 0;
-  }
-
-  /**
-   * Give storage block `serial` back now instead of when its view is collected. The caller
-   * guarantees that no view of it is read again (autograd does this for gradients that only it
-   * ever held). The bytes no longer count towards the next forced collection.
-   */
-  releaseEarly(serial: number): void {
-    const size = this.sizes.get(this.owners.get(serial) ?? -1);
-    if (size === undefined) return;
-    this.releaseStorage(serial);
-    this.sinceCollect = Math.max(0, this.sinceCollect - size);
   }
 
   /** The byte address of `a` when it is a view of this heap's memory, else -1. */
@@ -216,11 +172,10 @@ export class Heap {
     return true;
   }
 
-  private releaseStorage(serial: number): void {
-    const ptr = this.owners.get(serial);
-    if (ptr === undefined) return; // given back early already
-    this.owners.delete(serial);
-    this.storageBytes -= this.sizes.get(ptr)!;
+  private releaseStorage(ptr: number): void {
+    const size = this.sizes.get(ptr);
+    if (size === undefined) return;
+    this.storageBytes -= size;
     this.release(ptr);
   }
 

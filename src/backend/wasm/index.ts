@@ -85,9 +85,6 @@ function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend
     ...portableBackend,
     allocate: (dtype: DType, size: number, zeroed: boolean): TypedArray | null =>
       size >= HEAP_MIN_ELEMENTS && size <= HEAP_MAX_ELEMENTS && inHeap ? engine.heap.storage(dtype === 'int32', size, zeroed) : null,
-    storageClock: () => engine.heap.clock,
-    storageId: (data: TypedArray) => engine.heap.storageId(data),
-    releaseStorage: (id: number) => engine.heap.releaseEarly(id),
     get name(): string {
       return `${engine.build} (${engine.threads} thread${engine.threads === 1 ? '' : 's'}${inHeap ? '' : ', copied storage'})`;
     },
