@@ -31,6 +31,39 @@ test('free blocks merge with both neighbours and are taken exact-size first, els
   assert.equal(f.takeEndingAt(5), -1);
 });
 
+test('free-block bookkeeping stays exact through many merges and takes', () => {
+  // Against a model: a plain array of free flags per 64-byte unit.
+  const f = new FreeBlocks();
+  const units = 512;
+  const isFree = new Array<boolean>(units).fill(false);
+  const rnd = random(3);
+  const taken: [number, number][] = [];
+  f.put(0, units * 64);
+  isFree.fill(true);
+  for (let step = 0; step < 20000; step++) {
+    if (taken.length > 0 && (rnd() < 0.5 || taken.length > 60)) {
+      const [start, n] = taken.splice(Math.floor(rnd() * taken.length), 1)[0];
+      f.put(start * 64, n * 64);
+      for (let u = start; u < start + n; u++) isFree[u] = true;
+    } else {
+      const n = 1 + Math.floor(rnd() * 4) * (rnd() < 0.5 ? 1 : 3);
+      const at = f.take(n * 64);
+      if (at < 0) continue;
+      assert.equal(at % 64, 0);
+      const start = at / 64;
+      for (let u = start; u < start + n; u++) {
+        assert.ok(isFree[u], `step ${step}: unit ${u} handed out twice`);
+        isFree[u] = false;
+      }
+      taken.push([start, n]);
+    }
+    if (step % 1000 === 0) assert.equal(f.bytes, isFree.filter(Boolean).length * 64);
+  }
+  for (const [start, n] of taken) f.put(start * 64, n * 64);
+  assert.equal(f.count, 1, 'everything merged back into one block');
+  assert.equal(f.take(units * 64), 0);
+});
+
 function sharedHeap(budget: number, storageBudget = budget): { heap: Heap; memory: WebAssembly.Memory } {
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 1024, shared: true });
   let pages = 1;
