@@ -163,6 +163,35 @@ test('wasm fused conv2d on two threads matches the definition on products large 
   assert.ok(threaded.workerChunks > before, 'the direct kernels ran on one thread');
 });
 
+test('wasm conv2d handed to the threads by whole images gives exactly the one-thread results', async () => {
+  // From 2 × threads images a call goes by images (one task: patches, product, folding back);
+  // row by row that is the same arithmetic as one thread's, so the results must be identical.
+  const threaded = createWasmBackend({ threads: 2 });
+  await threaded.whenReady();
+  const rnd = random(15);
+  const layers = [
+    ...Array.from({ length: 6 }, () => layer(rnd, { channels: 8, cout: 24, maxSize: 16, batch: 4 + Math.floor(rnd() * 6) })),
+    { ...pointwise(rnd), a: { ...pointwise(rnd).a, batch: 5 } },
+    { a: { batch: 8, inH: 13, inW: 13, channels: 32, kH: 3, kW: 3, outH: 11, outW: 11, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 }, cout: 64 },
+  ];
+  const before = threaded.workerChunks;
+  for (const { a, cout } of layers) {
+    const what = `${JSON.stringify(a)} cout ${cout}`;
+    const K = a.kH * a.kW * a.channels, rows = a.batch * a.outH * a.outW;
+    const x = view(a.batch * a.inH * a.inW * a.channels, rnd, 1), w = view(K * cout, rnd, 2), g = view(rows * cout, rnd, 3);
+    const run = (be: Backend, dxOn: boolean, dkOn: boolean) => {
+      const out = new Float32Array(rows * cout), dx = dxOn ? new Float32Array(x.length) : null, dk = dkOn ? new Float32Array(w.length) : null;
+      be.conv2d!(x, w, a, cout, out);
+      be.conv2dBackward!(x, w, g, a, cout, dx, dk);
+      return { out, dx, dk };
+    };
+    for (const [dxOn, dkOn] of [[true, true], [true, false], [false, true]]) {
+      assert.deepEqual(run(threaded, dxOn, dkOn), run(single, dxOn, dkOn), `${what} (dx ${dxOn}, dk ${dkOn})`);
+    }
+  }
+  assert.ok(threaded.workerChunks > before, 'no chunk ran on a worker');
+});
+
 test('wasm fused conv2d keeps its memory at the first call\'s size when the same layer runs again', () => {
   const be = createWasmBackend({ threads: 1 });
   const rnd = random(14);

@@ -14,7 +14,10 @@
  */
 import type { MatmulArgs, Window2dArgs } from '../types.js';
 import type { WasmEngine } from './engine.js';
-import { TASK_COL2IM, TASK_CONV_DIRECT, TASK_CONV_DIRECT_KERNEL_GRAD, TASK_IM2COL, TASK_WINOGRAD_INPUT, TASK_WINOGRAD_OUTPUT } from './protocol.js';
+import {
+  CONV_BUILD_PATCHES, CONV_FOLD_PATCHES, CONV_INPUT_GRADIENT, TASK_COL2IM, TASK_CONV_BACKWARD_IMAGES, TASK_CONV_DIRECT,
+  TASK_CONV_DIRECT_KERNEL_GRAD, TASK_CONV_FORWARD, TASK_IM2COL, TASK_WINOGRAD_INPUT, TASK_WINOGRAD_OUTPUT,
+} from './protocol.js';
 
 function geometry(a: Window2dArgs): number[] {
   return [a.batch, a.inH, a.inW, a.channels, a.kH, a.kW, a.outH, a.outW, a.strideH, a.strideW, a.dilationH, a.dilationW, a.padTop, a.padLeft];
@@ -89,6 +92,17 @@ function conv2dWinograd(e: WasmEngine, x: Float32Array, kernel: Float32Array, a:
   return true;
 }
 
+/**
+ * Whether to hand each thread whole images — its patches, then its rows of the product (and in
+ * backward its rows of the patch gradient, folded back) — in one task, rather than one threaded
+ * call per step. One task instead of two or three: each call costs the threads a hand-over and
+ * the wait for the slowest, and a thread finds its own patches still in its cache. Needs a few
+ * images per thread; below that the steps are split along their rows instead.
+ */
+function byImages(e: WasmEngine, a: Window2dArgs): boolean {
+  return e.threads > 1 && a.batch >= 2 * e.threads;
+}
+
 /** out [rows, cout] = patches(x) · kernel [K, cout]; false when the operands do not fit. */
 export function conv2d(e: WasmEngine, x: Float32Array, kernel: Float32Array, a: Window2dArgs, cout: number, out: Float32Array, transformed = false): boolean {
   if (transformed && winograd(a, cout) && conv2dWinograd(e, x, kernel, a, cout, out)) return true;
@@ -101,7 +115,10 @@ export function conv2d(e: WasmEngine, x: Float32Array, kernel: Float32Array, a: 
   const outPtr = c.out(out, rows * cout);
   if (!c.ok) return c.abort();
   if (viaDirect) e.parallel(TASK_CONV_DIRECT, [xPtr, gPtr, kPtr, cout, outPtr], a.batch, rows * cout);
-  else e.gemmAt(patches(e, xPtr, gPtr, colsPtr, colsLen, a.batch), kPtr, outPtr, product(rows, K, cout, false, false));
+  else if (byImages(e, a)) {
+    const patchPtr = colsLen > 0 ? colsPtr : xPtr;
+    e.parallel(TASK_CONV_FORWARD, [xPtr, gPtr, patchPtr, kPtr, outPtr, rows, K, cout, a.outH * a.outW, colsLen > 0 ? 1 : 0], a.batch, colsLen + rows * cout);
+  } else e.gemmAt(patches(e, xPtr, gPtr, colsPtr, colsLen, a.batch), kPtr, outPtr, product(rows, K, cout, false, false));
   c.end();
   return true;
 }
@@ -124,6 +141,17 @@ export function conv2dBackward(
   const colsPtr = c.scratch(dx || !viaDirect ? colsLen * 4 : 0);
   const dkPtr = dk ? c.out(dk, K * cout) : 0, dxPtr = dx ? c.out(dx, xLen) : 0;
   if (!c.ok) return c.abort();
+  if (!viaDirect && byImages(e, a)) {
+    // dk's patches and dx's patch gradient both live through the one task: two blocks.
+    const gradColsPtr = dk && dx && colsLen > 0 ? c.scratch(colsLen * 4) : colsPtr;
+    if (!c.ok) return c.abort();
+    const flags = (dk && colsLen > 0 ? CONV_BUILD_PATCHES : 0) | (dx ? CONV_INPUT_GRADIENT : 0) | (colsLen > 0 ? CONV_FOLD_PATCHES : 0);
+    const work = (dk ? colsLen : 0) + (dx ? colsLen + xLen : 0);
+    e.parallel(TASK_CONV_BACKWARD_IMAGES, [xPtr, gPtr, colsPtr, gradPtr, kPtr, colsLen > 0 ? gradColsPtr : dxPtr, dxPtr, rows, K, cout, a.outH * a.outW, flags], a.batch, work);
+    if (dk) e.gemmAt(colsLen > 0 ? colsPtr : xPtr, gradPtr, dkPtr, product(K, rows, cout, true, false));
+    c.end();
+    return true;
+  }
   if (dk) {
     // Split over the threads by taps (each owns its rows of dk).
     if (viaDirect) e.parallel(TASK_CONV_DIRECT_KERNEL_GRAD, [xPtr, gPtr, gradPtr, cout, dkPtr], a.kH * a.kW, xLen * a.kH * a.kW);

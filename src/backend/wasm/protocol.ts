@@ -70,6 +70,15 @@ export const TASK_CONV_DIRECT_KERNEL_GRAD = 7;
 export const TASK_ADAM = 8;
 export const TASK_WINOGRAD_INPUT = 9;
 export const TASK_WINOGRAD_OUTPUT = 10;
+/** A conv's forward for a range of images: their patches, then their rows of the product. */
+export const TASK_CONV_FORWARD = 11;
+/** A conv's backward for a range of images: their patches (for dk), and dx through their rows of dOut · kernelᵀ. */
+export const TASK_CONV_BACKWARD_IMAGES = 12;
+
+/** Flags of TASK_CONV_BACKWARD_IMAGES (argument 11). */
+export const CONV_BUILD_PATCHES = 1;
+export const CONV_INPUT_GRADIENT = 2;
+export const CONV_FOLD_PATCHES = 4;
 
 /**
  * Run one chunk of a task on this thread: `a` holds the chunk's arguments (for the range tasks,
@@ -96,6 +105,24 @@ export function runTask(k: KernelExports, task: number, a: readonly number[], pa
       return;
     }
     case TASK_CONV_DIRECT_KERNEL_GRAD: k.convDirectKernelGrad(a[0], a[1], a[2], a[3], a[4], r0, r1); return;
+    case TASK_CONV_FORWARD: {
+      // a[0] x, a[1] geometry, a[2] patches (x itself when a[9] = 0: pointwise), a[3] kernel,
+      // a[4] out, a[5] rows, a[6] K, a[7] cout, a[8] rows per image. Row by row the product is
+      // the whole-batch one's, so the result does not depend on how the images are cut.
+      if (a[9] !== 0) k.im2col(a[0], a[1], a[2], r0, r1);
+      k.gemm(a[2], a[3], a[4], a[5], a[6], a[7], 0, 0, 0, 1, 0, 0, r0 * a[8], r1 * a[8], 0, a[7], packA, packB);
+      return;
+    }
+    case TASK_CONV_BACKWARD_IMAGES: {
+      // a[0] x, a[1] geometry, a[2] patches, a[3] dOut, a[4] kernel, a[5] patch gradient (dx itself
+      // when pointwise), a[6] dx, a[7] rows, a[8] K, a[9] cout, a[10] rows per image, a[11] flags.
+      if ((a[11] & CONV_BUILD_PATCHES) !== 0) k.im2col(a[0], a[1], a[2], r0, r1);
+      if ((a[11] & CONV_INPUT_GRADIENT) !== 0) {
+        k.gemm(a[3], a[4], a[5], a[7], a[9], a[8], 0, 1, 0, 1, 0, 0, r0 * a[10], r1 * a[10], 0, a[8], packA, packB);
+        if ((a[11] & CONV_FOLD_PATCHES) !== 0) k.col2im(a[5], a[1], a[6], r0, r1);
+      }
+      return;
+    }
     case TASK_ADAM:
       // Units of 16 weights (a cache line), so two threads never write the same line; a[6] = n.
       k.adamStep(a[0], a[1], a[2], a[3], a[4], a[5], r0 * 16, Math.min(a[6], r1 * 16));
