@@ -7,6 +7,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import * as E from '../ops/elementwise.js';
 import * as A from '../ops/activations.js';
 import { biasActivationOverProduct } from '../ops/fused.js';
+import type { FusedActivation } from '../backend/types.js';
 import { ArgumentError, describe } from '../util/errors.js';
 import { Module } from './module.js';
 import { registerLayer } from './registry.js';
@@ -72,9 +73,15 @@ export function getActivation(activation: ActivationName | ActivationFn): Activa
  * result (see biasActivationOverProduct).
  */
 export function biasThenActivation(y: Tensor, bias: Tensor | null, activation: ActivationFn): Tensor {
-  if (activation === TABLE.relu) return biasActivationOverProduct(y, bias, 'relu');
-  const z = biasActivationOverProduct(y, bias, 'linear');
-  return activation === TABLE.linear || activation === TABLE.identity ? z : activation(z);
+  const { fused, rest } = splitActivation(activation);
+  const z = biasActivationOverProduct(y, bias, fused);
+  return rest ? rest(z) : z;
+}
+
+/** An activation as the part a fused layer tail applies (relu or none) and the rest (null: none). */
+export function splitActivation(activation: ActivationFn): { fused: FusedActivation; rest: ActivationFn | null } {
+  if (activation === TABLE.relu) return { fused: 'relu', rest: null };
+  return { fused: 'linear', rest: activation === TABLE.linear || activation === TABLE.identity ? null : activation };
 }
 
 /** The table name of a built-in activation function (`relu` → 'relu'), or null for any other function. */

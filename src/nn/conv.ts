@@ -6,12 +6,13 @@
  * `inputShape`.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { conv2d, convOutputLength, type Padding, type Size2d } from '../ops/conv.js';
+import { convOutputLength, type Padding, type Size2d } from '../ops/conv.js';
+import { conv2dBiasActivation } from '../ops/fused.js';
 import { requireFloat } from '../ops/util.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
-import { activationConfig, biasThenActivation, getActivation, type ActivationFn, type ActivationName } from './activations.js';
+import { activationConfig, getActivation, splitActivation, type ActivationFn, type ActivationName } from './activations.js';
 import { getInitializer, type Initializer, type InitializerName } from './init.js';
 import { registerLayer } from './registry.js';
 import {
@@ -156,8 +157,10 @@ export class Conv2D extends Module {
     if (x.rank !== 4) throw new ShapeError(`Conv2D: got input of shape ${describe(x.shape)} (rank ${x.rank}); expected rank 4: ${LAYOUT}`);
     if (!this.weight) this.build(x.shape);
     this.computeOutputShape(x.shape); // the layer's own errors for wrong channels or too small images
-    const y = conv2d(x, this.weight!, { strides: this.strides, padding: this.padding, dilation: this.dilationRate });
-    return biasThenActivation(y, this.bias, this.activation); // [filters] along the channels-last axis
+    // Bias [filters] along the channels-last axis and relu (if that is the activation) in the same pass.
+    const { fused, rest } = splitActivation(this.activation);
+    const y = conv2dBiasActivation(x, this.weight!, this.bias, fused, { strides: this.strides, padding: this.padding, dilation: this.dilationRate });
+    return rest ? rest(y) : y;
   }
 
   /** Every option as plain JSON (activation by name), sizes as they were given. */

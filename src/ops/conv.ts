@@ -14,7 +14,7 @@
  * in backward rather than kept from forward, so a training run's memory stays flat. Large
  * batches are processed in chunks of images so that buffer stays bounded too.
  */
-import type { MatmulArgs, Window2dArgs } from '../backend/types.js';
+import type { ConvTail, MatmulArgs, Window2dArgs } from '../backend/types.js';
 import { getBackend } from '../backend/registry.js';
 import { Tensor } from '../tensor/tensor.js';
 import { allocate } from '../tensor/creation.js';
@@ -54,7 +54,14 @@ export interface Pool2dOptions {
  * @example conv2d(randn([1, 28, 28, 1]), randn([3, 3, 1, 32]), { padding: 'same' }) // [1, 28, 28, 32]
  */
 export function conv2d(x: Tensor, kernel: Tensor, options: Conv2dOptions = {}): Tensor {
-  const fn = 'conv2d';
+  const { a, cout } = convGeometry('conv2d', x, kernel, options);
+  const out = output([a.batch, a.outH, a.outW, cout], 'float32');
+  convForward(x.data as Float32Array, kernel.data as Float32Array, a, cout, out.data as Float32Array, transformAllowed(x, kernel));
+  return record('conv2d', out, [x, kernel], (g) => convGradients(x, kernel, g, a, cout));
+}
+
+/** A convolution's window geometry and output channels, after checking its operands and options. */
+export function convGeometry(fn: string, x: Tensor, kernel: Tensor, options: Conv2dOptions): { a: Window2dArgs; cout: number } {
   requireImages(fn, x);
   if (!(kernel instanceof Tensor)) throw new ArgumentError(`${fn}: got kernel ${describe(kernel)}; expected a Tensor of shape [kernelH, kernelW, inChannels, outChannels]`);
   requireFloat(fn, kernel, 'kernel');
@@ -69,19 +76,23 @@ export function conv2d(x: Tensor, kernel: Tensor, options: Conv2dOptions = {}): 
     );
   }
   const a = windowArgs(fn, x, kH, kW, sizePair(fn, 'strides', options.strides, 1), sizePair(fn, 'dilation', options.dilation, 1), paddingOf(fn, options.padding), 'kernel');
-  const out = output([a.batch, a.outH, a.outW, cout], 'float32');
-  // A fast transform (Winograd) only where no gradient will be taken: see Backend.conv2d.
-  const inference = !isGradEnabled() || (!x.requiresGrad && !kernel.requiresGrad);
-  convForward(x.data as Float32Array, kernel.data as Float32Array, a, cout, out.data as Float32Array, inference);
-  return record('conv2d', out, [x, kernel], (g) => {
-    const dx = x.requiresGrad ? output(x.shape, 'float32') : null;
-    const dk = kernel.requiresGrad ? output(kernel.shape, 'float32') : null;
-    convBackward(
-      x.data as Float32Array, kernel.data as Float32Array, g.data as Float32Array, a, cout,
-      dx && (dx.data as Float32Array), dk && (dk.data as Float32Array),
-    );
-    return [dx, dk];
-  });
+  return { a, cout };
+}
+
+/** A fast transform (Winograd) only where no gradient will be taken: see Backend.conv2d. */
+export function transformAllowed(x: Tensor, kernel: Tensor): boolean {
+  return !isGradEnabled() || (!x.requiresGrad && !kernel.requiresGrad);
+}
+
+/** conv2d's backward: [dx, dk] from the output's gradient g, each where its input requires grad. */
+export function convGradients(x: Tensor, kernel: Tensor, g: Tensor, a: Window2dArgs, cout: number): [Tensor | null, Tensor | null] {
+  const dx = x.requiresGrad ? output(x.shape, 'float32') : null;
+  const dk = kernel.requiresGrad ? output(kernel.shape, 'float32') : null;
+  convBackward(
+    x.data as Float32Array, kernel.data as Float32Array, g.data as Float32Array, a, cout,
+    dx && (dx.data as Float32Array), dk && (dk.data as Float32Array),
+  );
+  return [dx, dk];
 }
 
 /**
@@ -178,19 +189,21 @@ function gemm(m: number, k: number, n: number, transA: boolean, transB: boolean)
   return { m, k, n, transA, transB, batch: 1, aBatchStride: 0, bBatchStride: 0 };
 }
 
-function convForward(x: Float32Array, kernel: Float32Array, a: Window2dArgs, cout: number, out: Float32Array, transformed: boolean): void {
+/** out = conv(x, kernel), then the layer's tail when given (see Backend.conv2d), chunk by chunk. */
+export function convForward(x: Float32Array, kernel: Float32Array, a: Window2dArgs, cout: number, out: Float32Array, transformed: boolean, tail?: ConvTail): void {
   const be = getBackend();
   const K = a.kH * a.kW * a.channels;
   for (const c of chunks(a, cout)) {
     const xs = x.subarray(c.inStart, c.inEnd);
     const os = out.subarray(c.outStart, c.outEnd);
-    if (be.conv2d?.(xs, kernel, c.part, cout, os, transformed)) continue;
+    if (be.conv2d?.(xs, kernel, c.part, cout, os, transformed, tail)) continue;
     let cols = xs;
     if (!isPointwise(a)) {
       cols = scratchOf(c.rows * K);
       be.im2col(xs, c.part, cols);
     }
     be.matmul(cols, kernel, os, gemm(c.rows, K, cout, false, false));
+    if (tail) be.biasActivation(os, tail.bias, c.rows, cout, tail.activation, os);
   }
 }
 

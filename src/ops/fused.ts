@@ -9,6 +9,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 import { record } from './record.js';
 import { empty, output, requireFloat } from './util.js';
+import { convForward, convGeometry, convGradients, transformAllowed, type Conv2dOptions } from './conv.js';
 
 /**
  * activation(x + bias), with bias [C] broadcast along the last axis of x [..., C] (or no bias when
@@ -35,17 +36,10 @@ function fusedBiasActivation(x: Tensor, bias: Tensor | null, activation: FusedAc
   const fn = 'biasActivation';
   if (!(x instanceof Tensor)) throw new ArgumentError(`${fn}: got ${describe(x)}; expected a Tensor of shape [..., channels]`);
   requireFloat(fn, x);
-  if (activation !== 'linear' && activation !== 'relu') throw new ArgumentError(`${fn}: got activation ${describe(activation)}; expected 'linear' or 'relu'`);
   if (x.rank === 0) throw new ShapeError(`${fn}: got a 0-d input; expected shape [..., channels]`);
   const cols = x.shape[x.rank - 1];
   const rows = cols === 0 ? 0 : x.size / cols;
-  if (bias !== null) {
-    if (!(bias instanceof Tensor)) throw new ArgumentError(`${fn}: got bias ${describe(bias)}; expected a Tensor of shape [${cols}] or null`);
-    requireFloat(fn, bias, 'bias');
-    if (bias.rank !== 1 || bias.shape[0] !== cols) {
-      throw new ShapeError(`${fn}: got bias of shape ${describe(bias.shape)} for input of shape ${describe(x.shape)}; expected shape [${cols}] (the input's last axis)`);
-    }
-  }
+  checkTail(fn, bias, activation, cols, `input of shape ${describe(x.shape)}`);
   if (activation === 'linear' && bias === null) return x;
   const out = inPlace ? new Tensor(x.data, x.shape) : output(x.shape, 'float32');
   const be = getBackend();
@@ -60,5 +54,45 @@ function fusedBiasActivation(x: Tensor, bias: Tensor | null, activation: FusedAc
       be.biasActivationBackward(gd, out.data as Float32Array, rows, cols, activation, dx && (dx.data as Float32Array), db && (db.data as Float32Array));
     }
     return [x.requiresGrad ? dx ?? g : null, db];
+  });
+}
+
+/** A layer tail's bias ([cols] or null) and activation, or a clear error; `of` names what it follows. */
+function checkTail(fn: string, bias: Tensor | null, activation: FusedActivation, cols: number, of: string): void {
+  if (activation !== 'linear' && activation !== 'relu') throw new ArgumentError(`${fn}: got activation ${describe(activation)}; expected 'linear' or 'relu'`);
+  if (bias === null) return;
+  if (!(bias instanceof Tensor)) throw new ArgumentError(`${fn}: got bias ${describe(bias)}; expected a Tensor of shape [${cols}] or null`);
+  requireFloat(fn, bias, 'bias');
+  if (bias.rank !== 1 || bias.shape[0] !== cols) {
+    throw new ShapeError(`${fn}: got bias of shape ${describe(bias.shape)} for ${of}; expected shape [${cols}] (the last axis)`);
+  }
+}
+
+/**
+ * activation(conv2d(x, kernel, options) + bias), bias [outChannels] or null: Conv2D's forward in
+ * one pass. Equals `biasActivation(conv2d(x, kernel, options), bias, activation)` exactly, forward
+ * and backward; the backend applies the tail to each part of the output while it is still in
+ * cache, within the same threaded task as the convolution.
+ * @example conv2dBiasActivation(images, kernel, bias, 'relu', { padding: 'same' })
+ */
+export function conv2dBiasActivation(x: Tensor, kernel: Tensor, bias: Tensor | null, activation: FusedActivation, options: Conv2dOptions = {}): Tensor {
+  const fn = 'conv2dBiasActivation';
+  const { a, cout } = convGeometry(fn, x, kernel, options);
+  checkTail(fn, bias, activation, cout, `a kernel of shape ${describe(kernel.shape)}`);
+  const out = output([a.batch, a.outH, a.outW, cout], 'float32');
+  const tail = { bias: bias && (bias.data as Float32Array), activation };
+  convForward(x.data as Float32Array, kernel.data as Float32Array, a, cout, out.data as Float32Array, transformAllowed(x, kernel), tail);
+  const rows = out.size / cout;
+  return record(fn, out, bias === null ? [x, kernel] : [x, kernel, bias], (g) => {
+    // The tail's backward (biasActivation's), then the convolution's.
+    const product = (x.requiresGrad || kernel.requiresGrad) && activation === 'relu' ? output(out.shape, 'float32') : null;
+    const db = bias !== null && bias.requiresGrad ? output(bias.shape, 'float32') : null;
+    if (product !== null || db !== null) {
+      getBackend().biasActivationBackward(
+        g.data as Float32Array, out.data as Float32Array, rows, cout, activation, product && (product.data as Float32Array), db && (db.data as Float32Array),
+      );
+    }
+    const grads = x.requiresGrad || kernel.requiresGrad ? convGradients(x, kernel, product ?? g, a, cout) : [null, null];
+    return bias === null ? grads : [...grads, db];
   });
 }

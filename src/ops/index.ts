@@ -4,7 +4,9 @@ export * from './reduce.js';
 export * from './movement.js';
 export * from './activations.js';
 export { matmul } from './matmul.js';
-export * from './conv.js';
+// The convolution internals that ops/fused.ts shares (convGeometry, convForward, …) stay inside.
+export { conv2d, maxPool2d, avgPool2d, globalAvgPool2d, convOutputLength } from './conv.js';
+export type { Padding, Size2d, Conv2dOptions, Pool2dOptions } from './conv.js';
 export * from './fused.js';
 export { record } from './record.js';
 export type { TensorLike } from './util.js';

@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ArgumentError, Conv2D, DTypeError, Dense, ShapeError, add, biasActivation, biasActivationOverProduct, grad, manualSeed, randn, relu, tensor, uniform,
-  type Tensor,
+  ArgumentError, Conv2D, DTypeError, Dense, ShapeError, add, biasActivation, biasActivationOverProduct, conv2d, conv2dBiasActivation, grad, manualSeed, randn,
+  relu, tensor, uniform, type Conv2dOptions, type Tensor,
 } from '../../src/index.js';
 import { gradcheck, awayFromZero } from '../helpers/gradcheck.js';
 
@@ -95,4 +95,32 @@ test('biasActivationOverProduct (a layer\'s tail over its own product) equals bi
   const y = x.matmul(w);
   const z = biasActivationOverProduct(y, bias, 'relu');
   assert.equal(z.data, y.data);
+});
+
+test('conv2dBiasActivation equals biasActivation(conv2d(…)) bit for bit, forward and all three gradients', () => {
+  manualSeed(34);
+  // Batches below and above 2 × threads (the wasm backend's by-images tasks), a direct-kernel layer
+  // (one input channel), a pointwise one, 'same' padding with strides; relu and linear, bias or none.
+  const layers: { x: number[]; k: number[]; options: Conv2dOptions }[] = [
+    { x: [2, 9, 9, 3], k: [3, 3, 3, 8], options: {} },
+    { x: [6, 13, 13, 8], k: [3, 3, 8, 16], options: { padding: 'same', strides: 2 } },
+    { x: [5, 12, 12, 1], k: [3, 3, 1, 8], options: {} },
+    { x: [4, 6, 6, 8], k: [1, 1, 8, 12], options: {} },
+  ];
+  for (const { x: xs, k: ks, options } of layers) {
+    const x = randn(xs), k = randn(ks), bias = randn([ks[3]]);
+    const up = randn(conv2d(x, k, options).shape);
+    for (const act of ['relu', 'linear'] as const) {
+      for (const b of [bias, null]) {
+        const what = `${act} ${b ? 'bias' : 'no bias'} x ${JSON.stringify(xs)} k ${JSON.stringify(ks)}`;
+        const fused = (a: Tensor, c: Tensor, d: Tensor): Tensor => conv2dBiasActivation(a, c, b && d, act, options).mul(up).sum();
+        const composed = (a: Tensor, c: Tensor, d: Tensor): Tensor => biasActivation(conv2d(a, c, options), b && d, act).mul(up).sum();
+        assertSame(conv2dBiasActivation(x, k, b, act, options).data, biasActivation(conv2d(x, k, options), b, act).data, `${what} forward`);
+        const gf = grad(fused)(x, k, bias), gc = grad(composed)(x, k, bias);
+        for (let i = 0; i < 3; i++) assertSame(gf[i].data, gc[i].data, `${what} gradient ${i}`);
+      }
+    }
+  }
+  assert.throws(() => conv2dBiasActivation(randn([1, 5, 5, 2]), randn([3, 3, 2, 4]), randn([3]), 'relu'), (e: Error) => e instanceof ShapeError && /conv2dBiasActivation: got bias of shape \[3\]/.test(e.message));
+  assert.throws(() => conv2dBiasActivation(randn([1, 5, 5, 2]), randn([3, 3, 2, 4]), null, 'tanh' as 'relu'), (e: Error) => e instanceof ArgumentError && /expected 'linear' or 'relu'/.test(e.message));
 });

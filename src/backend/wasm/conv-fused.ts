@@ -12,7 +12,9 @@
  * The patch matrix block is shared by the kernel gradient (patches) and the input gradient (their
  * gradient); scratch blocks return to the heap after each call and are reused by the next.
  */
-import type { MatmulArgs, Window2dArgs } from '../types.js';
+import type { ConvTail, MatmulArgs, Window2dArgs } from '../types.js';
+import { ACT, biasActivation } from './fused.js';
+import { portableBackend } from '../portable/index.js';
 import type { WasmEngine } from './engine.js';
 import {
   CONV_BUILD_PATCHES, CONV_FOLD_PATCHES, CONV_INPUT_GRADIENT, TASK_COL2IM, TASK_CONV_BACKWARD_IMAGES, TASK_CONV_DIRECT,
@@ -103,24 +105,38 @@ function byImages(e: WasmEngine, a: Window2dArgs): boolean {
   return e.threads > 1 && a.batch >= 2 * e.threads;
 }
 
-/** out [rows, cout] = patches(x) · kernel [K, cout]; false when the operands do not fit. */
-export function conv2d(e: WasmEngine, x: Float32Array, kernel: Float32Array, a: Window2dArgs, cout: number, out: Float32Array, transformed = false): boolean {
-  if (transformed && winograd(a, cout) && conv2dWinograd(e, x, kernel, a, cout, out)) return true;
-  const { xLen, rows, K, colsLen } = sizes(a);
+/**
+ * out [rows, cout] = patches(x) · kernel [K, cout], then the layer's tail when given; false when
+ * the operands do not fit. The direct and by-images tasks apply the tail to each image range
+ * right after computing it; the other paths in one pass after.
+ */
+export function conv2d(
+  e: WasmEngine, x: Float32Array, kernel: Float32Array, a: Window2dArgs, cout: number, out: Float32Array, transformed = false, tail?: ConvTail,
+): boolean {
+  const rows = a.batch * a.outH * a.outW;
+  const after = (): true => {
+    if (tail && !biasActivation(e, out, tail.bias, rows, cout, tail.activation, out)) portableBackend.biasActivation(out, tail.bias, rows, cout, tail.activation, out);
+    return true;
+  };
+  if (transformed && winograd(a, cout) && conv2dWinograd(e, x, kernel, a, cout, out)) return after();
+  const { xLen, K, colsLen } = sizes(a);
   const viaDirect = direct(a, cout);
+  const inTask = viaDirect || byImages(e, a);
   const c = e.call();
   const gPtr = c.ints(geometry(a)), xPtr = c.in(x, xLen), kPtr = c.in(kernel, K * cout);
+  const biasPtr = inTask && tail?.bias ? c.in(tail.bias, cout) : 0;
   // (The direct kernel's tap list goes in each thread's packing buffer.)
   const colsPtr = c.scratch(viaDirect ? 0 : colsLen * 4);
   const outPtr = c.out(out, rows * cout);
   if (!c.ok) return c.abort();
-  if (viaDirect) e.parallel(TASK_CONV_DIRECT, [xPtr, gPtr, kPtr, cout, outPtr], a.batch, rows * cout);
-  else if (byImages(e, a)) {
+  const tailArgs = inTask && tail ? [1, biasPtr, ACT[tail.activation]] : [0, 0, 0];
+  if (viaDirect) e.parallel(TASK_CONV_DIRECT, [xPtr, gPtr, kPtr, cout, outPtr, ...tailArgs, a.outH * a.outW], a.batch, rows * cout);
+  else if (inTask) {
     const patchPtr = colsLen > 0 ? colsPtr : xPtr;
-    e.parallel(TASK_CONV_FORWARD, [xPtr, gPtr, patchPtr, kPtr, outPtr, rows, K, cout, a.outH * a.outW, colsLen > 0 ? 1 : 0], a.batch, colsLen + rows * cout);
+    e.parallel(TASK_CONV_FORWARD, [xPtr, gPtr, patchPtr, kPtr, outPtr, rows, K, cout, a.outH * a.outW, colsLen > 0 ? 1 : 0, ...tailArgs], a.batch, colsLen + rows * cout);
   } else e.gemmAt(patches(e, xPtr, gPtr, colsPtr, colsLen, a.batch), kPtr, outPtr, product(rows, K, cout, false, false));
   c.end();
-  return true;
+  return inTask ? true : after();
 }
 
 /**

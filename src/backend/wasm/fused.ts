@@ -10,7 +10,8 @@ import { TASK_ADAM, TASK_BIAS_ACTIVATION } from './protocol.js';
 /** Below this many floats the copies and the call cost more than the TypeScript loop. */
 const MIN_ELEMENTS = 128;
 
-const ACT: Record<FusedActivation, number> = { linear: 0, relu: 1 };
+/** Activation codes of assembly/bias.ts. */
+export const ACT: Record<FusedActivation, number> = { linear: 0, relu: 1 };
 
 export function biasActivation(
   e: WasmEngine, x: Float32Array, bias: Float32Array | null, rows: number, cols: number, act: FusedActivation, out: Float32Array,

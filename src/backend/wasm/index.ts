@@ -4,7 +4,7 @@
  * reduction kernels run in wasm; everything else (and every case those kernels decline) is
  * delegated to the portable backend.
  */
-import type { AdamStep, Backend, BinaryOp, DType, FusedActivation, MatmulArgs, ReduceOp, Shape, TypedArray, UnaryOp, Window2dArgs } from '../types.js';
+import type { AdamStep, Backend, BinaryOp, ConvTail, DType, FusedActivation, MatmulArgs, ReduceOp, Shape, TypedArray, UnaryOp, Window2dArgs } from '../types.js';
 import { portableBackend } from '../portable/index.js';
 import { compileKernels, compileKernelsAsync, type BuildName } from './load.js';
 import { WasmEngine } from './engine.js';
@@ -124,8 +124,8 @@ function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend
     col2im(cols: Float32Array, a: Window2dArgs, dx: Float32Array): void {
       if (!window.col2im(engine, cols, a, dx)) portableBackend.col2im(cols, a, dx);
     },
-    conv2d: (x: Float32Array, kernel: Float32Array, a: Window2dArgs, cout: number, out: Float32Array, transformed = false): boolean =>
-      convFused.conv2d(engine, x, kernel, a, cout, out, transformed),
+    conv2d: (x: Float32Array, kernel: Float32Array, a: Window2dArgs, cout: number, out: Float32Array, transformed = false, tail?: ConvTail): boolean =>
+      convFused.conv2d(engine, x, kernel, a, cout, out, transformed, tail),
     conv2dBackward: (
       x: Float32Array, kernel: Float32Array, dOut: Float32Array, a: Window2dArgs, cout: number, dx: Float32Array | null, dk: Float32Array | null,
     ): boolean => convFused.conv2dBackward(engine, x, kernel, dOut, a, cout, dx, dk),

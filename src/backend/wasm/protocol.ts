@@ -97,7 +97,11 @@ export function runTask(k: KernelExports, task: number, a: readonly number[], pa
     case TASK_COL2IM: k.col2im(a[0], a[1], a[2], r0, r1); return;
     case TASK_MAX_POOL: k.maxPool2d(a[0], a[1], a[2], a[3], r0, r1); return;
     case TASK_MAX_POOL_BACKWARD: k.maxPool2dBackward(a[0], a[1], a[2], a[3], r0, r1); return;
-    case TASK_CONV_DIRECT: k.convDirect(a[0], a[1], a[2], a[3], a[4], packA, r0, r1); return;
+    case TASK_CONV_DIRECT:
+      // a[5..8]: the layer's tail (see tail()).
+      k.convDirect(a[0], a[1], a[2], a[3], a[4], packA, r0, r1);
+      tail(k, a[4], a[3], a[5], a[6], a[7], a[8], r0, r1);
+      return;
     case TASK_BIAS_ACTIVATION: {
       // Rows [r0, r1) of x and out (a[3] floats each): a[0] x, a[1] bias, a[3] cols, a[4] act, a[5] out.
       const skip = r0 * a[3] * 4;
@@ -107,10 +111,11 @@ export function runTask(k: KernelExports, task: number, a: readonly number[], pa
     case TASK_CONV_DIRECT_KERNEL_GRAD: k.convDirectKernelGrad(a[0], a[1], a[2], a[3], a[4], r0, r1); return;
     case TASK_CONV_FORWARD: {
       // a[0] x, a[1] geometry, a[2] patches (x itself when a[9] = 0: pointwise), a[3] kernel,
-      // a[4] out, a[5] rows, a[6] K, a[7] cout, a[8] rows per image. Row by row the product is
+      // a[4] out, a[5] rows, a[6] K, a[7] cout, a[8] rows per image, a[10..12] the layer's tail. Row by row the product is
       // the whole-batch one's, so the result does not depend on how the images are cut.
       if (a[9] !== 0) k.im2col(a[0], a[1], a[2], r0, r1);
       k.gemm(a[2], a[3], a[4], a[5], a[6], a[7], 0, 0, 0, 1, 0, 0, r0 * a[8], r1 * a[8], 0, a[7], packA, packB);
+      tail(k, a[4], a[7], a[10], a[11], a[12], a[8], r0, r1);
       return;
     }
     case TASK_CONV_BACKWARD_IMAGES: {
@@ -130,6 +135,16 @@ export function runTask(k: KernelExports, task: number, a: readonly number[], pa
     default:
       throw new Error(`runTask: unknown task ${task}`);
   }
+}
+
+/**
+ * A conv layer's tail over the rows of images [r0, r1) of out [rows, cout], in place, when
+ * `apply` is 1: activation `act` (fused.ts codes) of out + bias (0: none).
+ */
+function tail(k: KernelExports, out: number, cout: number, apply: number, bias: number, act: number, rowsPerImage: number, r0: number, r1: number): void {
+  if (apply === 0) return;
+  const at = out + r0 * rowsPerImage * cout * 4;
+  k.biasActivation(at, bias, (r1 - r0) * rowsPerImage, cout, act, at);
 }
 
 export const SPIN_MS = 0.2;
