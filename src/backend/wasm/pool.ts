@@ -108,8 +108,8 @@ export class ThreadPool {
     if (Atomics.load(c, SLEEPING) > 0) Atomics.notify(c, SEQ);
     const mine = args.slice();
     workOn(c, generation, mine, run, false);
-    // The last chunks may still be running in workers. Poll briefly; past that, sleep until a
-    // worker notifies, so that on a busy machine the caller's core goes to the workers.
+    // The last chunks may still be running in workers. Poll (see CALLER_SPIN_MS); past that, sleep
+    // until a worker notifies, so that on a busy machine the caller's core goes to the workers.
     const start = performance.now();
     for (let spins = 1; ; spins++) {
       const done = Atomics.load(c, COMPLETED);

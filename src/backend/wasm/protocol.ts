@@ -39,8 +39,15 @@ export const WORKER_CHUNKS = 9;
 export const CALLER_SLEEPING = 10;
 /** Which kernel the task runs: one of the TASK_ codes below. */
 export const TASK = 11;
-/** How long the caller polls for the workers' last chunks before it sleeps until they notify. */
-export const CALLER_SPIN_MS = 0.05;
+/**
+ * How long the caller polls for the workers' last chunks before it sleeps until they notify: long
+ * enough to cover a chunk (the caller has nothing else to do), so that it rarely sleeps. Sleeping
+ * after 0.05 ms, the seed CNN's training step was 2–3 % slower (interleaved runs, 2 vCPUs): each
+ * notify-and-wake costs tens of µs, and after one the worker was more often found not running
+ * when the next call came (the OS may have placed both threads on one core). A sleep still ends
+ * the wait where a chunk runs long, e.g. with more threads than free cores.
+ */
+export const CALLER_SPIN_MS = 2;
 /**
  * The task's arguments: for TASK_GEMM the first 16 arguments of the wasm `gemm` export (each
  * thread adds its own packing buffers); for the others, see runTask.
