@@ -96,13 +96,13 @@ for (const [name, be] of [['portable', portableBackend], ['wasm', wasm]] as [str
   });
 }
 
-test('wasm bias+activation on a two-thread backend (forward split by rows) still equals the definition bit for bit', async () => {
+test('wasm bias+activation on a two-thread backend (split by rows, dBias by columns) still equals the definition bit for bit', async () => {
   const threaded = createWasmBackend({ threads: 2 });
   await threaded.whenReady();
   const before = threaded.workerChunks;
-  // ≥ 32k elements, so the forward pass splits by rows. (The backward pass stays on one thread:
-  // split by columns, to keep each bias sum's order, it was no faster.)
-  for (const [rows, cols] of [[2000, 36], [1100, 64], [4096, 13], [700, 130]] as [number, number][]) {
+  // ≥ 32k elements: the forward pass splits by rows; ≥ 64k: the backward pass too, dx by rows,
+  // then dBias by blocks of 16 columns (tails of 4, 13 and 2 columns here), each sum in row order.
+  for (const [rows, cols] of [[2000, 36], [1100, 64], [4096, 13], [5100, 13], [700, 130]] as [number, number][]) {
     for (const act of ['linear', 'relu'] as FusedActivation[]) {
       const what = `2 threads ${act} ${rows}x${cols}`;
       const x = data(rows * cols), bias = data(cols, 2, false);
@@ -119,6 +119,9 @@ test('wasm bias+activation on a two-thread backend (forward split by rows) still
       const dbOnly = new Float32Array(cols).fill(7);
       threaded.biasActivationBackward(g, y, rows, cols, act, null, dbOnly);
       assertSame(dbOnly, dbWant, `${what} dBias alone`);
+      const dxOnly = new Float32Array(rows * cols).fill(7);
+      threaded.biasActivationBackward(g, y, rows, cols, act, dxOnly, null);
+      assertSame(dxOnly, dxWant, `${what} dx alone`);
     }
   }
   // A worker asleep when a short call starts may find every chunk taken: retry a few times.

@@ -55,6 +55,8 @@ export interface KernelExports {
   biasActivation(x: number, bias: number, rows: number, cols: number, act: number, out: number): void;
   /** dx = 0 or dBias = 0: that gradient is not wanted. */
   biasActivationBackward(g: number, y: number, rows: number, cols: number, act: number, dx: number, dBias: number): void;
+  /** c0, c1: the range of columns whose bias gradient to sum (overwritten). */
+  biasGradientColumns(g: number, y: number, rows: number, cols: number, act: number, dBias: number, c0: number, c1: number): void;
 }
 
 let relaxedFlagTried = false;

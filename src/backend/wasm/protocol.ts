@@ -81,6 +81,10 @@ export const TASK_WINOGRAD_OUTPUT = 10;
 export const TASK_CONV_FORWARD = 11;
 /** A conv's backward for a range of images: their patches (for dk), and dx through their rows of dOut · kernelᵀ. */
 export const TASK_CONV_BACKWARD_IMAGES = 12;
+/** biasActivation's input gradient for a range of rows. */
+export const TASK_BIAS_BACKWARD_ROWS = 13;
+/** biasActivation's bias gradient for a range of 16-column blocks. */
+export const TASK_BIAS_GRADIENT_COLUMNS = 14;
 
 /** Flags of TASK_CONV_BACKWARD_IMAGES (argument 11). */
 export const CONV_BUILD_PATCHES = 1;
@@ -115,6 +119,16 @@ export function runTask(k: KernelExports, task: number, a: readonly number[], pa
       k.biasActivation(a[0] + skip, a[1], r1 - r0, a[3], a[4], a[5] + skip);
       return;
     }
+    case TASK_BIAS_BACKWARD_ROWS: {
+      // a[0] g, a[1] y, a[2] cols, a[3] act, a[4] dx: rows [r0, r1).
+      const skip = r0 * a[2] * 4;
+      k.biasActivationBackward(a[0] + skip, a[1] === 0 ? 0 : a[1] + skip, r1 - r0, a[2], a[3], a[4] + skip, 0);
+      return;
+    }
+    case TASK_BIAS_GRADIENT_COLUMNS:
+      // a[0] g (or dx), a[1] y, a[2] rows, a[3] cols, a[4] act, a[5] dBias: blocks of 16 columns [r0, r1).
+      k.biasGradientColumns(a[0], a[1], a[2], a[3], a[4], a[5], r0 * 16, Math.min(a[3], r1 * 16));
+      return;
     case TASK_CONV_DIRECT_KERNEL_GRAD: k.convDirectKernelGrad(a[0], a[1], a[2], a[3], a[4], r0, r1); return;
     case TASK_CONV_FORWARD: {
       // a[0] x, a[1] geometry, a[2] patches (x itself when a[9] = 0: pointwise), a[3] kernel,
