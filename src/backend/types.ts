@@ -99,6 +99,13 @@ export interface Backend {
    */
   allocate?(dtype: DType, size: number, zeroed: boolean): TypedArray | null;
 
+  /**
+   * Optional, with `allocate`: give the storage `allocate` returned back now rather than when it is
+   * garbage-collected (ignored for any other array, or where the backend prefers to wait). Only
+   * for an op's own temporary: the caller guarantees that nothing reads it, or a view of it, again.
+   */
+  releaseStorage?(data: TypedArray): void;
+
   /** out[i] = op(x[i]); x and out have the same length (they may be the same array). */
   unary(op: UnaryOp, x: TypedArray, out: TypedArray): void;
 

@@ -93,6 +93,9 @@ export function conv2dBiasActivation(x: Tensor, kernel: Tensor, bias: Tensor | n
       );
     }
     const grads = x.requiresGrad || kernel.requiresGrad ? convGradients(x, kernel, product ?? g, a, cout) : [null, null];
+    // The product's gradient was this closure's own temporary, read by nothing after convGradients:
+    // back to the backend now, so it is reused while in cache and never waits for a collection.
+    if (product !== null) getBackend().releaseStorage?.(product.data);
     return bias === null ? grads : [...grads, db];
   });
 }

@@ -168,3 +168,24 @@ test('TESSERA_WASM_STORAGE=copy keeps tensors in ordinary arrays on a backend ma
   assert.equal(heapBe.allocate!('float32', 16, true), null, 'tiny tensors stay ordinary arrays');
   assert.equal(heapBe.allocate!('float32', (1 << 24) + 1, true), null, 'data-set-sized tensors stay ordinary arrays');
 });
+
+test('storage given back early is reused, and collecting its old view later frees nothing', () => {
+  const { heap } = sharedHeap(8 << 20);
+  let old: Float32Array | Int32Array | null = heap.storage(false, 32768, false)!;
+  const at = heap.addressOf(old);
+  const bytes = heap.storageBytes;
+  assert.equal(heap.releaseEarly(old.subarray(10, 20)), false, 'a view cut from storage is not the block');
+  assert.equal(heap.releaseEarly(new Float32Array(32768)), false, 'an ordinary array is not heap storage');
+  const small = heap.storage(false, 1024, false)!;
+  assert.equal(heap.releaseEarly(small), false, 'a small block is left to the collector');
+  assert.equal(heap.releaseEarly(old), true);
+  assert.equal(heap.storageBytes, bytes + 4096 - 32768 * 4);
+  assert.equal(heap.releaseEarly(old), false, 'a second time: nothing');
+  const next = heap.storage(false, 32768, false)!;
+  assert.equal(heap.addressOf(next), at, 'the block is handed out again');
+  next.fill(5);
+  old = null; // the old view dies; its registry callback must not free `next`'s block
+  heap.collect();
+  for (let i = 0; i < 40; i++) heap.storage(false, 32768, false)?.fill(-1);
+  assert.ok(next.every((v) => v === 5), 'the reused block was freed again when its old view was collected');
+});

@@ -30,6 +30,8 @@ import { garbageCollector, type Collector, type SyncRegistry } from './node.js';
 const ALIGN = 64;
 /** Storage bytes handed out between two forced collections (when a collector is available). */
 const COLLECT_EVERY = 128 * 1024 * 1024;
+/** Smaller blocks are not given back early (see releaseEarly). */
+const EARLY_MIN_BYTES = 64 * 1024;
 const roundUp = (bytes: number): number => (bytes + ALIGN - 1) & ~(ALIGN - 1);
 
 /**
@@ -38,6 +40,8 @@ const roundUp = (bytes: number): number => (bytes + ALIGN - 1) & ~(ALIGN - 1);
  */
 export class HeapFloat32Array extends Float32Array {
   parent: Float32Array | null = null;
+  /** The storage block's serial number (see Heap.storage); 0 for a view cut by subarray. */
+  serial = 0;
   override subarray(begin?: number, end?: number): HeapFloat32Array {
     const view = super.subarray(begin, end) as HeapFloat32Array;
     view.parent = this;
@@ -47,6 +51,7 @@ export class HeapFloat32Array extends Float32Array {
 
 export class HeapInt32Array extends Int32Array {
   parent: Int32Array | null = null;
+  serial = 0;
   override subarray(begin?: number, end?: number): HeapInt32Array {
     const view = super.subarray(begin, end) as HeapInt32Array;
     view.parent = this;
@@ -75,6 +80,13 @@ export class Heap {
   collections = 0;
   /** Sizes of the live blocks by address: the registry's callbacks and `release` look them up. */
   private readonly sizes = new Map<number, number>();
+  /**
+   * Live storage blocks by serial number. The registry holds serials, not addresses, so that a
+   * block given back early (releaseEarly) and then reused is not freed again when its old view
+   * is finally collected.
+   */
+  private readonly owners = new Map<number, number>();
+  private serial = 0;
   /** Bytes of live tensor storage (not scratch). */
   storageBytes = 0;
 
@@ -94,7 +106,7 @@ export class Heap {
     this.top = roundUp(base);
     this.collector = shared ? garbageCollector() : null;
     const Registry = this.collector?.Registry ?? FinalizationRegistry;
-    this.registry = new Registry<number>((ptr) => this.releaseStorage(ptr));
+    this.registry = new Registry<number>((serial) => this.releaseStorage(serial));
   }
 
   /** Bytes from the heap's base to its top: what the memory holds for it. */
@@ -137,8 +149,27 @@ export class Heap {
     // A reused block holds old data.
     if (zeroed) this.memory.zero(ptr, want);
     this.storageBytes += want;
-    this.registry.register(view, ptr);
+    view.serial = ++this.serial;
+    this.owners.set(view.serial, ptr);
+    this.registry.register(view, view.serial);
     return view;
+  }
+
+  /**
+   * Give the storage block of `a` back now instead of when `a` is collected: `a` must be the view
+   * `storage` returned (not one cut from it), and the caller guarantees that nothing reads it or
+   * any view of it again — an op's own temporary that never leaves it. Blocks under
+   * EARLY_MIN_BYTES are left to the collector: as holes between blocks still waiting for
+   * collection they would only fragment the free blocks. True when the block was given back.
+   */
+  releaseEarly(a: Float32Array | Int32Array): boolean {
+    if (!(a instanceof HeapFloat32Array || a instanceof HeapInt32Array) || a.parent !== null || !this.isMine(a.buffer)) return false;
+    const size = this.sizes.get(this.owners.get(a.serial) ?? -1);
+    if (size === undefined || size < EARLY_MIN_BYTES) return false;
+    this.releaseStorage(a.serial);
+    // Bytes given back are no garbage for the next forced collection to find.
+    this.sinceCollect = Math.max(0, this.sinceCollect - size);
+    return true;
   }
 
   /** The byte address of `a` when it is a view of this heap's memory, else -1. */
@@ -172,10 +203,11 @@ export class Heap {
     return true;
   }
 
-  private releaseStorage(ptr: number): void {
-    const size = this.sizes.get(ptr);
-    if (size === undefined) return;
-    this.storageBytes -= size;
+  private releaseStorage(serial: number): void {
+    const ptr = this.owners.get(serial);
+    if (ptr === undefined) return; // given back early already
+    this.owners.delete(serial);
+    this.storageBytes -= this.sizes.get(ptr)!;
     this.release(ptr);
   }
 

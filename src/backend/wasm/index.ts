@@ -85,6 +85,7 @@ function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend
     ...portableBackend,
     allocate: (dtype: DType, size: number, zeroed: boolean): TypedArray | null =>
       size >= HEAP_MIN_ELEMENTS && size <= HEAP_MAX_ELEMENTS && inHeap ? engine.heap.storage(dtype === 'int32', size, zeroed) : null,
+    releaseStorage: (data: TypedArray) => void engine.heap.releaseEarly(data),
     get name(): string {
       return `${engine.build} (${engine.threads} thread${engine.threads === 1 ? '' : 's'}${inHeap ? '' : ', copied storage'})`;
     },
