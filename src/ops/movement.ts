@@ -64,7 +64,7 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
   if (p.every((a, i) => a === i)) return x;
   const shape = p.map((a) => x.shape[a]);
   const inStrides = contiguousStrides(x.shape);
-  const out = empty(shape, x.dtype);
+  const out = output(shape, x.dtype);
   getBackend().copyStrided(x.data, 0, p.map((a) => inStrides[a]), out.data, 0, contiguousStrides(shape), shape);
   const inverse = new Array<number>(p.length);
   p.forEach((a, i) => (inverse[a] = i));
@@ -112,7 +112,8 @@ export function expand(x: Tensor, shape: Shape): Tensor {
   const strides = new Array<number>(shape.length).fill(0);
   const xs = contiguousStrides(x.shape);
   x.shape.forEach((d, i) => (strides[lead + i] = d === 1 ? 0 : xs[i]));
-  const out = empty(shape, x.dtype);
+  // (Here and in permute, concat, slice and gather the copy writes every element: no zeroing.)
+  const out = output(shape, x.dtype);
   getBackend().copyStrided(x.data, 0, strides, out.data, 0, contiguousStrides(shape), shape);
   return record('expand', out, [x], (g) => [sumTo(g, x.shape)]);
 }
@@ -131,7 +132,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   }
   const shape = [...first.shape];
   shape[a] = tensors.reduce((n, t) => n + t.shape[a], 0);
-  const out = empty(shape, first.dtype);
+  const out = output(shape, first.dtype);
   const outStrides = contiguousStrides(shape);
   let offset = 0;
   const starts: number[] = [];
@@ -217,7 +218,7 @@ export function slice(x: Tensor, start: readonly number[], end?: readonly (numbe
   if (sameShape(shape, x.shape)) return x;
   const strides = contiguousStrides(x.shape);
   const offset = lo.reduce((o, s, i) => o + s * strides[i], 0);
-  const out = empty(shape, x.dtype);
+  const out = output(shape, x.dtype);
   getBackend().copyStrided(x.data, offset, strides, out.data, 0, contiguousStrides(shape), shape);
   return record(fn, out, [x], (g) => [pad(g, lo.map((s, i) => [s, x.shape[i] - s - shape[i]] as [number, number]))]);
 }
@@ -267,7 +268,7 @@ export function gather(x: Tensor, indices: Tensor | readonly number[], axis = 0)
   const outer = sizeOf(x.shape.slice(0, a));
   const inner = sizeOf(x.shape.slice(a + 1));
   const shape = [...x.shape.slice(0, a), ...idxShape, ...x.shape.slice(a + 1)];
-  const out = empty(shape, x.dtype);
+  const out = output(shape, x.dtype);
   getBackend().gather(x.data, outer, x.shape[a], inner, idx, out.data);
   return record(fn, out, [x], (g) => {
     const gx = empty(x.shape, 'float32');

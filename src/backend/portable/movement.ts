@@ -16,6 +16,11 @@ export function copyStrided(
       dst.set(src.subarray(i, i + n), o);
       return;
     }
+    // A value repeated along the row (a broadcast, as sum's backward makes): a native fill.
+    if (ss === 0 && ds === 1) {
+      dst.fill(src[i], o, o + n);
+      return;
+    }
     for (let k = 0; k < n; k++, i += ss, o += ds) dst[o] = src[i];
   });
 }
