@@ -118,3 +118,28 @@ test('movement forward values', () => {
   const r = T.reshape(x, [3, 2]);
   assert.equal(r.data, x.data);
 });
+
+test('large broadcasts and copies write every element of storage that may hold old values', () => {
+  // Outputs of expand, permute, slice, concat and gather are not zeroed first: on the wasm heap
+  // they may reuse blocks full of old data, so every element must come from the copy.
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < 20; i++) T.full([64, 300], Number.NaN).add(1); // garbage for the heap to reuse
+    const row = tensor(Array.from({ length: 300 }, (_, i) => i), { shape: [1, 300] });
+    const col = tensor(Array.from({ length: 300 }, (_, i) => -i), { shape: [300, 1] });
+    const r = T.expand(row, [64, 300]).data, c = T.expand(col, [300, 64]).data;
+    for (let i = 0; i < r.length; i++) assert.equal(r[i], i % 300, `expand row [${i}]`);
+    for (let i = 0; i < c.length; i++) assert.equal(c[i], -Math.floor(i / 64), `expand column [${i}]`);
+    const x = tensor(Array.from({ length: 64 * 300 }, (_, i) => i), { shape: [64, 300] });
+    const t = T.permute(x, [1, 0]).data;
+    for (let i = 0; i < t.length; i++) assert.equal(t[i], (i % 64) * 300 + Math.floor(i / 64), `permute [${i}]`);
+    const s = T.slice(x, [1, 0], [63, 300]).data;
+    for (let i = 0; i < s.length; i++) assert.equal(s[i], i + 300, `slice [${i}]`);
+    const j = T.concat([x, x], 0).data;
+    for (let i = 0; i < j.length; i++) assert.equal(j[i], i % (64 * 300), `concat [${i}]`);
+    const g = T.gather(x, [3, 3, 0], 0).data;
+    for (let i = 0; i < g.length; i++) assert.equal(g[i], [3, 3, 0][Math.floor(i / 300)] * 300 + (i % 300), `gather [${i}]`);
+    const y = T.rand([32, 26, 26, 32], { requiresGrad: true });
+    y.sum().backward();
+    assert.ok(y.grad!.data.every((v) => v === 1), 'sum backward is ones everywhere');
+  }
+});
