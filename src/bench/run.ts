@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { ArgumentError } from '../util/errors.js';
+import { backendReady } from '../backend/registry.js';
 import { addRatios, formatTable } from './format.js';
 import { gemmCases } from './gemm.js';
 import { convCases } from './conv.js';
@@ -57,6 +58,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   const started = performance.now();
   log(`tessera bench${settings.quick ? ' --quick' : ''}: ${cases.length} cases, ${os.cpus().length} cores, load average ${load.toFixed(2)}`);
 
+  // Worker threads start with the first product worth splitting and take tens of ms to come up:
+  // started here, so that no case (the short first GEMMs above all) times the start-up.
+  await backendReady();
   const rows: Row[] = [];
   for (const c of cases) {
     log(`  running ${c.name}`);
