@@ -100,12 +100,15 @@ test('biasActivationOverProduct (a layer\'s tail over its own product) equals bi
 test('conv2dBiasActivation equals biasActivation(conv2d(…)) bit for bit, forward and all three gradients', () => {
   manualSeed(34);
   // Batches below and above 2 × threads (the wasm backend's by-images tasks), a direct-kernel layer
-  // (one input channel), a pointwise one, 'same' padding with strides; relu and linear, bias or none.
+  // (one input channel), a pointwise one, 'same' padding with strides, one that inference runs by
+  // Winograd (the forward values below: no gradient taken); relu and linear, bias or none.
   const layers: { x: number[]; k: number[]; options: Conv2dOptions }[] = [
     { x: [2, 9, 9, 3], k: [3, 3, 3, 8], options: {} },
     { x: [6, 13, 13, 8], k: [3, 3, 8, 16], options: { padding: 'same', strides: 2 } },
     { x: [5, 12, 12, 1], k: [3, 3, 1, 8], options: {} },
     { x: [4, 6, 6, 8], k: [1, 1, 8, 12], options: {} },
+    // 3×3 stride 1, 16 input channels: the wasm backend's Winograd path where no gradient is taken.
+    { x: [4, 12, 12, 16], k: [3, 3, 16, 8], options: {} },
   ];
   for (const { x: xs, k: ks, options } of layers) {
     const x = randn(xs), k = randn(ks), bias = randn([ks[3]]);
