@@ -164,14 +164,17 @@ test('wasm fused conv2d on two threads matches the definition on products large 
 });
 
 test('wasm conv2d handed to the threads by whole images gives exactly the one-thread results', async () => {
-  // From 2 × threads images a call goes by images (one task: patches, product, folding back);
-  // row by row that is the same arithmetic as one thread's, so the results must be identical.
+  // From 2 × threads images (and enough rows per task) a call goes by images (one task: patches,
+  // product, folding back); row by row that is the same arithmetic as one thread's, so the results
+  // must be identical.
   const threaded = createWasmBackend({ threads: 2 });
   await threaded.whenReady();
   const rnd = random(15);
-  const layers = [
+  const layers: Layer[] = [
     ...Array.from({ length: 6 }, () => layer(rnd, { channels: 8, cout: 24, maxSize: 16, batch: 4 + Math.floor(rnd() * 6) })),
-    { ...pointwise(rnd), a: { ...pointwise(rnd).a, batch: 5 } },
+    { a: { batch: 8, inH: 10, inW: 10, channels: 8, kH: 1, kW: 1, outH: 10, outW: 10, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 }, cout: 16 },
+    // Too few rows per task (a deep layer's small output): split by rows instead, still the same bits.
+    { a: { batch: 8, inH: 4, inW: 4, channels: 16, kH: 3, kW: 3, outH: 2, outW: 2, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 }, cout: 32 },
     { a: { batch: 8, inH: 13, inW: 13, channels: 32, kH: 3, kW: 3, outH: 11, outW: 11, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 }, cout: 64 },
   ];
   const before = threaded.workerChunks;

@@ -102,8 +102,15 @@ function conv2dWinograd(e: WasmEngine, x: Float32Array, kernel: Float32Array, a:
  * images per thread; below that the steps are split along their rows instead.
  */
 function byImages(e: WasmEngine, a: Window2dArgs): boolean {
-  return e.threads > 1 && a.batch >= 2 * e.threads;
+  if (e.threads < 2 || a.batch < 2 * e.threads) return false;
+  // Each task packs the whole kernel for its product: worth it only over enough rows (the chunks
+  // are those of WasmEngine.parallel). Small outputs (a deep layer's 1×1 or 2×2) split by rows.
+  const imagesPerTask = a.batch / Math.min(a.batch, 2 * e.threads);
+  return imagesPerTask * a.outH * a.outW >= BY_IMAGES_MIN_ROWS;
 }
+
+/** Fewest product rows per by-images task (the seed CNN's third conv: 8 images × 9 = 72). */
+const BY_IMAGES_MIN_ROWS = 64;
 
 /**
  * out [rows, cout] = patches(x) · kernel [K, cout], then the layer's tail when given; false when
