@@ -8,7 +8,7 @@ import { getBackend } from '../backend/registry.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 import { record } from './record.js';
-import { empty, output, requireFloat } from './util.js';
+import { output, requireFloat } from './util.js';
 import { convForward, convGeometry, convGradients, transformAllowed, type Conv2dOptions } from './conv.js';
 
 /**

@@ -8,7 +8,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { normalizeAxes, normalizeAxis, sameShape, sizeOf } from '../tensor/shape.js';
 import { ArgumentError, describe } from '../util/errors.js';
 import { record } from './record.js';
-import { empty, output, requireFloat } from './util.js';
+import { output, requireFloat } from './util.js';
 import { add, cast, div, eq, exp, isNaN, log, mul, sqrt, square, sub, where } from './elementwise.js';
 import { expand, permute, reshape } from './movement.js';
 

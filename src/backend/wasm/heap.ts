@@ -59,6 +59,10 @@ export class HeapInt32Array extends Int32Array {
   }
 }
 
+function isHeapView(a: Float32Array | Int32Array): a is HeapFloat32Array | HeapInt32Array {
+  return a instanceof HeapFloat32Array || a instanceof HeapInt32Array;
+}
+
 export interface HeapMemory {
   /** The memory's current buffer (a new object after each growth). */
   readonly buffer: ArrayBuffer | SharedArrayBuffer;
@@ -163,7 +167,7 @@ export class Heap {
    * collection they would only fragment the free blocks. True when the block was given back.
    */
   releaseEarly(a: Float32Array | Int32Array): boolean {
-    if (!(a instanceof HeapFloat32Array || a instanceof HeapInt32Array) || a.parent !== null || !this.isMine(a.buffer)) return false;
+    if (!isHeapView(a) || a.parent !== null || !this.isMine(a.buffer)) return false;
     const size = this.sizes.get(this.owners.get(a.serial) ?? -1);
     if (size === undefined || size < EARLY_MIN_BYTES) return false;
     this.releaseStorage(a.serial);
@@ -174,7 +178,7 @@ export class Heap {
 
   /** The byte address of `a` when it is a view of this heap's memory, else -1. */
   addressOf(a: Float32Array | Int32Array): number {
-    return (a instanceof HeapFloat32Array || a instanceof HeapInt32Array) && this.isMine(a.buffer) ? a.byteOffset : -1;
+    return isHeapView(a) && this.isMine(a.buffer) ? a.byteOffset : -1;
   }
 
   /** Buffers of this memory seen so far: one per growth (a view keeps the buffer it was made on). */
