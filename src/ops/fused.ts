@@ -46,15 +46,25 @@ function fusedBiasActivation(x: Tensor, bias: Tensor | null, activation: FusedAc
   be.biasActivation(x.data as Float32Array, bias && (bias.data as Float32Array), rows, cols, activation, out.data as Float32Array);
   const inputs = bias === null ? [x] : [x, bias];
   return record(fn, out, inputs, (g) => {
-    const gd = g.data as Float32Array;
-    // For 'linear' the input's gradient is g itself, so only the bias gradient is computed.
-    const dx = x.requiresGrad && activation !== 'linear' ? output(x.shape, 'float32') : null;
-    const db = bias !== null && bias.requiresGrad ? output(bias.shape, 'float32') : null;
-    if (dx !== null || db !== null) {
-      be.biasActivationBackward(gd, out.data as Float32Array, rows, cols, activation, dx && (dx.data as Float32Array), db && (db.data as Float32Array));
-    }
+    const { dx, db } = tailGradients(g, out, bias, activation, x.requiresGrad);
     return [x.requiresGrad ? dx ?? g : null, db];
   });
+}
+
+/**
+ * A tail's backward from its output y alone: dx (when wanted and the activation is not 'linear',
+ * whose input gradient is g itself: null then) and the bias gradient (when the bias needs one).
+ */
+function tailGradients(g: Tensor, y: Tensor, bias: Tensor | null, activation: FusedActivation, wantDx: boolean): { dx: Tensor | null; db: Tensor | null } {
+  const dx = wantDx && activation !== 'linear' ? output(y.shape, 'float32') : null;
+  const db = bias !== null && bias.requiresGrad ? output(bias.shape, 'float32') : null;
+  if (dx !== null || db !== null) {
+    const cols = y.shape[y.rank - 1];
+    getBackend().biasActivationBackward(
+      g.data as Float32Array, y.data as Float32Array, cols === 0 ? 0 : y.size / cols, cols, activation, dx && (dx.data as Float32Array), db && (db.data as Float32Array),
+    );
+  }
+  return { dx, db };
 }
 
 /** A layer tail's bias ([cols] or null) and activation, or a clear error; `of` names what it follows. */
@@ -82,16 +92,9 @@ export function conv2dBiasActivation(x: Tensor, kernel: Tensor, bias: Tensor | n
   const out = output([a.batch, a.outH, a.outW, cout], 'float32');
   const tail = { bias: bias && (bias.data as Float32Array), activation };
   convForward(x.data as Float32Array, kernel.data as Float32Array, a, cout, out.data as Float32Array, transformAllowed(x, kernel), tail);
-  const rows = out.size / cout;
   return record(fn, out, bias === null ? [x, kernel] : [x, kernel, bias], (g) => {
     // The tail's backward (biasActivation's), then the convolution's.
-    const product = (x.requiresGrad || kernel.requiresGrad) && activation === 'relu' ? output(out.shape, 'float32') : null;
-    const db = bias !== null && bias.requiresGrad ? output(bias.shape, 'float32') : null;
-    if (product !== null || db !== null) {
-      getBackend().biasActivationBackward(
-        g.data as Float32Array, out.data as Float32Array, rows, cout, activation, product && (product.data as Float32Array), db && (db.data as Float32Array),
-      );
-    }
+    const { dx: product, db } = tailGradients(g, out, bias, activation, x.requiresGrad || kernel.requiresGrad);
     const grads = x.requiresGrad || kernel.requiresGrad ? convGradients(x, kernel, product ?? g, a, cout) : [null, null];
     // The product's gradient was this closure's own temporary, read by nothing after convGradients:
     // back to the backend now, so it is reused while in cache and never waits for a collection.

@@ -132,8 +132,8 @@ export function runTask(k: KernelExports, task: number, a: readonly number[], pa
     case TASK_CONV_DIRECT_KERNEL_GRAD: k.convDirectKernelGrad(a[0], a[1], a[2], a[3], a[4], r0, r1); return;
     case TASK_CONV_FORWARD: {
       // a[0] x, a[1] geometry, a[2] patches (x itself when a[9] = 0: pointwise), a[3] kernel,
-      // a[4] out, a[5] rows, a[6] K, a[7] cout, a[8] rows per image, a[10..12] the layer's tail. Row by row the product is
-      // the whole-batch one's, so the result does not depend on how the images are cut.
+      // a[4] out, a[5] rows, a[6] K, a[7] cout, a[8] rows per image, a[10..12] the layer's tail.
+      // Row by row the product is the whole-batch one's: the result does not depend on the cut.
       if (a[9] !== 0) k.im2col(a[0], a[1], a[2], r0, r1);
       k.gemm(a[2], a[3], a[4], a[5], a[6], a[7], 0, 0, 0, 1, 0, 0, r0 * a[8], r1 * a[8], 0, a[7], packA, packB);
       tail(k, a[4], a[7], a[10], a[11], a[12], a[8], r0, r1);
