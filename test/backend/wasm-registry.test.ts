@@ -89,6 +89,31 @@ test('where synchronous compilation is refused (a browser main thread), backendR
   assert.deepEqual(out.c, [3, 3, 3, 3]);
 });
 
+test('without SharedArrayBuffer (a browser page that is not cross-origin isolated) the private-memory build trains, agreeing with portable', () => {
+  // Each backend runs the same seeded step: a conv layer, a dense product, their gradients and
+  // an Adam update; the largest difference from the portable backend is printed.
+  const r = runWith({ TESSERA_THREADS: '2' }, [
+    'const step = (name) => {',
+    '  t.setBackend(name); t.manualSeed(3);',
+    '  const x = t.randn([6, 12, 12, 4]), k = t.randn([3, 3, 4, 8]).requiresGrad_(), w = t.randn([800, 5]).requiresGrad_();',
+    '  const y = t.matmul(t.reshape(t.relu(t.conv2d(x, k)), [6, 800]), w);',
+    '  y.square().mean().backward();',
+    '  new t.Adam([k, w], { lr: 0.01 }).step();',
+    '  return [y, k, w].map((v) => Array.from(v.data));',
+    '};',
+    'const info = (t.setBackend("wasm"), t.backendInfo());',
+    'const [p, q] = [step("portable"), step("wasm")];',
+    'let worst = 0;',
+    'p.forEach((a, i) => a.forEach((v, j) => { worst = Math.max(worst, Math.abs(v - q[i][j]) / (1 + Math.abs(v))); }));',
+    'console.log(JSON.stringify({ name: info.name, threads: info.threads, worst }));',
+  ].join('\n'), 'delete globalThis.SharedArrayBuffer;');
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { name: string; threads: number; worst: number };
+  assert.match(out.name, /^wasm-(relaxed-)?simd \(1 thread\)$/, 'private memory: one thread, even when two are asked for');
+  assert.equal(out.threads, 1);
+  assert.ok(out.worst < 1e-4, `largest relative difference from portable: ${out.worst}`);
+});
+
 test('a program whose GEMMs ran on worker threads exits on its own', () => {
   const started = performance.now();
   const r = runWith({ TESSERA_THREADS: '2' }, [
