@@ -108,7 +108,22 @@ def cnn_infer(spec, timing):
     return {"samplesPerSecond": batch / (ms / 1000), "ms": ms, "runs": runs}
 
 
-KINDS = {"gemm": gemm, "conv": conv, "cnn-train": cnn_train, "cnn-infer": cnn_infer}
+def elementwise(spec, timing):
+    shape = spec["shape"]
+    x = torch.randn(*shape)
+    bias = torch.randn(shape[-1])
+    ops = {
+        "relu": lambda: torch.relu(x),
+        "exp": lambda: torch.exp(x),
+        "add": lambda: x + bias,
+        "sum": lambda: x.sum(-1),
+        "softmax": lambda: torch.softmax(x, -1),
+    }
+    ms, runs = measure(ops[spec["op"]], timing)
+    return {"ms": ms, "runs": runs}
+
+
+KINDS = {"gemm": gemm, "elementwise": elementwise, "conv": conv, "cnn-train": cnn_train, "cnn-infer": cnn_infer}
 
 
 def blas_in_use():

@@ -51,6 +51,8 @@ const PHRASES: Record<string, (v: unknown) => string> = {
   steps: (v) => `${v} steps`,
   seconds: (v) => `in ${v} s`,
   stepsPerSecond: (v) => `${v} steps/s`,
+  typescriptLoopMs: (v) => `TypeScript loop ${v} ms`,
+  vsTypescriptLoop: (v) => `wasm ${v}x the loop`,
 };
 
 /** The row's other scalar figures (backend, runs, threads, memory details) as one short text. */

@@ -11,6 +11,7 @@ import { backendReady } from '../backend/registry.js';
 import { addRatios, formatTable } from './format.js';
 import { gemmCases } from './gemm.js';
 import { convCases } from './conv.js';
+import { elementwiseCases } from './elementwise.js';
 import { cnnCases } from './cnn.js';
 import { memoryCase } from './memory.js';
 import { peakCase } from './peak.js';
@@ -39,7 +40,7 @@ export interface BenchReport {
 }
 
 export function standardCases(settings: BenchSettings): BenchCase[] {
-  return [peakCase(), ...gemmCases(), ...convCases(), ...cnnCases(), memoryCase(settings.memorySteps)];
+  return [peakCase(), ...gemmCases(), ...convCases(), ...elementwiseCases(), ...cnnCases(), memoryCase(settings.memorySteps)];
 }
 
 const ENGINE_ORDER: readonly Engine[] = ['tessera', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'];

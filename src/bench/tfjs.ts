@@ -36,7 +36,11 @@ export interface Tf {
   variable(initial: TfTensor): TfVariable;
   matMul(a: TfTensor, b: TfTensor): TfTensor;
   conv2d(x: TfTensor, kernel: TfTensor, strides: number, pad: 'valid' | 'same'): TfTensor;
-  sum(x: TfTensor): TfTensor;
+  sum(x: TfTensor, axis?: number): TfTensor;
+  relu(x: TfTensor): TfTensor;
+  exp(x: TfTensor): TfTensor;
+  add(a: TfTensor, b: TfTensor): TfTensor;
+  softmax(x: TfTensor, dim?: number): TfTensor;
   floor(x: TfTensor): TfTensor;
   mul(a: TfTensor, b: TfTensor): TfTensor;
   variableGrads(f: () => TfTensor, varList: TfVariable[]): { value: TfTensor; grads: Record<string, TfTensor> };

@@ -72,9 +72,13 @@ export function defaultSettings(quick: boolean): BenchSettings {
   };
 }
 
+/** The elementwise bench's ops (see elementwise.ts). */
+export type ElementwiseOp = 'relu' | 'exp' | 'add' | 'sum' | 'softmax';
+
 /** What the PyTorch script runs for a case (see bench/peers/pytorch_bench.py). */
 export type TorchSpec =
   | { kind: 'gemm'; m: number; k: number; n: number }
+  | { kind: 'elementwise'; op: ElementwiseOp; shape: readonly number[] }
   | { kind: 'conv'; x: readonly number[]; kernel: readonly number[] }
   | { kind: 'cnn-train' | 'cnn-infer'; batch: number };
 

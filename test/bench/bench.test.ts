@@ -5,11 +5,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/fixtures.js';
+import { getBackend } from '../../src/index.js';
 import { measure, median } from '../../src/bench/timing.js';
 import { addRatios, formatTable } from '../../src/bench/format.js';
 import { gemmRows } from '../../src/bench/gemm.js';
 import { convFlop, convRows } from '../../src/bench/conv.js';
 import { cnnRows } from '../../src/bench/cnn.js';
+import { elementwiseCaseName, elementwiseRows } from '../../src/bench/elementwise.js';
 import { memoryBench } from '../../src/bench/memory.js';
 import { openblasCoreType, runPytorch } from '../../src/bench/pytorch.js';
 import { runBench } from '../../src/bench/run.js';
@@ -82,6 +84,23 @@ test('conv rows at a tiny size; a backend that cannot do the backward pass gets 
   if (wasm.gflops === undefined) assert.match(String(wasm.note), /^cannot run this case: .*Conv2DBackprop/);
   const quick = await convRows(shape, { ...tiny, quick: true, peers: ['tfjs-cpu'] });
   assert.match(String(byEngine(quick, 'tfjs-cpu').note), /skipped under --quick/);
+});
+
+test('elementwise rows: tessera against its own TypeScript loop (portable) and the peers; the backend is restored', async () => {
+  const before = getBackend();
+  for (const op of ['relu', 'exp', 'add', 'sum', 'softmax'] as const) {
+    const shape = { op, shape: [16, 12] };
+    const rows = addRatios(await elementwiseRows(shape, tiny));
+    assertWellFormed(rows, elementwiseCaseName(shape));
+    assert.deepEqual(rows.map((r) => r.engine), ['tessera', 'tfjs-cpu', 'tfjs-wasm']);
+    const t = byEngine(rows, 'tessera');
+    assert.ok(typeof t.typescriptLoopMs === 'number' && t.typescriptLoopMs > 0, `${op}: loop ms ${t.typescriptLoopMs}`);
+    const expected = (t.typescriptLoopMs as number) / (t.ms as number);
+    assert.ok(Math.abs((t.vsTypescriptLoop as number) - expected) <= 0.02 * expected + 0.01, `${op}: ${t.vsTypescriptLoop} vs ${expected}`);
+    for (const peer of rows.slice(1)) assert.ok(peer.ms !== undefined, `${peer.engine} ${op}: ${peer.note}`);
+    assert.equal(getBackend(), before);
+  }
+  assert.equal(elementwiseCaseName({ op: 'softmax', shape: [32, 10] }), 'softmax last axis [32,10]');
 });
 
 test('the seed CNN trains and predicts through the Keras API (batch 2); tfjs-wasm inference runs', async () => {
