@@ -107,6 +107,62 @@ test('wasm reductions equal portable exactly, rows and columns, NaN included', (
   }
 });
 
+test('large unary and binary ops shared between two threads give the one-thread results bit for bit', async () => {
+  const two = createWasmBackend({ threads: 2 });
+  await two.whenReady();
+  const before = two.workerChunks;
+  // 17 blocks of 4096 and a ragged end; rows × cols with a ragged block count per row.
+  const n = 17 * 4096 + 1237, rows = 300, cols = 257;
+  for (const op of ['exp', 'sigmoid', 'relu', 'sqrt', 'neg'] as UnaryOp[]) {
+    const x = data(n, op === 'exp' ? 100 : 20);
+    const want = new Float32Array(n), got = new Float32Array(n).fill(7);
+    be.unary(op, x, want);
+    two.unary(op, x, got);
+    assertSame(got, want, `${op} over ${n}`);
+  }
+  const cases: [number[], number[], number[]][] = [[[n], [n], [n]], [[n], [n], [1]], [[rows, cols], [rows, cols], [cols]], [[rows, cols], [rows, 1], [rows, cols]]];
+  for (const [outShape, aShape, bShape] of cases) {
+    const size = (shape: number[]): number => shape.reduce((p, q) => p * q, 1);
+    const strides = (shape: number[]): number[] => {
+      const c = contiguousStrides(shape);
+      return shape.map((d, i) => (d === 1 && outShape[i] !== 1 ? 0 : c[i]));
+    };
+    const a = data(size(aShape), 5, 2), b = data(size(bShape), 5, 3);
+    for (const op of ['add', 'mul', 'maximum'] as BinaryOp[]) {
+      const want = new Float32Array(size(outShape)), got = new Float32Array(size(outShape)).fill(7);
+      portableBackend.binary(op, a, strides(aShape), b, strides(bShape), outShape, want);
+      two.binary(op, a, strides(aShape), b, strides(bShape), outShape, got);
+      assertSame(got, want, `${op} ${JSON.stringify([outShape, aShape, bShape])}`);
+    }
+  }
+  assert.ok(two.workerChunks > before, 'the worker took part');
+});
+
+test('row maxima four lanes at a time still return what the loop returns: the first NaN, the first of -0 and +0', async () => {
+  const two = createWasmBackend({ threads: 2 });
+  await two.whenReady();
+  const rows = [
+    [-0, 0, -0, 0, -1, -2, -3, -4, -5, -6, -0],
+    [0, -0, -1, -2, -3, -4, -5, -6, -7, -0, 0],
+    [-Infinity, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity],
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, Number.NaN],
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 11, 3],
+    [-5, -4, -3, -2, -1, -0.5, -0.25, -0.125, -9, -0.0625],
+  ];
+  for (const row of rows) {
+    // Enough copies of the row for the wasm kernel (and two threads) to take it.
+    const copies = 4000, size = row.length;
+    const x = new Float32Array(copies * size);
+    for (let c = 0; c < copies; c++) x.set(row, c * size);
+    for (const op of ['max', 'min'] as ReduceOp[]) {
+      const want = new Float32Array(copies), got = new Float32Array(copies).fill(7);
+      portableBackend.reduce(op, x, copies, size, 1, want);
+      two.reduce(op, x, copies, size, 1, got);
+      assertSame(got, want, `${op} of ${JSON.stringify(row)}`);
+    }
+  }
+});
+
 test('cases the wasm kernels decline (int32, argmax, small arrays, other ops) still give the portable result', () => {
   const ints = Int32Array.from({ length: 300 }, (_, i) => i - 150);
   const outI = new Int32Array(300), wantI = new Int32Array(300);

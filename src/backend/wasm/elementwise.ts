@@ -4,13 +4,15 @@
  * function returns false for a case it does not take — another dtype, an op without a wasm kernel
  * (transcendentals other than exp and sigmoid, comparisons, pow, argmax), a broadcast pattern
  * beyond "contiguous, or one value repeated along the inner axis" — and the backend then calls
- * the portable kernel.
+ * the portable kernel. Large unary, binary and reduction ops are shared between the threads (engine.parallel);
+ * each element's result is the same whichever thread computes it.
  */
 import type { BinaryOp, ReduceOp, Shape, TypedArray, UnaryOp } from '../types.js';
 import { coalesce, contiguousStrides } from '../strided.js';
 import type { WasmEngine } from './engine.js';
+import { ELEMENT_BLOCK, TASK_BINARY, TASK_REDUCE, TASK_UNARY } from './protocol.js';
 
-const MIN_ELEMENTS = 128;
+export const MIN_ELEMENTS = 128;
 
 // Op codes of assembly/elementwise.ts.
 const UNARY: Partial<Record<UnaryOp, number>> = {
@@ -26,7 +28,7 @@ export function unary(e: WasmEngine, op: UnaryOp, x: TypedArray, out: TypedArray
   const c = e.call();
   const xPtr = c.in(x), outPtr = c.out(out);
   if (!c.ok) return c.abort();
-  e.kernels.unary(code, xPtr, outPtr, n);
+  e.parallel(TASK_UNARY, [code, xPtr, outPtr, n], Math.ceil(n / ELEMENT_BLOCK), n);
   c.end();
   return true;
 }
@@ -50,7 +52,9 @@ export function binary(
   const c = e.call();
   const aPtr = c.in(a, aLen), bPtr = c.in(b, bLen), outPtr = c.out(out);
   if (!c.ok) return c.abort();
-  e.kernels.binary(code, aPtr, sa, ta, bPtr, sb, tb, outPtr, rows, cols);
+  // Rows go to the threads whole; a single row (same-shape operands coalesce into one) in blocks.
+  const byBlocks = rows === 1 ? 1 : 0;
+  e.parallel(TASK_BINARY, [code, aPtr, sa, ta, bPtr, sb, tb, outPtr, rows, cols, byBlocks], byBlocks ? Math.ceil(cols / ELEMENT_BLOCK) : rows, rows * cols);
   c.end();
   return true;
 }
@@ -63,7 +67,7 @@ export function reduce(e: WasmEngine, op: ReduceOp, x: TypedArray, outer: number
   const c = e.call();
   const xPtr = c.in(x, n), outPtr = c.out(out, outLen);
   if (!c.ok) return c.abort();
-  e.kernels.reduce(code, xPtr, outer, size, inner, outPtr);
+  e.parallel(TASK_REDUCE, [code, xPtr, size, inner, outPtr], outer, n);
   c.end();
   return true;
 }

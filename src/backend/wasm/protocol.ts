@@ -86,6 +86,15 @@ export const TASK_BIAS_BACKWARD_ROWS = 13;
 /** biasActivation's bias gradient for a range of 16-column blocks. */
 export const TASK_BIAS_GRADIENT_COLUMNS = 14;
 
+/** An elementwise op over a range of ELEMENT_BLOCK-float blocks. */
+export const TASK_UNARY = 15;
+/** A binary op over a range of rows, or of ELEMENT_BLOCK-column blocks of a single row. */
+export const TASK_BINARY = 16;
+/** A reduction over a range of its outer index (each output row independent of the others). */
+export const TASK_REDUCE = 17;
+/** Floats per unit of TASK_UNARY (and of TASK_BINARY along one row): a multiple of 16, so chunks never share a cache line. */
+export const ELEMENT_BLOCK = 4096;
+
 /** Flags of TASK_CONV_BACKWARD_IMAGES (argument 11). */
 export const CONV_BUILD_PATCHES = 1;
 export const CONV_INPUT_GRADIENT = 2;
@@ -149,6 +158,27 @@ export function runTask(k: KernelExports, task: number, a: readonly number[], pa
       }
       return;
     }
+    case TASK_UNARY: {
+      // a[0] op, a[1] x, a[2] out, a[3] n.
+      const e0 = r0 * ELEMENT_BLOCK, skip = e0 * 4;
+      k.unary(a[0], a[1] + skip, a[2] + skip, Math.min(a[3], r1 * ELEMENT_BLOCK) - e0);
+      return;
+    }
+    case TASK_BINARY: {
+      // a[0] op, a[1] a, a[2] sa, a[3] ta, a[4] b, a[5] sb, a[6] tb, a[7] out, a[8] rows, a[9] cols;
+      // a[10] = 1: one row, cut into column blocks (inner strides ta, tb are 0 or 1).
+      if (a[10] === 1) {
+        const c0 = r0 * ELEMENT_BLOCK;
+        k.binary(a[0], a[1] + c0 * a[3] * 4, 0, a[3], a[4] + c0 * a[6] * 4, 0, a[6], a[7] + c0 * 4, 1, Math.min(a[9], r1 * ELEMENT_BLOCK) - c0);
+      } else {
+        k.binary(a[0], a[1] + r0 * a[2] * 4, a[2], a[3], a[4] + r0 * a[5] * 4, a[5], a[6], a[7] + r0 * a[9] * 4, r1 - r0, a[9]);
+      }
+      return;
+    }
+    case TASK_REDUCE:
+      // a[0] op, a[1] x, a[2] size, a[3] inner, a[4] out.
+      k.reduce(a[0], a[1] + r0 * a[2] * a[3] * 4, r1 - r0, a[2], a[3], a[4] + r0 * a[3] * 4);
+      return;
     case TASK_ADAM:
       // Units of 16 weights (a cache line), so two threads never write the same line; a[6] = n.
       k.adamStep(a[0], a[1], a[2], a[3], a[4], a[5], r0 * 16, Math.min(a[6], r1 * 16));
