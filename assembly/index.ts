@@ -7,6 +7,7 @@ export { gemm, packABytes, packBBytes, tileRows } from './gemm';
 export { im2col, col2im, maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward } from './conv';
 export { convDirect, convDirectKernelGrad } from './conv-direct';
 export { unary, binary, reduce } from './elementwise';
+export { softmaxStats, logSoftmaxApply, logSoftmaxBackward } from './softmax';
 export { biasActivation, biasActivationBackward, biasGradientColumns } from './bias';
 export { fmaPeak } from './peak';
 export { adamStep } from './optim';

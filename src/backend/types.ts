@@ -124,6 +124,17 @@ export interface Backend {
    */
   reduce(op: ReduceOp, x: TypedArray, outer: number, size: number, inner: number, out: TypedArray): void;
 
+  /**
+   * log-softmax of each row of x [rows, cols]: out = (x − m) − log Σ exp(x − m), m the row's max
+   * (0 where that is ±∞ or NaN). Must give exactly what ops/activations.ts would compose from this
+   * backend's max, sub, exp, sum and log (and Math.log for the log), so that fusing never changes a
+   * result. stats [rows·2] receives each row's m and Σ exp(x − m), which the backward reads.
+   */
+  logSoftmax(x: Float32Array, rows: number, cols: number, out: Float32Array, stats: Float32Array): void;
+
+  /** The gradient of logSoftmax: dx = g + (−Σ g / S)·exp(x − m) per row, rounded step by step as the composition's backward is. */
+  logSoftmaxBackward(g: Float32Array, x: Float32Array, stats: Float32Array, rows: number, cols: number, dx: Float32Array): void;
+
   /** C[b] = op(A[b]) @ op(B[b]) for each batch b; C is contiguous [batch, m, n] and overwritten. */
   matmul(a: Float32Array, b: Float32Array, out: Float32Array, args: MatmulArgs): void;
 

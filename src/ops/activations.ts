@@ -8,6 +8,7 @@ import { ArgumentError } from '../util/errors.js';
 import { requireFloat } from './util.js';
 import { add, erf, exp, gt, log, maximum, mul, sigmoid, sub, tanh, where, abs, neg } from './elementwise.js';
 import { stableShift, sum } from './reduce.js';
+import { logSoftmaxLastAxis } from './fused.js';
 
 /** x where x > 0, alpha·x elsewhere (Keras default alpha 0.3; PyTorch 0.01). */
 export function leakyRelu(x: Tensor, alpha = 0.01): Tensor {
@@ -69,6 +70,13 @@ export function softmax(x: Tensor, axis = -1): Tensor {
 function shiftedLogSoftmax(fn: string, x: Tensor, axis: number): Tensor {
   requireFloat(fn, x);
   const a = normalizeAxis(fn, axis, x.rank);
+  // Along the last axis the rows are contiguous: one fused op computes exactly this composition.
+  if (a === x.rank - 1 && x.size > 0) return logSoftmaxLastAxis(x);
+  return composedLogSoftmax(x, a);
+}
+
+/** The composition, for any axis (logSoftmaxLastAxis equals it bit for bit on the last). */
+function composedLogSoftmax(x: Tensor, a: number): Tensor {
   const shifted = sub(x, stableShift(x, [a]));
   return sub(shifted, log(sum(exp(shifted), a, { keepDims: true })));
 }

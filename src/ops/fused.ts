@@ -102,3 +102,23 @@ export function conv2dBiasActivation(x: Tensor, kernel: Tensor, bias: Tensor | n
     return bias === null ? grads : [...grads, db];
   });
 }
+
+/**
+ * log-softmax along the last axis, one backend pass each way (two forward on wasm, for the log
+ * between them): what activations.ts composes from seven primitives and their arrays, with the
+ * same bits (each backend's logSoftmax rounds step by step as the primitives do; the tests compare
+ * both). The backward recomputes exp(x − m) from the input and each row's shift and sum.
+ */
+export function logSoftmaxLastAxis(x: Tensor): Tensor {
+  requireFloat('logSoftmax', x);
+  const cols = x.shape[x.rank - 1];
+  const rows = x.size / cols;
+  const out = output(x.shape, 'float32');
+  const stats = new Float32Array(2 * rows);
+  getBackend().logSoftmax(x.data as Float32Array, rows, cols, out.data as Float32Array, stats);
+  return record('logSoftmax', out, [x], (g) => {
+    const dx = output(x.shape, 'float32');
+    getBackend().logSoftmaxBackward(g.data as Float32Array, x.data as Float32Array, stats, rows, cols, dx.data as Float32Array);
+    return [dx];
+  });
+}

@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ArgumentError, Conv2D, DTypeError, Dense, ShapeError, add, biasActivation, biasActivationOverProduct, conv2d, conv2dBiasActivation, grad, manualSeed, randn,
-  relu, tensor, uniform, type Conv2dOptions, type Tensor,
+  ArgumentError, Conv2D, DTypeError, Dense, ShapeError, add, biasActivation, biasActivationOverProduct, conv2d, conv2dBiasActivation, exp, getBackend, grad,
+  log, logSoftmax, manualSeed, randn, relu, setBackend, softmax, stableShift, sub, sum, tensor, uniform, type Conv2dOptions, type Tensor,
 } from '../../src/index.js';
 import { gradcheck, awayFromZero } from '../helpers/gradcheck.js';
 
@@ -126,4 +126,40 @@ test('conv2dBiasActivation equals biasActivation(conv2d(…)) bit for bit, forwa
   }
   assert.throws(() => conv2dBiasActivation(randn([1, 5, 5, 2]), randn([3, 3, 2, 4]), randn([3]), 'relu'), (e: Error) => e instanceof ShapeError && /conv2dBiasActivation: got bias of shape \[3\]/.test(e.message));
   assert.throws(() => conv2dBiasActivation(randn([1, 5, 5, 2]), randn([3, 3, 2, 4]), null, 'tanh' as 'relu'), (e: Error) => e instanceof ArgumentError && /expected 'linear' or 'relu'/.test(e.message));
+});
+
+/** log-softmax composed from primitives, as ops/activations.ts composes it for any axis. */
+function composedLogSoftmax(x: Tensor, axis: number): Tensor {
+  const shifted = sub(x, stableShift(x, [axis]));
+  return sub(shifted, log(sum(exp(shifted), axis, { keepDims: true })));
+}
+
+test('logSoftmax and softmax along the last axis equal their composition: values and gradients, bit for bit, on each backend', () => {
+  const active = getBackend();
+  try {
+    for (const backend of ['portable', active] as const) {
+      setBackend(backend);
+      manualSeed(32);
+      // Under 128 elements (the wasm backend takes exp from the portable loop), over it, odd row
+      // lengths (a SIMD tail), large logits, and rows with ±∞ and NaN (the shift becomes 0).
+      for (const shape of [[3, 5], [2, 3, 10], [33, 37], [256, 128], [5, 1]]) {
+        const x = randn(shape).mul(shape[0] === 33 ? 30 : 3);
+        const d = x.data as Float32Array;
+        if (shape[0] === 33) { d[0] = Infinity; d[40] = -Infinity; d[80] = Number.NaN; d[120] = -Infinity; d[121] = -Infinity; }
+        const w = randn(shape);
+        const axis = shape.length - 1;
+        const what = `${backend === 'portable' ? 'portable' : active.name} ${JSON.stringify(shape)}`;
+        assertSame(logSoftmax(x).data, composedLogSoftmax(x, axis).data, `${what} logSoftmax`);
+        assertSame(softmax(x).data, exp(composedLogSoftmax(x, axis)).data, `${what} softmax`);
+        const [dF] = grad((a: Tensor) => logSoftmax(a).mul(w).sum())(x);
+        const [dC] = grad((a: Tensor) => composedLogSoftmax(a, axis).mul(w).sum())(x);
+        assertSame(dF.data, dC.data, `${what} logSoftmax gradient`);
+        const [sF] = grad((a: Tensor) => softmax(a).mul(w).sum())(x);
+        const [sC] = grad((a: Tensor) => exp(composedLogSoftmax(a, axis)).mul(w).sum())(x);
+        assertSame(sF.data, sC.data, `${what} softmax gradient`);
+      }
+    }
+  } finally {
+    setBackend(active);
+  }
 });

@@ -11,6 +11,7 @@ import { col2im, im2col } from './conv.js';
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
 import { biasActivation, biasActivationBackward } from './bias.js';
 import { adamStep } from './adam.js';
+import { logSoftmax, logSoftmaxBackward } from './softmax.js';
 
 export const portableBackend: Backend = {
   name: 'portable',
@@ -18,6 +19,8 @@ export const portableBackend: Backend = {
   binary,
   where,
   reduce,
+  logSoftmax,
+  logSoftmaxBackward,
   matmul,
   copyStrided,
   gather,

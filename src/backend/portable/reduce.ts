@@ -55,23 +55,8 @@ function reduceRows(op: ReduceOp, x: TypedArray, rows: number, size: number, out
   for (let o = 0; o < rows; o++) {
     const base = o * size;
     switch (op) {
-      case 'sum': {
-        // Four partial sums: fewer dependent adds, and a little less rounding drift.
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        let r = 0;
-        for (; r + 3 < size; r += 4) {
-          s0 += x[base + r]; s1 += x[base + r + 1]; s2 += x[base + r + 2]; s3 += x[base + r + 3];
-        }
-        for (; r < size; r++) s0 += x[base + r];
-        out[o] = s0 + s1 + s2 + s3;
-        break;
-      }
-      case 'max': {
-        let best = x[base];
-        for (let r = 1; r < size; r++) { const v = x[base + r]; if (v > best || v !== v) best = v; }
-        out[o] = best;
-        break;
-      }
+      case 'sum': out[o] = rowSum(x, base, size); break;
+      case 'max': out[o] = rowMax(x, base, size); break;
       case 'min': {
         let best = x[base];
         for (let r = 1; r < size; r++) { const v = x[base + r]; if (v < best || v !== v) best = v; }
@@ -91,4 +76,26 @@ function reduceRows(op: ReduceOp, x: TypedArray, rows: number, size: number, out
       }
     }
   }
+}
+
+/**
+ * Σ x[base .. base + size): four partial sums in float64 (fewer dependent adds, a little less
+ * rounding drift), the leftover elements into the first. The wasm kernels add in this same order,
+ * so every backend's row sums agree bit for bit.
+ */
+export function rowSum(x: ArrayLike<number>, base: number, size: number): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let r = 0;
+  for (; r + 3 < size; r += 4) {
+    s0 += x[base + r]; s1 += x[base + r + 1]; s2 += x[base + r + 2]; s3 += x[base + r + 3];
+  }
+  for (; r < size; r++) s0 += x[base + r];
+  return s0 + s1 + s2 + s3;
+}
+
+/** max of x[base .. base + size) (size ≥ 1); the first NaN wins, as in NumPy and PyTorch. */
+export function rowMax(x: ArrayLike<number>, base: number, size: number): number {
+  let best = x[base];
+  for (let r = 1; r < size; r++) { const v = x[base + r]; if (v > best || v !== v) best = v; }
+  return best;
 }

@@ -252,6 +252,11 @@ export class WasmEngine {
     else this.i32.set(src, ptr >> 2);
   }
 
+  /** A view of n floats at byte address `ptr`: valid until the memory grows (the next allocation). */
+  floats(ptr: number, n: number): Float32Array {
+    return this.f32.subarray(ptr >> 2, (ptr >> 2) + n);
+  }
+
   /** Copy dst.length elements from byte address `ptr` into dst. */
   read(ptr: number, dst: Float32Array | Int32Array): void {
     const at = ptr >> 2;

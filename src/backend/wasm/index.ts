@@ -14,6 +14,7 @@ import * as window from './window.js';
 import * as convFused from './conv-fused.js';
 import * as elementwise from './elementwise.js';
 import * as fused from './fused.js';
+import * as softmax from './softmax.js';
 
 export interface WasmBackendOptions {
   /** Threads for large kernels, the calling thread included (default: the number of cores). */
@@ -118,6 +119,12 @@ function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend
     },
     reduce(op: ReduceOp, x: TypedArray, outer: number, size: number, inner: number, out: TypedArray): void {
       if (!elementwise.reduce(engine, op, x, outer, size, inner, out)) portableBackend.reduce(op, x, outer, size, inner, out);
+    },
+    logSoftmax(x: Float32Array, rows: number, cols: number, out: Float32Array, stats: Float32Array): void {
+      if (!softmax.logSoftmax(engine, x, rows, cols, out, stats)) portableBackend.logSoftmax(x, rows, cols, out, stats);
+    },
+    logSoftmaxBackward(g: Float32Array, x: Float32Array, stats: Float32Array, rows: number, cols: number, dx: Float32Array): void {
+      if (!softmax.logSoftmaxBackward(engine, g, x, stats, rows, cols, dx)) portableBackend.logSoftmaxBackward(g, x, stats, rows, cols, dx);
     },
     im2col(x: Float32Array, a: Window2dArgs, cols: Float32Array): void {
       if (!window.im2col(engine, x, a, cols)) portableBackend.im2col(x, a, cols);

@@ -51,6 +51,10 @@ export interface KernelExports {
   unary(op: number, x: number, out: number, n: number): void;
   binary(op: number, a: number, sa: number, ta: number, b: number, sb: number, tb: number, out: number, rows: number, cols: number): void;
   reduce(op: number, x: number, outer: number, size: number, inner: number, out: number): void;
+  /** log-softmax over rows [r0, r1) of x [rows, cols] (assembly/softmax.ts); stats: two floats per row. */
+  softmaxStats(x: number, cols: number, stats: number, r0: number, r1: number): void;
+  logSoftmaxApply(x: number, stats: number, lse: number, cols: number, out: number, r0: number, r1: number): void;
+  logSoftmaxBackward(g: number, x: number, stats: number, cols: number, dx: number, r0: number, r1: number): void;
   /** bias = 0: no bias. act: 0 linear, 1 relu. */
   biasActivation(x: number, bias: number, rows: number, cols: number, act: number, out: number): void;
   /** dx = 0 or dBias = 0: that gradient is not wanted. */

@@ -92,6 +92,10 @@ export const TASK_UNARY = 15;
 export const TASK_BINARY = 16;
 /** A reduction over a range of its outer index (each output row independent of the others). */
 export const TASK_REDUCE = 17;
+/** log-softmax over a range of rows: the shift and Σ exp; the output; the backward. */
+export const TASK_SOFTMAX_STATS = 18;
+export const TASK_LOG_SOFTMAX_APPLY = 19;
+export const TASK_LOG_SOFTMAX_BACKWARD = 20;
 /** Floats per unit of TASK_UNARY (and of TASK_BINARY along one row): a multiple of 16, so chunks never share a cache line. */
 export const ELEMENT_BLOCK = 4096;
 
@@ -179,6 +183,9 @@ export function runTask(k: KernelExports, task: number, a: readonly number[], pa
       // a[0] op, a[1] x, a[2] size, a[3] inner, a[4] out.
       k.reduce(a[0], a[1] + r0 * a[2] * a[3] * 4, r1 - r0, a[2], a[3], a[4] + r0 * a[3] * 4);
       return;
+    case TASK_SOFTMAX_STATS: k.softmaxStats(a[0], a[1], a[2], r0, r1); return;
+    case TASK_LOG_SOFTMAX_APPLY: k.logSoftmaxApply(a[0], a[1], a[2], a[3], a[4], r0, r1); return;
+    case TASK_LOG_SOFTMAX_BACKWARD: k.logSoftmaxBackward(a[0], a[1], a[2], a[3], a[4], r0, r1); return;
     case TASK_ADAM:
       // Units of 16 weights (a cache line), so two threads never write the same line; a[6] = n.
       k.adamStep(a[0], a[1], a[2], a[3], a[4], a[5], r0 * 16, Math.min(a[6], r1 * 16));
