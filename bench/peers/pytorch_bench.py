@@ -1,6 +1,6 @@
 """PyTorch side of `tessera bench`: the same cases as tessera and TensorFlow.js, timed the same way.
 
-Reads one JSON object on stdin: {"timing": {"warmup", "minRuns", "maxRuns", "budgetMs", "capMs"},
+Reads one JSON object on stdin: {"timing": {"warmup", "warmupMs", "minRuns", "maxRuns", "budgetMs", "capMs"},
 "threads": 2, "cases": [{"case": name, "spec": {...}}]}, and prints one JSON array of rows
 (case, engine "pytorch", figures) as its last line of stdout. Run with OPENBLAS_NUM_THREADS=1:
 torch's own threads split the work, and OpenBLAS threads on top of them only oversubscribe the cores.
@@ -19,8 +19,11 @@ from torch import nn
 
 
 def measure(fn, timing):
-    """The same rules as src/bench/timing.ts: warm-up, then runs until minRuns and the budget, capped."""
-    for _ in range(timing["warmup"]):
+    """The same rules as src/bench/timing.ts: warm-up (a count and a time), then runs until minRuns and the budget, capped."""
+    warm_start = time.perf_counter()
+    warmed = 0
+    while warmed < timing["warmup"] or (time.perf_counter() - warm_start) * 1000 < timing.get("warmupMs", 0):
+        warmed += 1
         t0 = time.perf_counter()
         fn()
         ms = (time.perf_counter() - t0) * 1000

@@ -1,5 +1,5 @@
 /**
- * Timing with the usual hygiene: untimed warm-up calls, then timed calls until both a minimum
+ * Timing with the usual hygiene: untimed warm-up calls (a count, and a time), then timed calls until both a minimum
  * count and a time budget are reached, reported as the median (robust to a stray slow run when
  * other processes share the cores). RSS is sampled after every call, warm-up included, so the
  * peak covers the engine's working set for this case.
@@ -22,7 +22,8 @@ const MiB = 1024 * 1024;
 export async function measure(fn: () => unknown, options: TimingOptions): Promise<Timing> {
   let peak = process.memoryUsage.rss();
   const times: number[] = [];
-  for (let i = 0; i < options.warmup; i++) {
+  const warmStart = performance.now();
+  for (let i = 0; i < options.warmup || performance.now() - warmStart < options.warmupMs; i++) {
     const t0 = performance.now();
     await fn();
     const ms = performance.now() - t0;

@@ -20,8 +20,8 @@ import { defaultSettings, type BenchSettings, type Row } from '../../src/bench/t
 
 const tiny: BenchSettings = {
   ...defaultSettings(true),
-  timing: { warmup: 1, minRuns: 2, maxRuns: 3, budgetMs: 0, capMs: 1000 },
-  slowTiming: { warmup: 0, minRuns: 1, maxRuns: 1, budgetMs: 0, capMs: 0 },
+  timing: { warmup: 1, warmupMs: 0, minRuns: 2, maxRuns: 3, budgetMs: 0, capMs: 1000 },
+  slowTiming: { warmup: 0, warmupMs: 0, minRuns: 1, maxRuns: 1, budgetMs: 0, capMs: 0 },
   quick: false,
   peers: ['tfjs-cpu', 'tfjs-wasm'],
 };
@@ -48,18 +48,26 @@ function byEngine(rows: readonly Row[], engine: string): Row {
   return row;
 }
 
-test('measure: warm-up, then runs between minRuns and maxRuns; a call slower than the cap is timed once', async () => {
+test('measure: warm-up (a count and a time), then runs between minRuns and maxRuns; a call slower than the cap is timed once', async () => {
   let calls = 0;
-  const fast = await measure(() => void calls++, { warmup: 2, minRuns: 3, maxRuns: 5, budgetMs: 0, capMs: 1000 });
+  const fast = await measure(() => void calls++, { warmup: 2, warmupMs: 0, minRuns: 3, maxRuns: 5, budgetMs: 0, capMs: 1000 });
   assert.equal(fast.runs, 3);
   assert.equal(calls, 5);
   assert.ok(fast.ms >= 0 && fast.peakRssMiB > 0);
   const wait = (ms: number): void => { const end = performance.now() + ms; while (performance.now() < end); };
   calls = 0;
-  const slow = await measure(() => { calls++; wait(15); }, { warmup: 2, minRuns: 5, maxRuns: 10, budgetMs: 0, capMs: 10 });
+  const slow = await measure(() => { calls++; wait(15); }, { warmup: 2, warmupMs: 1000, minRuns: 5, maxRuns: 10, budgetMs: 0, capMs: 10 });
   assert.equal(slow.runs, 1);
   assert.equal(calls, 1, 'the slow warm-up call is the timed run');
   assert.ok(slow.ms >= 15);
+  // Warm-up by time: calls of ~2 ms go on untimed until 30 ms have passed, past the count of 1.
+  calls = 0;
+  const began = performance.now();
+  const warmed = await measure(() => { calls++; wait(2); }, { warmup: 1, warmupMs: 30, minRuns: 2, maxRuns: 2, budgetMs: 0, capMs: 1000 });
+  assert.equal(warmed.runs, 2);
+  assert.ok(performance.now() - began >= 30 + 2 * 2, 'at least 30 ms of warm-up, then the two timed calls');
+  // Each call takes at least 2 ms, so at most 16 fit in the warm-up (fewer on a busy machine).
+  assert.ok(calls >= 2 + 2 && calls <= 2 + 16, `${calls} calls: warm-up calls of 2 ms past the count of 1, then 2 timed`);
   assert.equal(median([5, 1, 3]), 3);
   assert.equal(median([4, 1, 3, 2]), 2.5);
 });
