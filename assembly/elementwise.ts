@@ -7,7 +7,7 @@
 
 // Unary op codes, shared with src/backend/wasm/elementwise.ts.
 const NEG = 0, ABS = 1, SQRT = 2, SQUARE = 3, RECIPROCAL = 4, RELU = 5, STEP = 6, SIGN = 7;
-const FLOOR = 8, CEIL = 9, EXP = 10, SIGMOID = 11;
+const FLOOR = 8, CEIL = 9, EXP = 10, SIGMOID = 11, TANH = 12;
 // Binary op codes.
 const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAXIMUM = 4, MINIMUM = 5;
 // Reduce op codes.
@@ -78,6 +78,42 @@ const EXP_BIAS = memory.data<i32>([127, 127, 127, 127], 16);
   return v128.bitselect(x, y, f32x4.ne(x, x));
 }
 
+/** tanh4's constants, splat over 16-byte rows like EXP_CONSTANTS: its polynomial, 0.625, 2, 1. */
+const TANH_CONSTANTS = memory.data<f32>([
+  -5.70498872745e-3, -5.70498872745e-3, -5.70498872745e-3, -5.70498872745e-3,
+  2.06390887954e-2, 2.06390887954e-2, 2.06390887954e-2, 2.06390887954e-2,
+  -5.37397155531e-2, -5.37397155531e-2, -5.37397155531e-2, -5.37397155531e-2,
+  1.33314422036e-1, 1.33314422036e-1, 1.33314422036e-1, 1.33314422036e-1,
+  -3.33332819422e-1, -3.33332819422e-1, -3.33332819422e-1, -3.33332819422e-1,
+  0.625, 0.625, 0.625, 0.625,
+  2, 2, 2, 2,
+  1, 1, 1, 1,
+], 16);
+
+/**
+ * tanh for four lanes (Cephes tanhf): below |x| = 0.625 the odd polynomial x + x³·P(x²), where
+ * 1 − 2/(e^{2|x|} + 1) would cancel; that form above it (e^{2|x|} overflowing to ∞ gives 1). Both
+ * on |x|, then x's sign bit put back, so tanh(−0) = −0 and the function is odd exactly. NaN stays
+ * NaN (it takes the polynomial branch).
+ */
+// @ts-ignore: decorator
+@inline function tanh4(x: v128): v128 {
+  const k = TANH_CONSTANTS;
+  const a = f32x4.abs(x);
+  const z = f32x4.mul(a, a);
+  let p = v128.load(k);
+  p = f32x4.add(f32x4.mul(p, z), v128.load(k, 16));
+  p = f32x4.add(f32x4.mul(p, z), v128.load(k, 32));
+  p = f32x4.add(f32x4.mul(p, z), v128.load(k, 48));
+  p = f32x4.add(f32x4.mul(p, z), v128.load(k, 64));
+  const small = f32x4.add(f32x4.mul(f32x4.mul(p, z), a), a);
+  const one = v128.load(k, 112);
+  const e = exp4(f32x4.add(a, a));
+  const large = f32x4.sub(one, f32x4.div(v128.load(k, 96), f32x4.add(e, one)));
+  const t = v128.bitselect(large, small, f32x4.gt(a, v128.load(k, 80)));
+  return v128.or(t, v128.and(x, i32x4.splat(0x80000000)));
+}
+
 // @ts-ignore: decorator
 @inline function unary4(op: i32, v: v128): v128 {
   const zero = f32x4.splat(0), one = f32x4.splat(1);
@@ -95,6 +131,7 @@ const EXP_BIAS = memory.data<i32>([127, 127, 127, 127], 16);
     case FLOOR: return f32x4.floor(v);
     case CEIL: return f32x4.ceil(v);
     case EXP: return exp4(v);
+    case TANH: return tanh4(v);
     case SIGMOID: {
       // With e = exp(-|v|) ≤ 1 nothing overflows: v ≥ 0 gives 1/(1+e), v < 0 gives e/(1+e).
       const e = exp4(f32x4.neg(f32x4.abs(v)));
@@ -124,6 +161,7 @@ export function unary(op: i32, x: usize, out: usize, n: i32): void {
     case CEIL: unaryLoop(CEIL, x, out, n); break;
     case EXP: unaryLoop(EXP, x, out, n); break;
     case SIGMOID: unaryLoop(SIGMOID, x, out, n); break;
+    case TANH: unaryLoop(TANH, x, out, n); break;
   }
 }
 

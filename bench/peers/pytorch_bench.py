@@ -118,6 +118,7 @@ def elementwise(spec, timing):
     ops = {
         "relu": lambda: torch.relu(x),
         "exp": lambda: torch.exp(x),
+        "tanh": lambda: torch.tanh(x),
         "add": lambda: x + bias,
         "sum": lambda: x.sum(-1),
         "softmax": lambda: torch.softmax(x, -1),

@@ -6,7 +6,7 @@
  * arithmetic). The tessera row's `typescriptLoopMs` and `vsTypescriptLoop` (loop ms ÷ wasm ms)
  * are the evidence for which ops have a wasm kernel.
  */
-import { add, exp, getBackend, randn, relu, setBackend, softmax, sum, type Tensor } from '../index.js';
+import { add, exp, getBackend, randn, relu, setBackend, softmax, sum, tanh, type Tensor } from '../index.js';
 import { measure, round, type Figures, type Timing } from './timing.js';
 import { tfjsRow, type Tf, type TfTensor } from './tfjs.js';
 import type { BenchCase, BenchSettings, ElementwiseOp, Row } from './types.js';
@@ -20,6 +20,7 @@ export interface ElementwiseShape {
 export const ELEMENTWISE_SHAPES: readonly ElementwiseShape[] = [
   { op: 'relu', shape: [1024, 1024] },
   { op: 'exp', shape: [1024, 1024] },
+  { op: 'tanh', shape: [1024, 1024] },
   { op: 'add', shape: [8192, 128] },
   { op: 'sum', shape: [8192, 128] },
   { op: 'softmax', shape: [8192, 128] },
@@ -29,6 +30,7 @@ export const ELEMENTWISE_SHAPES: readonly ElementwiseShape[] = [
 const DESCRIPTION: Record<ElementwiseOp, string> = {
   relu: 'relu',
   exp: 'exp',
+  tanh: 'tanh',
   add: 'add bias',
   sum: 'sum last axis',
   softmax: 'softmax last axis',
@@ -43,6 +45,7 @@ function tesseraOp(op: ElementwiseOp, x: Tensor, bias: Tensor): () => Tensor {
   switch (op) {
     case 'relu': return () => relu(x);
     case 'exp': return () => exp(x);
+    case 'tanh': return () => tanh(x);
     case 'add': return () => add(x, bias);
     case 'sum': return () => sum(x, -1);
     case 'softmax': return () => softmax(x, -1);
@@ -53,6 +56,7 @@ function tfjsOp(tf: Tf, op: ElementwiseOp, x: TfTensor, bias: TfTensor): () => T
   switch (op) {
     case 'relu': return () => tf.relu(x);
     case 'exp': return () => tf.exp(x);
+    case 'tanh': return () => tf.tanh(x);
     case 'add': return () => tf.add(x, bias);
     case 'sum': return () => tf.sum(x, -1);
     case 'softmax': return () => tf.softmax(x, -1);

@@ -39,6 +39,7 @@ export interface Tf {
   sum(x: TfTensor, axis?: number): TfTensor;
   relu(x: TfTensor): TfTensor;
   exp(x: TfTensor): TfTensor;
+  tanh(x: TfTensor): TfTensor;
   add(a: TfTensor, b: TfTensor): TfTensor;
   softmax(x: TfTensor, dim?: number): TfTensor;
   floor(x: TfTensor): TfTensor;

@@ -80,7 +80,7 @@ export function defaultSettings(quick: boolean): BenchSettings {
 }
 
 /** The elementwise bench's ops (see elementwise.ts). */
-export type ElementwiseOp = 'relu' | 'exp' | 'add' | 'sum' | 'softmax';
+export type ElementwiseOp = 'relu' | 'exp' | 'tanh' | 'add' | 'sum' | 'softmax';
 
 /** What the PyTorch script runs for a case (see bench/peers/pytorch_bench.py). */
 export type TorchSpec =

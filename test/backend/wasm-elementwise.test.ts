@@ -1,7 +1,7 @@
 /**
  * The wasm elementwise and reduction kernels against the portable ones. Arithmetic, min/max,
  * relu-like ops and the sums are exact (same IEEE operations in the same order, ±0 and NaN
- * included); exp and sigmoid are polynomial and must stay within a few float32 ulps, including
+ * included); exp, sigmoid and tanh are polynomial and must stay within a few float32 ulps, including
  * where the result overflows or becomes subnormal.
  */
 import test from 'node:test';
@@ -29,10 +29,10 @@ function assertSame(got: ArrayLike<number>, want: ArrayLike<number>, what: strin
 const be = createWasmBackend({ threads: 1 });
 const sizes = [128, 129, 130, 131, 1000, 4099];
 
-test('wasm unary kernels equal portable exactly; exp and sigmoid within 4 ulps', () => {
+test('wasm unary kernels equal portable exactly; exp, sigmoid and tanh within 4 ulps', () => {
   const exact: UnaryOp[] = ['neg', 'abs', 'sqrt', 'square', 'reciprocal', 'relu', 'step', 'sign', 'floor', 'ceil'];
   for (const n of sizes) {
-    for (const op of [...exact, 'exp', 'sigmoid'] as UnaryOp[]) {
+    for (const op of [...exact, 'exp', 'sigmoid', 'tanh'] as UnaryOp[]) {
       const x = data(n, op === 'exp' ? 100 : 20);
       const want = new Float32Array(n);
       const got = new Float32Array(n).fill(7);
@@ -113,7 +113,7 @@ test('large unary and binary ops shared between two threads give the one-thread 
   const before = two.workerChunks;
   // 17 blocks of 4096 and a ragged end; rows × cols with a ragged block count per row.
   const n = 17 * 4096 + 1237, rows = 300, cols = 257;
-  for (const op of ['exp', 'sigmoid', 'relu', 'sqrt', 'neg'] as UnaryOp[]) {
+  for (const op of ['exp', 'sigmoid', 'tanh', 'relu', 'sqrt', 'neg'] as UnaryOp[]) {
     const x = data(n, op === 'exp' ? 100 : 20);
     const want = new Float32Array(n), got = new Float32Array(n).fill(7);
     be.unary(op, x, want);
@@ -174,7 +174,7 @@ test('cases the wasm kernels decline (int32, argmax, small arrays, other ops) st
   be.reduce('argmax', x, 5, 100, 1, at);
   portableBackend.reduce('argmax', x, 5, 100, 1, wantAt);
   assert.deepEqual(at, wantAt);
-  for (const op of ['tanh', 'log', 'erf'] as UnaryOp[]) {
+  for (const op of ['log', 'erf', 'sin'] as UnaryOp[]) {
     const got = new Float32Array(500), want = new Float32Array(500);
     be.unary(op, x, got);
     portableBackend.unary(op, x, want);

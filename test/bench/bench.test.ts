@@ -96,7 +96,7 @@ test('conv rows at a tiny size; a backend that cannot do the backward pass gets 
 
 test('elementwise rows: tessera against its own TypeScript loop (portable) and the peers; the backend is restored', async () => {
   const before = getBackend();
-  for (const op of ['relu', 'exp', 'add', 'sum', 'softmax'] as const) {
+  for (const op of ['relu', 'exp', 'tanh', 'add', 'sum', 'softmax'] as const) {
     const shape = { op, shape: [16, 12] };
     const rows = addRatios(await elementwiseRows(shape, tiny));
     assertWellFormed(rows, elementwiseCaseName(shape));

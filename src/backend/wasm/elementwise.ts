@@ -2,7 +2,7 @@
  * Elementwise and reduction kernels on the wasm backend, for float32 data of at least
  * MIN_ELEMENTS (below that the call costs more than the TypeScript loop). Each
  * function returns false for a case it does not take — another dtype, an op without a wasm kernel
- * (transcendentals other than exp and sigmoid, comparisons, pow, argmax), a broadcast pattern
+ * (transcendentals other than exp, sigmoid and tanh, comparisons, pow, argmax), a broadcast pattern
  * beyond "contiguous, or one value repeated along the inner axis" — and the backend then calls
  * the portable kernel. Large unary, binary and reduction ops are shared between the threads (engine.parallel);
  * each element's result is the same whichever thread computes it.
@@ -16,7 +16,7 @@ export const MIN_ELEMENTS = 128;
 
 // Op codes of assembly/elementwise.ts.
 const UNARY: Partial<Record<UnaryOp, number>> = {
-  neg: 0, abs: 1, sqrt: 2, square: 3, reciprocal: 4, relu: 5, step: 6, sign: 7, floor: 8, ceil: 9, exp: 10, sigmoid: 11,
+  neg: 0, abs: 1, sqrt: 2, square: 3, reciprocal: 4, relu: 5, step: 6, sign: 7, floor: 8, ceil: 9, exp: 10, sigmoid: 11, tanh: 12,
 };
 const BINARY: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 };
 const REDUCE: Partial<Record<ReduceOp, number>> = { sum: 0, max: 1, min: 2 };
