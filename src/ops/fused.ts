@@ -110,9 +110,11 @@ export function conv2dBiasActivation(x: Tensor, kernel: Tensor, bias: Tensor | n
  * both). The backward recomputes exp(x − m) from the input and each row's shift and sum.
  */
 export function logSoftmaxLastAxis(x: Tensor): Tensor {
+  if (!(x instanceof Tensor)) throw new ArgumentError(`logSoftmax: got ${describe(x)}; expected a Tensor of shape [..., classes]`);
   requireFloat('logSoftmax', x);
+  if (x.rank === 0) throw new ShapeError('logSoftmax: got a 0-d input; expected shape [..., classes]');
   const cols = x.shape[x.rank - 1];
-  const rows = x.size / cols;
+  const rows = cols === 0 ? 0 : x.size / cols;
   const out = output(x.shape, 'float32');
   const stats = new Float32Array(2 * rows);
   getBackend().logSoftmax(x.data as Float32Array, rows, cols, out.data as Float32Array, stats);

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   ArgumentError, Conv2D, DTypeError, Dense, ShapeError, add, biasActivation, biasActivationOverProduct, conv2d, conv2dBiasActivation, exp, getBackend, grad,
-  log, logSoftmax, manualSeed, randn, relu, setBackend, softmax, stableShift, sub, sum, tensor, uniform, type Conv2dOptions, type Tensor,
+  log, logSoftmax, logSoftmaxLastAxis, manualSeed, randn, relu, setBackend, softmax, stableShift, sub, sum, tensor, uniform, type Conv2dOptions, type Tensor,
 } from '../../src/index.js';
 import { gradcheck, awayFromZero } from '../helpers/gradcheck.js';
 
@@ -162,4 +162,10 @@ test('logSoftmax and softmax along the last axis equal their composition: values
   } finally {
     setBackend(active);
   }
+  // Called directly: empty rows and bad inputs.
+  assert.deepEqual(logSoftmaxLastAxis(randn([0, 4])).shape, [0, 4]);
+  assert.deepEqual(logSoftmaxLastAxis(randn([3, 0])).shape, [3, 0]);
+  assert.throws(() => logSoftmaxLastAxis(tensor(1)), (e: Error) => e instanceof ShapeError && /logSoftmax: got a 0-d input/.test(e.message));
+  assert.throws(() => logSoftmaxLastAxis(tensor([1, 2], { dtype: 'int32' })), DTypeError);
+  assert.throws(() => logSoftmaxLastAxis([1, 2] as unknown as Tensor), ArgumentError);
 });
