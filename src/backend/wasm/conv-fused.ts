@@ -112,6 +112,12 @@ function byImages(e: WasmEngine, a: Window2dArgs): boolean {
 /** Fewest product rows per by-images task (the seed CNN's third conv: 8 images × 9 = 72). */
 const BY_IMAGES_MIN_ROWS = 64;
 
+/** Whether a by-images task may take guided chunks (engine.parallel): its smallest holds enough rows too. */
+function guidedImages(e: WasmEngine, a: Window2dArgs): boolean {
+  const smallest = Math.floor((a.batch - (a.batch >> 1)) / (2 * e.threads));
+  return smallest * a.outH * a.outW >= BY_IMAGES_MIN_ROWS;
+}
+
 /**
  * out [rows, cout] = patches(x) · kernel [K, cout], then the layer's tail when given; false when
  * the operands do not fit. The direct and by-images tasks apply the tail to each image range
@@ -140,7 +146,7 @@ export function conv2d(
   if (viaDirect) e.parallel(TASK_CONV_DIRECT, [xPtr, gPtr, kPtr, cout, outPtr, ...tailArgs, a.outH * a.outW], a.batch, rows * cout);
   else if (inTask) {
     const patchPtr = colsLen > 0 ? colsPtr : xPtr;
-    e.parallel(TASK_CONV_FORWARD, [xPtr, gPtr, patchPtr, kPtr, outPtr, rows, K, cout, a.outH * a.outW, colsLen > 0 ? 1 : 0, ...tailArgs], a.batch, colsLen + rows * cout);
+    e.parallel(TASK_CONV_FORWARD, [xPtr, gPtr, patchPtr, kPtr, outPtr, rows, K, cout, a.outH * a.outW, colsLen > 0 ? 1 : 0, ...tailArgs], a.batch, colsLen + rows * cout, guidedImages(e, a));
   } else e.gemmAt(patches(e, xPtr, gPtr, colsPtr, colsLen, a.batch), kPtr, outPtr, product(rows, K, cout, false, false));
   c.end();
   return inTask ? true : after();
@@ -170,7 +176,7 @@ export function conv2dBackward(
     if (!c.ok) return c.abort();
     const flags = (dk && colsLen > 0 ? CONV_BUILD_PATCHES : 0) | (dx ? CONV_INPUT_GRADIENT : 0) | (colsLen > 0 ? CONV_FOLD_PATCHES : 0);
     const work = (dk ? colsLen : 0) + (dx ? colsLen + xLen : 0);
-    e.parallel(TASK_CONV_BACKWARD_IMAGES, [xPtr, gPtr, colsPtr, gradPtr, kPtr, colsLen > 0 ? gradColsPtr : dxPtr, dxPtr, rows, K, cout, a.outH * a.outW, flags], a.batch, work);
+    e.parallel(TASK_CONV_BACKWARD_IMAGES, [xPtr, gPtr, colsPtr, gradPtr, kPtr, colsLen > 0 ? gradColsPtr : dxPtr, dxPtr, rows, K, cout, a.outH * a.outW, flags], a.batch, work, guidedImages(e, a));
     if (dk) e.gemmAt(colsLen > 0 ? colsPtr : xPtr, gradPtr, dkPtr, product(K, rows, cout, true, false));
     c.end();
     return true;

@@ -9,12 +9,14 @@
 import type { MatmulArgs } from '../types.js';
 import { type CompiledKernels, type KernelExports, type BuildName, instantiate, instantiateAsync } from './load.js';
 import { ThreadPool, type Split } from './pool.js';
-import { CONTROL_BYTES, MAX_SLOTS, SPLIT_BATCH, SPLIT_COLS, SPLIT_RANGE, SPLIT_ROWS, TASK_GEMM, runTask } from './protocol.js';
+import { CONTROL_BYTES, MAX_SLOTS, SPLIT_BATCH, SPLIT_COLS, SPLIT_RANGE, SPLIT_RANGE_GUIDED, SPLIT_ROWS, TASK_GEMM, runTask } from './protocol.js';
 import { Heap } from './heap.js';
 
 const PAGE = 65536;
 /** Below this many multiply-adds a GEMM stays on the calling thread: splitting costs more than it saves. */
 const THREAD_MIN_WORK = 1 << 18;
+/** Units per thread from which a range kernel is cut in guided chunks (SPLIT_RANGE_GUIDED): its small chunks then hold 2 units at least. */
+export const GUIDED_MIN_UNITS_PER_THREAD = 6;
 /** Below this many floats written, a range kernel (im2col, pooling, …) stays on the calling thread. */
 const RANGE_MIN_WORK = 1 << 15;
 /** Tensor storage may fill at most this share of the memory's maximum; the rest is for scratch. */
@@ -310,7 +312,7 @@ export class WasmEngine {
    * `args` (at most 14; the range goes into 14 and 15), split across the threads when it writes
    * at least RANGE_MIN_WORK floats (`work`) over at least two units.
    */
-  parallel(task: number, args: readonly number[], units: number, work: number): void {
+  parallel(task: number, args: readonly number[], units: number, work: number, guided = true): void {
     const a = this.args;
     for (let i = 0; i < 14; i++) a[i] = i < args.length ? args[i] : 0;
     a[14] = 0;
@@ -322,7 +324,9 @@ export class WasmEngine {
       return;
     }
     this.startWorkers();
-    const split: Split = { kind: SPLIT_RANGE, units, unitSize: 1, chunks: Math.min(units, 2 * threads) };
+    const split: Split = guided && units >= GUIDED_MIN_UNITS_PER_THREAD * threads
+      ? { kind: SPLIT_RANGE_GUIDED, units, unitSize: threads, chunks: 3 * threads }
+      : { kind: SPLIT_RANGE, units, unitSize: 1, chunks: Math.min(units, 2 * threads) };
     if (!this.pool.run(task, a, split, this.runHere)) {
       a[14] = 0;
       a[15] = units;

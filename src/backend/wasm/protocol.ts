@@ -65,6 +65,13 @@ export const SPLIT_ROWS = 1;
 export const SPLIT_COLS = 2;
 /** A range of units (images, rows) written into arguments 14 and 15 (kernels other than gemm). */
 export const SPLIT_RANGE = 3;
+/**
+ * SPLIT_RANGE in guided chunks: the first UNIT_SIZE chunks (one per thread) share half the units,
+ * the other chunks the rest in smaller pieces, so that whichever thread finishes first takes the
+ * small ones and the threads end close together (with equal chunks, one thread waited for the
+ * other's last chunk).
+ */
+export const SPLIT_RANGE_GUIDED = 4;
 
 export const TASK_GEMM = 0;
 export const TASK_IM2COL = 1;
@@ -211,14 +218,26 @@ export const GENERATION_MASK = 0x7fff;
 /** The arguments of chunk `index`, written into `args` (a copy of the task's arguments). */
 export function chunkArgs(control: Int32Array, index: number, args: number[]): void {
   const chunks = control[CHUNKS], units = control[UNITS], unit = control[UNIT_SIZE];
-  const u0 = Math.floor((units * index) / chunks), u1 = Math.floor((units * (index + 1)) / chunks);
+  let u0 = Math.floor((units * index) / chunks), u1 = Math.floor((units * (index + 1)) / chunks);
+  if (control[SPLIT] === SPLIT_RANGE_GUIDED) {
+    const half = units >> 1;
+    if (index < unit) {
+      u0 = Math.floor((half * index) / unit);
+      u1 = Math.floor((half * (index + 1)) / unit);
+    } else {
+      const j = index - unit, small = chunks - unit;
+      u0 = half + Math.floor(((units - half) * j) / small);
+      u1 = half + Math.floor(((units - half) * (j + 1)) / small);
+    }
+  }
   for (let i = 0; i < ARG_COUNT; i++) args[i] = control[ARGS + i];
   // args: 8 batch0, 9 batch1, 12 row0, 13 row1, 14 col0, 15 col1 (m at 3, n at 5).
   switch (control[SPLIT]) {
     case SPLIT_BATCH: args[8] = u0; args[9] = u1; break;
     case SPLIT_ROWS: args[12] = u0 * unit; args[13] = Math.min(args[3], u1 * unit); break;
     case SPLIT_COLS: args[14] = u0 * unit; args[15] = Math.min(args[5], u1 * unit); break;
-    case SPLIT_RANGE: args[14] = u0; args[15] = u1; break;
+    case SPLIT_RANGE:
+    case SPLIT_RANGE_GUIDED: args[14] = u0; args[15] = u1; break;
   }
 }
 
