@@ -9,7 +9,7 @@
  */
 
 // @ts-ignore: decorator
-@inline function geo(g: usize, i: i32): i32 {
+@inline export function geo(g: usize, i: i32): i32 {
   return load<i32>(g + (<usize>i << 2));
 }
 

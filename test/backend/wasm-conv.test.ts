@@ -165,8 +165,8 @@ test('wasm fused conv2d on two threads matches the definition on products large 
 
 test('wasm conv2d handed to the threads by whole images gives exactly the one-thread results', async () => {
   // From 2 × threads images (and enough rows per task) a call goes by images (one task: patches,
-  // product, folding back); row by row that is the same arithmetic as one thread's, so the results
-  // must be identical.
+  // product, folding back; forward packs the patches from x); row by row that is the same
+  // arithmetic as one thread's im2col + GEMM, so the results must be identical.
   const threaded = createWasmBackend({ threads: 2 });
   await threaded.whenReady();
   const rnd = random(15);
@@ -176,6 +176,11 @@ test('wasm conv2d handed to the threads by whole images gives exactly the one-th
     // Too few rows per task (a deep layer's small output): split by rows instead, still the same bits.
     { a: { batch: 8, inH: 4, inW: 4, channels: 16, kH: 3, kW: 3, outH: 2, outW: 2, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 }, cout: 32 },
     { a: { batch: 8, inH: 13, inW: 13, channels: 32, kH: 3, kW: 3, outH: 11, outW: 11, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 }, cout: 64 },
+    // The forward task packs its patches straight from the image: 'same' padding with a patch
+    // longer than one packed slice (K = 432 > 384), and strides, dilation and 5 channels (runs
+    // that are not multiples of 4, taps in the padding on every side).
+    { a: { batch: 8, inH: 9, inW: 9, channels: 48, kH: 3, kW: 3, outH: 9, outW: 9, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1 }, cout: 16 },
+    { a: { batch: 8, inH: 15, inW: 14, channels: 5, kH: 3, kW: 3, outH: 7, outW: 7, strideH: 2, strideW: 2, dilationH: 2, dilationW: 2, padTop: 1, padLeft: 2 }, cout: 12 },
   ];
   const before = threaded.workerChunks;
   for (const { a, cout } of layers) {

@@ -138,15 +138,15 @@ export function conv2d(
   const c = e.call();
   const gPtr = c.ints(geometry(a)), xPtr = c.in(x, xLen), kPtr = c.in(kernel, K * cout);
   const biasPtr = inTask && tail?.bias ? c.in(tail.bias, cout) : 0;
-  // (The direct kernel's tap list goes in each thread's packing buffer.)
-  const colsPtr = c.scratch(viaDirect ? 0 : colsLen * 4);
+  // (The direct kernel's tap list goes in each thread's packing buffer; the by-images task packs
+  // its patches straight from x: only the split-by-rows path builds the patch matrix.)
+  const colsPtr = c.scratch(inTask ? 0 : colsLen * 4);
   const outPtr = c.out(out, rows * cout);
   if (!c.ok) return c.abort();
   const tailArgs = inTask && tail ? [1, biasPtr, ACT[tail.activation]] : [0, 0, 0];
   if (viaDirect) e.parallel(TASK_CONV_DIRECT, [xPtr, gPtr, kPtr, cout, outPtr, ...tailArgs, a.outH * a.outW], a.batch, rows * cout);
   else if (inTask) {
-    const patchPtr = colsLen > 0 ? colsPtr : xPtr;
-    e.parallel(TASK_CONV_FORWARD, [xPtr, gPtr, patchPtr, kPtr, outPtr, rows, K, cout, a.outH * a.outW, colsLen > 0 ? 1 : 0, ...tailArgs], a.batch, colsLen + rows * cout, guidedImages(e, a));
+    e.parallel(TASK_CONV_FORWARD, [xPtr, gPtr, 0, kPtr, outPtr, rows, K, cout, a.outH * a.outW, colsLen > 0 ? 1 : 0, ...tailArgs], a.batch, colsLen + rows * cout, guidedImages(e, a));
   } else e.gemmAt(patches(e, xPtr, gPtr, colsPtr, colsLen, a.batch), kPtr, outPtr, product(rows, K, cout, false, false));
   c.end();
   return inTask ? true : after();

@@ -84,7 +84,7 @@ export const TASK_CONV_DIRECT_KERNEL_GRAD = 7;
 export const TASK_ADAM = 8;
 export const TASK_WINOGRAD_INPUT = 9;
 export const TASK_WINOGRAD_OUTPUT = 10;
-/** A conv's forward for a range of images: their patches, then their rows of the product. */
+/** A conv's forward for a range of images: their rows of the product, patches packed from the image. */
 export const TASK_CONV_FORWARD = 11;
 /** A conv's backward for a range of images: their patches (for dk), and dx through their rows of dOut · kernelᵀ. */
 export const TASK_CONV_BACKWARD_IMAGES = 12;
@@ -151,11 +151,12 @@ export function runTask(k: KernelExports, task: number, a: readonly number[], pa
       return;
     case TASK_CONV_DIRECT_KERNEL_GRAD: k.convDirectKernelGrad(a[0], a[1], a[2], a[3], a[4], r0, r1); return;
     case TASK_CONV_FORWARD: {
-      // a[0] x, a[1] geometry, a[2] patches (x itself when a[9] = 0: pointwise), a[3] kernel,
-      // a[4] out, a[5] rows, a[6] K, a[7] cout, a[8] rows per image, a[10..12] the layer's tail.
-      // Row by row the product is the whole-batch one's: the result does not depend on the cut.
-      if (a[9] !== 0) k.im2col(a[0], a[1], a[2], r0, r1);
-      k.gemm(a[2], a[3], a[4], a[5], a[6], a[7], 0, 0, 0, 1, 0, 0, r0 * a[8], r1 * a[8], 0, a[7], packA, packB);
+      // a[0] x, a[1] geometry, a[3] kernel, a[4] out, a[5] rows, a[6] K, a[7] cout, a[8] rows per
+      // image, a[9] = 1: the product reads its patches from x (gemmConv), 0: pointwise, x is the
+      // patch matrix; a[10..12] the layer's tail. Row by row the product is the whole-batch one's:
+      // the result does not depend on the cut.
+      if (a[9] !== 0) k.gemmConv(a[0], a[1], a[3], a[4], a[5], a[6], a[7], r0 * a[8], r1 * a[8], packA, packB);
+      else k.gemm(a[0], a[3], a[4], a[5], a[6], a[7], 0, 0, 0, 1, 0, 0, r0 * a[8], r1 * a[8], 0, a[7], packA, packB);
       tail(k, a[4], a[7], a[10], a[11], a[12], a[8], r0, r1);
       return;
     }
