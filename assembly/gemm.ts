@@ -27,7 +27,7 @@
  * buffers, and copies C out.
  */
 
-import { geo } from './conv';
+import { copyStrided, packAConv, packAConvT } from './conv-pack';
 
 const NR: i32 = 8;
 const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
@@ -67,14 +67,21 @@ export function tileRows(): i32 {
 
 /**
  * C[b][row0:row1, col0:col1] = op(A[b]) · op(B[b]) for b in [batch0, batch1). A is [m, k]
- * ([k, m] when transA), B is [k, n] ([n, k] when transB), C is [m, n]; A and B advance by their
- * batch strides (0 = shared), C by m·n. packA/packB are this thread's scratch buffers.
+ * ([k, m] when transA = 1), B is [k, n] ([n, k] when transB), C is [m, n]; A and B advance by
+ * their batch strides (0 = shared), C by m·n. packA/packB are this thread's scratch buffers.
+ *
+ * transA = A_CONV_T (2): A is the transpose of the patch matrix of image a, geometry at byte
+ * address aStride, never built: a convolution's kernel gradient patchesᵀ · dOut (one product).
  */
 export function gemm(
-  a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, transA: bool, transB: bool,
+  a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, transA: i32, transB: bool,
   batch0: i32, batch1: i32, aStride: i32, bStride: i32,
   row0: i32, row1: i32, col0: i32, col1: i32, packA: usize, packB: usize,
 ): void {
+  if (transA == A_CONV_T) {
+    gemmOne(a, b, c, m, k, n, A_CONV_T, <usize>aStride, transB, row0, row1, col0, col1, packA, packB);
+    return;
+  }
   for (let bi = batch0; bi < batch1; bi++) {
     const ab = a + (<usize>bi * <usize>aStride << 2);
     const bb = b + (<usize>bi * <usize>bStride << 2);
@@ -83,7 +90,7 @@ export function gemm(
       for (let i = row0; i < row1; i++) memory.fill(cb + (<usize>(i * n + col0) << 2), 0, <usize>(col1 - col0) << 2);
       continue;
     }
-    gemmOne(ab, bb, cb, m, k, n, transA ? A_TRANSPOSED : A_PLAIN, 0, transB, row0, row1, col0, col1, packA, packB);
+    gemmOne(ab, bb, cb, m, k, n, transA == A_TRANSPOSED ? A_TRANSPOSED : A_PLAIN, 0, transB, row0, row1, col0, col1, packA, packB);
   }
 }
 
@@ -101,8 +108,11 @@ export function gemmConv(
   gemmOne(x, b, c, m, k, n, A_CONV, g, false, row0, row1, 0, n, packA, packB);
 }
 
-/** How gemmOne finds A: stored [m, k], stored [k, m], or the patches of an image (packAConv). */
-const A_PLAIN = 0, A_TRANSPOSED = 1, A_CONV = 2;
+/**
+ * How gemmOne finds A: stored [m, k], stored [k, m], the patch matrix of an image (packAConv) or
+ * its transpose (packAConvT). A_CONV_T is also gemm's transA code for it.
+ */
+const A_PLAIN = 0, A_TRANSPOSED = 1, A_CONV_T = 2, A_CONV = 3;
 
 function gemmOne(
   a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, aMode: i32, g: usize, transB: bool,
@@ -119,7 +129,8 @@ function gemmOne(
       for (let ic = row0; ic < row1; ic += MC) {
         const mc = min(MC, row1 - ic);
         if (aMode == A_TRANSPOSED) packATrans(a, m, pc, kc, ic, mc, packA);
-        else if (aMode == A_CONV) packAConv(a, g, pc, kc, ic, mc, packA);
+        else if (aMode == A_CONV) packAConv(a, g, pc, kc, ic, mc, packA, MR);
+        else if (aMode == A_CONV_T) packAConvT(a, g, pc, kc, ic, mc, packA, MR);
         else packAPlain(a, k, pc, kc, ic, mc, packA);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
@@ -214,79 +225,6 @@ function packATrans(a: usize, m: i32, pc: i32, kc: i32, ic: i32, mc: i32, dst: u
       }
     }
   }
-}
-
-/**
- * packAPlain of the patch matrix of image x (geometry g) without the matrix: row R of A is output
- * position (n, oh, ow), column P is tap (kh, kw, ci) = ((kh·kW + kw)·C + ci), 0 where the tap
- * falls in the padding (im2col's layout and rule). A row's columns come from x in runs: a whole
- * kernel row (kW·C floats, contiguous in x) when it lies inside the image, else tap by tap.
- */
-function packAConv(x: usize, g: usize, pc: i32, kc: i32, ic: i32, mc: i32, dst: usize): void {
-  const inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kW = geo(g, 5);
-  const outH = geo(g, 6), outW = geo(g, 7), strideH = geo(g, 8), strideW = geo(g, 9);
-  const dilH = geo(g, 10), dilW = geo(g, 11), padTop = geo(g, 12), padLeft = geo(g, 13);
-  const rowLen = kW * C, end = pc + kc;
-  const step = <usize>MR << 2;
-  for (let ir = 0; ir < mc; ir += MR) {
-    const mr = min(MR, mc - ir);
-    const d = dst + (<usize>(ir * kc) << 2);
-    if (mr < MR) memory.fill(d, 0, <usize>(kc * MR) << 2);
-    for (let r = 0; r < mr; r++) {
-      const row = ic + ir + r;
-      const ow = row % outW, nh = row / outW;
-      const oh = nh % outH, n = nh / outH;
-      const ih0 = oh * strideH - padTop, iw0 = ow * strideW - padLeft;
-      const rowInside = dilW == 1 && iw0 >= 0 && iw0 + kW - 1 < inW;
-      const o = d + (<usize>r << 2);
-      for (let p = pc; p < end; ) {
-        const kh = p / rowLen, inRow = p - kh * rowLen;
-        const ih = ih0 + kh * dilH;
-        const at = o + <usize>(p - pc) * step;
-        if (ih < 0 || ih >= inH) {
-          const run = min(rowLen - inRow, end - p);
-          zeroStrided(at, step, run);
-          p += run;
-          continue;
-        }
-        const xRow = x + (<usize>((n * inH + ih) * inW) * <usize>C << 2);
-        if (rowInside) {
-          const run = min(rowLen - inRow, end - p);
-          copyStrided(xRow + (<usize>(iw0 * C + inRow) << 2), at, step, run);
-          p += run;
-          continue;
-        }
-        const kw = inRow / C, ci = inRow - kw * C;
-        const iw = iw0 + kw * dilW;
-        const run = min(C - ci, end - p);
-        if (iw < 0 || iw >= inW) zeroStrided(at, step, run);
-        else copyStrided(xRow + (<usize>(iw * C + ci) << 2), at, step, run);
-        p += run;
-      }
-    }
-  }
-}
-
-/**
- * dst[i·step] = src[i] for i < n (floats; step in bytes): one row of a packed A panel. Four at a
- * time: one vector load, four scalar stores MR floats apart.
- */
-// @ts-ignore: decorator
-@inline function copyStrided(src: usize, dst: usize, step: usize, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4, src += 16, dst += step << 2) {
-    const v = v128.load(src);
-    store<f32>(dst, f32x4.extract_lane(v, 0));
-    store<f32>(dst + step, f32x4.extract_lane(v, 1));
-    store<f32>(dst + step * 2, f32x4.extract_lane(v, 2));
-    store<f32>(dst + step * 3, f32x4.extract_lane(v, 3));
-  }
-  for (; i < n; i++, src += 4, dst += step) store<f32>(dst, load<f32>(src));
-}
-
-// @ts-ignore: decorator
-@inline function zeroStrided(dst: usize, step: usize, n: i32): void {
-  for (let i = 0; i < n; i++, dst += step) store<f32>(dst, 0);
 }
 
 // ---- micro-kernels -----------------------------------------------------------------------------

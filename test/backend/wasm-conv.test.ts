@@ -200,6 +200,45 @@ test('wasm conv2d handed to the threads by whole images gives exactly the one-th
   assert.ok(threaded.workerChunks > before, 'no chunk ran on a worker');
 });
 
+test('the patches packed straight from the image give the products of the built patch matrix, bit for bit', async () => {
+  // Forward (by images, two threads) and kernel gradient (any path, from 6 channels on) pack their
+  // GEMM panels from x; the same GEMM on im2col's matrix must give identical floats. Padding on
+  // every side, strides, dilation, channel counts around the 6-row tile (a tile spanning two taps),
+  // patches longer than one packed slice (K = 432), and more positions than one slice deep (batch 8).
+  const threaded = createWasmBackend({ threads: 2 });
+  await threaded.whenReady();
+  const rnd = random(16);
+  const g = (batch: number, inH: number, inW: number, channels: number, k: number, stride: number, dilation: number, pad: number): Window2dArgs => {
+    const out = (size: number) => Math.floor((size + 2 * pad - dilation * (k - 1) - 1) / stride) + 1;
+    return { batch, inH, inW, channels, kH: k, kW: k, outH: out(inH), outW: out(inW), strideH: stride, strideW: stride, dilationH: dilation, dilationW: dilation, padTop: pad, padLeft: pad };
+  };
+  const layers: Layer[] = [
+    { a: g(8, 13, 13, 32, 3, 1, 1, 0), cout: 64 },
+    { a: g(8, 9, 9, 48, 3, 1, 1, 1), cout: 16 },
+    { a: g(8, 11, 10, 6, 3, 2, 1, 1), cout: 8 },
+    { a: g(8, 12, 12, 7, 3, 1, 2, 2), cout: 12 },
+    { a: g(3, 8, 9, 13, 2, 1, 1, 1), cout: 5 },
+    { a: g(8, 6, 6, 16, 5, 1, 1, 2), cout: 9 },
+  ];
+  for (const be of [single, threaded]) {
+    for (const { a, cout } of layers) {
+      const what = `${JSON.stringify(a)} cout ${cout}`;
+      const K = a.kH * a.kW * a.channels, rows = a.batch * a.outH * a.outW;
+      const x = view(a.batch * a.inH * a.inW * a.channels, rnd, 1), w = view(K * cout, rnd, 2), dOut = view(rows * cout, rnd, 3);
+      const cols = new Float32Array(rows * K);
+      be.im2col(x, a, cols);
+      const outWant = new Float32Array(rows * cout), dkWant = new Float32Array(K * cout);
+      be.matmul(cols, w, outWant, { m: rows, k: K, n: cout, transA: false, transB: false, batch: 1, aBatchStride: 0, bBatchStride: 0 });
+      be.matmul(cols, dOut, dkWant, { m: K, k: rows, n: cout, transA: true, transB: false, batch: 1, aBatchStride: 0, bBatchStride: 0 });
+      const out = new Float32Array(rows * cout), dk = new Float32Array(K * cout);
+      be.conv2d!(x, w, a, cout, out);
+      be.conv2dBackward!(x, w, dOut, a, cout, null, dk);
+      assert.deepEqual(out, outWant, `forward ${what}`);
+      assert.deepEqual(dk, dkWant, `kernel gradient ${what}`);
+    }
+  }
+});
+
 test('wasm fused conv2d keeps its memory at the first call\'s size when the same layer runs again', () => {
   const be = createWasmBackend({ threads: 1 });
   const rnd = random(14);

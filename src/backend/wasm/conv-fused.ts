@@ -163,27 +163,35 @@ export function conv2dBackward(
 ): boolean {
   const { xLen, rows, K, colsLen } = sizes(a);
   const viaDirect = dk !== null && direct(a, cout);
+  // dk's product packs its patches from x (gemmConvTAt) where a tile of rows spans two taps at most.
+  const implicitDk = dk !== null && !viaDirect && colsLen > 0 && a.channels >= e.tileRows;
   const c = e.call();
   // x is read for dk only, the kernel for dx only.
   const gPtr = c.ints(geometry(a)), gradPtr = c.in(dOut, rows * cout);
   const xPtr = dk ? c.in(x, xLen) : 0, kPtr = dx ? c.in(kernel, K * cout) : 0;
-  const colsPtr = c.scratch(dx || !viaDirect ? colsLen * 4 : 0);
+  // The patch matrix block: dx's patch gradient, and dk's patches unless packed from x.
+  const colsPtr = c.scratch(dx || (dk && !viaDirect && !implicitDk) ? colsLen * 4 : 0);
   const dkPtr = dk ? c.out(dk, K * cout) : 0, dxPtr = dx ? c.out(dx, xLen) : 0;
   if (!c.ok) return c.abort();
   if (!viaDirect && byImages(e, a)) {
-    // dk's patches and dx's patch gradient both live through the one task: two blocks.
-    const gradColsPtr = dk && dx && colsLen > 0 ? c.scratch(colsLen * 4) : colsPtr;
+    // dk's patches (when built) and dx's patch gradient both live through the one task: two blocks.
+    const buildPatches = dk !== null && colsLen > 0 && !implicitDk;
+    const gradColsPtr = buildPatches && dx ? c.scratch(colsLen * 4) : colsPtr;
     if (!c.ok) return c.abort();
-    const flags = (dk && colsLen > 0 ? CONV_BUILD_PATCHES : 0) | (dx ? CONV_INPUT_GRADIENT : 0) | (colsLen > 0 ? CONV_FOLD_PATCHES : 0);
-    const work = (dk ? colsLen : 0) + (dx ? colsLen + xLen : 0);
-    e.parallel(TASK_CONV_BACKWARD_IMAGES, [xPtr, gPtr, colsPtr, gradPtr, kPtr, colsLen > 0 ? gradColsPtr : dxPtr, dxPtr, rows, K, cout, a.outH * a.outW, flags], a.batch, work, guidedImages(e, a));
-    if (dk) e.gemmAt(colsLen > 0 ? colsPtr : xPtr, gradPtr, dkPtr, product(K, rows, cout, true, false));
+    const flags = (buildPatches ? CONV_BUILD_PATCHES : 0) | (dx ? CONV_INPUT_GRADIENT : 0) | (colsLen > 0 ? CONV_FOLD_PATCHES : 0);
+    const work = (buildPatches ? colsLen : 0) + (dx ? colsLen + xLen : 0);
+    if (work > 0) {
+      e.parallel(TASK_CONV_BACKWARD_IMAGES, [xPtr, gPtr, colsPtr, gradPtr, kPtr, colsLen > 0 ? gradColsPtr : dxPtr, dxPtr, rows, K, cout, a.outH * a.outW, flags], a.batch, work, guidedImages(e, a));
+    }
+    if (implicitDk) e.gemmConvTAt(xPtr, gPtr, gradPtr, dkPtr, K, rows, cout);
+    else if (dk) e.gemmAt(colsLen > 0 ? colsPtr : xPtr, gradPtr, dkPtr, product(K, rows, cout, true, false));
     c.end();
     return true;
   }
   if (dk) {
     // Split over the threads by taps (each owns its rows of dk).
     if (viaDirect) e.parallel(TASK_CONV_DIRECT_KERNEL_GRAD, [xPtr, gPtr, gradPtr, cout, dkPtr], a.kH * a.kW, xLen * a.kH * a.kW);
+    else if (implicitDk) e.gemmConvTAt(xPtr, gPtr, gradPtr, dkPtr, K, rows, cout);
     else e.gemmAt(patches(e, xPtr, gPtr, colsPtr, colsLen, a.batch), gradPtr, dkPtr, product(K, rows, cout, true, false));
   }
   if (dx) {

@@ -17,6 +17,8 @@ const PAGE = 65536;
 const THREAD_MIN_WORK = 1 << 18;
 /** Units per thread from which a range kernel is cut in guided chunks (SPLIT_RANGE_GUIDED): its small chunks then hold 2 units at least. */
 export const GUIDED_MIN_UNITS_PER_THREAD = 6;
+/** gemm's transA code for the transposed patch matrix of an image (assembly/gemm.ts A_CONV_T). */
+const GEMM_A_CONV_T = 2;
 /** Below this many floats written, a range kernel (im2col, pooling, …) stays on the calling thread. */
 const RANGE_MIN_WORK = 1 << 15;
 /** Tensor storage may fill at most this share of the memory's maximum; the rest is for scratch. */
@@ -122,7 +124,8 @@ export class WasmEngine {
   private readonly packBBytes: number;
   /** Packing buffers [packA, packB] of each thread (0 is the caller), allocated once. */
   private readonly packing: [number, number][] = [];
-  private readonly tileRows: number;
+  /** Rows of the GEMM's register tile (6 with relaxed SIMD, 5 without). */
+  readonly tileRows: number;
   private pool: ThreadPool | null = null;
   private threadCount = 1;
   private workersStarted = false;
@@ -304,6 +307,21 @@ export class WasmEngine {
     args[8] = 0; args[9] = p.batch; args[10] = p.aBatchStride; args[11] = p.bBatchStride;
     args[12] = 0; args[13] = p.m; args[14] = 0; args[15] = p.n;
     // If a chunk threw in a worker (it should not), the whole product is redone here.
+    if (split === null || !this.pool!.run(TASK_GEMM, args, split, this.runHere)) this.runHere(TASK_GEMM, args);
+  }
+
+  /**
+   * A convolution's kernel gradient patches(x)ᵀ · dOut into dk [K, cout], the patch matrix never
+   * built (assembly/gemm.ts packAConvT; x's channels must be at least tileRows), threaded like
+   * gemmAt. Same bits as gemmAt on the built matrix with transA.
+   */
+  gemmConvTAt(xPtr: number, gPtr: number, dOutPtr: number, dkPtr: number, K: number, rows: number, cout: number): void {
+    const p: MatmulArgs = { m: K, k: rows, n: cout, transA: true, transB: false, batch: 1, aBatchStride: 0, bBatchStride: 0 };
+    const split = this.splitFor(p);
+    const args = this.args;
+    args[0] = xPtr; args[1] = dOutPtr; args[2] = dkPtr; args[3] = K; args[4] = rows; args[5] = cout;
+    args[6] = GEMM_A_CONV_T; args[7] = 0; args[8] = 0; args[9] = 1; args[10] = gPtr; args[11] = 0;
+    args[12] = 0; args[13] = K; args[14] = 0; args[15] = cout;
     if (split === null || !this.pool!.run(TASK_GEMM, args, split, this.runHere)) this.runHere(TASK_GEMM, args);
   }
 
