@@ -70,16 +70,17 @@ export function tileRows(): i32 {
  * ([k, m] when transA = 1), B is [k, n] ([n, k] when transB), C is [m, n]; A and B advance by
  * their batch strides (0 = shared), C by m·n. packA/packB are this thread's scratch buffers.
  *
- * transA = A_CONV_T (2): A is the transpose of the patch matrix of image a, geometry at byte
- * address aStride, never built: a convolution's kernel gradient patchesᵀ · dOut (one product).
+ * transA = A_CONV (3) or A_CONV_T (2): A is the patch matrix of image a, or its transpose, with
+ * the geometry at byte address aStride, never built (conv-pack.ts): a convolution's forward
+ * product patches · kernel, or its kernel gradient patchesᵀ · dOut (one product, batch ignored).
  */
 export function gemm(
   a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, transA: i32, transB: bool,
   batch0: i32, batch1: i32, aStride: i32, bStride: i32,
   row0: i32, row1: i32, col0: i32, col1: i32, packA: usize, packB: usize,
 ): void {
-  if (transA == A_CONV_T) {
-    gemmOne(a, b, c, m, k, n, A_CONV_T, <usize>aStride, transB, row0, row1, col0, col1, packA, packB);
+  if (transA == A_CONV || transA == A_CONV_T) {
+    gemmOne(a, b, c, m, k, n, transA, <usize>aStride, transB, row0, row1, col0, col1, packA, packB);
     return;
   }
   for (let bi = batch0; bi < batch1; bi++) {
@@ -110,7 +111,7 @@ export function gemmConv(
 
 /**
  * How gemmOne finds A: stored [m, k], stored [k, m], the patch matrix of an image (packAConv) or
- * its transpose (packAConvT). A_CONV_T is also gemm's transA code for it.
+ * its transpose (packAConvT); also gemm's transA codes.
  */
 const A_PLAIN = 0, A_TRANSPOSED = 1, A_CONV_T = 2, A_CONV = 3;
 

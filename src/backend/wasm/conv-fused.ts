@@ -1,16 +1,15 @@
 /**
- * Convolution end to end inside the wasm memory: the patch matrix is built in a scratch block,
- * multiplied (threaded GEMM) and folded back in place, so it never leaves the memory. The composed
- * path (backend im2col, then matmul) moved the patch matrix — the largest array of a conv layer,
- * K = kH·kW·Cin times bigger than its input — out of the memory and back in once per product:
- * twice in forward, four times in backward. 3×3 stride-1 layers may go by Winograd instead (where
- * the caller allows a transform: inference), see `winograd`.
+ * Convolution end to end inside the wasm memory. The composed path (backend im2col, then matmul)
+ * moved the patch matrix — the largest array of a conv layer, K = kH·kW·Cin times bigger than its
+ * input — out of the memory and back in once per product. Here the products that read patches
+ * (forward: patches · kernel; kernel gradient: patchesᵀ · dOut) pack their GEMM panels straight
+ * from the image (assembly/conv-pack.ts), so the matrix is never built at all; only the input
+ * gradient's patch gradient (dOut · kernelᵀ, folded back by col2im) needs a scratch block of its
+ * size, returned to the heap after the call. 3×3 stride-1 layers may go by Winograd instead
+ * (where the caller allows a transform: inference), see `winograd`.
  *
- * Short patches into few channels (an image's first layer) skip the patch matrix altogether:
- * the direct kernels of assembly/conv-direct.ts read the taps from the image.
- *
- * The patch matrix block is shared by the kernel gradient (patches) and the input gradient (their
- * gradient); scratch blocks return to the heap after each call and are reused by the next.
+ * Short patches into few channels (an image's first layer) skip the GEMM altogether: the direct
+ * kernels of assembly/conv-direct.ts read the taps from the image.
  */
 import type { ConvTail, MatmulArgs, Window2dArgs } from '../types.js';
 import { ACT, biasActivation } from './fused.js';
@@ -138,16 +137,16 @@ export function conv2d(
   const c = e.call();
   const gPtr = c.ints(geometry(a)), xPtr = c.in(x, xLen), kPtr = c.in(kernel, K * cout);
   const biasPtr = inTask && tail?.bias ? c.in(tail.bias, cout) : 0;
-  // (The direct kernel's tap list goes in each thread's packing buffer; the by-images task packs
-  // its patches straight from x: only the split-by-rows path builds the patch matrix.)
-  const colsPtr = c.scratch(inTask ? 0 : colsLen * 4);
+  // (The direct kernel's tap list goes in each thread's packing buffer; the other paths pack the
+  // product's patches straight from x, and no patch matrix is built.)
   const outPtr = c.out(out, rows * cout);
   if (!c.ok) return c.abort();
   const tailArgs = inTask && tail ? [1, biasPtr, ACT[tail.activation]] : [0, 0, 0];
   if (viaDirect) e.parallel(TASK_CONV_DIRECT, [xPtr, gPtr, kPtr, cout, outPtr, ...tailArgs, a.outH * a.outW], a.batch, rows * cout);
   else if (inTask) {
     e.parallel(TASK_CONV_FORWARD, [xPtr, gPtr, 0, kPtr, outPtr, rows, K, cout, a.outH * a.outW, colsLen > 0 ? 1 : 0, ...tailArgs], a.batch, colsLen + rows * cout, guidedImages(e, a));
-  } else e.gemmAt(patches(e, xPtr, gPtr, colsPtr, colsLen, a.batch), kPtr, outPtr, product(rows, K, cout, false, false));
+  } else if (colsLen > 0) e.gemmConvAt(false, xPtr, gPtr, kPtr, outPtr, rows, K, cout);
+  else e.gemmAt(xPtr, kPtr, outPtr, product(rows, K, cout, false, false));
   c.end();
   return inTask ? true : after();
 }
@@ -163,7 +162,7 @@ export function conv2dBackward(
 ): boolean {
   const { xLen, rows, K, colsLen } = sizes(a);
   const viaDirect = dk !== null && direct(a, cout);
-  // dk's product packs its patches from x (gemmConvTAt) where a tile of rows spans two taps at most.
+  // dk's product packs its patches from x (gemmConvAt) where a tile of rows spans two taps at most.
   const implicitDk = dk !== null && !viaDirect && colsLen > 0 && a.channels >= e.tileRows;
   const c = e.call();
   // x is read for dk only, the kernel for dx only.
@@ -183,7 +182,7 @@ export function conv2dBackward(
     if (work > 0) {
       e.parallel(TASK_CONV_BACKWARD_IMAGES, [xPtr, gPtr, colsPtr, gradPtr, kPtr, colsLen > 0 ? gradColsPtr : dxPtr, dxPtr, rows, K, cout, a.outH * a.outW, flags], a.batch, work, guidedImages(e, a));
     }
-    if (implicitDk) e.gemmConvTAt(xPtr, gPtr, gradPtr, dkPtr, K, rows, cout);
+    if (implicitDk) e.gemmConvAt(true, xPtr, gPtr, gradPtr, dkPtr, K, rows, cout);
     else if (dk) e.gemmAt(colsLen > 0 ? colsPtr : xPtr, gradPtr, dkPtr, product(K, rows, cout, true, false));
     c.end();
     return true;
@@ -191,7 +190,7 @@ export function conv2dBackward(
   if (dk) {
     // Split over the threads by taps (each owns its rows of dk).
     if (viaDirect) e.parallel(TASK_CONV_DIRECT_KERNEL_GRAD, [xPtr, gPtr, gradPtr, cout, dkPtr], a.kH * a.kW, xLen * a.kH * a.kW);
-    else if (implicitDk) e.gemmConvTAt(xPtr, gPtr, gradPtr, dkPtr, K, rows, cout);
+    else if (implicitDk) e.gemmConvAt(true, xPtr, gPtr, gradPtr, dkPtr, K, rows, cout);
     else e.gemmAt(patches(e, xPtr, gPtr, colsPtr, colsLen, a.batch), gradPtr, dkPtr, product(K, rows, cout, true, false));
   }
   if (dx) {

@@ -17,8 +17,8 @@ const PAGE = 65536;
 const THREAD_MIN_WORK = 1 << 18;
 /** Units per thread from which a range kernel is cut in guided chunks (SPLIT_RANGE_GUIDED): its small chunks then hold 2 units at least. */
 export const GUIDED_MIN_UNITS_PER_THREAD = 6;
-/** gemm's transA code for the transposed patch matrix of an image (assembly/gemm.ts A_CONV_T). */
-const GEMM_A_CONV_T = 2;
+/** gemm's transA codes for the patch matrix of an image and its transpose (assembly/gemm.ts A_CONV, A_CONV_T). */
+const GEMM_A_CONV = 3, GEMM_A_CONV_T = 2;
 /** Below this many floats written, a range kernel (im2col, pooling, …) stays on the calling thread. */
 const RANGE_MIN_WORK = 1 << 15;
 /** Tensor storage may fill at most this share of the memory's maximum; the rest is for scratch. */
@@ -311,17 +311,18 @@ export class WasmEngine {
   }
 
   /**
-   * A convolution's kernel gradient patches(x)ᵀ · dOut into dk [K, cout], the patch matrix never
-   * built (assembly/gemm.ts packAConvT; x's channels must be at least tileRows), threaded like
-   * gemmAt. Same bits as gemmAt on the built matrix with transA.
+   * A convolution's product with its patch matrix never built (assembly/conv-pack.ts), threaded
+   * like gemmAt, with the same bits as gemmAt on im2col's matrix: the forward out [rows, cout] =
+   * patches(x) · kernel, or (transposed, x's channels at least tileRows) the kernel gradient
+   * dk [K, cout] = patches(x)ᵀ · dOut.
    */
-  gemmConvTAt(xPtr: number, gPtr: number, dOutPtr: number, dkPtr: number, K: number, rows: number, cout: number): void {
-    const p: MatmulArgs = { m: K, k: rows, n: cout, transA: true, transB: false, batch: 1, aBatchStride: 0, bBatchStride: 0 };
+  gemmConvAt(transposed: boolean, xPtr: number, gPtr: number, bPtr: number, cPtr: number, m: number, k: number, n: number): void {
+    const p: MatmulArgs = { m, k, n, transA: transposed, transB: false, batch: 1, aBatchStride: 0, bBatchStride: 0 };
     const split = this.splitFor(p);
     const args = this.args;
-    args[0] = xPtr; args[1] = dOutPtr; args[2] = dkPtr; args[3] = K; args[4] = rows; args[5] = cout;
-    args[6] = GEMM_A_CONV_T; args[7] = 0; args[8] = 0; args[9] = 1; args[10] = gPtr; args[11] = 0;
-    args[12] = 0; args[13] = K; args[14] = 0; args[15] = cout;
+    args[0] = xPtr; args[1] = bPtr; args[2] = cPtr; args[3] = m; args[4] = k; args[5] = n;
+    args[6] = transposed ? GEMM_A_CONV_T : GEMM_A_CONV; args[7] = 0; args[8] = 0; args[9] = 1; args[10] = gPtr; args[11] = 0;
+    args[12] = 0; args[13] = m; args[14] = 0; args[15] = n;
     if (split === null || !this.pool!.run(TASK_GEMM, args, split, this.runHere)) this.runHere(TASK_GEMM, args);
   }
 
