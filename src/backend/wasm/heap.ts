@@ -25,7 +25,7 @@
  */
 
 import { FreeBlocks } from './free-blocks.js';
-import { garbageCollector, type Collector, type SyncRegistry } from './node.js';
+import { garbageCollector, noteFinalizerActivity, type Collector, type SyncRegistry } from './node.js';
 
 const ALIGN = 64;
 /** Storage bytes handed out between two forced collections (when a collector is available). */
@@ -156,6 +156,7 @@ export class Heap {
     view.serial = ++this.serial;
     this.owners.set(view.serial, ptr);
     this.registry.register(view, view.serial);
+    noteFinalizerActivity();
     return view;
   }
 
