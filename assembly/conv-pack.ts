@@ -1,7 +1,7 @@
 /**
  * Packing a convolution's patch matrix into the GEMM's A panels straight from the image, so that
- * the matrix itself is never built (gemm.ts: gemmConv and the A_CONV mode for the forward
- * product, A_CONV_T for the kernel gradient). Each function writes exactly what gemm.ts's packAPlain / packATrans
+ * the matrix itself is never built (gemm.ts: the A_CONV mode for the forward product, A_CONV_T
+ * for the kernel gradient). Each function writes exactly what gemm.ts's packAPlain / packATrans
  * would write from the matrix im2col builds (assembly/conv.ts): same values, same places, so the
  * products are the same bit for bit. tileRows is the register tile's row count (gemm.ts MR).
  *

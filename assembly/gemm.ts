@@ -73,6 +73,8 @@ export function tileRows(): i32 {
  * transA = A_CONV (3) or A_CONV_T (2): A is the patch matrix of image a, or its transpose, with
  * the geometry at byte address aStride, never built (conv-pack.ts): a convolution's forward
  * product patches · kernel, or its kernel gradient patchesᵀ · dOut (one product, batch ignored).
+ * Same floats in the same places as packing im2col's matrix, so the same C bit for bit; what is
+ * saved is writing the matrix and reading it back (4.4 MB for the seed CNN's second layer).
  */
 export function gemm(
   a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, transA: i32, transB: bool,
@@ -93,20 +95,6 @@ export function gemm(
     }
     gemmOne(ab, bb, cb, m, k, n, transA == A_TRANSPOSED ? A_TRANSPOSED : A_PLAIN, 0, transB, row0, row1, col0, col1, packA, packB);
   }
-}
-
-/**
- * A convolution's forward product without its patch matrix: C[row0:row1, :] = patches(x) · B
- * with B the kernel [k, n] and patches(x) the [m, k] matrix im2col would build from the image x
- * with geometry g (14 i32, Window2dArgs order; k = kH·kW·channels). The A panels are packed
- * straight from the image (packAConv), with the same values in the same places, so C is the
- * same bit for bit; what is saved is writing the patch matrix and reading it back (for the seed
- * CNN's second layer 4.4 MB, 0.28 ms of a forward pass on two threads).
- */
-export function gemmConv(
-  x: usize, g: usize, b: usize, c: usize, m: i32, k: i32, n: i32, row0: i32, row1: i32, packA: usize, packB: usize,
-): void {
-  gemmOne(x, b, c, m, k, n, A_CONV, g, false, row0, row1, 0, n, packA, packB);
 }
 
 /**

@@ -3,7 +3,7 @@
  * builds: {plain SIMD, relaxed SIMD} × {private memory, shared memory for threads}. Memory is
  * imported, so the JS side decides its size and whether workers share it.
  */
-export { gemm, gemmConv, packABytes, packBBytes, tileRows } from './gemm';
+export { gemm, packABytes, packBBytes, tileRows } from './gemm';
 export { im2col, col2im, maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward } from './conv';
 export { convDirect, convDirectKernelGrad } from './conv-direct';
 export { unary, binary, reduce } from './elementwise';

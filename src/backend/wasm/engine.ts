@@ -9,7 +9,9 @@
 import type { MatmulArgs } from '../types.js';
 import { type CompiledKernels, type KernelExports, type BuildName, instantiate, instantiateAsync } from './load.js';
 import { ThreadPool, type Split } from './pool.js';
-import { CONTROL_BYTES, MAX_SLOTS, SPLIT_BATCH, SPLIT_COLS, SPLIT_RANGE, SPLIT_RANGE_GUIDED, SPLIT_ROWS, TASK_GEMM, runTask } from './protocol.js';
+import {
+  CONTROL_BYTES, GEMM_A_CONV, GEMM_A_CONV_T, MAX_SLOTS, SPLIT_BATCH, SPLIT_COLS, SPLIT_RANGE, SPLIT_RANGE_GUIDED, SPLIT_ROWS, TASK_GEMM, runTask,
+} from './protocol.js';
 import { Heap } from './heap.js';
 
 const PAGE = 65536;
@@ -17,8 +19,6 @@ const PAGE = 65536;
 const THREAD_MIN_WORK = 1 << 18;
 /** Units per thread from which a range kernel is cut in guided chunks (SPLIT_RANGE_GUIDED): its small chunks then hold 2 units at least. */
 export const GUIDED_MIN_UNITS_PER_THREAD = 6;
-/** gemm's transA codes for the patch matrix of an image and its transpose (assembly/gemm.ts A_CONV, A_CONV_T). */
-const GEMM_A_CONV = 3, GEMM_A_CONV_T = 2;
 /** Below this many floats written, a range kernel (im2col, pooling, …) stays on the calling thread. */
 const RANGE_MIN_WORK = 1 << 15;
 /** Tensor storage may fill at most this share of the memory's maximum; the rest is for scratch. */
@@ -299,15 +299,7 @@ export class WasmEngine {
    * threads when it is large enough.
    */
   gemmAt(aPtr: number, bPtr: number, cPtr: number, p: MatmulArgs): void {
-    if (p.batch * p.m * p.n === 0) return;
-    const split = this.splitFor(p);
-    const args = this.args;
-    args[0] = aPtr; args[1] = bPtr; args[2] = cPtr; args[3] = p.m; args[4] = p.k; args[5] = p.n;
-    args[6] = p.transA ? 1 : 0; args[7] = p.transB ? 1 : 0;
-    args[8] = 0; args[9] = p.batch; args[10] = p.aBatchStride; args[11] = p.bBatchStride;
-    args[12] = 0; args[13] = p.m; args[14] = 0; args[15] = p.n;
-    // If a chunk threw in a worker (it should not), the whole product is redone here.
-    if (split === null || !this.pool!.run(TASK_GEMM, args, split, this.runHere)) this.runHere(TASK_GEMM, args);
+    this.runGemm(aPtr, bPtr, cPtr, p, p.transA ? 1 : 0, p.aBatchStride);
   }
 
   /**
@@ -318,11 +310,19 @@ export class WasmEngine {
    */
   gemmConvAt(transposed: boolean, xPtr: number, gPtr: number, bPtr: number, cPtr: number, m: number, k: number, n: number): void {
     const p: MatmulArgs = { m, k, n, transA: transposed, transB: false, batch: 1, aBatchStride: 0, bBatchStride: 0 };
+    this.runGemm(xPtr, bPtr, cPtr, p, transposed ? GEMM_A_CONV_T : GEMM_A_CONV, gPtr);
+  }
+
+  /** One TASK_GEMM: `aMode` and `aArg` are the task's transA code and argument 10 (protocol.ts). */
+  private runGemm(aPtr: number, bPtr: number, cPtr: number, p: MatmulArgs, aMode: number, aArg: number): void {
+    if (p.batch * p.m * p.n === 0) return;
     const split = this.splitFor(p);
     const args = this.args;
-    args[0] = xPtr; args[1] = bPtr; args[2] = cPtr; args[3] = m; args[4] = k; args[5] = n;
-    args[6] = transposed ? GEMM_A_CONV_T : GEMM_A_CONV; args[7] = 0; args[8] = 0; args[9] = 1; args[10] = gPtr; args[11] = 0;
-    args[12] = 0; args[13] = m; args[14] = 0; args[15] = n;
+    args[0] = aPtr; args[1] = bPtr; args[2] = cPtr; args[3] = p.m; args[4] = p.k; args[5] = p.n;
+    args[6] = aMode; args[7] = p.transB ? 1 : 0;
+    args[8] = 0; args[9] = p.batch; args[10] = aArg; args[11] = p.bBatchStride;
+    args[12] = 0; args[13] = p.m; args[14] = 0; args[15] = p.n;
+    // If a chunk threw in a worker (it should not), the whole product is redone here.
     if (split === null || !this.pool!.run(TASK_GEMM, args, split, this.runHere)) this.runHere(TASK_GEMM, args);
   }
 

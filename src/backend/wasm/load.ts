@@ -37,8 +37,6 @@ export interface KernelExports {
     batch0: number, batch1: number, aStride: number, bStride: number,
     row0: number, row1: number, col0: number, col1: number, packA: number, packB: number,
   ): void;
-  /** gemm's product with A the patch matrix of image x (geometry g), never built: rows [row0, row1) of C. */
-  gemmConv(x: number, g: number, b: number, c: number, m: number, k: number, n: number, row0: number, row1: number, packA: number, packB: number): void;
   /** b0, b1: the range of images to do (all: 0, batch). */
   im2col(x: number, geometry: number, cols: number, b0: number, b1: number): void;
   col2im(cols: number, geometry: number, dx: number, b0: number, b1: number): void;
