@@ -8,7 +8,7 @@
  */
 import { add, exp, getBackend, randn, relu, setBackend, softmax, sum, tanh, type Tensor } from '../index.js';
 import { measure, round, type Figures, type Timing } from './timing.js';
-import { tfjsRow, type Tf, type TfTensor } from './tfjs.js';
+import { tfjsRow, timeTfjsOp, type Tf, type TfTensor } from './tfjs.js';
 import type { BenchCase, BenchSettings, ElementwiseOp, Row } from './types.js';
 
 export interface ElementwiseShape {
@@ -95,13 +95,7 @@ export async function elementwiseRows(s: ElementwiseShape, settings: BenchSettin
       await tfjsRow(name, engine, settings, async (tf) => {
         const x = tf.randomNormal([...s.shape]);
         const bias = tf.randomNormal([s.shape[s.shape.length - 1]]);
-        const run = tfjsOp(tf, s.op, x, bias);
-        try {
-          // dataSync() waits for the result, so the time covers the whole op.
-          return msFigures(await measure(() => { const y = run(); y.dataSync(); y.dispose(); }, settings.timing));
-        } finally {
-          tf.dispose([x, bias]);
-        }
+        return msFigures(await timeTfjsOp(tf, [x, bias], tfjsOp(tf, s.op, x, bias), settings.timing));
       }),
     );
   }

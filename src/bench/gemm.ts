@@ -4,7 +4,7 @@
  */
 import { getBackend, matmul, randn } from '../index.js';
 import { gflopFigures, measure, type Figures, type Timing } from './timing.js';
-import { tfjsRow } from './tfjs.js';
+import { tfjsRow, timeTfjsOp } from './tfjs.js';
 import type { BenchCase, BenchSettings, Row } from './types.js';
 
 export interface GemmShape {
@@ -41,12 +41,7 @@ export async function gemmRows(shape: GemmShape, settings: BenchSettings): Promi
       await tfjsRow(name, engine, settings, async (tf) => {
         const ta = tf.randomNormal([shape.m, shape.k]);
         const tb = tf.randomNormal([shape.k, shape.n]);
-        try {
-          // dataSync() waits for the result, so the time covers the whole product.
-          return figures(await measure(() => { const c = tf.matMul(ta, tb); c.dataSync(); c.dispose(); }, settings.timing));
-        } finally {
-          tf.dispose([ta, tb]);
-        }
+        return figures(await timeTfjsOp(tf, [ta, tb], () => tf.matMul(ta, tb), settings.timing));
       }),
     );
   }

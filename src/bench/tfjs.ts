@@ -6,7 +6,8 @@
  */
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import type { BenchSettings, Peer, Row } from './types.js';
+import type { BenchSettings, Peer, Row, TimingOptions } from './types.js';
+import { measure, type Timing } from './timing.js';
 
 export interface TfTensor {
   readonly shape: number[];
@@ -118,6 +119,18 @@ export async function tfjsRow(
     return { case: caseName, engine, ...(await body(tf)) };
   } catch (e) {
     return { case: caseName, engine, note: `cannot run this case: ${firstLine(e)}` };
+  }
+}
+
+/**
+ * Time `op` on TensorFlow.js: each call's result is read back (dataSync waits for it, so the time
+ * covers the whole op) and freed; `inputs` are freed afterwards.
+ */
+export async function timeTfjsOp(tf: Tf, inputs: TfTensor[], op: () => TfTensor, timing: TimingOptions): Promise<Timing> {
+  try {
+    return await measure(() => { const y = op(); y.dataSync(); y.dispose(); }, timing);
+  } finally {
+    tf.dispose(inputs);
   }
 }
 
