@@ -9,7 +9,7 @@ import { rowMax, rowSum } from './reduce.js';
 const f32 = Math.fround;
 
 /** The row's shift: its max, or 0 where the max is ±∞ or NaN (stableShift in ops/reduce.ts). */
-export function softmaxShift(max: number): number {
+function softmaxShift(max: number): number {
   return Number.isFinite(max) ? max : 0;
 }
 

@@ -137,8 +137,8 @@ export function conv2d(
   const c = e.call();
   const gPtr = c.ints(geometry(a)), xPtr = c.in(x, xLen), kPtr = c.in(kernel, K * cout);
   const biasPtr = inTask && tail?.bias ? c.in(tail.bias, cout) : 0;
-  // (The direct kernel's tap list goes in each thread's packing buffer; the other paths pack the
-  // product's patches straight from x, and no patch matrix is built.)
+  // No scratch block: the direct kernel's tap list goes in each thread's packing buffer, and the
+  // other paths pack the product's patches straight from x.
   const outPtr = c.out(out, rows * cout);
   if (!c.ok) return c.abort();
   const tailArgs = inTask && tail ? [1, biasPtr, ACT[tail.activation]] : [0, 0, 0];

@@ -4,8 +4,8 @@
  * function returns false for a case it does not take — another dtype, an op without a wasm kernel
  * (transcendentals other than exp, sigmoid and tanh, comparisons, pow, argmax), a broadcast pattern
  * beyond "contiguous, or one value repeated along the inner axis" — and the backend then calls
- * the portable kernel. Large unary, binary and reduction ops are shared between the threads (engine.parallel);
- * each element's result is the same whichever thread computes it.
+ * the portable kernel. Large unary, binary and reduction ops are shared between the threads
+ * (engine.parallel); each element's result is the same whichever thread computes it.
  */
 import type { BinaryOp, ReduceOp, Shape, TypedArray, UnaryOp } from '../types.js';
 import { coalesce, contiguousStrides } from '../strided.js';

@@ -55,7 +55,7 @@ export interface Collector {
 
 let collector: Collector | null | undefined;
 
-/** Storage handed out since the last 'beforeExit' (see finalizersBeforeExit). */
+/** Blocks of storage handed out so far; each 'beforeExit' compares it with its value at the last one. */
 let activity = 0;
 /** Called by the heap for each block of storage it hands out (each one a finalizer to come). */
 export function noteFinalizerActivity(): void {
@@ -68,7 +68,7 @@ export function noteFinalizerActivity(): void {
  * Node runs it while freeing the environment, where JavaScript may no longer run, and reports
  * "illegal access" as an uncaught exception: a stack trace on stderr and a failing exit code (seen
  * in 2 of 150 runs of a test file; Node's issue 47748 is the same teardown path). So when the loop
- * first empties after any storage was handed out, one more turn (an empty setImmediate) lets the
+ * first empties after any storage was handed out, one more turn (an empty 0 ms timer) lets the
  * pending task run; the next 'beforeExit' finds nothing new and the process ends.
  */
 function finalizersBeforeExit(): void {

@@ -93,7 +93,7 @@ export const TASK_WINOGRAD_INPUT = 9;
 export const TASK_WINOGRAD_OUTPUT = 10;
 /** A conv's forward for a range of images: their rows of the product, patches packed from the image. */
 export const TASK_CONV_FORWARD = 11;
-/** A conv's backward for a range of images: their patches (for dk), and dx through their rows of dOut · kernelᵀ. */
+/** A conv's backward for a range of images: their patches (for dk, where its product cannot pack them from x), and dx through their rows of dOut · kernelᵀ. */
 export const TASK_CONV_BACKWARD_IMAGES = 12;
 /** biasActivation's input gradient for a range of rows. */
 export const TASK_BIAS_BACKWARD_ROWS = 13;
