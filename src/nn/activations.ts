@@ -40,8 +40,8 @@ const TABLE = {
   swish: A.silu,
   softplus: A.softplus,
   softsign: (x: Tensor) => E.div(x, E.add(E.abs(x), 1)),
-  /** Keras 3's leaky_relu activation uses slope 0.2 (its LeakyReLU layer defaults to 0.3). */
-  leaky_relu: (x: Tensor) => A.leakyRelu(x, 0.2),
+  /** Slope A.LEAKY_RELU_ALPHA (0.3), as the LeakyReLU layer and the op: one default (see the op). */
+  leaky_relu: (x: Tensor) => A.leakyRelu(x, A.LEAKY_RELU_ALPHA),
   exponential: E.exp,
   mish: (x: Tensor) => E.mul(x, E.tanh(A.softplus(x))),
 } satisfies Record<string, ActivationFn>;
@@ -167,12 +167,12 @@ export class SiLU extends ShapePreserving {
   }
 }
 
-/** x for x > 0, alpha·x otherwise; alpha defaults to 0.3 as in Keras's LeakyReLU layer. */
+/** x for x > 0, alpha·x otherwise; alpha defaults to 0.3 (A.LEAKY_RELU_ALPHA), as in Keras's LeakyReLU layer. */
 export class LeakyReLU extends ShapePreserving {
   readonly alpha: number;
   constructor(options: { alpha?: number } = {}) {
     super();
-    this.alpha = checkFinite('LeakyReLU', 'alpha', options.alpha ?? 0.3);
+    this.alpha = checkFinite('LeakyReLU', 'alpha', options.alpha ?? A.LEAKY_RELU_ALPHA);
   }
   forward(x: Tensor): Tensor {
     return A.leakyRelu(x, this.alpha);

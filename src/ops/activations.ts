@@ -10,8 +10,15 @@ import { add, erf, exp, gt, log, maximum, mul, sigmoid, sub, tanh, where, abs, n
 import { stableShift, sum } from './reduce.js';
 import { logSoftmaxLastAxis } from './fused.js';
 
-/** x where x > 0, alpha·x elsewhere (Keras default alpha 0.3; PyTorch 0.01). */
-export function leakyRelu(x: Tensor, alpha = 0.01): Tensor {
+/**
+ * The one default slope of leaky ReLU, shared by this op, the 'leaky_relu' activation name and the
+ * LeakyReLU layer: Keras's LeakyReLU layer default, 0.3. (Keras itself is split — its layer uses
+ * 0.3, its functional `leaky_relu` 0.2 — and PyTorch uses 0.01; one rule here, the layer's.)
+ */
+export const LEAKY_RELU_ALPHA = 0.3;
+
+/** x where x > 0, alpha·x elsewhere (alpha defaults to LEAKY_RELU_ALPHA, 0.3). */
+export function leakyRelu(x: Tensor, alpha = LEAKY_RELU_ALPHA): Tensor {
   requireFloat('leakyRelu', x);
   return where(gt(x, 0), x, mul(x, alpha));
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {
   Tensor, Dense, Linear, Dropout, Sequential, Activation, Identity, ReLU, Sigmoid, Tanh, LeakyReLU, GELU, Softmax,
   LogSoftmax, ELU, SiLU, getActivation, getInitializer, init, tensor, randn, ones, manualSeed, noGrad,
-  ArgumentError, ShapeError, type ActivationName,
+  ArgumentError, ShapeError, leakyRelu, LEAKY_RELU_ALPHA, type ActivationName,
 } from '../../src/index.js';
 import { assertClose } from '../helpers/gradcheck.js';
 
@@ -168,8 +168,8 @@ test('activation layers and the name table compute the closed forms', () => {
     elu: (v) => (v > 0 ? v : Math.expm1(v)),
     selu: (v) => 1.0507009873554805 * (v > 0 ? v : 1.6732632423543772 * Math.expm1(v)),
     gelu: (v) => 0.5 * v * (1 + erf(v / Math.SQRT2)), silu: (v) => v * sig(v), swish: (v) => v * sig(v),
-    softplus, softsign: (v) => v / (1 + Math.abs(v)), leaky_relu: (v) => (v > 0 ? v : 0.2 * v),
-    leakyRelu: (v) => (v > 0 ? v : 0.2 * v), exponential: Math.exp, mish: (v) => v * Math.tanh(softplus(v)),
+    softplus, softsign: (v) => v / (1 + Math.abs(v)), leaky_relu: (v) => (v > 0 ? v : 0.3 * v),
+    leakyRelu: (v) => (v > 0 ? v : 0.3 * v), exponential: Math.exp, mish: (v) => v * Math.tanh(softplus(v)),
   };
   for (const [name, f] of Object.entries(expected)) {
     assertClose(getActivation(name as ActivationName)(x).data, xs.map(f), 1e-5, 1e-5, name);
@@ -220,4 +220,19 @@ test('initialisers: names resolve, shapes and statistics match their definitions
   manualSeed(13);
   assert.deepEqual(init.glorotUniform()([3, 3]).toFlatArray(), a, 'seeded');
   assert.throws(() => getInitializer('glorot' as never), (e: Error) => e instanceof ArgumentError && /glorot_uniform/.test(e.message));
+});
+
+test('leaky ReLU has one default slope, 0.3, whether reached as the op, the method, the activation name or the layer', () => {
+  const x = tensor([-2, -0.5, 0, 1.5]);
+  const expected = [-0.6, -0.15, 0, 1.5];
+  const faces: [string, Tensor][] = [
+    ['leakyRelu(x)', leakyRelu(x)],
+    ['x.leakyRelu()', x.leakyRelu()],
+    ["getActivation('leaky_relu')", getActivation('leaky_relu')(x)],
+    ["Dense activation 'leaky_relu'", new Dense({ units: 1, activation: 'leaky_relu', useBias: false, kernelInitializer: 'ones', inputShape: [1] }).call(x.reshape([4, 1])).reshape([4])],
+    ['new LeakyReLU()', new LeakyReLU().call(x)],
+  ];
+  for (const [face, y] of faces) assertClose(y.toFlatArray(), expected, 1e-6, 1e-6, face);
+  assert.equal(new LeakyReLU().alpha, 0.3);
+  assert.equal(LEAKY_RELU_ALPHA, 0.3);
 });
