@@ -11,7 +11,8 @@ import { ArgumentError, describe } from '../util/errors.js';
 import { Callback, type Logs } from './history.js';
 import { ProgressBar, defaultStream, formatValue, type Clock } from './progress.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { loadNodeFiles } from './training.js';
+import { booleanOption, loadNodeFiles } from './training.js';
+import { checkOptions } from '../util/options.js';
 
 export type MonitorMode = 'auto' | 'min' | 'max';
 
@@ -99,12 +100,13 @@ export class EarlyStopping extends Callback {
   constructor(options: EarlyStoppingOptions = {}) {
     super();
     const fn = 'EarlyStopping';
+    checkOptions(fn, options, ['monitor', 'minDelta', 'patience', 'mode', 'baseline', 'restoreBestWeights', 'startFromEpoch', 'verbose']);
     this.monitor = checkString(fn, 'monitor', options.monitor ?? 'val_loss');
     this.minDelta = Math.abs(checkFiniteNumber(fn, 'minDelta', options.minDelta ?? 0));
     this.patience = checkNonNegative(fn, 'patience', options.patience ?? 0, true);
     this.mode = resolveMode(fn, this.monitor, options.mode ?? 'auto');
     this.baseline = options.baseline === undefined ? undefined : checkFiniteNumber(fn, 'baseline', options.baseline);
-    this.restoreBestWeights = options.restoreBestWeights ?? false;
+    this.restoreBestWeights = booleanOption(fn, 'restoreBestWeights', options.restoreBestWeights, false);
     this.startFromEpoch = checkNonNegative(fn, 'startFromEpoch', options.startFromEpoch ?? 0, true);
     this.verbose = checkVerbose(fn, options.verbose ?? 0);
   }
@@ -210,11 +212,11 @@ export class ModelCheckpoint extends Callback {
   constructor(options: ModelCheckpointOptions) {
     super();
     const fn = 'ModelCheckpoint';
-    if (options === null || typeof options !== 'object') throw new ArgumentError(`${fn}: got ${describe(options)}; expected options like { filepath: 'ckpt/{epoch}' }`);
+    checkOptions(fn, options, ['filepath', 'monitor', 'saveBestOnly', 'saveWeightsOnly', 'mode', 'verbose'], "{ filepath: 'ckpt/{epoch}' }");
     this.filepath = checkString(fn, 'filepath', options.filepath);
     this.monitor = checkString(fn, 'monitor', options.monitor ?? 'val_loss');
-    this.saveBestOnly = options.saveBestOnly ?? false;
-    this.saveWeightsOnly = options.saveWeightsOnly ?? false;
+    this.saveBestOnly = booleanOption(fn, 'saveBestOnly', options.saveBestOnly, false);
+    this.saveWeightsOnly = booleanOption(fn, 'saveWeightsOnly', options.saveWeightsOnly, false);
     this.mode = resolveMode(fn, this.monitor, options.mode ?? 'auto');
     this.verbose = checkVerbose(fn, options.verbose ?? 0);
     this.best = this.mode === 'min' ? Infinity : -Infinity;
@@ -261,6 +263,7 @@ export class LearningRateScheduler extends Callback {
       throw new ArgumentError(`LearningRateScheduler: got ${describe(schedule)}; expected a function (epoch, lr) => lr or an LRScheduler such as new StepLR(optimizer, …)`);
     }
     this.schedule = schedule;
+    checkOptions('LearningRateScheduler', options, ['verbose']);
     this.verbose = checkVerbose('LearningRateScheduler', options.verbose ?? 0);
   }
 
@@ -313,8 +316,9 @@ export class CSVLogger extends Callback {
   constructor(filename: string, options: { separator?: string; append?: boolean } = {}) {
     super();
     this.filename = checkString('CSVLogger', 'filename', filename);
+    checkOptions('CSVLogger', options, ['separator', 'append']);
     this.separator = checkString('CSVLogger', 'separator', options.separator ?? ',');
-    this.append = options.append ?? false;
+    this.append = booleanOption('CSVLogger', 'append', options.append, false);
   }
 
   override async onTrainBegin(): Promise<void> {
@@ -351,7 +355,7 @@ export class ProgbarLogger extends Callback {
 
   constructor(options: { clock?: Clock } = {}) {
     super();
-    this.#clock = options.clock;
+    this.#clock = checkOptions('ProgbarLogger', options, ['clock']).clock as Clock | undefined;
   }
 
   override onEpochBegin(epoch: number): void {

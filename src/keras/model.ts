@@ -26,6 +26,7 @@ import { layerToConfig, layerFromConfig, registerLayer, type LayerConfig } from 
 import { Optimizer } from '../optim/optimizer.js';
 import { DataLoader, TensorDataset } from '../data/dataset.js';
 import { ArgumentError, describe } from '../util/errors.js';
+import { checkOptions } from '../util/options.js';
 import {
   optimizerToConfig, resolveLoss, resolveMetrics, resolveOptimizer,
   type LossArg, type MetricArg, type OptimizerArg, type OptimizerFactory, type ResolvedLoss, type ResolvedMetric,
@@ -35,7 +36,7 @@ import { ProgbarLogger } from './callbacks.js';
 import { defaultClock, defaultStream, type ProgressStream } from './progress.js';
 import { summarize, type SummaryRow } from './summary.js';
 import {
-  RunningMeans, checkOptionKeys, checkXY, eventLoopYielder, integerOption, loadNodeFiles, resolveFitOptions, rowSlice, snakeCase, splitValidation, withMode,
+  RunningMeans, checkXY, eventLoopYielder, integerOption, loadNodeFiles, resolveFitOptions, rowSlice, snakeCase, splitValidation, withMode,
   type FitOptions,
 } from './training.js';
 
@@ -85,6 +86,7 @@ export abstract class Model extends Module {
 
   constructor(options: { name?: string } = {}) {
     super();
+    checkOptions(new.target.name, options, ['name']);
     const name = options.name ?? snakeCase(new.target.name);
     if (typeof name !== 'string' || name === '') throw new ArgumentError(`${new.target.name}: got name=${describe(options.name)}; expected a non-empty string`);
     this.name = name;
@@ -113,7 +115,7 @@ export abstract class Model extends Module {
   /** Choose the optimizer, loss and metrics. Compiling again starts a fresh optimizer. */
   compile(options: CompileOptions): void {
     const fn = `${this.constructor.name}.compile`;
-    const o = checkOptionKeys(fn, options, ['optimizer', 'loss', 'metrics']) as unknown as CompileOptions;
+    const o = checkOptions(fn, options, ['optimizer', 'loss', 'metrics']) as unknown as CompileOptions;
     if (o.loss === undefined) {
       throw new ArgumentError(`${fn}: got no loss; expected e.g. { loss: 'sparse_categorical_crossentropy' } or a function (yPred, yTrue) => Tensor`);
     }
@@ -254,7 +256,7 @@ export abstract class Model extends Module {
   evaluate(x: Tensor, y: Tensor, options: BatchOptions = {}): Logs {
     const fn = `${this.constructor.name}.evaluate`;
     const compiled = this.#requireCompiled(fn);
-    const o = checkOptionKeys(fn, options, ['batchSize']);
+    const o = checkOptions(fn, options, ['batchSize']);
     const batchSize = integerOption(fn, 'batchSize', o.batchSize, 32, 1);
     checkXY(fn, x, y);
     return this.#evaluate(fn, compiled, x, y, batchSize);
@@ -279,7 +281,7 @@ export abstract class Model extends Module {
   /** The model's outputs for every sample of x, computed in batches in eval mode without a graph. */
   predict(x: Tensor, options: BatchOptions = {}): Tensor {
     const fn = `${this.constructor.name}.predict`;
-    const o = checkOptionKeys(fn, options, ['batchSize']);
+    const o = checkOptions(fn, options, ['batchSize']);
     const batchSize = integerOption(fn, 'batchSize', o.batchSize, 32, 1);
     if (!(x instanceof Tensor) || x.rank === 0) throw new ArgumentError(`${fn}: got ${describe(x)}; expected a Tensor whose first axis holds the samples`);
     const n = x.shape[0];
@@ -342,7 +344,7 @@ export abstract class Model extends Module {
    */
   summary(options: SummaryOptions = {}): string {
     const fn = `${this.constructor.name}.summary`;
-    const o = checkOptionKeys(fn, options, ['print', 'stream']) as SummaryOptions;
+    const o = checkOptions(fn, options, ['print', 'stream']) as SummaryOptions;
     const inputShape = this.buildInputShape;
     if (!this.isBuilt() || inputShape === null) {
       throw new ArgumentError(
@@ -424,7 +426,7 @@ export class WrappedModel extends Model {
   readonly module: AnyModule;
 
   constructor(module: AnyModule, options: { name?: string } = {}) {
-    super({ name: options.name ?? snakeCase(module?.constructor?.name ?? 'model') });
+    super({ name: checkOptions('Model.wrap', options, ['name']).name as string | undefined ?? snakeCase(module?.constructor?.name ?? 'model') });
     if (!(module instanceof Module)) throw new ArgumentError(`Model.wrap: got ${describe(module)}; expected a Module (a layer or network)`);
     this.module = module;
   }
@@ -443,6 +445,7 @@ export class WrappedModel extends Model {
   }
 
   static fromConfig(config: Record<string, unknown>): WrappedModel {
+    checkOptions('WrappedModel', config, ['name', 'module']);
     return new WrappedModel(layerFromConfig(config.module as LayerConfig), { name: config.name as string | undefined });
   }
 }

@@ -11,6 +11,7 @@
  * Browser-safe: the stream is injected (`{ write, isTTY?, columns? }`); the default is
  * `process.stdout` when there is a `process`, else the console.
  */
+import { checkOptions } from '../util/options.js';
 
 /** Where progress text goes. Node's `process.stdout` is one; a test can pass a fake. */
 export interface ProgressStream {
@@ -105,6 +106,7 @@ export class ProgressBar {
   private nextTenth = 1;
 
   constructor(options: ProgressBarOptions & { mode?: 'live' | 'lines' | 'summary' }) {
+    checkOptions('ProgressBar', options, ['target', 'stream', 'mode', 'interval', 'width', 'clock'], '{ target: 100 }');
     this.target = options.target;
     this.stream = options.stream ?? defaultStream();
     this.mode = options.mode ?? (this.stream.isTTY ? 'live' : 'lines');

@@ -26,6 +26,7 @@ import { layerFromConfig, layerToConfig, registerLayer, type LayerConfig } from 
 // nn's container registers itself as 'Sequential'; importing it first lets this one replace it.
 import '../nn/sequential.js';
 import { ArgumentError, describe } from '../util/errors.js';
+import { checkOptions } from '../util/options.js';
 import { Model } from './model.js';
 
 export class Sequential extends Model {
@@ -34,7 +35,7 @@ export class Sequential extends Model {
   #outputShape: (number | null)[] | null = null;
 
   constructor(layers: readonly Module[] = [], options: { name?: string } = {}) {
-    super({ name: options.name ?? 'sequential' });
+    super({ name: checkOptions('Sequential', options, ['name']).name as string | undefined ?? 'sequential' });
     if (!Array.isArray(layers)) throw new ArgumentError(`Sequential: got ${describe(layers)}; expected an array of layers`);
     for (const layer of layers) this.add(layer);
   }
@@ -119,6 +120,7 @@ export class Sequential extends Model {
 
   /** Rebuild from `getConfig()`'s output (layers through the registry). */
   static fromConfig(config: Record<string, unknown>): Sequential {
+    checkOptions('Sequential', config, ['name', 'layers']);
     const layers = config.layers;
     if (!Array.isArray(layers)) throw new ArgumentError(`Sequential.fromConfig: got layers=${describe(layers)}; expected an array of layer configs { className, config }`);
     const name = typeof config.name === 'string' ? config.name : undefined;

@@ -5,6 +5,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import type { AnyModule } from '../nn/module.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
+import { checkOptions } from '../util/options.js';
 import type { Callback, Logs } from './history.js';
 import type { ProgressStream } from './progress.js';
 
@@ -47,17 +48,6 @@ const FIT_KEYS = [
   'epochs', 'batchSize', 'validationSplit', 'validationData', 'validationBatchSize', 'shuffle', 'callbacks', 'verbose', 'initialEpoch', 'stream',
 ];
 
-/** Refuse a non-object and unknown keys (a typo like `batch_size` would otherwise be ignored). */
-export function checkOptionKeys(fn: string, options: unknown, keys: readonly string[]): Record<string, unknown> {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new ArgumentError(`${fn}: got options ${describe(options)}; expected an object with some of ${keys.join(', ')}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!keys.includes(key)) throw new ArgumentError(`${fn}: unknown option ${describe(key)}; expected some of ${keys.join(', ')}`);
-  }
-  return options as Record<string, unknown>;
-}
-
 export function integerOption(fn: string, name: string, value: unknown, fallback: number, min: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
@@ -67,7 +57,7 @@ export function integerOption(fn: string, name: string, value: unknown, fallback
 }
 
 export function resolveFitOptions(fn: string, options: FitOptions): ResolvedFitOptions {
-  const o = checkOptionKeys(fn, options, FIT_KEYS) as FitOptions;
+  const o = checkOptions(fn, options, FIT_KEYS) as FitOptions;
   const epochs = integerOption(fn, 'epochs', o.epochs, 1, 0);
   const batchSize = integerOption(fn, 'batchSize', o.batchSize, 32, 1);
   const validationSplit = o.validationSplit ?? 0;

@@ -11,7 +11,7 @@ import type { FusedActivation } from '../backend/types.js';
 import { ArgumentError, describe } from '../util/errors.js';
 import { Module } from './module.js';
 import { registerLayer } from './registry.js';
-import type { LayerShape } from './layer-util.js';
+import { checkOptions, type LayerShape } from './layer-util.js';
 
 export type ActivationFn = (x: Tensor) => Tensor;
 
@@ -102,8 +102,22 @@ export function activationConfig(fn: string, activation: ActivationName | Activa
   );
 }
 
-/** Layers whose output has the input's shape. */
+/** The option every activation layer takes: Keras's input_shape, one sample's shape without the batch axis. */
+export interface InputShapeOption {
+  inputShape?: readonly (number | null)[];
+}
+
+/**
+ * Layers whose output has the input's shape. Each takes one options object: `inputShape` plus
+ * the keys it names, checked (an unknown key is refused with the layer's name).
+ */
 abstract class ShapePreserving extends Module {
+  protected constructor(options: unknown, keys: readonly string[] = []) {
+    super();
+    const o = checkOptions(new.target.name, options, [...keys, 'inputShape']);
+    this.setInputShape(o.inputShape);
+  }
+
   override computeOutputShape(inputShape: LayerShape): (number | null)[] {
     return [...inputShape];
   }
@@ -116,12 +130,11 @@ export class Activation extends ShapePreserving {
 
   readonly #activation: ActivationName | ActivationFn;
 
-  constructor(activation: ActivationName | ActivationFn, options: { inputShape?: readonly (number | null)[] } = {}) {
-    super();
+  constructor(activation: ActivationName | ActivationFn, options: InputShapeOption = {}) {
+    super(options);
     this.fn = getActivation(activation);
     this.#activation = activation;
     this.activationName = typeof activation === 'string' ? activation : activation.name || 'custom';
-    this.setInputShape(options.inputShape);
   }
 
   override getConfig(): Record<string, unknown> {
@@ -138,30 +151,45 @@ export class Activation extends ShapePreserving {
 }
 
 export class Identity extends ShapePreserving {
+  constructor(options: InputShapeOption = {}) {
+    super(options);
+  }
   forward(x: Tensor): Tensor {
     return x;
   }
 }
 
 export class ReLU extends ShapePreserving {
+  constructor(options: InputShapeOption = {}) {
+    super(options);
+  }
   forward(x: Tensor): Tensor {
     return E.relu(x);
   }
 }
 
 export class Sigmoid extends ShapePreserving {
+  constructor(options: InputShapeOption = {}) {
+    super(options);
+  }
   forward(x: Tensor): Tensor {
     return E.sigmoid(x);
   }
 }
 
 export class Tanh extends ShapePreserving {
+  constructor(options: InputShapeOption = {}) {
+    super(options);
+  }
   forward(x: Tensor): Tensor {
     return E.tanh(x);
   }
 }
 
 export class SiLU extends ShapePreserving {
+  constructor(options: InputShapeOption = {}) {
+    super(options);
+  }
   forward(x: Tensor): Tensor {
     return A.silu(x);
   }
@@ -170,8 +198,8 @@ export class SiLU extends ShapePreserving {
 /** x for x > 0, alpha·x otherwise; alpha defaults to 0.3 (A.LEAKY_RELU_ALPHA), as in Keras's LeakyReLU layer. */
 export class LeakyReLU extends ShapePreserving {
   readonly alpha: number;
-  constructor(options: { alpha?: number } = {}) {
-    super();
+  constructor(options: { alpha?: number } & InputShapeOption = {}) {
+    super(options, ['alpha']);
     this.alpha = checkFinite('LeakyReLU', 'alpha', options.alpha ?? A.LEAKY_RELU_ALPHA);
   }
   forward(x: Tensor): Tensor {
@@ -179,7 +207,7 @@ export class LeakyReLU extends ShapePreserving {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { alpha: this.alpha };
+    return { ...super.getConfig(), alpha: this.alpha };
   }
   protected override describeSelf(): string {
     return `alpha=${this.alpha}`;
@@ -188,8 +216,8 @@ export class LeakyReLU extends ShapePreserving {
 
 export class ELU extends ShapePreserving {
   readonly alpha: number;
-  constructor(options: { alpha?: number } = {}) {
-    super();
+  constructor(options: { alpha?: number } & InputShapeOption = {}) {
+    super(options, ['alpha']);
     this.alpha = checkFinite('ELU', 'alpha', options.alpha ?? 1);
   }
   forward(x: Tensor): Tensor {
@@ -197,7 +225,7 @@ export class ELU extends ShapePreserving {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { alpha: this.alpha };
+    return { ...super.getConfig(), alpha: this.alpha };
   }
   protected override describeSelf(): string {
     return `alpha=${this.alpha}`;
@@ -207,8 +235,8 @@ export class ELU extends ShapePreserving {
 /** GELU; `approximate: 'tanh'` selects the GPT-2 form. */
 export class GELU extends ShapePreserving {
   readonly approximate: 'none' | 'tanh';
-  constructor(options: { approximate?: 'none' | 'tanh' } = {}) {
-    super();
+  constructor(options: { approximate?: 'none' | 'tanh' } & InputShapeOption = {}) {
+    super(options, ['approximate']);
     this.approximate = options.approximate ?? 'none';
     if (this.approximate !== 'none' && this.approximate !== 'tanh') {
       throw new ArgumentError(`GELU: got approximate=${describe(this.approximate)}; expected "none" or "tanh"`);
@@ -219,7 +247,7 @@ export class GELU extends ShapePreserving {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { approximate: this.approximate };
+    return { ...super.getConfig(), approximate: this.approximate };
   }
   protected override describeSelf(): string {
     return this.approximate === 'tanh' ? "approximate='tanh'" : '';
@@ -229,8 +257,8 @@ export class GELU extends ShapePreserving {
 /** Softmax along `axis` (default the last). */
 export class Softmax extends ShapePreserving {
   readonly axis: number;
-  constructor(options: { axis?: number } = {}) {
-    super();
+  constructor(options: { axis?: number } & InputShapeOption = {}) {
+    super(options, ['axis']);
     this.axis = checkAxis('Softmax', options.axis ?? -1);
   }
   forward(x: Tensor): Tensor {
@@ -238,7 +266,7 @@ export class Softmax extends ShapePreserving {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { axis: this.axis };
+    return { ...super.getConfig(), axis: this.axis };
   }
   protected override describeSelf(): string {
     return `axis=${this.axis}`;
@@ -247,8 +275,8 @@ export class Softmax extends ShapePreserving {
 
 export class LogSoftmax extends ShapePreserving {
   readonly axis: number;
-  constructor(options: { axis?: number } = {}) {
-    super();
+  constructor(options: { axis?: number } & InputShapeOption = {}) {
+    super(options, ['axis']);
     this.axis = checkAxis('LogSoftmax', options.axis ?? -1);
   }
   forward(x: Tensor): Tensor {
@@ -256,24 +284,24 @@ export class LogSoftmax extends ShapePreserving {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { axis: this.axis };
+    return { ...super.getConfig(), axis: this.axis };
   }
   protected override describeSelf(): string {
     return `axis=${this.axis}`;
   }
 }
 
-registerLayer('Activation', (c) => new Activation(c.activation as ActivationName, c as { inputShape?: number[] }), { layerClass: Activation });
-registerLayer('Identity', () => new Identity(), { layerClass: Identity });
-registerLayer('ReLU', () => new ReLU(), { layerClass: ReLU });
-registerLayer('Sigmoid', () => new Sigmoid(), { layerClass: Sigmoid });
-registerLayer('Tanh', () => new Tanh(), { layerClass: Tanh });
-registerLayer('SiLU', () => new SiLU(), { layerClass: SiLU });
-registerLayer('LeakyReLU', (c) => new LeakyReLU(c as { alpha?: number }), { layerClass: LeakyReLU });
-registerLayer('ELU', (c) => new ELU(c as { alpha?: number }), { layerClass: ELU });
-registerLayer('GELU', (c) => new GELU(c as { approximate?: 'none' | 'tanh' }), { layerClass: GELU });
-registerLayer('Softmax', (c) => new Softmax(c as { axis?: number }), { layerClass: Softmax });
-registerLayer('LogSoftmax', (c) => new LogSoftmax(c as { axis?: number }), { layerClass: LogSoftmax });
+registerLayer('Activation', ({ activation, ...options }) => new Activation(activation as ActivationName, options), { layerClass: Activation });
+registerLayer('Identity', (c) => new Identity(c), { layerClass: Identity });
+registerLayer('ReLU', (c) => new ReLU(c), { layerClass: ReLU });
+registerLayer('Sigmoid', (c) => new Sigmoid(c), { layerClass: Sigmoid });
+registerLayer('Tanh', (c) => new Tanh(c), { layerClass: Tanh });
+registerLayer('SiLU', (c) => new SiLU(c), { layerClass: SiLU });
+registerLayer('LeakyReLU', (c) => new LeakyReLU(c), { layerClass: LeakyReLU });
+registerLayer('ELU', (c) => new ELU(c), { layerClass: ELU });
+registerLayer('GELU', (c) => new GELU(c), { layerClass: GELU });
+registerLayer('Softmax', (c) => new Softmax(c), { layerClass: Softmax });
+registerLayer('LogSoftmax', (c) => new LogSoftmax(c), { layerClass: LogSoftmax });
 
 function checkFinite(fn: string, what: string, value: number): number {
   if (!Number.isFinite(value)) throw new ArgumentError(`${fn}: got ${what}=${describe(value)}; expected a finite number`);

@@ -18,7 +18,7 @@ import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 import { activationConfig, biasThenActivation, getActivation, type ActivationFn, type ActivationName } from './activations.js';
 import { registerLayer } from './registry.js';
-import { checkLayerShape, initializerNames, type LayerShape } from './layer-util.js';
+import { booleanOption, checkLayerShape, checkOptions, initializerNames, type LayerShape } from './layer-util.js';
 import { getInitializer, type Initializer, type InitializerName } from './init.js';
 
 export interface DenseOptions {
@@ -38,6 +38,9 @@ export interface DenseOptions {
   inputShape?: readonly (number | null)[];
 }
 
+const DENSE_KEYS = ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'inputDim', 'inputShape'] as const;
+const LINEAR_KEYS = ['bias', 'activation', 'kernelInitializer', 'biasInitializer'] as const;
+
 export class Dense extends Module {
   /** The kernel, shape [inputDim, units]; null until built. */
   weight: Parameter | null = null;
@@ -55,9 +58,9 @@ export class Dense extends Module {
   constructor(options: DenseOptions) {
     super();
     const fn = new.target.name;
-    if (options === null || typeof options !== 'object') throw new ArgumentError(`${fn}: got ${describe(options)}; expected options like { units: 10 }`);
+    checkOptions(fn, options, DENSE_KEYS, '{ units: 10 }');
     this.units = checkSize(fn, 'units', options.units);
-    this.useBias = options.useBias ?? true;
+    this.useBias = booleanOption(fn, 'useBias', options.useBias, true);
     this.activation = getActivation(options.activation ?? 'linear');
     this.#activationName = typeof options.activation === 'function' ? options.activation.name || 'custom' : options.activation ?? 'linear';
     this.#kernelInitializer = getInitializer(options.kernelInitializer ?? 'glorot_uniform');
@@ -167,14 +170,7 @@ export class Linear extends Dense {
   readonly #linearOptions: LinearOptions;
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
-    super({
-      units: outFeatures,
-      inputDim: inFeatures,
-      useBias: options.bias ?? true,
-      activation: options.activation,
-      kernelInitializer: options.kernelInitializer,
-      biasInitializer: options.biasInitializer,
-    });
+    super(denseOptions(inFeatures, outFeatures, checkOptions('Linear', options, LINEAR_KEYS) as LinearOptions));
     this.#linearOptions = { ...options };
   }
 
@@ -190,8 +186,20 @@ export class Linear extends Dense {
   }
 }
 
+/** Linear's arguments as Dense's options. */
+function denseOptions(inFeatures: number, outFeatures: number, o: LinearOptions): DenseOptions {
+  return {
+    units: outFeatures,
+    inputDim: inFeatures,
+    useBias: o.bias ?? true,
+    activation: o.activation,
+    kernelInitializer: o.kernelInitializer,
+    biasInitializer: o.biasInitializer,
+  };
+}
+
 registerLayer('Dense', (c) => new Dense(c as unknown as DenseOptions), { layerClass: Dense });
-registerLayer('Linear', (c) => new Linear(c.inFeatures as number, c.outFeatures as number, c as LinearOptions), { layerClass: Linear });
+registerLayer('Linear', ({ inFeatures, outFeatures, ...options }) => new Linear(inFeatures as number, outFeatures as number, options as LinearOptions), { layerClass: Linear });
 
 function checkSize(fn: string, what: string, n: unknown): number {
   if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) throw new ArgumentError(`${fn}: got ${what}=${describe(n)}; expected a positive integer`);

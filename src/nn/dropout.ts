@@ -10,7 +10,7 @@ import { requireFloat } from '../ops/util.js';
 import { ArgumentError, describe } from '../util/errors.js';
 import { Module } from './module.js';
 import { registerLayer } from './registry.js';
-import type { LayerShape } from './layer-util.js';
+import { checkOptions, type LayerShape } from './layer-util.js';
 
 export class Dropout extends Module {
   readonly rate: number;
@@ -18,6 +18,7 @@ export class Dropout extends Module {
   /** `rate`: the fraction of inputs to drop, in [0, 1). */
   constructor(rate: number, options: { inputShape?: readonly (number | null)[] } = {}) {
     super();
+    checkOptions('Dropout', options, ['inputShape'], '{ inputShape: [784] }');
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
       throw new ArgumentError(`Dropout: got rate=${describe(rate)}; expected a number in [0, 1)`);
     }
@@ -45,4 +46,4 @@ export class Dropout extends Module {
   }
 }
 
-registerLayer('Dropout', (c) => new Dropout(c.rate as number, c as { inputShape?: number[] }), { layerClass: Dropout });
+registerLayer('Dropout', ({ rate, ...options }) => new Dropout(rate as number, options), { layerClass: Dropout });

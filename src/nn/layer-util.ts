@@ -11,16 +11,9 @@ import type { Initializer, InitializerName } from './init.js';
 /** A shape whose sizes may be unknown (`null`), batch axis first: Keras's `(None, 28, 28, 1)`. */
 export type LayerShape = readonly (number | null)[];
 
-/** Refuse anything but a plain options object whose keys are all known (catches typos like `kernel_size`). */
-export function checkOptions(fn: string, options: unknown, allowed: readonly string[], example: string): Record<string, unknown> {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new ArgumentError(`${fn}: got ${describe(options)}; expected an options object like ${example}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) throw new ArgumentError(`${fn}: unknown option ${describe(key)}; expected some of ${allowed.join(', ')}`);
-  }
-  return options as Record<string, unknown>;
-}
+// The one options check (src/util/options.ts), re-exported for the layer files, which take their
+// helpers from here.
+export { checkOptions } from '../util/options.js';
 
 /** A positive integer or a pair of them, as [alongHeight, alongWidth]. */
 export function sizePair(fn: string, name: string, value: unknown): [number, number] {

@@ -17,6 +17,7 @@ import { logSoftmax } from '../ops/activations.js';
 import { oneHot, reshape } from '../ops/movement.js';
 import { record } from '../ops/record.js';
 import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
+import { checkOptions } from '../util/options.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -35,12 +36,15 @@ export interface ProbabilisticLossOptions extends LossOptions {
 export type LossFn = (yPred: Tensor, yTrue: Tensor) => Tensor;
 
 const EPSILON = 1e-7;
+const REDUCTION_ONLY = ['reduction'] as const;
+const PROBABILISTIC = ['reduction', 'fromLogits', 'epsilon'] as const;
 
 // ------------------------------------------------------------------ regression
 
 /** mean((ŷ − y)²). */
 export function meanSquaredError(yPred: Tensor, yTrue: Tensor, options: LossOptions = {}): Tensor {
   const fn = 'meanSquaredError';
+  checkOptions(fn, options, REDUCTION_ONLY);
   const y = matchTargets(fn, yPred, yTrue);
   return reduce(fn, square(sub(yPred, y)), options.reduction);
 }
@@ -48,6 +52,7 @@ export function meanSquaredError(yPred: Tensor, yTrue: Tensor, options: LossOpti
 /** mean(|ŷ − y|). */
 export function meanAbsoluteError(yPred: Tensor, yTrue: Tensor, options: LossOptions = {}): Tensor {
   const fn = 'meanAbsoluteError';
+  checkOptions(fn, options, REDUCTION_ONLY);
   const y = matchTargets(fn, yPred, yTrue);
   return reduce(fn, abs(sub(yPred, y)), options.reduction);
 }
@@ -60,7 +65,8 @@ export function meanAbsoluteError(yPred: Tensor, yTrue: Tensor, options: LossOpt
  */
 export function binaryCrossEntropy(yPred: Tensor, yTrue: Tensor, options: ProbabilisticLossOptions = {}): Tensor {
   const fn = 'binaryCrossEntropy';
-  if (options.fromLogits) return binaryCrossEntropyWithLogits(yPred, yTrue, options);
+  checkOptions(fn, options, PROBABILISTIC);
+  if (options.fromLogits) return binaryCrossEntropyWithLogits(yPred, yTrue, { reduction: options.reduction });
   const y = matchTargets(fn, yPred, yTrue);
   checkProbabilities(fn, yPred, 'binaryCrossEntropyWithLogits, or pass { fromLogits: true }');
   const eps = checkEpsilon(fn, options.epsilon);
@@ -77,6 +83,7 @@ export function binaryCrossEntropy(yPred: Tensor, yTrue: Tensor, options: Probab
  */
 export function binaryCrossEntropyWithLogits(yPred: Tensor, yTrue: Tensor, options: LossOptions = {}): Tensor {
   const fn = 'binaryCrossEntropyWithLogits';
+  checkOptions(fn, options, REDUCTION_ONLY);
   const y = matchTargets(fn, yPred, yTrue);
   const x = yPred;
   const xd = x.detach(), yd = y.detach();
@@ -99,6 +106,7 @@ export function categoricalCrossEntropy(
   yPred: Tensor, yTrue: Tensor, options: ProbabilisticLossOptions & { axis?: number } = {},
 ): Tensor {
   const fn = 'categoricalCrossEntropy';
+  checkOptions(fn, options, [...PROBABILISTIC, 'axis']);
   checkTensors(fn, yPred, yTrue);
   if (yPred.rank === 0) throw new ShapeError(`${fn}: got 0-d predictions; expected shape [..., classes]`);
   if (!sameShape(yPred.shape, yTrue.shape)) {
@@ -118,6 +126,7 @@ export function categoricalCrossEntropy(
  */
 export function sparseCategoricalCrossEntropy(yPred: Tensor, labels: Tensor, options: ProbabilisticLossOptions = {}): Tensor {
   const fn = 'sparseCategoricalCrossEntropy';
+  checkOptions(fn, options, PROBABILISTIC);
   checkTensors(fn, yPred, labels);
   if (labels.dtype !== 'int32') {
     throw new DTypeError(`${fn}: got labels of dtype ${labels.dtype}; expected int32 class indices (convert with labels.int(), or use categoricalCrossEntropy for one-hot targets)`);

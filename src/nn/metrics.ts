@@ -6,6 +6,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { sameShape } from '../tensor/shape.js';
 import { argmax } from '../ops/reduce.js';
 import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
+import { checkOptions } from '../util/options.js';
 
 /**
  * Binary accuracy: a prediction counts as class 1 when it is above `threshold` (default 0.5; use 0
@@ -13,6 +14,7 @@ import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.
  */
 export function binaryAccuracy(yPred: Tensor, yTrue: Tensor, options: { threshold?: number } = {}): number {
   const fn = 'binaryAccuracy';
+  checkOptions(fn, options, ['threshold']);
   checkTensors(fn, yPred, yTrue);
   const threshold = options.threshold ?? 0.5;
   if (!Number.isFinite(threshold)) throw new ArgumentError(`${fn}: got threshold=${describe(threshold)}; expected a finite number`);
@@ -57,6 +59,7 @@ export function categoricalAccuracy(yPred: Tensor, yTrue: Tensor): number {
  * For multi-label outputs call `binaryAccuracy` directly.
  */
 export function accuracy(yPred: Tensor, yTrue: Tensor, options: { threshold?: number } = {}): number {
+  checkOptions('accuracy', options, ['threshold']);
   checkTensors('accuracy', yPred, yTrue);
   const classes = yPred.shape[yPred.rank - 1] ?? 1;
   const sparse = yTrue.dtype === 'int32' && classes > 1 &&

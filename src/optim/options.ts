@@ -1,10 +1,11 @@
 /**
  * Checking optimizer and schedule options. Each optimizer declares, per option, a default and a
- * check; unknown keys and out-of-range values are refused up front with the optimizer's name, the
- * option, what it got and what it expected, because a typo like `weight_decay` or a negative lr
+ * check; unknown keys (through the one options check, util/options.ts) and out-of-range values are
+ * refused up front with the optimizer's name, the option, what it got and what it expected, because a typo like `weight_decay` or a negative lr
  * otherwise trains silently to a wrong result.
  */
 import { ArgumentError, describe } from '../util/errors.js';
+import { unknownOptionError } from '../util/options.js';
 
 /** A hyper-parameter value: plain data, so groups serialise as they are. */
 export type OptionValue = number | boolean | readonly number[];
@@ -58,9 +59,7 @@ export function resolveOptions<O extends object>(
   const out = { ...base } as Record<string, unknown>;
   for (const [key, value] of Object.entries(given ?? {})) {
     if (ignore.includes(key)) continue;
-    if (!known.includes(key)) {
-      throw new ArgumentError(`${owner}: unknown option "${key}" (got ${describe(value)}); expected one of ${known.join(', ')}`);
-    }
+    if (!known.includes(key)) throw unknownOptionError(owner, key, known);
     if (value === undefined) continue;
     checkOption(owner, key, value, (spec.checks as Record<string, Check>)[key]);
     out[key] = Array.isArray(value) ? Object.freeze([...value]) : value;

@@ -71,9 +71,9 @@ test('bad strings list the valid names; compile checks its options', () => {
   assert.throws(() => model.compile({ optimizer: 'adam', loss: 'mse', metrics: 'accuracy' as never }), /expected an array such as \['accuracy'\]/);
   assert.throws(() => model.compile({ optimizer: 'adam', loss: 'mse', metrics: ['mae', 'mae'] }), /two metrics are named "mae"/);
   assert.throws(() => model.compile({ optimizer: 'adam' } as never), /got no loss/);
-  assert.throws(() => model.compile({ optimizer: 'adam', loss: 'mse', metric: ['accuracy'] } as never), /unknown option "metric"; expected some of optimizer, loss, metrics/);
+  assert.throws(() => model.compile({ optimizer: 'adam', loss: 'mse', metric: ['accuracy'] } as never), /compile: unknown option 'metric'; known options: optimizer, loss, metrics$/);
   assert.throws(() => model.evaluate(x, y), /the model is not compiled; call model.compile/);
-  assert.throws(() => model.summary({ print: false, verbose: 1 } as never), /unknown option "verbose"/);
+  assert.throws(() => model.summary({ print: false, verbose: 1 } as never), /unknown option 'verbose'/);
 });
 
 test("'accuracy' is the accuracy that matches the loss, as in Keras", () => {

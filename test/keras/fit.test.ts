@@ -134,7 +134,7 @@ test('fit checks its inputs and options', async () => {
     [() => model.fit(x, tensor([1, 0], { dtype: 'int32' }), { verbose: 0 }), /x has 10 samples .* but y has 2/],
     [() => model.fit(x, y, { epochs: 1.5 }), /got epochs=1.5; expected an integer >= 0/],
     [() => model.fit(x, y, { batchSize: 0 }), /got batchSize=0; expected an integer >= 1/],
-    [() => model.fit(x, y, { batch_size: 8 } as never), /unknown option "batch_size"; expected some of epochs, batchSize/],
+    [() => model.fit(x, y, { batch_size: 8 } as never), /fit: unknown option 'batch_size' \(did you mean 'batchSize'\?\); known options: epochs, batchSize/],
     [() => model.fit(x, y, { validationSplit: 1 }), /got validationSplit=1; expected a fraction in \[0, 1\)/],
     [() => model.fit(x, y, { validationSplit: 0.95 }), /validationSplit=0.95 of 10 samples leaves 0 for training and 10 for validation/],
     [() => model.fit(x, y, { validationSplit: 0.2, validationData: [x, y] }), /got both validationSplit and validationData/],

@@ -35,7 +35,7 @@ test('predict: one row per sample, the same for any batch size, eval mode (no dr
   assert.deepEqual(model.predict(x, { batchSize: 1000 }).shape, [103, 3]);
   assert.throws(() => model.predict(tensor([[1], [2]])), /expected the last axis to have 2 features/);
   assert.throws(() => model.predict(x, { batchSize: 0 }), /got batchSize=0; expected an integer >= 1/);
-  assert.throws(() => model.predict(x, { batch: 8 } as never), /unknown option "batch"/);
+  assert.throws(() => model.predict(x, { batch: 8 } as never), /unknown option 'batch'/);
   assert.throws(() => model.predict(new Tensor(new Float32Array(0), [0, 2])), /got 0 samples/);
 });
 

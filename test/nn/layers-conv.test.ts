@@ -95,7 +95,7 @@ test('Conv2D refuses wrong ranks, channel counts, too small images and strides w
   assert.throws(() => new Conv2D({ filters: 2 } as never), (e: Error) => e instanceof ArgumentError && /kernelSize is missing/.test(e.message));
   assert.throws(() => new Conv2D({ filters: 2, kernelSize: [3, 0] }), (e: Error) => e instanceof ArgumentError && /kernelSize=\[3, 0\]/.test(e.message));
   assert.throws(() => new Conv2D({ filters: 2, kernelSize: 3, padding: 'full' as never }), (e: Error) => e instanceof ArgumentError && /expected 'valid' or 'same'/.test(e.message));
-  assert.throws(() => new Conv2D({ filters: 2, kernel_size: 3 } as never), (e: Error) => e instanceof ArgumentError && /unknown option "kernel_size"/.test(e.message));
+  assert.throws(() => new Conv2D({ filters: 2, kernel_size: 3 } as never), (e: Error) => e instanceof ArgumentError && /unknown option 'kernel_size'/.test(e.message));
   assert.throws(() => new Conv2D({ filters: 2, kernelSize: 3, inputShape: [0, 8, 1] }), (e: Error) => e instanceof ArgumentError && /inputShape=\[0, 8, 1\]/.test(e.message));
 });
 
@@ -152,7 +152,7 @@ test('pooling layers compute what the pooling ops compute; windows default to 2 
   assert.throws(() => new MaxPooling2D().call(randn([4, 4, 2])), (e: Error) => e instanceof ShapeError && /MaxPooling2D: got input of shape \[4, 4, 2\] \(rank 3\); expected rank 4/.test(e.message));
   assert.throws(() => new AveragePooling2D({ poolSize: 5 }).call(x), (e: Error) => e instanceof ShapeError && /AveragePooling2D: the pool window is 5/.test(e.message));
   assert.throws(() => new GlobalAveragePooling2D().call(randn([2, 3])), (e: Error) => e instanceof ShapeError && /GlobalAveragePooling2D/.test(e.message));
-  assert.throws(() => new MaxPooling2D({ pool_size: 2 } as never), (e: Error) => e instanceof ArgumentError && /unknown option "pool_size"/.test(e.message));
+  assert.throws(() => new MaxPooling2D({ pool_size: 2 } as never), (e: Error) => e instanceof ArgumentError && /unknown option 'pool_size'/.test(e.message));
   assert.throws(() => new MaxPooling2D({ strides: 0 }), (e: Error) => e instanceof ArgumentError && /strides=0/.test(e.message));
 });
 

@@ -163,7 +163,7 @@ test('what cannot be saved as data is refused with a message that says how to fi
   assert.throws(() => layerFromConfig({ className: 'Conv3D', config: {} }), (e: Error) =>
     e instanceof ArgumentError && /unknown layer class "Conv3D"; expected one of .*Conv2D/.test(e.message));
   assert.throws(() => layerFromConfig({ className: 'Conv2D', config: { filters: 2, kernelSize: 3, kernal: 1 } }), (e: Error) =>
-    e instanceof ArgumentError && /Conv2D: unknown option "kernal"/.test(e.message));
+    e instanceof ArgumentError && /Conv2D: unknown option 'kernal'/.test(e.message));
   assert.throws(() => layerFromConfig({ className: 'Dense', config: null as never }), (e: Error) => e instanceof ArgumentError && /expected an object of options/.test(e.message));
   assert.throws(() => layerFromConfig({ className: 'Sequential', config: { layers: 3 } }), (e: Error) => e instanceof ArgumentError && /expected an array of layer configs/.test(e.message));
   assert.throws(() => layerFromConfig('Dense' as never), (e: Error) => e instanceof ArgumentError && /expected \{ className: string, config: object \}/.test(e.message));
