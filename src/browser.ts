@@ -12,7 +12,4 @@ export * from './optim/index.js';
 export * from './io/index.js';
 export * from './data/index.js';
 export * from './keras/index.js';
-// The top-level Sequential is the Keras model (a trainable Module); this explicit export shadows
-// nn's container from `export *` above. The plain container stays reachable as nn.Sequential.
-export { Sequential } from './keras/index.js';
 export * as nn from './nn/index.js';

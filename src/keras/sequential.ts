@@ -10,10 +10,12 @@
  * ]);
  * ```
  *
- * It is the same container as nn's Sequential (children named by position, so the state dict
- * reads `0.weight`, `0.bias`, …; the same add/at/length/iteration), re-implemented here rather
- * than inherited because it must be a `Model` — `model instanceof Model` holds, as in Keras — and
- * a class has one base. nn's plain container stays available as `nn.Sequential`.
+ * There is one Sequential, this one. Children are named by position, so the state dict reads
+ * `0.weight`, `0.bias`, … as in PyTorch. It is a `Model` (compile, fit, evaluate, predict, summary,
+ * save, as in Keras), and a Model is an nn `Module`, so a Sequential also serves wherever a plain
+ * container would: as a block inside a hand-written Module, or nested in another Sequential. The
+ * nn floor therefore keeps no container of its own (nothing below keras needs one), and the name
+ * 'Sequential' is registered once, here.
  *
  * When the first layer has an `inputShape`, every layer is built at once from the layers' shape
  * arithmetic (`build` / `computeOutputShape`), so `summary()` works before any data is seen;
@@ -23,8 +25,6 @@ import type { Tensor } from '../tensor/tensor.js';
 import { Module, type AnyModule } from '../nn/module.js';
 import { checkLayerShape, type LayerShape } from '../nn/layer-util.js';
 import { layerFromConfig, layerToConfig, registerLayer, type LayerConfig } from '../nn/registry.js';
-// nn's container registers itself as 'Sequential'; importing it first lets this one replace it.
-import '../nn/sequential.js';
 import { ArgumentError, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { Model } from './model.js';
@@ -147,6 +147,4 @@ function buildLayer(fn: string, layer: Module, index: number, shape: (number | n
   }
 }
 
-// Replaces nn's registration, so a saved Sequential (of either kind) loads as this trainable one;
-// the state dict keys of the two are the same.
-registerLayer('Sequential', (config) => Sequential.fromConfig(config), { layerClass: Sequential, override: true });
+registerLayer('Sequential', (config) => Sequential.fromConfig(config), { layerClass: Sequential });

@@ -10,7 +10,10 @@ import { parseSafetensors, serializeSafetensors } from '../io/safetensors.js';
 import { FormatError, TesseraError, ArgumentError, describe } from '../util/errors.js';
 import { optimizerFromConfig, type LossString, type MetricName } from './compile.js';
 import { Model, type CompileConfig } from './model.js';
-// The registrations that configs refer to: Sequential (and, through nn, the built-in layers).
+// The registrations that configs refer to: every built-in layer registers itself when its module
+// loads, so a config can name any of them however little of nn the caller imported; Sequential
+// registers itself in ./sequential.js.
+import '../nn/index.js';
 import './sequential.js';
 
 export const MODEL_FORMAT = 'tessera-model';

@@ -11,7 +11,6 @@ export {
 } from './activations.js';
 export { Dense, Linear, type DenseOptions, type LinearOptions } from './dense.js';
 export { Dropout } from './dropout.js';
-export { Sequential } from './sequential.js';
 export { Conv2D, type Conv2DOptions } from './conv.js';
 export {
   MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, type Pooling2DOptions, type GlobalAveragePooling2DOptions,

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Sequential, Model, Dense, Dropout, Tensor, tensor, manualSeed, noGrad, sparseCategoricalCrossEntropy, nn, Parameter, Adam, ArgumentError,
+  Sequential, Model, Module, Dense, Dropout, Tensor, tensor, manualSeed, noGrad, sparseCategoricalCrossEntropy, Parameter, Adam, ArgumentError,
 } from '../../src/index.js';
 import { blobs, blobModel } from './util.js';
 
@@ -76,10 +76,17 @@ test('a Model subclass with its own forward compiles, fits, evaluates and predic
   assert.ok(net.evaluate(x, y).accuracy > 0.9);
 });
 
-test('Model.wrap trains any module (here nn\'s plain Sequential) the same way', async () => {
+test('Model.wrap trains any module (here a plain PyTorch-style Module) the same way', async () => {
   const { x, y } = blobs(200);
   manualSeed(7);
-  const body = new nn.Sequential([new Dense({ units: 16, activation: 'relu' }), new Dense({ units: 2, activation: 'softmax' })]);
+  class Mlp extends Module {
+    hidden = new Dense({ units: 16, activation: 'relu' });
+    out = new Dense({ units: 2, activation: 'softmax' });
+    forward(input: Tensor): Tensor {
+      return this.out.call(this.hidden.call(input));
+    }
+  }
+  const body = new Mlp();
   const model = Model.wrap(body);
   assert.ok(!(body instanceof Model) && model instanceof Model);
   model.compile({ optimizer: (p) => new Adam(p, { lr: 0.01 }), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });

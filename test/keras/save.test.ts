@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  Sequential, Model, Dense, Dropout, BatchNormalization, Tensor, manualSeed, nn, Adam, registerLayer,
+  Sequential, Model, Dense, Dropout, BatchNormalization, Tensor, manualSeed, Adam, registerLayer,
   loadModel, saveModel, loadSafetensors, serializeSafetensors, modelToArtifacts, modelFromArtifacts,
   ArgumentError, FormatError, ShapeError, type AnyModule,
 } from '../../src/index.js';
@@ -124,7 +124,7 @@ test('custom models save once registered: a Model subclass with getConfig, and M
     assert.ok(back instanceof Scaled && back.factor === 2);
     assert.deepEqual(back.predict(x).toFlatArray(), scaled.predict(x).toFlatArray());
 
-    const wrapped = Model.wrap(new nn.Sequential([new Dense({ units: 4, activation: 'tanh' }), new Dense({ units: 1 })]), { name: 'regressor' });
+    const wrapped = Model.wrap(new Sequential([new Dense({ units: 4, activation: 'tanh' }), new Dense({ units: 1 })]), { name: 'regressor' });
     wrapped.compile({ optimizer: (p) => new Adam(p, { lr: 0.02 }), loss: 'mse', metrics: ['mae'] });
     await wrapped.fit(x, new Tensor(new Float32Array(10).fill(1), [10, 1]), { epochs: 1, verbose: 0 });
     await wrapped.save(join(dir, 'b'));

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BatchNormalization, Conv2D, Module, nn, Tensor, Parameter, tensor, randn, manualSeed, ArgumentError, ShapeError,
+  BatchNormalization, Conv2D, Module, Sequential, Tensor, Parameter, tensor, randn, manualSeed, ArgumentError, ShapeError,
 } from '../../src/index.js';
 import { loadFixture } from '../helpers/fixtures.js';
 import { assertClose, gradcheck } from '../helpers/gradcheck.js';
@@ -124,7 +124,7 @@ test('BatchNormalization options: center/scale off, axis 1, inputShape builds at
   assert.equal(channelsFirst.features, 3);
   assert.deepEqual(channelsFirst.computeOutputShape([null, 3, 7, 7]), [null, 3, 7, 7]);
 
-  const model = new nn.Sequential([new Conv2D({ filters: 6, kernelSize: 3, inputShape: [8, 8, 2] }), new BatchNormalization()]);
+  const model = new Sequential([new Conv2D({ filters: 6, kernelSize: 3, inputShape: [8, 8, 2] }), new BatchNormalization()]);
   assert.equal(model.numParameters(), 3 * 3 * 2 * 6 + 6 + 6 + 6);
   assert.throws(() => model.at(1).call(randn([1, 6, 6, 5])), (e: Error) =>
     e instanceof ShapeError && /expected rank 4 with 6 features on axis -1 \(the layer was built for that\)/.test(e.message));
