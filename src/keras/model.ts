@@ -20,6 +20,7 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import { noGrad } from '../autograd/mode.js';
+import { backward } from '../autograd/backward.js';
 import { Module, type AnyModule } from '../nn/module.js';
 import type { Parameter } from '../nn/parameter.js';
 import { layerToConfig, layerFromConfig, registerLayer, type LayerConfig } from '../nn/registry.js';
@@ -243,7 +244,9 @@ export abstract class Model extends Module {
     this.zeroGrad();
     const yPred = this.call(xb);
     const loss = lossOf(fn, compiled, yPred, yb);
-    loss.backward();
+    // The function, not loss.backward(): that method is attached by the autograd entry, which
+    // keras's own entry does not load (test/floor-entries.test.ts).
+    backward(loss);
     optimizer.step();
     const n = xb.shape[0];
     means.add('loss', loss.item(), n);
