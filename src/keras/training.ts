@@ -3,6 +3,7 @@
  * splitting off validation data, slicing batches, averaging per-batch values over samples.
  */
 import { Tensor } from '../tensor/tensor.js';
+import { sliceAxis } from '../ops/movement.js';
 import type { AnyModule } from '../nn/module.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
@@ -112,10 +113,9 @@ export function checkXY(fn: string, x: unknown, y: unknown): void {
   }
 }
 
-/** Rows [start, end) of `t` as a tensor sharing its storage: batches in order need no copy. */
+/** Rows [start, end) of `t` (an op, so the backend copies them where the data lives). */
 export function rowSlice(t: Tensor, start: number, end: number): Tensor {
-  const rowSize = t.shape.slice(1).reduce((a, b) => a * b, 1);
-  return new Tensor(t.data.subarray(start * rowSize, end * rowSize), [end - start, ...t.shape.slice(1)]);
+  return sliceAxis(t, 0, start, end);
 }
 
 /**

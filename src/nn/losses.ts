@@ -11,10 +11,10 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import { sameShape } from '../tensor/shape.js';
-import { abs, cast, clamp, div, exp, log, mul, neg, relu, sigmoid, square, sub, add } from '../ops/elementwise.js';
-import { mean, sum } from '../ops/reduce.js';
+import { abs, add, cast, clamp, div, exp, ge, gt, isNaN, log, lt, mul, neg, relu, sigmoid, square, sub } from '../ops/elementwise.js';
+import { argmax, mean, sum } from '../ops/reduce.js';
 import { logSoftmax } from '../ops/activations.js';
-import { oneHot, reshape } from '../ops/movement.js';
+import { oneHot, reshape, sliceAxis } from '../ops/movement.js';
 import { record } from '../ops/record.js';
 import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
@@ -141,11 +141,9 @@ export function sparseCategoricalCrossEntropy(yPred: Tensor, labels: Tensor, opt
   if (!sameShape(l.shape, batchShape)) {
     throw new ShapeError(`${fn}: predictions have shape ${describe(yPred.shape)} but labels ${describe(labels.shape)}; expected labels of shape ${describe(batchShape)} (one class index per row)`);
   }
-  const d = l.data;
-  for (let i = 0; i < d.length; i++) {
-    if (d[i] < 0 || d[i] >= classes) {
-      throw new ArgumentError(`${fn}: label ${d[i]} at position ${i} is out of range; expected 0 <= label < ${classes} (the predictions' last axis)`);
-    }
+  const outside = firstSet(add(lt(l, 0), ge(l, classes)));
+  if (outside >= 0) {
+    throw new ArgumentError(`${fn}: label ${valueAt(l, outside)} at position ${outside} is out of range; expected 0 <= label < ${classes} (the predictions' last axis)`);
   }
   const logp = logProbabilities(fn, yPred, options, -1);
   return reduce(fn, neg(sum(mul(oneHot(l, classes), logp), -1)), options.reduction);
@@ -228,21 +226,30 @@ function matchTargets(fn: string, yPred: Tensor, yTrue: Tensor): Tensor {
 
 function checkNoNaN(fn: string, what: string, t: Tensor): void {
   if (t.dtype !== 'float32') return;
-  const d = t.data;
-  for (let i = 0; i < d.length; i++) {
-    if (Number.isNaN(d[i])) {
-      throw new ArgumentError(`${fn}: ${what} contain NaN at position ${i}; expected numbers (a NaN usually comes from a diverging model: lower the learning rate or check the inputs)`);
-    }
+  const at = firstSet(isNaN(t));
+  if (at >= 0) {
+    throw new ArgumentError(`${fn}: ${what} contain NaN at position ${at}; expected numbers (a NaN usually comes from a diverging model: lower the learning rate or check the inputs)`);
   }
 }
 
 function checkProbabilities(fn: string, p: Tensor, hint: string): void {
-  const d = p.data;
-  for (let i = 0; i < d.length; i++) {
-    if (d[i] < 0 || d[i] > 1) {
-      throw new ArgumentError(`${fn}: prediction ${d[i]} at position ${i} is not a probability; expected values in [0, 1] (for raw scores (logits) use ${hint})`);
-    }
+  const at = firstSet(add(lt(p, 0), gt(p, 1)));
+  if (at >= 0) {
+    throw new ArgumentError(`${fn}: prediction ${valueAt(p, at)} at position ${at} is not a probability; expected values in [0, 1] (for raw scores (logits) use ${hint})`);
   }
+}
+
+/**
+ * The flat position of the first nonzero entry of an int32 mask, or -1 when there is none. The
+ * checks are ops, which any backend runs where the data lives; a passing check reads one scalar.
+ */
+function firstSet(mask: Tensor): number {
+  return sum(mask).item() === 0 ? -1 : argmax(mask).item();
+}
+
+/** The value at flat position `i`, for an error message. */
+function valueAt(t: Tensor, i: number): number {
+  return sliceAxis(reshape(t, [t.size]), 0, i, i + 1).item();
 }
 
 function checkEpsilon(fn: string, epsilon: number | undefined): number {

@@ -1,10 +1,14 @@
 /**
- * Accuracy metrics. They return a plain number (the fraction correct, in [0, 1]) since nothing is
- * differentiated through them; a training loop averages them over batches weighted by batch size.
+ * Accuracy metrics. They are computed with ops (comparisons, argmax, a mean), so a backend runs
+ * them where the data lives, and return the fraction correct, in [0, 1], as a plain number: the one
+ * scalar read. Nothing is differentiated through them; a training loop averages them over batches
+ * weighted by batch size.
  */
 import { Tensor } from '../tensor/tensor.js';
 import { sameShape } from '../tensor/shape.js';
-import { argmax } from '../ops/reduce.js';
+import { argmax, sum } from '../ops/reduce.js';
+import { eq, ge, gt } from '../ops/elementwise.js';
+import { reshape } from '../ops/movement.js';
 import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 
@@ -22,10 +26,7 @@ export function binaryAccuracy(yPred: Tensor, yTrue: Tensor, options: { threshol
   if (!sameShape(yPred.shape, yTrue.shape) && !trailingOne) {
     throw new ShapeError(`${fn}: predictions have shape ${describe(yPred.shape)} but targets ${describe(yTrue.shape)}; expected the same shape`);
   }
-  const p = yPred.data, t = yTrue.data;
-  let correct = 0;
-  for (let i = 0; i < p.length; i++) if ((p[i] > threshold) === (t[i] >= 0.5)) correct++;
-  return p.length ? correct / p.length : 0;
+  return fraction(eq(gt(yPred, threshold), ge(reshape(yTrue, yPred.shape), 0.5)));
 }
 
 /** Fraction of rows whose highest score is at the int32 label; labels [N] (or [N, 1]) for scores [N, C]. */
@@ -39,7 +40,7 @@ export function sparseCategoricalAccuracy(yPred: Tensor, labels: Tensor): number
   if (!flatLabels) {
     throw new ShapeError(`${fn}: predictions have shape ${describe(yPred.shape)} but labels ${describe(labels.shape)}; expected labels of shape ${describe(batchShape)}`);
   }
-  return agreement(argmax(yPred, -1).data, labels.data);
+  return fraction(eq(argmax(yPred, -1), reshape(labels, batchShape)));
 }
 
 /** Fraction of rows whose highest score matches the highest target (one-hot or soft targets). */
@@ -49,7 +50,7 @@ export function categoricalAccuracy(yPred: Tensor, yTrue: Tensor): number {
   if (yPred.rank === 0 || !sameShape(yPred.shape, yTrue.shape)) {
     throw new ShapeError(`${fn}: predictions have shape ${describe(yPred.shape)} but targets ${describe(yTrue.shape)}; expected one-hot targets of the same shape [..., classes]`);
   }
-  return agreement(argmax(yPred, -1).data, argmax(yTrue, -1).data);
+  return fraction(eq(argmax(yPred, -1), argmax(yTrue, -1)));
 }
 
 /**
@@ -75,8 +76,7 @@ function checkTensors(fn: string, yPred: Tensor, yTrue: Tensor): void {
   }
 }
 
-function agreement(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let same = 0;
-  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
-  return a.length ? same / a.length : 0;
+/** The share of ones in an int32 mask (0 for an empty one): an exact integer count by ops, one scalar read. */
+function fraction(mask: Tensor): number {
+  return mask.size === 0 ? 0 : sum(mask).item() / mask.size;
 }
