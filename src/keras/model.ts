@@ -30,9 +30,12 @@ import { Optimizer } from '../optim/optimizer.js';
 import { DataLoader, TensorDataset } from '../data/dataset.js';
 import { ArgumentError, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
+import { endsInActivation, getActivation, type EndsInActivation } from '../nn/activations.js';
+import { optimizerToConfig } from '../optim/registry.js';
+import type { NamedConfig } from '../util/registry.js';
 import {
-  optimizerToConfig, resolveLoss, resolveMetrics, resolveOptimizer,
-  type LossArg, type MetricArg, type OptimizerArg, type OptimizerFactory, type ResolvedLoss, type ResolvedMetric,
+  resolveLoss, resolveMetrics, resolveOptimizer,
+  type LossArg, type MetricArg, type OptimizerArg, type ResolvedLoss, type ResolvedMetric, type ResolvedOptimizer,
 } from './compile.js';
 import { History, type Callback, type Logs, type TrainingParams } from './history.js';
 import { ProgbarLogger } from './callbacks.js';
@@ -44,18 +47,25 @@ import {
 } from './training.js';
 
 export interface CompileOptions {
-  /** A name ('adam', 'sgd', 'rmsprop', 'adamw', 'gd'), an Optimizer, or (params) => Optimizer (default 'rmsprop', as Keras). */
+  /**
+   * A registered name ('adam', 'sgd', 'rmsprop', 'adamw', 'gd', or a class name such as 'Adam'),
+   * `{ className, config }`, an Optimizer, or (params) => Optimizer (default 'rmsprop', as Keras).
+   */
   optimizer?: OptimizerArg;
-  /** A Keras loss name or a function (yPred, yTrue) => scalar Tensor. */
+  /** A registered loss name ('sparse_categorical_crossentropy', 'mse', …), a `Loss`, or a function (yPred, yTrue) => scalar Tensor. */
   loss: LossArg;
-  /** Reported during fit and by evaluate: 'accuracy', 'mae', 'mse', … or functions. */
+  /** Reported during fit and by evaluate: registered names ('accuracy', 'mae', …) or functions. */
   metrics?: readonly MetricArg[];
 }
 
-/** The serialisable part of a compile call, saved with the model so loadModel can recompile it. */
+/**
+ * The serialisable part of a compile call, saved with the model so loadModel can recompile it:
+ * things named as their registries name them (a name, or `{ className, config }`); a custom
+ * function cannot be saved and is recorded as null (a metric: left out).
+ */
 export interface CompileConfig {
-  optimizer: string | { className: string; config: Record<string, unknown> } | null;
-  loss: string | null;
+  optimizer: string | NamedConfig | null;
+  loss: string | NamedConfig | null;
   metrics: string[];
 }
 
@@ -73,11 +83,13 @@ export interface SummaryOptions {
 interface Compiled {
   loss: ResolvedLoss;
   metrics: ResolvedMetric[];
-  optimizer: OptimizerFactory | Optimizer;
-  config: CompileConfig;
+  optimizer: ResolvedOptimizer;
 }
 
-export abstract class Model extends Module {
+/** One batch through the model: the predictions (for the metrics) and the loss. */
+type LossStep = (x: Tensor, y: Tensor) => { yPred: Tensor; loss: Tensor };
+
+export abstract class Model extends Module implements EndsInActivation {
   /** Shown by summary() and saved in the config. */
   name: string;
   /** Set to true (e.g. by a callback) to end `fit` after the current batch. */
@@ -97,7 +109,8 @@ export abstract class Model extends Module {
 
   /** The optimizer in use: made at the first `fit` when compile got a name or a factory. */
   get optimizer(): Optimizer | null {
-    return this.#optimizer ?? (this.#compiled?.optimizer instanceof Optimizer ? this.#compiled.optimizer : null);
+    const source = this.#compiled?.optimizer.source;
+    return this.#optimizer ?? (source instanceof Optimizer ? source : null);
   }
 
   get isCompiled(): boolean {
@@ -107,10 +120,27 @@ export abstract class Model extends Module {
   /** The compile settings as plain data (null before compile); functions are recorded as null. */
   get compileConfig(): CompileConfig | null {
     if (this.#compiled === null) return null;
-    const { config } = this.#compiled;
-    // An optimizer made from a factory can still be described once it exists.
-    const optimizer = config.optimizer ?? (this.optimizer ? optimizerToConfig(this.optimizer) : null);
-    return { ...config, optimizer, metrics: [...config.metrics] };
+    const { optimizer, loss, metrics } = this.#compiled;
+    return {
+      // An optimizer made from a factory can still be described once it exists.
+      optimizer: optimizer.config ?? (this.optimizer ? optimizerToConfig(this.optimizer) : null),
+      loss: loss.config,
+      metrics: metrics.flatMap((m) => (m.config === null ? [] : [m.config])),
+    };
+  }
+
+  /**
+   * The activation the model declares it ends with, or null: a Model with its own forward declares
+   * none (override this and `callBeforeActivation` to declare one); Sequential declares its last
+   * layer's. It decides how fit and evaluate compute a cross-entropy (see #lossStep).
+   */
+  get finalActivation(): string | null {
+    return null;
+  }
+
+  /** The model's output before its declared final activation: the logits of a softmax or sigmoid. */
+  callBeforeActivation(_x: Tensor): Tensor {
+    throw new ArgumentError(`${this.constructor.name}.callBeforeActivation: the model declares no final activation (finalActivation is null)`);
   }
 
   // ------------------------------------------------------------------ compile
@@ -122,20 +152,11 @@ export abstract class Model extends Module {
     if (o.loss === undefined) {
       throw new ArgumentError(`${fn}: got no loss; expected e.g. { loss: 'sparse_categorical_crossentropy' } or a function (yPred, yTrue) => Tensor`);
     }
-    const optimizerArg = o.optimizer ?? 'rmsprop';
-    const optimizer = resolveOptimizer(optimizerArg);
-    const loss = resolveLoss(o.loss);
-    const metrics = resolveMetrics(o.metrics, loss);
-    this.#compiled = {
-      loss,
-      metrics,
-      optimizer,
-      config: {
-        optimizer: typeof optimizerArg === 'string' ? optimizerArg : optimizer instanceof Optimizer ? optimizerToConfig(optimizer) : null,
-        loss: typeof o.loss === 'string' ? o.loss : null,
-        metrics: (o.metrics ?? []).filter((m): m is string & MetricArg => typeof m === 'string'),
-      },
-    };
+    const optimizer = resolveOptimizer(fn, o.optimizer ?? 'rmsprop');
+    const loss = resolveLoss(fn, o.loss);
+    const metrics = resolveMetrics(fn, o.metrics, loss);
+    this.#lossStep(fn, loss); // a declaration the loss contradicts is refused now, not at fit
+    this.#compiled = { loss, metrics, optimizer };
     this.#optimizer = null;
   }
 
@@ -150,7 +171,7 @@ export abstract class Model extends Module {
   #ensureOptimizer(fn: string, compiled: Compiled): Optimizer {
     if (this.#optimizer !== null) return this.#optimizer;
     const params = this.parameters();
-    const source = compiled.optimizer;
+    const source = compiled.optimizer.source;
     const optimizer = source instanceof Optimizer ? source : source(params);
     if (!(optimizer instanceof Optimizer)) throw new ArgumentError(`${fn}: the optimizer factory returned ${describe(optimizer)}; expected an Optimizer`);
     const held = new Set<unknown>(optimizer.paramGroups.flatMap((g) => g.params));
@@ -163,6 +184,41 @@ export abstract class Model extends Module {
     }
     this.#optimizer = optimizer;
     return optimizer;
+  }
+
+  /**
+   * How fit and evaluate compute a batch's loss — the one function both use, so they agree —
+   * chosen from declarations, never by inspecting the graph: when the loss can take the logits of
+   * an activation (softmax for the categorical cross-entropies, sigmoid for the binary one) and
+   * the model declares that it ends with that activation, the model runs up to it and the loss is
+   * computed from the logits in its stable form (log-softmax, or the logits form of binary
+   * cross-entropy): exact even for a confidently wrong prediction, where the probability would
+   * underflow and clamping would cap the loss and zero its gradient. The predictions the metrics
+   * see are that activation of those logits: the model's output. Otherwise the loss gets the
+   * model's output as it declared it (probabilities, clamped as in Keras; or logits with
+   * { fromLogits: true }).
+   */
+  #lossStep(fn: string, declared: ResolvedLoss): LossStep {
+    const loss = declared.loss;
+    const final = this.finalActivation;
+    if (loss !== null && loss.logitsOf !== null && final === loss.logitsOf) {
+      if (loss.fromLogits) {
+        throw new ArgumentError(
+          `${fn}: the loss '${loss.name}' is told that the predictions are logits ({ fromLogits: true }), but the model ends with ${final}, so they are probabilities; ` +
+            `drop fromLogits (fit then computes the loss from the logits before the ${final} itself), or give the last layer no activation`,
+        );
+      }
+      const onLogits = loss.onLogits();
+      const activation = getActivation(final);
+      return (x, y) => {
+        const logits = this.callBeforeActivation(x);
+        return { yPred: activation(logits), loss: scalarLoss(fn, loss.name, onLogits.call(logits, y)) };
+      };
+    }
+    return (x, y) => {
+      const yPred = this.call(x);
+      return { yPred, loss: scalarLoss(fn, declared.name, declared.call(yPred, y)) };
+    };
   }
 
   /** Build lazy layers by running one real sample through the model (eval mode, nothing recorded). */
@@ -188,6 +244,7 @@ export abstract class Model extends Module {
     if (o.validationSplit > 0) [train, validation] = splitValidation(fn, x, y, o.validationSplit);
     this.#buildFrom(train[0]);
     const optimizer = this.#ensureOptimizer(fn, compiled);
+    const step = this.#lossStep(fn, compiled.loss);
 
     const loader = new DataLoader(new TensorDataset(train[0], train[1]), { batchSize: o.batchSize, shuffle: o.shuffle });
     const history = new History();
@@ -221,7 +278,7 @@ export abstract class Model extends Module {
         let batch = 0;
         for (const [xb, yb] of loader) {
           await each((cb) => cb.onBatchBegin(batch, {}));
-          this.#trainStep(fn, compiled, optimizer, xb, yb, means);
+          this.#trainStep(step, compiled, optimizer, xb, yb, means);
           const batchLogs = means.values();
           await each((cb) => cb.onBatchEnd(batch, batchLogs));
           batch++;
@@ -230,7 +287,7 @@ export abstract class Model extends Module {
         }
         logs = means.values();
         if (validation !== null) {
-          const val = this.#evaluate(`${fn} (validation)`, compiled, validation[0], validation[1], o.validationBatchSize);
+          const val = this.#evaluate(`${fn} (validation)`, step, compiled, validation[0], validation[1], o.validationBatchSize);
           for (const [k, v] of Object.entries(val)) logs[`val_${k}`] = v;
         }
         await each((cb) => cb.onEpochEnd(epoch, logs));
@@ -242,10 +299,9 @@ export abstract class Model extends Module {
     return history;
   }
 
-  #trainStep(fn: string, compiled: Compiled, optimizer: Optimizer, xb: Tensor, yb: Tensor, means: RunningMeans): void {
+  #trainStep(step: LossStep, compiled: Compiled, optimizer: Optimizer, xb: Tensor, yb: Tensor, means: RunningMeans): void {
     this.zeroGrad();
-    const yPred = this.call(xb);
-    const loss = lossOf(fn, compiled, yPred, yb);
+    const { yPred, loss } = step(xb, yb);
     // The function, not loss.backward(): that method is attached by the autograd entry, which
     // keras's own entry does not load (test/floor-entries.test.ts).
     backward(loss);
@@ -264,10 +320,11 @@ export abstract class Model extends Module {
     const o = checkOptions(fn, options, ['batchSize']);
     const batchSize = integerOption(fn, 'batchSize', o.batchSize, 32, 1);
     checkXY(fn, x, y);
-    return this.#evaluate(fn, compiled, x, y, batchSize);
+    this.#buildFrom(x);
+    return this.#evaluate(fn, this.#lossStep(fn, compiled.loss), compiled, x, y, batchSize);
   }
 
-  #evaluate(fn: string, compiled: Compiled, x: Tensor, y: Tensor, batchSize: number): Logs {
+  #evaluate(fn: string, step: LossStep, compiled: Compiled, x: Tensor, y: Tensor, batchSize: number): Logs {
     const means = new RunningMeans();
     const n = x.shape[0];
     if (n === 0) throw new ArgumentError(`${fn}: got 0 samples; expected at least one`);
@@ -275,8 +332,8 @@ export abstract class Model extends Module {
       for (let start = 0; start < n; start += batchSize) {
         const end = Math.min(n, start + batchSize);
         const xb = rowSlice(x, start, end), yb = rowSlice(y, start, end);
-        const yPred = this.call(xb);
-        means.add('loss', lossOf(fn, compiled, yPred, yb).item(), end - start);
+        const { yPred, loss } = step(xb, yb);
+        means.add('loss', loss.item(), end - start);
         for (const m of compiled.metrics) means.add(m.name, m.fn(yPred, yb), end - start);
       }
     }));
@@ -390,10 +447,9 @@ export abstract class Model extends Module {
 }
 
 /** The loss of a batch, checked to be a scalar tensor (a custom loss might return one per sample). */
-function lossOf(fn: string, compiled: Compiled, yPred: Tensor, y: Tensor): Tensor {
-  const loss = compiled.loss.fn(yPred, y);
+function scalarLoss(fn: string, name: string, loss: unknown): Tensor {
   if (!(loss instanceof Tensor) || loss.size !== 1) {
-    throw new ArgumentError(`${fn}: the loss ${describe(compiled.loss.name)} returned ${describe(loss)}; expected a scalar Tensor (reduce per-sample losses with mean)`);
+    throw new ArgumentError(`${fn}: the loss ${describe(name)} returned ${describe(loss)}; expected a scalar Tensor (reduce per-sample losses with mean)`);
   }
   return loss;
 }
@@ -434,6 +490,15 @@ export class WrappedModel extends Model {
 
   forward(x: Tensor): Tensor {
     return this.module.call(x) as Tensor;
+  }
+
+  /** The wrapped module's declared final activation, when it declares one (a Dense, a Sequential, …). */
+  override get finalActivation(): string | null {
+    return endsInActivation(this.module) ? this.module.finalActivation : null;
+  }
+
+  override callBeforeActivation(x: Tensor): Tensor {
+    return endsInActivation(this.module) ? this.module.callBeforeActivation(x) : super.callBeforeActivation(x);
   }
 
   protected override summaryLayers(): [string, AnyModule][] {

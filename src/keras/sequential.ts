@@ -25,6 +25,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { Module, type AnyModule } from '../nn/module.js';
 import { checkLayerShape, type LayerShape } from '../nn/layer-util.js';
 import { layerFromConfig, layerToConfig, registerLayer, type LayerConfig } from '../nn/registry.js';
+import { endsInActivation } from '../nn/activations.js';
 import { ArgumentError, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { Model } from './model.js';
@@ -85,6 +86,21 @@ export class Sequential extends Model {
     let y = x;
     for (const layer of this.layers) y = layer.call(y);
     return y;
+  }
+
+  /** The final activation its last layer declares (Dense({ activation: 'softmax' }), Softmax(), …), or null. */
+  override get finalActivation(): string | null {
+    const last = this.layers.at(-1);
+    return endsInActivation(last) ? last.finalActivation : null;
+  }
+
+  /** Every layer but the last as usual, then the last one up to its activation: the logits. */
+  override callBeforeActivation(x: Tensor): Tensor {
+    const last = this.layers.at(-1);
+    if (!endsInActivation(last)) return super.callBeforeActivation(x);
+    let y = x;
+    for (const layer of this.layers.slice(0, -1)) y = layer.call(y);
+    return last.callBeforeActivation(y);
   }
 
   /**

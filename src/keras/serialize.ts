@@ -8,7 +8,8 @@ import type { Tensor } from '../tensor/tensor.js';
 import { layerFromConfig, layerToConfig } from '../nn/registry.js';
 import { parseSafetensors, serializeSafetensors } from '../io/safetensors.js';
 import { FormatError, TesseraError, ArgumentError, describe } from '../util/errors.js';
-import { optimizerFromConfig, type LossString, type MetricName } from './compile.js';
+import { Loss } from '../nn/losses.js';
+import type { NamedConfig } from '../util/registry.js';
 import { Model, type CompileConfig } from './model.js';
 // The registrations that configs refer to: every built-in layer registers itself when its module
 // loads, so a config can name any of them however little of nn the caller imported; Sequential
@@ -101,11 +102,21 @@ export function modelFromConfig(data: unknown, source = 'modelFromConfig'): Mode
 function compileFromConfig(model: Model, compile: CompileConfig, source: string): void {
   // A loss or optimizer that was a function cannot be saved; the user compiles again then.
   if (compile.loss === null || compile.optimizer === null) return;
-  model.compile({
-    optimizer: optimizerFromConfig(compile.optimizer, source),
-    loss: compile.loss as LossString,
-    metrics: (compile.metrics ?? []) as MetricName[],
-  });
+  // The saved names are the registries' names, which compile takes as they are.
+  const loss = typeof compile.loss === 'string' ? compile.loss : lossFromConfig(compile.loss, source);
+  try {
+    model.compile({ optimizer: compile.optimizer, loss, metrics: compile.metrics ?? [] });
+  } catch (error) {
+    throw within(`${source}: the saved compile settings`, error);
+  }
+}
+
+function lossFromConfig(data: unknown, source: string): Loss {
+  const spec = data as Partial<NamedConfig> | null;
+  if (spec === null || typeof spec !== 'object' || typeof spec.className !== 'string') {
+    throw new FormatError(`${source}: the compile config has loss ${describe(data)}; expected a name or { className, config }`);
+  }
+  return new Loss(spec.className, spec.config ?? {}, source);
 }
 
 /** Copy `tensors` into the model, refusing missing, unexpected or mis-shaped weights; names `source`. */

@@ -102,6 +102,24 @@ export function activationConfig(fn: string, activation: ActivationName | Activa
   );
 }
 
+/**
+ * A layer that declares the activation it ends with and can stop just before it. fit and evaluate
+ * use it to compute a cross-entropy from the logits of a model whose last layer declares softmax
+ * (or sigmoid) instead of from its probabilities (see keras/model.ts): the declaration decides,
+ * never the graph. Dense and Conv2D (their `activation`), Activation, Softmax (over the last axis)
+ * and Sigmoid implement it; so do Sequential, through its last layer, and Model.wrap.
+ */
+export interface EndsInActivation {
+  /** The table name of the activation applied last ('softmax', 'sigmoid', 'linear', …); null for a custom function. */
+  readonly finalActivation: string | null;
+  /** The output before that activation: the logits of a softmax or sigmoid. (Forward hooks do not run.) */
+  callBeforeActivation(x: Tensor): Tensor;
+}
+
+export function endsInActivation(m: unknown): m is EndsInActivation {
+  return m instanceof Module && 'finalActivation' in m && typeof (m as Partial<EndsInActivation>).callBeforeActivation === 'function';
+}
+
 /** The option every activation layer takes: Keras's input_shape, one sample's shape without the batch axis. */
 export interface InputShapeOption {
   inputShape?: readonly (number | null)[];
@@ -124,7 +142,7 @@ abstract class ShapePreserving extends Module {
 }
 
 /** A layer applying a named activation (or any elementwise function): `new Activation('relu')`. */
-export class Activation extends ShapePreserving {
+export class Activation extends ShapePreserving implements EndsInActivation {
   readonly fn: ActivationFn;
   readonly activationName: string;
 
@@ -143,6 +161,14 @@ export class Activation extends ShapePreserving {
 
   forward(x: Tensor): Tensor {
     return this.fn(x);
+  }
+
+  get finalActivation(): string | null {
+    return activationName(this.fn);
+  }
+
+  callBeforeActivation(x: Tensor): Tensor {
+    return x;
   }
 
   protected override describeSelf(): string {
@@ -168,12 +194,20 @@ export class ReLU extends ShapePreserving {
   }
 }
 
-export class Sigmoid extends ShapePreserving {
+export class Sigmoid extends ShapePreserving implements EndsInActivation {
   constructor(options: InputShapeOption = {}) {
     super(options);
   }
   forward(x: Tensor): Tensor {
     return E.sigmoid(x);
+  }
+
+  get finalActivation(): string {
+    return 'sigmoid';
+  }
+
+  callBeforeActivation(x: Tensor): Tensor {
+    return x;
   }
 }
 
@@ -255,7 +289,7 @@ export class GELU extends ShapePreserving {
 }
 
 /** Softmax along `axis` (default the last). */
-export class Softmax extends ShapePreserving {
+export class Softmax extends ShapePreserving implements EndsInActivation {
   readonly axis: number;
   constructor(options: { axis?: number } & InputShapeOption = {}) {
     super(options, ['axis']);
@@ -263,6 +297,15 @@ export class Softmax extends ShapePreserving {
   }
   forward(x: Tensor): Tensor {
     return A.softmax(x, this.axis);
+  }
+
+  /** 'softmax' over the last axis, the one the cross-entropies normalise; null over another. */
+  get finalActivation(): string | null {
+    return this.axis === -1 ? 'softmax' : null;
+  }
+
+  callBeforeActivation(x: Tensor): Tensor {
+    return x;
   }
 
   override getConfig(): Record<string, unknown> {

@@ -5,6 +5,7 @@
  * Like Dense, it builds its kernel from the channel count of its first input unless given an
  * `inputShape`.
  */
+import type { FusedActivation } from '../backend/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { convOutputLength, type Padding, type Size2d } from '../ops/conv.js';
 import { conv2dBiasActivation } from '../ops/fused.js';
@@ -12,7 +13,9 @@ import { requireFloat } from '../ops/util.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
-import { activationConfig, getActivation, splitActivation, type ActivationFn, type ActivationName } from './activations.js';
+import {
+  activationConfig, activationName, getActivation, splitActivation, type ActivationFn, type ActivationName, type EndsInActivation,
+} from './activations.js';
 import { getInitializer, type Initializer, type InitializerName } from './init.js';
 import { registerLayer } from './registry.js';
 import {
@@ -48,7 +51,7 @@ const OPTION_KEYS = [
 ] as const;
 const LAYOUT = '[batch, height, width, channels] (channels-last, as in Keras)';
 
-export class Conv2D extends Module {
+export class Conv2D extends Module implements EndsInActivation {
   /** The kernel [kernelH, kernelW, inChannels, filters]; null until built. */
   weight: Parameter | null = null;
   /** Shape [filters]; null until built, or always when useBias is false. */
@@ -153,14 +156,28 @@ export class Conv2D extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    // Bias [filters] along the channels-last axis and relu (if that is the activation) in the same pass.
+    const { fused, rest } = splitActivation(this.activation);
+    const y = this.#convolve(x, fused);
+    return rest ? rest(y) : y;
+  }
+
+  /** The name of its activation (null for a custom function): see EndsInActivation. */
+  get finalActivation(): string | null {
+    return activationName(this.activation);
+  }
+
+  /** conv2d(x, K) + b, before the activation (see EndsInActivation). */
+  callBeforeActivation(x: Tensor): Tensor {
+    return this.#convolve(x, 'linear');
+  }
+
+  #convolve(x: Tensor, fused: FusedActivation): Tensor {
     requireFloat('Conv2D', x);
     if (x.rank !== 4) throw new ShapeError(`Conv2D: got input of shape ${describe(x.shape)} (rank ${x.rank}); expected rank 4: ${LAYOUT}`);
     if (!this.weight) this.build(x.shape);
     this.computeOutputShape(x.shape); // the layer's own errors for wrong channels or too small images
-    // Bias [filters] along the channels-last axis and relu (if that is the activation) in the same pass.
-    const { fused, rest } = splitActivation(this.activation);
-    const y = conv2dBiasActivation(x, this.weight!, this.bias, fused, { strides: this.strides, padding: this.padding, dilation: this.dilationRate });
-    return rest ? rest(y) : y;
+    return conv2dBiasActivation(x, this.weight!, this.bias, fused, { strides: this.strides, padding: this.padding, dilation: this.dilationRate });
   }
 
   /** Every option as plain JSON (activation by name), sizes as they were given. */

@@ -16,7 +16,9 @@ import { requireFloat } from '../ops/util.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
-import { activationConfig, biasThenActivation, getActivation, type ActivationFn, type ActivationName } from './activations.js';
+import {
+  activationConfig, activationName, biasThenActivation, getActivation, type ActivationFn, type ActivationName, type EndsInActivation,
+} from './activations.js';
 import { registerLayer } from './registry.js';
 import { booleanOption, checkLayerShape, checkOptions, initializerNames, type LayerShape } from './layer-util.js';
 import { getInitializer, type Initializer, type InitializerName } from './init.js';
@@ -38,10 +40,11 @@ export interface DenseOptions {
   inputShape?: readonly (number | null)[];
 }
 
+const LINEAR = getActivation('linear');
 const DENSE_KEYS = ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'inputDim', 'inputShape'] as const;
 const LINEAR_KEYS = ['bias', 'activation', 'kernelInitializer', 'biasInitializer'] as const;
 
-export class Dense extends Module {
+export class Dense extends Module implements EndsInActivation {
   /** The kernel, shape [inputDim, units]; null until built. */
   weight: Parameter | null = null;
   /** Shape [units]; null until built, or always when useBias is false. */
@@ -136,6 +139,21 @@ export class Dense extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    return biasThenActivation(this.#product(x), this.bias, this.activation);
+  }
+
+  /** The name of its activation (null for a custom function): see EndsInActivation. */
+  get finalActivation(): string | null {
+    return activationName(this.activation);
+  }
+
+  /** x·W + b, before the activation: the logits of a softmax or sigmoid layer (see EndsInActivation). */
+  callBeforeActivation(x: Tensor): Tensor {
+    return biasThenActivation(this.#product(x), this.bias, LINEAR);
+  }
+
+  /** x·W for a checked input, building the layer on its first one. */
+  #product(x: Tensor): Tensor {
     const fn = this.constructor.name;
     requireFloat(fn, x);
     if (x.rank === 0) throw new ShapeError(`${fn}: got a 0-d input; expected shape [..., features]`);
@@ -145,7 +163,7 @@ export class Dense extends Module {
       throw new ShapeError(`${fn}: got input shape ${describe(x.shape)}; expected the last axis to have ${weight.shape[0]} features (the layer was built for that)`);
     }
     // matmul folds any leading axes into rows, so [..., in] inputs need no reshaping.
-    return biasThenActivation(matmul(x, weight), this.bias, this.activation);
+    return matmul(x, weight);
   }
 
   protected override describeSelf(): string {

@@ -6,7 +6,7 @@ export {
 export * as init from './init.js';
 export { getInitializer, type Initializer, type InitializerName } from './init.js';
 export {
-  getActivation, activationName, type ActivationFn, type ActivationName,
+  getActivation, activationName, endsInActivation, type ActivationFn, type ActivationName, type EndsInActivation, type InputShapeOption,
   Activation, Identity, ReLU, Sigmoid, Tanh, SiLU, LeakyReLU, ELU, GELU, Softmax, LogSoftmax,
 } from './activations.js';
 export { Dense, Linear, type DenseOptions, type LinearOptions } from './dense.js';
@@ -24,7 +24,10 @@ export {
 export type { LayerShape } from './layer-util.js';
 export {
   meanSquaredError, meanAbsoluteError, binaryCrossEntropy, binaryCrossEntropyWithLogits,
-  categoricalCrossEntropy, sparseCategoricalCrossEntropy, getLoss,
-  type Reduction, type LossOptions, type ProbabilisticLossOptions, type LossFn, type LossName,
+  categoricalCrossEntropy, sparseCategoricalCrossEntropy, getLoss, Loss, registerLoss, registeredLosses, lossNameOf,
+  type Reduction, type LossOptions, type ProbabilisticLossOptions, type LossFn, type LossName, type LossKind, type LossDefinition,
 } from './losses.js';
-export { accuracy, binaryAccuracy, categoricalAccuracy, sparseCategoricalAccuracy } from './metrics.js';
+export {
+  accuracy, binaryAccuracy, categoricalAccuracy, sparseCategoricalAccuracy, registerMetric, getMetric, metricName, registeredMetrics,
+  type MetricFn,
+} from './metrics.js';

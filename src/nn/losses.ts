@@ -18,6 +18,7 @@ import { oneHot, reshape, sliceAxis } from '../ops/movement.js';
 import { record } from '../ops/record.js';
 import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
+import { Registry, type NamedConfig, type RegisterOptions } from '../util/registry.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -36,8 +37,8 @@ export interface ProbabilisticLossOptions extends LossOptions {
 export type LossFn = (yPred: Tensor, yTrue: Tensor) => Tensor;
 
 const EPSILON = 1e-7;
-const REDUCTION_ONLY = ['reduction'] as const;
-const PROBABILISTIC = ['reduction', 'fromLogits', 'epsilon'] as const;
+const REDUCTION_ONLY: readonly string[] = ['reduction'];
+const PROBABILISTIC: readonly string[] = ['reduction', 'fromLogits', 'epsilon'];
 
 // ------------------------------------------------------------------ regression
 
@@ -158,38 +159,114 @@ function logProbabilities(fn: string, yPred: Tensor, options: ProbabilisticLossO
   return log(clamp(p, eps, 1 - eps));
 }
 
-// ------------------------------------------------------------------ by name
+// ------------------------------------------------------------------ the loss registry
 
-const BY_NAME = {
-  mse: meanSquaredError,
-  mean_squared_error: meanSquaredError,
-  meanSquaredError,
-  mae: meanAbsoluteError,
-  mean_absolute_error: meanAbsoluteError,
-  meanAbsoluteError,
-  binary_crossentropy: binaryCrossEntropy,
-  binaryCrossEntropy,
-  binaryCrossEntropyWithLogits,
-  categorical_crossentropy: categoricalCrossEntropy,
-  categoricalCrossEntropy,
-  sparse_categorical_crossentropy: sparseCategoricalCrossEntropy,
-  sparseCategoricalCrossEntropy,
-} as const;
+/** How a loss reads its targets; it decides which accuracy compile's 'accuracy' means. */
+export type LossKind = 'sparse' | 'categorical' | 'binary' | 'regression';
 
-export type LossName = keyof typeof BY_NAME;
+/** A registered loss: its function, the options that function takes, and what it declares. */
+export interface LossDefinition {
+  /** (yPred, yTrue, options) => the loss (a scalar unless reduction is 'none'). */
+  fn(yPred: Tensor, yTrue: Tensor, options: Record<string, unknown>): Tensor;
+  /** The names of its options; any other is refused. */
+  options: readonly string[];
+  kind: LossKind;
+  /**
+   * The activation whose input, the logits, it can take instead of its output when given
+   * { fromLogits: true }: 'softmax' (over the last axis) for the categorical cross-entropies,
+   * 'sigmoid' for the binary one. fit and evaluate use it to compute the loss of a model that
+   * declares that final activation from its logits (see keras/model.ts).
+   */
+  logitsOf?: 'softmax' | 'sigmoid';
+}
+
+const LOSSES = new Registry<LossDefinition>('loss', 'registerLoss');
 
 /**
- * A loss function (yPred, yTrue) → Tensor from a Keras name ('sparse_categorical_crossentropy'),
- * a camelCase name, or a function; `options` (fromLogits, reduction) are bound in.
+ * Make a loss known by name to `compile`, `Loss` and saved configs. Keras's snake_case name is the
+ * canonical one; aliases ('mse', the camelCase function name) find it too.
  */
-export function getLoss(loss: LossName | LossFn, options: ProbabilisticLossOptions = {}): LossFn {
-  if (typeof loss === 'function') return loss;
-  if (typeof loss === 'string' && Object.hasOwn(BY_NAME, loss)) {
-    const f = BY_NAME[loss] as (p: Tensor, t: Tensor, o: ProbabilisticLossOptions) => Tensor;
-    return (yPred, yTrue) => f(yPred, yTrue, options);
+export function registerLoss(name: string, definition: LossDefinition, options: RegisterOptions = {}): void {
+  const d = checkOptions('registerLoss', definition, ['fn', 'options', 'kind', 'logitsOf']) as Partial<LossDefinition>;
+  if (typeof d.fn !== 'function' || !Array.isArray(d.options) || !['sparse', 'categorical', 'binary', 'regression'].includes(d.kind as string)) {
+    throw new ArgumentError(`registerLoss: got ${describe(definition)} for "${name}"; expected { fn: (yPred, yTrue, options) => Tensor, options: [names], kind: 'sparse' | 'categorical' | 'binary' | 'regression' }`);
   }
-  throw new ArgumentError(`getLoss: got ${describe(loss)}; expected a function (yPred, yTrue) => Tensor or one of ${Object.keys(BY_NAME).join(', ')}`);
+  LOSSES.register(name, Object.freeze({ ...definition }), options);
 }
+
+/** The canonical names of the registered losses, sorted. */
+export function registeredLosses(): string[] {
+  return LOSSES.names();
+}
+
+/** The registered name of a loss function given as itself (compile({ loss: meanSquaredError })), or undefined. */
+export function lossNameOf(fn: unknown): string | undefined {
+  return LOSSES.find((d) => d.fn === fn);
+}
+
+/**
+ * A registered loss with its options bound — Keras's loss objects. `compile` takes one where it
+ * takes a name, and a saved model records it as `{ className: name, config: options }`:
+ *
+ * ```ts
+ * model.compile({ optimizer: 'adam', loss: new Loss('sparse_categorical_crossentropy', { fromLogits: true }) });
+ * ```
+ */
+export class Loss {
+  /** The canonical registered name. */
+  readonly name: string;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly kind: LossKind;
+  /** The activation whose logits it can take (LossDefinition.logitsOf), null when none. */
+  readonly logitsOf: 'softmax' | 'sigmoid' | null;
+  readonly #definition: LossDefinition;
+
+  /** `caller` is the function named in errors (compile passes its own name). */
+  constructor(name: string, options: Record<string, unknown> = {}, caller = 'Loss') {
+    this.#definition = LOSSES.get(caller, name);
+    this.name = LOSSES.canonical(name) as string;
+    this.options = Object.freeze({ ...checkOptions(`${caller} '${this.name}'`, options, this.#definition.options) });
+    this.kind = this.#definition.kind;
+    // A softmax over another axis than the loss's is not the activation it can undo.
+    const otherAxis = this.options.axis !== undefined && this.options.axis !== -1;
+    this.logitsOf = otherAxis ? null : this.#definition.logitsOf ?? null;
+  }
+
+  /** Whether it is told that the predictions are logits. */
+  get fromLogits(): boolean {
+    return this.options.fromLogits === true;
+  }
+
+  call(yPred: Tensor, yTrue: Tensor): Tensor {
+    return this.#definition.fn(yPred, yTrue, this.options);
+  }
+
+  /** The same loss, told that the predictions are logits. */
+  onLogits(): Loss {
+    return new Loss(this.name, { ...this.options, fromLogits: true });
+  }
+
+  /** `{ className, config }`: its name and options as plain data, as a saved config holds it. */
+  getConfig(): NamedConfig {
+    return { className: this.name, config: { ...this.options } };
+  }
+}
+
+/**
+ * A loss function (yPred, yTrue) → Tensor from a registered name ('sparse_categorical_crossentropy',
+ * 'mse', 'sparseCategoricalCrossEntropy', …) with `options` bound in, or a function as it is.
+ */
+export function getLoss(loss: LossName | LossFn, options: Record<string, unknown> = {}): LossFn {
+  if (typeof loss === 'function') return loss;
+  const bound = new Loss(loss, options, 'getLoss');
+  return (yPred, yTrue) => bound.call(yPred, yTrue);
+}
+
+/** The built-in losses' names; any registered name is accepted where a LossName is. */
+export type LossName =
+  | 'mean_squared_error' | 'mse' | 'meanSquaredError' | 'mean_absolute_error' | 'mae' | 'meanAbsoluteError'
+  | 'binary_crossentropy' | 'binaryCrossEntropy' | 'categorical_crossentropy' | 'categoricalCrossEntropy'
+  | 'sparse_categorical_crossentropy' | 'sparseCategoricalCrossEntropy' | (string & {});
 
 // ------------------------------------------------------------------ checks
 
@@ -257,3 +334,9 @@ function checkEpsilon(fn: string, epsilon: number | undefined): number {
   if (!(eps >= 0 && eps < 0.5)) throw new ArgumentError(`${fn}: got epsilon=${describe(epsilon)}; expected a number in [0, 0.5)`);
   return eps;
 }
+
+registerLoss('mean_squared_error', { fn: meanSquaredError, options: REDUCTION_ONLY, kind: 'regression' }, { aliases: ['mse', 'meanSquaredError'] });
+registerLoss('mean_absolute_error', { fn: meanAbsoluteError, options: REDUCTION_ONLY, kind: 'regression' }, { aliases: ['mae', 'meanAbsoluteError'] });
+registerLoss('binary_crossentropy', { fn: binaryCrossEntropy, options: PROBABILISTIC, kind: 'binary', logitsOf: 'sigmoid' }, { aliases: ['binaryCrossEntropy'] });
+registerLoss('categorical_crossentropy', { fn: categoricalCrossEntropy, options: [...PROBABILISTIC, 'axis'], kind: 'categorical', logitsOf: 'softmax' }, { aliases: ['categoricalCrossEntropy'] });
+registerLoss('sparse_categorical_crossentropy', { fn: sparseCategoricalCrossEntropy, options: PROBABILISTIC, kind: 'sparse', logitsOf: 'softmax' }, { aliases: ['sparseCategoricalCrossEntropy'] });

@@ -11,6 +11,8 @@ import { eq, ge, gt } from '../ops/elementwise.js';
 import { reshape } from '../ops/movement.js';
 import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
+import { Registry, type RegisterOptions } from '../util/registry.js';
+import { meanAbsoluteError, meanSquaredError } from './losses.js';
 
 /**
  * Binary accuracy: a prediction counts as class 1 when it is above `threshold` (default 0.5; use 0
@@ -70,6 +72,34 @@ export function accuracy(yPred: Tensor, yTrue: Tensor, options: { threshold?: nu
   return binaryAccuracy(yPred, yTrue, options);
 }
 
+// ------------------------------------------------------------------ the metric registry
+
+/** A metric: a number (or one-element Tensor) per batch, which fit and evaluate average over samples. */
+export type MetricFn = (yPred: Tensor, yTrue: Tensor) => number | Tensor;
+
+const METRICS = new Registry<MetricFn>('metric', 'registerMetric');
+
+/** Make a metric known by name to `compile` and saved configs (Keras's snake_case names; aliases find it too). */
+export function registerMetric(name: string, fn: MetricFn, options: RegisterOptions = {}): void {
+  if (typeof fn !== 'function') throw new ArgumentError(`registerMetric: got ${describe(fn)} for "${name}"; expected a function (yPred, yTrue) => number`);
+  METRICS.register(name, fn, options);
+}
+
+/** The metric a registered name (or alias) stands for; `caller` is named in the error for an unknown one. */
+export function getMetric(name: string, caller = 'getMetric'): MetricFn {
+  return METRICS.get(caller, name);
+}
+
+/** The canonical name for a registered name or alias, or for a registered metric function given as itself. */
+export function metricName(metric: string | MetricFn): string | undefined {
+  return typeof metric === 'string' ? METRICS.canonical(metric) : METRICS.find((f) => f === metric);
+}
+
+/** The canonical names of the registered metrics, sorted. */
+export function registeredMetrics(): string[] {
+  return METRICS.names();
+}
+
 function checkTensors(fn: string, yPred: Tensor, yTrue: Tensor): void {
   if (!(yPred instanceof Tensor) || !(yTrue instanceof Tensor)) {
     throw new ArgumentError(`${fn}: got ${describe(yPred)} and ${describe(yTrue)}; expected two Tensors (predictions, targets)`);
@@ -80,3 +110,10 @@ function checkTensors(fn: string, yPred: Tensor, yTrue: Tensor): void {
 function fraction(mask: Tensor): number {
   return mask.size === 0 ? 0 : sum(mask).item() / mask.size;
 }
+
+registerMetric('accuracy', accuracy, { aliases: ['acc'] });
+registerMetric('binary_accuracy', binaryAccuracy);
+registerMetric('categorical_accuracy', categoricalAccuracy);
+registerMetric('sparse_categorical_accuracy', sparseCategoricalAccuracy);
+registerMetric('mean_squared_error', meanSquaredError, { aliases: ['mse'] });
+registerMetric('mean_absolute_error', meanAbsoluteError, { aliases: ['mae'] });

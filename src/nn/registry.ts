@@ -1,5 +1,6 @@
 /**
- * The layer registry: how a model is saved as data (no code) and rebuilt. A layer becomes
+ * The layer registry (one of the four, with losses, metrics and optimizers; see util/registry.ts):
+ * how a model is saved as data (no code) and rebuilt. A layer becomes
  * `{ className, config, buildInputShape? }` — its registered name, the options of its constructor
  * as plain JSON (`getConfig()`), and the input shape it was built for — and `layerFromConfig`
  * turns that back into a layer with weights of the same shapes, ready for `loadStateDict`.
@@ -19,6 +20,8 @@
  * constructor's name; passing `layerClass` keeps names stable when a bundler renames classes.
  */
 import { ArgumentError, describe } from '../util/errors.js';
+import { checkOptions } from '../util/options.js';
+import { Registry } from '../util/registry.js';
 import { Module, type AnyModule } from './module.js';
 
 export type LayerFactory = (config: Record<string, unknown>) => AnyModule;
@@ -38,32 +41,27 @@ export interface RegisterLayerOptions {
   override?: boolean;
 }
 
-const factories = new Map<string, LayerFactory>();
+const LAYERS = new Registry<LayerFactory>('layer class', 'registerLayer');
 const namesByClass = new Map<unknown, string>();
 
 /** Make `className` buildable from a config; `factory(config)` returns a new, unbuilt-or-built layer. */
 export function registerLayer(className: string, factory: LayerFactory, options: RegisterLayerOptions = {}): void {
   const fn = 'registerLayer';
-  if (typeof className !== 'string' || !/^[A-Za-z_$][\w$.]*$/.test(className)) {
-    throw new ArgumentError(`${fn}: got className ${describe(className)}; expected a name such as "MyLayer"`);
-  }
+  const o = checkOptions(fn, options, ['layerClass', 'override']) as RegisterLayerOptions;
   if (typeof factory !== 'function') throw new ArgumentError(`${fn}: got factory ${describe(factory)} for "${className}"; expected a function (config) => layer`);
-  if (factories.has(className) && !options.override) {
-    throw new ArgumentError(`${fn}: "${className}" is already registered; pick another name or pass { override: true } to replace it`);
-  }
-  factories.set(className, factory);
-  if (options.layerClass !== undefined) namesByClass.set(options.layerClass, className);
+  LAYERS.register(className, factory, { override: o.override });
+  if (o.layerClass !== undefined) namesByClass.set(o.layerClass, className);
 }
 
 /** Names that `layerFromConfig` knows, sorted. */
 export function registeredLayers(): string[] {
-  return [...factories.keys()].sort();
+  return LAYERS.names();
 }
 
 /** The registered name of a layer's class; a clear error when it has none. */
 export function layerClassName(layer: AnyModule): string {
   const name = namesByClass.get(layer.constructor) ?? layer.constructor.name;
-  if (!factories.has(name)) {
+  if (!LAYERS.has(name)) {
     throw new ArgumentError(
       `layerToConfig: the layer class "${name}" is not registered, so a saved model could not rebuild it. ` +
         `Register it once: registerLayer('${name}', (config) => new ${name}(...), { layerClass: ${name} }), ` +
@@ -91,8 +89,7 @@ export function layerFromConfig(data: LayerConfig): AnyModule {
     throw new ArgumentError(`${fn}: got ${describe(data)}; expected { className: string, config: object }`);
   }
   const { className, config = {}, buildInputShape } = data;
-  const factory = factories.get(className);
-  if (!factory) {
+  if (!LAYERS.has(className)) {
     throw new ArgumentError(
       `${fn}: unknown layer class "${className}"; expected one of ${registeredLayers().join(', ')} ` +
         `(a custom layer must be registered with registerLayer('${className}', factory) before loading)`,
@@ -101,7 +98,7 @@ export function layerFromConfig(data: LayerConfig): AnyModule {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
     throw new ArgumentError(`${fn}: the config of "${className}" is ${describe(config)}; expected an object of options`);
   }
-  const layer = factory(config);
+  const layer = LAYERS.get(fn, className)(config);
   if (!(layer instanceof Module)) throw new ArgumentError(`${fn}: the factory for "${className}" returned ${describe(layer)}; expected a Module`);
   // build() is also called on layers built by their config: it checks the shapes agree and records them.
   if (buildInputShape !== undefined && buildInputShape !== null) layer.build(buildInputShape);

@@ -11,4 +11,8 @@ export {
   LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR, LinearWarmup, LambdaLR, SequentialLR,
   type LrRule, type LRSchedulerState, type LinearWarmupOptions,
 } from './schedules.js';
+export {
+  registerOptimizer, registeredOptimizers, optimizerNames, optimizerFactory, optimizerToConfig,
+  type OptimizerClass, type OptimizerConfig, type RegisterOptimizerOptions,
+} from './registry.js';
 export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from './clip.js';

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   ArgumentError, Dense, Conv2D, Sequential, EarlyStopping, ModelCheckpoint, CSVLogger, LearningRateScheduler, ProgbarLogger,
-  layerFromConfig, registeredLayers, meanSquaredError, meanAbsoluteError, binaryCrossEntropy, binaryCrossEntropyWithLogits,
+  layerFromConfig, registeredLayers, registeredOptimizers, optimizerFactory, registeredLosses, Loss, meanSquaredError, meanAbsoluteError, binaryCrossEntropy, binaryCrossEntropyWithLogits,
   categoricalCrossEntropy, sparseCategoricalCrossEntropy, binaryAccuracy, accuracy, tensor,
 } from '../../src/index.js';
 import { checkOptions, unknownOptionError } from '../../src/util/options.js';
@@ -44,6 +44,19 @@ test('every registered layer refuses an unknown option, naming itself, the key a
     assert.doesNotThrow(() => layerFromConfig({ className, config }), `${className} builds from ${JSON.stringify(config)}; if it needs more, add it to MINIMAL`);
     refuses(() => layerFromConfig({ className, config: { ...config, notAnOption: 1 } }), className, 'notAnOption');
   }
+});
+
+test('every registered optimizer refuses an unknown option, by name or from a config', () => {
+  const names = registeredOptimizers();
+  assert.ok(names.length >= 5);
+  for (const className of names) {
+    const own = optimizerFactory('t', className)([tensor([1], { requiresGrad: true })]).name;
+    refuses(() => optimizerFactory('t', { className, config: { notAnOption: 1 } }), own, 'notAnOption');
+  }
+});
+
+test('every registered loss refuses an unknown option', () => {
+  for (const name of registeredLosses()) refuses(() => new Loss(name, { notAnOption: 1 }), `Loss '${name}'`, 'notAnOption');
 });
 
 test('the message lists the known options and points at the one meant when only the spelling differs', () => {
