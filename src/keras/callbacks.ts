@@ -4,6 +4,7 @@
  * The ones that write files load the Node-only save code on first use, so this file stays
  * browser-safe.
  */
+import { clone } from '../ops/movement.js';
 import { Tensor } from '../tensor/tensor.js';
 import { LRScheduler } from '../optim/schedules.js';
 import type { StateDict } from '../nn/module.js';
@@ -50,7 +51,7 @@ function checkVerbose(fn: string, value: unknown): 0 | 1 {
 /** A deep copy of the weights: state-dict tensors share storage with the model, which keeps training. */
 function snapshot(dict: StateDict): StateDict {
   const out: StateDict = {};
-  for (const [k, t] of Object.entries(dict)) out[k] = new Tensor(t.data.slice(), t.shape);
+  for (const [k, t] of Object.entries(dict)) out[k] = clone(t.detach());
   return out;
 }
 

@@ -111,7 +111,7 @@ function logProbabilitiesOf(p: Tensor): Tensor | null {
   const fn = p.gradFn;
   if (fn === null || fn.name !== 'exp' || fn.inputs.length !== 1 || p.rank === 0) return null;
   const classes = p.shape[p.rank - 1];
-  const d = p.data;
+  const d = p.dataSync();
   for (let row = 0; row < d.length; row += classes) {
     let s = 0;
     for (let i = row; i < row + classes; i++) s += d[i];

@@ -18,6 +18,8 @@
  * `fit` is async (it awaits callbacks, which may write files, and lets the event loop breathe so
  * a page stays responsive); `evaluate` and `predict` are synchronous.
  */
+import { concat } from '../ops/movement.js';
+import { sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { noGrad } from '../autograd/mode.js';
 import { Module, type AnyModule } from '../nn/module.js';
@@ -285,26 +287,21 @@ export abstract class Model extends Module {
     const n = x.shape[0];
     if (n === 0) throw new ArgumentError(`${fn}: got 0 samples (shape ${describe(x.shape)}); expected at least one`);
     return withMode(this, false, () => noGrad(() => {
-      let out: Float32Array | Int32Array | null = null;
-      let rowShape: readonly number[] = [];
-      let rowSize = 0;
+      const parts: Tensor[] = [];
       for (let start = 0; start < n; start += batchSize) {
         const end = Math.min(n, start + batchSize);
         const yb = this.call(rowSlice(x, start, end));
         if (!(yb instanceof Tensor) || yb.rank === 0 || yb.shape[0] !== end - start) {
           throw new ArgumentError(`${fn}: the model returned ${describe(yb)} for a batch of ${end - start}; expected a Tensor with one row per sample`);
         }
-        if (out === null) {
-          rowShape = yb.shape.slice(1);
-          rowSize = yb.size / (end - start);
-          out = yb.dtype === 'int32' ? new Int32Array(rowSize * n) : new Float32Array(rowSize * n);
+        const first = parts[0];
+        if (first && !sameShape(yb.shape.slice(1), first.shape.slice(1))) {
+          throw new ArgumentError(`${fn}: the model returned shape ${describe(yb.shape)} for samples ${start}..${end - 1} but [${end - start}, ${first.shape.slice(1).join(', ')}] before; expected the same shape per sample`);
         }
-        if (yb.size !== rowSize * (end - start)) {
-          throw new ArgumentError(`${fn}: the model returned shape ${describe(yb.shape)} for samples ${start}..${end - 1} but [${end - start}, ${rowShape.join(', ')}] before; expected the same shape per sample`);
-        }
-        out.set(yb.data, start * rowSize);
+        parts.push(yb);
       }
-      return new Tensor(out as Float32Array | Int32Array, [n, ...rowShape]);
+      // One batch is the answer itself; more are joined by the backend.
+      return parts.length === 1 ? parts[0] : concat(parts, 0);
     }));
   }
 

@@ -2,6 +2,7 @@
  * Pieces of the training loop that are not the model's business: checking fit's options,
  * splitting off validation data, slicing batches, averaging per-batch values over samples.
  */
+import { sliceAxis } from '../ops/movement.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { AnyModule } from '../nn/module.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
@@ -122,10 +123,9 @@ export function checkXY(fn: string, x: unknown, y: unknown): void {
   }
 }
 
-/** Rows [start, end) of `t` as a tensor sharing its storage: batches in order need no copy. */
+/** Rows [start, end) of `t`, copied by the backend (a batch is small beside a step's work). */
 export function rowSlice(t: Tensor, start: number, end: number): Tensor {
-  const rowSize = t.shape.slice(1).reduce((a, b) => a * b, 1);
-  return new Tensor(t.data.subarray(start * rowSize, end * rowSize), [end - start, ...t.shape.slice(1)]);
+  return sliceAxis(t.detach(), 0, start, end);
 }
 
 /**

@@ -132,7 +132,7 @@ export function sparseCategoricalCrossEntropy(yPred: Tensor, labels: Tensor, opt
   if (!sameShape(l.shape, batchShape)) {
     throw new ShapeError(`${fn}: predictions have shape ${describe(yPred.shape)} but labels ${describe(labels.shape)}; expected labels of shape ${describe(batchShape)} (one class index per row)`);
   }
-  const d = l.data;
+  const d = l.dataSync();
   for (let i = 0; i < d.length; i++) {
     if (d[i] < 0 || d[i] >= classes) {
       throw new ArgumentError(`${fn}: label ${d[i]} at position ${i} is out of range; expected 0 <= label < ${classes} (the predictions' last axis)`);
@@ -219,7 +219,7 @@ function matchTargets(fn: string, yPred: Tensor, yTrue: Tensor): Tensor {
 
 function checkNoNaN(fn: string, what: string, t: Tensor): void {
   if (t.dtype !== 'float32') return;
-  const d = t.data;
+  const d = t.dataSync();
   for (let i = 0; i < d.length; i++) {
     if (Number.isNaN(d[i])) {
       throw new ArgumentError(`${fn}: ${what} contain NaN at position ${i}; expected numbers (a NaN usually comes from a diverging model: lower the learning rate or check the inputs)`);
@@ -228,7 +228,7 @@ function checkNoNaN(fn: string, what: string, t: Tensor): void {
 }
 
 function checkProbabilities(fn: string, p: Tensor, hint: string): void {
-  const d = p.data;
+  const d = p.dataSync();
   for (let i = 0; i < d.length; i++) {
     if (d[i] < 0 || d[i] > 1) {
       throw new ArgumentError(`${fn}: prediction ${d[i]} at position ${i} is not a probability; expected values in [0, 1] (for raw scores (logits) use ${hint})`);

@@ -20,7 +20,7 @@ export function binaryAccuracy(yPred: Tensor, yTrue: Tensor, options: { threshol
   if (!sameShape(yPred.shape, yTrue.shape) && !trailingOne) {
     throw new ShapeError(`${fn}: predictions have shape ${describe(yPred.shape)} but targets ${describe(yTrue.shape)}; expected the same shape`);
   }
-  const p = yPred.data, t = yTrue.data;
+  const p = yPred.dataSync(), t = yTrue.dataSync();
   let correct = 0;
   for (let i = 0; i < p.length; i++) if ((p[i] > threshold) === (t[i] >= 0.5)) correct++;
   return p.length ? correct / p.length : 0;
@@ -37,7 +37,7 @@ export function sparseCategoricalAccuracy(yPred: Tensor, labels: Tensor): number
   if (!flatLabels) {
     throw new ShapeError(`${fn}: predictions have shape ${describe(yPred.shape)} but labels ${describe(labels.shape)}; expected labels of shape ${describe(batchShape)}`);
   }
-  return agreement(argmax(yPred, -1).data, labels.data);
+  return agreement(argmax(yPred, -1).dataSync(), labels.dataSync());
 }
 
 /** Fraction of rows whose highest score matches the highest target (one-hot or soft targets). */
@@ -47,7 +47,7 @@ export function categoricalAccuracy(yPred: Tensor, yTrue: Tensor): number {
   if (yPred.rank === 0 || !sameShape(yPred.shape, yTrue.shape)) {
     throw new ShapeError(`${fn}: predictions have shape ${describe(yPred.shape)} but targets ${describe(yTrue.shape)}; expected one-hot targets of the same shape [..., classes]`);
   }
-  return agreement(argmax(yPred, -1).data, argmax(yTrue, -1).data);
+  return agreement(argmax(yPred, -1).dataSync(), argmax(yTrue, -1).dataSync());
 }
 
 /**
