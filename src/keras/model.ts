@@ -357,7 +357,7 @@ export abstract class Model extends Module {
     return text;
   }
 
-  // ------------------------------------------------------------------ saving (Node-only code, loaded on use)
+  // ------------------------------------------------------------------ saving (Node-only code, installed by the Node entry)
 
   /**
    * Write `dir/config.json` (the architecture as data) and `dir/model.safetensors` (the weights),

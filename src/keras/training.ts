@@ -188,13 +188,24 @@ export function eventLoopYielder(clock: () => number, intervalMs = 100): () => P
   };
 }
 
+/** The Node-only file code: save.ts, which hands itself over here when it is loaded. */
+export type NodeFiles = Pick<typeof import('./save.js'), 'saveModel' | 'saveWeights' | 'loadWeights' | 'readTextIfExists' | 'writeTextAtomic'>;
+
+let nodeFiles: NodeFiles | undefined;
+
 /**
- * The Node-only file code (save.ts), loaded on first use so that nothing in the browser build
- * imports `node:fs`; in a browser, a clear error instead of a failed import.
+ * Called once by save.ts. Nothing here imports save.ts (not even dynamically), so a bundle of the
+ * browser entry never reaches `node:fs`: the Node entry loads save.ts, and save.ts installs itself.
  */
-export async function loadNodeFiles(fn: string): Promise<typeof import('./save.js')> {
+export function installNodeFiles(files: NodeFiles): void {
+  nodeFiles = files;
+}
+
+/** The file code for `fn`; in a browser, or where the Node entry was not loaded, a clear error. */
+export async function loadNodeFiles(fn: string): Promise<NodeFiles> {
+  if (nodeFiles) return nodeFiles;
   if (typeof process === 'undefined' || typeof process.versions?.node !== 'string') {
     throw new ArgumentError(`${fn}: writing and reading files needs Node.js; in a browser use modelToArtifacts(model) / modelFromArtifacts(config, bytes)`);
   }
-  return import('./save.js');
+  throw new ArgumentError(`${fn}: writing and reading files needs tessera's Node entry, which was not loaded; import from 'tessera' (not 'tessera/browser')`);
 }
