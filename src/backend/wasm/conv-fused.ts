@@ -12,17 +12,14 @@
  * kernels of assembly/conv-direct.ts read the taps from the image.
  */
 import type { ConvTail, MatmulArgs, Window2dArgs } from '../types.js';
-import { ACT, biasActivation } from './fused.js';
+import { biasActivation } from './fused.js';
 import { portableBackend } from '../portable/index.js';
 import type { WasmEngine } from './engine.js';
 import {
   CONV_BUILD_PATCHES, CONV_FOLD_PATCHES, CONV_INPUT_GRADIENT, TASK_COL2IM, TASK_CONV_BACKWARD_IMAGES, TASK_CONV_DIRECT,
   TASK_CONV_DIRECT_KERNEL_GRAD, TASK_CONV_FORWARD, TASK_IM2COL, TASK_WINOGRAD_INPUT, TASK_WINOGRAD_OUTPUT,
 } from './protocol.js';
-
-function geometry(a: Window2dArgs): number[] {
-  return [a.batch, a.inH, a.inW, a.channels, a.kH, a.kW, a.outH, a.outW, a.strideH, a.strideW, a.dilationH, a.dilationW, a.padTop, a.padLeft];
-}
+import { ActivationCode, geometryInts as geometry } from './generated/protocol.js';
 
 /**
  * Whether the direct kernels beat im2col + GEMM: for short patches into few output channels.
@@ -141,7 +138,7 @@ export function conv2d(
   // other paths pack the product's patches straight from x.
   const outPtr = c.out(out, rows * cout);
   if (!c.ok) return c.abort();
-  const tailArgs = inTask && tail ? [1, biasPtr, ACT[tail.activation]] : [0, 0, 0];
+  const tailArgs = inTask && tail ? [1, biasPtr, ActivationCode[tail.activation]] : [0, 0, 0];
   if (viaDirect) e.parallel(TASK_CONV_DIRECT, [xPtr, gPtr, kPtr, cout, outPtr, ...tailArgs, a.outH * a.outW], a.batch, rows * cout);
   else if (inTask) {
     e.parallel(TASK_CONV_FORWARD, [xPtr, gPtr, 0, kPtr, outPtr, rows, K, cout, a.outH * a.outW, colsLen > 0 ? 1 : 0, ...tailArgs], a.batch, colsLen + rows * cout, guidedImages(e, a));

@@ -11,15 +11,14 @@ import type { BinaryOp, ReduceOp, Shape, TypedArray, UnaryOp } from '../types.js
 import { coalesce, contiguousStrides } from '../strided.js';
 import type { WasmEngine } from './engine.js';
 import { ELEMENT_BLOCK, TASK_BINARY, TASK_REDUCE, TASK_UNARY } from './protocol.js';
+import { BinaryCode, ReduceCode, UnaryCode } from './generated/protocol.js';
 
 export const MIN_ELEMENTS = 128;
 
-// Op codes of assembly/elementwise.ts.
-const UNARY: Partial<Record<UnaryOp, number>> = {
-  neg: 0, abs: 1, sqrt: 2, square: 3, reciprocal: 4, relu: 5, step: 6, sign: 7, floor: 8, ceil: 9, exp: 10, sigmoid: 11, tanh: 12,
-};
-const BINARY: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 };
-const REDUCE: Partial<Record<ReduceOp, number>> = { sum: 0, max: 1, min: 2 };
+// The ops with a kernel, by name: any other is declined.
+const UNARY: Partial<Record<UnaryOp, number>> = UnaryCode;
+const BINARY: Partial<Record<BinaryOp, number>> = BinaryCode;
+const REDUCE: Partial<Record<ReduceOp, number>> = ReduceCode;
 
 export function unary(e: WasmEngine, op: UnaryOp, x: TypedArray, out: TypedArray): boolean {
   const code = UNARY[op];

@@ -9,9 +9,8 @@
 import type { MatmulArgs } from '../types.js';
 import { type CompiledKernels, type KernelExports, type BuildName, instantiate, instantiateAsync } from './load.js';
 import { ThreadPool, type Split } from './pool.js';
-import {
-  CONTROL_BYTES, GEMM_A_CONV, GEMM_A_CONV_T, MAX_SLOTS, SPLIT_BATCH, SPLIT_COLS, SPLIT_RANGE, SPLIT_RANGE_GUIDED, SPLIT_ROWS, TASK_GEMM, runTask,
-} from './protocol.js';
+import { CONTROL_BYTES, MAX_SLOTS, SPLIT_BATCH, SPLIT_COLS, SPLIT_RANGE, SPLIT_RANGE_GUIDED, SPLIT_ROWS, TASK_GEMM, runTask } from './protocol.js';
+import { GemmAMode } from './generated/protocol.js';
 import { Heap } from './heap.js';
 
 const PAGE = 65536;
@@ -299,7 +298,7 @@ export class WasmEngine {
    * threads when it is large enough.
    */
   gemmAt(aPtr: number, bPtr: number, cPtr: number, p: MatmulArgs): void {
-    this.runGemm(aPtr, bPtr, cPtr, p, p.transA ? 1 : 0, p.aBatchStride);
+    this.runGemm(aPtr, bPtr, cPtr, p, p.transA ? GemmAMode.transposed : GemmAMode.plain, p.aBatchStride);
   }
 
   /**
@@ -310,10 +309,10 @@ export class WasmEngine {
    */
   gemmConvAt(transposed: boolean, xPtr: number, gPtr: number, bPtr: number, cPtr: number, m: number, k: number, n: number): void {
     const p: MatmulArgs = { m, k, n, transA: transposed, transB: false, batch: 1, aBatchStride: 0, bBatchStride: 0 };
-    this.runGemm(xPtr, bPtr, cPtr, p, transposed ? GEMM_A_CONV_T : GEMM_A_CONV, gPtr);
+    this.runGemm(xPtr, bPtr, cPtr, p, transposed ? GemmAMode.convT : GemmAMode.conv, gPtr);
   }
 
-  /** One TASK_GEMM: `aMode` and `aArg` are the task's transA code and argument 10 (protocol.ts). */
+  /** One TASK_GEMM: `aMode` and `aArg` are the task's transA (a GemmAMode) and argument 10 (protocol.ts). */
   private runGemm(aPtr: number, bPtr: number, cPtr: number, p: MatmulArgs, aMode: number, aArg: number): void {
     if (p.batch * p.m * p.n === 0) return;
     const split = this.splitFor(p);

@@ -16,6 +16,7 @@
  * and a training step issues its GEMMs back to back.
  */
 import type { KernelExports } from './load.js';
+import { GemmAMode } from './generated/protocol.js';
 
 /** Runs one chunk on the calling thread: the task code (TASK_…) and the chunk's arguments. */
 export type RunChunk = (task: number, args: number[]) => void;
@@ -74,13 +75,6 @@ export const SPLIT_RANGE = 3;
 export const SPLIT_RANGE_GUIDED = 4;
 
 export const TASK_GEMM = 0;
-/**
- * TASK_GEMM's transA codes (argument 6) beyond 0 and 1: A is the patch matrix of an image, or its
- * transpose, packed from the image (assembly/gemm.ts A_CONV, A_CONV_T); argument 10 (A's batch
- * stride otherwise) is then the geometry's address.
- */
-export const GEMM_A_CONV = 3;
-export const GEMM_A_CONV_T = 2;
 export const TASK_IM2COL = 1;
 export const TASK_COL2IM = 2;
 export const TASK_MAX_POOL = 3;
@@ -159,11 +153,11 @@ export function runTask(k: KernelExports, task: number, a: readonly number[], pa
     case TASK_CONV_DIRECT_KERNEL_GRAD: k.convDirectKernelGrad(a[0], a[1], a[2], a[3], a[4], r0, r1); return;
     case TASK_CONV_FORWARD: {
       // a[0] x, a[1] geometry, a[3] kernel, a[4] out, a[5] rows, a[6] K, a[7] cout, a[8] rows per
-      // image, a[9] = 1: the product packs its patches from x (GEMM_A_CONV), 0: pointwise, x is
+      // image, a[9] = 1: the product packs its patches from x (GemmAMode.conv), 0: pointwise, x is
       // the patch matrix; a[10..12] the layer's tail. Row by row the product is the whole-batch
       // one's: the result does not depend on the cut.
       const conv = a[9] !== 0;
-      k.gemm(a[0], a[3], a[4], a[5], a[6], a[7], conv ? GEMM_A_CONV : 0, 0, 0, 1, conv ? a[1] : 0, 0, r0 * a[8], r1 * a[8], 0, a[7], packA, packB);
+      k.gemm(a[0], a[3], a[4], a[5], a[6], a[7], conv ? GemmAMode.conv : GemmAMode.plain, 0, 0, 1, conv ? a[1] : 0, 0, r0 * a[8], r1 * a[8], 0, a[7], packA, packB);
       tail(k, a[4], a[7], a[10], a[11], a[12], a[8], r0, r1);
       return;
     }
@@ -172,7 +166,7 @@ export function runTask(k: KernelExports, task: number, a: readonly number[], pa
       // when pointwise), a[6] dx, a[7] rows, a[8] K, a[9] cout, a[10] rows per image, a[11] flags.
       if ((a[11] & CONV_BUILD_PATCHES) !== 0) k.im2col(a[0], a[1], a[2], r0, r1);
       if ((a[11] & CONV_INPUT_GRADIENT) !== 0) {
-        k.gemm(a[3], a[4], a[5], a[7], a[9], a[8], 0, 1, 0, 1, 0, 0, r0 * a[10], r1 * a[10], 0, a[8], packA, packB);
+        k.gemm(a[3], a[4], a[5], a[7], a[9], a[8], GemmAMode.plain, 1, 0, 1, 0, 0, r0 * a[10], r1 * a[10], 0, a[8], packA, packB);
         if ((a[11] & CONV_FOLD_PATCHES) !== 0) k.col2im(a[5], a[1], a[6], r0, r1);
       }
       return;
@@ -212,7 +206,7 @@ export function runTask(k: KernelExports, task: number, a: readonly number[], pa
 
 /**
  * A conv layer's tail over the rows of images [r0, r1) of out [rows, cout], in place, when
- * `apply` is 1: activation `act` (fused.ts codes) of out + bias (0: none).
+ * `apply` is 1: activation `act` (an ActivationCode) of out + bias (0: none).
  */
 function tail(k: KernelExports, out: number, cout: number, apply: number, bias: number, act: number, rowsPerImage: number, r0: number, r1: number): void {
   if (apply === 0) return;

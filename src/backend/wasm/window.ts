@@ -6,10 +6,7 @@
 import type { Window2dArgs } from '../types.js';
 import type { WasmEngine } from './engine.js';
 import { TASK_COL2IM, TASK_IM2COL, TASK_MAX_POOL, TASK_MAX_POOL_BACKWARD } from './protocol.js';
-
-function geometry(a: Window2dArgs): number[] {
-  return [a.batch, a.inH, a.inW, a.channels, a.kH, a.kW, a.outH, a.outW, a.strideH, a.strideW, a.dilationH, a.dilationW, a.padTop, a.padLeft];
-}
+import { geometryInts as geometry } from './generated/protocol.js';
 
 const imageLength = (a: Window2dArgs): number => a.batch * a.inH * a.inW * a.channels;
 const colsLength = (a: Window2dArgs): number => a.batch * a.outH * a.outW * a.kH * a.kW * a.channels;
