@@ -10,7 +10,7 @@
 import type { BinaryOp, ReduceOp, Shape, TypedArray, UnaryOp } from '../types.js';
 import { coalesce, contiguousStrides } from '../strided.js';
 import type { WasmEngine } from './engine.js';
-import { ELEMENT_BLOCK, TASK_BINARY, TASK_REDUCE, TASK_UNARY } from './protocol.js';
+import { ELEMENT_BLOCK } from './protocol.js';
 import { BinaryCode, ReduceCode, UnaryCode } from './generated/protocol.js';
 
 export const MIN_ELEMENTS = 128;
@@ -27,7 +27,7 @@ export function unary(e: WasmEngine, op: UnaryOp, x: TypedArray, out: TypedArray
   const c = e.call();
   const xPtr = c.in(x), outPtr = c.out(out);
   if (!c.ok) return c.abort();
-  e.parallel(TASK_UNARY, [code, xPtr, outPtr, n], Math.ceil(n / ELEMENT_BLOCK), n);
+  e.parallel('unary', { op: code, x: xPtr, out: outPtr, n }, Math.ceil(n / ELEMENT_BLOCK), n);
   c.end();
   return true;
 }
@@ -53,7 +53,7 @@ export function binary(
   if (!c.ok) return c.abort();
   // Rows go to the threads whole; a single row (same-shape operands coalesce into one) in blocks.
   const byBlocks = rows === 1 ? 1 : 0;
-  e.parallel(TASK_BINARY, [code, aPtr, sa, ta, bPtr, sb, tb, outPtr, rows, cols, byBlocks], byBlocks ? Math.ceil(cols / ELEMENT_BLOCK) : rows, rows * cols);
+  e.parallel('binary', { op: code, a: aPtr, sa, ta, b: bPtr, sb, tb, out: outPtr, rows, cols, byBlocks }, byBlocks ? Math.ceil(cols / ELEMENT_BLOCK) : rows, rows * cols);
   c.end();
   return true;
 }
@@ -66,7 +66,7 @@ export function reduce(e: WasmEngine, op: ReduceOp, x: TypedArray, outer: number
   const c = e.call();
   const xPtr = c.in(x, n), outPtr = c.out(out, outLen);
   if (!c.ok) return c.abort();
-  e.parallel(TASK_REDUCE, [code, xPtr, size, inner, outPtr], outer, n);
+  e.parallel('reduce', { op: code, x: xPtr, size, inner, out: outPtr }, outer, n);
   c.end();
   return true;
 }

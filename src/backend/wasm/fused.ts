@@ -5,7 +5,6 @@
  */
 import type { AdamStep, FusedActivation } from '../types.js';
 import type { WasmEngine } from './engine.js';
-import { TASK_ADAM, TASK_BIAS_ACTIVATION, TASK_BIAS_BACKWARD_ROWS, TASK_BIAS_GRADIENT_COLUMNS } from './protocol.js';
 import { ActivationCode, adamScalars } from './generated/protocol.js';
 
 /** Below this many floats the copies and the call cost more than the TypeScript loop. */
@@ -19,8 +18,8 @@ export function biasActivation(
   const c = e.call();
   const xPtr = c.in(x, n), biasPtr = bias ? c.in(bias, cols) : 0, outPtr = c.out(out, n);
   if (!c.ok) return c.abort();
-  // Split over rows across the threads when large (argument 2, the row count, comes from the range).
-  e.parallel(TASK_BIAS_ACTIVATION, [xPtr, biasPtr, 0, cols, ActivationCode[act], outPtr], rows, n);
+  // Split over rows across the threads when large (the row count comes from the range).
+  e.parallel('biasActivation', { x: xPtr, bias: biasPtr, cols, act: ActivationCode[act], out: outPtr }, rows, n);
   c.end();
   return true;
 }
@@ -40,8 +39,11 @@ export function biasActivationBackward(
   if (e.threads > 1 && n >= THREADED_BACKWARD_MIN) {
     // Shared by rows for dx, then by columns for dBias (each column's sum keeps its row order, so
     // the bits are those of the one-pass kernel). dBias then reads dx, already masked.
-    if (dx) e.parallel(TASK_BIAS_BACKWARD_ROWS, [gPtr, yPtr, cols, ActivationCode[act], dxPtr], rows, n);
-    if (dBias) e.parallel(TASK_BIAS_GRADIENT_COLUMNS, dx ? [dxPtr, 0, rows, cols, ActivationCode.linear, dBiasPtr] : [gPtr, yPtr, rows, cols, ActivationCode[act], dBiasPtr], Math.ceil(cols / 16), n);
+    if (dx) e.parallel('biasBackwardRows', { g: gPtr, y: yPtr, cols, act: ActivationCode[act], dx: dxPtr }, rows, n);
+    if (dBias) {
+      const from = dx ? { g: dxPtr, y: 0, act: ActivationCode.linear } : { g: gPtr, y: yPtr, act: ActivationCode[act] };
+      e.parallel('biasGradientColumns', { ...from, rows, cols, dBias: dBiasPtr }, Math.ceil(cols / 16), n);
+    }
   } else e.kernels.biasActivationBackward(gPtr, yPtr, rows, cols, ActivationCode[act], dxPtr, dBiasPtr);
   c.end();
   return true;
@@ -68,7 +70,7 @@ export function adamStep(e: WasmEngine, p: Float32Array, g: Float32Array, m: Flo
   const sPtr = c.floats64(adamScalars(s));
   if (!c.ok) return c.abort();
   // Split over the threads in ranges of whole cache lines.
-  e.parallel(TASK_ADAM, [pPtr, gPtr, mPtr, vPtr, wPtr, sPtr, n], Math.ceil(n / 16), n * 4);
+  e.parallel('adam', { p: pPtr, g: gPtr, m: mPtr, v: vPtr, vMax: wPtr, scalars: sPtr, n }, Math.ceil(n / 16), n * 4);
   c.end();
   return true;
 }
