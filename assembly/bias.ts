@@ -7,8 +7,7 @@
  * x, out, g, dx are [rows, cols] floats; bias and dBias are [cols]; a 0 pointer means "none".
  */
 
-// Activation codes, shared with src/backend/wasm/fused.ts.
-const LINEAR = 0, RELU = 1;
+import { ActivationCode } from './generated/protocol';
 
 /** One row: out[j] = act(x[j] + b[j]); the flags are constants at every call, so each case compiles to its own loop. */
 // @ts-ignore: decorator
@@ -38,10 +37,10 @@ export function biasActivation(x: usize, bias: usize, rows: i32, cols: i32, act:
   for (let r = 0; r < rows; r++) {
     const at = <usize>r * rowBytes;
     if (bias != 0) {
-      if (act == RELU) forwardRow(x + at, bias, out + at, cols, true, true);
+      if (act == ActivationCode.relu) forwardRow(x + at, bias, out + at, cols, true, true);
       else forwardRow(x + at, bias, out + at, cols, true, false);
     } else {
-      if (act == RELU) forwardRow(x + at, 0, out + at, cols, false, true);
+      if (act == ActivationCode.relu) forwardRow(x + at, 0, out + at, cols, false, true);
       else forwardRow(x + at, 0, out + at, cols, false, false);
     }
   }
@@ -76,7 +75,7 @@ export function biasActivation(x: usize, bias: usize, rows: i32, cols: i32, act:
 export function biasActivationBackward(g: usize, y: usize, rows: i32, cols: i32, act: i32, dx: usize, dBias: usize): void {
   const rowBytes = <usize>cols << 2;
   if (dBias != 0) memory.fill(dBias, 0, rowBytes);
-  const relu = act == RELU;
+  const relu = act == ActivationCode.relu;
   for (let r = 0; r < rows; r++) {
     const at = <usize>r * rowBytes;
     if (dx != 0 && dBias != 0) {
@@ -99,7 +98,7 @@ export function biasActivationBackward(g: usize, y: usize, rows: i32, cols: i32,
  * line) keep four accumulators in registers across all rows.
  */
 export function biasGradientColumns(g: usize, y: usize, rows: i32, cols: i32, act: i32, dBias: usize, c0: i32, c1: i32): void {
-  const relu = act == RELU;
+  const relu = act == ActivationCode.relu;
   const ld = <usize>cols << 2;
   let c = c0;
   for (; c + 16 <= c1; c += 16) {

@@ -5,10 +5,11 @@
  * these loops read the taps straight from the image instead; src/backend/wasm/conv-fused.ts
  * chooses them where they measured faster.
  *
- * Same conventions as conv.ts: channels-last images, the geometry as 14 i32 at `g` in
- * Window2dArgs order, byte addresses. The kernel w is [kH, kW, C, cout], read as [K, cout]; out
- * and dOut are [batch, outH, outW, cout].
+ * Same conventions as conv.ts: channels-last images, the geometry as a GeometrySlot block at `g`,
+ * byte addresses. The kernel w is [kH, kW, C, cout], read as [K, cout]; out and dOut are
+ * [batch, outH, outW, cout].
  */
+import { GeometrySlot as G } from './generated/protocol';
 
 // @ts-ignore: decorator
 @inline function geo(g: usize, i: i32): i32 {
@@ -45,9 +46,9 @@
  * the calling thread's own scratch.
  */
 export function convDirect(x: usize, g: usize, w: usize, cout: i32, out: usize, taps: usize, b0: i32, b1: i32): void {
-  const inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kH = geo(g, 4), kW = geo(g, 5);
-  const outH = geo(g, 6), outW = geo(g, 7), strideH = geo(g, 8), strideW = geo(g, 9);
-  const dilH = geo(g, 10), dilW = geo(g, 11), padTop = geo(g, 12), padLeft = geo(g, 13);
+  const inH = geo(g, G.inH), inW = geo(g, G.inW), C = geo(g, G.channels), kH = geo(g, G.kH), kW = geo(g, G.kW);
+  const outH = geo(g, G.outH), outW = geo(g, G.outW), strideH = geo(g, G.strideH), strideW = geo(g, G.strideW);
+  const dilH = geo(g, G.dilationH), dilW = geo(g, G.dilationW), padTop = geo(g, G.padTop), padLeft = geo(g, G.padLeft);
   let t = taps;
   for (let kh = 0; kh < kH; kh++) {
     for (let kw = 0; kw < kW; kw++) {
@@ -115,8 +116,8 @@ function tile6x8(xp: usize, ps: usize, taps: usize, t0: i32, t1: i32, w: usize, 
 
 /** Output channels [co0, cout) of one position, with its taps in the padding skipped. */
 function onePosition(x: usize, g: usize, w: usize, cout: i32, n: i32, oh: i32, ow: i32, co0: i32, o: usize): void {
-  const inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kH = geo(g, 4), kW = geo(g, 5);
-  const strideH = geo(g, 8), strideW = geo(g, 9), dilH = geo(g, 10), dilW = geo(g, 11), padTop = geo(g, 12), padLeft = geo(g, 13);
+  const inH = geo(g, G.inH), inW = geo(g, G.inW), C = geo(g, G.channels), kH = geo(g, G.kH), kW = geo(g, G.kW);
+  const strideH = geo(g, G.strideH), strideW = geo(g, G.strideW), dilH = geo(g, G.dilationH), dilW = geo(g, G.dilationW), padTop = geo(g, G.padTop), padLeft = geo(g, G.padLeft);
   const ldw = <usize>cout << 2;
   const xImg = x + (<usize>(n * inH * inW) * <usize>C << 2);
   const ih0 = oh * strideH - padTop, iw0 = ow * strideW - padLeft;
@@ -157,9 +158,9 @@ function onePosition(x: usize, g: usize, w: usize, cout: i32, n: i32, oh: i32, o
  * split the work by taps, whose rows of dk are disjoint, so each sum keeps its order.
  */
 export function convDirectKernelGrad(x: usize, g: usize, dOut: usize, cout: i32, dk: usize, t0: i32, t1: i32): void {
-  const batch = geo(g, 0), inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kH = geo(g, 4), kW = geo(g, 5);
-  const outH = geo(g, 6), outW = geo(g, 7), strideH = geo(g, 8), strideW = geo(g, 9);
-  const dilH = geo(g, 10), dilW = geo(g, 11), padTop = geo(g, 12), padLeft = geo(g, 13);
+  const batch = geo(g, G.batch), inH = geo(g, G.inH), inW = geo(g, G.inW), C = geo(g, G.channels), kH = geo(g, G.kH), kW = geo(g, G.kW);
+  const outH = geo(g, G.outH), outW = geo(g, G.outW), strideH = geo(g, G.strideH), strideW = geo(g, G.strideW);
+  const dilH = geo(g, G.dilationH), dilW = geo(g, G.dilationW), padTop = geo(g, G.padTop), padLeft = geo(g, G.padLeft);
   const ldg = <usize>cout << 2;
   memory.fill(dk + <usize>(t0 * C) * ldg, 0, <usize>((t1 - t0) * C) * ldg);
   for (let n = 0; n < batch; n++) {

@@ -1,13 +1,14 @@
 /**
  * Packing a convolution's patch matrix into the GEMM's A panels straight from the image, so that
- * the matrix itself is never built (gemm.ts: the A_CONV mode for the forward product, A_CONV_T
- * for the kernel gradient). Each function writes exactly what gemm.ts's packAPlain / packATrans
+ * the matrix itself is never built (gemm.ts: GemmAMode.conv for the forward product, convT for
+ * the kernel gradient). Each function writes exactly what gemm.ts's packAPlain / packATrans
  * would write from the matrix im2col builds (assembly/conv.ts): same values, same places, so the
  * products are the same bit for bit. tileRows is the register tile's row count (gemm.ts MR).
  *
- * Geometry: 14 i32 at `g`, in Window2dArgs order; pointers are byte addresses.
+ * Geometry: a GeometrySlot block at `g`; pointers are byte addresses.
  */
 import { geo } from './conv';
+import { GeometrySlot as G } from './generated/protocol';
 
 /**
  * packAPlain of the patch matrix of image x (geometry g) without the matrix: row R of A is output
@@ -16,9 +17,9 @@ import { geo } from './conv';
  * kernel row (kW·C floats, contiguous in x) when it lies inside the image, else tap by tap.
  */
 export function packAConv(x: usize, g: usize, pc: i32, kc: i32, ic: i32, mc: i32, dst: usize, tileRows: i32): void {
-  const inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kW = geo(g, 5);
-  const outH = geo(g, 6), outW = geo(g, 7), strideH = geo(g, 8), strideW = geo(g, 9);
-  const dilH = geo(g, 10), dilW = geo(g, 11), padTop = geo(g, 12), padLeft = geo(g, 13);
+  const inH = geo(g, G.inH), inW = geo(g, G.inW), C = geo(g, G.channels), kW = geo(g, G.kW);
+  const outH = geo(g, G.outH), outW = geo(g, G.outW), strideH = geo(g, G.strideH), strideW = geo(g, G.strideW);
+  const dilH = geo(g, G.dilationH), dilW = geo(g, G.dilationW), padTop = geo(g, G.padTop), padLeft = geo(g, G.padLeft);
   const rowLen = kW * C, end = pc + kc;
   const step = <usize>tileRows << 2;
   for (let ir = 0; ir < mc; ir += tileRows) {
@@ -67,11 +68,11 @@ export function packAConv(x: usize, g: usize, pc: i32, kc: i32, ic: i32, mc: i32
  * two runs of two taps (needs C ≥ tileRows, which the caller checks): each p copies them from x.
  */
 export function packAConvT(x: usize, g: usize, pc: i32, kc: i32, ic: i32, mc: i32, dst: usize, tileRows: i32): void {
-  const inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kW = geo(g, 5);
-  const outH = geo(g, 6), outW = geo(g, 7), strideH = geo(g, 8), strideW = geo(g, 9);
-  const dilH = geo(g, 10), dilW = geo(g, 11), padTop = geo(g, 12), padLeft = geo(g, 13);
+  const inH = geo(g, G.inH), inW = geo(g, G.inW), C = geo(g, G.channels), kW = geo(g, G.kW);
+  const outH = geo(g, G.outH), outW = geo(g, G.outW), strideH = geo(g, G.strideH), strideW = geo(g, G.strideW);
+  const dilH = geo(g, G.dilationH), dilW = geo(g, G.dilationW), padTop = geo(g, G.padTop), padLeft = geo(g, G.padLeft);
   const image = <usize>(inH * inW * C) << 2;
-  const kH = geo(g, 4);
+  const kH = geo(g, G.kH);
   const allInside = padTop == 0 && padLeft == 0 &&
     (outH - 1) * strideH + (kH - 1) * dilH < inH && (outW - 1) * strideW + (kW - 1) * dilW < inW;
   for (let ir = 0; ir < mc; ir += tileRows) {

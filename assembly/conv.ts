@@ -4,9 +4,10 @@
  * order, same padding rules; see src/backend/types.ts, Window2dArgs), but move whole channel runs
  * with bulk copies and 4-lane SIMD instead of one float at a time.
  *
- * The geometry arrives as 14 i32 at `g`, in Window2dArgs order. Pointers are byte addresses,
- * and x always starts at `x`, so a flat index into x is (address − x) / 4.
+ * The geometry arrives as a GeometrySlot block at `g` (Window2dArgs, 14 i32). Pointers are byte
+ * addresses, and x always starts at `x`, so a flat index into x is (address − x) / 4.
  */
+import { GeometrySlot as G } from './generated/protocol';
 
 // @ts-ignore: decorator
 @inline export function geo(g: usize, i: i32): i32 {
@@ -43,9 +44,9 @@
  * (the kernels taking b0, b1 are split over threads by image; see engine.ts).
  */
 export function im2col(x: usize, g: usize, cols: usize, b0: i32, b1: i32): void {
-  const inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kH = geo(g, 4), kW = geo(g, 5);
-  const outH = geo(g, 6), outW = geo(g, 7), strideH = geo(g, 8), strideW = geo(g, 9);
-  const dilH = geo(g, 10), dilW = geo(g, 11), padTop = geo(g, 12), padLeft = geo(g, 13);
+  const inH = geo(g, G.inH), inW = geo(g, G.inW), C = geo(g, G.channels), kH = geo(g, G.kH), kW = geo(g, G.kW);
+  const outH = geo(g, G.outH), outW = geo(g, G.outW), strideH = geo(g, G.strideH), strideW = geo(g, G.strideW);
+  const dilH = geo(g, G.dilationH), dilW = geo(g, G.dilationW), padTop = geo(g, G.padTop), padLeft = geo(g, G.padLeft);
   const rowLen = kW * C;
   let o = cols + (<usize>(b0 * outH * outW * kH) * <usize>rowLen << 2);
   for (let n = b0; n < b1; n++) {
@@ -80,9 +81,9 @@ export function im2col(x: usize, g: usize, cols: usize, b0: i32, b1: i32): void 
 
 /** The adjoint of im2col for images [b0, b1): their dx = 0, then every patch row is added back where it came from. */
 export function col2im(cols: usize, g: usize, dx: usize, b0: i32, b1: i32): void {
-  const inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kH = geo(g, 4), kW = geo(g, 5);
-  const outH = geo(g, 6), outW = geo(g, 7), strideH = geo(g, 8), strideW = geo(g, 9);
-  const dilH = geo(g, 10), dilW = geo(g, 11), padTop = geo(g, 12), padLeft = geo(g, 13);
+  const inH = geo(g, G.inH), inW = geo(g, G.inW), C = geo(g, G.channels), kH = geo(g, G.kH), kW = geo(g, G.kW);
+  const outH = geo(g, G.outH), outW = geo(g, G.outW), strideH = geo(g, G.strideH), strideW = geo(g, G.strideW);
+  const dilH = geo(g, G.dilationH), dilW = geo(g, G.dilationW), padTop = geo(g, G.padTop), padLeft = geo(g, G.padLeft);
   const rowLen = kW * C;
   const image = <usize>(inH * inW) * <usize>C << 2;
   memory.fill(dx + <usize>b0 * image, 0, <usize>(b1 - b0) * image);
@@ -121,9 +122,9 @@ export function col2im(cols: usize, g: usize, dx: usize, b0: i32, b1: i32): void
  * is written there as i32.
  */
 export function maxPool2d(x: usize, g: usize, out: usize, argmax: usize, b0: i32, b1: i32): void {
-  const inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kH = geo(g, 4), kW = geo(g, 5);
-  const outH = geo(g, 6), outW = geo(g, 7), strideH = geo(g, 8), strideW = geo(g, 9);
-  const dilH = geo(g, 10), dilW = geo(g, 11), padTop = geo(g, 12), padLeft = geo(g, 13);
+  const inH = geo(g, G.inH), inW = geo(g, G.inW), C = geo(g, G.channels), kH = geo(g, G.kH), kW = geo(g, G.kW);
+  const outH = geo(g, G.outH), outW = geo(g, G.outW), strideH = geo(g, G.strideH), strideW = geo(g, G.strideW);
+  const dilH = geo(g, G.dilationH), dilW = geo(g, G.dilationW), padTop = geo(g, G.padTop), padLeft = geo(g, G.padLeft);
   // Taps outside, channels inside: each tap is one contiguous run of C floats, folded into the
   // running maximum kept in `out` (and its index in `argmax`). The bounds of a tap are tested
   // once per output position, not once per group of four channels.
@@ -215,14 +216,14 @@ function foldMaxAt(xp: usize, o: usize, am: usize, base: i32, C: i32): void {
 /** The number of window taps inside the image for output (oh, ow). */
 // @ts-ignore: decorator
 @inline function tapCount(g: usize, oh: i32, ow: i32): i32 {
-  const inH = geo(g, 1), inW = geo(g, 2), kH = geo(g, 4), kW = geo(g, 5);
+  const inH = geo(g, G.inH), inW = geo(g, G.inW), kH = geo(g, G.kH), kW = geo(g, G.kW);
   let rows = 0, cols = 0;
   for (let kh = 0; kh < kH; kh++) {
-    const r = oh * geo(g, 8) - geo(g, 12) + kh * geo(g, 10);
+    const r = oh * geo(g, G.strideH) - geo(g, G.padTop) + kh * geo(g, G.dilationH);
     if (r >= 0 && r < inH) rows++;
   }
   for (let kw = 0; kw < kW; kw++) {
-    const c = ow * geo(g, 9) - geo(g, 13) + kw * geo(g, 11);
+    const c = ow * geo(g, G.strideW) - geo(g, G.padLeft) + kw * geo(g, G.dilationW);
     if (c >= 0 && c < inW) cols++;
   }
   return rows * cols;
@@ -230,9 +231,9 @@ function foldMaxAt(xp: usize, o: usize, am: usize, base: i32, C: i32): void {
 
 /** Mean over each window's taps inside the image (TensorFlow's rule), per channel. */
 export function avgPool2d(x: usize, g: usize, out: usize): void {
-  const batch = geo(g, 0), inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kH = geo(g, 4), kW = geo(g, 5);
-  const outH = geo(g, 6), outW = geo(g, 7), strideH = geo(g, 8), strideW = geo(g, 9);
-  const dilH = geo(g, 10), dilW = geo(g, 11), padTop = geo(g, 12), padLeft = geo(g, 13);
+  const batch = geo(g, G.batch), inH = geo(g, G.inH), inW = geo(g, G.inW), C = geo(g, G.channels), kH = geo(g, G.kH), kW = geo(g, G.kW);
+  const outH = geo(g, G.outH), outW = geo(g, G.outW), strideH = geo(g, G.strideH), strideW = geo(g, G.strideW);
+  const dilH = geo(g, G.dilationH), dilW = geo(g, G.dilationW), padTop = geo(g, G.padTop), padLeft = geo(g, G.padLeft);
   let o = out;
   for (let n = 0; n < batch; n++) {
     for (let oh = 0; oh < outH; oh++) {
@@ -260,9 +261,9 @@ export function avgPool2d(x: usize, g: usize, out: usize): void {
 
 /** The adjoint of avgPool2d: each dOut spread evenly over its window's taps inside the image. */
 export function avgPool2dBackward(dOut: usize, g: usize, dx: usize): void {
-  const batch = geo(g, 0), inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), kH = geo(g, 4), kW = geo(g, 5);
-  const outH = geo(g, 6), outW = geo(g, 7), strideH = geo(g, 8), strideW = geo(g, 9);
-  const dilH = geo(g, 10), dilW = geo(g, 11), padTop = geo(g, 12), padLeft = geo(g, 13);
+  const batch = geo(g, G.batch), inH = geo(g, G.inH), inW = geo(g, G.inW), C = geo(g, G.channels), kH = geo(g, G.kH), kW = geo(g, G.kW);
+  const outH = geo(g, G.outH), outW = geo(g, G.outW), strideH = geo(g, G.strideH), strideW = geo(g, G.strideW);
+  const dilH = geo(g, G.dilationH), dilW = geo(g, G.dilationW), padTop = geo(g, G.padTop), padLeft = geo(g, G.padLeft);
   memory.fill(dx, 0, <usize>(batch * inH * inW) * <usize>C << 2);
   let o = dOut;
   for (let n = 0; n < batch; n++) {
@@ -299,7 +300,7 @@ export function avgPool2dBackward(dOut: usize, g: usize, dx: usize): void {
  * argmax[i] (added: overlapping windows may share a winning tap).
  */
 export function maxPool2dBackward(dOut: usize, argmax: usize, g: usize, dx: usize, b0: i32, b1: i32): void {
-  const inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), outH = geo(g, 6), outW = geo(g, 7);
+  const inH = geo(g, G.inH), inW = geo(g, G.inW), C = geo(g, G.channels), outH = geo(g, G.outH), outW = geo(g, G.outW);
   // Each image's maxima lie in that image, so a range of images touches only its own dx.
   const image = <usize>(inH * inW) * <usize>C << 2;
   memory.fill(dx + <usize>b0 * image, 0, <usize>(b1 - b0) * image);

@@ -5,13 +5,7 @@
  * exp and sigmoid, which use a polynomial good to a few float32 ulps.
  */
 
-// Unary op codes, shared with src/backend/wasm/elementwise.ts.
-const NEG = 0, ABS = 1, SQRT = 2, SQUARE = 3, RECIPROCAL = 4, RELU = 5, STEP = 6, SIGN = 7;
-const FLOOR = 8, CEIL = 9, EXP = 10, SIGMOID = 11, TANH = 12;
-// Binary op codes.
-const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAXIMUM = 4, MINIMUM = 5;
-// Reduce op codes.
-const SUM = 0, MAX = 1, MIN = 2;
+import { BinaryCode, ReduceCode, UnaryCode } from './generated/protocol';
 
 /**
  * exp4's constants, each splat over a 16-byte row, read from memory. As v128.const splats V8
@@ -118,21 +112,21 @@ const TANH_CONSTANTS = memory.data<f32>([
 @inline function unary4(op: i32, v: v128): v128 {
   const zero = f32x4.splat(0), one = f32x4.splat(1);
   switch (op) {
-    case NEG: return f32x4.neg(v);
-    case ABS: return f32x4.abs(v);
-    case SQRT: return f32x4.sqrt(v);
-    case SQUARE: return f32x4.mul(v, v);
-    case RECIPROCAL: return f32x4.div(one, v);
+    case UnaryCode.neg: return f32x4.neg(v);
+    case UnaryCode.abs: return f32x4.abs(v);
+    case UnaryCode.sqrt: return f32x4.sqrt(v);
+    case UnaryCode.square: return f32x4.mul(v, v);
+    case UnaryCode.reciprocal: return f32x4.div(one, v);
     // v > 0 ? v : 0, so NaN and -0 give 0, as in the portable loop.
-    case RELU: return v128.and(v, f32x4.gt(v, zero));
-    case STEP: return v128.and(one, f32x4.gt(v, zero));
+    case UnaryCode.relu: return v128.and(v, f32x4.gt(v, zero));
+    case UnaryCode.step: return v128.and(one, f32x4.gt(v, zero));
     // 1, -1, or v itself for ±0 and NaN.
-    case SIGN: return v128.bitselect(one, v128.bitselect(f32x4.neg(one), v, f32x4.lt(v, zero)), f32x4.gt(v, zero));
-    case FLOOR: return f32x4.floor(v);
-    case CEIL: return f32x4.ceil(v);
-    case EXP: return exp4(v);
-    case TANH: return tanh4(v);
-    case SIGMOID: {
+    case UnaryCode.sign: return v128.bitselect(one, v128.bitselect(f32x4.neg(one), v, f32x4.lt(v, zero)), f32x4.gt(v, zero));
+    case UnaryCode.floor: return f32x4.floor(v);
+    case UnaryCode.ceil: return f32x4.ceil(v);
+    case UnaryCode.exp: return exp4(v);
+    case UnaryCode.tanh: return tanh4(v);
+    case UnaryCode.sigmoid: {
       // With e = exp(-|v|) ≤ 1 nothing overflows: v ≥ 0 gives 1/(1+e), v < 0 gives e/(1+e).
       const e = exp4(f32x4.neg(f32x4.abs(v)));
       const d = f32x4.add(one, e);
@@ -149,19 +143,19 @@ const TANH_CONSTANTS = memory.data<f32>([
  */
 export function unary(op: i32, x: usize, out: usize, n: i32): void {
   switch (op) {
-    case NEG: unaryLoop(NEG, x, out, n); break;
-    case ABS: unaryLoop(ABS, x, out, n); break;
-    case SQRT: unaryLoop(SQRT, x, out, n); break;
-    case SQUARE: unaryLoop(SQUARE, x, out, n); break;
-    case RECIPROCAL: unaryLoop(RECIPROCAL, x, out, n); break;
-    case RELU: unaryLoop(RELU, x, out, n); break;
-    case STEP: unaryLoop(STEP, x, out, n); break;
-    case SIGN: unaryLoop(SIGN, x, out, n); break;
-    case FLOOR: unaryLoop(FLOOR, x, out, n); break;
-    case CEIL: unaryLoop(CEIL, x, out, n); break;
-    case EXP: unaryLoop(EXP, x, out, n); break;
-    case SIGMOID: unaryLoop(SIGMOID, x, out, n); break;
-    case TANH: unaryLoop(TANH, x, out, n); break;
+    case UnaryCode.neg: unaryLoop(UnaryCode.neg, x, out, n); break;
+    case UnaryCode.abs: unaryLoop(UnaryCode.abs, x, out, n); break;
+    case UnaryCode.sqrt: unaryLoop(UnaryCode.sqrt, x, out, n); break;
+    case UnaryCode.square: unaryLoop(UnaryCode.square, x, out, n); break;
+    case UnaryCode.reciprocal: unaryLoop(UnaryCode.reciprocal, x, out, n); break;
+    case UnaryCode.relu: unaryLoop(UnaryCode.relu, x, out, n); break;
+    case UnaryCode.step: unaryLoop(UnaryCode.step, x, out, n); break;
+    case UnaryCode.sign: unaryLoop(UnaryCode.sign, x, out, n); break;
+    case UnaryCode.floor: unaryLoop(UnaryCode.floor, x, out, n); break;
+    case UnaryCode.ceil: unaryLoop(UnaryCode.ceil, x, out, n); break;
+    case UnaryCode.exp: unaryLoop(UnaryCode.exp, x, out, n); break;
+    case UnaryCode.sigmoid: unaryLoop(UnaryCode.sigmoid, x, out, n); break;
+    case UnaryCode.tanh: unaryLoop(UnaryCode.tanh, x, out, n); break;
   }
 }
 
@@ -189,13 +183,13 @@ export function unary(op: i32, x: usize, out: usize, n: i32): void {
 // @ts-ignore: decorator
 @inline function binary4(op: i32, a: v128, b: v128): v128 {
   switch (op) {
-    case ADD: return f32x4.add(a, b);
-    case SUB: return f32x4.sub(a, b);
-    case MUL: return f32x4.mul(a, b);
-    case DIV: return f32x4.div(a, b);
+    case BinaryCode.add: return f32x4.add(a, b);
+    case BinaryCode.sub: return f32x4.sub(a, b);
+    case BinaryCode.mul: return f32x4.mul(a, b);
+    case BinaryCode.div: return f32x4.div(a, b);
     // a >= b || a is NaN ? a : b — exactly the portable rule (NaN from a wins, ties keep a).
-    case MAXIMUM: return v128.bitselect(a, b, v128.or(f32x4.ge(a, b), f32x4.ne(a, a)));
-    case MINIMUM: return v128.bitselect(a, b, v128.or(f32x4.le(a, b), f32x4.ne(a, a)));
+    case BinaryCode.maximum: return v128.bitselect(a, b, v128.or(f32x4.ge(a, b), f32x4.ne(a, a)));
+    case BinaryCode.minimum: return v128.bitselect(a, b, v128.or(f32x4.le(a, b), f32x4.ne(a, a)));
   }
   return a;
 }
@@ -203,12 +197,12 @@ export function unary(op: i32, x: usize, out: usize, n: i32): void {
 // @ts-ignore: decorator
 @inline function binary1(op: i32, a: f32, b: f32): f32 {
   switch (op) {
-    case ADD: return a + b;
-    case SUB: return a - b;
-    case MUL: return a * b;
-    case DIV: return a / b;
-    case MAXIMUM: return a >= b || a != a ? a : b;
-    case MINIMUM: return a <= b || a != a ? a : b;
+    case BinaryCode.add: return a + b;
+    case BinaryCode.sub: return a - b;
+    case BinaryCode.mul: return a * b;
+    case BinaryCode.div: return a / b;
+    case BinaryCode.maximum: return a >= b || a != a ? a : b;
+    case BinaryCode.minimum: return a <= b || a != a ? a : b;
   }
   return a;
 }
@@ -263,8 +257,8 @@ export function reduce(op: i32, x: usize, outer: i32, size: i32, inner: i32, out
 }
 
 function reduceRow(op: i32, x: usize, size: i32): f32 {
-  if (op == SUM) return sumRow(x, size);
-  if (op == MAX) return maxRow(x, size);
+  if (op == ReduceCode.sum) return sumRow(x, size);
+  if (op == ReduceCode.max) return maxRow(x, size);
   // min: the first NaN wins (it propagates), as in the portable loop.
   let best = load<f32>(x);
   for (let r = 1; r < size; r++) {
@@ -337,13 +331,13 @@ function reduceColumns(op: i32, x: usize, size: i32, inner: i32, dst: usize): vo
   let i = 0;
   for (; i + 4 <= inner; i += 4) {
     let p = x + (<usize>i << 2);
-    let acc = op == SUM ? f32x4.splat(0) : v128.load(p);
-    if (op != SUM) p += rowBytes;
-    for (let r = op == SUM ? 0 : 1; r < size; r++, p += rowBytes) {
+    let acc = op == ReduceCode.sum ? f32x4.splat(0) : v128.load(p);
+    if (op != ReduceCode.sum) p += rowBytes;
+    for (let r = op == ReduceCode.sum ? 0 : 1; r < size; r++, p += rowBytes) {
       const v = v128.load(p);
-      if (op == SUM) acc = f32x4.add(acc, v);
+      if (op == ReduceCode.sum) acc = f32x4.add(acc, v);
       else {
-        const wins = v128.or(op == MAX ? f32x4.gt(v, acc) : f32x4.lt(v, acc), f32x4.ne(v, v));
+        const wins = v128.or(op == ReduceCode.max ? f32x4.gt(v, acc) : f32x4.lt(v, acc), f32x4.ne(v, v));
         acc = v128.bitselect(v, acc, wins);
       }
     }
@@ -351,11 +345,11 @@ function reduceColumns(op: i32, x: usize, size: i32, inner: i32, dst: usize): vo
   }
   for (; i < inner; i++) {
     let p = x + (<usize>i << 2);
-    let acc: f32 = op == SUM ? 0 : load<f32>(p);
-    for (let r = op == SUM ? 0 : 1; r < size; r++) {
+    let acc: f32 = op == ReduceCode.sum ? 0 : load<f32>(p);
+    for (let r = op == ReduceCode.sum ? 0 : 1; r < size; r++) {
       const v = load<f32>(p + <usize>r * rowBytes);
-      if (op == SUM) acc += v;
-      else if (v != v || (op == MAX ? v > acc : v < acc)) acc = v;
+      if (op == ReduceCode.sum) acc += v;
+      else if (v != v || (op == ReduceCode.max ? v > acc : v < acc)) acc = v;
     }
     store<f32>(dst + (<usize>i << 2), acc);
   }

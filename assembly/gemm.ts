@@ -28,6 +28,7 @@
  */
 
 import { copyStrided, packAConv, packAConvT } from './conv-pack';
+import { GemmAMode } from './generated/protocol';
 
 const NR: i32 = 8;
 const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
@@ -70,7 +71,7 @@ export function tileRows(): i32 {
  * ([k, m] when transA = 1), B is [k, n] ([n, k] when transB), C is [m, n]; A and B advance by
  * their batch strides (0 = shared), C by m·n. packA/packB are this thread's scratch buffers.
  *
- * transA = A_CONV (3) or A_CONV_T (2): A is the patch matrix of image a, or its transpose, with
+ * transA is a GemmAMode. conv or convT: A is the patch matrix of image a, or its transpose, with
  * the geometry at byte address aStride, never built (conv-pack.ts): a convolution's forward
  * product patches · kernel, or its kernel gradient patchesᵀ · dOut (one product, batch ignored).
  * Same floats in the same places as packing im2col's matrix, so the same C bit for bit; what is
@@ -81,7 +82,7 @@ export function gemm(
   batch0: i32, batch1: i32, aStride: i32, bStride: i32,
   row0: i32, row1: i32, col0: i32, col1: i32, packA: usize, packB: usize,
 ): void {
-  if (transA == A_CONV || transA == A_CONV_T) {
+  if (transA == GemmAMode.conv || transA == GemmAMode.convT) {
     gemmOne(a, b, c, m, k, n, transA, <usize>aStride, transB, row0, row1, col0, col1, packA, packB);
     return;
   }
@@ -93,16 +94,14 @@ export function gemm(
       for (let i = row0; i < row1; i++) memory.fill(cb + (<usize>(i * n + col0) << 2), 0, <usize>(col1 - col0) << 2);
       continue;
     }
-    gemmOne(ab, bb, cb, m, k, n, transA == A_TRANSPOSED ? A_TRANSPOSED : A_PLAIN, 0, transB, row0, row1, col0, col1, packA, packB);
+    gemmOne(ab, bb, cb, m, k, n, transA == GemmAMode.transposed ? GemmAMode.transposed : GemmAMode.plain, 0, transB, row0, row1, col0, col1, packA, packB);
   }
 }
 
 /**
- * How gemmOne finds A: stored [m, k], stored [k, m], the patch matrix of an image (packAConv) or
- * its transpose (packAConvT); also gemm's transA codes.
+ * How gemmOne finds A (aMode, a GemmAMode): stored [m, k], stored [k, m], the patch matrix of an
+ * image (packAConv) or its transpose (packAConvT).
  */
-const A_PLAIN = 0, A_TRANSPOSED = 1, A_CONV_T = 2, A_CONV = 3;
-
 function gemmOne(
   a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, aMode: i32, g: usize, transB: bool,
   row0: i32, row1: i32, col0: i32, col1: i32, packA: usize, packB: usize,
@@ -117,9 +116,9 @@ function gemmOne(
       else packBPlain(b, n, pc, kc, jc, nc, packB);
       for (let ic = row0; ic < row1; ic += MC) {
         const mc = min(MC, row1 - ic);
-        if (aMode == A_TRANSPOSED) packATrans(a, m, pc, kc, ic, mc, packA);
-        else if (aMode == A_CONV) packAConv(a, g, pc, kc, ic, mc, packA, MR);
-        else if (aMode == A_CONV_T) packAConvT(a, g, pc, kc, ic, mc, packA, MR);
+        if (aMode == GemmAMode.transposed) packATrans(a, m, pc, kc, ic, mc, packA);
+        else if (aMode == GemmAMode.conv) packAConv(a, g, pc, kc, ic, mc, packA, MR);
+        else if (aMode == GemmAMode.convT) packAConvT(a, g, pc, kc, ic, mc, packA, MR);
         else packAPlain(a, k, pc, kc, ic, mc, packA);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);

@@ -12,6 +12,7 @@ export { biasActivation, biasActivationBackward, biasGradientColumns } from './b
 export { fmaPeak } from './peak';
 export { adamStep } from './optim';
 export { winogradInput, winogradKernel, winogradOutput } from './winograd';
+export { protocolValue } from './generated/protocol';
 
 /**
  * Zero `bytes` bytes at `ptr`. Whether by a view's fill(0), memory.fill or a SIMD store loop,

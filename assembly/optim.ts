@@ -4,6 +4,7 @@
  * (src/backend/portable/adam.ts), with the moments rounded to float32 as they are stored: the
  * results are the same bits. Four floats at a time as two f64x2 halves.
  */
+import { AdamSlot as A } from './generated/protocol';
 
 /** Lanes 2 and 3 of a f32x4, as f64x2. */
 // @ts-ignore: decorator
@@ -24,15 +25,15 @@
 }
 
 /**
- * The step over elements [i0, i1) (threads split a parameter into ranges); the ten scalars are
- * float64 at `s` in AdamStep's order (beta1, beta2, c1, c2, l2, shrink, stepSize, invBc2Sqrt,
- * eps, sign), since the thread protocol passes only i32 arguments.
+ * The step over elements [i0, i1) (threads split a parameter into ranges); the ten scalars are an
+ * AdamSlot block of float64 at `s`, since the thread protocol passes only i32 arguments.
  */
 export function adamStep(p: usize, g: usize, m: usize, v: usize, vMax: usize, s: usize, i0: i32, i1: i32): void {
   const skip = <usize>i0 << 2;
   adamRange(p + skip, g + skip, m + skip, v + skip, vMax == 0 ? 0 : vMax + skip, i1 - i0,
-    load<f64>(s), load<f64>(s, 8), load<f64>(s, 16), load<f64>(s, 24), load<f64>(s, 32),
-    load<f64>(s, 40), load<f64>(s, 48), load<f64>(s, 56), load<f64>(s, 64), load<f64>(s, 72));
+    load<f64>(s, A.beta1 << 3), load<f64>(s, A.beta2 << 3), load<f64>(s, A.c1 << 3), load<f64>(s, A.c2 << 3),
+    load<f64>(s, A.l2 << 3), load<f64>(s, A.shrink << 3), load<f64>(s, A.stepSize << 3),
+    load<f64>(s, A.invBc2Sqrt << 3), load<f64>(s, A.eps << 3), load<f64>(s, A.sign << 3));
 }
 
 function adamRange(

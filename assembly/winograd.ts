@@ -12,8 +12,9 @@
  *
  * Layouts (float32, channels innermost, four at a time: C and Cout are multiples of 4):
  * V [16][tiles][C], U [16][C][Cout], M [16][tiles][Cout], with tile t = (n·tilesH + th)·tilesW + tw
- * and tilesH = ⌈outH/2⌉, tilesW = ⌈outW/2⌉. The geometry is conv.ts's 14 i32 at g.
+ * and tilesH = ⌈outH/2⌉, tilesW = ⌈outW/2⌉. The geometry is a GeometrySlot block at g.
  */
+import { GeometrySlot as G } from './generated/protocol';
 
 // @ts-ignore: decorator
 @inline function geo(g: usize, i: i32): i32 {
@@ -38,8 +39,8 @@
 
 /** V for the tiles of images [b0, b1); `scratch` is 16 v128 of this thread's own. */
 export function winogradInput(x: usize, g: usize, v: usize, scratch: usize, b0: i32, b1: i32): void {
-  const batch = geo(g, 0), inH = geo(g, 1), inW = geo(g, 2), C = geo(g, 3), outH = geo(g, 6), outW = geo(g, 7);
-  const padTop = geo(g, 12), padLeft = geo(g, 13);
+  const batch = geo(g, G.batch), inH = geo(g, G.inH), inW = geo(g, G.inW), C = geo(g, G.channels), outH = geo(g, G.outH), outW = geo(g, G.outW);
+  const padTop = geo(g, G.padTop), padLeft = geo(g, G.padLeft);
   const tH = (outH + 1) >> 1, tW = (outW + 1) >> 1, T = batch * tH * tW;
   const eStride = <usize>T * <usize>C << 2;
   for (let n = b0; n < b1; n++) {
@@ -101,7 +102,7 @@ export function winogradKernel(w: usize, C: i32, K: i32, u: usize): void {
 
 /** Y for the tiles of images [b0, b1) into out [batch, outH, outW, K] (positions past the edge dropped). */
 export function winogradOutput(m: usize, g: usize, K: i32, out: usize, b0: i32, b1: i32): void {
-  const batch = geo(g, 0), outH = geo(g, 6), outW = geo(g, 7);
+  const batch = geo(g, G.batch), outH = geo(g, G.outH), outW = geo(g, G.outW);
   const tH = (outH + 1) >> 1, tW = (outW + 1) >> 1, T = batch * tH * tW;
   const eStride = <usize>T * <usize>K << 2;
   for (let n = b0; n < b1; n++) {

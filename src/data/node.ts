@@ -1,3 +1,3 @@
-// Node-only loaders of the shipped data sets: they read files from node_modules.
+// Node-only loaders of the shipped data sets: they read files from optional packages in node_modules.
 export * from './mnist.js';
 export * from './boston.js';

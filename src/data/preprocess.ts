@@ -1,4 +1,6 @@
 /** Preparing tabular data for training: splitting and feature scaling. Pure, browser-safe. */
+import { cast, div, eq, sqrt, square, sub, where } from '../ops/elementwise.js';
+import { mean } from '../ops/reduce.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 import { rowSize, takeRows } from './rows.js';
@@ -24,32 +26,13 @@ export function standardize(train: Tensor, test?: Tensor): Standardized {
   if (test && !(test.rank === train.rank && test.shape.slice(1).every((d, i) => d === train.shape[i + 1]))) {
     throw new ShapeError(`${fn}: got train ${describe(train)} and test ${describe(test)}; expected the same shape after the first axis`);
   }
-  const n = train.shape[0];
-  const f = rowSize(train);
-  const mean = new Float64Array(f);
-  const sq = new Float64Array(f);
-  for (let r = 0; r < n; r++) for (let c = 0; c < f; c++) mean[c] += train.data[r * f + c];
-  for (let c = 0; c < f; c++) mean[c] /= n;
-  for (let r = 0; r < n; r++) {
-    for (let c = 0; c < f; c++) {
-      const d = train.data[r * f + c] - mean[c];
-      sq[c] += d * d;
-    }
-  }
-  // Population std (divide by n), as scikit-learn's StandardScaler.
-  const std = Float64Array.from(sq, (s) => Math.sqrt(s / n) || 1);
-  const scale = (x: Tensor): Tensor => {
-    const out = new Float32Array(x.size);
-    for (let i = 0; i < x.size; i++) out[i] = (x.data[i] - mean[i % f]) / std[i % f];
-    return new Tensor(out, x.shape);
-  };
-  const rowShape = train.shape.slice(1);
-  return {
-    train: scale(train),
-    test: test ? scale(test) : undefined,
-    mean: new Tensor(Float32Array.from(mean), rowShape),
-    std: new Tensor(Float32Array.from(std), rowShape),
-  };
+  const x = cast(train.detach(), 'float32');
+  const mu = mean(x, 0);
+  // Population std (divide by n), as scikit-learn's StandardScaler; a constant feature keeps 1.
+  const spread = sqrt(mean(square(sub(x, mu)), 0));
+  const std = where(eq(spread, 0), 1, spread);
+  const scale = (t: Tensor): Tensor => div(sub(cast(t.detach(), 'float32'), mu), std);
+  return { train: scale(train), test: test ? scale(test) : undefined, mean: mu, std };
 }
 
 export interface SplitOptions {

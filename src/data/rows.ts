@@ -1,4 +1,6 @@
 /** Selecting rows (items along the first axis) of data tensors, outside autograd. */
+import { gather } from '../ops/movement.js';
+import { fromHostValues } from '../tensor/creation.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 
@@ -9,18 +11,16 @@ export function rowSize(t: Tensor): number {
 
 /**
  * A new tensor holding rows `indices` of `t`, in that order. Data batches are inputs, not
- * results of a computation, so this copies row blocks directly and records no graph.
+ * results of a computation, so this gathers rows of a detached view and records no graph.
  */
 export function takeRows(t: Tensor, indices: ArrayLike<number>, fn = 'takeRows'): Tensor {
   if (t.rank === 0) throw new ShapeError(`${fn}: got a scalar tensor; expected a tensor with a first (sample) axis`);
   const n = t.shape[0];
-  const size = rowSize(t);
-  const out = t.dtype === 'int32' ? new Int32Array(indices.length * size) : new Float32Array(indices.length * size);
+  const rows = new Int32Array(indices.length);
   for (let k = 0; k < indices.length; k++) {
     const i = indices[k];
     if (!Number.isInteger(i) || i < 0 || i >= n) throw new ArgumentError(`${fn}: row index ${describe(i)} is out of range; expected 0 <= index < ${n}`);
-    if (size === 1) out[k] = t.data[i];
-    else out.set(t.data.subarray(i * size, (i + 1) * size), k * size);
+    rows[k] = i;
   }
-  return new Tensor(out, [indices.length, ...t.shape.slice(1)]);
+  return gather(t.detach(), fromHostValues(rows, [rows.length], {}, t.backend), 0);
 }

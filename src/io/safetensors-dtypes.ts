@@ -40,9 +40,9 @@ function bf16ToNumber(bits: number): number {
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
-/** The raw little-endian bytes of a tensor's storage. */
+/** The raw little-endian bytes of a tensor's values (read to the host: writing a file is I/O). */
 export function encodeTensorData(t: Tensor): Uint8Array {
-  const d = t.data;
+  const d = t.dataSync();
   if (LITTLE_ENDIAN_HOST) return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
   const out = new Uint8Array(d.byteLength);
   const view = new DataView(out.buffer);

@@ -5,6 +5,7 @@
  * Parsing validates every field before allocating, so a corrupt or hostile file gives a
  * FormatError, never a crash or a giant allocation. Pure bytes in, bytes out: browser-safe.
  */
+import { fromHostValues } from '../tensor/creation.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ArgumentError, FormatError, describe } from '../util/errors.js';
 import { DTYPES, UNSUPPORTED_DTYPES, decodeTensorData, encodeTensorData, type SafetensorsDType } from './safetensors-dtypes.js';
@@ -55,9 +56,9 @@ export function serializeSafetensors(tensors: Record<string, Tensor>, metadata?:
   if (metadata !== undefined) parts.push(`${JSON.stringify(METADATA_KEY)}:${JSON.stringify(metadata)}`);
   let offset = 0;
   for (const [name, t] of entries) {
-    const info = { dtype: t.dtype === 'float32' ? 'F32' : 'I32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
+    const info = { dtype: t.dtype === 'float32' ? 'F32' : 'I32', shape: t.shape, data_offsets: [offset, offset + 4 * t.size] };
     parts.push(`${JSON.stringify(name)}:${JSON.stringify(info)}`);
-    offset += t.data.byteLength;
+    offset += 4 * t.size;
   }
   const json = new TextEncoder().encode(`{${parts.join(',')}}`);
   // Pad with spaces so the data buffer starts 8-byte aligned, as the format recommends.
@@ -69,7 +70,7 @@ export function serializeSafetensors(tensors: Record<string, Tensor>, metadata?:
   let at = 8 + headerLength;
   for (const [, t] of entries) {
     out.set(encodeTensorData(t), at);
-    at += t.data.byteLength;
+    at += 4 * t.size;
   }
   return out;
 }
@@ -172,7 +173,7 @@ export function parseSafetensors(bytes: Uint8Array, options: { source?: string }
   const tensors: Record<string, Tensor> = {};
   for (const e of entries) {
     const data = decodeTensorData(e.dtype, buffer.subarray(e.begin, e.end), `${fn}: ${source}: tensor ${describe(e.name)}`);
-    defineEntry(tensors, e.name, new Tensor(data, e.shape));
+    defineEntry(tensors, e.name, fromHostValues(data, e.shape));
   }
   return { tensors, metadata };
 }

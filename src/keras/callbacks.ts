@@ -1,11 +1,11 @@
 /**
  * The Keras callbacks: stop early, save checkpoints, schedule the learning rate, log to CSV.
  * Each is a `Callback` subclass (see history.ts); pass them as `fit(x, y, { callbacks: [...] })`.
- * The ones that write files load the Node-only save code on first use, so this file stays
- * browser-safe.
+ * The ones that write files use the Node-only save code that the Node entry installs (see
+ * loadNodeFiles), so this file stays browser-safe.
  */
 import { clone } from '../ops/movement.js';
-import { noGrad } from '../autograd/mode.js';
+import { Tensor } from '../tensor/tensor.js';
 import { LRScheduler } from '../optim/schedules.js';
 import type { StateDict } from '../nn/module.js';
 import { ArgumentError, describe } from '../util/errors.js';
@@ -52,7 +52,7 @@ function checkVerbose(fn: string, value: unknown): 0 | 1 {
 /** A deep copy of the weights: state-dict tensors share storage with the model, which keeps training. */
 function snapshot(dict: StateDict): StateDict {
   const out: StateDict = {};
-  for (const [k, t] of Object.entries(dict)) out[k] = noGrad(() => clone(t));
+  for (const [k, t] of Object.entries(dict)) out[k] = clone(t.detach());
   return out;
 }
 

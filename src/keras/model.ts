@@ -18,9 +18,9 @@
  * `fit` is async (it awaits callbacks, which may write files, and lets the event loop breathe so
  * a page stays responsive); `evaluate` and `predict` are synchronous.
  */
-import { Tensor } from '../tensor/tensor.js';
-import { sameShape } from '../tensor/shape.js';
 import { concat } from '../ops/movement.js';
+import { sameShape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
 import { noGrad } from '../autograd/mode.js';
 import { backward } from '../autograd/backward.js';
 import { Module, type AnyModule } from '../nn/module.js';
@@ -349,22 +349,21 @@ export abstract class Model extends Module implements EndsInActivation {
     const n = x.shape[0];
     if (n === 0) throw new ArgumentError(`${fn}: got 0 samples (shape ${describe(x.shape)}); expected at least one`);
     return withMode(this, false, () => noGrad(() => {
-      const batches: Tensor[] = [];
+      const parts: Tensor[] = [];
       for (let start = 0; start < n; start += batchSize) {
         const end = Math.min(n, start + batchSize);
         const yb = this.call(rowSlice(x, start, end));
         if (!(yb instanceof Tensor) || yb.rank === 0 || yb.shape[0] !== end - start) {
           throw new ArgumentError(`${fn}: the model returned ${describe(yb)} for a batch of ${end - start}; expected a Tensor with one row per sample`);
         }
-        const first = batches[0];
-        if (first !== undefined && (first.dtype !== yb.dtype || !sameShape(first.shape.slice(1), yb.shape.slice(1)))) {
-          throw new ArgumentError(
-            `${fn}: the model returned shape ${describe(yb.shape)} (${yb.dtype}) for samples ${start}..${end - 1} but [${end - start}, ${first.shape.slice(1).join(', ')}] (${first.dtype}) before; expected the same shape per sample`,
-          );
+        const first = parts[0];
+        if (first && !sameShape(yb.shape.slice(1), first.shape.slice(1))) {
+          throw new ArgumentError(`${fn}: the model returned shape ${describe(yb.shape)} for samples ${start}..${end - 1} but [${end - start}, ${first.shape.slice(1).join(', ')}] before; expected the same shape per sample`);
         }
-        batches.push(yb);
+        parts.push(yb);
       }
-      return concat(batches, 0);
+      // One batch is the answer itself; more are joined by the backend.
+      return parts.length === 1 ? parts[0] : concat(parts, 0);
     }));
   }
 
@@ -420,7 +419,7 @@ export abstract class Model extends Module implements EndsInActivation {
     return text;
   }
 
-  // ------------------------------------------------------------------ saving (Node-only code, loaded on use)
+  // ------------------------------------------------------------------ saving (Node-only code, installed by the Node entry)
 
   /**
    * Write `dir/config.json` (the architecture as data) and `dir/model.safetensors` (the weights),

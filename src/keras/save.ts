@@ -15,6 +15,7 @@ import { parseSafetensors, type Safetensors } from '../io/safetensors.js';
 import { ArgumentError, FormatError } from '../util/errors.js';
 import type { Model } from './model.js';
 import { loadWeightsInto, modelFromConfig, modelToArtifacts, weightsToBytes } from './serialize.js';
+import { installNodeFiles } from './training.js';
 
 export const CONFIG_FILE = 'config.json';
 export const WEIGHTS_FILE = 'model.safetensors';
@@ -95,3 +96,7 @@ export function readTextIfExists(path: string): string | null {
 export function writeTextAtomic(path: string, text: string): void {
   writeFileAtomic(path, text);
 }
+
+// Model.save / saveWeights / loadWeights and CSVLogger (browser-safe files) reach this code through
+// training.ts, which never imports it: loading this module is what makes them work.
+installNodeFiles({ saveModel, saveWeights, loadWeights, readTextIfExists, writeTextAtomic });

@@ -2,8 +2,8 @@
  * Pieces of the training loop that are not the model's business: checking fit's options,
  * splitting off validation data, slicing batches, averaging per-batch values over samples.
  */
-import { Tensor } from '../tensor/tensor.js';
 import { sliceAxis } from '../ops/movement.js';
+import { Tensor } from '../tensor/tensor.js';
 import type { AnyModule } from '../nn/module.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
@@ -113,9 +113,9 @@ export function checkXY(fn: string, x: unknown, y: unknown): void {
   }
 }
 
-/** Rows [start, end) of `t` (an op, so the backend copies them where the data lives). */
+/** Rows [start, end) of `t`, copied by the backend (a batch is small beside a step's work). */
 export function rowSlice(t: Tensor, start: number, end: number): Tensor {
-  return sliceAxis(t, 0, start, end);
+  return sliceAxis(t.detach(), 0, start, end);
 }
 
 /**
@@ -178,13 +178,24 @@ export function eventLoopYielder(clock: () => number, intervalMs = 100): () => P
   };
 }
 
+/** The Node-only file code: save.ts, which hands itself over here when it is loaded. */
+export type NodeFiles = Pick<typeof import('./save.js'), 'saveModel' | 'saveWeights' | 'loadWeights' | 'readTextIfExists' | 'writeTextAtomic'>;
+
+let nodeFiles: NodeFiles | undefined;
+
 /**
- * The Node-only file code (save.ts), loaded on first use so that nothing in the browser build
- * imports `node:fs`; in a browser, a clear error instead of a failed import.
+ * Called once by save.ts. Nothing here imports save.ts (not even dynamically), so a bundle of the
+ * browser entry never reaches `node:fs`: the Node entry loads save.ts, and save.ts installs itself.
  */
-export async function loadNodeFiles(fn: string): Promise<typeof import('./save.js')> {
+export function installNodeFiles(files: NodeFiles): void {
+  nodeFiles = files;
+}
+
+/** The file code for `fn`; in a browser, or where the Node entry was not loaded, a clear error. */
+export async function loadNodeFiles(fn: string): Promise<NodeFiles> {
+  if (nodeFiles) return nodeFiles;
   if (typeof process === 'undefined' || typeof process.versions?.node !== 'string') {
     throw new ArgumentError(`${fn}: writing and reading files needs Node.js; in a browser use modelToArtifacts(model) / modelFromArtifacts(config, bytes)`);
   }
-  return import('./save.js');
+  throw new ArgumentError(`${fn}: writing and reading files needs tessera's Node entry, which was not loaded; import from 'tessera' (not 'tessera/browser')`);
 }

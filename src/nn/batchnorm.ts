@@ -162,10 +162,9 @@ export class BatchNormalization extends Module {
     return y;
   }
 
-  /** moving ← moving · momentum + batch · (1 − momentum), in place and off the tape. */
+  /** moving ← moving · momentum + batch · (1 − momentum), in place and off the tape (batch is detached). */
   #updateMoving(moving: Tensor, batch: Tensor): void {
-    const m = moving.data as Float32Array, b = batch.data as Float32Array;
-    for (let i = 0; i < m.length; i++) m[i] = m[i] * this.momentum + b[i] * (1 - this.momentum);
+    moving.copy_(add(mul(moving, this.momentum), mul(reshape(batch.detach(), moving.shape), 1 - this.momentum)));
   }
 
   override getConfig(): Record<string, unknown> {

@@ -301,7 +301,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
         throw new DTypeError(`${fn}: "${key}" has dtype ${source.dtype} in the state dict; expected ${target.dtype}`);
       }
     }
-    for (const [key, target] of targets) if (Object.hasOwn(dict, key)) target.data.set(dict[key].data);
+    for (const [key, target] of targets) if (Object.hasOwn(dict, key)) target.copy_(dict[key]);
     return { missingKeys, unexpectedKeys };
   }
 

@@ -15,6 +15,6 @@ export class Parameter extends Tensor {
     if (value.dtype !== 'float32') {
       throw new DTypeError(`Parameter: got a tensor of dtype ${value.dtype}; expected float32 (parameters are learned by gradients)`);
     }
-    super(value.data, value.shape, requiresGrad);
+    super(value.storage, value.shape, value.dtype, value.backend, requiresGrad);
   }
 }

@@ -4,24 +4,16 @@
  * uses only windows inside the image; 'same' gives ceil(size / stride) outputs per axis, padding
  * max((out − 1)·stride + span − size, 0) in total, the smaller half before (top/left).
  *
- * conv2d is im2col + GEMM through the backend (see the note on `im2col` in backend/types.ts):
- *   forward   out      = cols @ K            cols [N·OH·OW, KH·KW·Cin], K [KH·KW·Cin, Cout]
- *   backward  dK       = colsᵀ @ dOut        matmul's transA flag: no transposed copy
- *             dInput   = col2im(dOut @ Kᵀ)   matmul's transB flag
- * A backend with the optional fused `conv2d` / `conv2dBackward` runs these same products inside
- * its own memory (one call for both gradients); otherwise they are composed here.
- * The patch matrix lives in one module-level scratch buffer, reused by every call and rebuilt
- * in backward rather than kept from forward, so a training run's memory stays flat. Large
- * batches are processed in chunks of images so that buffer stays bounded too.
+ * Convolution is a backend primitive (Backend.conv2d / conv2dBackward: the CPU backends compose
+ * it from im2col and their GEMM, see backend/host/conv.ts); this file checks the operands, works
+ * out the window geometry and records the gradients.
  */
-import type { ConvTail, MatmulArgs, Window2dArgs } from '../backend/types.js';
-import { getBackend } from '../backend/registry.js';
+import type { Window2dArgs } from '../backend/types.js';
 import { Tensor } from '../tensor/tensor.js';
-import { allocate } from '../tensor/creation.js';
 import { isGradEnabled } from '../tensor/grad-mode.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 import { record } from './record.js';
-import { empty, output, requireFloat } from './util.js';
+import { backendOf, empty, output, requireFloat } from './util.js';
 import { mean } from './reduce.js';
 
 export type Padding = 'valid' | 'same';
@@ -55,8 +47,9 @@ export interface Pool2dOptions {
  */
 export function conv2d(x: Tensor, kernel: Tensor, options: Conv2dOptions = {}): Tensor {
   const { a, cout } = convGeometry('conv2d', x, kernel, options);
-  const out = output([a.batch, a.outH, a.outW, cout], 'float32');
-  convForward(x.data as Float32Array, kernel.data as Float32Array, a, cout, out.data as Float32Array, transformAllowed(x, kernel));
+  const be = backendOf('conv2d', x, kernel);
+  const out = output([a.batch, a.outH, a.outW, cout], 'float32', be);
+  be.conv2d(x.storage, kernel.storage, a, cout, out.storage, transformAllowed(x, kernel), null);
   return record('conv2d', out, [x, kernel], (g) => convGradients(x, kernel, g, a, cout));
 }
 
@@ -86,12 +79,10 @@ export function transformAllowed(x: Tensor, kernel: Tensor): boolean {
 
 /** conv2d's backward: [dx, dk] from the output's gradient g, each where its input requires grad. */
 export function convGradients(x: Tensor, kernel: Tensor, g: Tensor, a: Window2dArgs, cout: number): [Tensor | null, Tensor | null] {
-  const dx = x.requiresGrad ? output(x.shape, 'float32') : null;
-  const dk = kernel.requiresGrad ? output(kernel.shape, 'float32') : null;
-  convBackward(
-    x.data as Float32Array, kernel.data as Float32Array, g.data as Float32Array, a, cout,
-    dx && (dx.data as Float32Array), dk && (dk.data as Float32Array),
-  );
+  const be = backendOf('conv2d', x, kernel, g);
+  const dx = x.requiresGrad ? output(x.shape, 'float32', be) : null;
+  const dk = kernel.requiresGrad ? output(kernel.shape, 'float32', be) : null;
+  be.conv2dBackward(x.storage, kernel.storage, g.storage, a, cout, dx && dx.storage, dk && dk.storage);
   return [dx, dk];
 }
 
@@ -102,13 +93,14 @@ export function convGradients(x: Tensor, kernel: Tensor, g: Tensor, a: Window2dA
 export function maxPool2d(x: Tensor, options: Pool2dOptions = {}): Tensor {
   const fn = 'maxPool2d';
   const a = poolArgs(fn, x, options);
-  const out = output([a.batch, a.outH, a.outW, a.channels], 'float32');
-  // Overwritten whole by the kernel; backend storage so that the backward kernel reads it in place.
-  const argmax = isGradEnabled() && x.requiresGrad ? (allocate('int32', out.size, false) as Int32Array) : null;
-  getBackend().maxPool2d(x.data as Float32Array, a, out.data as Float32Array, argmax);
+  const be = backendOf(fn, x);
+  const out = output([a.batch, a.outH, a.outW, a.channels], 'float32', be);
+  // Overwritten whole by the kernel; only where a gradient will be needed.
+  const argmax = isGradEnabled() && x.requiresGrad ? be.allocate('int32', out.size, false) : null;
+  be.maxPool2d(x.storage, a, out.storage, argmax);
   return record('maxPool2d', out, [x], (g) => {
-    const dx = output(x.shape, 'float32'); // the kernel zeroes it before its scatter
-    getBackend().maxPool2dBackward(g.data as Float32Array, argmax!, a, dx.data as Float32Array);
+    const dx = output(x.shape, 'float32', be); // the kernel zeroes it before its scatter
+    be.maxPool2dBackward(g.storage, argmax, a, dx.storage);
     return [dx];
   });
 }
@@ -117,11 +109,12 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions = {}): Tensor {
 export function avgPool2d(x: Tensor, options: Pool2dOptions = {}): Tensor {
   const fn = 'avgPool2d';
   const a = poolArgs(fn, x, options);
-  const out = empty([a.batch, a.outH, a.outW, a.channels], 'float32');
-  getBackend().avgPool2d(x.data as Float32Array, a, out.data as Float32Array);
+  const be = backendOf(fn, x);
+  const out = empty([a.batch, a.outH, a.outW, a.channels], 'float32', be);
+  be.avgPool2d(x.storage, a, out.storage);
   return record('avgPool2d', out, [x], (g) => {
-    const dx = empty(x.shape, 'float32');
-    getBackend().avgPool2dBackward(g.data as Float32Array, a, dx.data as Float32Array);
+    const dx = empty(x.shape, 'float32', be);
+    be.avgPool2dBackward(g.storage, a, dx.storage);
     return [dx];
   });
 }
@@ -136,122 +129,6 @@ export function globalAvgPool2d(x: Tensor): Tensor {
 export function convOutputLength(inputLength: number, windowSize: number, stride = 1, padding: Padding = 'valid', dilation = 1): number {
   const span = (windowSize - 1) * dilation + 1;
   return padding === 'same' ? Math.ceil(inputLength / stride) : Math.floor((inputLength - span) / stride) + 1;
-}
-
-// ---- conv2d through im2col + GEMM -------------------------------------------------------------
-
-/** Most floats the patch matrix may hold (16 MiB) before a batch is split into chunks of images. */
-const SCRATCH_LIMIT = 1 << 22;
-let scratch = new Float32Array(0);
-
-/** A view of `size` floats of the shared scratch buffer, grown (never shrunk) on demand. */
-function scratchOf(size: number): Float32Array {
-  if (scratch.length < size) scratch = new Float32Array(size);
-  return scratch.subarray(0, size);
-}
-
-/** A 1×1 kernel at stride 1 without padding: the patch matrix is the input itself. */
-function isPointwise(a: Window2dArgs): boolean {
-  return a.kH === 1 && a.kW === 1 && a.strideH === 1 && a.strideW === 1 && a.padTop === 0 && a.padLeft === 0;
-}
-
-interface Chunk {
-  /** The geometry restricted to this chunk's images. */
-  part: Window2dArgs;
-  /** Rows of the patch matrix (output positions) in this chunk. */
-  rows: number;
-  /** [start, end) of the chunk's images in the input. */
-  inStart: number;
-  inEnd: number;
-  /** [start, end) of the chunk's rows in the output, per output channel. */
-  outStart: number;
-  outEnd: number;
-}
-
-function* chunks(a: Window2dArgs, cout: number): Generator<Chunk> {
-  const rowsPerImage = a.outH * a.outW;
-  const imageSize = a.inH * a.inW * a.channels;
-  const perImage = rowsPerImage * a.kH * a.kW * a.channels;
-  const step = Math.max(1, Math.floor(SCRATCH_LIMIT / Math.max(1, perImage)));
-  for (let n0 = 0; n0 < a.batch; n0 += step) {
-    const nb = Math.min(step, a.batch - n0);
-    yield {
-      part: { ...a, batch: nb },
-      rows: nb * rowsPerImage,
-      inStart: n0 * imageSize, inEnd: (n0 + nb) * imageSize,
-      outStart: n0 * rowsPerImage * cout, outEnd: (n0 + nb) * rowsPerImage * cout,
-    };
-  }
-}
-
-/** One un-batched product op(A)[m, k] @ op(B)[k, n]. */
-function gemm(m: number, k: number, n: number, transA: boolean, transB: boolean): MatmulArgs {
-  return { m, k, n, transA, transB, batch: 1, aBatchStride: 0, bBatchStride: 0 };
-}
-
-/** out = conv(x, kernel), then the layer's tail when given (see Backend.conv2d), chunk by chunk. */
-export function convForward(x: Float32Array, kernel: Float32Array, a: Window2dArgs, cout: number, out: Float32Array, transformed: boolean, tail?: ConvTail): void {
-  const be = getBackend();
-  const K = a.kH * a.kW * a.channels;
-  for (const c of chunks(a, cout)) {
-    const xs = x.subarray(c.inStart, c.inEnd);
-    const os = out.subarray(c.outStart, c.outEnd);
-    if (be.conv2d?.(xs, kernel, c.part, cout, os, transformed, tail)) continue;
-    let cols = xs;
-    if (!isPointwise(a)) {
-      cols = scratchOf(c.rows * K);
-      be.im2col(xs, c.part, cols);
-    }
-    be.matmul(cols, kernel, os, gemm(c.rows, K, cout, false, false));
-    if (tail) be.biasActivation(os, tail.bias, c.rows, cout, tail.activation, os);
-  }
-}
-
-/** dx and dk (each when not null, overwritten) from the upstream gradient g, chunk by chunk. */
-function convBackward(
-  x: Float32Array, kernel: Float32Array, g: Float32Array, a: Window2dArgs, cout: number, dx: Float32Array | null, dk: Float32Array | null,
-): void {
-  const be = getBackend();
-  let partial: Float32Array | null = null;
-  let first = true;
-  for (const c of chunks(a, cout)) {
-    const xs = x.subarray(c.inStart, c.inEnd);
-    const gs = g.subarray(c.outStart, c.outEnd);
-    const dxs = dx === null ? null : dx.subarray(c.inStart, c.inEnd);
-    // Each chunk's kernel gradient overwrites its target, so chunks after the first go through
-    // `partial` and are added.
-    const dkc = dk === null ? null : first ? dk : (partial ??= new Float32Array(dk.length));
-    if (!be.conv2dBackward?.(xs, kernel, gs, c.part, cout, dxs, dkc)) {
-      if (dkc) kernelGradient(xs, gs, c, cout, dkc);
-      if (dxs) inputGradient(gs, kernel, c, cout, dxs);
-    }
-    if (dk && dkc !== dk) for (let i = 0; i < dk.length; i++) dk[i] += dkc![i];
-    first = false;
-  }
-}
-
-/** dk = colsᵀ @ g for one chunk, through the backend's im2col and matmul. */
-function kernelGradient(xs: Float32Array, gs: Float32Array, c: Chunk, cout: number, dk: Float32Array): void {
-  const be = getBackend();
-  const a = c.part;
-  const K = a.kH * a.kW * a.channels;
-  let cols = xs;
-  if (!isPointwise(a)) {
-    cols = scratchOf(c.rows * K);
-    be.im2col(xs, a, cols);
-  }
-  be.matmul(cols, gs, dk, gemm(K, c.rows, cout, true, false));
-}
-
-/** dx = col2im(g @ Kᵀ) for one chunk. */
-function inputGradient(gs: Float32Array, kernel: Float32Array, c: Chunk, cout: number, dxs: Float32Array): void {
-  const be = getBackend();
-  const a = c.part;
-  const K = a.kH * a.kW * a.channels;
-  const pointwise = isPointwise(a);
-  const dcols = pointwise ? dxs : scratchOf(c.rows * K);
-  be.matmul(gs, kernel, dcols, gemm(c.rows, cout, K, false, true));
-  if (!pointwise) be.col2im(dcols, a, dxs);
 }
 
 // ---- arguments ----------------------------------------------------------------------------------

@@ -3,12 +3,11 @@
  * Gradients of broadcast operands are summed back to the operand's shape by `sumTo`.
  */
 import type { BinaryOp, DType, UnaryOp } from '../backend/types.js';
-import { getBackend } from '../backend/registry.js';
 import { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, broadcastStrides } from '../tensor/shape.js';
 import { ArgumentError, DTypeError, describe } from '../util/errors.js';
 import { record } from './record.js';
-import { asTensor, empty, output, requireFloat, type TensorLike } from './util.js';
+import { asTensor, backendOf, empty, output, requireFloat, type TensorLike } from './util.js';
 import { sumTo } from './reduce.js';
 
 // ---------------------------------------------------------------- dtype conversion
@@ -17,8 +16,9 @@ import { sumTo } from './reduce.js';
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (dtype !== 'float32' && dtype !== 'int32') throw new DTypeError(`cast: got dtype ${describe(dtype)}; expected "float32" or "int32"`);
   if (x.dtype === dtype) return x;
-  const out = output(x.shape, dtype);
-  out.data.set(x.data);
+  const be = backendOf('cast', x);
+  const out = output(x.shape, dtype, be);
+  be.cast(x.storage, out.storage);
   return out;
 }
 
@@ -34,8 +34,9 @@ function binaryForward(fn: string, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const A = dtype === 'float32' ? cast(a, 'float32') : a;
   const B = dtype === 'float32' ? cast(b, 'float32') : b;
   // Comparisons yield int32 masks of 0/1.
-  const out = output(shape, COMPARISONS.has(op) ? 'int32' : dtype);
-  getBackend().binary(op, A.data, broadcastStrides(A.shape, shape), B.data, broadcastStrides(B.shape, shape), shape, out.data);
+  const be = backendOf(fn, A, B);
+  const out = output(shape, COMPARISONS.has(op) ? 'int32' : dtype, be);
+  be.binary(op, A.storage, broadcastStrides(A.shape, shape), B.storage, broadcastStrides(B.shape, shape), shape, out.storage);
   return out;
 }
 
@@ -129,10 +130,11 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, x.shape), y.shape);
   const dtype: DType = x.dtype === 'int32' && y.dtype === 'int32' ? 'int32' : 'float32';
   const X = cast(x, dtype), Y = cast(y, dtype);
-  const out = empty(shape, dtype);
-  getBackend().where(
-    cond.data, broadcastStrides(cond.shape, shape), X.data, broadcastStrides(X.shape, shape),
-    Y.data, broadcastStrides(Y.shape, shape), shape, out.data,
+  const be = backendOf('where', cond, X, Y);
+  const out = output(shape, dtype, be);
+  be.where(
+    cond.storage, broadcastStrides(cond.shape, shape), X.storage, broadcastStrides(X.shape, shape),
+    Y.storage, broadcastStrides(Y.shape, shape), shape, out.storage,
   );
   return record('where', out, [x, y], (g) => [
     x.requiresGrad ? sumTo(where(cond, g, 0), x.shape) : null,
@@ -145,8 +147,9 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
 function unaryForward(fn: string, op: UnaryOp, x: Tensor, floatOnly = true): Tensor {
   if (!(x instanceof Tensor)) throw new ArgumentError(`${fn}: got ${describe(x)}; expected a Tensor`);
   if (floatOnly) requireFloat(fn, x);
-  const out = output(x.shape, x.dtype);
-  getBackend().unary(op, x.data, out.data);
+  const be = backendOf(fn, x);
+  const out = output(x.shape, x.dtype, be);
+  be.unary(op, x.storage, out.storage);
   return out;
 }
 
@@ -210,8 +213,9 @@ export function relu(x: Tensor): Tensor {
   // One masking pass over the output (out > 0 exactly where x > 0) instead of a step mask and a
   // product: one array and one pass fewer, and g = NaN or ±∞ stays 0 where the unit is off.
   return record('relu', out, [x], (g) => {
-    const dx = output(x.shape, 'float32');
-    getBackend().biasActivationBackward(g.data as Float32Array, out.data as Float32Array, 1, out.size, 'relu', dx.data as Float32Array, null);
+    const be = backendOf('relu', g, out);
+    const dx = output(x.shape, 'float32', be);
+    be.biasActivationBackward(g.storage, out.storage, 1, out.size, 'relu', dx.storage, null);
     return [dx];
   });
 }
@@ -230,8 +234,9 @@ export const round = (x: Tensor): Tensor => unaryForward('round', 'round', x);
 
 /** int32 mask of NaN entries. */
 export function isNaN(x: Tensor): Tensor {
-  const out = empty(x.shape, 'int32');
-  getBackend().unary('isnan', x.data, out.data);
+  const be = backendOf('isNaN', x);
+  const out = output(x.shape, 'int32', be);
+  be.unary('isnan', x.storage, out.storage);
   return out;
 }
 

@@ -4,12 +4,11 @@
  * use either; the fused form saves arrays and passes over memory on the hot path of training.
  */
 import type { FusedActivation } from '../backend/types.js';
-import { getBackend } from '../backend/registry.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 import { record } from './record.js';
-import { output, requireFloat } from './util.js';
-import { convForward, convGeometry, convGradients, transformAllowed, type Conv2dOptions } from './conv.js';
+import { backendOf, output, requireFloat } from './util.js';
+import { convGeometry, convGradients, transformAllowed, type Conv2dOptions } from './conv.js';
 
 /**
  * activation(x + bias), with bias [C] broadcast along the last axis of x [..., C] (or no bias when
@@ -41,9 +40,9 @@ function fusedBiasActivation(x: Tensor, bias: Tensor | null, activation: FusedAc
   const rows = cols === 0 ? 0 : x.size / cols;
   checkTail(fn, bias, activation, cols, `input of shape ${describe(x.shape)}`);
   if (activation === 'linear' && bias === null) return x;
-  const out = inPlace ? new Tensor(x.data, x.shape) : output(x.shape, 'float32');
-  const be = getBackend();
-  be.biasActivation(x.data as Float32Array, bias && (bias.data as Float32Array), rows, cols, activation, out.data as Float32Array);
+  const be = backendOf(fn, x, bias);
+  const out = inPlace ? x.detach() : output(x.shape, 'float32', be);
+  be.biasActivation(x.storage, bias && bias.storage, rows, cols, activation, out.storage);
   const inputs = bias === null ? [x] : [x, bias];
   return record(fn, out, inputs, (g) => {
     const { dx, db } = tailGradients(g, out, bias, activation, x.requiresGrad);
@@ -56,13 +55,12 @@ function fusedBiasActivation(x: Tensor, bias: Tensor | null, activation: FusedAc
  * whose input gradient is g itself: null then) and the bias gradient (when the bias needs one).
  */
 function tailGradients(g: Tensor, y: Tensor, bias: Tensor | null, activation: FusedActivation, wantDx: boolean): { dx: Tensor | null; db: Tensor | null } {
-  const dx = wantDx && activation !== 'linear' ? output(y.shape, 'float32') : null;
-  const db = bias !== null && bias.requiresGrad ? output(bias.shape, 'float32') : null;
+  const be = backendOf('biasActivation', g, y);
+  const dx = wantDx && activation !== 'linear' ? output(y.shape, 'float32', be) : null;
+  const db = bias !== null && bias.requiresGrad ? output(bias.shape, 'float32', be) : null;
   if (dx !== null || db !== null) {
     const cols = y.shape[y.rank - 1];
-    getBackend().biasActivationBackward(
-      g.data as Float32Array, y.data as Float32Array, cols === 0 ? 0 : y.size / cols, cols, activation, dx && (dx.data as Float32Array), db && (db.data as Float32Array),
-    );
+    be.biasActivationBackward(g.storage, y.storage, cols === 0 ? 0 : y.size / cols, cols, activation, dx && dx.storage, db && db.storage);
   }
   return { dx, db };
 }
@@ -89,16 +87,16 @@ export function conv2dBiasActivation(x: Tensor, kernel: Tensor, bias: Tensor | n
   const fn = 'conv2dBiasActivation';
   const { a, cout } = convGeometry(fn, x, kernel, options);
   checkTail(fn, bias, activation, cout, `a kernel of shape ${describe(kernel.shape)}`);
-  const out = output([a.batch, a.outH, a.outW, cout], 'float32');
-  const tail = { bias: bias && (bias.data as Float32Array), activation };
-  convForward(x.data as Float32Array, kernel.data as Float32Array, a, cout, out.data as Float32Array, transformAllowed(x, kernel), tail);
+  const be = backendOf(fn, x, kernel, bias);
+  const out = output([a.batch, a.outH, a.outW, cout], 'float32', be);
+  be.conv2d(x.storage, kernel.storage, a, cout, out.storage, transformAllowed(x, kernel), { bias: bias && bias.storage, activation });
   return record(fn, out, bias === null ? [x, kernel] : [x, kernel, bias], (g) => {
     // The tail's backward (biasActivation's), then the convolution's.
     const { dx: product, db } = tailGradients(g, out, bias, activation, x.requiresGrad || kernel.requiresGrad);
     const grads = x.requiresGrad || kernel.requiresGrad ? convGradients(x, kernel, product ?? g, a, cout) : [null, null];
     // The product's gradient was this closure's own temporary, read by nothing after convGradients:
     // back to the backend now, so it is reused while in cache and never waits for a collection.
-    if (product !== null) getBackend().releaseStorage?.(product.data);
+    if (product !== null) product.backend.releaseStorage?.(product.storage);
     return bias === null ? grads : [...grads, db];
   });
 }
@@ -115,12 +113,13 @@ export function logSoftmaxLastAxis(x: Tensor): Tensor {
   if (x.rank === 0) throw new ShapeError('logSoftmax: got a 0-d input; expected shape [..., classes]');
   const cols = x.shape[x.rank - 1];
   const rows = cols === 0 ? 0 : x.size / cols;
-  const out = output(x.shape, 'float32');
-  const stats = new Float32Array(2 * rows);
-  getBackend().logSoftmax(x.data as Float32Array, rows, cols, out.data as Float32Array, stats);
+  const be = backendOf('logSoftmax', x);
+  const out = output(x.shape, 'float32', be);
+  const stats = be.allocate('float32', 2 * rows, false);
+  be.logSoftmax(x.storage, rows, cols, out.storage, stats);
   return record('logSoftmax', out, [x], (g) => {
-    const dx = output(x.shape, 'float32');
-    getBackend().logSoftmaxBackward(g.data as Float32Array, x.data as Float32Array, stats, rows, cols, dx.data as Float32Array);
+    const dx = output(x.shape, 'float32', be);
+    be.logSoftmaxBackward(g.storage, x.storage, stats, rows, cols, dx.storage);
     return [dx];
   });
 }

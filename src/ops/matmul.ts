@@ -3,12 +3,11 @@
  * back, leading batch axes broadcast. Underneath, `mm` multiplies op(A)·op(B) with optional
  * transposes handled by the kernel, so backward passes need no transposed copies.
  */
-import { getBackend } from '../backend/registry.js';
 import { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, sizeOf } from '../tensor/shape.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 import { record } from './record.js';
-import { empty, output, requireFloat } from './util.js';
+import { empty, output, requireFloat, backendOf } from './util.js';
 import { sum } from './reduce.js';
 import { expand, reshape, squeeze } from './movement.js';
 
@@ -66,8 +65,9 @@ export function mm(a: Tensor, b: Tensor, transA = false, transB = false, batchSh
   const aShared = sizeOf(a.shape.slice(0, -2)) === 1;
   const bShared = sizeOf(b.shape.slice(0, -2)) === 1;
   // An empty inner dimension gives zeros, which a kernel may not write: only then zeroed storage.
-  const out = k === 0 ? empty([...batchShape, m, n], 'float32') : output([...batchShape, m, n], 'float32');
-  getBackend().matmul(a.data as Float32Array, b.data as Float32Array, out.data as Float32Array, {
+  const be = backendOf('matmul', a, b);
+  const out = k === 0 ? empty([...batchShape, m, n], 'float32', be) : output([...batchShape, m, n], 'float32', be);
+  be.matmul(a.storage, b.storage, out.storage, {
     m, k, n, transA, transB, batch,
     aBatchStride: aShared ? 0 : m * k,
     bBatchStride: bShared ? 0 : k * n,

@@ -2,21 +2,22 @@
  * Movement ops: they rearrange, select or combine elements without arithmetic. Storage is always
  * contiguous, so each materialises its result through the backend's strided copy or gather.
  */
-import type { Shape } from '../backend/types.js';
-import { getBackend } from '../backend/registry.js';
+import type { Backend, Shape } from '../backend/types.js';
 import { contiguousStrides } from '../backend/strided.js';
 import { Tensor } from '../tensor/tensor.js';
 import { normalizeAxis, sameShape, sizeOf } from '../tensor/shape.js';
 import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
 import { record } from './record.js';
-import { empty, output } from './util.js';
-import { sumTo } from './reduce.js';
+import { backendOf, empty, output } from './util.js';
+import { max, min, sumTo } from './reduce.js';
+import { add, cast, eq, lt, where } from './elementwise.js';
+import { fromHostValues } from '../tensor/creation.js';
 
 /** Same data, new shape; one dimension may be -1 and is inferred. Shares storage (no copy). */
 export function reshape(x: Tensor, shape: Shape): Tensor {
   const target = inferReshape(x, shape);
   if (sameShape(target, x.shape)) return x;
-  const out = new Tensor(x.data, target);
+  const out = new Tensor(x.storage, target, x.dtype, x.backend);
   return record('reshape', out, [x], (g) => [reshape(g, x.shape)]);
 }
 
@@ -64,8 +65,9 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
   if (p.every((a, i) => a === i)) return x;
   const shape = p.map((a) => x.shape[a]);
   const inStrides = contiguousStrides(x.shape);
-  const out = output(shape, x.dtype);
-  getBackend().copyStrided(x.data, 0, p.map((a) => inStrides[a]), out.data, 0, contiguousStrides(shape), shape);
+  const be = backendOf(fn, x);
+  const out = output(shape, x.dtype, be);
+  be.copyStrided(x.storage, 0, p.map((a) => inStrides[a]), out.storage, 0, contiguousStrides(shape), shape);
   const inverse = new Array<number>(p.length);
   p.forEach((a, i) => (inverse[a] = i));
   return record('permute', out, [x], (g) => [permute(g, inverse)]);
@@ -113,8 +115,9 @@ export function expand(x: Tensor, shape: Shape): Tensor {
   const xs = contiguousStrides(x.shape);
   x.shape.forEach((d, i) => (strides[lead + i] = d === 1 ? 0 : xs[i]));
   // (Here and in permute, concat, slice and gather the copy writes every element: no zeroing.)
-  const out = output(shape, x.dtype);
-  getBackend().copyStrided(x.data, 0, strides, out.data, 0, contiguousStrides(shape), shape);
+  const be = backendOf('expand', x);
+  const out = output(shape, x.dtype, be);
+  be.copyStrided(x.storage, 0, strides, out.storage, 0, contiguousStrides(shape), shape);
   return record('expand', out, [x], (g) => [sumTo(g, x.shape)]);
 }
 
@@ -132,13 +135,14 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   }
   const shape = [...first.shape];
   shape[a] = tensors.reduce((n, t) => n + t.shape[a], 0);
-  const out = output(shape, first.dtype);
+  const be = backendOf(fn, ...tensors);
+  const out = output(shape, first.dtype, be);
   const outStrides = contiguousStrides(shape);
   let offset = 0;
   const starts: number[] = [];
   for (const t of tensors) {
     starts.push(offset);
-    getBackend().copyStrided(t.data, 0, contiguousStrides(t.shape), out.data, offset * outStrides[a], outStrides, t.shape);
+    be.copyStrided(t.storage, 0, contiguousStrides(t.shape), out.storage, offset * outStrides[a], outStrides, t.shape);
     offset += t.shape[a];
   }
   return record(fn, out, tensors, (g) =>
@@ -218,8 +222,9 @@ export function slice(x: Tensor, start: readonly number[], end?: readonly (numbe
   if (sameShape(shape, x.shape)) return x;
   const strides = contiguousStrides(x.shape);
   const offset = lo.reduce((o, s, i) => o + s * strides[i], 0);
-  const out = output(shape, x.dtype);
-  getBackend().copyStrided(x.data, offset, strides, out.data, 0, contiguousStrides(shape), shape);
+  const be = backendOf(fn, x);
+  const out = output(shape, x.dtype, be);
+  be.copyStrided(x.storage, offset, strides, out.storage, 0, contiguousStrides(shape), shape);
   return record(fn, out, [x], (g) => [pad(g, lo.map((s, i) => [s, x.shape[i] - s - shape[i]] as [number, number]))]);
 }
 
@@ -234,26 +239,39 @@ export function pad(x: Tensor, widths: readonly (readonly [number, number])[], v
     }
   }
   const shape = x.shape.map((d, i) => d + w[i][0] + w[i][1]);
-  const out = empty(shape, x.dtype);
-  if (value !== 0) out.data.fill(value);
+  const be = backendOf(fn, x);
+  const out = empty(shape, x.dtype, be);
+  if (value !== 0) be.fill(out.storage, value);
   const outStrides = contiguousStrides(shape);
   const offset = w.reduce((o, [b], i) => o + b * outStrides[i], 0);
-  getBackend().copyStrided(x.data, 0, contiguousStrides(x.shape), out.data, offset, outStrides, x.shape);
+  be.copyStrided(x.storage, 0, contiguousStrides(x.shape), out.storage, offset, outStrides, x.shape);
   return record(fn, out, [x], (g) => [slice(g, w.map(([b]) => b), w.map(([b], i) => b + x.shape[i]))]);
 }
 
-function checkIndices(fn: string, indices: Tensor | readonly number[], size: number): Int32Array {
-  let idx: Int32Array;
+/**
+ * Indices as an int32 tensor on `be`, negatives counted from the end, each checked against the
+ * axis size. The check reads two reductions (min, max), so it runs where storage can be read
+ * synchronously; on a device an out-of-range index reads 0 rather than stopping the queue.
+ */
+function indexTensor(fn: string, indices: Tensor | readonly number[], size: number, be: Backend): Tensor {
+  let idx: Tensor;
   if (indices instanceof Tensor) {
     if (indices.dtype !== 'int32') throw new DTypeError(`${fn}: got indices of dtype ${indices.dtype}; expected int32`);
-    idx = indices.data as Int32Array;
-  } else idx = Int32Array.from(indices);
-  for (let i = 0; i < idx.length; i++) {
-    const v = idx[i];
-    if (v < -size || v >= size) throw new ArgumentError(`${fn}: index ${v} is out of range for an axis of size ${size}; expected ${-size} <= index < ${size}`);
+    idx = indices;
+  } else {
+    if (!Array.isArray(indices)) throw new ArgumentError(`${fn}: got indices ${describe(indices)}; expected an int32 Tensor or an array of integers`);
+    idx = fromHostValues(Int32Array.from(indices), [indices.length], {}, be);
   }
-  if (idx.some((v) => v < 0)) idx = idx.map((v) => (v < 0 ? v + size : v));
-  return idx;
+  if (idx.size === 0) return idx;
+  let negative = true;
+  if (idx.backend.hostStorage) {
+    const lo = min(idx).item(), hi = max(idx).item();
+    for (const v of [lo, hi]) {
+      if (v < -size || v >= size) throw new ArgumentError(`${fn}: index ${v} is out of range for an axis of size ${size}; expected ${-size} <= index < ${size}`);
+    }
+    negative = lo < 0;
+  }
+  return negative ? where(lt(idx, 0), add(idx, size), idx) : idx;
 }
 
 /**
@@ -263,16 +281,17 @@ function checkIndices(fn: string, indices: Tensor | readonly number[], size: num
 export function gather(x: Tensor, indices: Tensor | readonly number[], axis = 0): Tensor {
   const fn = 'gather';
   const a = normalizeAxis(fn, axis, x.rank);
-  const idx = checkIndices(fn, indices, x.shape[a]);
-  const idxShape = indices instanceof Tensor ? indices.shape : [idx.length];
+  const be = backendOf(fn, x, indices instanceof Tensor ? indices : null);
+  const idx = indexTensor(fn, indices, x.shape[a], be);
   const outer = sizeOf(x.shape.slice(0, a));
   const inner = sizeOf(x.shape.slice(a + 1));
-  const shape = [...x.shape.slice(0, a), ...idxShape, ...x.shape.slice(a + 1)];
-  const out = output(shape, x.dtype);
-  getBackend().gather(x.data, outer, x.shape[a], inner, idx, out.data);
+  const shape = [...x.shape.slice(0, a), ...idx.shape, ...x.shape.slice(a + 1)];
+  const out = output(shape, x.dtype, be);
+  be.gather(x.storage, outer, x.shape[a], inner, idx.storage, out.storage);
   return record(fn, out, [x], (g) => {
-    const gx = empty(x.shape, 'float32');
-    getBackend().scatterAdd(g.data, outer, x.shape[a], inner, idx, gx.data);
+    const gbe = backendOf(fn, g, idx);
+    const gx = empty(x.shape, 'float32', gbe);
+    gbe.scatterAdd(g.storage, outer, x.shape[a], inner, idx.storage, gx.storage);
     return [gx];
   });
 }
@@ -280,24 +299,24 @@ export function gather(x: Tensor, indices: Tensor | readonly number[], axis = 0)
 /** Alias of `gather` with PyTorch's name. */
 export const indexSelect = gather;
 
-/** int32 class labels → float32 one-hot rows (no gradient). */
+/** int32 class labels → float32 one-hot rows (no gradient): labels compared with 0..numClasses−1. */
 export function oneHot(labels: Tensor, numClasses: number): Tensor {
   const fn = 'oneHot';
   if (labels.dtype !== 'int32') throw new DTypeError(`${fn}: got labels of dtype ${labels.dtype}; expected int32 class indices`);
   if (!Number.isInteger(numClasses) || numClasses <= 0) throw new ArgumentError(`${fn}: got numClasses=${describe(numClasses)}; expected a positive integer`);
-  const out = empty([...labels.shape, numClasses], 'float32');
-  const d = labels.data;
-  for (let i = 0; i < d.length; i++) {
-    const c = d[i];
-    if (c < 0 || c >= numClasses) throw new ArgumentError(`${fn}: label ${c} at position ${i} is out of range; expected 0 <= label < ${numClasses}`);
-    out.data[i * numClasses + c] = 1;
+  if (labels.size > 0 && labels.backend.hostStorage) {
+    for (const v of [min(labels).item(), max(labels).item()]) {
+      if (v < 0 || v >= numClasses) throw new ArgumentError(`${fn}: got label ${v}; expected 0 <= label < ${numClasses}`);
+    }
   }
-  return out;
+  const classes = fromHostValues(Int32Array.from({ length: numClasses }, (_, i) => i), [numClasses], {}, labels.backend);
+  return cast(eq(reshape(labels, [...labels.shape, 1]), classes), 'float32');
 }
 
 /** A copy with its own storage; gradients flow through. */
 export function clone(x: Tensor): Tensor {
-  const out = output(x.shape, x.dtype);
-  out.data.set(x.data);
+  const be = backendOf('clone', x);
+  const out = output(x.shape, x.dtype, be);
+  be.copyStrided(x.storage, 0, [1], out.storage, 0, [1], [x.size]);
   return record('clone', out, [x], (g) => [g]);
 }

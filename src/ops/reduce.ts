@@ -3,12 +3,11 @@
  * other axis sets are first permuted so the reduced axes sit together at the end.
  */
 import type { ReduceOp, Shape } from '../backend/types.js';
-import { getBackend } from '../backend/registry.js';
 import { Tensor } from '../tensor/tensor.js';
 import { normalizeAxes, normalizeAxis, sameShape, sizeOf } from '../tensor/shape.js';
 import { ArgumentError, describe } from '../util/errors.js';
 import { record } from './record.js';
-import { output, requireFloat } from './util.js';
+import { backendOf, output, requireFloat } from './util.js';
 import { add, cast, div, eq, exp, isNaN, log, mul, sqrt, square, sub, where } from './elementwise.js';
 import { expand, permute, reshape } from './movement.js';
 
@@ -48,8 +47,9 @@ function reduceKernel(fn: string, op: ReduceOp, x: Tensor, axes: number[]): Tens
     throw new ArgumentError(`${fn}: cannot reduce an empty axis (shape ${describe(x.shape)}); expected a non-empty tensor`);
   }
   const isArg = op === 'argmax' || op === 'argmin';
-  const out = output(reducedShape(x.shape, axes, false), isArg ? 'int32' : x.dtype);
-  getBackend().reduce(op, src.data, outer, size, inner, out.data);
+  const be = backendOf(fn, src);
+  const out = output(reducedShape(x.shape, axes, false), isArg ? 'int32' : x.dtype, be);
+  be.reduce(op, src.storage, outer, size, inner, out.storage);
   return out;
 }
 

@@ -1,20 +1,18 @@
 /** Small helpers shared by the op files. */
-import type { DType } from '../backend/types.js';
+import type { Backend, DType } from '../backend/types.js';
+import { getBackend } from '../backend/registry.js';
 import { Tensor } from '../tensor/tensor.js';
-import { allocate } from '../tensor/creation.js';
-import { sizeOf } from '../tensor/shape.js';
-import { DTypeError, ArgumentError, describe } from '../util/errors.js';
+import { emptyTensor, fromHostValues } from '../tensor/creation.js';
+import { BackendError, DTypeError, ArgumentError, describe } from '../util/errors.js';
 
 export type TensorLike = Tensor | number;
 
-/** Wrap a number as a 0-d tensor; an integer next to an int32 tensor stays int32. */
+/** Wrap a number as a 0-d tensor beside `other` (on its backend); an integer next to an int32 tensor stays int32. */
 export function asTensor(fn: string, x: TensorLike, other?: Tensor): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x !== 'number') throw new ArgumentError(`${fn}: got ${describe(x)}; expected a Tensor or a number`);
-  const dtype: DType = other?.dtype === 'int32' && Number.isInteger(x) ? 'int32' : 'float32';
-  const data = allocate(dtype, 1);
-  data[0] = x;
-  return new Tensor(data, []);
+  const int = other?.dtype === 'int32' && Number.isInteger(x);
+  return fromHostValues(int ? Int32Array.of(x) : Float32Array.of(x), [], {}, other?.backend ?? getBackend());
 }
 
 export function requireFloat(fn: string, t: Tensor, what = 'input'): void {
@@ -23,15 +21,40 @@ export function requireFloat(fn: string, t: Tensor, what = 'input'): void {
   }
 }
 
-/** A fresh tensor of the given shape and dtype, storage zeroed. */
-export function empty(shape: readonly number[], dtype: DType): Tensor {
-  return new Tensor(allocate(dtype, sizeOf(shape)), shape);
+/**
+ * The backend that runs an op on these operands: the one their storage lives on. The CPU
+ * backends share storage (typed arrays), so among them the active one runs the kernel — that is
+ * how `setBackend` switches kernels for tensors made earlier. Operands on a device and elsewhere
+ * are refused: moving data is explicit (`await t.to(...)`), never a hidden copy.
+ */
+export function backendOf(fn: string, ...tensors: readonly (Tensor | null | undefined)[]): Backend {
+  let b: Backend | null = null;
+  for (const t of tensors) {
+    if (!t) continue;
+    if (b === null) b = t.backend;
+    else if (t.backend !== b && !(b.hostStorage && t.backend.hostStorage)) {
+      throw new BackendError(
+        `${fn}: got tensors on two backends (${b.name} and ${t.backend.name}); expected all operands on one — move one with \`await t.to('${b.hostStorage ? t.backend.name : b.name}')\``,
+      );
+    }
+  }
+  if (b === null) return getBackend();
+  if (b.hostStorage) {
+    const active = getBackend();
+    if (active.hostStorage) return active;
+  }
+  return b;
+}
+
+/** A fresh tensor of the given shape and dtype on `backend`, storage zeroed. */
+export function empty(shape: readonly number[], dtype: DType, backend: Backend): Tensor {
+  return emptyTensor(shape, dtype, backend, true);
 }
 
 /**
  * A fresh tensor for a kernel that writes every element of it: its storage may hold old values
  * (no zeroing pass). Only for outputs overwritten whole — never for scatters, pads or partial writes.
  */
-export function output(shape: readonly number[], dtype: DType): Tensor {
-  return new Tensor(allocate(dtype, sizeOf(shape), false), shape);
+export function output(shape: readonly number[], dtype: DType, backend: Backend): Tensor {
+  return emptyTensor(shape, dtype, backend, false);
 }

@@ -6,7 +6,8 @@
  */
 import { Optimizer, zerosState, type BaseOptions, type ParamGroup, type ParamState, type ParamsArg } from './optimizer.js';
 import { betaPair, flag, nonNegative, type OptionSpec } from './options.js';
-import { getBackend } from '../backend/registry.js';
+import { backendOf } from '../ops/util.js';
+import type { Tensor } from '../tensor/tensor.js';
 
 export interface AdamOptions extends BaseOptions {
   /** Decay rates (β₁, β₂) of the first and second moment averages. */
@@ -36,7 +37,7 @@ export class Adam extends Optimizer<AdamOptions> {
     super('Adam', params, options, ADAM);
   }
 
-  protected override update(p: Float32Array, g: Float32Array, state: ParamState, group: ParamGroup<AdamOptions>): void {
+  protected override update(p: Tensor, g: Tensor, state: ParamState, group: ParamGroup<AdamOptions>): void {
     adamUpdate(p, g, state, group, false);
   }
 }
@@ -47,25 +48,23 @@ export class AdamW extends Optimizer<AdamOptions> {
     super('AdamW', params, options, ADAMW);
   }
 
-  protected override update(p: Float32Array, g: Float32Array, state: ParamState, group: ParamGroup<AdamOptions>): void {
+  protected override update(p: Tensor, g: Tensor, state: ParamState, group: ParamGroup<AdamOptions>): void {
     adamUpdate(p, g, state, group, true);
   }
 }
 
 /**
- * The step's scalars here; the loop over the weights is the backend's (adamStep), which runs it
- * in wasm SIMD where it can. The moments live in backend storage (zerosState) so that it reads
- * them in place.
+ * The step's scalars here; the loop over the weights is the backend's (adamStep), one fused
+ * kernel that updates the parameter and both moments in place (wasm SIMD, or a WebGPU shader).
  */
-function adamUpdate(p: Float32Array, g: Float32Array, state: ParamState, o: AdamOptions, decoupled: boolean): void {
-  const n = p.length;
+function adamUpdate(p: Tensor, g: Tensor, state: ParamState, o: AdamOptions, decoupled: boolean): void {
   const [beta1, beta2] = o.betas;
   const step = ((state.step as number | undefined) ?? 0) + 1;
   state.step = step;
-  const m = zerosState(state, 'expAvg', n);
-  const v = zerosState(state, 'expAvgSq', n);
-  const vMax = o.amsgrad ? zerosState(state, 'maxExpAvgSq', n) : null;
-  getBackend().adamStep(p, g, m, v, vMax, {
+  const m = zerosState(state, 'expAvg', p);
+  const v = zerosState(state, 'expAvgSq', p);
+  const vMax = o.amsgrad ? zerosState(state, 'maxExpAvgSq', p) : null;
+  backendOf('Adam.step', p, g, m, v, vMax).adamStep(p.storage, g.storage, m.storage, v.storage, vMax && vMax.storage, {
     beta1, beta2, c1: 1 - beta1, c2: 1 - beta2,
     l2: decoupled ? 0 : o.weightDecay,
     shrink: decoupled ? 1 - o.lr * o.weightDecay : 1,

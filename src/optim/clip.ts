@@ -4,20 +4,26 @@
  * gradients in RNNs and Transformers; clipping by value bounds each component on its own.
  */
 import { Tensor } from '../tensor/tensor.js';
+import { tensor } from '../tensor/creation.js';
 import { ArgumentError, GradError, describe } from '../util/errors.js';
+import { noGrad } from '../autograd/mode.js';
+import { abs, add, clamp, div, minimum, mul, pow, sqrt, square } from '../ops/elementwise.js';
+import { max, sum } from '../ops/reduce.js';
+import { stack } from '../ops/movement.js';
 
 export interface ClipGradNormOptions {
-  /** Throw if the total norm is NaN or infinite instead of writing NaNs into every gradient. */
+  /** Throw if the total norm is NaN or infinite instead of writing NaNs into every gradient (reads the norm: CPU backends only). */
   errorIfNonfinite?: boolean;
 }
 
 /**
  * Scale every gradient by min(1, maxNorm / (total + 1e-6)), where `total` is the p-norm of all
- * gradients taken together (normType Infinity = largest magnitude). Returns `total`, measured
- * before clipping. Parameters without a gradient are ignored.
- * @example const norm = clipGradNorm(model.parameters(), 1.0);
+ * gradients taken together (normType Infinity = largest magnitude). Returns `total` as a 0-d
+ * tensor (as PyTorch does), measured before clipping; `.item()` reads it. Parameters without a
+ * gradient are ignored. All of it runs as ops where the gradients live, with no read to the host.
+ * @example const norm = clipGradNorm(model.parameters(), 1.0).item();
  */
-export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number, normType = 2, options: ClipGradNormOptions = {}): number {
+export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number, normType = 2, options: ClipGradNormOptions = {}): Tensor {
   const fn = 'clipGradNorm';
   if (typeof maxNorm !== 'number' || Number.isNaN(maxNorm) || maxNorm < 0) {
     throw new ArgumentError(`${fn}: maxNorm got ${describe(maxNorm)}; expected a number >= 0`);
@@ -26,30 +32,31 @@ export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number,
     throw new ArgumentError(`${fn}: normType got ${describe(normType)}; expected a number > 0 or Infinity`);
   }
   const grads = gradsOf(fn, params);
-  if (grads.length === 0) return 0;
-  let total = 0;
-  if (normType === Infinity) {
-    for (const g of grads) for (let i = 0; i < g.length; i++) total = Math.max(total, Math.abs(g[i]));
-  } else {
-    let sum = 0;
-    for (const g of grads) {
-      if (normType === 2) for (let i = 0; i < g.length; i++) sum += g[i] * g[i];
-      else if (normType === 1) for (let i = 0; i < g.length; i++) sum += Math.abs(g[i]);
-      else for (let i = 0; i < g.length; i++) sum += Math.abs(g[i]) ** normType;
+  return noGrad(() => {
+    if (grads.length === 0) return zerosLikeScalar();
+    let total: Tensor;
+    if (normType === Infinity) total = max(stack(grads.map((g) => max(abs(g)))));
+    else if (normType === 2) total = sqrt(sum(stack(grads.map((g) => sum(square(g))))));
+    else if (normType === 1) total = sum(stack(grads.map((g) => sum(abs(g)))));
+    else total = pow(sum(stack(grads.map((g) => sum(pow(abs(g), normType))))), 1 / normType);
+    if (options.errorIfNonfinite) {
+      const value = total.item();
+      if (!Number.isFinite(value)) {
+        throw new GradError(
+          `${fn}: the total ${normType}-norm of the gradients is ${value}; expected a finite norm. The gradients hold NaN or Infinity: lower the learning rate, check the loss for log(0) or division by zero, or pass errorIfNonfinite: false to clip anyway`,
+        );
+      }
     }
-    total = normType === 2 ? Math.sqrt(sum) : normType === 1 ? sum : sum ** (1 / normType);
-  }
-  if (!Number.isFinite(total) && options.errorIfNonfinite) {
-    throw new GradError(
-      `${fn}: the total ${normType}-norm of the gradients is ${total}; expected a finite norm. The gradients hold NaN or Infinity: lower the learning rate, check the loss for log(0) or division by zero, or pass errorIfNonfinite: false to clip anyway`,
-    );
-  }
-  // The 1e-6 keeps the coefficient finite for zero gradients; PyTorch scales even when it is 1.
-  const coef = Math.min(maxNorm / (total + 1e-6), 1);
-  for (const g of grads) for (let i = 0; i < g.length; i++) g[i] *= coef;
-  return total;
+    // The 1e-6 keeps the coefficient finite for zero gradients; PyTorch scales even when it is 1.
+    const coef = minimum(div(maxNorm, add(total, 1e-6)), 1);
+    for (const g of grads) g.copy_(mul(g, coef));
+    return total;
+  });
 }
 
+function zerosLikeScalar(): Tensor {
+  return tensor(0);
+}
 /**
  * Clamp every gradient component into [−clipValue, clipValue].
  * @example clipGradValue(model.parameters(), 0.5);
@@ -59,25 +66,21 @@ export function clipGradValue(params: Tensor | Iterable<Tensor>, clipValue: numb
   if (typeof clipValue !== 'number' || Number.isNaN(clipValue) || clipValue < 0) {
     throw new ArgumentError(`${fn}: clipValue got ${describe(clipValue)}; expected a number >= 0`);
   }
-  for (const g of gradsOf(fn, params)) {
-    for (let i = 0; i < g.length; i++) {
-      const v = g[i];
-      if (v > clipValue) g[i] = clipValue;
-      else if (v < -clipValue) g[i] = -clipValue;
-    }
-  }
+  noGrad(() => {
+    for (const g of gradsOf(fn, params)) g.copy_(clamp(g, -clipValue, clipValue));
+  });
 }
 
-/** The gradient storage of every parameter that has one. */
-function gradsOf(fn: string, params: Tensor | Iterable<Tensor>): Float32Array[] {
+/** The gradient of every parameter that has one. */
+function gradsOf(fn: string, params: Tensor | Iterable<Tensor>): Tensor[] {
   const list = params instanceof Tensor ? [params] : params;
   if (list === null || list === undefined || typeof (list as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function') {
     throw new ArgumentError(`${fn}: params got ${describe(params)}; expected a Tensor or an iterable of tensors such as model.parameters()`);
   }
-  const out: Float32Array[] = [];
+  const out: Tensor[] = [];
   for (const p of list) {
     if (!(p instanceof Tensor)) throw new ArgumentError(`${fn}: got ${describe(p)} among the parameters; expected tensors`);
-    if (p.grad !== null) out.push(p.grad.data as Float32Array);
+    if (p.grad !== null) out.push(p.grad);
   }
   return out;
 }

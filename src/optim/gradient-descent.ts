@@ -2,6 +2,8 @@
  * Plain gradient descent, the seed's rule: θ ← θ − η ∇J(θ). No state, no extras: the baseline
  * every other optimizer is measured against.
  */
+import type { Tensor } from '../tensor/tensor.js';
+import { mul, sub } from '../ops/elementwise.js';
 import { Optimizer, type BaseOptions, type ParamGroup, type ParamsArg } from './optimizer.js';
 import { nonNegative, type OptionSpec } from './options.js';
 
@@ -19,8 +21,7 @@ export class GradientDescent extends Optimizer<GradientDescentOptions> {
     super('GradientDescent', params, options, SPEC);
   }
 
-  protected override update(p: Float32Array, g: Float32Array, _state: unknown, group: ParamGroup<GradientDescentOptions>): void {
-    const lr = group.lr;
-    for (let i = 0; i < p.length; i++) p[i] -= lr * g[i];
+  protected override update(p: Tensor, g: Tensor, _state: unknown, group: ParamGroup<GradientDescentOptions>): void {
+    p.copy_(sub(p, mul(g, group.lr)));
   }
 }

@@ -1,12 +1,13 @@
 /**
  * The Optimizer base: parameter groups with their own hyper-parameters, per-parameter state that
  * is created lazily on the first step, and a plain-data state dict so a run can be saved and
- * resumed exactly. A subclass implements one rule, `update`, on flat Float32Arrays: the step
- * writes `param.data` in place and never goes through ops, so nothing is recorded on the tape.
+ * resumed exactly. A subclass implements one rule, `update`, in ops (or one fused backend op, as
+ * Adam does) that run where the parameter lives; the step writes the parameter in place
+ * (`copy_`) under noGrad, so nothing is recorded on the tape.
  */
-import { allocate } from '../tensor/creation.js';
+import { emptyTensor, fromHostValues } from '../tensor/creation.js';
 import { Tensor } from '../tensor/tensor.js';
-import { enableGrad } from '../autograd/mode.js';
+import { enableGrad, noGrad } from '../autograd/mode.js';
 import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
 import { checkOption, nonNegative, resolveOptions, type OptionSpec, type OptionValue } from './options.js';
 
@@ -29,7 +30,7 @@ export type ParamGroupSpec<O> = Partial<O> & { params: Iterable<Tensor> };
 export type ParamsArg<O> = Iterable<Tensor> | Iterable<ParamGroupSpec<O>>;
 
 /** One parameter's optimizer state: step counts and moment buffers shaped like the parameter. */
-export type ParamState = Record<string, number | Float32Array>;
+export type ParamState = Record<string, number | Tensor>;
 
 /** Saved optimizer state, keyed by parameter index (order of the groups, then of their params). */
 export interface OptimizerStateDict {
@@ -53,8 +54,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     for (const group of groupSpecs<O>(name, params)) this.addParamGroup(group);
   }
 
-  /** Apply one update to `param` (flat, in place) given its gradient, state and group options. */
-  protected abstract update(param: Float32Array, grad: Float32Array, state: ParamState, group: ParamGroup<O>): void;
+  /** Apply one update to `param` (in place) given its gradient, state and group options; runs under noGrad. */
+  protected abstract update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<O>): void;
 
   /** Add tensors with their own options, e.g. a smaller lr for a pretrained backbone. */
   addParamGroup(spec: ParamGroupSpec<O>): void {
@@ -90,7 +91,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         }
         let s = this.state.get(p);
         if (s === undefined) this.state.set(p, (s = {}));
-        this.update(p.data as Float32Array, g.data as Float32Array, s, group);
+        const state = s;
+        noGrad(() => this.update(p, g, state, group));
       }
     }
     return loss;
@@ -169,7 +171,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     for (const [id, entry] of Object.entries(dict.state)) {
       const p = byId.get(Number(id));
       if (p === undefined) throw new ArgumentError(`${fn}: state for parameter index ${id}, which no group lists; expected one of ${[...byId.keys()].join(', ')}`);
-      state.set(p, readState(fn, id, entry, p.size));
+      state.set(p, readState(fn, id, entry, p));
     }
     this.paramGroups.splice(0, this.paramGroups.length, ...groups);
     this.state.clear();
@@ -177,20 +179,22 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   }
 }
 
+/** Plain data: moment buffers read back to the host (saving state is I/O). */
 function copyState(s: ParamState): Record<string, number | Float32Array> {
   const out: Record<string, number | Float32Array> = {};
-  for (const [k, v] of Object.entries(s)) out[k] = typeof v === 'number' ? v : v.slice();
+  for (const [k, v] of Object.entries(s)) out[k] = typeof v === 'number' ? v : (v.dataSync() as Float32Array);
   return out;
 }
 
-function readState(fn: string, id: string, entry: unknown, size: number): ParamState {
+function readState(fn: string, id: string, entry: unknown, p: Tensor): ParamState {
+  const size = p.size;
   if (entry === null || typeof entry !== 'object') {
     throw new ArgumentError(`${fn}: state of parameter ${id} got ${describe(entry)}; expected an object of numbers and arrays`);
   }
   const out: ParamState = {};
   for (const [k, v] of Object.entries(entry)) {
     if (typeof v === 'number') out[k] = v;
-    else if ((v instanceof Float32Array || Array.isArray(v)) && v.length === size) out[k] = Float32Array.from(v as ArrayLike<number>);
+    else if ((v instanceof Float32Array || Array.isArray(v)) && v.length === size) out[k] = fromHostValues(Float32Array.from(v as ArrayLike<number>), p.shape, {}, p.backend);
     else {
       throw new ArgumentError(`${fn}: state "${k}" of parameter ${id} got ${describe(v)}; expected a number or an array of ${size} numbers (the parameter's size)`);
     }
@@ -228,12 +232,11 @@ function lossValue(owner: string, v: Tensor | number): number {
   throw new ArgumentError(`${owner}.step: the closure returned ${describe(v)}; expected the loss as a Tensor or a number`);
 }
 
-/** The named state buffer, created as zeros shaped like the parameter on first use. */
-export function zerosState(state: ParamState, key: string, size: number): Float32Array {
+/** The named state buffer, created as zeros shaped like the parameter (on its backend) on first use. */
+export function zerosState(state: ParamState, key: string, param: Tensor): Tensor {
   const v = state[key];
-  if (v instanceof Float32Array) return v;
-  // Backend storage: on the wasm backend the update kernels then read it in place.
-  const buffer = allocate('float32', size) as Float32Array;
+  if (v instanceof Tensor) return v;
+  const buffer = emptyTensor(param.shape, 'float32', param.backend);
   state[key] = buffer;
   return buffer;
 }

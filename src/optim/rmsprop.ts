@@ -3,6 +3,8 @@
  * divides by √(s − ḡ²) (an estimate of the gradient's variance) instead of √s; with momentum the
  * scaled step g/(√s + ε) goes through a buffer b ← μb + g/(√s + ε) and θ ← θ − ηb.
  */
+import type { Tensor } from '../tensor/tensor.js';
+import { add, div, mul, neg, sqrt, square, sub } from '../ops/elementwise.js';
 import { Optimizer, zerosState, type BaseOptions, type ParamGroup, type ParamState, type ParamsArg } from './optimizer.js';
 import { flag, nonNegative, unitClosed, type OptionSpec } from './options.js';
 
@@ -32,29 +34,26 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     super('RMSprop', params, options, SPEC);
   }
 
-  protected override update(p: Float32Array, g: Float32Array, state: ParamState, group: ParamGroup<RMSpropOptions>): void {
-    const n = p.length;
+  protected override update(p: Tensor, g: Tensor, state: ParamState, group: ParamGroup<RMSpropOptions>): void {
     const { lr, alpha, eps, weightDecay: wd, momentum } = group;
     state.step = ((state.step as number | undefined) ?? 0) + 1;
-    const sq = zerosState(state, 'squareAvg', n);
-    const mean = group.centered ? zerosState(state, 'gradAvg', n) : null;
-    const buf = momentum > 0 ? zerosState(state, 'momentumBuffer', n) : null;
-    const sign = group.maximize ? -1 : 1;
-    for (let i = 0; i < n; i++) {
-      const gi = sign * g[i] + wd * p[i];
-      sq[i] = alpha * sq[i] + (1 - alpha) * gi * gi;
-      let second = sq[i];
-      if (mean !== null) {
-        mean[i] = alpha * mean[i] + (1 - alpha) * gi;
-        second -= mean[i] * mean[i];
-      }
-      const scaled = gi / (Math.sqrt(second) + eps);
-      if (buf !== null) {
-        buf[i] = momentum * buf[i] + scaled;
-        p[i] -= lr * buf[i];
-      } else {
-        p[i] -= lr * scaled;
-      }
+    let gi = group.maximize ? neg(g) : g;
+    if (wd !== 0) gi = add(gi, mul(p, wd));
+    const sq = add(mul(zerosState(state, 'squareAvg', p), alpha), mul(square(gi), 1 - alpha));
+    state.squareAvg = sq;
+    let second = sq;
+    if (group.centered) {
+      const mean = add(mul(zerosState(state, 'gradAvg', p), alpha), mul(gi, 1 - alpha));
+      state.gradAvg = mean;
+      second = sub(second, square(mean));
+    }
+    const scaled = div(gi, add(sqrt(second), eps));
+    if (momentum > 0) {
+      const buf = add(mul(zerosState(state, 'momentumBuffer', p), momentum), scaled);
+      state.momentumBuffer = buf;
+      p.copy_(sub(p, mul(buf, lr)));
+    } else {
+      p.copy_(sub(p, mul(scaled, lr)));
     }
   }
 }

@@ -3,6 +3,9 @@
  * with PyTorch's semantics: d = ∇ + λθ; b ← μb + (1 − τ)d (b = d on the first step);
  * θ ← θ − η(d + μb) with Nesterov, θ ← θ − ηb without.
  */
+import { Tensor } from '../tensor/tensor.js';
+import { add, mul, neg, sub } from '../ops/elementwise.js';
+import { clone } from '../ops/movement.js';
 import { ArgumentError } from '../util/errors.js';
 import { Optimizer, type BaseOptions, type ParamGroup, type ParamState, type ParamsArg } from './optimizer.js';
 import { flag, nonNegative, type OptionSpec } from './options.js';
@@ -37,24 +40,18 @@ export class SGD extends Optimizer<SGDOptions> {
     super('SGD', params, options, SPEC);
   }
 
-  protected override update(p: Float32Array, g: Float32Array, state: ParamState, group: ParamGroup<SGDOptions>): void {
+  protected override update(p: Tensor, g: Tensor, state: ParamState, group: ParamGroup<SGDOptions>): void {
     const { lr, momentum, dampening, weightDecay: wd, nesterov } = group;
-    const sign = group.maximize ? -1 : 1;
-    const n = p.length;
+    let d = group.maximize ? neg(g) : g;
+    if (wd !== 0) d = add(d, mul(p, wd));
     if (momentum === 0) {
-      for (let i = 0; i < n; i++) p[i] -= lr * (sign * g[i] + wd * p[i]);
+      p.copy_(sub(p, mul(d, lr)));
       return;
     }
-    let buf = state.momentumBuffer as Float32Array | undefined;
-    const first = buf === undefined;
-    if (first) state.momentumBuffer = buf = new Float32Array(n);
-    const keep = 1 - dampening;
-    for (let i = 0; i < n; i++) {
-      const d = sign * g[i] + wd * p[i];
-      // The buffer starts as the first gradient itself, undamped, as in PyTorch.
-      buf![i] = first ? d : momentum * buf![i] + keep * d;
-      const b = buf![i];
-      p[i] -= lr * (nesterov ? d + momentum * b : b);
-    }
+    const previous = state.momentumBuffer;
+    // The buffer starts as the first gradient itself, undamped, as in PyTorch.
+    const buf = previous instanceof Tensor ? add(mul(previous, momentum), mul(d, 1 - dampening)) : clone(d);
+    state.momentumBuffer = buf;
+    p.copy_(sub(p, mul(nesterov ? add(d, mul(buf, momentum)) : buf, lr)));
   }
 }

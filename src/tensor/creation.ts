@@ -1,6 +1,7 @@
 /** Making tensors: from data, constant fills, ranges and seeded random draws. */
-import type { DType, Shape, TypedArray } from '../backend/types.js';
+import type { Backend, DType, Shape, TypedArray } from '../backend/types.js';
 import { getBackend } from '../backend/registry.js';
+import { newHostArray } from '../backend/host/storage.js';
 import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
 import { Tensor, type NestedArray } from './tensor.js';
 import { checkShape, sizeOf } from './shape.js';
@@ -12,12 +13,21 @@ export interface TensorOptions {
 }
 
 /**
- * Storage for a tensor, where the backend's kernels can use it in place when it offers that.
- * Zeroed unless `zeroed` is false, for a caller that writes every element (zeroing a fresh op
- * output costs a pass over memory: 10 % of a CNN training step).
+ * A tensor of `shape` on `backend` (default: the active one) whose storage the caller will fill
+ * through kernels. Zeroed unless `zeroed` is false, for a caller that writes every element
+ * (zeroing a fresh op output costs a pass over memory: 10 % of a CNN training step).
  */
-export function allocate(dtype: DType, size: number, zeroed = true): TypedArray {
-  return getBackend().allocate?.(dtype, size, zeroed) ?? (dtype === 'int32' ? new Int32Array(size) : new Float32Array(size));
+export function emptyTensor(shape: Shape, dtype: DType, backend: Backend = getBackend(), zeroed = true): Tensor {
+  return new Tensor(backend.allocate(dtype, sizeOf(shape), zeroed), shape, dtype, backend);
+}
+
+/**
+ * A tensor holding host values built here (a fresh array nobody else holds: the backend may keep
+ * it as the storage itself), on `backend` (default: the active one).
+ */
+export function fromHostValues(values: TypedArray, shape: Shape, options: TensorOptions = {}, backend: Backend = getBackend()): Tensor {
+  const dtype: DType = values instanceof Int32Array ? 'int32' : 'float32';
+  return new Tensor(backend.fromHost(values, true), shape, dtype, backend, options.requiresGrad ?? false);
 }
 
 function checkDType(fn: string, dtype: unknown): DType {
@@ -44,13 +54,13 @@ export function tensor(
   let shape: number[];
   if (values instanceof Float32Array || values instanceof Int32Array) {
     dtype = options.dtype ? checkDType(fn, options.dtype) : values instanceof Int32Array ? 'int32' : 'float32';
-    data = allocate(dtype, values.length);
+    data = newHostArray(dtype, values.length);
     data.set(values);
     shape = options.shape ? [...options.shape] : [values.length];
   } else {
     dtype = checkDType(fn, options.dtype);
     shape = inferShape(values);
-    data = allocate(dtype, sizeOf(shape));
+    data = newHostArray(dtype, sizeOf(shape));
     let at = 0;
     const fill = (v: NestedArray, dim: number): void => {
       if (dim === shape.length) {
@@ -70,7 +80,7 @@ export function tensor(
   if (sizeOf(shape) !== data.length) {
     throw new ShapeError(`${fn}: ${data.length} values cannot fill shape ${describe(shape)} (${sizeOf(shape)} elements)`);
   }
-  return new Tensor(data, shape, options.requiresGrad ?? false);
+  return fromHostValues(data, shape, options);
 }
 
 function inferShape(values: unknown): number[] {
@@ -90,9 +100,9 @@ export function scalar(value: number, options: TensorOptions = {}): Tensor {
 
 export function full(shape: Shape, value: number, options: TensorOptions = {}): Tensor {
   checkShape('full', shape);
-  const data = allocate(checkDType('full', options.dtype), sizeOf(shape));
-  data.fill(value);
-  return new Tensor(data, shape, options.requiresGrad ?? false);
+  const out = emptyTensor(shape, checkDType('full', options.dtype), getBackend(), false);
+  out.backend.fill(out.storage, value);
+  return options.requiresGrad ? out.requiresGrad_() : out;
 }
 
 export function zeros(shape: Shape, options: TensorOptions = {}): Tensor {
@@ -125,33 +135,33 @@ export function arange(start: number, stop?: number, step = 1, options: TensorOp
     throw new ArgumentError(`arange: got start=${start}, stop=${stop}, step=${step}; expected finite numbers and a non-zero step`);
   }
   const n = Math.max(0, Math.ceil((stop - start) / step));
-  const data = allocate(checkDType('arange', options.dtype), n);
+  const data = newHostArray(checkDType('arange', options.dtype), n);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
-  return new Tensor(data, [n], options.requiresGrad ?? false);
+  return fromHostValues(data, [n], options);
 }
 
 /** `num` evenly spaced values from start to stop inclusive. */
 export function linspace(start: number, stop: number, num: number, options: TensorOptions = {}): Tensor {
   if (!Number.isInteger(num) || num < 0) throw new ArgumentError(`linspace: got num=${describe(num)}; expected a non-negative integer`);
-  const data = allocate(checkDType('linspace', options.dtype), num);
+  const data = newHostArray(checkDType('linspace', options.dtype), num);
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
   for (let i = 0; i < num; i++) data[i] = i === num - 1 && num > 1 ? stop : start + i * step;
-  return new Tensor(data, [num], options.requiresGrad ?? false);
+  return fromHostValues(data, [num], options);
 }
 
 /** Identity matrix n×m (m defaults to n). */
 export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
   checkShape('eye', [n, m]);
-  const data = allocate(checkDType('eye', options.dtype), n * m);
+  const data = newHostArray(checkDType('eye', options.dtype), n * m);
   for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
-  return new Tensor(data, [n, m], options.requiresGrad ?? false);
+  return fromHostValues(data, [n, m], options);
 }
 
 function randomTensor(fn: string, shape: Shape, options: TensorOptions, draw: () => number): Tensor {
   checkShape(fn, shape);
-  const data = allocate('float32', sizeOf(shape), false);
+  const data = new Float32Array(sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = draw();
-  return new Tensor(data, shape, options.requiresGrad ?? false);
+  return fromHostValues(data, shape, options);
 }
 
 /** Uniform in [low, high). */
@@ -182,9 +192,9 @@ export function randint(low: number, high: number, shape: Shape): Tensor {
     throw new ArgumentError(`randint: got low=${low}, high=${high}; expected integers with low < high`);
   }
   checkShape('randint', shape);
-  const data = allocate('int32', sizeOf(shape), false);
+  const data = new Int32Array(sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = low + randomInt(high - low);
-  return new Tensor(data, shape);
+  return fromHostValues(data, shape);
 }
 
 /**

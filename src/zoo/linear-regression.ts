@@ -43,7 +43,7 @@ export function trainSeedLinearRegression(options: { epochs?: number; learningRa
     loss = l.item();
   }
   const prediction = matmul(tensor([[5, 10]]), theta.detach()).item();
-  return { theta: Array.from(theta.data), prediction, finalLoss: loss, epochs, learningRate };
+  return { theta: theta.toFlatArray(), prediction, finalLoss: loss, epochs, learningRate };
 }
 
 export interface BostonOptions {
@@ -100,26 +100,29 @@ export function trainBostonLinearRegression(options: BostonOptions = {}): Boston
   }
   const [trainMse, testMse] = noGrad(() => [mse(predict(xTrain), yTrain), mse(predict(xTest), yTest)]);
 
-  // Closed form on the same standardised split: append a column of ones for the bias.
+  // Closed form on the same standardised split, in float64 on the host: an independent check of
+  // what training found, so it reads the data out rather than running as ops.
   const n = xTrain.shape[0], f = xTrain.shape[1];
+  const xTrainValues = xTrain.dataSync(), yTrainValues = yTrain.dataSync(), yTestValues = yTest.dataSync();
   const design = new Float64Array(n * (f + 1));
   for (let r = 0; r < n; r++) {
-    for (let c = 0; c < f; c++) design[r * (f + 1) + c] = xTrain.data[r * f + c];
+    for (let c = 0; c < f; c++) design[r * (f + 1) + c] = xTrainValues[r * f + c];
     design[r * (f + 1) + f] = 1;
   }
-  const w = leastSquares(design, n, f + 1, yTrain.data);
+  const w = leastSquares(design, n, f + 1, yTrainValues);
   const closedPredict = (x: Tensor): Float64Array => {
+    const values = x.dataSync();
     const out = new Float64Array(x.shape[0]);
     for (let r = 0; r < x.shape[0]; r++) {
       let s = w[f];
-      for (let c = 0; c < f; c++) s += w[c] * x.data[r * f + c];
+      for (let c = 0; c < f; c++) s += w[c] * values[r * f + c];
       out[r] = s;
     }
     return out;
   };
-  const closedTrainMse = mseOf(closedPredict(xTrain), yTrain.data);
-  const closedTestMse = mseOf(closedPredict(xTest), yTest.data);
-  const learned = [...model.weight!.data, ...model.bias!.data];
+  const closedTrainMse = mseOf(closedPredict(xTrain), yTrainValues);
+  const closedTestMse = mseOf(closedPredict(xTest), yTestValues);
+  const learned = [...model.weight!.dataSync(), ...model.bias!.dataSync()];
   const maxWeightDifference = Math.max(...learned.map((v, i) => Math.abs(v - w[i])));
   return {
     trainSamples: n,
@@ -129,8 +132,8 @@ export function trainBostonLinearRegression(options: BostonOptions = {}): Boston
     learningRate: lr,
     trainMse,
     testMse,
-    testR2: 1 - testMse / varianceOf(yTest.data),
-    closedForm: { trainMse: closedTrainMse, testMse: closedTestMse, testR2: 1 - closedTestMse / varianceOf(yTest.data) },
+    testR2: 1 - testMse / varianceOf(yTestValues),
+    closedForm: { trainMse: closedTrainMse, testMse: closedTestMse, testR2: 1 - closedTestMse / varianceOf(yTestValues) },
     maxWeightDifference,
   };
 }

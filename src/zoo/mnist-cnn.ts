@@ -7,6 +7,7 @@
 import { Conv2D, Dense, Flatten, MaxPooling2D, type Module } from '../nn/index.js';
 import { Sequential } from '../keras/sequential.js';
 import type { Model } from '../keras/model.js';
+import { saveModel } from '../keras/save.js';
 import type { History } from '../keras/history.js';
 import type { ProgressStream } from '../keras/progress.js';
 import { mnist } from '../data/mnist.js';
@@ -96,7 +97,7 @@ export async function trainMnist(options: TrainMnistOptions = {}): Promise<Train
   const history: History = await model.fit(data.xTrain, data.yTrain, { epochs, batchSize, verbose: options.verbose ?? 1, stream: options.stream });
   const seconds = (performance.now() - t0) / 1000;
   const logs = model.evaluate(data.xTest, data.yTest, { batchSize: 256 });
-  if (options.out) await model.save(options.out);
+  if (options.out) saveModel(model, options.out);
   const trainSamples = data.xTrain.shape[0];
   return {
     testAccuracy: logs.accuracy,

@@ -158,10 +158,10 @@ test('the matmul op on the portable backend: 2-d, batched, batched with a shared
       const a = tensor(randomArray(aShape.reduce((x, y) => x * y), rnd), { shape: aShape });
       const b = tensor(randomArray(bShape.reduce((x, y) => x * y), rnd), { shape: bShape });
       const c = matmul(a, b);
-      const want = opReference(a.data as Float32Array, aShape, b.data as Float32Array, bShape);
+      const want = opReference(a.dataSync() as Float32Array, aShape, b.dataSync() as Float32Array, bShape);
       assert.deepEqual(c.shape, [...aShape.slice(0, -1), bShape[bShape.length - 1]]);
       for (let i = 0; i < want.length; i++) {
-        assert.ok(Math.abs(c.data[i] - want[i]) <= 1e-5, `${JSON.stringify(aShape)}@${JSON.stringify(bShape)}[${i}]: ${c.data[i]} vs ${want[i]}`);
+        assert.ok(Math.abs(c.dataSync()[i] - want[i]) <= 1e-5, `${JSON.stringify(aShape)}@${JSON.stringify(bShape)}[${i}]: ${c.dataSync()[i]} vs ${want[i]}`);
       }
     }
     // Backward runs the transposed kernels (G·Bᵀ and Aᵀ·G); finite differences are the oracle.

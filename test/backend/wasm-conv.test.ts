@@ -8,7 +8,7 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { createWasmBackend, type Backend, type Window2dArgs } from '../../src/index.js';
+import { createWasmBackend, type WasmBackend as Backend, type Window2dArgs } from '../../src/index.js';
 import { random } from '../helpers/seeded.js';
 
 /** n values in [-1, 1) that start `offset` floats into a larger buffer. */
@@ -108,22 +108,22 @@ function check(be: Backend, l: Layer, rnd: () => number): void {
   const g = view(rows * cout, rnd, 3);
   const want = reference(x, w, g, l);
   const out = new Float32Array(rows * cout).fill(Number.NaN);
-  assert.equal(be.conv2d!(x, w, a, cout, out), true, `${what}: conv2d declined`);
+  assert.equal(be.convKernels.fusedConv2d!(x, w, a, cout, out, false, null), true, `${what}: conv2d declined`);
   assertNear(out, want.out, want.outMag, `conv2d ${what}`);
   // With a fast transform allowed (Winograd where the layer qualifies), the same within tolerance.
   const fast = new Float32Array(rows * cout).fill(Number.NaN);
-  assert.equal(be.conv2d!(x, w, a, cout, fast, true), true, `${what}: conv2d (transformed) declined`);
+  assert.equal(be.convKernels.fusedConv2d!(x, w, a, cout, fast, true, null), true, `${what}: conv2d (transformed) declined`);
   assertNear(fast, want.out, want.outMag, `conv2d transformed ${what}`);
   const dx = new Float32Array(x.length).fill(Number.NaN);
   const dk = new Float32Array(w.length).fill(Number.NaN);
-  assert.equal(be.conv2dBackward!(x, w, g, a, cout, dx, dk), true, `${what}: conv2dBackward declined`);
+  assert.equal(be.convKernels.fusedConv2dBackward!(x, w, g, a, cout, dx, dk), true, `${what}: conv2dBackward declined`);
   assertNear(dx, want.dx, want.dxMag, `dx ${what}`);
   assertNear(dk, want.dk, want.dkMag, `dk ${what}`);
   const dkOnly = new Float32Array(w.length).fill(Number.NaN);
-  be.conv2dBackward!(x, w, g, a, cout, null, dkOnly);
+  be.convKernels.fusedConv2dBackward!(x, w, g, a, cout, null, dkOnly);
   assert.deepEqual(dkOnly, dk, `dk alone ${what}`);
   const dxOnly = new Float32Array(x.length).fill(Number.NaN);
-  be.conv2dBackward!(x, w, g, a, cout, dxOnly, null);
+  be.convKernels.fusedConv2dBackward!(x, w, g, a, cout, dxOnly, null);
   assert.deepEqual(dxOnly, dx, `dx alone ${what}`);
 }
 
@@ -159,7 +159,7 @@ test('wasm fused conv2d on two threads matches the definition on products large 
   check(threaded, { a: { ...seed, kH: 5, kW: 5, outH: 28, outW: 28, padTop: 2, padLeft: 2 }, cout: 20 }, rnd);
   // A worker asleep when a short call starts may find every chunk taken: retry a few times.
   const x = new Float32Array(8 * 28 * 28), w = new Float32Array(9 * 32), out = new Float32Array(8 * 26 * 26 * 32);
-  for (let i = 0; i < 200 && threaded.workerChunks === before; i++) threaded.conv2d!(x, w, seed, 32, out);
+  for (let i = 0; i < 200 && threaded.workerChunks === before; i++) threaded.convKernels.fusedConv2d!(x, w, seed, 32, out, false, null);
   assert.ok(threaded.workerChunks > before, 'the direct kernels ran on one thread');
 });
 
@@ -189,8 +189,8 @@ test('wasm conv2d handed to the threads by whole images gives exactly the one-th
     const x = view(a.batch * a.inH * a.inW * a.channels, rnd, 1), w = view(K * cout, rnd, 2), g = view(rows * cout, rnd, 3);
     const run = (be: Backend, dxOn: boolean, dkOn: boolean) => {
       const out = new Float32Array(rows * cout), dx = dxOn ? new Float32Array(x.length) : null, dk = dkOn ? new Float32Array(w.length) : null;
-      be.conv2d!(x, w, a, cout, out);
-      be.conv2dBackward!(x, w, g, a, cout, dx, dk);
+      be.convKernels.fusedConv2d!(x, w, a, cout, out, false, null);
+      be.convKernels.fusedConv2dBackward!(x, w, g, a, cout, dx, dk);
       return { out, dx, dk };
     };
     for (const [dxOn, dkOn] of [[true, true], [true, false], [false, true]]) {
@@ -226,13 +226,13 @@ test('the patches packed straight from the image give the products of the built 
       const K = a.kH * a.kW * a.channels, rows = a.batch * a.outH * a.outW;
       const x = view(a.batch * a.inH * a.inW * a.channels, rnd, 1), w = view(K * cout, rnd, 2), dOut = view(rows * cout, rnd, 3);
       const cols = new Float32Array(rows * K);
-      be.im2col(x, a, cols);
+      be.convKernels.im2col(x, a, cols);
       const outWant = new Float32Array(rows * cout), dkWant = new Float32Array(K * cout);
       be.matmul(cols, w, outWant, { m: rows, k: K, n: cout, transA: false, transB: false, batch: 1, aBatchStride: 0, bBatchStride: 0 });
       be.matmul(cols, dOut, dkWant, { m: K, k: rows, n: cout, transA: true, transB: false, batch: 1, aBatchStride: 0, bBatchStride: 0 });
       const out = new Float32Array(rows * cout), dk = new Float32Array(K * cout);
-      be.conv2d!(x, w, a, cout, out);
-      be.conv2dBackward!(x, w, dOut, a, cout, null, dk);
+      be.convKernels.fusedConv2d!(x, w, a, cout, out, false, null);
+      be.convKernels.fusedConv2dBackward!(x, w, dOut, a, cout, null, dk);
       assert.deepEqual(out, outWant, `forward ${what}`);
       assert.deepEqual(dk, dkWant, `kernel gradient ${what}`);
     }

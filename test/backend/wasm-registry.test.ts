@@ -46,7 +46,7 @@ test('the default backend is a WebAssembly build with one thread per core; env v
 
   const bad = runWith({ TESSERA_BACKEND: 'cuda' }, 't.zeros([2]).add(1);');
   assert.notEqual(bad.status, 0);
-  assert.match(bad.stderr, /TESSERA_BACKEND=cuda: got backend "cuda"; expected 'portable', 'wasm' or 'wasm-simd'/);
+  assert.match(bad.stderr, /TESSERA_BACKEND=cuda: got backend "cuda"; expected 'portable', 'wasm', 'wasm-simd' or 'webgpu'/);
 
   const plainSimd = runWith({ TESSERA_BACKEND: 'wasm-simd' }, 'console.log(t.getBackend().name);');
   assert.match(plainSimd.stdout, /^wasm-simd \(\d+ threads?\)$/, plainSimd.stderr);
@@ -78,7 +78,7 @@ test('where synchronous compilation is refused (a browser main thread), backendR
     'const before = t.backendInfo();',
     'await t.backendReady();',
     'const c = t.matmul(t.ones([2, 3]), t.ones([3, 2]));',
-    'console.log(JSON.stringify({ before, after: t.backendInfo(), c: Array.from(c.data) }));',
+    'console.log(JSON.stringify({ before, after: t.backendInfo(), c: Array.from(c.dataSync()) }));',
   ].join('\n'), refuse);
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { before: { name: string; fallbackReason: string }; after: { name: string; fallbackReason: string | null }; c: number[] };
@@ -99,7 +99,7 @@ test('without SharedArrayBuffer (a browser page that is not cross-origin isolate
     '  const y = t.matmul(t.reshape(t.relu(t.conv2d(x, k)), [6, 800]), w);',
     '  y.square().mean().backward();',
     '  new t.Adam([k, w], { lr: 0.01 }).step();',
-    '  return [y, k, w].map((v) => Array.from(v.data));',
+    '  return [y, k, w].map((v) => Array.from(v.dataSync()));',
     '};',
     'const info = (t.setBackend("wasm"), t.backendInfo());',
     'const [p, q] = [step("portable"), step("wasm")];',
@@ -160,7 +160,7 @@ test('setBackend switches by name or object and refuses unknown names; setThread
     setBackend('wasm-simd');
     assert.match(getBackend().name, /^wasm-simd \(/);
     assert.equal(backendInfo().threads, 2, 'setThreads applies to the plain-SIMD build too');
-    assert.throws(() => setBackend('gpu' as 'wasm'), (e: unknown) => e instanceof ArgumentError && /expected 'portable', 'wasm' or 'wasm-simd'/.test(e.message));
+    assert.throws(() => setBackend('gpu' as 'wasm'), (e: unknown) => e instanceof ArgumentError && /expected 'portable', 'wasm', 'wasm-simd' or 'webgpu'/.test(e.message));
     assert.throws(() => setThreads(0), ArgumentError);
     assert.throws(() => setThreads(1.5), ArgumentError);
   } finally {
@@ -174,10 +174,10 @@ function underBoth(fn: () => Tensor[]): [Float32Array[], Float32Array[]] {
   try {
     setBackend('portable');
     manualSeed(7);
-    const p = fn().map((t) => Float32Array.from(t.data));
+    const p = fn().map((t) => Float32Array.from(t.dataSync()));
     setBackend('wasm');
     manualSeed(7);
-    const w = fn().map((t) => Float32Array.from(t.data));
+    const w = fn().map((t) => Float32Array.from(t.dataSync()));
     return [p, w];
   } finally {
     setBackend(before);

@@ -8,6 +8,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createWasmBackend, portableBackend, type Window2dArgs } from '../../src/index.js';
+import { portableConvKernels } from '../../src/backend/portable/index.js';
 import { random } from '../helpers/seeded.js';
 
 function view(n: number, rnd: () => number, offset: number): Float32Array {
@@ -47,14 +48,14 @@ test('wasm im2col and col2im equal the portable kernels exactly', () => {
     const x = view(imageLength(a), rnd, 3);
     const want = new Float32Array(colsLength(a));
     const got = new Float32Array(colsLength(a)).fill(Number.NaN);
-    portableBackend.im2col(x, a, want);
-    be.im2col(x, a, got);
+    portableConvKernels.im2col(x, a, want);
+    be.convKernels.im2col(x, a, got);
     assert.deepEqual(got, want, `im2col ${JSON.stringify(a)}`);
     const cols = view(colsLength(a), rnd, 5);
     const dxWant = new Float32Array(imageLength(a));
     const dxGot = new Float32Array(imageLength(a)).fill(Number.NaN);
-    portableBackend.col2im(cols, a, dxWant);
-    be.col2im(cols, a, dxGot);
+    portableConvKernels.col2im(cols, a, dxWant);
+    be.convKernels.col2im(cols, a, dxGot);
     assert.deepEqual(dxGot, dxWant, `col2im ${JSON.stringify(a)}`);
   }
 });
@@ -113,12 +114,12 @@ test('wasm window kernels split over two threads by image equal the portable ker
   for (const a of shapes) {
     const x = view(imageLength(a), rnd, 1);
     const cols = new Float32Array(colsLength(a)), colsWant = new Float32Array(colsLength(a));
-    threaded.im2col(x, a, cols);
-    portableBackend.im2col(x, a, colsWant);
+    threaded.convKernels.im2col(x, a, cols);
+    portableConvKernels.im2col(x, a, colsWant);
     assert.deepEqual(cols, colsWant, `im2col ${JSON.stringify(a)}`);
     const dx = new Float32Array(imageLength(a)).fill(Number.NaN), dxWant = new Float32Array(imageLength(a));
-    threaded.col2im(cols, a, dx);
-    portableBackend.col2im(cols, a, dxWant);
+    threaded.convKernels.col2im(cols, a, dx);
+    portableConvKernels.col2im(cols, a, dxWant);
     assert.deepEqual(dx, dxWant, `col2im ${JSON.stringify(a)}`);
     const out = new Float32Array(pooledLength(a)), at = new Int32Array(pooledLength(a));
     const outWant = new Float32Array(pooledLength(a)), atWant = new Int32Array(pooledLength(a));
@@ -137,14 +138,14 @@ test('wasm window kernels split over two threads by image equal the portable ker
   }
   // A worker asleep when a short call starts may find every chunk taken: retry a few times.
   const a0 = shapes[0], x0 = view(imageLength(a0), rnd, 1), cols0 = new Float32Array(colsLength(a0));
-  for (let i = 0; i < 200 && threaded.workerChunks === before; i++) threaded.im2col(x0, a0, cols0);
+  for (let i = 0; i < 200 && threaded.workerChunks === before; i++) threaded.convKernels.im2col(x0, a0, cols0);
   assert.ok(threaded.workerChunks > before, 'no chunk ran on the worker thread');
   // Regression: max pooling without argmax once wrote indices at low addresses (over the thread
   // control block), after which the workers never took a chunk again.
   const after = threaded.workerChunks;
   const a = shapes[0];
   const x = view(imageLength(a), rnd, 1), cols = new Float32Array(colsLength(a));
-  for (let i = 0; i < 200 && threaded.workerChunks === after; i++) threaded.im2col(x, a, cols);
+  for (let i = 0; i < 200 && threaded.workerChunks === after; i++) threaded.convKernels.im2col(x, a, cols);
   assert.ok(threaded.workerChunks > after, 'the workers stopped taking chunks after max pooling without argmax');
   threaded.setThreads(1);
 });

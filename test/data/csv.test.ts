@@ -59,13 +59,13 @@ test('Boston housing: 506 rows of 13 features and the medv target, first row as 
   assert.equal(targetName, 'medv');
   // Harrison & Rubinfeld's first town, as printed in every copy of the data set.
   const first = [0.00632, 18, 2.31, 0, 0.538, 6.575, 65.2, 4.09, 1, 296, 15.3, 396.9, 4.98];
-  assert.deepEqual(Array.from(features.data.subarray(0, 13)), first.map(Math.fround));
-  assert.equal(targets.data[0], 24);
+  assert.deepEqual(Array.from(features.dataSync().subarray(0, 13)), first.map(Math.fround));
+  assert.equal(targets.dataSync()[0], 24);
   // The well-known mean median value 22.5328 and range 5..50 of medv.
   let sum = 0;
-  for (const v of targets.data) sum += v;
+  for (const v of targets.dataSync()) sum += v;
   assert.ok(Math.abs(sum / 506 - 22.5328) < 1e-4, `mean medv ${sum / 506}`);
-  assert.deepEqual([Math.min(...targets.data), Math.max(...targets.data)], [5, 50]);
+  assert.deepEqual([Math.min(...targets.dataSync()), Math.max(...targets.dataSync())], [5, 50]);
 });
 
 test('Boston loader refuses a CSV without the target column', () => {

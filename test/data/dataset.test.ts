@@ -10,7 +10,7 @@ function numbered(n: number): TensorDataset {
 }
 
 function epochIds(loader: DataLoader): number[][] {
-  return Array.from(loader, ([, yb]) => Array.from(yb.data));
+  return Array.from(loader, ([, yb]) => Array.from(yb.dataSync()));
 }
 
 test('TensorDataset: length is the first axis, get(i) returns one row of each tensor', () => {
@@ -56,8 +56,8 @@ test('shuffling: every sample once per epoch, rows stay aligned, a new order eac
     const seen: number[] = [];
     for (const [xb, yb] of loader) {
       for (let i = 0; i < yb.size; i++) {
-        assert.deepEqual([xb.data[2 * i], xb.data[2 * i + 1]], [yb.data[i], yb.data[i] + 0.5]);
-        seen.push(yb.data[i]);
+        assert.deepEqual([xb.dataSync()[2 * i], xb.dataSync()[2 * i + 1]], [yb.dataSync()[i], yb.dataSync()[i] + 0.5]);
+        seen.push(yb.dataSync()[i]);
       }
     }
     assert.deepEqual([...seen].sort((a, b) => a - b), Array.from({ length: 23 }, (_, i) => i));
@@ -109,9 +109,10 @@ test('batches of a large image-like dataset are gathered rows', () => {
   for (const [xb] of loader) {
     assert.deepEqual(xb.shape, [16, 3, 4]);
     for (let i = 0; i < 16; i++) {
-      const row = xb.data[i * 12] / 12;
+      const row = xb.dataSync()[i * 12] / 12;
       assert.ok(Number.isInteger(row));
-      for (let k = 0; k < 12; k++) assert.equal(xb.data[i * 12 + k], row * 12 + k);
+      const xbValues = xb.dataSync();
+      for (let k = 0; k < 12; k++) assert.equal(xbValues[i * 12 + k], row * 12 + k);
     }
   }
 });

@@ -22,14 +22,14 @@ test('the MNIST test split: 10000 images 28×28 in 0..255 with labels 0..9, firs
   assert.equal(xTest.dtype, 'float32');
   assert.deepEqual(yTest.shape, [10000]);
   assert.equal(yTest.dtype, 'int32');
-  assert.equal(yTest.data[0], 7);
-  const h = histogram(yTest.data);
+  assert.equal(yTest.dataSync()[0], 7);
+  const h = histogram(yTest.dataSync());
   assert.equal(h.reduce((a, b) => a + b, 0), 10000);
   assert.deepEqual(h, TEST_COUNTS);
   let min = Infinity;
   let max = -Infinity;
   let integral = true;
-  const pixels = xTest.data;
+  const pixels = xTest.dataSync();
   for (let i = 0; i < pixels.length; i++) {
     const v = pixels[i];
     min = Math.min(min, v);
@@ -39,7 +39,7 @@ test('the MNIST test split: 10000 images 28×28 in 0..255 with labels 0..9, firs
   assert.deepEqual([min, max, integral], [0, 255, true]);
   // limit applies to each split.
   assert.deepEqual(xTrain.shape, [10000, 28, 28]);
-  assert.equal(yTrain.data[0], 5);
+  assert.equal(yTrain.dataSync()[0], 5);
 });
 
 test('the pure parser and the file reader agree on the real label file', () => {
@@ -47,7 +47,7 @@ test('the pure parser and the file reader agree on the real label file', () => {
   const parsed = parseIdx(readFileSync(path), { source: path, expect: { type: 'uint8', rank: 1 } });
   const read = readIdxLabels(path);
   assert.deepEqual(parsed.shape, read.shape);
-  assert.deepEqual(Array.from(parsed.data), Array.from(read.data));
+  assert.deepEqual(Array.from(parsed.data), Array.from(read.dataSync()));
 });
 
 test('all 60000 training images load in well under a few seconds', () => {
@@ -56,7 +56,7 @@ test('all 60000 training images load in well under a few seconds', () => {
   const ms = performance.now() - start;
   assert.deepEqual(xTrain.shape, [60000, 28, 28]);
   assert.deepEqual(xTest.shape, [10000, 28, 28]);
-  assert.deepEqual(histogram(yTrain.data), TRAIN_COUNTS);
+  assert.deepEqual(histogram(yTrain.dataSync()), TRAIN_COUNTS);
   assert.ok(ms < 5000, `loading MNIST took ${ms.toFixed(0)} ms`);
 });
 
@@ -71,7 +71,7 @@ test('a folder of IDX files with mismatched counts or bad labels is refused', ()
     writeFileSync(join(dir, 't10k-images-idx3-ubyte'), images(3));
     writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), Uint8Array.from([0, 0, 8, 1, 0, 0, 0, 3, 0, 1, 2]));
     const [[x], [xt, yt]] = mnist.loadData({ dir });
-    assert.deepEqual([x.shape, xt.shape, Array.from(yt.data)], [[2, 28, 28], [3, 28, 28], [0, 1, 2]]);
+    assert.deepEqual([x.shape, xt.shape, Array.from(yt.dataSync())], [[2, 28, 28], [3, 28, 28], [0, 1, 2]]);
     // Labels file holding 2 labels for 3 test images.
     writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), Uint8Array.from([0, 0, 8, 1, 0, 0, 0, 2, 3, 4]));
     assert.throws(() => mnist.loadData({ dir }), (e) => e instanceof FormatError && /3 images but t10k-labels-idx1-ubyte has 2 labels/.test(e.message));

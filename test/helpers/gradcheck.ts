@@ -26,20 +26,24 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opt
   const analytic = grad(objective)(...inputs);
   inputs.forEach((x, i) => {
     if (x.dtype !== 'float32') return;
-    const data = x.data as Float32Array;
+    // Perturb one element at a time by writing the input's values in place (copy_).
+    const data = x.dataSync() as Float32Array;
+    const got = analytic[i].dataSync();
     for (let j = 0; j < data.length; j++) {
       const orig = data[j];
       data[j] = orig + eps;
+      x.copy_(data);
       const plus = noGrad(() => objective(...inputs)).item();
       data[j] = orig - eps;
+      x.copy_(data);
       const minus = noGrad(() => objective(...inputs)).item();
       data[j] = orig;
+      x.copy_(data);
       const numeric = (plus - minus) / (2 * eps);
-      const got = analytic[i].data[j];
       const tol = atol + rtol * Math.abs(numeric);
       assert.ok(
-        Math.abs(got - numeric) <= tol,
-        `gradcheck: input ${i} element ${j}: autograd ${got} vs finite difference ${numeric} (tolerance ${tol.toFixed(4)})`,
+        Math.abs(got[j] - numeric) <= tol,
+        `gradcheck: input ${i} element ${j}: autograd ${got[j]} vs finite difference ${numeric} (tolerance ${tol.toFixed(4)})`,
       );
     }
   });
@@ -48,7 +52,7 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opt
 /** Values in [lo, hi) that stay clear of 0 by `gap` (for kinks like relu and abs). */
 export function awayFromZero(shape: number[], lo = -2, hi = 2, gap = 0.1): Tensor {
   const t = rand(shape).mul(hi - lo).add(lo);
-  const d = t.data;
+  const d = t.dataSync();
   for (let i = 0; i < d.length; i++) if (Math.abs(d[i]) < gap) d[i] = d[i] < 0 ? -gap - 0.05 : gap + 0.05;
   return tensor(d, { shape });
 }

@@ -32,7 +32,7 @@ function assertTensorsEqual(actual: Record<string, Tensor>, expected: Record<str
   for (const [name, t] of Object.entries(expected)) {
     assert.equal(actual[name].dtype, t.dtype, name);
     assert.deepEqual(actual[name].shape, t.shape, name);
-    assert.deepEqual(Array.from(actual[name].data), Array.from(t.data), name);
+    assert.deepEqual(Array.from(actual[name].dataSync()), Array.from(t.dataSync()), name);
   }
 }
 
@@ -71,9 +71,9 @@ test('reads the reference file written to the spec (and checked against the safe
   for (const [name, e] of Object.entries(expected.tensors)) {
     assert.equal(tensors[name].dtype, e.dtype, name);
     assert.deepEqual(tensors[name].shape, e.shape, name);
-    assert.deepEqual(Array.from(tensors[name].data), e.values.map((v) => (e.dtype === 'float32' ? Math.fround(v) : v)), name);
+    assert.deepEqual(Array.from(tensors[name].dataSync()), e.values.map((v) => (e.dtype === 'float32' ? Math.fround(v) : v)), name);
   }
-  assert.ok(Object.is(tensors.weight.data[4], -0), 'the sign of -0.0 survives');
+  assert.ok(Object.is(tensors.weight.dataSync()[4], -0), 'the sign of -0.0 survives');
 });
 
 test('writes the same bytes as the reference writer (so PyTorch/HF tooling loads them)', () => {
@@ -96,19 +96,19 @@ test('other dtypes convert on read: floats to float32, integers and booleans to 
     dtypesSeen.add(e.sourceDtype);
     assert.equal(tensors[name].dtype, e.dtype, name);
     assert.deepEqual(tensors[name].shape, e.shape, name);
-    assert.deepEqual(Array.from(tensors[name].data), e.values.map((v) => (e.dtype === 'float32' ? Math.fround(v) : v)), name);
+    assert.deepEqual(Array.from(tensors[name].dataSync()), e.values.map((v) => (e.dtype === 'float32' ? Math.fround(v) : v)), name);
   }
   assert.deepEqual([...dtypesSeen].sort(), ['BF16', 'BOOL', 'F16', 'F64', 'I16', 'I64', 'I8', 'U16', 'U32', 'U64', 'U8']);
 });
 
 test('F16 and BF16 special values decode by the IEEE rules', () => {
   const halfs = Uint8Array.from([0x00, 0x7c, 0x00, 0xfc, 0x00, 0x7e, 0x01, 0x00, 0x00, 0x80, 0x00, 0x3c]);
-  const f16 = parseSafetensors(build({ h: { dtype: 'F16', shape: [6], data_offsets: [0, 12] } }, halfs)).tensors.h.data;
+  const f16 = parseSafetensors(build({ h: { dtype: 'F16', shape: [6], data_offsets: [0, 12] } }, halfs)).tensors.h.dataSync();
   assert.deepEqual([f16[0], f16[1], f16[3], f16[5]], [Infinity, -Infinity, 2 ** -24, 1]);
   assert.ok(Number.isNaN(f16[2]));
   assert.ok(Object.is(f16[4], -0));
   const bf = Uint8Array.from([0x80, 0x7f, 0xc0, 0x3f]); // 0x7f80 = +inf, 0x3fc0 = 1.5
-  assert.deepEqual(Array.from(parseSafetensors(build({ b: { dtype: 'BF16', shape: [2], data_offsets: [0, 4] } }, bf)).tensors.b.data), [Infinity, 1.5]);
+  assert.deepEqual(Array.from(parseSafetensors(build({ b: { dtype: 'BF16', shape: [2], data_offsets: [0, 4] } }, bf)).tensors.b.dataSync()), [Infinity, 1.5]);
 });
 
 test('integers that do not fit in int32 are refused, not wrapped', () => {

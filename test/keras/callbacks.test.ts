@@ -8,7 +8,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   Callback, EarlyStopping, ModelCheckpoint, LearningRateScheduler, CSVLogger, formatCheckpointPath, loadModel,
-  SGD, StepLR, Tensor, ArgumentError, type Logs,
+  SGD, StepLR, Tensor, tensor, ArgumentError, type Logs,
 } from '../../src/index.js';
 import { blobs, blobModel, captureStream, tempDir, weightsOf } from './util.js';
 
@@ -18,7 +18,7 @@ import { blobs, blobModel, captureStream, tempDir, weightsOf } from './util.js';
  */
 function divergingValidation(): { x: Tensor; y: Tensor; validationData: [Tensor, Tensor] } {
   const { x, y } = blobs(64);
-  const flipped = new Tensor(Int32Array.from(y.data, (c) => 1 - c), y.shape);
+  const flipped = tensor(Int32Array.from(y.dataSync(), (c) => 1 - c), { shape: y.shape });
   return { x, y, validationData: [x, flipped] };
 }
 

@@ -26,13 +26,13 @@ test('fit learns two blobs: loss falls, accuracy ends high, History holds every 
   assert.ok(h.val_accuracy[7] >= 0.93, `val_accuracy ${h.val_accuracy[7]}`);
   assert.equal(model.history, history);
   // evaluate agrees with the last epoch's validation numbers (same weights, same data, eval mode).
-  const val = model.evaluate(x.reshape([400, 2]).data.length ? sliceRows(x, 300, 400) : x, sliceRows(y, 300, 400));
+  const val = model.evaluate(x.reshape([400, 2]).dataSync().length ? sliceRows(x, 300, 400) : x, sliceRows(y, 300, 400));
   assert.ok(Math.abs(val.loss - h.val_loss[7]) < 1e-6 && val.accuracy === h.val_accuracy[7]);
 });
 
 function sliceRows(t: Tensor, start: number, end: number): Tensor {
   const row = t.size / t.shape[0];
-  return new Tensor(t.data.slice(start * row, end * row), [end - start, ...t.shape.slice(1)]);
+  return tensor(t.dataSync().slice(start * row, end * row), { shape: [end - start, ...t.shape.slice(1)] });
 }
 
 /** Records, by mode, the targets the model was trained or validated on (targets = sample ids). */
@@ -42,7 +42,7 @@ function idRecorder(model: Model): { train: number[][]; val: number[][]; metric:
     train,
     val,
     metric: function seen(_p: Tensor, t: Tensor) {
-      (model.training ? train : val).at(-1)!.push(...t.data);
+      (model.training ? train : val).at(-1)!.push(...t.dataSync());
       return 0;
     },
   };

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ProgressBar, ProgbarLogger, Sequential, Model, Dense, Dropout, Conv2D, MaxPooling2D, Flatten, BatchNormalization, Tensor, manualSeed, ArgumentError,
+  ProgressBar, ProgbarLogger, Sequential, Model, Dense, Dropout, Conv2D, MaxPooling2D, Flatten, BatchNormalization, Tensor, tensor, manualSeed, ArgumentError,
 } from '../../src/index.js';
 import { captureStream } from './util.js';
 import { formatBar, formatEta, formatStepTime, formatValue } from '../../src/keras/progress.js';
@@ -144,7 +144,7 @@ test('summary() of a custom Model lists its layers with shapes read from a trial
   manualSeed(3);
   const net = new Net({ name: 'net' });
   assert.throws(() => net.summary({ print: false }), /not built yet/);
-  net.predict(new Tensor(new Float32Array(14), [7, 2]));
+  net.predict(tensor(new Float32Array(14), { shape: [7, 2] }));
   const lines = net.summary({ print: false }).split('\n').map((l) => l.replace(/ +/g, ' ').trim());
   assert.deepEqual(lines.slice(4, 6), ['hidden (Dense) (None, 5) 15', 'out (Dense) (None, 3) 18']);
   assert.equal(lines[7], 'Total params: 33');
@@ -156,8 +156,8 @@ test('a ProgbarLogger given to fit replaces the default one; with a fake clock t
   model.compile({ optimizer: 'sgd', loss: 'sparse_categorical_crossentropy' });
   let now = 0;
   const stream = captureStream(true, 100);
-  const x = new Tensor(Float32Array.from([1, 0, 0, 1, 1, 1, 0, 0]), [4, 2]);
-  const y = new Tensor(Int32Array.from([0, 1, 0, 1]), [4]);
+  const x = tensor(Float32Array.from([1, 0, 0, 1, 1, 1, 0, 0]), { shape: [4, 2] });
+  const y = tensor(Int32Array.from([0, 1, 0, 1]), { shape: [4] });
   const history = await model.fit(x, y, { epochs: 1, batchSize: 2, stream, callbacks: [new ProgbarLogger({ clock: () => (now += 1000) })] });
   const loss = history.history.loss[0].toFixed(4);
   const frames = stream.text().split('\r');

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  Sequential, Model, Dense, Dropout, BatchNormalization, Tensor, manualSeed, Adam, registerLayer,
+  Sequential, Model, Dense, Dropout, BatchNormalization, Tensor, tensor, manualSeed, Adam, registerLayer,
   loadModel, saveModel, loadSafetensors, serializeSafetensors, modelToArtifacts, modelFromArtifacts,
   ArgumentError, FormatError, ShapeError, type AnyModule,
 } from '../../src/index.js';
@@ -126,7 +126,7 @@ test('custom models save once registered: a Model subclass with getConfig, and M
 
     const wrapped = Model.wrap(new Sequential([new Dense({ units: 4, activation: 'tanh' }), new Dense({ units: 1 })]), { name: 'regressor' });
     wrapped.compile({ optimizer: (p) => new Adam(p, { lr: 0.02 }), loss: 'mse', metrics: ['mae'] });
-    await wrapped.fit(x, new Tensor(new Float32Array(10).fill(1), [10, 1]), { epochs: 1, verbose: 0 });
+    await wrapped.fit(x, tensor(new Float32Array(10).fill(1), { shape: [10, 1] }), { epochs: 1, verbose: 0 });
     await wrapped.save(join(dir, 'b'));
     const config = JSON.parse(readFileSync(join(dir, 'b', 'config.json'), 'utf8'));
     assert.equal(config.className, 'WrappedModel');
@@ -135,7 +135,7 @@ test('custom models save once registered: a Model subclass with getConfig, and M
     const again = loadModel(join(dir, 'b'));
     assert.equal(again.name, 'regressor');
     assert.deepEqual(again.predict(x).toFlatArray(), wrapped.predict(x).toFlatArray());
-    await again.fit(x, new Tensor(new Float32Array(10), [10, 1]), { epochs: 1, verbose: 0 });
+    await again.fit(x, tensor(new Float32Array(10), { shape: [10, 1] }), { epochs: 1, verbose: 0 });
     assert.ok(again.optimizer instanceof Adam && again.optimizer.lr === 0.02);
 
     // A loss that is a function cannot be saved: the model loads uncompiled.

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Tensor, manualSeed, randn, Sequential, Dense, type ProgressStream } from '../../src/index.js';
+import { Tensor, tensor, manualSeed, randn, Sequential, Dense, type ProgressStream } from '../../src/index.js';
 
 /**
  * Two Gaussian blobs in 2-d, centred at (−1.5, −1) and (1.5, 1) with unit spread: class c for
@@ -10,7 +10,7 @@ import { Tensor, manualSeed, randn, Sequential, Dense, type ProgressStream } fro
  */
 export function blobs(n: number, seed = 0): { x: Tensor; y: Tensor } {
   manualSeed(seed);
-  const noise = randn([n, 2]).data;
+  const noise = randn([n, 2]).dataSync();
   const xs = new Float32Array(n * 2), ys = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const c = i % 2;
@@ -18,7 +18,7 @@ export function blobs(n: number, seed = 0): { x: Tensor; y: Tensor } {
     xs[2 * i] = (c ? 1.5 : -1.5) + noise[2 * i];
     xs[2 * i + 1] = (c ? 1 : -1) + noise[2 * i + 1];
   }
-  return { x: new Tensor(xs, [n, 2]), y: new Tensor(ys, [n]) };
+  return { x: tensor(xs, { shape: [n, 2] }), y: tensor(ys, { shape: [n] }) };
 }
 
 /** A small classifier for the blobs, seeded. */
@@ -42,6 +42,6 @@ export function tempDir(): { dir: string; cleanup: () => void } {
 /** A deep copy of a model's weights as plain arrays, for before/after comparisons. */
 export function weightsOf(model: { stateDict(): Record<string, Tensor> }): Record<string, number[]> {
   const out: Record<string, number[]> = {};
-  for (const [k, t] of Object.entries(model.stateDict())) out[k] = Array.from(t.data);
+  for (const [k, t] of Object.entries(model.stateDict())) out[k] = Array.from(t.dataSync());
   return out;
 }

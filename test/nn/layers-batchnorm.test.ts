@@ -21,13 +21,13 @@ function momentsByHand(x: Tensor, axis: number): { mean: number[]; variance: num
   const sums = new Array(features).fill(0), squares = new Array(features).fill(0), counts = new Array(features).fill(0);
   for (let i = 0; i < x.size; i++) {
     const f = Math.floor(i / inner) % features;
-    sums[f] += x.data[i];
+    sums[f] += x.dataSync()[i];
     counts[f]++;
   }
   const mean = sums.map((s, f) => s / counts[f]);
   for (let i = 0; i < x.size; i++) {
     const f = Math.floor(i / inner) % features;
-    squares[f] += (x.data[i] - mean[f]) ** 2;
+    squares[f] += (x.dataSync()[i] - mean[f]) ** 2;
   }
   return { mean, variance: squares.map((s, f) => s / counts[f]) };
 }
@@ -56,14 +56,14 @@ test('BatchNormalization matches PyTorch\'s training-mode forward and gradients 
     const layer = new BatchNormalization({ axis: c.axis, epsilon: c.epsilon });
     const x = tensor(c.x, { shape: c.xShape, requiresGrad: true });
     layer.build(x.shape);
-    layer.gamma!.data.set(c.gamma);
-    layer.beta!.data.set(c.beta);
+    layer.gamma!.copy_(c.gamma);
+    layer.beta!.copy_(c.beta);
     const y = layer.call(x);
-    assertClose(y.data, c.out, 1e-4, 1e-4, `${what} out`);
+    assertClose(y.dataSync(), c.out, 1e-4, 1e-4, `${what} out`);
     y.mul(tensor(c.w, { shape: c.xShape })).sum().backward();
-    assertClose(x.grad!.data, c.dx, 2e-4, 1e-3, `${what} dx`);
-    assertClose(layer.gamma!.grad!.data, c.dgamma, 1e-4, 1e-4, `${what} dgamma`);
-    assertClose(layer.beta!.grad!.data, c.dbeta, 1e-4, 1e-4, `${what} dbeta`);
+    assertClose(x.grad!.dataSync(), c.dx, 2e-4, 1e-3, `${what} dx`);
+    assertClose(layer.gamma!.grad!.dataSync(), c.dgamma, 1e-4, 1e-4, `${what} dgamma`);
+    assertClose(layer.beta!.grad!.dataSync(), c.dbeta, 1e-4, 1e-4, `${what} dbeta`);
     assert.equal(layer.movingMean!.grad, null);
   }
 });
@@ -79,8 +79,8 @@ test('BatchNormalization moving statistics follow moving·momentum + batch·(1 �
     const { mean, variance } = momentsByHand(x, 1);
     expectedMean = expectedMean.map((m, f) => m * momentum + mean[f] * (1 - momentum));
     expectedVariance = expectedVariance.map((v, f) => v * momentum + variance[f] * (1 - momentum));
-    assertClose(layer.movingMean!.data, expectedMean, 1e-6);
-    assertClose(layer.movingVariance!.data, expectedVariance, 1e-6);
+    assertClose(layer.movingMean!.dataSync(), expectedMean, 1e-6);
+    assertClose(layer.movingVariance!.dataSync(), expectedVariance, 1e-6);
   }
   // Inference reads the moving statistics and changes nothing.
   layer.eval();
@@ -89,11 +89,11 @@ test('BatchNormalization moving statistics follow moving·momentum + batch·(1 �
   const y = layer.call(x);
   assert.deepEqual(layer.movingMean!.toFlatArray(), before);
   const expected = x.toFlatArray().map((v, i) => (v - expectedMean[i % 2]) / Math.sqrt(expectedVariance[i % 2] + 1e-3));
-  assertClose(y.data, expected, 1e-5);
+  assertClose(y.dataSync(), expected, 1e-5);
   // gamma and beta apply in eval too.
-  layer.gamma!.data.set([2, -1]);
-  layer.beta!.data.set([0.5, 3]);
-  assertClose(layer.call(x).data, expected.map((v, i) => (i % 2 ? -v + 3 : 2 * v + 0.5)), 1e-5);
+  layer.gamma!.copy_([2, -1]);
+  layer.beta!.copy_([0.5, 3]);
+  assertClose(layer.call(x).dataSync(), expected.map((v, i) => (i % 2 ? -v + 3 : 2 * v + 0.5)), 1e-5);
 });
 
 test('BatchNormalization gradcheck in training mode, through the batch statistics', () => {

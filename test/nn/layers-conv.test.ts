@@ -21,17 +21,17 @@ test('Conv2D matches PyTorch (Keras kernel layout, bias, activation, strides, sa
     const x = tensor(c.x, { shape: c.xShape, requiresGrad: true });
     layer.build(x.shape);
     assert.deepEqual(layer.kernel!.shape, [c.options.kernelSize[0], c.options.kernelSize[1], c.xShape[3], c.options.filters], what);
-    layer.weight!.data.set(c.kernel);
-    if (c.bias) layer.bias!.data.set(c.bias);
+    layer.weight!.copy_(c.kernel);
+    if (c.bias) layer.bias!.copy_(c.bias);
     else assert.equal(layer.bias, null);
     const y = layer.call(x);
     assert.deepEqual(y.shape, c.outShape, what);
     assert.deepEqual(layer.computeOutputShape([null, ...c.xShape.slice(1)]), [null, ...c.outShape.slice(1)], what);
-    assertClose(y.data, c.out, 1e-5, 1e-4, `${what} out`);
+    assertClose(y.dataSync(), c.out, 1e-5, 1e-4, `${what} out`);
     y.mul(tensor(c.w, { shape: c.outShape })).sum().backward();
-    assertClose(x.grad!.data, c.dx, 1e-4, 1e-4, `${what} dx`);
-    assertClose(layer.weight!.grad!.data, c.dkernel, 1e-4, 1e-4, `${what} dkernel`);
-    if (c.dbias) assertClose(layer.bias!.grad!.data, c.dbias, 1e-4, 1e-4, `${what} dbias`);
+    assertClose(x.grad!.dataSync(), c.dx, 1e-4, 1e-4, `${what} dx`);
+    assertClose(layer.weight!.grad!.dataSync(), c.dkernel, 1e-4, 1e-4, `${what} dkernel`);
+    if (c.dbias) assertClose(layer.bias!.grad!.dataSync(), c.dbias, 1e-4, 1e-4, `${what} dbias`);
   }
 });
 
@@ -160,7 +160,7 @@ test('Flatten keeps the batch axis and shares storage', () => {
   const x = randn([3, 2, 2, 5]);
   const y = new Flatten().call(x);
   assert.deepEqual(y.shape, [3, 20]);
-  assert.equal(y.data, x.data);
+  assert.equal(y.storage, x.storage);
   assert.deepEqual(new Flatten().call(randn([4])).shape, [4, 1]);
   assert.deepEqual(new Flatten().call(randn([4, 6])).shape, [4, 6]);
   assert.throws(() => new Flatten().call(tensor(1)), (e: Error) => e instanceof ShapeError && /Flatten: got a 0-d input/.test(e.message));

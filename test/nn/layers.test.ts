@@ -14,8 +14,9 @@ function denseByHand(x: Tensor, w: Tensor, b: Tensor | null): number[] {
   const out: number[] = [];
   for (let r = 0; r < rows; r++) {
     for (let u = 0; u < units; u++) {
-      let s = b ? b.data[u] : 0;
-      for (let i = 0; i < inDim; i++) s += x.data[r * inDim + i] * w.data[i * units + u];
+      let s = b ? b.dataSync()[u] : 0;
+      const wValues = w.dataSync(), xValues = x.dataSync();
+      for (let i = 0; i < inDim; i++) s += xValues[r * inDim + i] * wValues[i * units + u];
       out.push(s);
     }
   }
@@ -42,7 +43,7 @@ test('Dense builds lazily from its first input; parameters() before that is a cl
   assert.equal(layer.kernel, layer.weight);
   assert.equal(layer.inputDim, 7);
   assert.deepEqual(y.shape, [5, 3]);
-  assertClose(y.data, denseByHand(x, layer.weight!, layer.bias));
+  assertClose(y.dataSync(), denseByHand(x, layer.weight!, layer.bias));
   assert.throws(() => layer.call(randn([5, 6])), (e: Error) =>
     e instanceof ShapeError && /got input shape \[5, 6\]; expected the last axis to have 7 features/.test(e.message));
 });
@@ -71,10 +72,10 @@ test('Dense applies its activation and works on inputs of any rank', () => {
   const x = randn([2, 3, 5]);
   const y = layer.call(x);
   assert.deepEqual(y.shape, [2, 3, 4]);
-  assertClose(y.data, denseByHand(x, layer.weight!, layer.bias).map((v) => Math.max(v, 0)));
+  assertClose(y.dataSync(), denseByHand(x, layer.weight!, layer.bias).map((v) => Math.max(v, 0)));
   const soft = new Dense({ units: 3, activation: 'softmax', inputDim: 2 });
   const rows = soft.call(randn([4, 2])).sum(-1);
-  assertClose(rows.data, [1, 1, 1, 1], 1e-6);
+  assertClose(rows.dataSync(), [1, 1, 1, 1], 1e-6);
 });
 
 test('Linear is Dense built eagerly with PyTorch argument order', () => {
@@ -94,13 +95,17 @@ test('Dense gradients reach the weight and bias (finite differences)', () => {
   const loss = (): number => noGrad(() => layer.call(x).square().sum().item());
   for (const p of [w, b]) {
     for (let i = 0; i < p.size; i++) {
-      const orig = p.data[i];
-      p.data[i] = orig + 1e-2;
+      const values = p.dataSync();
+      const orig = values[i];
+      values[i] = orig + 1e-2;
+      p.copy_(values);
       const plus = loss();
-      p.data[i] = orig - 1e-2;
+      values[i] = orig - 1e-2;
+      p.copy_(values);
       const minus = loss();
-      p.data[i] = orig;
-      assertClose([p.grad!.data[i]], [(plus - minus) / 2e-2], 2e-2, 2e-2, 'dense grad');
+      values[i] = orig;
+      p.copy_(values);
+      assertClose([p.grad!.dataSync()[i]], [(plus - minus) / 2e-2], 2e-2, 2e-2, 'dense grad');
     }
   }
 });
@@ -172,12 +177,12 @@ test('activation layers and the name table compute the closed forms', () => {
     leakyRelu: (v) => (v > 0 ? v : 0.3 * v), exponential: Math.exp, mish: (v) => v * Math.tanh(softplus(v)),
   };
   for (const [name, f] of Object.entries(expected)) {
-    assertClose(getActivation(name as ActivationName)(x).data, xs.map(f), 1e-5, 1e-5, name);
-    assertClose(new Activation(name as ActivationName).call(x).data, xs.map(f), 1e-5, 1e-5, `Activation(${name})`);
+    assertClose(getActivation(name as ActivationName)(x).dataSync(), xs.map(f), 1e-5, 1e-5, name);
+    assertClose(new Activation(name as ActivationName).call(x).dataSync(), xs.map(f), 1e-5, 1e-5, `Activation(${name})`);
   }
   const z = Math.log(xs.reduce((s, v) => s + Math.exp(v), 0));
-  assertClose(getActivation('softmax')(x).data, xs.map((v) => Math.exp(v - z)), 1e-6);
-  assertClose(getActivation('log_softmax')(x).data, xs.map((v) => v - z), 1e-5);
+  assertClose(getActivation('softmax')(x).dataSync(), xs.map((v) => Math.exp(v - z)), 1e-6);
+  assertClose(getActivation('log_softmax')(x).dataSync(), xs.map((v) => v - z), 1e-5);
   const layers: [{ call(x: Tensor): Tensor }, (v: number) => number][] = [
     [new Identity(), (v) => v], [new ReLU(), expected.relu], [new Sigmoid(), sig], [new Tanh(), Math.tanh],
     [new LeakyReLU(), (v) => (v > 0 ? v : 0.3 * v)], [new LeakyReLU({ alpha: 0.1 }), (v) => (v > 0 ? v : 0.1 * v)],
@@ -185,9 +190,9 @@ test('activation layers and the name table compute the closed forms', () => {
     [new GELU({ approximate: 'tanh' }), (v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)))],
     [new Softmax(), (v) => Math.exp(v - z)], [new LogSoftmax(), (v) => v - z],
   ];
-  for (const [layer, f] of layers) assertClose(layer.call(x).data, xs.map(f), 1e-5, 1e-5, layer.constructor.name);
+  for (const [layer, f] of layers) assertClose(layer.call(x).dataSync(), xs.map(f), 1e-5, 1e-5, layer.constructor.name);
   const cols = new Softmax({ axis: 0 }).call(tensor([[1, 5], [1, 5]]));
-  assertClose(cols.data, [0.5, 0.5, 0.5, 0.5], 1e-6);
+  assertClose(cols.dataSync(), [0.5, 0.5, 0.5, 0.5], 1e-6);
   assert.throws(() => getActivation('sigmod' as ActivationName), (e: Error) => e instanceof ArgumentError && /sigmod.*relu/.test(e.message));
   const custom = new Activation((t) => t.mul(3));
   assert.deepEqual(custom.call(tensor([1, 2])).toFlatArray(), [3, 6]);

@@ -20,12 +20,13 @@ function adam(params: Parameter[], lr: number, beta1 = 0.9, beta2 = 0.999, eps =
     const c1 = 1 - beta1 ** t, c2 = 1 - beta2 ** t;
     params.forEach((p, k) => {
       if (!p.grad) return;
-      const g = p.grad.data, w = p.data;
+      const g = p.grad.dataSync(), w = p.dataSync();
       for (let i = 0; i < w.length; i++) {
         m[k][i] = beta1 * m[k][i] + (1 - beta1) * g[i];
         v[k][i] = beta2 * v[k][i] + (1 - beta2) * g[i] * g[i];
         w[i] -= (lr * (m[k][i] / c1)) / (Math.sqrt(v[k][i] / c2) + eps);
       }
+      p.copy_(w);
     });
   };
 }

@@ -49,12 +49,12 @@ for (const c of fixture.cases) {
       const out = loss(p, t, { ...c.options, reduction });
       if (reduction === 'none') assert.deepEqual(out.shape, c.noneShape, `${c.name} none shape`);
       else assert.deepEqual(out.shape, [], `${c.name} ${reduction} is a scalar`);
-      assertClose(out.data, c[reduction], 1e-5, 1e-4, `${c.name} ${reduction}`);
+      assertClose(out.dataSync(), c[reduction], 1e-5, 1e-4, `${c.name} ${reduction}`);
     }
     const [p, t] = inputs(c);
     p.requiresGrad = true;
     loss(p, t, c.options).backward();
-    assertClose(p.grad!.data, c.gradMean, 1e-6, 1e-4, `${c.name} gradient`);
+    assertClose(p.grad!.dataSync(), c.gradMean, 1e-6, 1e-4, `${c.name} gradient`);
   });
 }
 
@@ -84,14 +84,14 @@ test('binaryCrossEntropyWithLogits has the exact gradient σ(x) − y at x = 0',
   // A zero-initialised output layer starts here; kinked relu/abs compositions get it wrong.
   const x = tensor([0, 0], { requiresGrad: true });
   binaryCrossEntropyWithLogits(x, tensor([1, 0]), { reduction: 'sum' }).backward();
-  assertClose(x.grad!.data, [-0.5, 0.5], 1e-7);
+  assertClose(x.grad!.dataSync(), [-0.5, 0.5], 1e-7);
 });
 
 test('binaryCrossEntropy clamps probabilities so 0 and 1 give finite losses', () => {
   const loss = binaryCrossEntropy(tensor([0, 1, 1, 0]), tensor([1, 0, 1, 0]), { reduction: 'none' });
   // Clamped to [1e-7, 1 − 1e-7] as stored in float32 (1 − 1e-7 rounds to 1 − 1.19e-7).
   const lo = Math.fround(1e-7), hi = Math.fround(1 - 1e-7);
-  assertClose(loss.data, [-Math.log(lo), -Math.log(1 - hi), -Math.log(hi), -Math.log(1 - lo)], 1e-6, 1e-4);
+  assertClose(loss.dataSync(), [-Math.log(lo), -Math.log(1 - hi), -Math.log(hi), -Math.log(1 - lo)], 1e-6, 1e-4);
   assert.ok(loss.toFlatArray().every(Number.isFinite));
   const p = tensor([0, 1], { requiresGrad: true });
   binaryCrossEntropy(p, tensor([1, 0])).backward();
@@ -101,9 +101,9 @@ test('binaryCrossEntropy clamps probabilities so 0 and 1 give finite losses', ()
 test('categorical losses from logits stay finite at ±1000', () => {
   const logits = tensor([[1000, -1000, 0], [-1000, 1000, 1000]]);
   const sparse = sparseCategoricalCrossEntropy(logits, tensor([1, 2], { dtype: 'int32' }), { fromLogits: true, reduction: 'none' });
-  assertClose(sparse.data, [2000, Math.LN2], 1e-3, 1e-6);
+  assertClose(sparse.dataSync(), [2000, Math.LN2], 1e-3, 1e-6);
   const bce = binaryCrossEntropyWithLogits(tensor([1000, -1000]), tensor([0, 0]), { reduction: 'none' });
-  assertClose(bce.data, [1000, 0], 1e-3);
+  assertClose(bce.dataSync(), [1000, 0], 1e-3);
 });
 
 test('sparse labels may carry a trailing axis of 1, as in Keras', () => {

@@ -113,14 +113,14 @@ test('stateDict → loadStateDict into a fresh model reproduces the outputs exac
   // Loaded in place: the parameter objects an optimizer holds are still the model's.
   assert.ok(b.parameters().every((p, i) => p === bParams[i]));
   // And copied, not aliased: changing a's weights later does not change b.
-  (a.block.encoder.weight!.data as Float32Array)[0] += 1;
-  assert.notEqual(a.block.encoder.weight!.data[0], b.block.encoder.weight!.data[0]);
+  a.block.encoder.weight!.copy_(a.block.encoder.weight!.add(1));
+  assert.notEqual(a.block.encoder.weight!.dataSync()[0], b.block.encoder.weight!.dataSync()[0]);
 });
 
 test('buffers are in the state dict (persistent ones only) and round-trip; they are not parameters', () => {
   const a = new Counter();
-  a.runningMean.data.set([0.5, -0.5]);
-  a.steps.data[0] = 7;
+  a.runningMean.copy_([0.5, -0.5]);
+  a.steps.copy_([7]);
   assert.deepEqual(a.parameters().map((p) => p.shape), [[2]]);
   assert.deepEqual(a.namedBuffers().map(([n]) => n), ['runningMean', 'steps', 'scratch']);
   const dict = a.stateDict();

@@ -29,10 +29,10 @@ test('conv2d matches PyTorch: values and gradients, strides/padding/dilation/1x1
     const opts: Conv2dOptions = { strides: c.strides, padding: c.padding, dilation: c.dilation };
     const out = conv2d(x, k, opts);
     assert.deepEqual(out.shape, c.outShape, what);
-    assertClose(out.data, c.out, 1e-4, 1e-4, `${what} out`);
+    assertClose(out.dataSync(), c.out, 1e-4, 1e-4, `${what} out`);
     const [dx, dk] = grad((a, b) => conv2d(a, b, opts).mul(w).sum())(x, k);
-    assertClose(dx.data, c.dx, 1e-4, 1e-4, `${what} dx`);
-    assertClose(dk.data, c.dk, 1e-4, 1e-4, `${what} dk`);
+    assertClose(dx.dataSync(), c.dx, 1e-4, 1e-4, `${what} dx`);
+    assertClose(dk.dataSync(), c.dk, 1e-4, 1e-4, `${what} dk`);
   }
 });
 
@@ -62,10 +62,10 @@ test('conv2d over a batch big enough to be split into chunks matches direct loop
   const g = randn([6, 44, 44, 2]);
   const [dx, dk] = grad((a, b) => conv2d(a, b, opts).mul(g).sum())(x, k);
   const ref = directConv(x, k, 1, 1);
-  assertClose(noGrad(() => conv2d(x, k, opts)).data, ref.out, 1e-3, 1e-4, 'out');
+  assertClose(noGrad(() => conv2d(x, k, opts)).dataSync(), ref.out, 1e-3, 1e-4, 'out');
   const back = directConvBackward(x, k, g, 1, 1);
-  assertClose(dk.data, back.dk, 1e-2, 1e-4, 'dk');
-  assertClose(dx.data, back.dx, 1e-3, 1e-4, 'dx');
+  assertClose(dk.dataSync(), back.dk, 1e-2, 1e-4, 'dk');
+  assertClose(dx.dataSync(), back.dx, 1e-3, 1e-4, 'dx');
 });
 
 test('conv2d output shapes follow TensorFlow for valid and same', () => {
@@ -109,7 +109,7 @@ function directConv(x: Tensor, k: Tensor, stride: number, dilation: number): { o
   const OH = Math.floor((H - (KH - 1) * dilation - 1) / stride) + 1;
   const OW = Math.floor((W - (KW - 1) * dilation - 1) / stride) + 1;
   const out = new Float32Array(N * OH * OW * CO);
-  const xd = x.data, kd = k.data;
+  const xd = x.dataSync(), kd = k.dataSync();
   for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
     for (let co = 0; co < CO; co++) {
       let s = 0;
@@ -128,7 +128,7 @@ function directConvBackward(x: Tensor, k: Tensor, g: Tensor, stride: number, dil
   const [KH, KW, , CO] = k.shape;
   const [, OH, OW] = g.shape;
   const dx = new Float32Array(x.size), dk = new Float32Array(k.size);
-  const xd = x.data, kd = k.data, gd = g.data;
+  const xd = x.dataSync(), kd = k.dataSync(), gd = g.dataSync();
   for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
     for (let co = 0; co < CO; co++) {
       const gv = gd[((n * OH + oh) * OW + ow) * CO + co];

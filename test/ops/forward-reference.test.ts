@@ -34,7 +34,7 @@ function ravel(idx: readonly number[], shape: readonly number[]): number {
 /** Read x at an output multi-index under NumPy broadcasting. */
 function readBroadcast(x: Tensor, outIdx: readonly number[]): number {
   const lead = outIdx.length - x.rank;
-  return x.data[ravel(x.shape.map((d, i) => (d === 1 ? 0 : outIdx[lead + i])), x.shape)];
+  return x.dataSync()[ravel(x.shape.map((d, i) => (d === 1 ? 0 : outIdx[lead + i])), x.shape)];
 }
 
 /** A random pair of broadcast-compatible shapes and their result shape. */
@@ -74,7 +74,7 @@ test('binary ops broadcast like NumPy over 200 random shape pairs', () => {
         const idx = unravel(i, so);
         return Math.fround(ref(readBroadcast(a, idx), readBroadcast(b, idx)));
       });
-      assertClose(out.data, expected, 0, 1e-6, `${name} ${JSON.stringify(sa)}·${JSON.stringify(sb)}`);
+      assertClose(out.dataSync(), expected, 0, 1e-6, `${name} ${JSON.stringify(sa)}·${JSON.stringify(sb)}`);
     }
     const cond = T.gt(a, 0);
     const w = T.where(cond, b, a);
@@ -99,7 +99,7 @@ test('sum/max/min/mean over every axis subset of random tensors match a naive re
       const acc = { sum: new Array(prod(outShape)).fill(0), max: new Array(prod(outShape)).fill(-Infinity), min: new Array(prod(outShape)).fill(Infinity) };
       for (let i = 0; i < x.size; i++) {
         const o = ravel(unravel(i, shape).map((v, d) => (axes.includes(d) ? 0 : v)), outShape);
-        const v = x.data[i];
+        const v = x.dataSync()[i];
         acc.sum[o] += v;
         acc.max[o] = Math.max(acc.max[o], v);
         acc.min[o] = Math.min(acc.min[o], v);
@@ -108,8 +108,8 @@ test('sum/max/min/mean over every axis subset of random tensors match a naive re
       const what = `shape ${JSON.stringify(shape)} axes ${JSON.stringify(axes)}`;
       const s = T.sum(x, axes, { keepDims: true });
       assert.deepEqual([...s.shape], outShape, what);
-      assertClose(s.data, acc.sum, 1e-5, 1e-5, `sum ${what}`);
-      assertClose(T.mean(x, axes, { keepDims: true }).data, acc.sum.map((v) => v / count), 1e-5, 1e-5, `mean ${what}`);
+      assertClose(s.dataSync(), acc.sum, 1e-5, 1e-5, `sum ${what}`);
+      assertClose(T.mean(x, axes, { keepDims: true }).dataSync(), acc.sum.map((v) => v / count), 1e-5, 1e-5, `mean ${what}`);
       assert.deepEqual(T.max(x, axes, { keepDims: true }).toFlatArray(), acc.max, `max ${what}`);
       assert.deepEqual(T.min(x, axes).toFlatArray(), acc.min, `min ${what}`);
     }
@@ -131,7 +131,7 @@ test('permute matches naive index arithmetic for random ranks and orders', () =>
       const oi = unravel(i, outShape);
       const xi = new Array<number>(rank);
       perm.forEach((p, k) => (xi[p] = oi[k]));
-      assert.equal(out.data[i], x.data[ravel(xi, shape)], `perm ${perm} shape ${shape} at ${oi}`);
+      assert.equal(out.dataSync()[i], x.dataSync()[ravel(xi, shape)], `perm ${perm} shape ${shape} at ${oi}`);
     }
   }
 });
@@ -149,7 +149,7 @@ test('argmax/argmin over each axis match a naive scan (first index wins ties)', 
         const got = fn(x, axis).toFlatArray();
         const expected = Array.from({ length: prod(outShape) }, (_, o) => {
           const oi = unravel(o, outShape);
-          const at = (j: number): number => x.data[ravel([...oi.slice(0, axis), j, ...oi.slice(axis)], shape)];
+          const at = (j: number): number => x.dataSync()[ravel([...oi.slice(0, axis), j, ...oi.slice(axis)], shape)];
           let best = 0;
           for (let j = 1; j < shape[axis]; j++) if (better(at(j), at(best))) best = j;
           return best;

@@ -25,13 +25,13 @@ test('biasActivation equals relu(add(x, bias)) and add(x, bias): values and both
     for (const act of ['relu', 'linear'] as const) {
       const composed = (a: Tensor, b: Tensor): Tensor => (act === 'relu' ? relu(add(a, b)) : add(a, b));
       const what = `${act} ${JSON.stringify(shape)}`;
-      assertSame(biasActivation(x, bias, act).data, composed(x, bias).data, `${what} forward`);
+      assertSame(biasActivation(x, bias, act).dataSync(), composed(x, bias).dataSync(), `${what} forward`);
       const [dxF, dbF] = grad((a: Tensor, b: Tensor) => biasActivation(a, b, act).mul(w).sum())(x, bias);
       const [dxC, dbC] = grad((a: Tensor, b: Tensor) => composed(a, b).mul(w).sum())(x, bias);
-      assertSame(dxF.data, dxC.data, `${what} dx`);
-      assertSame(dbF.data, dbC.data, `${what} dBias`);
+      assertSame(dxF.dataSync(), dxC.dataSync(), `${what} dx`);
+      assertSame(dbF.dataSync(), dbC.dataSync(), `${what} dBias`);
     }
-    assertSame(biasActivation(x, null, 'relu').data, relu(x).data, `relu without bias ${JSON.stringify(shape)}`);
+    assertSame(biasActivation(x, null, 'relu').dataSync(), relu(x).dataSync(), `relu without bias ${JSON.stringify(shape)}`);
   }
 });
 
@@ -62,7 +62,7 @@ test('relu backward is a mask: an infinite gradient reaches only the units that 
   const x = tensor([-1, 2, -3, 4, 0]);
   const [dx] = grad((a: Tensor) => relu(a).mul(Infinity).sum())(x);
   // A product with a 0/1 step would give 0·∞ = NaN where the unit is off; PyTorch gives 0.
-  assert.deepEqual(Array.from(dx.data), [0, Infinity, 0, Infinity, 0]);
+  assert.deepEqual(Array.from(dx.dataSync()), [0, Infinity, 0, Infinity, 0]);
 });
 
 test('Dense and Conv2D with relu, softmax and no bias gradcheck through the fused tail', () => {
@@ -78,7 +78,7 @@ test('Dense and Conv2D with relu, softmax and no bias gradcheck through the fuse
   // The bias gradient of a layer is the column sum of the masked output gradient.
   const y = conv.call(uniform([2, 3, 3, 1], 0.1, 1)) as Tensor;
   y.sum().backward();
-  assert.deepEqual(Array.from(conv.bias!.grad!.data), [8, 8]);
+  assert.deepEqual(Array.from(conv.bias!.grad!.dataSync()), [8, 8]);
 });
 
 test('biasActivationOverProduct (a layer\'s tail over its own product) equals biasActivation, gradients of the product\'s inputs included', () => {
@@ -87,14 +87,14 @@ test('biasActivationOverProduct (a layer\'s tail over its own product) equals bi
   for (const act of ['relu', 'linear'] as const) {
     const fresh = (a: Tensor, b: Tensor, c: Tensor): Tensor => biasActivation(a.matmul(b), c, act).mul(up).sum();
     const over = (a: Tensor, b: Tensor, c: Tensor): Tensor => biasActivationOverProduct(a.matmul(b), c, act).mul(up).sum();
-    assertSame(over(x, w, bias).data, fresh(x, w, bias).data, `${act} value`);
+    assertSame(over(x, w, bias).dataSync(), fresh(x, w, bias).dataSync(), `${act} value`);
     const gf = grad(fresh)(x, w, bias), go = grad(over)(x, w, bias);
-    for (let i = 0; i < 3; i++) assertSame(go[i].data, gf[i].data, `${act} gradient ${i}`);
+    for (let i = 0; i < 3; i++) assertSame(go[i].dataSync(), gf[i].dataSync(), `${act} gradient ${i}`);
   }
   // The product's storage becomes the result: no second array.
   const y = x.matmul(w);
   const z = biasActivationOverProduct(y, bias, 'relu');
-  assert.equal(z.data, y.data);
+  assert.equal(z.storage, y.storage);
 });
 
 test('conv2dBiasActivation equals biasActivation(conv2d(…)) bit for bit, forward and all three gradients', () => {
@@ -118,9 +118,9 @@ test('conv2dBiasActivation equals biasActivation(conv2d(…)) bit for bit, forwa
         const what = `${act} ${b ? 'bias' : 'no bias'} x ${JSON.stringify(xs)} k ${JSON.stringify(ks)}`;
         const fused = (a: Tensor, c: Tensor, d: Tensor): Tensor => conv2dBiasActivation(a, c, b && d, act, options).mul(up).sum();
         const composed = (a: Tensor, c: Tensor, d: Tensor): Tensor => biasActivation(conv2d(a, c, options), b && d, act).mul(up).sum();
-        assertSame(conv2dBiasActivation(x, k, b, act, options).data, biasActivation(conv2d(x, k, options), b, act).data, `${what} forward`);
+        assertSame(conv2dBiasActivation(x, k, b, act, options).dataSync(), biasActivation(conv2d(x, k, options), b, act).dataSync(), `${what} forward`);
         const gf = grad(fused)(x, k, bias), gc = grad(composed)(x, k, bias);
-        for (let i = 0; i < 3; i++) assertSame(gf[i].data, gc[i].data, `${what} gradient ${i}`);
+        for (let i = 0; i < 3; i++) assertSame(gf[i].dataSync(), gc[i].dataSync(), `${what} gradient ${i}`);
       }
     }
   }
@@ -144,19 +144,19 @@ test('logSoftmax and softmax along the last axis equal their composition: values
       // lengths (a SIMD tail), large logits, and rows with ±∞ and NaN (the shift becomes 0).
       for (const shape of [[3, 5], [2, 3, 10], [33, 37], [256, 128], [5, 1]]) {
         const x = randn(shape).mul(shape[0] === 33 ? 30 : 3);
-        const d = x.data as Float32Array;
+        const d = x.dataSync() as Float32Array;
         if (shape[0] === 33) { d[0] = Infinity; d[40] = -Infinity; d[80] = Number.NaN; d[120] = -Infinity; d[121] = -Infinity; }
         const w = randn(shape);
         const axis = shape.length - 1;
         const what = `${backend === 'portable' ? 'portable' : active.name} ${JSON.stringify(shape)}`;
-        assertSame(logSoftmax(x).data, composedLogSoftmax(x, axis).data, `${what} logSoftmax`);
-        assertSame(softmax(x).data, exp(composedLogSoftmax(x, axis)).data, `${what} softmax`);
+        assertSame(logSoftmax(x).dataSync(), composedLogSoftmax(x, axis).dataSync(), `${what} logSoftmax`);
+        assertSame(softmax(x).dataSync(), exp(composedLogSoftmax(x, axis)).dataSync(), `${what} softmax`);
         const [dF] = grad((a: Tensor) => logSoftmax(a).mul(w).sum())(x);
         const [dC] = grad((a: Tensor) => composedLogSoftmax(a, axis).mul(w).sum())(x);
-        assertSame(dF.data, dC.data, `${what} logSoftmax gradient`);
+        assertSame(dF.dataSync(), dC.dataSync(), `${what} logSoftmax gradient`);
         const [sF] = grad((a: Tensor) => softmax(a).mul(w).sum())(x);
         const [sC] = grad((a: Tensor) => exp(composedLogSoftmax(a, axis)).mul(w).sum())(x);
-        assertSame(sF.data, sC.data, `${what} softmax gradient`);
+        assertSame(sF.dataSync(), sC.dataSync(), `${what} softmax gradient`);
       }
     }
   } finally {

@@ -56,9 +56,9 @@ test('matmul of larger blocks (past the kernel tile sizes) matches the definitio
   // m = 7 (4-row tile + remainder), k = 130 (past the 128 k-block), n = 9.
   const a = u([7, 130]), b = u([130, 9]);
   const ref = naive(a.toArray() as number[][], b.toArray() as number[][]).flat();
-  assertClose(T.matmul(a, b).data, ref, 1e-4, 1e-4, 'product');
+  assertClose(T.matmul(a, b).dataSync(), ref, 1e-4, 1e-4, 'product');
   // Transposed operands go through the kernel's packing path (x.T @ y uses the transposed gradient kernels too).
   const [ga] = T.grad((x) => T.matmul(x, b).sum())(a);
   const rowSums = (b.toArray() as number[][]).map((r) => r.reduce((s, v) => s + v, 0));
-  for (let i = 0; i < 7; i++) assertClose(Array.from(ga.data.subarray(i * 130, (i + 1) * 130)), rowSums, 1e-4, 1e-4, `grad row ${i}`);
+  for (let i = 0; i < 7; i++) assertClose(Array.from(ga.dataSync().subarray(i * 130, (i + 1) * 130)), rowSums, 1e-4, 1e-4, `grad row ${i}`);
 });

@@ -30,9 +30,9 @@ test('maxPool2d and avgPool2d match PyTorch: values and gradients, valid and sam
     const w = tensor(c.w, { shape: c.outShape });
     const out = pool(x, opts);
     assert.deepEqual(out.shape, c.outShape, what);
-    assertClose(out.data, c.out, 1e-6, 1e-5, `${what} out`);
+    assertClose(out.dataSync(), c.out, 1e-6, 1e-5, `${what} out`);
     const [dx] = grad((t) => pool(t, opts).mul(w).sum())(x);
-    assertClose(dx.data, c.dx, 1e-6, 1e-5, `${what} dx`);
+    assertClose(dx.dataSync(), c.dx, 1e-6, 1e-5, `${what} dx`);
   }
 });
 
@@ -82,14 +82,14 @@ test('maxPool2d 2×2 stride 2 (the fast path) matches per-window maxima and prop
     for (let n = 0; n < 3; n++) for (let oh = 0; oh < 4; oh++) for (let ow = 0; ow < 4; ow++) for (let c = 0; c < 4; c++) {
       idx.push(((n * 9 + 2 * oh + dh) * 8 + 2 * ow + dw) * 4 + c);
     }
-    slices.push(tensor(idx.map((i) => x.data[i]), { shape: [3, 4, 4, 4] }));
+    slices.push(tensor(idx.map((i) => x.dataSync()[i]), { shape: [3, 4, 4, 4] }));
   }
   const expected = slices.reduce((a, b) => a.maximum(b));
   assert.deepEqual(fast.shape, [3, 4, 4, 4]);
-  assertClose(fast.data, expected.data, 0, 0, 'fast path');
+  assertClose(fast.dataSync(), expected.dataSync(), 0, 0, 'fast path');
   const withNaN = tensor([1, NaN, 3, 0, 5, 6, 7, 8], { shape: [1, 2, 2, 2] });
-  assert.ok(Number.isNaN(maxPool2d(withNaN).data[1]));
-  assert.ok(Number.isNaN(maxPool2d(withNaN, { poolSize: 2, strides: 1 }).data[1]), 'general path');
+  assert.ok(Number.isNaN(maxPool2d(withNaN).dataSync()[1]));
+  assert.ok(Number.isNaN(maxPool2d(withNaN, { poolSize: 2, strides: 1 }).dataSync()[1]), 'general path');
 });
 
 test('maxPool2d records no graph when no gradient is needed', () => {
@@ -106,11 +106,12 @@ test('globalAvgPool2d averages height and width and sends gradient 1/(H·W)', ()
   assert.deepEqual(y.shape, [2, 5]);
   for (let n = 0; n < 2; n++) for (let c = 0; c < 5; c++) {
     let s = 0;
-    for (let p = 0; p < 12; p++) s += x.data[(n * 12 + p) * 5 + c];
-    assert.ok(Math.abs(y.data[n * 5 + c] - s / 12) < 1e-6);
+    const xValues = x.dataSync();
+    for (let p = 0; p < 12; p++) s += xValues[(n * 12 + p) * 5 + c];
+    assert.ok(Math.abs(y.dataSync()[n * 5 + c] - s / 12) < 1e-6);
   }
   const [dx] = grad((t) => globalAvgPool2d(t).sum())(x);
-  assertClose(dx.data, new Array(x.size).fill(1 / 12), 1e-7, 0, 'dx');
+  assertClose(dx.dataSync(), new Array(x.size).fill(1 / 12), 1e-7, 0, 'dx');
   assert.throws(() => globalAvgPool2d(randn([2, 3, 4])), ShapeError);
 });
 

@@ -68,6 +68,6 @@ for (const c of cases) {
     const expected = decodeValues(c.output);
     if (out.dtype === 'int32') assert.deepEqual(out.toFlatArray(), expected, `${c.name}: indices`);
     // float32 tolerance: a few ulps relative, plus a small absolute floor for values near 0.
-    else assertClose(out.data, expected, 2e-6, 2e-5, c.name);
+    else assertClose(out.dataSync(), expected, 2e-6, 2e-5, c.name);
   });
 }

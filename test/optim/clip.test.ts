@@ -14,15 +14,15 @@ test('clipGradNorm scales by maxNorm / (norm + 1e-6), on one tensor or many, ski
   const b = withGrad([0, 4]);
   const none = tensor([1, 2], { requiresGrad: true });
   const total = clipGradNorm([a, none, b], 1);
-  assert.equal(total, 5);
+  assert.equal(total.item(), 5);
   const coef = 1 / (5 + 1e-6);
   assert.deepEqual(a.grad!.toArray(), [Math.fround(3 * coef), 0]);
   assert.deepEqual(b.grad!.toArray(), [0, Math.fround(4 * coef)]);
   assert.equal(none.grad, null);
   const single = withGrad([-6, 8]);
-  assert.equal(clipGradNorm(single, 5, Infinity), 8);
+  assert.equal(clipGradNorm(single, 5, Infinity).item(), 8);
   assert.deepEqual(single.grad!.toArray(), [-6, 8].map((v) => Math.fround(v * (5 / (8 + 1e-6)))));
-  assert.equal(clipGradNorm([none], 1), 0, 'no gradients: norm 0');
+  assert.equal(clipGradNorm([none], 1).item(), 0, 'no gradients: norm 0');
 });
 
 test('clipGradNorm with a non-finite norm writes NaN, or throws with errorIfNonfinite', () => {
@@ -30,7 +30,7 @@ test('clipGradNorm with a non-finite norm writes NaN, or throws with errorIfNonf
   assert.throws(() => clipGradNorm([p], 1, 2, { errorIfNonfinite: true }), (e: Error) => e instanceof GradError && /clipGradNorm: the total 2-norm of the gradients is Infinity; expected a finite norm/.test(e.message));
   assert.deepEqual(p.grad!.toArray(), [1, Infinity], 'unchanged when it throws');
   const q = withGrad([1, NaN]);
-  assert.ok(Number.isNaN(clipGradNorm([q], 1)));
+  assert.ok(Number.isNaN(clipGradNorm([q], 1).item()));
   assert.ok(q.grad!.toFlatArray().every(Number.isNaN));
 });
 

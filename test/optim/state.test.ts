@@ -23,7 +23,7 @@ const shapes = [[3, 2], [5]];
 /** A fixed gradient sequence, so both runs see the same gradients. */
 function gradients(steps: number): Float32Array[][] {
   manualSeed(7);
-  return Array.from({ length: steps }, () => shapes.map((s) => randn(s).data as Float32Array));
+  return Array.from({ length: steps }, () => shapes.map((s) => randn(s).dataSync() as Float32Array));
 }
 
 function freshParams(): Tensor[] {
@@ -63,7 +63,7 @@ for (const [name, make] of configs) {
       run(firstOpt, first, grads.slice(0, 4), firstSchedule);
       const saved = viaJson ? throughJson(firstOpt.stateDict()) : firstOpt.stateDict();
       const savedSchedule = JSON.parse(JSON.stringify(firstSchedule.stateDict()));
-      const savedWeights = first.map((p) => Float32Array.from(p.data)); // weights travel with the model
+      const savedWeights = first.map((p) => Float32Array.from(p.dataSync())); // weights travel with the model
       // Keep stepping the original: the saved dict must be a copy, not a view of live state.
       run(firstOpt, first, grads.slice(4, 6), firstSchedule);
 
@@ -74,7 +74,7 @@ for (const [name, make] of configs) {
       resumedSchedule.loadStateDict(savedSchedule);
       assert.deepEqual(resumedOpt.paramGroups.map((g) => g.lr), savedSchedule.lastLrs, 'restored lr');
       run(resumedOpt, resumed, grads.slice(4), resumedSchedule);
-      resumed.forEach((p, i) => assert.deepEqual(Array.from(p.data), Array.from(straight[i].data), `param ${i}`));
+      resumed.forEach((p, i) => assert.deepEqual(Array.from(p.dataSync()), Array.from(straight[i].dataSync()), `param ${i}`));
       assert.deepEqual(resumedSchedule.getLastLr(), straightOpt.paramGroups.map((g) => g.lr));
     });
   }
@@ -104,11 +104,11 @@ test('loadStateDict restores group options such as an lr changed before saving',
 
 test('params whose grad is null are skipped; zeroGrad sets grads to null', () => {
   const [a, b] = freshParams();
-  const before = Array.from(b.data);
+  const before = Array.from(b.dataSync());
   const opt = new Adam([a, b], { lr: 0.1 });
   a.grad = tensor(new Float32Array(6).fill(1), { shape: [3, 2] });
   opt.step();
-  assert.deepEqual(Array.from(b.data), before);
+  assert.deepEqual(Array.from(b.dataSync()), before);
   assert.deepEqual(Object.keys(opt.stateOf(b)), [], 'no state for a parameter that never had a gradient');
   assert.equal(opt.stateOf(a).step, 1);
   opt.zeroGrad();
@@ -116,13 +116,13 @@ test('params whose grad is null are skipped; zeroGrad sets grads to null', () =>
   assert.equal(b.grad, null);
 });
 
-test('a step updates param.data in place and records nothing on the tape', () => {
+test('a step updates the parameter in place and records nothing on the tape', () => {
   const w = tensor([1, -2, 3], { requiresGrad: true });
-  const storage = w.data;
+  const storage = w.storage;
   const opt = new SGD([w], { lr: 0.5, momentum: 0.9 });
   w.mul(w).sum().backward(); // grad 2w
   opt.step();
-  assert.equal(w.data, storage, 'same storage');
+  assert.equal(w.storage, storage, 'same storage');
   assert.deepEqual(w.toArray(), [0, 0, 0]);
   assert.equal(w.gradFn, null);
   assert.equal(w.requiresGrad, true);

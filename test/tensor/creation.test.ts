@@ -7,7 +7,7 @@ test('tensor from nested arrays infers shape and defaults to float32', () => {
   const t = tensor([[1, 2, 3], [4, 5, 6]]);
   assert.deepEqual(t.shape, [2, 3]);
   assert.equal(t.dtype, 'float32');
-  assert.ok(t.data instanceof Float32Array);
+  assert.ok(t.dataSync() instanceof Float32Array);
   assert.deepEqual(t.toArray(), [[1, 2, 3], [4, 5, 6]]);
   assert.equal(t.size, 6);
   assert.equal(t.rank, 2);
@@ -20,7 +20,7 @@ test('tensor from nested arrays infers shape and defaults to float32', () => {
   assert.deepEqual(tensor([[[1], [2]]]).shape, [1, 2, 1]);
   assert.deepEqual(scalar(3, { dtype: 'int32' }).dtype, 'int32');
   // float32 rounding is applied on the way in.
-  assert.equal(tensor([0.1]).data[0], Math.fround(0.1));
+  assert.equal(tensor([0.1]).dataSync()[0], Math.fround(0.1));
 });
 
 test('tensor from typed arrays copies the data and keeps its dtype', () => {
@@ -28,7 +28,7 @@ test('tensor from typed arrays copies the data and keeps its dtype', () => {
   const t = tensor(src, { shape: [3, 2] });
   assert.deepEqual(t.toArray(), [[1, 2], [3, 4], [5, 6]]);
   src[0] = 99;
-  assert.equal(t.data[0], 1, 'the tensor owns a copy');
+  assert.equal(t.dataSync()[0], 1, 'the tensor owns a copy');
   const i = tensor(new Int32Array([3, 1]));
   assert.equal(i.dtype, 'int32');
   assert.deepEqual(i.shape, [2]);
@@ -70,7 +70,7 @@ test('arange and linspace', () => {
   assert.deepEqual(linspace(2, 2, 1).toArray(), [2]);
   assert.equal(linspace(0, 1, 0).size, 0);
   // The last value is exactly `stop`, not an accumulation of rounded steps.
-  assert.equal(linspace(0, 0.7, 8).data[7], Math.fround(0.7));
+  assert.equal(linspace(0, 0.7, 8).dataSync()[7], Math.fround(0.7));
 });
 
 test('eye', () => {

@@ -12,17 +12,11 @@
  * kernels of assembly/conv-direct.ts read the taps from the image.
  */
 import type { ConvTail, MatmulArgs, Window2dArgs } from '../types.js';
-import { ACT, biasActivation } from './fused.js';
+import { biasActivation } from './fused.js';
 import { portableBackend } from '../portable/index.js';
 import type { WasmEngine } from './engine.js';
-import {
-  CONV_BUILD_PATCHES, CONV_FOLD_PATCHES, CONV_INPUT_GRADIENT, TASK_COL2IM, TASK_CONV_BACKWARD_IMAGES, TASK_CONV_DIRECT,
-  TASK_CONV_DIRECT_KERNEL_GRAD, TASK_CONV_FORWARD, TASK_IM2COL, TASK_WINOGRAD_INPUT, TASK_WINOGRAD_OUTPUT,
-} from './protocol.js';
-
-function geometry(a: Window2dArgs): number[] {
-  return [a.batch, a.inH, a.inW, a.channels, a.kH, a.kW, a.outH, a.outW, a.strideH, a.strideW, a.dilationH, a.dilationW, a.padTop, a.padLeft];
-}
+import { CONV_BUILD_PATCHES, CONV_FOLD_PATCHES, CONV_INPUT_GRADIENT } from './protocol.js';
+import { ActivationCode, geometryInts as geometry } from './generated/protocol.js';
 
 /**
  * Whether the direct kernels beat im2col + GEMM: for short patches into few output channels.
@@ -61,7 +55,7 @@ function sizes(a: Window2dArgs): Sizes {
 /** The patch matrix of the image at xPtr, built at colsPtr; a pointwise conv's is the image itself. */
 function patches(e: WasmEngine, xPtr: number, gPtr: number, colsPtr: number, colsLen: number, batch: number): number {
   if (colsLen === 0) return xPtr;
-  e.parallel(TASK_IM2COL, [xPtr, gPtr, colsPtr], batch, colsLen);
+  e.parallel('im2col', { x: xPtr, geometry: gPtr, cols: colsPtr }, batch, colsLen);
   return colsPtr;
 }
 
@@ -86,9 +80,9 @@ function conv2dWinograd(e: WasmEngine, x: Float32Array, kernel: Float32Array, a:
   const outPtr = c.out(out, a.batch * a.outH * a.outW * cout);
   if (!c.ok) return c.abort();
   e.kernels.winogradKernel(kPtr, C, cout, uPtr);
-  e.parallel(TASK_WINOGRAD_INPUT, [xPtr, gPtr, vPtr], a.batch, 16 * tiles * C);
+  e.parallel('winogradInput', { x: xPtr, geometry: gPtr, v: vPtr }, a.batch, 16 * tiles * C);
   e.gemmAt(vPtr, uPtr, mPtr, { m: tiles, k: C, n: cout, transA: false, transB: false, batch: 16, aBatchStride: tiles * C, bBatchStride: C * cout });
-  e.parallel(TASK_WINOGRAD_OUTPUT, [mPtr, gPtr, cout, outPtr], a.batch, 16 * tiles * cout);
+  e.parallel('winogradOutput', { m: mPtr, geometry: gPtr, cout, out: outPtr }, a.batch, 16 * tiles * cout);
   c.end();
   return true;
 }
@@ -141,10 +135,13 @@ export function conv2d(
   // other paths pack the product's patches straight from x.
   const outPtr = c.out(out, rows * cout);
   if (!c.ok) return c.abort();
-  const tailArgs = inTask && tail ? [1, biasPtr, ACT[tail.activation]] : [0, 0, 0];
-  if (viaDirect) e.parallel(TASK_CONV_DIRECT, [xPtr, gPtr, kPtr, cout, outPtr, ...tailArgs, a.outH * a.outW], a.batch, rows * cout);
+  const tailArgs = inTask && tail
+    ? { tailApply: 1, tailBias: biasPtr, tailAct: ActivationCode[tail.activation] }
+    : { tailApply: 0, tailBias: 0, tailAct: 0 };
+  const common = { x: xPtr, geometry: gPtr, kernel: kPtr, cout, out: outPtr, rowsPerImage: a.outH * a.outW, ...tailArgs };
+  if (viaDirect) e.parallel('convDirect', common, a.batch, rows * cout);
   else if (inTask) {
-    e.parallel(TASK_CONV_FORWARD, [xPtr, gPtr, 0, kPtr, outPtr, rows, K, cout, a.outH * a.outW, colsLen > 0 ? 1 : 0, ...tailArgs], a.batch, colsLen + rows * cout, guidedImages(e, a));
+    e.parallel('convForward', { ...common, rows, patchLength: K, packPatches: colsLen > 0 ? 1 : 0 }, a.batch, colsLen + rows * cout, guidedImages(e, a));
   } else if (colsLen > 0) e.gemmConvAt(false, xPtr, gPtr, kPtr, outPtr, rows, K, cout);
   else e.gemmAt(xPtr, kPtr, outPtr, product(rows, K, cout, false, false));
   c.end();
@@ -180,7 +177,10 @@ export function conv2dBackward(
     const flags = (buildPatches ? CONV_BUILD_PATCHES : 0) | (dx ? CONV_INPUT_GRADIENT : 0) | (colsLen > 0 ? CONV_FOLD_PATCHES : 0);
     const work = (buildPatches ? colsLen : 0) + (dx ? colsLen + xLen : 0);
     if (work > 0) {
-      e.parallel(TASK_CONV_BACKWARD_IMAGES, [xPtr, gPtr, colsPtr, gradPtr, kPtr, colsLen > 0 ? gradColsPtr : dxPtr, dxPtr, rows, K, cout, a.outH * a.outW, flags], a.batch, work, guidedImages(e, a));
+      e.parallel('convBackwardImages', {
+        x: xPtr, geometry: gPtr, patches: colsPtr, dOut: gradPtr, kernel: kPtr, patchGradient: colsLen > 0 ? gradColsPtr : dxPtr, dx: dxPtr,
+        rows, patchLength: K, cout, rowsPerImage: a.outH * a.outW, flags,
+      }, a.batch, work, guidedImages(e, a));
     }
     if (implicitDk) e.gemmConvAt(true, xPtr, gPtr, gradPtr, dkPtr, K, rows, cout);
     else if (dk) e.gemmAt(colsLen > 0 ? colsPtr : xPtr, gradPtr, dkPtr, product(K, rows, cout, true, false));
@@ -189,14 +189,14 @@ export function conv2dBackward(
   }
   if (dk) {
     // Split over the threads by taps (each owns its rows of dk).
-    if (viaDirect) e.parallel(TASK_CONV_DIRECT_KERNEL_GRAD, [xPtr, gPtr, gradPtr, cout, dkPtr], a.kH * a.kW, xLen * a.kH * a.kW);
+    if (viaDirect) e.parallel('convDirectKernelGrad', { x: xPtr, geometry: gPtr, dOut: gradPtr, cout, dk: dkPtr }, a.kH * a.kW, xLen * a.kH * a.kW);
     else if (implicitDk) e.gemmConvAt(true, xPtr, gPtr, gradPtr, dkPtr, K, rows, cout);
     else e.gemmAt(patches(e, xPtr, gPtr, colsPtr, colsLen, a.batch), gradPtr, dkPtr, product(K, rows, cout, true, false));
   }
   if (dx) {
     // A pointwise conv's patch gradient is dx itself.
     e.gemmAt(gradPtr, kPtr, colsLen > 0 ? colsPtr : dxPtr, product(rows, cout, K, false, true));
-    if (colsLen > 0) e.parallel(TASK_COL2IM, [colsPtr, gPtr, dxPtr], a.batch, xLen);
+    if (colsLen > 0) e.parallel('col2im', { cols: colsPtr, geometry: gPtr, dx: dxPtr }, a.batch, xLen);
   }
   c.end();
   return true;

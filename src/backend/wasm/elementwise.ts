@@ -10,16 +10,15 @@
 import type { BinaryOp, ReduceOp, Shape, TypedArray, UnaryOp } from '../types.js';
 import { coalesce, contiguousStrides } from '../strided.js';
 import type { WasmEngine } from './engine.js';
-import { ELEMENT_BLOCK, TASK_BINARY, TASK_REDUCE, TASK_UNARY } from './protocol.js';
+import { ELEMENT_BLOCK } from './protocol.js';
+import { BinaryCode, ReduceCode, UnaryCode } from './generated/protocol.js';
 
 export const MIN_ELEMENTS = 128;
 
-// Op codes of assembly/elementwise.ts.
-const UNARY: Partial<Record<UnaryOp, number>> = {
-  neg: 0, abs: 1, sqrt: 2, square: 3, reciprocal: 4, relu: 5, step: 6, sign: 7, floor: 8, ceil: 9, exp: 10, sigmoid: 11, tanh: 12,
-};
-const BINARY: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 };
-const REDUCE: Partial<Record<ReduceOp, number>> = { sum: 0, max: 1, min: 2 };
+// The ops with a kernel, by name: any other is declined.
+const UNARY: Partial<Record<UnaryOp, number>> = UnaryCode;
+const BINARY: Partial<Record<BinaryOp, number>> = BinaryCode;
+const REDUCE: Partial<Record<ReduceOp, number>> = ReduceCode;
 
 export function unary(e: WasmEngine, op: UnaryOp, x: TypedArray, out: TypedArray): boolean {
   const code = UNARY[op];
@@ -28,7 +27,7 @@ export function unary(e: WasmEngine, op: UnaryOp, x: TypedArray, out: TypedArray
   const c = e.call();
   const xPtr = c.in(x), outPtr = c.out(out);
   if (!c.ok) return c.abort();
-  e.parallel(TASK_UNARY, [code, xPtr, outPtr, n], Math.ceil(n / ELEMENT_BLOCK), n);
+  e.parallel('unary', { op: code, x: xPtr, out: outPtr, n }, Math.ceil(n / ELEMENT_BLOCK), n);
   c.end();
   return true;
 }
@@ -54,7 +53,7 @@ export function binary(
   if (!c.ok) return c.abort();
   // Rows go to the threads whole; a single row (same-shape operands coalesce into one) in blocks.
   const byBlocks = rows === 1 ? 1 : 0;
-  e.parallel(TASK_BINARY, [code, aPtr, sa, ta, bPtr, sb, tb, outPtr, rows, cols, byBlocks], byBlocks ? Math.ceil(cols / ELEMENT_BLOCK) : rows, rows * cols);
+  e.parallel('binary', { op: code, a: aPtr, sa, ta, b: bPtr, sb, tb, out: outPtr, rows, cols, byBlocks }, byBlocks ? Math.ceil(cols / ELEMENT_BLOCK) : rows, rows * cols);
   c.end();
   return true;
 }
@@ -67,7 +66,7 @@ export function reduce(e: WasmEngine, op: ReduceOp, x: TypedArray, outer: number
   const c = e.call();
   const xPtr = c.in(x, n), outPtr = c.out(out, outLen);
   if (!c.ok) return c.abort();
-  e.parallel(TASK_REDUCE, [code, xPtr, size, inner, outPtr], outer, n);
+  e.parallel('reduce', { op: code, x: xPtr, size, inner, out: outPtr }, outer, n);
   c.end();
   return true;
 }

@@ -9,9 +9,8 @@
 import type { MatmulArgs } from '../types.js';
 import { type CompiledKernels, type KernelExports, type BuildName, instantiate, instantiateAsync } from './load.js';
 import { ThreadPool, type Split } from './pool.js';
-import {
-  CONTROL_BYTES, GEMM_A_CONV, GEMM_A_CONV_T, MAX_SLOTS, SPLIT_BATCH, SPLIT_COLS, SPLIT_RANGE, SPLIT_RANGE_GUIDED, SPLIT_ROWS, TASK_GEMM, runTask,
-} from './protocol.js';
+import { ARG_COUNT, CONTROL_BYTES, MAX_SLOTS, SPLIT_BATCH, SPLIT_COLS, SPLIT_RANGE, SPLIT_RANGE_GUIDED, SPLIT_ROWS, runTask } from './protocol.js';
+import { GemmAMode, RANGE_END, RANGE_START, Task, TaskSlot, type RangeTask, type TaskArgs } from './generated/protocol.js';
 import { Heap } from './heap.js';
 
 const PAGE = 65536;
@@ -129,7 +128,7 @@ export class WasmEngine {
   private pool: ThreadPool | null = null;
   private threadCount = 1;
   private workersStarted = false;
-  private readonly args = new Array<number>(16).fill(0);
+  private readonly args = new Array<number>(ARG_COUNT).fill(0);
 
   /** Instantiate synchronously (where the runtime allows it; see load.ts). */
   static create(compiled: CompiledKernels): WasmEngine {
@@ -299,7 +298,7 @@ export class WasmEngine {
    * threads when it is large enough.
    */
   gemmAt(aPtr: number, bPtr: number, cPtr: number, p: MatmulArgs): void {
-    this.runGemm(aPtr, bPtr, cPtr, p, p.transA ? 1 : 0, p.aBatchStride);
+    this.runGemm(aPtr, bPtr, cPtr, p, p.transA ? GemmAMode.transposed : GemmAMode.plain, p.aBatchStride);
   }
 
   /**
@@ -310,32 +309,34 @@ export class WasmEngine {
    */
   gemmConvAt(transposed: boolean, xPtr: number, gPtr: number, bPtr: number, cPtr: number, m: number, k: number, n: number): void {
     const p: MatmulArgs = { m, k, n, transA: transposed, transB: false, batch: 1, aBatchStride: 0, bBatchStride: 0 };
-    this.runGemm(xPtr, bPtr, cPtr, p, transposed ? GEMM_A_CONV_T : GEMM_A_CONV, gPtr);
+    this.runGemm(xPtr, bPtr, cPtr, p, transposed ? GemmAMode.convT : GemmAMode.conv, gPtr);
   }
 
-  /** One TASK_GEMM: `aMode` and `aArg` are the task's transA code and argument 10 (protocol.ts). */
+  /** One gemm task: `aMode` and `aArg` are its transA (a GemmAMode) and aStride slots. */
   private runGemm(aPtr: number, bPtr: number, cPtr: number, p: MatmulArgs, aMode: number, aArg: number): void {
     if (p.batch * p.m * p.n === 0) return;
     const split = this.splitFor(p);
-    const args = this.args;
-    args[0] = aPtr; args[1] = bPtr; args[2] = cPtr; args[3] = p.m; args[4] = p.k; args[5] = p.n;
-    args[6] = aMode; args[7] = p.transB ? 1 : 0;
-    args[8] = 0; args[9] = p.batch; args[10] = aArg; args[11] = p.bBatchStride;
-    args[12] = 0; args[13] = p.m; args[14] = 0; args[15] = p.n;
+    const args = this.args, s = TaskSlot.gemm;
+    args[s.a] = aPtr; args[s.b] = bPtr; args[s.c] = cPtr; args[s.m] = p.m; args[s.k] = p.k; args[s.n] = p.n;
+    args[s.transA] = aMode; args[s.transB] = p.transB ? 1 : 0;
+    args[s.batch0] = 0; args[s.batch1] = p.batch; args[s.aStride] = aArg; args[s.bStride] = p.bBatchStride;
+    args[s.row0] = 0; args[s.row1] = p.m; args[s.col0] = 0; args[s.col1] = p.n;
     // If a chunk threw in a worker (it should not), the whole product is redone here.
-    if (split === null || !this.pool!.run(TASK_GEMM, args, split, this.runHere)) this.runHere(TASK_GEMM, args);
+    if (split === null || !this.pool!.run(Task.gemm, args, split, this.runHere)) this.runHere(Task.gemm, args);
   }
 
   /**
-   * Run a range kernel (protocol.ts TASK_…) over units [0, units) — images, or rows — with
-   * `args` (at most 14; the range goes into 14 and 15), split across the threads when it writes
-   * at least RANGE_MIN_WORK floats (`work`) over at least two units.
+   * Run a range task (generated/protocol.ts) over units [0, units) — images, or rows — with
+   * `args` by name (the range goes into RANGE_START and RANGE_END), split across the threads when
+   * it writes at least RANGE_MIN_WORK floats (`work`) over at least two units.
    */
-  parallel(task: number, args: readonly number[], units: number, work: number, guided = true): void {
-    const a = this.args;
-    for (let i = 0; i < 14; i++) a[i] = i < args.length ? args[i] : 0;
-    a[14] = 0;
-    a[15] = units;
+  parallel<T extends RangeTask>(name: T, args: TaskArgs<T>, units: number, work: number, guided = true): void {
+    const a = this.args, task = Task[name];
+    a.fill(0);
+    const slots: Readonly<Record<string, number>> = TaskSlot[name], values: Readonly<Record<string, number>> = args;
+    for (const arg in slots) a[slots[arg]] = values[arg];
+    a[RANGE_START] = 0;
+    a[RANGE_END] = units;
     if (units === 0) return;
     const threads = this.threadCount;
     if (this.pool === null || threads === 1 || units < 2 || work < RANGE_MIN_WORK) {
@@ -347,8 +348,8 @@ export class WasmEngine {
       ? { kind: SPLIT_RANGE_GUIDED, units, unitSize: threads, chunks: 3 * threads }
       : { kind: SPLIT_RANGE, units, unitSize: 1, chunks: Math.min(units, 2 * threads) };
     if (!this.pool.run(task, a, split, this.runHere)) {
-      a[14] = 0;
-      a[15] = units;
+      a[RANGE_START] = 0;
+      a[RANGE_END] = units;
       this.runHere(task, a);
     }
   }

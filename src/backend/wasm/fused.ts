@@ -5,13 +5,10 @@
  */
 import type { AdamStep, FusedActivation } from '../types.js';
 import type { WasmEngine } from './engine.js';
-import { TASK_ADAM, TASK_BIAS_ACTIVATION, TASK_BIAS_BACKWARD_ROWS, TASK_BIAS_GRADIENT_COLUMNS } from './protocol.js';
+import { ActivationCode, adamScalars } from './generated/protocol.js';
 
 /** Below this many floats the copies and the call cost more than the TypeScript loop. */
 const MIN_ELEMENTS = 128;
-
-/** Activation codes of assembly/bias.ts. */
-export const ACT: Record<FusedActivation, number> = { linear: 0, relu: 1 };
 
 export function biasActivation(
   e: WasmEngine, x: Float32Array, bias: Float32Array | null, rows: number, cols: number, act: FusedActivation, out: Float32Array,
@@ -21,8 +18,8 @@ export function biasActivation(
   const c = e.call();
   const xPtr = c.in(x, n), biasPtr = bias ? c.in(bias, cols) : 0, outPtr = c.out(out, n);
   if (!c.ok) return c.abort();
-  // Split over rows across the threads when large (argument 2, the row count, comes from the range).
-  e.parallel(TASK_BIAS_ACTIVATION, [xPtr, biasPtr, 0, cols, ACT[act], outPtr], rows, n);
+  // Split over rows across the threads when large (the row count comes from the range).
+  e.parallel('biasActivation', { x: xPtr, bias: biasPtr, cols, act: ActivationCode[act], out: outPtr }, rows, n);
   c.end();
   return true;
 }
@@ -42,9 +39,12 @@ export function biasActivationBackward(
   if (e.threads > 1 && n >= THREADED_BACKWARD_MIN) {
     // Shared by rows for dx, then by columns for dBias (each column's sum keeps its row order, so
     // the bits are those of the one-pass kernel). dBias then reads dx, already masked.
-    if (dx) e.parallel(TASK_BIAS_BACKWARD_ROWS, [gPtr, yPtr, cols, ACT[act], dxPtr], rows, n);
-    if (dBias) e.parallel(TASK_BIAS_GRADIENT_COLUMNS, dx ? [dxPtr, 0, rows, cols, ACT.linear, dBiasPtr] : [gPtr, yPtr, rows, cols, ACT[act], dBiasPtr], Math.ceil(cols / 16), n);
-  } else e.kernels.biasActivationBackward(gPtr, yPtr, rows, cols, ACT[act], dxPtr, dBiasPtr);
+    if (dx) e.parallel('biasBackwardRows', { g: gPtr, y: yPtr, cols, act: ActivationCode[act], dx: dxPtr }, rows, n);
+    if (dBias) {
+      const from = dx ? { g: dxPtr, y: 0, act: ActivationCode.linear } : { g: gPtr, y: yPtr, act: ActivationCode[act] };
+      e.parallel('biasGradientColumns', { ...from, rows, cols, dBias: dBiasPtr }, Math.ceil(cols / 16), n);
+    }
+  } else e.kernels.biasActivationBackward(gPtr, yPtr, rows, cols, ActivationCode[act], dxPtr, dBiasPtr);
   c.end();
   return true;
 }
@@ -67,10 +67,10 @@ export function adamStep(e: WasmEngine, p: Float32Array, g: Float32Array, m: Flo
   const c = e.call();
   // Each of p, m, v (and vMax) is read and written: in and out at the same address.
   const pPtr = c.inOut(p), gPtr = c.in(g, n), mPtr = c.inOut(m), vPtr = c.inOut(v), wPtr = vMax ? c.inOut(vMax) : 0;
-  const sPtr = c.floats64([s.beta1, s.beta2, s.c1, s.c2, s.l2, s.shrink, s.stepSize, s.invBc2Sqrt, s.eps, s.sign]);
+  const sPtr = c.floats64(adamScalars(s));
   if (!c.ok) return c.abort();
   // Split over the threads in ranges of whole cache lines.
-  e.parallel(TASK_ADAM, [pPtr, gPtr, mPtr, vPtr, wPtr, sPtr, n], Math.ceil(n / 16), n * 4);
+  e.parallel('adam', { p: pPtr, g: gPtr, m: mPtr, v: vPtr, vMax: wPtr, scalars: sPtr, n }, Math.ceil(n / 16), n * 4);
   c.end();
   return true;
 }

@@ -5,7 +5,9 @@
  * delegated to the portable backend.
  */
 import type { AdamStep, Backend, BinaryOp, ConvTail, DType, FusedActivation, MatmulArgs, ReduceOp, Shape, TypedArray, UnaryOp, Window2dArgs } from '../types.js';
-import { portableBackend } from '../portable/index.js';
+import { portableBackend, portableConvKernels } from '../portable/index.js';
+import { newHostArray } from '../host/storage.js';
+import { conv2dBackwardComposed, conv2dComposed, type ConvKernels } from '../host/conv.js';
 import { compileKernels, compileKernelsAsync, type BuildName } from './load.js';
 import { WasmEngine } from './engine.js';
 import { ThreadPool } from './pool.js';
@@ -29,13 +31,15 @@ export interface WasmBackendOptions {
   storage?: 'heap' | 'copy';
 }
 
-export interface WasmBackend extends Backend {
+export interface WasmBackend extends Backend<TypedArray> {
   readonly build: BuildName;
   readonly threads: number;
   /** Why worker threads are unavailable or failed, or null. */
   readonly threadProblem: string | null;
   /** Bytes of WebAssembly memory: the heap's high-water mark (tensor storage and scratch), reused after. */
   readonly memoryBytes: number;
+  /** The convolution's building blocks, fused kernels included (for tests and benchmarks). */
+  readonly convKernels: ConvKernels;
   /** Chunks of products that worker threads have run: evidence the threads share the work. */
   readonly workerChunks: number;
   setThreads(count: number): void;
@@ -81,14 +85,40 @@ const HEAP_MAX_ELEMENTS = 1 << 24;
 
 function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend {
   engine.setThreads(options.threads ?? coreCount());
-  const inHeap = options.storage !== 'copy';
+  const useHeap = options.storage !== 'copy';
+  const inHeap = (size: number): boolean => useHeap && size >= HEAP_MIN_ELEMENTS && size <= HEAP_MAX_ELEMENTS;
+  const allocate = (dtype: DType, size: number, zeroed: boolean): TypedArray =>
+    (inHeap(size) ? engine.heap.storage(dtype === 'int32', size, zeroed) : null) ?? newHostArray(dtype, size);
+  const matmul = (a: Float32Array, b: Float32Array, out: Float32Array, args: MatmulArgs): void => {
+    // Operands too large for the wasm memory's maximum take the portable path.
+    if (!engine.matmul(a, b, out, args)) portableBackend.matmul(a, b, out, args);
+  };
+  const biasAct = (x: Float32Array, bias: Float32Array | null, rows: number, cols: number, act: FusedActivation, out: Float32Array): void => {
+    if (!fused.biasActivation(engine, x, bias, rows, cols, act, out)) portableBackend.biasActivation(x, bias, rows, cols, act, out);
+  };
+  // The composed convolution with this backend's kernels, fused in the wasm memory where it can be.
+  const conv: ConvKernels = {
+    im2col: (x, a, cols) => void (window.im2col(engine, x, a, cols) || portableConvKernels.im2col(x, a, cols)),
+    col2im: (cols, a, dx) => void (window.col2im(engine, cols, a, dx) || portableConvKernels.col2im(cols, a, dx)),
+    matmul,
+    biasActivation: biasAct,
+    fusedConv2d: (x, kernel, a, cout, out, transformed, tail) => convFused.conv2d(engine, x, kernel, a, cout, out, transformed, tail ?? undefined),
+    fusedConv2dBackward: (x, kernel, dOut, a, cout, dx, dk) => convFused.conv2dBackward(engine, x, kernel, dOut, a, cout, dx, dk),
+  };
   return {
+    // Kernels without a wasm version (where, copyStrided, gather, scatterAdd) and the host storage methods.
     ...portableBackend,
-    allocate: (dtype: DType, size: number, zeroed: boolean): TypedArray | null =>
-      size >= HEAP_MIN_ELEMENTS && size <= HEAP_MAX_ELEMENTS && inHeap ? engine.heap.storage(dtype === 'int32', size, zeroed) : null,
+    allocate,
+    fromHost(values: TypedArray, owned: boolean): TypedArray {
+      if (owned && !inHeap(values.length)) return values;
+      const s = allocate(values instanceof Int32Array ? 'int32' : 'float32', values.length, false);
+      s.set(values);
+      return s;
+    },
     releaseStorage: (data: TypedArray) => void engine.heap.releaseEarly(data),
+    convKernels: conv,
     get name(): string {
-      return `${engine.build} (${engine.threads} thread${engine.threads === 1 ? '' : 's'}${inHeap ? '' : ', copied storage'})`;
+      return `${engine.build} (${engine.threads} thread${engine.threads === 1 ? '' : 's'}${useHeap ? '' : ', copied storage'})`;
     },
     get build(): BuildName {
       return engine.build;
@@ -107,10 +137,7 @@ function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend
     },
     setThreads: (count: number) => engine.setThreads(count),
     whenReady: () => engine.whenReady(),
-    matmul(a: Float32Array, b: Float32Array, out: Float32Array, args: MatmulArgs): void {
-      // Operands too large for the wasm memory's maximum take the portable path.
-      if (!engine.matmul(a, b, out, args)) portableBackend.matmul(a, b, out, args);
-    },
+    matmul: (a, b, out, args) => matmul(a as Float32Array, b as Float32Array, out as Float32Array, args),
     unary(op: UnaryOp, x: TypedArray, out: TypedArray): void {
       if (!elementwise.unary(engine, op, x, out)) portableBackend.unary(op, x, out);
     },
@@ -126,17 +153,10 @@ function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend
     logSoftmaxBackward(g: Float32Array, x: Float32Array, stats: Float32Array, rows: number, cols: number, dx: Float32Array): void {
       if (!softmax.logSoftmaxBackward(engine, g, x, stats, rows, cols, dx)) portableBackend.logSoftmaxBackward(g, x, stats, rows, cols, dx);
     },
-    im2col(x: Float32Array, a: Window2dArgs, cols: Float32Array): void {
-      if (!window.im2col(engine, x, a, cols)) portableBackend.im2col(x, a, cols);
-    },
-    col2im(cols: Float32Array, a: Window2dArgs, dx: Float32Array): void {
-      if (!window.col2im(engine, cols, a, dx)) portableBackend.col2im(cols, a, dx);
-    },
-    conv2d: (x: Float32Array, kernel: Float32Array, a: Window2dArgs, cout: number, out: Float32Array, transformed = false, tail?: ConvTail): boolean =>
-      convFused.conv2d(engine, x, kernel, a, cout, out, transformed, tail),
-    conv2dBackward: (
-      x: Float32Array, kernel: Float32Array, dOut: Float32Array, a: Window2dArgs, cout: number, dx: Float32Array | null, dk: Float32Array | null,
-    ): boolean => convFused.conv2dBackward(engine, x, kernel, dOut, a, cout, dx, dk),
+    conv2d: (x, kernel, a, cout, out, transformed, tail) =>
+      conv2dComposed(conv, x as Float32Array, kernel as Float32Array, a, cout, out as Float32Array, transformed, tail as ConvTail<Float32Array> | null),
+    conv2dBackward: (x, kernel, g, a, cout, dx, dk) =>
+      conv2dBackwardComposed(conv, x as Float32Array, kernel as Float32Array, g as Float32Array, a, cout, dx as Float32Array | null, dk as Float32Array | null),
     maxPool2d(x: Float32Array, a: Window2dArgs, out: Float32Array, argmax: Int32Array | null): void {
       if (!window.maxPool2d(engine, x, a, out, argmax)) portableBackend.maxPool2d(x, a, out, argmax);
     },
@@ -151,9 +171,7 @@ function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend
     maxPool2dBackward(dOut: Float32Array, argmax: Int32Array, a: Window2dArgs, dx: Float32Array): void {
       if (!window.maxPool2dBackward(engine, dOut, argmax, a, dx)) portableBackend.maxPool2dBackward(dOut, argmax, a, dx);
     },
-    biasActivation(x: Float32Array, bias: Float32Array | null, rows: number, cols: number, act: FusedActivation, out: Float32Array): void {
-      if (!fused.biasActivation(engine, x, bias, rows, cols, act, out)) portableBackend.biasActivation(x, bias, rows, cols, act, out);
-    },
+    biasActivation: (x, bias, rows, cols, act, out) => biasAct(x as Float32Array, bias as Float32Array | null, rows, cols, act, out as Float32Array),
     adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vMax: Float32Array | null, s: AdamStep): void {
       if (!fused.adamStep(engine, p, g, m, v, vMax, s)) portableBackend.adamStep(p, g, m, v, vMax, s);
     },

@@ -27,6 +27,8 @@ export interface KernelExports {
   winogradInput(x: number, geometry: number, v: number, scratch: number, b0: number, b1: number): void;
   winogradKernel(w: number, cin: number, cout: number, u: number): void;
   winogradOutput(m: number, geometry: number, cout: number, out: number, b0: number, b1: number): void;
+  /** The i-th code or slot of the shared protocol as the kernels were compiled with it (-1 past the last; see its test). */
+  protocolValue(i: number): number;
   /** 96·iters flops of register-only multiply-adds (the benchmark's ceiling). */
   fmaPeak(iters: number): number;
   packABytes(): number;
@@ -48,6 +50,7 @@ export interface KernelExports {
   maxPool2dBackward(dOut: number, argmax: number, geometry: number, dx: number, b0: number, b1: number): void;
   avgPool2d(x: number, geometry: number, out: number): void;
   avgPool2dBackward(dOut: number, geometry: number, dx: number): void;
+  /** op: a UnaryCode, BinaryCode or ReduceCode (generated/protocol.ts). */
   unary(op: number, x: number, out: number, n: number): void;
   binary(op: number, a: number, sa: number, ta: number, b: number, sb: number, tb: number, out: number, rows: number, cols: number): void;
   reduce(op: number, x: number, outer: number, size: number, inner: number, out: number): void;
@@ -55,7 +58,7 @@ export interface KernelExports {
   softmaxStats(x: number, cols: number, stats: number, r0: number, r1: number): void;
   logSoftmaxApply(x: number, stats: number, lse: number, cols: number, out: number, r0: number, r1: number): void;
   logSoftmaxBackward(g: number, x: number, stats: number, cols: number, dx: number, r0: number, r1: number): void;
-  /** bias = 0: no bias. act: 0 linear, 1 relu. */
+  /** bias = 0: no bias. act: an ActivationCode. */
   biasActivation(x: number, bias: number, rows: number, cols: number, act: number, out: number): void;
   /** dx = 0 or dBias = 0: that gradient is not wanted. */
   biasActivationBackward(g: number, y: number, rows: number, cols: number, act: number, dx: number, dBias: number): void;

@@ -16,8 +16,9 @@
  * and a training step issues its GEMMs back to back.
  */
 import type { KernelExports } from './load.js';
+import { ARG_COUNT, GemmAMode, RANGE_END, RANGE_START, Task, TaskSlot } from './generated/protocol.js';
 
-/** Runs one chunk on the calling thread: the task code (TASK_…) and the chunk's arguments. */
+/** Runs one chunk on the calling thread: the task code (a Task) and the chunk's arguments. */
 export type RunChunk = (task: number, args: number[]) => void;
 
 export const SEQ = 0;
@@ -37,7 +38,7 @@ export const SLEEPING = 8;
 export const WORKER_CHUNKS = 9;
 /** 1 while the caller sleeps in Atomics.wait on COMPLETED: workers then notify after each chunk. */
 export const CALLER_SLEEPING = 10;
-/** Which kernel the task runs: one of the TASK_ codes below. */
+/** Which kernel the task runs: a Task code (generated/protocol.ts). */
 export const TASK = 11;
 /**
  * How long the caller polls for the workers' last chunks before it sleeps until they notify: long
@@ -48,12 +49,9 @@ export const TASK = 11;
  * the wait where a chunk runs long, e.g. with more threads than free cores.
  */
 export const CALLER_SPIN_MS = 2;
-/**
- * The task's arguments: for TASK_GEMM the first 16 arguments of the wasm `gemm` export (each
- * thread adds its own packing buffers); for the others, see runTask.
- */
+/** The task's ARG_COUNT arguments, in the slots of its TaskSlot entry (scripts/wasm-protocol.mjs). */
 export const ARGS = 16;
-export const ARG_COUNT = 16;
+export { ARG_COUNT };
 /** One flag per worker slot: 1 while the worker should keep serving. */
 export const ALIVE = 64;
 export const MAX_SLOTS = 64;
@@ -63,7 +61,7 @@ export const CONTROL_BYTES = CONTROL_INTS * 4;
 export const SPLIT_BATCH = 0;
 export const SPLIT_ROWS = 1;
 export const SPLIT_COLS = 2;
-/** A range of units (images, rows) written into arguments 14 and 15 (kernels other than gemm). */
+/** A range of units (images, rows) written into slots RANGE_START and RANGE_END (tasks other than gemm). */
 export const SPLIT_RANGE = 3;
 /**
  * SPLIT_RANGE in guided chunks: the first UNIT_SIZE chunks (one per thread) share half the units,
@@ -73,138 +71,160 @@ export const SPLIT_RANGE = 3;
  */
 export const SPLIT_RANGE_GUIDED = 4;
 
-export const TASK_GEMM = 0;
-/**
- * TASK_GEMM's transA codes (argument 6) beyond 0 and 1: A is the patch matrix of an image, or its
- * transpose, packed from the image (assembly/gemm.ts A_CONV, A_CONV_T); argument 10 (A's batch
- * stride otherwise) is then the geometry's address.
- */
-export const GEMM_A_CONV = 3;
-export const GEMM_A_CONV_T = 2;
-export const TASK_IM2COL = 1;
-export const TASK_COL2IM = 2;
-export const TASK_MAX_POOL = 3;
-export const TASK_MAX_POOL_BACKWARD = 4;
-export const TASK_CONV_DIRECT = 5;
-export const TASK_BIAS_ACTIVATION = 6;
-export const TASK_CONV_DIRECT_KERNEL_GRAD = 7;
-export const TASK_ADAM = 8;
-export const TASK_WINOGRAD_INPUT = 9;
-export const TASK_WINOGRAD_OUTPUT = 10;
-/** A conv's forward for a range of images: their rows of the product, patches packed from the image. */
-export const TASK_CONV_FORWARD = 11;
-/** A conv's backward for a range of images: their patches (for dk, where its product cannot pack them from x), and dx through their rows of dOut · kernelᵀ. */
-export const TASK_CONV_BACKWARD_IMAGES = 12;
-/** biasActivation's input gradient for a range of rows. */
-export const TASK_BIAS_BACKWARD_ROWS = 13;
-/** biasActivation's bias gradient for a range of 16-column blocks. */
-export const TASK_BIAS_GRADIENT_COLUMNS = 14;
-
-/** An elementwise op over a range of ELEMENT_BLOCK-float blocks. */
-export const TASK_UNARY = 15;
-/** A binary op over a range of rows, or of ELEMENT_BLOCK-column blocks of a single row. */
-export const TASK_BINARY = 16;
-/** A reduction over a range of its outer index (each output row independent of the others). */
-export const TASK_REDUCE = 17;
-/** log-softmax over a range of rows: the shift and Σ exp; the output; the backward. */
-export const TASK_SOFTMAX_STATS = 18;
-export const TASK_LOG_SOFTMAX_APPLY = 19;
-export const TASK_LOG_SOFTMAX_BACKWARD = 20;
-/** Floats per unit of TASK_UNARY (and of TASK_BINARY along one row): a multiple of 16, so chunks never share a cache line. */
+/** Floats per unit of the unary task (and of the binary one along one row): a multiple of 16, so chunks never share a cache line. */
 export const ELEMENT_BLOCK = 4096;
 
-/** Flags of TASK_CONV_BACKWARD_IMAGES (argument 11). */
+/** Flags of the convBackwardImages task (its `flags` slot). */
 export const CONV_BUILD_PATCHES = 1;
 export const CONV_INPUT_GRADIENT = 2;
 export const CONV_FOLD_PATCHES = 4;
 
 /**
- * Run one chunk of a task on this thread: `a` holds the chunk's arguments (for the range tasks,
- * the range in a[14], a[15]); packA/packB are this thread's own buffers (convDirect uses packA as
- * its tap-list scratch).
+ * Run one chunk of a task on this thread: `a` holds the chunk's arguments in the task's TaskSlot
+ * slots (for the range tasks, the range in RANGE_START, RANGE_END); packA/packB are this thread's
+ * own buffers (convDirect uses packA as its tap-list scratch).
  */
 export function runTask(k: KernelExports, task: number, a: readonly number[], packA: number, packB: number): void {
-  const r0 = a[14], r1 = a[15];
+  const r0 = a[RANGE_START], r1 = a[RANGE_END];
   switch (task) {
-    case TASK_GEMM:
-      k.gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], packA, packB);
-      return;
-    case TASK_IM2COL: k.im2col(a[0], a[1], a[2], r0, r1); return;
-    case TASK_WINOGRAD_INPUT: k.winogradInput(a[0], a[1], a[2], packA, r0, r1); return;
-    case TASK_WINOGRAD_OUTPUT: k.winogradOutput(a[0], a[1], a[2], a[3], r0, r1); return;
-    case TASK_COL2IM: k.col2im(a[0], a[1], a[2], r0, r1); return;
-    case TASK_MAX_POOL: k.maxPool2d(a[0], a[1], a[2], a[3], r0, r1); return;
-    case TASK_MAX_POOL_BACKWARD: k.maxPool2dBackward(a[0], a[1], a[2], a[3], r0, r1); return;
-    case TASK_CONV_DIRECT:
-      // a[5..8]: the layer's tail (see tail()).
-      k.convDirect(a[0], a[1], a[2], a[3], a[4], packA, r0, r1);
-      tail(k, a[4], a[3], a[5], a[6], a[7], a[8], r0, r1);
-      return;
-    case TASK_BIAS_ACTIVATION: {
-      // Rows [r0, r1) of x and out (a[3] floats each): a[0] x, a[1] bias, a[3] cols, a[4] act, a[5] out.
-      const skip = r0 * a[3] * 4;
-      k.biasActivation(a[0] + skip, a[1], r1 - r0, a[3], a[4], a[5] + skip);
+    case Task.gemm: {
+      const s = TaskSlot.gemm;
+      k.gemm(
+        a[s.a], a[s.b], a[s.c], a[s.m], a[s.k], a[s.n], a[s.transA], a[s.transB], a[s.batch0], a[s.batch1], a[s.aStride], a[s.bStride],
+        a[s.row0], a[s.row1], a[s.col0], a[s.col1], packA, packB,
+      );
       return;
     }
-    case TASK_BIAS_BACKWARD_ROWS: {
-      // a[0] g, a[1] y, a[2] cols, a[3] act, a[4] dx: rows [r0, r1).
-      const skip = r0 * a[2] * 4;
-      k.biasActivationBackward(a[0] + skip, a[1] === 0 ? 0 : a[1] + skip, r1 - r0, a[2], a[3], a[4] + skip, 0);
+    case Task.im2col: {
+      const s = TaskSlot.im2col;
+      k.im2col(a[s.x], a[s.geometry], a[s.cols], r0, r1);
       return;
     }
-    case TASK_BIAS_GRADIENT_COLUMNS:
-      // a[0] g (or dx), a[1] y, a[2] rows, a[3] cols, a[4] act, a[5] dBias: blocks of 16 columns [r0, r1).
-      k.biasGradientColumns(a[0], a[1], a[2], a[3], a[4], a[5], r0 * 16, Math.min(a[3], r1 * 16));
-      return;
-    case TASK_CONV_DIRECT_KERNEL_GRAD: k.convDirectKernelGrad(a[0], a[1], a[2], a[3], a[4], r0, r1); return;
-    case TASK_CONV_FORWARD: {
-      // a[0] x, a[1] geometry, a[3] kernel, a[4] out, a[5] rows, a[6] K, a[7] cout, a[8] rows per
-      // image, a[9] = 1: the product packs its patches from x (GEMM_A_CONV), 0: pointwise, x is
-      // the patch matrix; a[10..12] the layer's tail. Row by row the product is the whole-batch
-      // one's: the result does not depend on the cut.
-      const conv = a[9] !== 0;
-      k.gemm(a[0], a[3], a[4], a[5], a[6], a[7], conv ? GEMM_A_CONV : 0, 0, 0, 1, conv ? a[1] : 0, 0, r0 * a[8], r1 * a[8], 0, a[7], packA, packB);
-      tail(k, a[4], a[7], a[10], a[11], a[12], a[8], r0, r1);
+    case Task.winogradInput: {
+      const s = TaskSlot.winogradInput;
+      k.winogradInput(a[s.x], a[s.geometry], a[s.v], packA, r0, r1);
       return;
     }
-    case TASK_CONV_BACKWARD_IMAGES: {
-      // a[0] x, a[1] geometry, a[2] patches, a[3] dOut, a[4] kernel, a[5] patch gradient (dx itself
-      // when pointwise), a[6] dx, a[7] rows, a[8] K, a[9] cout, a[10] rows per image, a[11] flags.
-      if ((a[11] & CONV_BUILD_PATCHES) !== 0) k.im2col(a[0], a[1], a[2], r0, r1);
-      if ((a[11] & CONV_INPUT_GRADIENT) !== 0) {
-        k.gemm(a[3], a[4], a[5], a[7], a[9], a[8], 0, 1, 0, 1, 0, 0, r0 * a[10], r1 * a[10], 0, a[8], packA, packB);
-        if ((a[11] & CONV_FOLD_PATCHES) !== 0) k.col2im(a[5], a[1], a[6], r0, r1);
+    case Task.winogradOutput: {
+      const s = TaskSlot.winogradOutput;
+      k.winogradOutput(a[s.m], a[s.geometry], a[s.cout], a[s.out], r0, r1);
+      return;
+    }
+    case Task.col2im: {
+      const s = TaskSlot.col2im;
+      k.col2im(a[s.cols], a[s.geometry], a[s.dx], r0, r1);
+      return;
+    }
+    case Task.maxPool: {
+      const s = TaskSlot.maxPool;
+      k.maxPool2d(a[s.x], a[s.geometry], a[s.out], a[s.argmax], r0, r1);
+      return;
+    }
+    case Task.maxPoolBackward: {
+      const s = TaskSlot.maxPoolBackward;
+      k.maxPool2dBackward(a[s.dOut], a[s.argmax], a[s.geometry], a[s.dx], r0, r1);
+      return;
+    }
+    case Task.convDirect: {
+      const s = TaskSlot.convDirect;
+      k.convDirect(a[s.x], a[s.geometry], a[s.kernel], a[s.cout], a[s.out], packA, r0, r1);
+      tail(k, a[s.out], a[s.cout], a[s.tailApply], a[s.tailBias], a[s.tailAct], a[s.rowsPerImage], r0, r1);
+      return;
+    }
+    case Task.biasActivation: {
+      // Rows [r0, r1) of x and out.
+      const s = TaskSlot.biasActivation;
+      const skip = r0 * a[s.cols] * 4;
+      k.biasActivation(a[s.x] + skip, a[s.bias], r1 - r0, a[s.cols], a[s.act], a[s.out] + skip);
+      return;
+    }
+    case Task.biasBackwardRows: {
+      const s = TaskSlot.biasBackwardRows;
+      const skip = r0 * a[s.cols] * 4, y = a[s.y];
+      k.biasActivationBackward(a[s.g] + skip, y === 0 ? 0 : y + skip, r1 - r0, a[s.cols], a[s.act], a[s.dx] + skip, 0);
+      return;
+    }
+    case Task.biasGradientColumns: {
+      // Blocks of 16 columns [r0, r1).
+      const s = TaskSlot.biasGradientColumns;
+      k.biasGradientColumns(a[s.g], a[s.y], a[s.rows], a[s.cols], a[s.act], a[s.dBias], r0 * 16, Math.min(a[s.cols], r1 * 16));
+      return;
+    }
+    case Task.convDirectKernelGrad: {
+      const s = TaskSlot.convDirectKernelGrad;
+      k.convDirectKernelGrad(a[s.x], a[s.geometry], a[s.dOut], a[s.cout], a[s.dk], r0, r1);
+      return;
+    }
+    case Task.convForward: {
+      // packPatches = 1: the product packs its patches from x (GemmAMode.conv), 0: pointwise, x is
+      // the patch matrix. Row by row the product is the whole-batch one's: the result does not
+      // depend on the cut.
+      const s = TaskSlot.convForward;
+      const conv = a[s.packPatches] !== 0, cout = a[s.cout], rowsPerImage = a[s.rowsPerImage];
+      k.gemm(
+        a[s.x], a[s.kernel], a[s.out], a[s.rows], a[s.patchLength], cout, conv ? GemmAMode.conv : GemmAMode.plain, 0, 0, 1,
+        conv ? a[s.geometry] : 0, 0, r0 * rowsPerImage, r1 * rowsPerImage, 0, cout, packA, packB,
+      );
+      tail(k, a[s.out], cout, a[s.tailApply], a[s.tailBias], a[s.tailAct], rowsPerImage, r0, r1);
+      return;
+    }
+    case Task.convBackwardImages: {
+      const s = TaskSlot.convBackwardImages;
+      const flags = a[s.flags], rowsPerImage = a[s.rowsPerImage], K = a[s.patchLength];
+      if ((flags & CONV_BUILD_PATCHES) !== 0) k.im2col(a[s.x], a[s.geometry], a[s.patches], r0, r1);
+      if ((flags & CONV_INPUT_GRADIENT) !== 0) {
+        k.gemm(
+          a[s.dOut], a[s.kernel], a[s.patchGradient], a[s.rows], a[s.cout], K, GemmAMode.plain, 1, 0, 1, 0, 0,
+          r0 * rowsPerImage, r1 * rowsPerImage, 0, K, packA, packB,
+        );
+        if ((flags & CONV_FOLD_PATCHES) !== 0) k.col2im(a[s.patchGradient], a[s.geometry], a[s.dx], r0, r1);
       }
       return;
     }
-    case TASK_UNARY: {
-      // a[0] op, a[1] x, a[2] out, a[3] n.
+    case Task.unary: {
+      const s = TaskSlot.unary;
       const e0 = r0 * ELEMENT_BLOCK, skip = e0 * 4;
-      k.unary(a[0], a[1] + skip, a[2] + skip, Math.min(a[3], r1 * ELEMENT_BLOCK) - e0);
+      k.unary(a[s.op], a[s.x] + skip, a[s.out] + skip, Math.min(a[s.n], r1 * ELEMENT_BLOCK) - e0);
       return;
     }
-    case TASK_BINARY: {
-      // a[0] op, a[1] a, a[2] sa, a[3] ta, a[4] b, a[5] sb, a[6] tb, a[7] out, a[8] rows, a[9] cols;
-      // a[10] = 1: one row, cut into column blocks (inner strides ta, tb are 0 or 1).
-      if (a[10] === 1) {
+    case Task.binary: {
+      const s = TaskSlot.binary;
+      const sa = a[s.sa], ta = a[s.ta], sb = a[s.sb], tb = a[s.tb], cols = a[s.cols];
+      if (a[s.byBlocks] === 1) {
         const c0 = r0 * ELEMENT_BLOCK;
-        k.binary(a[0], a[1] + c0 * a[3] * 4, 0, a[3], a[4] + c0 * a[6] * 4, 0, a[6], a[7] + c0 * 4, 1, Math.min(a[9], r1 * ELEMENT_BLOCK) - c0);
+        k.binary(a[s.op], a[s.a] + c0 * ta * 4, 0, ta, a[s.b] + c0 * tb * 4, 0, tb, a[s.out] + c0 * 4, 1, Math.min(cols, r1 * ELEMENT_BLOCK) - c0);
       } else {
-        k.binary(a[0], a[1] + r0 * a[2] * 4, a[2], a[3], a[4] + r0 * a[5] * 4, a[5], a[6], a[7] + r0 * a[9] * 4, r1 - r0, a[9]);
+        k.binary(a[s.op], a[s.a] + r0 * sa * 4, sa, ta, a[s.b] + r0 * sb * 4, sb, tb, a[s.out] + r0 * cols * 4, r1 - r0, cols);
       }
       return;
     }
-    case TASK_REDUCE:
-      // a[0] op, a[1] x, a[2] size, a[3] inner, a[4] out.
-      k.reduce(a[0], a[1] + r0 * a[2] * a[3] * 4, r1 - r0, a[2], a[3], a[4] + r0 * a[3] * 4);
+    case Task.reduce: {
+      const s = TaskSlot.reduce;
+      const size = a[s.size], inner = a[s.inner];
+      k.reduce(a[s.op], a[s.x] + r0 * size * inner * 4, r1 - r0, size, inner, a[s.out] + r0 * inner * 4);
       return;
-    case TASK_SOFTMAX_STATS: k.softmaxStats(a[0], a[1], a[2], r0, r1); return;
-    case TASK_LOG_SOFTMAX_APPLY: k.logSoftmaxApply(a[0], a[1], a[2], a[3], a[4], r0, r1); return;
-    case TASK_LOG_SOFTMAX_BACKWARD: k.logSoftmaxBackward(a[0], a[1], a[2], a[3], a[4], r0, r1); return;
-    case TASK_ADAM:
-      // Units of 16 weights (a cache line), so two threads never write the same line; a[6] = n.
-      k.adamStep(a[0], a[1], a[2], a[3], a[4], a[5], r0 * 16, Math.min(a[6], r1 * 16));
+    }
+    case Task.softmaxStats: {
+      const s = TaskSlot.softmaxStats;
+      k.softmaxStats(a[s.x], a[s.cols], a[s.stats], r0, r1);
       return;
+    }
+    case Task.logSoftmaxApply: {
+      const s = TaskSlot.logSoftmaxApply;
+      k.logSoftmaxApply(a[s.x], a[s.stats], a[s.lse], a[s.cols], a[s.out], r0, r1);
+      return;
+    }
+    case Task.logSoftmaxBackward: {
+      const s = TaskSlot.logSoftmaxBackward;
+      k.logSoftmaxBackward(a[s.g], a[s.x], a[s.stats], a[s.cols], a[s.dx], r0, r1);
+      return;
+    }
+    case Task.adam: {
+      // Units of 16 weights (a cache line), so two threads never write the same line.
+      const s = TaskSlot.adam;
+      k.adamStep(a[s.p], a[s.g], a[s.m], a[s.v], a[s.vMax], a[s.scalars], r0 * 16, Math.min(a[s.n], r1 * 16));
+      return;
+    }
     default:
       throw new Error(`runTask: unknown task ${task}`);
   }
@@ -212,7 +232,7 @@ export function runTask(k: KernelExports, task: number, a: readonly number[], pa
 
 /**
  * A conv layer's tail over the rows of images [r0, r1) of out [rows, cout], in place, when
- * `apply` is 1: activation `act` (fused.ts codes) of out + bias (0: none).
+ * `apply` is 1: activation `act` (an ActivationCode) of out + bias (0: none).
  */
 function tail(k: KernelExports, out: number, cout: number, apply: number, bias: number, act: number, rowsPerImage: number, r0: number, r1: number): void {
   if (apply === 0) return;
@@ -239,13 +259,13 @@ export function chunkArgs(control: Int32Array, index: number, args: number[]): v
     }
   }
   for (let i = 0; i < ARG_COUNT; i++) args[i] = control[ARGS + i];
-  // args: 8 batch0, 9 batch1, 12 row0, 13 row1, 14 col0, 15 col1 (m at 3, n at 5).
+  const g = TaskSlot.gemm;
   switch (control[SPLIT]) {
-    case SPLIT_BATCH: args[8] = u0; args[9] = u1; break;
-    case SPLIT_ROWS: args[12] = u0 * unit; args[13] = Math.min(args[3], u1 * unit); break;
-    case SPLIT_COLS: args[14] = u0 * unit; args[15] = Math.min(args[5], u1 * unit); break;
+    case SPLIT_BATCH: args[g.batch0] = u0; args[g.batch1] = u1; break;
+    case SPLIT_ROWS: args[g.row0] = u0 * unit; args[g.row1] = Math.min(args[g.m], u1 * unit); break;
+    case SPLIT_COLS: args[g.col0] = u0 * unit; args[g.col1] = Math.min(args[g.n], u1 * unit); break;
     case SPLIT_RANGE:
-    case SPLIT_RANGE_GUIDED: args[14] = u0; args[15] = u1; break;
+    case SPLIT_RANGE_GUIDED: args[RANGE_START] = u0; args[RANGE_END] = u1; break;
   }
 }
 

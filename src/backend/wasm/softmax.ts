@@ -5,7 +5,6 @@
  */
 import type { WasmEngine } from './engine.js';
 import { MIN_ELEMENTS } from './elementwise.js';
-import { TASK_LOG_SOFTMAX_APPLY, TASK_LOG_SOFTMAX_BACKWARD, TASK_SOFTMAX_STATS } from './protocol.js';
 
 export function logSoftmax(e: WasmEngine, x: Float32Array, rows: number, cols: number, out: Float32Array, stats: Float32Array): boolean {
   const n = rows * cols;
@@ -13,11 +12,11 @@ export function logSoftmax(e: WasmEngine, x: Float32Array, rows: number, cols: n
   const c = e.call();
   const xPtr = c.in(x, n), statsPtr = c.out(stats, 2 * rows), lsePtr = c.scratch(rows * 4), outPtr = c.out(out, n);
   if (!c.ok) return c.abort();
-  e.parallel(TASK_SOFTMAX_STATS, [xPtr, cols, statsPtr], rows, n);
+  e.parallel('softmaxStats', { x: xPtr, cols, stats: statsPtr }, rows, n);
   // log S in JavaScript, as the composed op takes it (Math.log, rounded to float32).
   const s = e.floats(statsPtr, 2 * rows), lse = e.floats(lsePtr, rows);
   for (let r = 0; r < rows; r++) lse[r] = Math.log(s[2 * r + 1]);
-  e.parallel(TASK_LOG_SOFTMAX_APPLY, [xPtr, statsPtr, lsePtr, cols, outPtr], rows, n);
+  e.parallel('logSoftmaxApply', { x: xPtr, stats: statsPtr, lse: lsePtr, cols, out: outPtr }, rows, n);
   c.end();
   return true;
 }
@@ -28,7 +27,7 @@ export function logSoftmaxBackward(e: WasmEngine, g: Float32Array, x: Float32Arr
   const c = e.call();
   const gPtr = c.in(g, n), xPtr = c.in(x, n), statsPtr = c.in(stats, 2 * rows), dxPtr = c.out(dx, n);
   if (!c.ok) return c.abort();
-  e.parallel(TASK_LOG_SOFTMAX_BACKWARD, [gPtr, xPtr, statsPtr, cols, dxPtr], rows, n);
+  e.parallel('logSoftmaxBackward', { g: gPtr, x: xPtr, stats: statsPtr, cols, dx: dxPtr }, rows, n);
   c.end();
   return true;
 }

@@ -5,11 +5,7 @@
  */
 import type { Window2dArgs } from '../types.js';
 import type { WasmEngine } from './engine.js';
-import { TASK_COL2IM, TASK_IM2COL, TASK_MAX_POOL, TASK_MAX_POOL_BACKWARD } from './protocol.js';
-
-function geometry(a: Window2dArgs): number[] {
-  return [a.batch, a.inH, a.inW, a.channels, a.kH, a.kW, a.outH, a.outW, a.strideH, a.strideW, a.dilationH, a.dilationW, a.padTop, a.padLeft];
-}
+import { geometryInts as geometry } from './generated/protocol.js';
 
 const imageLength = (a: Window2dArgs): number => a.batch * a.inH * a.inW * a.channels;
 const colsLength = (a: Window2dArgs): number => a.batch * a.outH * a.outW * a.kH * a.kW * a.channels;
@@ -20,7 +16,7 @@ export function im2col(e: WasmEngine, x: Float32Array, a: Window2dArgs, cols: Fl
   const c = e.call();
   const gPtr = c.ints(geometry(a)), xPtr = c.in(x, imageLength(a)), colsPtr = c.out(cols, colsLength(a));
   if (!c.ok) return c.abort();
-  e.parallel(TASK_IM2COL, [xPtr, gPtr, colsPtr], a.batch, colsLength(a));
+  e.parallel('im2col', { x: xPtr, geometry: gPtr, cols: colsPtr }, a.batch, colsLength(a));
   c.end();
   return true;
 }
@@ -29,7 +25,7 @@ export function col2im(e: WasmEngine, cols: Float32Array, a: Window2dArgs, dx: F
   const c = e.call();
   const gPtr = c.ints(geometry(a)), colsPtr = c.in(cols, colsLength(a)), dxPtr = c.out(dx, imageLength(a));
   if (!c.ok) return c.abort();
-  e.parallel(TASK_COL2IM, [colsPtr, gPtr, dxPtr], a.batch, imageLength(a));
+  e.parallel('col2im', { cols: colsPtr, geometry: gPtr, dx: dxPtr }, a.batch, imageLength(a));
   c.end();
   return true;
 }
@@ -40,7 +36,7 @@ export function maxPool2d(e: WasmEngine, x: Float32Array, a: Window2dArgs, out: 
   const gPtr = c.ints(geometry(a)), xPtr = c.in(x, imageLength(a)), outPtr = c.out(out, oLen);
   const argmaxPtr = argmax ? c.out(argmax, oLen) : 0;
   if (!c.ok) return c.abort();
-  e.parallel(TASK_MAX_POOL, [xPtr, gPtr, outPtr, argmaxPtr], a.batch, imageLength(a));
+  e.parallel('maxPool', { x: xPtr, geometry: gPtr, out: outPtr, argmax: argmaxPtr }, a.batch, imageLength(a));
   c.end();
   return true;
 }
@@ -50,7 +46,7 @@ export function maxPool2dBackward(e: WasmEngine, dOut: Float32Array, argmax: Int
   const c = e.call();
   const gPtr = c.ints(geometry(a)), dOutPtr = c.in(dOut, oLen), argmaxPtr = c.in(argmax, oLen), dxPtr = c.out(dx, imageLength(a));
   if (!c.ok) return c.abort();
-  e.parallel(TASK_MAX_POOL_BACKWARD, [dOutPtr, argmaxPtr, gPtr, dxPtr], a.batch, imageLength(a));
+  e.parallel('maxPoolBackward', { dOut: dOutPtr, argmax: argmaxPtr, geometry: gPtr, dx: dxPtr }, a.batch, imageLength(a));
   c.end();
   return true;
 }
