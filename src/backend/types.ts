@@ -1,8 +1,10 @@
 /**
- * The narrow waist between tensors and kernels. A backend implements these primitives on flat,
- * contiguous, row-major typed arrays; shapes and strides describe how to walk them. Everything
- * above (composite ops, autograd, layers) is written in terms of these, so a new backend
- * (WebAssembly SIMD, WebGPU) is one more implementation of `Backend` and nothing else changes.
+ * The narrow waist between tensors and kernels. A backend owns the storage of its tensors — a
+ * typed array for the CPU backends (portable, wasm), a GPU buffer for WebGPU — and implements
+ * the primitives on it: flat, contiguous, row-major storage, with shapes and strides describing
+ * how to walk it. Code above src/backend holds storage only as an opaque handle (Tensor.storage)
+ * and reads values only through `readSync`/`read` (Tensor.dataSync / await Tensor.data), so a
+ * new backend is one more implementation of `Backend<S>`, with S its own storage type.
  */
 
 export type DType = 'float32' | 'int32';
@@ -83,46 +85,74 @@ export interface AdamStep {
 }
 
 /** A conv layer's tail for Backend.conv2d: out = activation(out + bias), bias [cout] or none. */
-export interface ConvTail {
-  bias: Float32Array | null;
+export interface ConvTail<S = Float32Array> {
+  bias: S | null;
   activation: FusedActivation;
 }
 
-export interface Backend {
+/**
+ * A backend: storage of type S and the primitive kernels on it. Every storage argument is a
+ * handle this backend made (allocate / fromHost); kernels never see another backend's storage.
+ * Methods are written in method syntax on purpose: the registry holds backends as Backend<unknown>.
+ */
+export interface Backend<S = unknown> {
   readonly name: string;
+  /**
+   * Whether the storage is an ordinary host typed array (portable, wasm). Such backends can run
+   * each other's storage, so tensors made under one run on another after setBackend; a device
+   * backend's tensors move only through an explicit `await tensor.to(...)`.
+   */
+  readonly hostStorage: boolean;
+
+  // ---- storage ----------------------------------------------------------------------------------
 
   /**
-   * Storage for a new tensor that this backend's kernels read and write in place (the wasm
-   * backend's heap), or null for an ordinary typed array. Optional: without it every tensor is an
-   * ordinary typed array. The storage must be reclaimed when unreachable, with no dispose().
-   * `zeroed` false: the caller overwrites every element, so old contents may be left.
+   * Storage for a new tensor of `size` elements. It must be reclaimed when unreachable, with no
+   * dispose(). `zeroed` false: the caller overwrites every element, so old contents may be left.
    */
-  allocate?(dtype: DType, size: number, zeroed: boolean): TypedArray | null;
-
+  allocate(dtype: DType, size: number, zeroed: boolean): S;
   /**
-   * Optional, with `allocate`: give the storage `allocate` returned back now rather than when it is
-   * garbage-collected (ignored for any other array, or where the backend prefers to wait). Only
-   * for an op's own temporary: the caller guarantees that nothing reads it, or a view of it, again.
+   * Storage holding a copy of `values` (an upload, for a device). `owned`: the caller gives the
+   * array up, so a host backend may keep it as the storage itself instead of copying.
    */
-  releaseStorage?(data: TypedArray): void;
+  fromHost(values: TypedArray, owned: boolean): S;
+  /** The number of elements of a storage handle. */
+  sizeOf(s: S): number;
+  /** A fresh host copy of the values; a device backend that cannot answer synchronously throws. */
+  readSync(s: S): TypedArray;
+  /** A fresh host copy of the values, on any backend. */
+  read(s: S): Promise<TypedArray>;
+  /** Overwrite the storage with host values of the same length and dtype (an upload, for a device). */
+  write(s: S, values: TypedArray): void;
+  /** Set every element to `value`. */
+  fill(s: S, value: number): void;
+  /** out = x converted to out's dtype (float→int truncates toward zero); same length. */
+  cast(x: S, out: S): void;
+  /**
+   * Optional: give storage back now rather than when it is garbage-collected (a backend may
+   * ignore it). Only for an op's own temporary: nothing reads it, or a view of it, again.
+   */
+  releaseStorage?(s: S): void;
+
+  // ---- kernels ----------------------------------------------------------------------------------
 
   /** out[i] = op(x[i]); x and out have the same length (they may be the same array). */
-  unary(op: UnaryOp, x: TypedArray, out: TypedArray): void;
+  unary(op: UnaryOp, x: S, out: S): void;
 
   /**
    * out = a op b with broadcasting: `outShape` is the result shape, `aStrides`/`bStrides` are
    * element strides over outShape (0 on a broadcast axis). `out` is contiguous.
    */
-  binary(op: BinaryOp, a: TypedArray, aStrides: Shape, b: TypedArray, bStrides: Shape, outShape: Shape, out: TypedArray): void;
+  binary(op: BinaryOp, a: S, aStrides: Shape, b: S, bStrides: Shape, outShape: Shape, out: S): void;
 
   /** out = cond != 0 ? a : b, broadcasting like `binary`. */
-  where(cond: TypedArray, cStrides: Shape, a: TypedArray, aStrides: Shape, b: TypedArray, bStrides: Shape, outShape: Shape, out: TypedArray): void;
+  where(cond: S, cStrides: Shape, a: S, aStrides: Shape, b: S, bStrides: Shape, outShape: Shape, out: S): void;
 
   /**
    * Reduce the middle axis of x viewed as [outer, size, inner] into out viewed as [outer, inner].
-   * argmax/argmin write indices (into an Int32Array).
+   * argmax/argmin write indices (into int32 storage).
    */
-  reduce(op: ReduceOp, x: TypedArray, outer: number, size: number, inner: number, out: TypedArray): void;
+  reduce(op: ReduceOp, x: S, outer: number, size: number, inner: number, out: S): void;
 
   /**
    * log-softmax of each row of x [rows, cols]: out = (x − m) − log Σ exp(x − m), m the row's max
@@ -130,50 +160,30 @@ export interface Backend {
    * backend's max, sub, exp, sum and log (and Math.log for the log), so that fusing never changes a
    * result. stats [rows·2] receives each row's m and Σ exp(x − m), which the backward reads.
    */
-  logSoftmax(x: Float32Array, rows: number, cols: number, out: Float32Array, stats: Float32Array): void;
+  logSoftmax(x: S, rows: number, cols: number, out: S, stats: S): void;
 
   /** The gradient of logSoftmax: dx = g + (−Σ g / S)·exp(x − m) per row, rounded step by step as the composition's backward is. */
-  logSoftmaxBackward(g: Float32Array, x: Float32Array, stats: Float32Array, rows: number, cols: number, dx: Float32Array): void;
+  logSoftmaxBackward(g: S, x: S, stats: S, rows: number, cols: number, dx: S): void;
 
   /** C[b] = op(A[b]) @ op(B[b]) for each batch b; C is contiguous [batch, m, n] and overwritten. */
-  matmul(a: Float32Array, b: Float32Array, out: Float32Array, args: MatmulArgs): void;
+  matmul(a: S, b: S, out: S, args: MatmulArgs): void;
 
   /**
    * Copy a strided view of src into a strided view of dst, both walked over `shape`.
    * This one kernel serves permute, expand, slice, pad and concat.
    */
-  copyStrided(src: TypedArray, srcOffset: number, srcStrides: Shape, dst: TypedArray, dstOffset: number, dstStrides: Shape, shape: Shape): void;
+  copyStrided(src: S, srcOffset: number, srcStrides: Shape, dst: S, dstOffset: number, dstStrides: Shape, shape: Shape): void;
 
   /** out[o, j, i] = src[o, indices[j], i] with src viewed as [outer, axisSize, inner]. */
-  gather(src: TypedArray, outer: number, axisSize: number, inner: number, indices: Int32Array, out: TypedArray): void;
+  gather(src: S, outer: number, axisSize: number, inner: number, indices: S, out: S): void;
 
   /** out[o, indices[j], i] += src[o, j, i]; the adjoint of `gather`. */
-  scatterAdd(src: TypedArray, outer: number, axisSize: number, inner: number, indices: Int32Array, out: TypedArray): void;
-
-  /*
-   * Convolution is im2col + the backend's own matmul, composed in ops/conv.ts: forward is
-   * cols @ kernel, the kernel gradient colsᵀ @ dOut (transA), the input gradient
-   * col2im(dOut @ kernelᵀ) (transB). So a backend adds only two data-movement loops and gets
-   * convolution at the speed of its GEMM; a WASM backend ports two simple loops, not three conv
-   * kernels. (A backend that wants a direct or Winograd conv can later add an optional method.)
-   */
+  scatterAdd(src: S, outer: number, axisSize: number, inner: number, indices: S, out: S): void;
 
   /**
-   * Unfold image patches: cols[(n, oh, ow), (kh, kw, c)] = x[n, ih, iw, c], 0 where the tap falls in
-   * the padding. x is [batch, inH, inW, channels]; cols is [batch*outH*outW, kH*kW*channels] and
-   * overwritten. The column order matches a channels-last kernel [kH, kW, Cin, Cout] read as [K, Cout].
-   */
-  im2col(x: Float32Array, args: Window2dArgs, cols: Float32Array): void;
-
-  /** The adjoint of im2col: dx (overwritten) = Σ over patches of cols, taps in the padding dropped. */
-  col2im(cols: Float32Array, args: Window2dArgs, dx: Float32Array): void;
-
-  /**
-   * Optional fused convolution: the same products as im2col + matmul, for a backend whose kernels
-   * work in memory of their own (wasm), where the patch matrix then never crosses into JS. x is
-   * [batch, inH, inW, channels], kernel [kH·kW·channels, cout], out [batch·outH·outW, cout]
-   * (overwritten). Returns false when it declines (operands too large for its memory); ops/conv.ts
-   * then composes im2col + matmul, as it does for a backend without these methods.
+   * 2-d convolution (cross-correlation) over channels-last images: x [batch, inH, inW, channels],
+   * kernel [kH·kW·channels, cout], out [batch·outH·outW, cout] (overwritten). The CPU backends
+   * compose it from im2col and their GEMM (host/conv.ts), or run it fused in their own memory.
    * `transformed`: the backend may use a fast transform (Winograd), whose rounding differs from the
    * direct products by about 1e-6 relative. ops/conv.ts allows it only where no gradient is taken
    * (inference): training keeps the direct products, so a training run's trajectory does not depend
@@ -181,36 +191,32 @@ export interface Backend {
    * `tail`: also apply a layer's bias and activation to out, exactly as `biasActivation` would
    * (the backend does it while each part of out is still in cache, in the same threaded task).
    */
-  conv2d?(x: Float32Array, kernel: Float32Array, args: Window2dArgs, cout: number, out: Float32Array, transformed?: boolean, tail?: ConvTail): boolean;
+  conv2d(x: S, kernel: S, args: Window2dArgs, cout: number, out: S, transformed: boolean, tail: ConvTail<S> | null): void;
 
   /**
-   * Both gradients of `conv2d` in one call, so the operands are copied in once: dk = colsᵀ · dOut
-   * and dx = col2im(dOut · kernelᵀ), each computed only when given (not null) and overwritten.
-   * Returns false when it declines, like `conv2d`.
+   * Both gradients of `conv2d` in one call: dk = colsᵀ · dOut and dx = col2im(dOut · kernelᵀ),
+   * each computed only when given (not null) and overwritten.
    */
-  conv2dBackward?(
-    x: Float32Array, kernel: Float32Array, dOut: Float32Array, args: Window2dArgs, cout: number,
-    dx: Float32Array | null, dk: Float32Array | null,
-  ): boolean;
+  conv2dBackward(x: S, kernel: S, dOut: S, args: Window2dArgs, cout: number, dx: S | null, dk: S | null): void;
 
   /**
    * Max over each window, per channel; padding taps are ignored. out is [batch, outH, outW,
    * channels]. When `argmax` is given (same length as out) it receives the flat index into x of each
    * maximum, which is all its backward pass needs.
    */
-  maxPool2d(x: Float32Array, args: Window2dArgs, out: Float32Array, argmax: Int32Array | null): void;
+  maxPool2d(x: S, args: Window2dArgs, out: S, argmax: S | null): void;
 
   /**
    * The adjoint of maxPool2d: dx (overwritten, the input's size) receives each dOut[i] at the flat
    * index argmax[i] recorded by the forward pass, summed where overlapping windows share a tap.
    */
-  maxPool2dBackward(dOut: Float32Array, argmax: Int32Array, args: Window2dArgs, dx: Float32Array): void;
+  maxPool2dBackward(dOut: S, argmax: S, args: Window2dArgs, dx: S): void;
 
   /** Mean over each window, per channel, counting only taps inside the image (TensorFlow's rule). */
-  avgPool2d(x: Float32Array, args: Window2dArgs, out: Float32Array): void;
+  avgPool2d(x: S, args: Window2dArgs, out: S): void;
 
   /** The adjoint of avgPool2d: dx (overwritten) receives each dOut spread evenly over its window's taps. */
-  avgPool2dBackward(dOut: Float32Array, args: Window2dArgs, dx: Float32Array): void;
+  avgPool2dBackward(dOut: S, args: Window2dArgs, dx: S): void;
 
   /*
    * A layer's bias add and activation in one pass each way (Dense, Conv2D): composed from `binary`
@@ -219,7 +225,7 @@ export interface Backend {
    */
 
   /** out[r, c] = act(x[r, c] + bias[c]) over x viewed as [rows, cols]; bias null adds nothing. */
-  biasActivation(x: Float32Array, bias: Float32Array | null, rows: number, cols: number, act: FusedActivation, out: Float32Array): void;
+  biasActivation(x: S, bias: S | null, rows: number, cols: number, act: FusedActivation, out: S): void;
 
   /**
    * The gradients of biasActivation from its output y and the output's gradient g: dx = g for
@@ -229,8 +235,8 @@ export interface Backend {
    * null, and overwritten.
    */
   biasActivationBackward(
-    g: Float32Array, y: Float32Array, rows: number, cols: number, act: FusedActivation,
-    dx: Float32Array | null, dBias: Float32Array | null,
+    g: S, y: S, rows: number, cols: number, act: FusedActivation,
+    dx: S | null, dBias: S | null,
   ): void;
 
   /**
@@ -238,5 +244,5 @@ export interface Backend {
    * moments m, v, all updated in place (see AdamStep). float64 arithmetic, float32 storage: every
    * backend gives the same bits.
    */
-  adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vMax: Float32Array | null, s: AdamStep): void;
+  adamStep(p: S, g: S, m: S, v: S, vMax: S | null, s: AdamStep): void;
 }

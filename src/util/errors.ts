@@ -23,6 +23,12 @@ export class ArgumentError extends TesseraError {}
 /** A file or byte stream that does not follow the format it claims (safetensors, IDX, CSV). */
 export class FormatError extends TesseraError {}
 
+/**
+ * A tensor on the wrong backend for what was asked: operands on two devices, or a synchronous read
+ * (dataSync, item, toString) of storage that only a device can answer asynchronously.
+ */
+export class BackendError extends TesseraError {}
+
 /** Autograd misuse: backward on a non-scalar without a gradient, a freed graph. */
 export class GradError extends TesseraError {}
 
