@@ -5,7 +5,8 @@
  * Batching: kernels record into one open command encoder (one compute pass while only dispatches
  * follow each other) that is submitted when something must happen in order with the queue's own
  * operations — a write (queue.writeBuffer runs at once, ahead of anything still unsubmitted), a
- * read, destroying a buffer — or when the parameter arena is full. Dispatches in one pass see
+ * read, destroying a buffer — when the parameter arena is full, and otherwise when the current
+ * task ends (a microtask), so the GPU starts while JavaScript waits. Dispatches in one pass see
  * each other's writes, so no kernel waits on the host.
  *
  * Parameters: each dispatch takes a 256-byte slot of one uniform buffer (256 is the largest
@@ -49,7 +50,7 @@ export class Queue {
   /** Validation and out-of-memory errors Dawn reported; the next read throws them. */
   private readonly errors: string[] = [];
   private lost: string | null = null;
-  private readonly gpuQueue: GPUQueue;
+  private flushQueued = false;
 
   /** `gpu`: the object the device came from, kept referenced as long as the queue (see openDevice). */
   constructor(
@@ -58,7 +59,6 @@ export class Queue {
     limits: DeviceLimits,
   ) {
     this.maxGroups = limits.maxComputeWorkgroupsPerDimension;
-    this.gpuQueue = device.queue;
     this.arena = device.createBuffer({ size: SLOTS * SLOT_BYTES, usage: Usage.UNIFORM | Usage.COPY_DST });
     device.addEventListener('uncapturederror', (e) => {
       if (this.errors.length < 8) this.errors.push((e as GPUUncapturedErrorEvent).error.message);
@@ -166,7 +166,7 @@ export class Queue {
   write(buffer: GPUBuffer, data: ArrayBufferView): void {
     if (data.byteLength === 0) return;
     if (this.pending.has(buffer)) this.flush();
-    this.gpuQueue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
   }
 
   /** Destroy a buffer once no recorded command can still need it. */
@@ -198,8 +198,8 @@ export class Queue {
     if (this.encoder === null) return;
     this.pass?.end();
     this.pass = null;
-    if (this.slots > 0) this.gpuQueue.writeBuffer(this.arena, 0, this.words.buffer, 0, this.slots * SLOT_BYTES);
-    this.gpuQueue.submit([this.encoder.finish()]);
+    if (this.slots > 0) this.device.queue.writeBuffer(this.arena, 0, this.words.buffer, 0, this.slots * SLOT_BYTES);
+    this.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;
     this.slots = 0;
     this.pending.clear();
@@ -216,7 +216,25 @@ export class Queue {
   private commandEncoder(): GPUCommandEncoder {
     this.pass?.end();
     this.pass = null;
-    return (this.encoder ??= this.device.createCommandEncoder());
+    if (this.encoder === null) {
+      this.encoder = this.device.createCommandEncoder();
+      this.queueFlush();
+    }
+    return this.encoder;
+  }
+
+  /** Submit at the end of the current task (errors, e.g. a lost device, surface at the next read). */
+  private queueFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => {
+      this.flushQueued = false;
+      try {
+        this.flush();
+      } catch {
+        // The next explicit flush (a read or write) throws it.
+      }
+    });
   }
 
   private computePass(): GPUComputePassEncoder {
