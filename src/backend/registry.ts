@@ -9,6 +9,7 @@
  * TESSERA_BACKEND=webgpu); ops run on the backend their operands live on.
  */
 import type { Backend } from './types.js';
+import type { WebGPUBackend } from './webgpu/index.js';
 import { portableBackend } from './portable/index.js';
 import { createWasmBackend, createWasmBackendAsync, type WasmBackend } from './wasm/index.js';
 import { envVar } from './wasm/node.js';
@@ -27,6 +28,8 @@ export interface BackendInfo {
   fallbackReason: string | null;
   /** Why worker threads are unavailable, when the wasm backend runs without them. */
   threadProblem: string | null;
+  /** The GPU adapter WebGPU runs on (vendor, architecture, description), when it is the backend. */
+  adapter: string | null;
 }
 
 let active: Backend | null = null;
@@ -41,8 +44,8 @@ let threadsWanted: number | undefined;
 let fellBack = false;
 let asyncTried = false;
 /** undefined until first asked for; the promise of starting it (which rejects with the reason). */
-let webgpu: Promise<Backend> | undefined;
-let webgpuReady: Backend | null = null;
+let webgpu: Promise<WebGPUBackend> | undefined;
+let webgpuReady: WebGPUBackend | null = null;
 
 function threadsFromEnv(): number | undefined {
   const raw = envVar('TESSERA_THREADS');
@@ -122,8 +125,8 @@ function byName(name: string, where: string): Backend {
 }
 
 /** Start the WebGPU backend once (later calls share the attempt). */
-function startWebGPU(): Promise<Backend> {
-  webgpu ??= Promise.reject(new Error('this build has no WebGPU backend'));
+function startWebGPU(): Promise<WebGPUBackend> {
+  webgpu ??= import('./webgpu/index.js').then((m) => m.createWebGPUBackend()).then((b) => (webgpuReady = b));
   return webgpu;
 }
 
@@ -230,5 +233,6 @@ export function backendInfo(): BackendInfo {
     threads: w ? w.threads : 1,
     fallbackReason: b === portableBackend ? wasmFailure : null,
     threadProblem: w ? w.threadProblem : null,
+    adapter: b === webgpuReady && webgpuReady ? webgpuReady.adapterInfo : null,
   };
 }

@@ -321,6 +321,9 @@ function checkProbabilities(fn: string, p: Tensor, hint: string): void {
  * checks are ops, which any backend runs where the data lives; a passing check reads one scalar.
  */
 function firstSet(mask: Tensor): number {
+  // The checks read two scalars, so they run where storage can be read synchronously; on a device
+  // (WebGPU) they would stall the queue every step, and a bad value shows up as NaN in the loss.
+  if (!mask.backend.hostStorage) return -1;
   return sum(mask).item() === 0 ? -1 : argmax(mask).item();
 }
 

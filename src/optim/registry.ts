@@ -9,7 +9,8 @@
  * (a subclass of Optimizer) plus one `registerOptimizer` line, there or here.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { zeros } from '../tensor/creation.js';
+import { fromHostValues } from '../tensor/creation.js';
+import { portableBackend } from '../backend/portable/index.js';
 import { ArgumentError, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { Registry, type NamedConfig } from '../util/registry.js';
@@ -90,9 +91,12 @@ export function optimizerFactory(caller: string, spec: string | OptimizerConfig)
   return make;
 }
 
-/** A one-element parameter to try an optimizer's options on. */
+/**
+ * A one-element parameter to try an optimizer's options on. On the portable backend: it is made
+ * while modules load, before a device backend (WebGPU) can have started.
+ */
 function probe(): Tensor {
-  return zeros([1], { requiresGrad: true });
+  return fromHostValues(new Float32Array(1), [1], { requiresGrad: true }, portableBackend);
 }
 
 /** An optimizer as `{ className, config }` (its registered name and options); null when its class is not registered. */
