@@ -3,7 +3,7 @@ import { cast, div, eq, sqrt, square, sub, where } from '../ops/elementwise.js';
 import { mean } from '../ops/reduce.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
-import { rowSize, takeRows } from './rows.js';
+import { takeRows } from './rows.js';
 import { ShuffleRng, shuffledIndices } from './shuffle.js';
 
 export interface Standardized {

@@ -5,7 +5,6 @@
  * loadNodeFiles), so this file stays browser-safe.
  */
 import { clone } from '../ops/movement.js';
-import { Tensor } from '../tensor/tensor.js';
 import { LRScheduler } from '../optim/schedules.js';
 import type { StateDict } from '../nn/module.js';
 import { ArgumentError, describe } from '../util/errors.js';

@@ -7,7 +7,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, broadcastStrides } from '../tensor/shape.js';
 import { ArgumentError, DTypeError, describe } from '../util/errors.js';
 import { record } from './record.js';
-import { asTensor, backendOf, empty, output, requireFloat, type TensorLike } from './util.js';
+import { asTensor, backendOf, output, requireFloat, type TensorLike } from './util.js';
 import { sumTo } from './reduce.js';
 
 // ---------------------------------------------------------------- dtype conversion

@@ -93,7 +93,7 @@ test('gradientsOf reaches an intermediate tensor; grad gives zeros for unused in
   const [gh, gx] = gradientsOf(out, [h, x]);
   assert.deepEqual(gh!.toArray(), [6, 12]);
   assert.deepEqual(gx!.toArray(), [18, 36]);
-  const { value, grads } = valueAndGrad((a, b) => a.mul(2).sum())(tensor([1, 1]), tensor([5]));
+  const { value, grads } = valueAndGrad((a, _b) => a.mul(2).sum())(tensor([1, 1]), tensor([5]));
   assert.equal(value.item(), 4);
   assert.deepEqual(grads[1].toArray(), [0]);
 });
