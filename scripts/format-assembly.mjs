@@ -35,7 +35,13 @@ for (const file of sources(join(root, 'assembly'))) {
   // that still ends in .ts: the root configuration's TypeScript settings apply.
   const result = spawnSync(
     process.execPath,
-    [biome, 'format', '--format-with-errors=true', '--colors=off', `--stdin-file-path=assembly-${name.replaceAll('/', '-')}`],
+    [
+      biome,
+      'format',
+      '--format-with-errors=true',
+      '--colors=off',
+      `--stdin-file-path=assembly-${name.replaceAll('/', '-')}`,
+    ],
     { cwd: root, input: text, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
   const errors = [...result.stderr.matchAll(/^\s*× (.*)$/gm)].map((m) => m[1]);

@@ -19,7 +19,8 @@ export function takeRows(t: Tensor, indices: ArrayLike<number>, fn = 'takeRows')
   const rows = new Int32Array(indices.length);
   for (let k = 0; k < indices.length; k++) {
     const i = indices[k];
-    if (!Number.isInteger(i) || i < 0 || i >= n) throw new ArgumentError(`${fn}: row index ${describe(i)} is out of range; expected 0 <= index < ${n}`);
+    if (!Number.isInteger(i) || i < 0 || i >= n)
+      throw new ArgumentError(`${fn}: row index ${describe(i)} is out of range; expected 0 <= index < ${n}`);
     rows[k] = i;
   }
   return gather(t.detach(), fromHostValues(rows, [rows.length], {}, t.backend), 0);

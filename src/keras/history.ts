@@ -53,7 +53,9 @@ export class Callback {
   /** The model, or a clear error when a hook runs outside `fit`. */
   protected requireModel(): Model {
     if (this.model === null) {
-      throw new Error(`${this.constructor.name}: no model is set; callbacks run inside model.fit(x, y, { callbacks: [...] })`);
+      throw new Error(
+        `${this.constructor.name}: no model is set; callbacks run inside model.fit(x, y, { callbacks: [...] })`,
+      );
     }
     return this.model;
   }

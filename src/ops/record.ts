@@ -6,15 +6,14 @@
 import { Tensor, type GradFn } from '../tensor/tensor.js';
 import { isGradEnabled } from '../tensor/grad-mode.js';
 
-export function record(
-  name: string,
-  out: Tensor,
-  inputs: readonly Tensor[],
-  backward: GradFn['backward'],
-): Tensor {
+export function record(name: string, out: Tensor, inputs: readonly Tensor[], backward: GradFn['backward']): Tensor {
   if (!isGradEnabled()) return out;
   let needed = false;
-  for (const t of inputs) if (t.requiresGrad) { needed = true; break; }
+  for (const t of inputs)
+    if (t.requiresGrad) {
+      needed = true;
+      break;
+    }
   if (!needed) return out;
   out.requiresGrad = true;
   out.gradFn = { name, inputs, backward };

@@ -44,7 +44,9 @@ function reduceKernel(fn: string, op: ReduceOp, x: Tensor, axes: number[]): Tens
   const size = sizeOf(s.slice(first, last + 1));
   const inner = sizeOf(s.slice(last + 1));
   if (size === 0 && op !== 'sum') {
-    throw new ArgumentError(`${fn}: cannot reduce an empty axis (shape ${describe(x.shape)}); expected a non-empty tensor`);
+    throw new ArgumentError(
+      `${fn}: cannot reduce an empty axis (shape ${describe(x.shape)}); expected a non-empty tensor`,
+    );
   }
   const isArg = op === 'argmax' || op === 'argmin';
   const be = backendOf(fn, src);

@@ -22,7 +22,8 @@ interface Case {
   output: Encoded;
 }
 
-const decodeValues = (e: Encoded): number[] => e.data.map((v) => (typeof v === 'string' ? Number(v.replace('inf', 'Infinity')) : v));
+const decodeValues = (e: Encoded): number[] =>
+  e.data.map((v) => (typeof v === 'string' ? Number(v.replace('inf', 'Infinity')) : v));
 const decode = (e: Encoded): Tensor => T.tensor(decodeValues(e), { shape: e.shape, dtype: e.dtype });
 
 type Args = Record<string, any>;
@@ -53,7 +54,20 @@ const { cases } = loadFixture<{ cases: Case[] }>('ops.json');
 
 test('the PyTorch fixture covers the promised ops', () => {
   const seen = new Set(cases.map((c) => c.op));
-  for (const op of ['softmax', 'logSoftmax', 'gelu', 'gelu_tanh', 'erf', 'logSumExp', 'variance', 'matmul', 'pow', 'sigmoid', 'argmax', 'argmin']) {
+  for (const op of [
+    'softmax',
+    'logSoftmax',
+    'gelu',
+    'gelu_tanh',
+    'erf',
+    'logSumExp',
+    'variance',
+    'matmul',
+    'pow',
+    'sigmoid',
+    'argmax',
+    'argmin',
+  ]) {
     assert.ok(seen.has(op), `fixture has no case for ${op}`);
   }
 });
