@@ -6,7 +6,7 @@
  */
 import { fromHostValues } from '../tensor/creation.js';
 import { readFileSync } from 'node:fs';
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { FormatError } from '../util/errors.js';
 import { parseNumericCsv } from './csv.js';
 import { dataPackageFile } from './package-file.js';

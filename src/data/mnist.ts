@@ -7,7 +7,7 @@
 import { fromHostValues } from '../tensor/creation.js';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { FormatError } from '../util/errors.js';
 import { dataPackageFile } from './package-file.js';
 import {

@@ -1,7 +1,7 @@
 /** Preparing tabular data for training: splitting and feature scaling. Pure, browser-safe. */
 import { cast, div, eq, sqrt, square, sub, where } from '../ops/elementwise.js';
 import { mean } from '../ops/reduce.js';
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 import { takeRows } from './rows.js';
 import { ShuffleRng, shuffledIndices } from './shuffle.js';

@@ -1,7 +1,7 @@
 /** Selecting rows (items along the first axis) of data tensors, outside autograd. */
 import { gather } from '../ops/movement.js';
 import { fromHostValues } from '../tensor/creation.js';
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 
 /** Elements in one row of `t` (the product of all but the first dimension). */

@@ -2,7 +2,7 @@
  * safetensors dtypes and their conversion to tessera's two storage types. Floats widen or narrow
  * to float32; integers and booleans become int32 when every value fits, else a FormatError.
  */
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { FormatError } from '../util/errors.js';
 
 export const DTYPES = {

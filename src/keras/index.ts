@@ -8,15 +8,15 @@ export {
   type SummaryOptions,
 } from './model.js';
 export { Sequential } from './sequential.js';
-export {
-  type OptimizerArg,
-  type OptimizerName,
-  type OptimizerFactory,
-  type LossArg,
-  type LossString,
-  type MetricArg,
-  type MetricName,
-  type MetricFn,
+export type {
+  OptimizerArg,
+  OptimizerName,
+  OptimizerFactory,
+  LossArg,
+  LossString,
+  MetricArg,
+  MetricName,
+  MetricFn,
 } from './compile.js';
 export type { FitOptions } from './training.js';
 export { Callback, History, type Logs, type TrainingParams } from './history.js';

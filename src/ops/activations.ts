@@ -2,7 +2,7 @@
  * Activation functions beyond the primitive ones (sigmoid, tanh and relu live in elementwise.ts).
  * All of these are compositions of primitives, so their gradients come from the primitives'.
  */
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { normalizeAxis } from '../tensor/shape.js';
 import { ArgumentError } from '../util/errors.js';
 import { requireFloat } from './util.js';

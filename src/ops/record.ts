@@ -3,7 +3,7 @@
  * a closure that maps the output's gradient to the inputs' gradients. Nothing is recorded under
  * `noGrad()` or when no input requires a gradient, so inference builds no graph at all.
  */
-import { Tensor, type GradFn } from '../tensor/tensor.js';
+import type { Tensor, GradFn } from '../tensor/tensor.js';
 import { isGradEnabled } from '../tensor/grad-mode.js';
 
 export function record(name: string, out: Tensor, inputs: readonly Tensor[], backward: GradFn['backward']): Tensor {

@@ -3,7 +3,7 @@
  * other axis sets are first permuted so the reduced axes sit together at the end.
  */
 import type { ReduceOp, Shape } from '../backend/types.js';
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { normalizeAxes, normalizeAxis, sameShape, sizeOf } from '../tensor/shape.js';
 import { ArgumentError, describe } from '../util/errors.js';
 import { record } from './record.js';

@@ -9,7 +9,7 @@ import {
   randn,
   ShapeError,
   ArgumentError,
-  Tensor,
+  type Tensor,
   type Dataset,
 } from '../../src/index.js';
 

@@ -8,7 +8,7 @@ import {
   manualSeed,
   ShapeError,
   ArgumentError,
-  Tensor,
+  type Tensor,
 } from '../../src/index.js';
 
 /** Per-column mean and population std, computed in float64 from the raw values. */

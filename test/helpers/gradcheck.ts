@@ -5,7 +5,7 @@
  * float32 limits the precision of the differences, so inputs should be O(1) and away from kinks.
  */
 import assert from 'node:assert/strict';
-import { Tensor, tensor, grad, noGrad, rand } from '../../src/index.js';
+import { type Tensor, tensor, grad, noGrad, rand } from '../../src/index.js';
 
 export interface GradcheckOptions {
   /** Step size (default 1e-2: float32 needs a large step for the difference to be accurate). */

@@ -13,7 +13,7 @@ import {
   zeros,
   FormatError,
   ArgumentError,
-  Tensor,
+  type Tensor,
 } from '../../src/index.js';
 import { repoRoot, loadFixture } from '../helpers/fixtures.js';
 

@@ -16,7 +16,7 @@ import {
   loadModel,
   SGD,
   StepLR,
-  Tensor,
+  type Tensor,
   tensor,
   ArgumentError,
   type Logs,

@@ -14,9 +14,9 @@ import {
   SGD,
   RMSprop,
   GradientDescent,
-  Optimizer,
+  type Optimizer,
   ArgumentError,
-  Tensor,
+  type Tensor,
   tensor,
   type OptimizerName,
 } from '../../src/index.js';

@@ -8,10 +8,10 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import {
   Sequential,
-  Model,
+  type Model,
   Dense,
   Dropout,
-  Tensor,
+  type Tensor,
   tensor,
   manualSeed,
   Callback,

@@ -16,7 +16,7 @@ import {
   Loss,
   SGD,
   Adam,
-  Tensor,
+  type Tensor,
   ArgumentError,
   tensor,
   manualSeed,

@@ -15,7 +15,7 @@ import {
   MaxPooling2D,
   Flatten,
   BatchNormalization,
-  Tensor,
+  type Tensor,
   tensor,
   manualSeed,
   ArgumentError,

@@ -13,7 +13,7 @@ import {
   Dense,
   Dropout,
   BatchNormalization,
-  Tensor,
+  type Tensor,
   tensor,
   manualSeed,
   Adam,

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Tensor, tensor, manualSeed, randn, Sequential, Dense, type ProgressStream } from '../../src/index.js';
+import { type Tensor, tensor, manualSeed, randn, Sequential, Dense, type ProgressStream } from '../../src/index.js';
 
 /**
  * Two Gaussian blobs in 2-d, centred at (−1.5, −1) and (1.5, 1) with unit spread: class c for

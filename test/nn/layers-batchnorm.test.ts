@@ -5,7 +5,7 @@ import {
   Conv2D,
   Module,
   Sequential,
-  Tensor,
+  type Tensor,
   Parameter,
   tensor,
   randn,

@@ -23,7 +23,7 @@ import {
   LogSoftmax,
   Module,
   Sequential,
-  Tensor,
+  type Tensor,
   randn,
   relu,
   manualSeed,

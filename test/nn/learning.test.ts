@@ -6,9 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Tensor,
-  Parameter,
-  Module,
+  type Tensor,
+  type Parameter,
+  type Module,
   Dense,
   Sequential,
   tensor,

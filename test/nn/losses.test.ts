@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Tensor,
+  type Tensor,
   tensor,
   manualSeed,
   rand,

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Tensor,
+  type Tensor,
   conv2d,
   convOutputLength,
   grad,

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Tensor,
+  type Tensor,
   avgPool2d,
   globalAvgPool2d,
   grad,

@@ -1,7 +1,7 @@
 /** Gradient clipping beyond the PyTorch fixtures: by value, non-finite norms, missing gradients. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tensor, Tensor, clipGradNorm, clipGradValue, ArgumentError, GradError } from '../../src/index.js';
+import { tensor, type Tensor, clipGradNorm, clipGradValue, ArgumentError, GradError } from '../../src/index.js';
 
 function withGrad(grad: number[]): Tensor {
   const p = tensor(new Float32Array(grad.length), { requiresGrad: true });

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   tensor,
-  Tensor,
+  type Tensor,
   ArgumentError,
   DTypeError,
   ShapeError,

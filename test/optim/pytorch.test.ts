@@ -7,14 +7,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   tensor,
-  Tensor,
-  Optimizer,
+  type Tensor,
+  type Optimizer,
   GradientDescent,
   SGD,
   Adam,
   AdamW,
   RMSprop,
-  LRScheduler,
+  type LRScheduler,
   StepLR,
   ExponentialLR,
   CosineAnnealingLR,

@@ -9,8 +9,8 @@ import {
   tensor,
   randn,
   manualSeed,
-  Tensor,
-  Optimizer,
+  type Tensor,
+  type Optimizer,
   GradientDescent,
   SGD,
   Adam,
@@ -19,7 +19,7 @@ import {
   CosineAnnealingLR,
   LinearWarmup,
   SequentialLR,
-  LRScheduler,
+  type LRScheduler,
   type OptimizerStateDict,
 } from '../../src/index.js';
 
