@@ -81,7 +81,9 @@ for (const [name, flags] of Object.entries(builds)) {
   const errors = [];
   const { error } = await asc.main([...common, ...flags], {
     baseDir: root,
-    writeFile: (file, contents) => void (files[file] = contents),
+    writeFile: (file, contents) => {
+      files[file] = contents;
+    },
     stdout: { write: (s) => void process.stdout.write(s) },
     stderr: { write: (s) => void errors.push(String(s)) },
   });

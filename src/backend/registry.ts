@@ -177,7 +177,8 @@ export function transferStats(): TransferStats {
 }
 
 export function getBackend(): Backend {
-  return (active ??= chooseDefault());
+  active ??= chooseDefault();
+  return active;
 }
 
 /**

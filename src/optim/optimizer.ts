@@ -96,7 +96,10 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
           );
         }
         let s = this.state.get(p);
-        if (s === undefined) this.state.set(p, (s = {}));
+        if (s === undefined) {
+          s = {};
+          this.state.set(p, s);
+        }
         const state = s;
         noGrad(() => this.update(p, g, state, group));
       }

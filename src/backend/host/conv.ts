@@ -140,7 +140,8 @@ export function conv2dBackwardComposed(
     const dxs = dx === null ? null : dx.subarray(c.inStart, c.inEnd);
     // Each chunk's kernel gradient overwrites its target, so chunks after the first go through
     // `partial` and are added.
-    const dkc = dk === null ? null : first ? dk : (partial ??= new Float32Array(dk.length));
+    if (dk !== null && !first) partial ??= new Float32Array(dk.length);
+    const dkc = dk === null ? null : first ? dk : partial;
     if (!be.fusedConv2dBackward?.(xs, kernel, gs, c.part, cout, dxs, dkc)) {
       if (dkc) kernelGradient(be, xs, gs, c, cout, dkc);
       if (dxs) inputGradient(be, gs, kernel, c, cout, dxs);
