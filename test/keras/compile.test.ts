@@ -60,7 +60,13 @@ test('an optimizer instance or a factory is used as given; one not holding the p
 
   const lazy = new Sequential([new Dense({ units: 2 })]);
   let made = 0;
-  lazy.compile({ optimizer: (p) => (made++, new Adam(p, { lr: 0.05 })), loss: 'mse' });
+  lazy.compile({
+    optimizer: (p) => {
+      made++;
+      return new Adam(p, { lr: 0.05 });
+    },
+    loss: 'mse',
+  });
   await lazy.fit(x, tensor(Array.from({ length: 64 }, () => [0, 1])), { epochs: 2, verbose: 0 });
   assert.equal(made, 1, 'the factory runs once, when the layers exist');
   assert.equal(lazy.optimizer!.lr, 0.05);

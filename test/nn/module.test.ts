@@ -193,7 +193,7 @@ test('buffers are in the state dict (persistent ones only) and round-trip; they 
 test('loadStateDict: strict refuses missing and unexpected keys, naming them', () => {
   const model = new Sequential([new Linear(2, 3), new Linear(3, 1)]);
   const dict = model.stateDict();
-  const { ['1.bias']: _dropped, ...missing } = dict;
+  const { '1.bias': _dropped, ...missing } = dict;
   assert.throws(
     () => model.loadStateDict(missing),
     (e: Error) =>
@@ -207,7 +207,7 @@ test('loadStateDict: strict refuses missing and unexpected keys, naming them', (
   const other = new Sequential([new Linear(2, 3), new Linear(3, 1)]);
   const result = other.loadStateDict({ ...missing, 'extra.weight': zeros([1]) }, { strict: false });
   assert.deepEqual(result, { missingKeys: ['1.bias'], unexpectedKeys: ['extra.weight'] });
-  assert.deepEqual(other.at(0).stateDict()['weight'].toFlatArray(), dict['0.weight'].toFlatArray());
+  assert.deepEqual(other.at(0).stateDict().weight.toFlatArray(), dict['0.weight'].toFlatArray());
 });
 
 test('loadStateDict: shape and dtype mismatches name the key, got and expected, and change nothing', () => {

@@ -177,7 +177,7 @@ function binaryRow(
       for (let i = 0; i < n; i++, ia += sa, ib += sb, io += so) out[io] = a[ia] / b[ib];
       return;
     case 'pow':
-      for (let i = 0; i < n; i++, ia += sa, ib += sb, io += so) out[io] = Math.pow(a[ia], b[ib]);
+      for (let i = 0; i < n; i++, ia += sa, ib += sb, io += so) out[io] = a[ia] ** b[ib];
       return;
     case 'maximum':
       for (let i = 0; i < n; i++, ia += sa, ib += sb, io += so) {
