@@ -14,7 +14,7 @@ export const PEAK_CASE = 'wasm fma peak (no memory)';
 const ITERS = 2_000_000;
 
 export function peakRows(): Row[] {
-  let kernels;
+  let kernels: ReturnType<typeof instantiate>;
   try {
     const compiled = compileKernels(false);
     kernels = instantiate(compiled.module, new WebAssembly.Memory({ initial: 1 }));

@@ -102,7 +102,7 @@ test('conv2d output shapes follow TensorFlow for valid and same', () => {
 test('conv2d refuses bad inputs with messages that say what was expected', () => {
   const x = randn([1, 5, 5, 2]);
   const k = randn([3, 3, 2, 4]);
-  const throwsWith = (f: () => unknown, kind: Function, re: RegExp): void => {
+  const throwsWith = (f: () => unknown, kind: new (...args: never[]) => Error, re: RegExp): void => {
     assert.throws(f, (e: Error) => e instanceof kind && re.test(e.message), re.source);
   };
   throwsWith(() => conv2d(randn([5, 5, 2]), k), ShapeError, /conv2d: got input of shape \[5, 5, 2\].*expected rank 4/);

@@ -156,7 +156,7 @@ test('globalAvgPool2d averages height and width and sends gradient 1/(H·W)', ()
 
 test('pooling refuses bad inputs with messages that say what was expected', () => {
   const x = randn([1, 3, 3, 2]);
-  const throwsWith = (f: () => unknown, kind: Function, re: RegExp): void => {
+  const throwsWith = (f: () => unknown, kind: new (...args: never[]) => Error, re: RegExp): void => {
     assert.throws(f, (e: Error) => e instanceof kind && re.test(e.message), re.source);
   };
   throwsWith(

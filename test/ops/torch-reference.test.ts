@@ -18,7 +18,7 @@ interface Case {
   name: string;
   op: string;
   inputs: Encoded[];
-  args: Record<string, unknown>;
+  args: Args;
   output: Encoded;
 }
 
@@ -26,7 +26,14 @@ const decodeValues = (e: Encoded): number[] =>
   e.data.map((v) => (typeof v === 'string' ? Number(v.replace('inf', 'Infinity')) : v));
 const decode = (e: Encoded): Tensor => T.tensor(decodeValues(e), { shape: e.shape, dtype: e.dtype });
 
-type Args = Record<string, any>;
+/** The keyword arguments of the fixture's cases (make_ops.py) that the runners read. */
+interface Args {
+  axis?: number;
+  axes?: number[];
+  alpha?: number;
+  correction?: number;
+  keepDims?: boolean;
+}
 const ops: Record<string, (xs: Tensor[], a: Args) => Tensor> = {
   softmax: ([x], a) => T.softmax(x, a.axis),
   logSoftmax: ([x], a) => T.logSoftmax(x, a.axis),
