@@ -42,6 +42,7 @@ let fellBack = false;
 let asyncTried = false;
 /** undefined until first asked for; the promise of starting it (which rejects with the reason). */
 let webgpu: Promise<Backend> | undefined;
+// biome-ignore lint/style/useConst: the WebGPU backend, merged separately, sets it once started
 let webgpuReady: Backend | null = null;
 
 function threadsFromEnv(): number | undefined {

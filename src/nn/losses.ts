@@ -20,6 +20,7 @@ import {
   exp,
   ge,
   gt,
+  // biome-ignore lint/suspicious/noShadowRestrictedNames: the isNaN op, not the global, is meant here
   isNaN,
   log,
   lt,

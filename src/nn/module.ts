@@ -37,9 +37,11 @@ import { checkLayerShape, inputShapeOption, type LayerShape } from './layer-util
  * In appears in both argument and result positions (forward, hooks), so Module is invariant in it
  * and no other type argument accepts every Module<In, Out>.
  */
+// biome-ignore lint/suspicious/noExplicitAny: deliberate, see above
 export type AnyModule = Module<any, any>;
 
 /** Runs after `forward`; returning a value replaces the output (as in PyTorch). */
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing is a void function; Out | undefined would refuse it
 export type ForwardHook<In extends unknown[], Out> = (module: Module<In, Out>, inputs: In, output: Out) => Out | void;
 
 export interface LoadStateDictOptions {

@@ -8,6 +8,7 @@ import { normalizeAxes, normalizeAxis, sameShape, sizeOf } from '../tensor/shape
 import { ArgumentError, describe } from '../util/errors.js';
 import { record } from './record.js';
 import { backendOf, output, requireFloat } from './util.js';
+// biome-ignore lint/suspicious/noShadowRestrictedNames: the isNaN op, not the global, is meant here
 import { add, cast, div, eq, exp, isNaN, log, mul, sqrt, square, sub, where } from './elementwise.js';
 import { expand, permute, reshape } from './movement.js';
 
