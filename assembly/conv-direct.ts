@@ -24,7 +24,10 @@ function fma(a: v128, b: v128, c: v128): v128 {
   return f32x4.add(f32x4.mul(a, b), c);
 }
 
-/** The first o ≥ 0 with o·stride + off ≥ 0: the first position whose tap at offset `off` is past the top/left padding. */
+/**
+ * The first o ≥ 0 with o·stride + off ≥ 0: the first position whose tap at offset `off` is past the
+ * top/left padding.
+ */
 // @ts-ignore: decorator
 @inline
 function firstInside(off: i32, stride: i32): i32 {

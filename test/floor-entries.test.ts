@@ -18,7 +18,10 @@ import { repoRoot } from './helpers/fixtures.js';
 
 const entry = (floor: string): string => pathToFileURL(join(repoRoot, 'dist', 'src', floor, 'index.js')).href;
 
-/** Run `body` (an async function body given `imp(floor)` and the tensor entry as `T`) in a fresh node; its JSON result. */
+/**
+ * Run `body` (an async function body given `imp(floor)` and the tensor entry as `T`) in a fresh
+ * node; its JSON result.
+ */
 function runAlone(body: string): { result: unknown; fluent: string; backward: string } {
   const script = `
     const imp = (floor) => import(${JSON.stringify(entry('FLOOR'))}.replace('/FLOOR/', '/' + floor + '/'));

@@ -103,7 +103,10 @@ test('no source map without its sources, and no JavaScript pointing at a map tha
 /** Imports of files the package leaves out on purpose, each behind a check that explains it. */
 const GUARDED = ['dist/src/cli/bench.js -> ../bench/run.js', 'dist/src/cli/bench.js -> ../bench/types.js'];
 
-/** Every `importer -> specifier` of the shipped JavaScript, as esbuild parses it (strings and comments are not imports). */
+/**
+ * Every `importer -> specifier` of the shipped JavaScript, as esbuild parses it (strings and
+ * comments are not imports).
+ */
 async function jsImports(): Promise<string[]> {
   const found: string[] = [];
   await build({

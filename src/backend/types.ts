@@ -189,7 +189,10 @@ export interface Backend<S = unknown> {
    */
   logSoftmax(x: S, rows: number, cols: number, out: S, stats: S): void;
 
-  /** The gradient of logSoftmax: dx = g + (−Σ g / S)·exp(x − m) per row, rounded step by step as the composition's backward is. */
+  /**
+   * The gradient of logSoftmax: dx = g + (−Σ g / S)·exp(x − m) per row, rounded step by step as the
+   * composition's backward is.
+   */
   logSoftmaxBackward(g: S, x: S, stats: S, rows: number, cols: number, dx: S): void;
 
   /** C[b] = op(A[b]) @ op(B[b]) for each batch b; C is contiguous [batch, m, n] and overwritten. */

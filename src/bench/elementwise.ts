@@ -13,7 +13,10 @@ import type { BenchCase, BenchSettings, ElementwiseOp, Row } from './types.js';
 
 export interface ElementwiseShape {
   op: ElementwiseOp;
-  /** The input's shape; `add` adds a vector of the last axis's length (a bias), `sum` and `softmax` work along the last axis. */
+  /**
+   * The input's shape; `add` adds a vector of the last axis's length (a bias), `sum` and `softmax`
+   * work along the last axis.
+   */
   shape: readonly number[];
 }
 

@@ -68,7 +68,10 @@ export interface CompileOptions {
    * `{ className, config }`, an Optimizer, or (params) => Optimizer (default 'rmsprop', as Keras).
    */
   optimizer?: OptimizerArg;
-  /** A registered loss name ('sparse_categorical_crossentropy', 'mse', …), a `Loss`, or a function (yPred, yTrue) => scalar Tensor. */
+  /**
+   * A registered loss name ('sparse_categorical_crossentropy', 'mse', …), a `Loss`, or a function
+   * (yPred, yTrue) => scalar Tensor.
+   */
   loss: LossArg;
   /** Reported during fit and by evaluate: registered names ('accuracy', 'mae', …) or functions. */
   metrics?: readonly MetricArg[];
@@ -482,7 +485,8 @@ export abstract class Model extends Module implements EndsInActivation {
     return text;
   }
 
-  // ------------------------------------------------------------------ saving (Node-only code, installed by the Node entry)
+  // ------------------------------------------------------------------ saving
+  // (Node-only code, installed by the Node entry)
 
   /**
    * Write `dir/config.json` (the architecture as data) and `dir/model.safetensors` (the weights),

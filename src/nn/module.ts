@@ -41,7 +41,7 @@ import { checkLayerShape, inputShapeOption, type LayerShape } from './layer-util
 export type AnyModule = Module<any, any>;
 
 /** Runs after `forward`; returning a value replaces the output (as in PyTorch). */
-// biome-ignore lint/suspicious/noConfusingVoidType: a hook that returns nothing is a void function; Out | undefined would refuse it
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook may return nothing (Out | undefined would refuse it)
 export type ForwardHook<In extends unknown[], Out> = (module: Module<In, Out>, inputs: In, output: Out) => Out | void;
 
 export interface LoadStateDictOptions {

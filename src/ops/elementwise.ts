@@ -249,7 +249,7 @@ export const ceil = (x: Tensor): Tensor => unaryForward('ceil', 'ceil', x);
 export const round = (x: Tensor): Tensor => unaryForward('round', 'round', x);
 
 /** int32 mask of NaN entries. */
-// biome-ignore lint/suspicious/noShadowRestrictedNames: the op's public name, as tf.isNaN; this file never calls the global
+// biome-ignore lint/suspicious/noShadowRestrictedNames: the op's public name (tf.isNaN); the global is unused here
 export function isNaN(x: Tensor): Tensor {
   const be = backendOf('isNaN', x);
   const out = output(x.shape, 'int32', be);

@@ -12,7 +12,10 @@ import { max, sum } from '../ops/reduce.js';
 import { stack } from '../ops/movement.js';
 
 export interface ClipGradNormOptions {
-  /** Throw if the total norm is NaN or infinite instead of writing NaNs into every gradient (reads the norm: CPU backends only). */
+  /**
+   * Throw if the total norm is NaN or infinite instead of writing NaNs into every gradient (reads
+   * the norm: CPU backends only).
+   */
   errorIfNonfinite?: boolean;
 }
 

@@ -1,8 +1,8 @@
 /**
  * Checking optimizer and schedule options. Each optimizer declares, per option, a default and a
  * check; unknown keys (through the one options check, util/options.ts) and out-of-range values are
- * refused up front with the optimizer's name, the option, what it got and what it expected, because a typo like `weight_decay` or a negative lr
- * otherwise trains silently to a wrong result.
+ * refused up front with the optimizer's name, the option, what it got and what it expected,
+ * because a typo like `weight_decay` or a negative lr otherwise trains silently to a wrong result.
  */
 import { ArgumentError, describe } from '../util/errors.js';
 import { unknownOptionError } from '../util/options.js';

@@ -52,8 +52,9 @@ test('a live bar is redrawn in place with \\r, throttled, blanked where the last
   bar.update(1200, { loss: 0.1234, accuracy: 0.9612 });
   now = 70_000;
   bar.finish({ loss: 0.1, accuracy: 0.97, val_loss: 0.08, val_accuracy: 0.98 });
-  const first = `   1/1875 [${'.'.repeat(30)}] - ETA: 3:07 - loss: 2.5000 - accuracy: 0.1000`; // 0.1 s per step
-  const second = `1200/1875 [${'='.repeat(18)}>${'.'.repeat(11)}] - ETA: 25s - loss: 0.1234 - accuracy: 0.9612`; // 675 steps × 37.5 ms
+  // ETA: 0.1 s per step in the first line, 675 steps × 37.5 ms in the second.
+  const first = `   1/1875 [${'.'.repeat(30)}] - ETA: 3:07 - loss: 2.5000 - accuracy: 0.1000`;
+  const second = `1200/1875 [${'='.repeat(18)}>${'.'.repeat(11)}] - ETA: 25s - loss: 0.1234 - accuracy: 0.9612`;
   assert.deepEqual(stream.writes, [
     `\r${first}`,
     `\r${second}${' '.repeat(first.length - second.length)}`,

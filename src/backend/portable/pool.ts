@@ -31,7 +31,10 @@ export function maxPool2d(x: Float32Array, a: Window2dArgs, out: Float32Array, a
   });
 }
 
-/** Whether v replaces the running max: larger, or a NaN (NaNs propagate, as in TensorFlow and PyTorch). Ties keep the first tap. */
+/**
+ * Whether v replaces the running max: larger, or a NaN (NaNs propagate, as in TensorFlow and
+ * PyTorch). Ties keep the first tap.
+ */
 function beats(v: number, best: number): boolean {
   return v > best || (v !== v && best === best);
 }

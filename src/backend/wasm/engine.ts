@@ -34,7 +34,10 @@ import { Heap } from './heap.js';
 const PAGE = 65536;
 /** Below this many multiply-adds a GEMM stays on the calling thread: splitting costs more than it saves. */
 const THREAD_MIN_WORK = 1 << 18;
-/** Units per thread from which a range kernel is cut in guided chunks (SPLIT_RANGE_GUIDED): its small chunks then hold 2 units at least. */
+/**
+ * Units per thread from which a range kernel is cut in guided chunks (SPLIT_RANGE_GUIDED): its
+ * small chunks then hold 2 units at least.
+ */
 export const GUIDED_MIN_UNITS_PER_THREAD = 6;
 /** Below this many floats written, a range kernel (im2col, pooling, …) stays on the calling thread. */
 const RANGE_MIN_WORK = 1 << 15;

@@ -27,7 +27,10 @@ export interface KernelExports {
   winogradInput(x: number, geometry: number, v: number, scratch: number, b0: number, b1: number): void;
   winogradKernel(w: number, cin: number, cout: number, u: number): void;
   winogradOutput(m: number, geometry: number, cout: number, out: number, b0: number, b1: number): void;
-  /** The i-th code or slot of the shared protocol as the kernels were compiled with it (-1 past the last; see its test). */
+  /**
+   * The i-th code or slot of the shared protocol as the kernels were compiled with it (-1 past the
+   * last; see its test).
+   */
   protocolValue(i: number): number;
   /** 96·iters flops of register-only multiply-adds (the benchmark's ceiling). */
   fmaPeak(iters: number): number;

@@ -71,7 +71,10 @@ export const SPLIT_RANGE = 3;
  */
 export const SPLIT_RANGE_GUIDED = 4;
 
-/** Floats per unit of the unary task (and of the binary one along one row): a multiple of 16, so chunks never share a cache line. */
+/**
+ * Floats per unit of the unary task (and of the binary one along one row): a multiple of 16, so
+ * chunks never share a cache line.
+ */
 export const ELEMENT_BLOCK = 4096;
 
 /** Flags of the convBackwardImages task (its `flags` slot). */
