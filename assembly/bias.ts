@@ -11,11 +11,12 @@ import { ActivationCode } from './generated/protocol';
 
 /** One row: out[j] = act(x[j] + b[j]); the flags are constants at every call, so each case compiles to its own loop. */
 // @ts-ignore: decorator
-@inline function forwardRow(x: usize, b: usize, out: usize, cols: i32, hasBias: bool, relu: bool): void {
+@inline
+function forwardRow(x: usize, b: usize, out: usize, cols: i32, hasBias: bool, relu: bool): void {
   const zero = f32x4.splat(0);
   let j = 0;
   for (; j + 4 <= cols; j += 4) {
-    const o = <usize>j << 2;
+    const o = (<usize>j) << 2;
     let v = v128.load(x + o);
     if (hasBias) v = f32x4.add(v, v128.load(b + o));
     // v > 0 ? v : 0 without a branch: NaN and -0 give +0, as the portable loop does.
@@ -23,7 +24,7 @@ import { ActivationCode } from './generated/protocol';
     v128.store(out + o, v);
   }
   for (; j < cols; j++) {
-    const o = <usize>j << 2;
+    const o = (<usize>j) << 2;
     let v = load<f32>(x + o);
     if (hasBias) v += load<f32>(b + o);
     if (relu) v = v > 0 ? v : 0;
@@ -33,7 +34,7 @@ import { ActivationCode } from './generated/protocol';
 
 /** out = act(x + bias) row by row; x and out may be the same address. */
 export function biasActivation(x: usize, bias: usize, rows: i32, cols: i32, act: i32, out: usize): void {
-  const rowBytes = <usize>cols << 2;
+  const rowBytes = (<usize>cols) << 2;
   for (let r = 0; r < rows; r++) {
     const at = <usize>r * rowBytes;
     if (bias != 0) {
@@ -48,11 +49,21 @@ export function biasActivation(x: usize, bias: usize, rows: i32, cols: i32, act:
 
 /** One row of the backward pass: d = relu ? (out > 0 ? g : 0) : g; dx[j] = d; db[j] += d. */
 // @ts-ignore: decorator
-@inline function backwardRow(g: usize, y: usize, dx: usize, db: usize, cols: i32, relu: bool, writeDx: bool, sumDb: bool): void {
+@inline
+function backwardRow(
+  g: usize,
+  y: usize,
+  dx: usize,
+  db: usize,
+  cols: i32,
+  relu: bool,
+  writeDx: bool,
+  sumDb: bool,
+): void {
   const zero = f32x4.splat(0);
   let j = 0;
   for (; j + 4 <= cols; j += 4) {
-    const o = <usize>j << 2;
+    const o = (<usize>j) << 2;
     let d = v128.load(g + o);
     // Masking, not multiplying: where the unit is off the gradient is 0 even if g is NaN or ±∞.
     if (relu) d = v128.and(d, f32x4.gt(v128.load(y + o), zero));
@@ -60,7 +71,7 @@ export function biasActivation(x: usize, bias: usize, rows: i32, cols: i32, act:
     if (sumDb) v128.store(db + o, f32x4.add(v128.load(db + o), d));
   }
   for (; j < cols; j++) {
-    const o = <usize>j << 2;
+    const o = (<usize>j) << 2;
     let d = load<f32>(g + o);
     if (relu) d = load<f32>(y + o) > 0 ? d : 0;
     if (writeDx) store<f32>(dx + o, d);
@@ -72,8 +83,16 @@ export function biasActivation(x: usize, bias: usize, rows: i32, cols: i32, act:
  * The gradients of biasActivation from its output y alone: dx = g·act'(y) (when dx ≠ 0) and
  * dBias = Σ over rows of dx (when dBias ≠ 0), accumulated in float32 from 0, row after row.
  */
-export function biasActivationBackward(g: usize, y: usize, rows: i32, cols: i32, act: i32, dx: usize, dBias: usize): void {
-  const rowBytes = <usize>cols << 2;
+export function biasActivationBackward(
+  g: usize,
+  y: usize,
+  rows: i32,
+  cols: i32,
+  act: i32,
+  dx: usize,
+  dBias: usize,
+): void {
+  const rowBytes = (<usize>cols) << 2;
   if (dBias != 0) memory.fill(dBias, 0, rowBytes);
   const relu = act == ActivationCode.relu;
   for (let r = 0; r < rows; r++) {
@@ -97,39 +116,62 @@ export function biasActivationBackward(g: usize, y: usize, rows: i32, cols: i32,
  * order — the same float32 additions as biasActivationBackward. Columns in blocks of 16 (a cache
  * line) keep four accumulators in registers across all rows.
  */
-export function biasGradientColumns(g: usize, y: usize, rows: i32, cols: i32, act: i32, dBias: usize, c0: i32, c1: i32): void {
+export function biasGradientColumns(
+  g: usize,
+  y: usize,
+  rows: i32,
+  cols: i32,
+  act: i32,
+  dBias: usize,
+  c0: i32,
+  c1: i32,
+): void {
   const relu = act == ActivationCode.relu;
-  const ld = <usize>cols << 2;
+  const ld = (<usize>cols) << 2;
   let c = c0;
   for (; c + 16 <= c1; c += 16) {
-    if (relu) columnBlock16(g + (<usize>c << 2), y + (<usize>c << 2), rows, ld, dBias + (<usize>c << 2), true);
-    else columnBlock16(g + (<usize>c << 2), 0, rows, ld, dBias + (<usize>c << 2), false);
+    if (relu) columnBlock16(g + ((<usize>c) << 2), y + ((<usize>c) << 2), rows, ld, dBias + ((<usize>c) << 2), true);
+    else columnBlock16(g + ((<usize>c) << 2), 0, rows, ld, dBias + ((<usize>c) << 2), false);
   }
   for (; c < c1; c++) {
     let s: f32 = 0;
-    let gp = g + (<usize>c << 2), yp = y + (<usize>c << 2);
+    let gp = g + ((<usize>c) << 2),
+      yp = y + ((<usize>c) << 2);
     for (let r = 0; r < rows; r++, gp += ld, yp += ld) {
       let d = load<f32>(gp);
       if (relu) d = load<f32>(yp) > 0 ? d : 0;
       s += d;
     }
-    store<f32>(dBias + (<usize>c << 2), s);
+    store<f32>(dBias + ((<usize>c) << 2), s);
   }
 }
 
 // @ts-ignore: decorator
-@inline function columnBlock16(g: usize, y: usize, rows: i32, ld: usize, db: usize, relu: bool): void {
+@inline
+function columnBlock16(g: usize, y: usize, rows: i32, ld: usize, db: usize, relu: bool): void {
   const zero = f32x4.splat(0);
-  let s0 = zero, s1 = zero, s2 = zero, s3 = zero;
+  let s0 = zero,
+    s1 = zero,
+    s2 = zero,
+    s3 = zero;
   for (let r = 0; r < rows; r++, g += ld, y += ld) {
-    let d0 = v128.load(g), d1 = v128.load(g, 16), d2 = v128.load(g, 32), d3 = v128.load(g, 48);
+    let d0 = v128.load(g),
+      d1 = v128.load(g, 16),
+      d2 = v128.load(g, 32),
+      d3 = v128.load(g, 48);
     if (relu) {
       d0 = v128.and(d0, f32x4.gt(v128.load(y), zero));
       d1 = v128.and(d1, f32x4.gt(v128.load(y, 16), zero));
       d2 = v128.and(d2, f32x4.gt(v128.load(y, 32), zero));
       d3 = v128.and(d3, f32x4.gt(v128.load(y, 48), zero));
     }
-    s0 = f32x4.add(s0, d0); s1 = f32x4.add(s1, d1); s2 = f32x4.add(s2, d2); s3 = f32x4.add(s3, d3);
+    s0 = f32x4.add(s0, d0);
+    s1 = f32x4.add(s1, d1);
+    s2 = f32x4.add(s2, d2);
+    s3 = f32x4.add(s3, d3);
   }
-  v128.store(db, s0); v128.store(db, s1, 16); v128.store(db, s2, 32); v128.store(db, s3, 48);
+  v128.store(db, s0);
+  v128.store(db, s1, 16);
+  v128.store(db, s2, 32);
+  v128.store(db, s3, 48);
 }

@@ -61,7 +61,8 @@ export function tileRows(): i32 {
 }
 
 // @ts-ignore: decorator
-@inline function fma(a: v128, b: v128, c: v128): v128 {
+@inline
+function fma(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(f32x4.mul(a, b), c);
 }
@@ -78,23 +79,55 @@ export function tileRows(): i32 {
  * saved is writing the matrix and reading it back (4.4 MB for the seed CNN's second layer).
  */
 export function gemm(
-  a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, transA: i32, transB: bool,
-  batch0: i32, batch1: i32, aStride: i32, bStride: i32,
-  row0: i32, row1: i32, col0: i32, col1: i32, packA: usize, packB: usize,
+  a: usize,
+  b: usize,
+  c: usize,
+  m: i32,
+  k: i32,
+  n: i32,
+  transA: i32,
+  transB: bool,
+  batch0: i32,
+  batch1: i32,
+  aStride: i32,
+  bStride: i32,
+  row0: i32,
+  row1: i32,
+  col0: i32,
+  col1: i32,
+  packA: usize,
+  packB: usize,
 ): void {
   if (transA == GemmAMode.conv || transA == GemmAMode.convT) {
     gemmOne(a, b, c, m, k, n, transA, <usize>aStride, transB, row0, row1, col0, col1, packA, packB);
     return;
   }
   for (let bi = batch0; bi < batch1; bi++) {
-    const ab = a + (<usize>bi * <usize>aStride << 2);
-    const bb = b + (<usize>bi * <usize>bStride << 2);
-    const cb = c + (<usize>bi * <usize>m * <usize>n << 2);
+    const ab = a + ((<usize>bi * <usize>aStride) << 2);
+    const bb = b + ((<usize>bi * <usize>bStride) << 2);
+    const cb = c + ((<usize>bi * <usize>m * <usize>n) << 2);
     if (k == 0) {
-      for (let i = row0; i < row1; i++) memory.fill(cb + (<usize>(i * n + col0) << 2), 0, <usize>(col1 - col0) << 2);
+      for (let i = row0; i < row1; i++)
+        memory.fill(cb + ((<usize>(i * n + col0)) << 2), 0, (<usize>(col1 - col0)) << 2);
       continue;
     }
-    gemmOne(ab, bb, cb, m, k, n, transA == GemmAMode.transposed ? GemmAMode.transposed : GemmAMode.plain, 0, transB, row0, row1, col0, col1, packA, packB);
+    gemmOne(
+      ab,
+      bb,
+      cb,
+      m,
+      k,
+      n,
+      transA == GemmAMode.transposed ? GemmAMode.transposed : GemmAMode.plain,
+      0,
+      transB,
+      row0,
+      row1,
+      col0,
+      col1,
+      packA,
+      packB,
+    );
   }
 }
 
@@ -103,8 +136,21 @@ export function gemm(
  * image (packAConv) or its transpose (packAConvT).
  */
 function gemmOne(
-  a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, aMode: i32, g: usize, transB: bool,
-  row0: i32, row1: i32, col0: i32, col1: i32, packA: usize, packB: usize,
+  a: usize,
+  b: usize,
+  c: usize,
+  m: i32,
+  k: i32,
+  n: i32,
+  aMode: i32,
+  g: usize,
+  transB: bool,
+  row0: i32,
+  row1: i32,
+  col0: i32,
+  col1: i32,
+  packA: usize,
+  packB: usize,
 ): void {
   const tile = packA + <usize>(MC * KC * 4);
   for (let jc = col0; jc < col1; jc += NC) {
@@ -122,11 +168,11 @@ function gemmOne(
         else packAPlain(a, k, pc, kc, ic, mc, packA);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
-          const pb = packB + (<usize>(jr * kc) << 2);
+          const pb = packB + ((<usize>(jr * kc)) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
-            const pa = packA + (<usize>(ir * kc) << 2);
-            const cp = c + (<usize>((ic + ir) * n + jc + jr) << 2);
+            const pa = packA + ((<usize>(ir * kc)) << 2);
+            const cp = c + ((<usize>((ic + ir) * n + jc + jr)) << 2);
             if (mr == MR && nr == NR) kernel(pa, pb, kc, cp, n, !first);
             else {
               // Later slices add to C: bring the valid corner in, so the kernel adds to it too.
@@ -143,7 +189,8 @@ function gemmOne(
 
 /** Copy the mr × nr corner of one tile to another (edge tiles go through the scratch tile). */
 function edgeCopy(src: usize, lds: i32, dst: usize, ldd: i32, mr: i32, nr: i32): void {
-  for (let r = 0; r < mr; r++) memory.copy(dst + (<usize>(r * ldd) << 2), src + (<usize>(r * lds) << 2), <usize>nr << 2);
+  for (let r = 0; r < mr; r++)
+    memory.copy(dst + ((<usize>(r * ldd)) << 2), src + ((<usize>(r * lds)) << 2), (<usize>nr) << 2);
 }
 
 // ---- packing -----------------------------------------------------------------------------------
@@ -152,9 +199,9 @@ function edgeCopy(src: usize, lds: i32, dst: usize, ldd: i32, mr: i32, nr: i32):
 function packBPlain(b: usize, n: i32, pc: i32, kc: i32, jc: i32, nc: i32, dst: usize): void {
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);
-    let d = dst + (<usize>(jr * kc) << 2);
-    let s = b + (<usize>(pc * n + jc + jr) << 2);
-    const ld = <usize>n << 2;
+    let d = dst + ((<usize>(jr * kc)) << 2);
+    let s = b + ((<usize>(pc * n + jc + jr)) << 2);
+    const ld = (<usize>n) << 2;
     if (nr == NR) {
       for (let p = 0; p < kc; p++, s += ld, d += 32) {
         v128.store(d, v128.load(s));
@@ -164,7 +211,7 @@ function packBPlain(b: usize, n: i32, pc: i32, kc: i32, jc: i32, nc: i32, dst: u
       for (let p = 0; p < kc; p++, s += ld, d += 32) {
         v128.store(d, f32x4.splat(0));
         v128.store(d, f32x4.splat(0), 16);
-        for (let j = 0; j < nr; j++) store<f32>(d + (<usize>j << 2), load<f32>(s + (<usize>j << 2)));
+        for (let j = 0; j < nr; j++) store<f32>(d + ((<usize>j) << 2), load<f32>(s + ((<usize>j) << 2)));
       }
     }
   }
@@ -174,11 +221,11 @@ function packBPlain(b: usize, n: i32, pc: i32, kc: i32, jc: i32, nc: i32, dst: u
 function packBTrans(b: usize, k: i32, pc: i32, kc: i32, jc: i32, nc: i32, dst: usize): void {
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);
-    const d = dst + (<usize>(jr * kc) << 2);
-    if (nr < NR) memory.fill(d, 0, <usize>(kc * NR) << 2);
+    const d = dst + ((<usize>(jr * kc)) << 2);
+    if (nr < NR) memory.fill(d, 0, (<usize>(kc * NR)) << 2);
     for (let j = 0; j < nr; j++) {
-      let s = b + (<usize>((jc + jr + j) * k + pc) << 2);
-      let o = d + (<usize>j << 2);
+      let s = b + ((<usize>((jc + jr + j) * k + pc)) << 2);
+      let o = d + ((<usize>j) << 2);
       for (let p = 0; p < kc; p++, s += 4, o += 32) store<f32>(o, load<f32>(s));
     }
   }
@@ -186,12 +233,13 @@ function packBTrans(b: usize, k: i32, pc: i32, kc: i32, jc: i32, nc: i32, dst: u
 
 /** A stored [m, k]: sliver of rows ir.. holds, for each p, the MR floats A[ic+ir+r, pc+p], zero-padded. */
 function packAPlain(a: usize, k: i32, pc: i32, kc: i32, ic: i32, mc: i32, dst: usize): void {
-  const step = <usize>MR << 2;
+  const step = (<usize>MR) << 2;
   for (let ir = 0; ir < mc; ir += MR) {
     const mr = min(MR, mc - ir);
-    const d = dst + (<usize>(ir * kc) << 2);
-    if (mr < MR) memory.fill(d, 0, <usize>(kc * MR) << 2);
-    for (let r = 0; r < mr; r++) copyStrided(a + (<usize>((ic + ir + r) * k + pc) << 2), d + (<usize>r << 2), step, kc);
+    const d = dst + ((<usize>(ir * kc)) << 2);
+    if (mr < MR) memory.fill(d, 0, (<usize>(kc * MR)) << 2);
+    for (let r = 0; r < mr; r++)
+      copyStrided(a + ((<usize>((ic + ir + r) * k + pc)) << 2), d + ((<usize>r) << 2), step, kc);
   }
 }
 
@@ -199,17 +247,17 @@ function packAPlain(a: usize, k: i32, pc: i32, kc: i32, ic: i32, mc: i32, dst: u
 function packATrans(a: usize, m: i32, pc: i32, kc: i32, ic: i32, mc: i32, dst: usize): void {
   for (let ir = 0; ir < mc; ir += MR) {
     const mr = min(MR, mc - ir);
-    let d = dst + (<usize>(ir * kc) << 2);
-    let s = a + (<usize>(pc * m + ic + ir) << 2);
-    const ld = <usize>m << 2;
+    let d = dst + ((<usize>(ir * kc)) << 2);
+    let s = a + ((<usize>(pc * m + ic + ir)) << 2);
+    const ld = (<usize>m) << 2;
     if (mr == MR) {
-      for (let p = 0; p < kc; p++, s += ld, d += <usize>MR << 2) {
+      for (let p = 0; p < kc; p++, s += ld, d += (<usize>MR) << 2) {
         v128.store(d, v128.load(s));
-        for (let r = 4; r < MR; r++) store<f32>(d + (<usize>r << 2), load<f32>(s + (<usize>r << 2)));
+        for (let r = 4; r < MR; r++) store<f32>(d + ((<usize>r) << 2), load<f32>(s + ((<usize>r) << 2)));
       }
     } else {
-      for (let p = 0; p < kc; p++, s += ld, d += <usize>MR << 2) {
-        for (let r = 0; r < MR; r++) store<f32>(d + (<usize>r << 2), r < mr ? load<f32>(s + (<usize>r << 2)) : 0);
+      for (let p = 0; p < kc; p++, s += ld, d += (<usize>MR) << 2) {
+        for (let r = 0; r < MR; r++) store<f32>(d + ((<usize>r) << 2), r < mr ? load<f32>(s + ((<usize>r) << 2)) : 0);
       }
     }
   }
@@ -218,58 +266,114 @@ function packATrans(a: usize, m: i32, pc: i32, kc: i32, ic: i32, mc: i32, dst: u
 // ---- micro-kernels -----------------------------------------------------------------------------
 
 // @ts-ignore: decorator
-@inline function kernel(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, load: bool): void {
+@inline
+function kernel(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, load: bool): void {
   if (MR == 6) kernel6x8(pa, pb, kc, c, ldc, load);
   else kernel5x8(pa, pb, kc, c, ldc, load);
 }
 
 /** C[6×8] = Apanel · Bsliver, plus C's old values when `load` (read once, before the k-loop). */
 function kernel6x8(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, load: bool): void {
-  const ld = <usize>ldc << 2;
+  const ld = (<usize>ldc) << 2;
   const z = f32x4.splat(0);
-  let c00 = load ? v128.load(c) : z, c01 = load ? v128.load(c, 16) : z;
-  let c10 = load ? v128.load(c + ld) : z, c11 = load ? v128.load(c + ld, 16) : z;
-  let c20 = load ? v128.load(c + ld * 2) : z, c21 = load ? v128.load(c + ld * 2, 16) : z;
-  let c30 = load ? v128.load(c + ld * 3) : z, c31 = load ? v128.load(c + ld * 3, 16) : z;
-  let c40 = load ? v128.load(c + ld * 4) : z, c41 = load ? v128.load(c + ld * 4, 16) : z;
-  let c50 = load ? v128.load(c + ld * 5) : z, c51 = load ? v128.load(c + ld * 5, 16) : z;
+  let c00 = load ? v128.load(c) : z,
+    c01 = load ? v128.load(c, 16) : z;
+  let c10 = load ? v128.load(c + ld) : z,
+    c11 = load ? v128.load(c + ld, 16) : z;
+  let c20 = load ? v128.load(c + ld * 2) : z,
+    c21 = load ? v128.load(c + ld * 2, 16) : z;
+  let c30 = load ? v128.load(c + ld * 3) : z,
+    c31 = load ? v128.load(c + ld * 3, 16) : z;
+  let c40 = load ? v128.load(c + ld * 4) : z,
+    c41 = load ? v128.load(c + ld * 4, 16) : z;
+  let c50 = load ? v128.load(c + ld * 5) : z,
+    c51 = load ? v128.load(c + ld * 5, 16) : z;
   for (let p = 0; p < kc; p++, pa += 24, pb += 32) {
-    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-    let x = v128.load32_splat(pa); c00 = fma(x, b0, c00); c01 = fma(x, b1, c01);
-    x = v128.load32_splat(pa, 4); c10 = fma(x, b0, c10); c11 = fma(x, b1, c11);
-    x = v128.load32_splat(pa, 8); c20 = fma(x, b0, c20); c21 = fma(x, b1, c21);
-    x = v128.load32_splat(pa, 12); c30 = fma(x, b0, c30); c31 = fma(x, b1, c31);
-    x = v128.load32_splat(pa, 16); c40 = fma(x, b0, c40); c41 = fma(x, b1, c41);
-    x = v128.load32_splat(pa, 20); c50 = fma(x, b0, c50); c51 = fma(x, b1, c51);
+    const b0 = v128.load(pb),
+      b1 = v128.load(pb, 16);
+    let x = v128.load32_splat(pa);
+    c00 = fma(x, b0, c00);
+    c01 = fma(x, b1, c01);
+    x = v128.load32_splat(pa, 4);
+    c10 = fma(x, b0, c10);
+    c11 = fma(x, b1, c11);
+    x = v128.load32_splat(pa, 8);
+    c20 = fma(x, b0, c20);
+    c21 = fma(x, b1, c21);
+    x = v128.load32_splat(pa, 12);
+    c30 = fma(x, b0, c30);
+    c31 = fma(x, b1, c31);
+    x = v128.load32_splat(pa, 16);
+    c40 = fma(x, b0, c40);
+    c41 = fma(x, b1, c41);
+    x = v128.load32_splat(pa, 20);
+    c50 = fma(x, b0, c50);
+    c51 = fma(x, b1, c51);
   }
-  v128.store(c, c00); v128.store(c, c01, 16); c += ld;
-  v128.store(c, c10); v128.store(c, c11, 16); c += ld;
-  v128.store(c, c20); v128.store(c, c21, 16); c += ld;
-  v128.store(c, c30); v128.store(c, c31, 16); c += ld;
-  v128.store(c, c40); v128.store(c, c41, 16); c += ld;
-  v128.store(c, c50); v128.store(c, c51, 16);
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  c += ld;
+  v128.store(c, c10);
+  v128.store(c, c11, 16);
+  c += ld;
+  v128.store(c, c20);
+  v128.store(c, c21, 16);
+  c += ld;
+  v128.store(c, c30);
+  v128.store(c, c31, 16);
+  c += ld;
+  v128.store(c, c40);
+  v128.store(c, c41, 16);
+  c += ld;
+  v128.store(c, c50);
+  v128.store(c, c51, 16);
 }
 
 /** C[5×8] = Apanel · Bsliver, plus C's old values when `load` (read once, before the k-loop). */
 function kernel5x8(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, load: bool): void {
-  const ld = <usize>ldc << 2;
+  const ld = (<usize>ldc) << 2;
   const z = f32x4.splat(0);
-  let c00 = load ? v128.load(c) : z, c01 = load ? v128.load(c, 16) : z;
-  let c10 = load ? v128.load(c + ld) : z, c11 = load ? v128.load(c + ld, 16) : z;
-  let c20 = load ? v128.load(c + ld * 2) : z, c21 = load ? v128.load(c + ld * 2, 16) : z;
-  let c30 = load ? v128.load(c + ld * 3) : z, c31 = load ? v128.load(c + ld * 3, 16) : z;
-  let c40 = load ? v128.load(c + ld * 4) : z, c41 = load ? v128.load(c + ld * 4, 16) : z;
+  let c00 = load ? v128.load(c) : z,
+    c01 = load ? v128.load(c, 16) : z;
+  let c10 = load ? v128.load(c + ld) : z,
+    c11 = load ? v128.load(c + ld, 16) : z;
+  let c20 = load ? v128.load(c + ld * 2) : z,
+    c21 = load ? v128.load(c + ld * 2, 16) : z;
+  let c30 = load ? v128.load(c + ld * 3) : z,
+    c31 = load ? v128.load(c + ld * 3, 16) : z;
+  let c40 = load ? v128.load(c + ld * 4) : z,
+    c41 = load ? v128.load(c + ld * 4, 16) : z;
   for (let p = 0; p < kc; p++, pa += 20, pb += 32) {
-    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-    let x = v128.load32_splat(pa); c00 = fma(x, b0, c00); c01 = fma(x, b1, c01);
-    x = v128.load32_splat(pa, 4); c10 = fma(x, b0, c10); c11 = fma(x, b1, c11);
-    x = v128.load32_splat(pa, 8); c20 = fma(x, b0, c20); c21 = fma(x, b1, c21);
-    x = v128.load32_splat(pa, 12); c30 = fma(x, b0, c30); c31 = fma(x, b1, c31);
-    x = v128.load32_splat(pa, 16); c40 = fma(x, b0, c40); c41 = fma(x, b1, c41);
+    const b0 = v128.load(pb),
+      b1 = v128.load(pb, 16);
+    let x = v128.load32_splat(pa);
+    c00 = fma(x, b0, c00);
+    c01 = fma(x, b1, c01);
+    x = v128.load32_splat(pa, 4);
+    c10 = fma(x, b0, c10);
+    c11 = fma(x, b1, c11);
+    x = v128.load32_splat(pa, 8);
+    c20 = fma(x, b0, c20);
+    c21 = fma(x, b1, c21);
+    x = v128.load32_splat(pa, 12);
+    c30 = fma(x, b0, c30);
+    c31 = fma(x, b1, c31);
+    x = v128.load32_splat(pa, 16);
+    c40 = fma(x, b0, c40);
+    c41 = fma(x, b1, c41);
   }
-  v128.store(c, c00); v128.store(c, c01, 16); c += ld;
-  v128.store(c, c10); v128.store(c, c11, 16); c += ld;
-  v128.store(c, c20); v128.store(c, c21, 16); c += ld;
-  v128.store(c, c30); v128.store(c, c31, 16); c += ld;
-  v128.store(c, c40); v128.store(c, c41, 16);
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  c += ld;
+  v128.store(c, c10);
+  v128.store(c, c11, 16);
+  c += ld;
+  v128.store(c, c20);
+  v128.store(c, c21, 16);
+  c += ld;
+  v128.store(c, c30);
+  v128.store(c, c31, 16);
+  c += ld;
+  v128.store(c, c40);
+  v128.store(c, c41, 16);
 }

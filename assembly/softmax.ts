@@ -13,23 +13,24 @@ import { exp4, maxRow, sumRow } from './elementwise';
 /** stats[2r] = m (the row max, 0 where it is not finite), stats[2r + 1] = Σ exp(x − m). */
 export function softmaxStats(x: usize, cols: i32, stats: usize, r0: i32, r1: i32): void {
   for (let r = r0; r < r1; r++) {
-    const row = x + (<usize>r * <usize>cols << 2);
+    const row = x + ((<usize>r * <usize>cols) << 2);
     const max = maxRow(row, cols);
     // max − max is 0 exactly when max is finite.
     const m: f32 = max - max == 0 ? max : 0;
     const mv = f32x4.splat(m);
-    let s01 = f64x2.splat(0), s23 = f64x2.splat(0);
+    let s01 = f64x2.splat(0),
+      s23 = f64x2.splat(0);
     let c = 0;
     for (; c + 4 <= cols; c += 4) {
-      const e = exp4(f32x4.sub(v128.load(row + (<usize>c << 2)), mv));
+      const e = exp4(f32x4.sub(v128.load(row + ((<usize>c) << 2)), mv));
       s01 = f64x2.add(s01, f64x2.promote_low_f32x4(e));
       s23 = f64x2.add(s23, f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 0, 1)));
     }
     let s0 = f64x2.extract_lane(s01, 0);
     for (; c < cols; c++) {
-      s0 += <f64>f32x4.extract_lane(exp4(f32x4.splat(load<f32>(row + (<usize>c << 2)) - m)), 0);
+      s0 += <f64>f32x4.extract_lane(exp4(f32x4.splat(load<f32>(row + ((<usize>c) << 2)) - m)), 0);
     }
-    const at = stats + (<usize>r << 3);
+    const at = stats + ((<usize>r) << 3);
     store<f32>(at, m);
     store<f32>(at, <f32>(s0 + f64x2.extract_lane(s01, 1) + f64x2.extract_lane(s23, 0) + f64x2.extract_lane(s23, 1)), 4);
   }
@@ -38,35 +39,42 @@ export function softmaxStats(x: usize, cols: i32, stats: usize, r0: i32, r1: i32
 /** out = (x − m) − lse[r], lse[r] = log S rounded to float32 (written by the JS side). */
 export function logSoftmaxApply(x: usize, stats: usize, lse: usize, cols: i32, out: usize, r0: i32, r1: i32): void {
   for (let r = r0; r < r1; r++) {
-    const offset = <usize>r * <usize>cols << 2;
-    const row = x + offset, dst = out + offset;
-    const m = load<f32>(stats + (<usize>r << 3)), l = load<f32>(lse + (<usize>r << 2));
-    const mv = f32x4.splat(m), lv = f32x4.splat(l);
+    const offset = (<usize>r * <usize>cols) << 2;
+    const row = x + offset,
+      dst = out + offset;
+    const m = load<f32>(stats + ((<usize>r) << 3)),
+      l = load<f32>(lse + ((<usize>r) << 2));
+    const mv = f32x4.splat(m),
+      lv = f32x4.splat(l);
     let c = 0;
     for (; c + 4 <= cols; c += 4) {
-      const q = <usize>c << 2;
+      const q = (<usize>c) << 2;
       v128.store(dst + q, f32x4.sub(f32x4.sub(v128.load(row + q), mv), lv));
     }
-    for (; c < cols; c++) store<f32>(dst + (<usize>c << 2), (load<f32>(row + (<usize>c << 2)) - m) - l);
+    for (; c < cols; c++) store<f32>(dst + ((<usize>c) << 2), load<f32>(row + ((<usize>c) << 2)) - m - l);
   }
 }
 
 /** dx = g + (−Σ g / S)·exp(x − m), each step rounded to float32 as the composed ops round it. */
 export function logSoftmaxBackward(g: usize, x: usize, stats: usize, cols: i32, dx: usize, r0: i32, r1: i32): void {
   for (let r = r0; r < r1; r++) {
-    const offset = <usize>r * <usize>cols << 2;
-    const gr = g + offset, xr = x + offset, dr = dx + offset;
-    const m = load<f32>(stats + (<usize>r << 3)), total = load<f32>(stats + (<usize>r << 3), 4);
+    const offset = (<usize>r * <usize>cols) << 2;
+    const gr = g + offset,
+      xr = x + offset,
+      dr = dx + offset;
+    const m = load<f32>(stats + ((<usize>r) << 3)),
+      total = load<f32>(stats + ((<usize>r) << 3), 4);
     const dTotal: f32 = -sumRow(gr, cols) / total;
-    const mv = f32x4.splat(m), dv = f32x4.splat(dTotal);
+    const mv = f32x4.splat(m),
+      dv = f32x4.splat(dTotal);
     let c = 0;
     for (; c + 4 <= cols; c += 4) {
-      const q = <usize>c << 2;
+      const q = (<usize>c) << 2;
       const e = exp4(f32x4.sub(v128.load(xr + q), mv));
       v128.store(dr + q, f32x4.add(v128.load(gr + q), f32x4.mul(dv, e)));
     }
     for (; c < cols; c++) {
-      const q = <usize>c << 2;
+      const q = (<usize>c) << 2;
       const e = f32x4.extract_lane(exp4(f32x4.splat(load<f32>(xr + q) - m)), 0);
       store<f32>(dr + q, load<f32>(gr + q) + dTotal * e);
     }

@@ -13,7 +13,14 @@ import type { MatmulArgs } from '../src/backend/types.js';
 
 type Gemm = (a: Float32Array, b: Float32Array, out: Float32Array, args: MatmulArgs) => void;
 
-interface Shape { label: string; m: number; k: number; n: number; transA: boolean; transB: boolean }
+interface Shape {
+  label: string;
+  m: number;
+  k: number;
+  n: number;
+  transA: boolean;
+  transB: boolean;
+}
 
 const shapes: Shape[] = [
   { label: '256³', m: 256, k: 256, n: 256, transA: false, transB: false },
@@ -45,7 +52,8 @@ function measure(gemm: Gemm, a: Float32Array, b: Float32Array, out: Float32Array
   // Warm-up long enough for V8 to optimise (and re-optimise after the first edge tile or new
   // shape), so samples time steady-state code rather than compilation.
   const warmStart = performance.now();
-  do gemm(a, b, out, args); while (performance.now() - warmStart < 150);
+  do gemm(a, b, out, args);
+  while (performance.now() - warmStart < 150);
   const rates: number[] = [];
   for (let s = 0; s < samples; s++) {
     let reps = 0;
@@ -64,9 +72,20 @@ function measure(gemm: Gemm, a: Float32Array, b: Float32Array, out: Float32Array
 
 function main(): void {
   console.log(`GEMM GFLOP/s, median of ${samples} samples (float32, one thread)`);
-  console.log(`${'shape'.padEnd(28)} ${'old'.padStart(7)} ${'new'.padStart(7)} ${'speed-up'.padStart(9)}  max |new-old|`);
+  console.log(
+    `${'shape'.padEnd(28)} ${'old'.padStart(7)} ${'new'.padStart(7)} ${'speed-up'.padStart(9)}  max |new-old|`,
+  );
   for (const s of shapes) {
-    const args: MatmulArgs = { m: s.m, k: s.k, n: s.n, transA: s.transA, transB: s.transB, batch: 1, aBatchStride: 0, bBatchStride: 0 };
+    const args: MatmulArgs = {
+      m: s.m,
+      k: s.k,
+      n: s.n,
+      transA: s.transA,
+      transB: s.transB,
+      batch: 1,
+      aBatchStride: 0,
+      bBatchStride: 0,
+    };
     const a = randomArray(s.m * s.k, 1);
     const b = randomArray(s.k * s.n, 2);
     const outOld = new Float32Array(s.m * s.n);
@@ -96,12 +115,22 @@ function oldMatmul(a: Float32Array, b: Float32Array, out: Float32Array, args: Ma
   for (let bi = 0; bi < batch; bi++) {
     const aOff = bi * aBatchStride;
     const bOff = bi * bBatchStride;
-    let A = a, aBase = aOff;
-    if (packedA) { transposeInto(a, aOff, k, m, packedA); A = packedA; aBase = 0; }
-    let B = b, bBase = bOff;
+    let A = a,
+      aBase = aOff;
+    if (packedA) {
+      transposeInto(a, aOff, k, m, packedA);
+      A = packedA;
+      aBase = 0;
+    }
+    let B = b,
+      bBase = bOff;
     if (packedB) {
-      if (bOff !== lastB) { transposeInto(b, bOff, n, k, packedB); lastB = bOff; }
-      B = packedB; bBase = 0;
+      if (bOff !== lastB) {
+        transposeInto(b, bOff, n, k, packedB);
+        lastB = bOff;
+      }
+      B = packedB;
+      bBase = 0;
     }
     oldGemmRowMajor(A, aBase, B, bBase, out, bi * m * n, m, k, n);
   }
@@ -122,8 +151,15 @@ function transposeInto(src: Float32Array, off: number, rows: number, cols: numbe
 }
 
 function oldGemmRowMajor(
-  A: Float32Array, aOff: number, B: Float32Array, bOff: number, C: Float32Array, cOff: number,
-  m: number, k: number, n: number,
+  A: Float32Array,
+  aOff: number,
+  B: Float32Array,
+  bOff: number,
+  C: Float32Array,
+  cOff: number,
+  m: number,
+  k: number,
+  n: number,
 ): void {
   C.fill(0, cOff, cOff + m * n);
   for (let j0 = 0; j0 < n; j0 += N_BLOCK) {
@@ -132,10 +168,19 @@ function oldGemmRowMajor(
       const p1 = Math.min(k, p0 + K_BLOCK);
       let i = 0;
       for (; i + 3 < m; i += 4) {
-        const c0 = cOff + i * n, c1 = c0 + n, c2 = c1 + n, c3 = c2 + n;
-        const a0 = aOff + i * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
+        const c0 = cOff + i * n,
+          c1 = c0 + n,
+          c2 = c1 + n,
+          c3 = c2 + n;
+        const a0 = aOff + i * k,
+          a1 = a0 + k,
+          a2 = a1 + k,
+          a3 = a2 + k;
         for (let p = p0; p < p1; p++) {
-          const x0 = A[a0 + p], x1 = A[a1 + p], x2 = A[a2 + p], x3 = A[a3 + p];
+          const x0 = A[a0 + p],
+            x1 = A[a1 + p],
+            x2 = A[a2 + p],
+            x3 = A[a3 + p];
           const bp = bOff + p * n;
           for (let j = j0; j < j1; j++) {
             const y = B[bp + j];
@@ -147,7 +192,8 @@ function oldGemmRowMajor(
         }
       }
       for (; i < m; i++) {
-        const c0 = cOff + i * n, a0 = aOff + i * k;
+        const c0 = cOff + i * n,
+          a0 = aOff + i * k;
         for (let p = p0; p < p1; p++) {
           const x0 = A[a0 + p];
           if (x0 === 0) continue;

@@ -42,10 +42,22 @@ function randomArray(n: number): Float32Array {
 
 /** Median GFLOP/s: warm up, then time single calls until `budgetMs` is spent (at least 3, at most 200). */
 function measure(backend: Backend, s: Shape, budgetMs: number): { gflops: number; runs: number } {
-  const a = randomArray(s.m * s.k), b = randomArray(s.k * s.n), c = new Float32Array(s.m * s.n);
-  const args: MatmulArgs = { m: s.m, k: s.k, n: s.n, transA: false, transB: false, batch: 1, aBatchStride: 0, bBatchStride: 0 };
+  const a = randomArray(s.m * s.k),
+    b = randomArray(s.k * s.n),
+    c = new Float32Array(s.m * s.n);
+  const args: MatmulArgs = {
+    m: s.m,
+    k: s.k,
+    n: s.n,
+    transA: false,
+    transB: false,
+    batch: 1,
+    aBatchStride: 0,
+    bBatchStride: 0,
+  };
   const warmUntil = performance.now() + budgetMs / 4;
-  do backend.matmul(a, b, c, args); while (performance.now() < warmUntil);
+  do backend.matmul(a, b, c, args);
+  while (performance.now() < warmUntil);
   const times: number[] = [];
   const stop = performance.now() + budgetMs;
   while (times.length < 3 || (times.length < 200 && performance.now() < stop)) {

@@ -7,7 +7,12 @@
  */
 import { tensor, zeros, type Tensor } from '../src/index.js';
 
-const X = tensor([[1, 2], [2, 4], [3, 6], [4, 8]]);
+const X = tensor([
+  [1, 2],
+  [2, 4],
+  [3, 6],
+  [4, 8],
+]);
 const y = tensor([3, 6, 9, 12]);
 
 function linearRegression(X: Tensor, y: Tensor, learningRate = 0.01, epochs = 1000): Tensor {

@@ -22,12 +22,29 @@ const outFile = join(root, 'src', 'backend', 'wasm', 'generated', 'kernels.ts');
 /** Shared memory must declare a maximum: 2 GiB in 64 KiB pages. */
 const SHARED_MAX_PAGES = 32768;
 
-const common = ['assembly/index.ts', '-o', 'kernels.wasm', '-O3', '--noAssert', '--runtime', 'stub', '--importMemory', '--initialMemory', '1'];
+const common = [
+  'assembly/index.ts',
+  '-o',
+  'kernels.wasm',
+  '-O3',
+  '--noAssert',
+  '--runtime',
+  'stub',
+  '--importMemory',
+  '--initialMemory',
+  '1',
+];
 const builds = {
   simd: ['--enable', 'simd'],
   relaxedSimd: ['--enable', 'simd,relaxed-simd'],
   simdShared: ['--enable', 'simd,threads', '--sharedMemory', '--maximumMemory', String(SHARED_MAX_PAGES)],
-  relaxedSimdShared: ['--enable', 'simd,relaxed-simd,threads', '--sharedMemory', '--maximumMemory', String(SHARED_MAX_PAGES)],
+  relaxedSimdShared: [
+    '--enable',
+    'simd,relaxed-simd,threads',
+    '--sharedMemory',
+    '--maximumMemory',
+    String(SHARED_MAX_PAGES),
+  ],
 };
 
 for (const path of writeProtocol(root)) console.log(`build-wasm: wrote ${path}`);
@@ -35,7 +52,9 @@ for (const path of writeProtocol(root)) console.log(`build-wasm: wrote ${path}`)
 /** The .ts files under dir (generated/ included), as paths relative to it, sorted. */
 function sources(dir, prefix = '') {
   return readdirSync(join(dir, prefix), { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? sources(dir, join(prefix, e.name)) : e.name.endsWith('.ts') ? [join(prefix, e.name)] : []))
+    .flatMap((e) =>
+      e.isDirectory() ? sources(dir, join(prefix, e.name)) : e.name.endsWith('.ts') ? [join(prefix, e.name)] : [],
+    )
     .sort();
 }
 
@@ -62,7 +81,9 @@ for (const [name, flags] of Object.entries(builds)) {
   const errors = [];
   const { error } = await asc.main([...common, ...flags], {
     baseDir: root,
-    writeFile: (file, contents) => void (files[file] = contents),
+    writeFile: (file, contents) => {
+      files[file] = contents;
+    },
     stdout: { write: (s) => void process.stdout.write(s) },
     stderr: { write: (s) => void errors.push(String(s)) },
   });
@@ -83,7 +104,9 @@ const lines = [
   `export const sharedMaxPages = ${SHARED_MAX_PAGES};`,
   // Typed as strings, not `as const`: literal types would copy each build into kernels.d.ts.
   '/** The four builds as base64. */',
-  `export const kernelBuilds: Readonly<Record<${Object.keys(encoded).map((n) => `'${n}'`).join(' | ')}, string>> = {`,
+  `export const kernelBuilds: Readonly<Record<${Object.keys(encoded)
+    .map((n) => `'${n}'`)
+    .join(' | ')}, string>> = {`,
   ...Object.entries(encoded).map(([name, b64]) => `  ${name}: '${b64}',`),
   '};',
   '',

@@ -26,16 +26,20 @@ function check() {
     seen.add(name);
     const own = new Set();
     for (const m of members) {
-      if (!identifier.test(m) || own.has(m)) throw new Error(`wasm-protocol: ${name}: member "${m}" is not a name or is listed twice`);
+      if (!identifier.test(m) || own.has(m))
+        throw new Error(`wasm-protocol: ${name}: member "${m}" is not a name or is listed twice`);
       own.add(m);
     }
   }
   const { argCount, range } = tasks;
-  if (range.start !== argCount - 2 || range.end !== argCount - 1) throw new Error('wasm-protocol: the range slots must be the last two');
+  if (range.start !== argCount - 2 || range.end !== argCount - 1)
+    throw new Error('wasm-protocol: the range slots must be the last two');
   for (const t of tasks.list) {
     const room = t.range === false ? argCount : range.start;
-    if (t.args.length > room) throw new Error(`wasm-protocol: task ${t.name} has ${t.args.length} arguments; at most ${room} fit`);
-    if (new Set(t.args).size !== t.args.length) throw new Error(`wasm-protocol: task ${t.name} names an argument twice`);
+    if (t.args.length > room)
+      throw new Error(`wasm-protocol: task ${t.name} has ${t.args.length} arguments; at most ${room} fit`);
+    if (new Set(t.args).size !== t.args.length)
+      throw new Error(`wasm-protocol: task ${t.name} names an argument twice`);
   }
 }
 
@@ -57,7 +61,7 @@ function assemblySource() {
   lines.push(
     '/**',
     ' * Every code and slot above in the order of the list (its enums, then its blocks), -1 past the',
-    ' * last: test/backend/wasm-protocol.test.ts compares them with the TypeScript side\'s.',
+    " * last: test/backend/wasm-protocol.test.ts compares them with the TypeScript side's.",
     ' */',
     'export function protocolValue(i: i32): i32 {',
     '  switch (i) {',
@@ -74,18 +78,27 @@ function typescriptSource() {
   const types = [...new Set([...enums.map((e) => e.names), ...blocks.map((b) => b.fields)].filter(Boolean))].sort();
   const lines = [...header(PROTOCOL_FILES.assembly), `import type { ${types.join(', ')} } from '../../types.js';`, ''];
   for (const e of enums) {
-    const shape = e.names ? ` satisfies ${e.total ? '' : 'Partial<'}Record<${e.names}, number>${e.total ? '' : '>'}` : '';
+    const shape = e.names
+      ? ` satisfies ${e.total ? '' : 'Partial<'}Record<${e.names}, number>${e.total ? '' : '>'}`
+      : '';
     lines.push(...doc(e.doc), `export const ${e.name} = { ${numbered(e.members)} } as const${shape};`, '');
   }
   for (const b of blocks) {
     lines.push(...doc(`${b.doc} One ${b.type} per slot.`));
-    lines.push(`export const ${b.name} = { ${numbered(b.members)} } as const satisfies Record<keyof ${b.fields}, number>;`);
+    lines.push(
+      `export const ${b.name} = { ${numbered(b.members)} } as const satisfies Record<keyof ${b.fields}, number>;`,
+    );
     lines.push(`/** The ${b.name} block of one ${b.fields}. */`);
-    lines.push(`export function ${b.pack}(v: ${b.fields}): number[] {`, `  return [${b.members.map((m) => `v.${m}`).join(', ')}];`, '}', '');
+    lines.push(
+      `export function ${b.pack}(v: ${b.fields}): number[] {`,
+      `  return [${b.members.map((m) => `v.${m}`).join(', ')}];`,
+      '}',
+      '',
+    );
   }
   const { argCount, range } = tasks;
   lines.push(
-    '/** Argument slots of a task; a range task\'s chunk finds its range of units in RANGE_START and RANGE_END. */',
+    "/** Argument slots of a task; a range task's chunk finds its range of units in RANGE_START and RANGE_END. */",
     `export const ARG_COUNT = ${argCount};`,
     `export const RANGE_START = ${range.start};`,
     `export const RANGE_END = ${range.end};`,
@@ -94,14 +107,17 @@ function typescriptSource() {
     `export const Task = { ${numbered(tasks.list.map((t) => t.name))} } as const;`,
     'export type TaskName = keyof typeof Task;',
     '/** The tasks split by a range of units (all but gemm, which splits by its own slots). */',
-    `export type RangeTask = ${tasks.list.filter((t) => t.range !== false).map((t) => `'${t.name}'`).join(' | ')};`,
+    `export type RangeTask = ${tasks.list
+      .filter((t) => t.range !== false)
+      .map((t) => `'${t.name}'`)
+      .join(' | ')};`,
     '',
-    '/** Each task\'s argument slots. */',
+    "/** Each task's argument slots. */",
     'export const TaskSlot = {',
     ...tasks.list.flatMap((t) => [...doc(t.doc, '  '), `  ${t.name}: { ${numbered(t.args)} },`]),
     '} as const;',
     '',
-    '/** A task\'s arguments by name. */',
+    "/** A task's arguments by name. */",
     'export type TaskArgs<T extends TaskName> = { readonly [K in keyof (typeof TaskSlot)[T]]: number };',
     '',
   );

@@ -17,12 +17,17 @@ const DRIVERS = [
 
 const driver = DRIVERS.find((path) => existsSync(path));
 if (driver === undefined) {
-  console.error(`webgpu-env: no SwiftShader Vulkan driver at ${DRIVERS.join(', ')}; install one with: apt-get install -y chromium libvulkan1`);
+  console.error(
+    `webgpu-env: no SwiftShader Vulkan driver at ${DRIVERS.join(', ')}; install one with: apt-get install -y chromium libvulkan1`,
+  );
   process.exit(0);
 }
 const cache = process.env.XDG_CACHE_HOME || (homedir() ? join(homedir(), '.cache') : tmpdir());
 const dir = join(cache, 'tessera');
 mkdirSync(dir, { recursive: true });
 const manifest = join(dir, 'swiftshader_icd.json');
-writeFileSync(manifest, JSON.stringify({ file_format_version: '1.0.0', ICD: { library_path: driver, api_version: '1.0.5' } }) + '\n');
+writeFileSync(
+  manifest,
+  JSON.stringify({ file_format_version: '1.0.0', ICD: { library_path: driver, api_version: '1.0.5' } }) + '\n',
+);
 console.log(`export VK_ICD_FILENAMES='${manifest}'`);

@@ -18,7 +18,8 @@ const READS_ALLOWED: Record<string, string> = {
   'src/tensor/tensor.ts': 'defines the reads',
   'src/io/safetensors-dtypes.ts': 'writing a weights file is I/O',
   'src/optim/optimizer.ts': 'stateDict returns plain data to save',
-  'src/zoo/linear-regression.ts': 'the closed-form least-squares check runs in float64 on the host, as an independent oracle',
+  'src/zoo/linear-regression.ts':
+    'the closed-form least-squares check runs in float64 on the host, as an independent oracle',
   'src/cli/evaluate.ts': 'prints a digit and its class probabilities',
 };
 
@@ -41,9 +42,11 @@ test('no module above src/backend indexes, casts or copies tensor storage', () =
   const walks = /\.storage\s*(\[|\.(length|set|subarray|slice|fill|buffer|byteLength|byteOffset)\b|\s+as\s)/;
   const bad: string[] = [];
   for (const f of above) {
-    readFileSync(join(root, f), 'utf8').split('\n').forEach((line, i) => {
-      if (walks.test(line)) bad.push(`${f}:${i + 1}: ${line.trim()}`);
-    });
+    readFileSync(join(root, f), 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        if (walks.test(line)) bad.push(`${f}:${i + 1}: ${line.trim()}`);
+      });
   }
   assert.deepEqual(bad, [], `storage walked above the backend:\n${bad.join('\n')}`);
 });
@@ -53,16 +56,26 @@ test('values are read to the host only where the allow-list says why', () => {
   const bad: string[] = [];
   for (const f of above) {
     if (f in READS_ALLOWED) continue;
-    readFileSync(join(root, f), 'utf8').split('\n').forEach((line, i) => {
-      const code = line.replace(/\/\/.*$/, '').replace(/^\s*\*.*$/, '');
-      if (reads.test(code)) bad.push(`${f}:${i + 1}: ${line.trim()}`);
-    });
+    readFileSync(join(root, f), 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        const code = line.replace(/\/\/.*$/, '').replace(/^\s*\*.*$/, '');
+        if (reads.test(code)) bad.push(`${f}:${i + 1}: ${line.trim()}`);
+      });
   }
-  assert.deepEqual(bad, [], `host reads outside the allow-list (make it an op, or add the file with a reason):\n${bad.join('\n')}`);
+  assert.deepEqual(
+    bad,
+    [],
+    `host reads outside the allow-list (make it an op, or add the file with a reason):\n${bad.join('\n')}`,
+  );
 });
 
 test('every allow-listed file still reads values (stale entries are removed)', () => {
   for (const f of Object.keys(READS_ALLOWED)) {
-    assert.match(readFileSync(join(root, f), 'utf8'), /\.(dataSync|toFlatArray|toArray)\(\)|\.data\(\)|readSync\(/, `${f} no longer reads values: drop it from the allow-list`);
+    assert.match(
+      readFileSync(join(root, f), 'utf8'),
+      /\.(dataSync|toFlatArray|toArray)\(\)|\.data\(\)|readSync\(/,
+      `${f} no longer reads values: drop it from the allow-list`,
+    );
   }
 });

@@ -11,7 +11,8 @@ import { dirname, resolve, join } from 'node:path';
 import { builtinModules } from 'node:module';
 import { repoRoot } from './helpers/fixtures.js';
 
-const IMPORT = /^\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm;
+const IMPORT =
+  /^\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm;
 const builtins = new Set(builtinModules);
 
 function nodeImportsReachableFrom(entry: string): string[] {
@@ -25,7 +26,8 @@ function nodeImportsReachableFrom(entry: string): string[] {
     const source = readFileSync(file, 'utf8');
     for (const m of source.matchAll(IMPORT)) {
       const spec = m[1] ?? m[2] ?? m[3];
-      if (spec.startsWith('node:') || builtins.has(spec.split('/')[0])) offending.push(`${file.slice(repoRoot.length + 1)} imports ${spec}`);
+      if (spec.startsWith('node:') || builtins.has(spec.split('/')[0]))
+        offending.push(`${file.slice(repoRoot.length + 1)} imports ${spec}`);
       else if (spec.startsWith('.')) stack.push(resolve(dirname(file), spec));
     }
   }

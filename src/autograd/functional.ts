@@ -15,7 +15,9 @@ export function grad(fn: (...inputs: Tensor[]) => Tensor): (...inputs: Tensor[])
 }
 
 /** Like `grad`, but also returns the function's value. */
-export function valueAndGrad(fn: (...inputs: Tensor[]) => Tensor): (...inputs: Tensor[]) => { value: Tensor; grads: Tensor[] } {
+export function valueAndGrad(
+  fn: (...inputs: Tensor[]) => Tensor,
+): (...inputs: Tensor[]) => { value: Tensor; grads: Tensor[] } {
   return (...inputs: Tensor[]) => {
     inputs.forEach((x, i) => {
       if (!(x instanceof Tensor)) throw new ArgumentError(`grad: argument ${i} is ${describe(x)}; expected a Tensor`);
@@ -29,7 +31,8 @@ export function valueAndGrad(fn: (...inputs: Tensor[]) => Tensor): (...inputs: T
     } finally {
       setGradEnabled(previous);
     }
-    if (!(value instanceof Tensor)) throw new ArgumentError(`grad: the function returned ${describe(value)}; expected a Tensor`);
+    if (!(value instanceof Tensor))
+      throw new ArgumentError(`grad: the function returned ${describe(value)}; expected a Tensor`);
     if (!value.requiresGrad) return { value, grads: leaves.map((x) => zerosLike(x, { dtype: 'float32' })) };
     const grads = gradientsOf(value, leaves);
     return { value: value.detach(), grads: grads.map((g, i) => g ?? zerosLike(leaves[i], { dtype: 'float32' })) };

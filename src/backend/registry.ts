@@ -60,7 +60,8 @@ function threadsFromEnv(): number | undefined {
 function storageFromEnv(): 'heap' | 'copy' | undefined {
   const raw = envVar('TESSERA_WASM_STORAGE');
   if (raw === undefined || raw === '') return undefined;
-  if (raw !== 'heap' && raw !== 'copy') throw new ArgumentError(`TESSERA_WASM_STORAGE: got ${describe(raw)}; expected 'heap' or 'copy'`);
+  if (raw !== 'heap' && raw !== 'copy')
+    throw new ArgumentError(`TESSERA_WASM_STORAGE: got ${describe(raw)}; expected 'heap' or 'copy'`);
   return raw;
 }
 
@@ -114,14 +115,21 @@ function byName(name: string, where: string): Backend {
   }
   if (name === 'wasm-simd') {
     const w = tryWasmPlain();
-    if (w === null) throw new ArgumentError(`${where}: the plain-SIMD WebAssembly build could not start (${wasmPlainFailure}); expected a runtime with WebAssembly SIMD, or use 'portable'`);
+    if (w === null)
+      throw new ArgumentError(
+        `${where}: the plain-SIMD WebAssembly build could not start (${wasmPlainFailure}); expected a runtime with WebAssembly SIMD, or use 'portable'`,
+      );
     return w;
   }
   if (name === 'webgpu') {
     if (webgpuReady) return webgpuReady;
-    throw new BackendError(`${where}: the WebGPU backend starts asynchronously; expected \`await backendReady('webgpu')\` first (it requests the adapter and device)`);
+    throw new BackendError(
+      `${where}: the WebGPU backend starts asynchronously; expected \`await backendReady('webgpu')\` first (it requests the adapter and device)`,
+    );
   }
-  throw new ArgumentError(`${where}: got backend ${describe(name)}; expected 'portable', 'wasm', 'wasm-simd' or 'webgpu'`);
+  throw new ArgumentError(
+    `${where}: got backend ${describe(name)}; expected 'portable', 'wasm', 'wasm-simd' or 'webgpu'`,
+  );
 }
 
 /** Start the WebGPU backend once (later calls share the attempt). */
@@ -136,12 +144,16 @@ export async function resolveBackend(fn: string, spec: BackendSpec): Promise<Bac
     try {
       return await startWebGPU();
     } catch (err) {
-      throw new BackendError(`${fn}: the WebGPU backend could not start (${err instanceof Error ? err.message : String(err)}); expected a runtime with WebGPU (a browser's navigator.gpu, or in Node the 'webgpu' package and a GPU or Vulkan driver)`);
+      throw new BackendError(
+        `${fn}: the WebGPU backend could not start (${err instanceof Error ? err.message : String(err)}); expected a runtime with WebGPU (a browser's navigator.gpu, or in Node the 'webgpu' package and a GPU or Vulkan driver)`,
+      );
     }
   }
   if (typeof spec === 'string') return byName(spec, fn);
   if (spec !== null && typeof spec === 'object' && typeof spec.matmul === 'function') return spec;
-  throw new ArgumentError(`${fn}: got ${describe(spec)}; expected 'portable', 'wasm', 'wasm-simd', 'webgpu' or a Backend object`);
+  throw new ArgumentError(
+    `${fn}: got ${describe(spec)}; expected 'portable', 'wasm', 'wasm-simd', 'webgpu' or a Backend object`,
+  );
 }
 
 // ---- transfers between backends ---------------------------------------------------------------
@@ -168,7 +180,8 @@ export function transferStats(): TransferStats {
 }
 
 export function getBackend(): Backend {
-  return (active ??= chooseDefault());
+  if (active === null) active = chooseDefault();
+  return active;
 }
 
 /**
@@ -178,8 +191,12 @@ export function getBackend(): Backend {
  */
 export function setBackend(backend: BackendSpec): void {
   if (typeof backend === 'string') active = byName(backend, 'setBackend');
-  else if (backend !== null && typeof backend === 'object' && typeof backend.matmul === 'function') active = backend as Backend;
-  else throw new ArgumentError(`setBackend: got ${describe(backend)}; expected 'portable', 'wasm', 'wasm-simd', 'webgpu' or a Backend object`);
+  else if (backend !== null && typeof backend === 'object' && typeof backend.matmul === 'function')
+    active = backend as Backend;
+  else
+    throw new ArgumentError(
+      `setBackend: got ${describe(backend)}; expected 'portable', 'wasm', 'wasm-simd', 'webgpu' or a Backend object`,
+    );
   fellBack = false;
 }
 
@@ -188,7 +205,8 @@ export function setBackend(backend: BackendSpec): void {
  * included; default: the number of cores). Workers start in the background.
  */
 export function setThreads(count: number): void {
-  if (!Number.isInteger(count) || count < 1) throw new ArgumentError(`setThreads: got ${describe(count)}; expected a positive integer`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new ArgumentError(`setThreads: got ${describe(count)}; expected a positive integer`);
   threadsWanted = count;
   wasm?.setThreads(count);
   wasmPlain?.setThreads(count);

@@ -18,8 +18,7 @@ export function coalesce(shape: Shape, strides: readonly Shape[]): Coalesced {
     const size = shape[d];
     if (size === 1) continue;
     const last = outShape.length - 1;
-    const mergeable =
-      last >= 0 && strides.every((s, i) => outStrides[i][last] === s[d] * size);
+    const mergeable = last >= 0 && strides.every((s, i) => outStrides[i][last] === s[d] * size);
     if (mergeable) {
       outShape[last] = outShape[last] * size;
       strides.forEach((s, i) => (outStrides[i][last] = s[d]));

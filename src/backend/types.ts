@@ -12,13 +12,40 @@ export type TypedArray = Float32Array | Int32Array;
 export type Shape = readonly number[];
 
 export type UnaryOp =
-  | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sign' | 'square' | 'reciprocal'
-  | 'sigmoid' | 'tanh' | 'relu' | 'step' | 'erf' | 'sin' | 'cos' | 'floor' | 'ceil' | 'round'
+  | 'neg'
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'abs'
+  | 'sign'
+  | 'square'
+  | 'reciprocal'
+  | 'sigmoid'
+  | 'tanh'
+  | 'relu'
+  | 'step'
+  | 'erf'
+  | 'sin'
+  | 'cos'
+  | 'floor'
+  | 'ceil'
+  | 'round'
   | 'isnan';
 
 export type BinaryOp =
-  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
-  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'pow'
+  | 'maximum'
+  | 'minimum'
+  | 'eq'
+  | 'ne'
+  | 'lt'
+  | 'le'
+  | 'gt'
+  | 'ge';
 
 export type ReduceOp = 'sum' | 'max' | 'min' | 'argmax' | 'argmin';
 
@@ -162,7 +189,10 @@ export interface Backend<S = unknown> {
    */
   logSoftmax(x: S, rows: number, cols: number, out: S, stats: S): void;
 
-  /** The gradient of logSoftmax: dx = g + (−Σ g / S)·exp(x − m) per row, rounded step by step as the composition's backward is. */
+  /**
+   * The gradient of logSoftmax: dx = g + (−Σ g / S)·exp(x − m) per row, rounded step by step as the
+   * composition's backward is.
+   */
   logSoftmaxBackward(g: S, x: S, stats: S, rows: number, cols: number, dx: S): void;
 
   /** C[b] = op(A[b]) @ op(B[b]) for each batch b; C is contiguous [batch, m, n] and overwritten. */
@@ -172,7 +202,15 @@ export interface Backend<S = unknown> {
    * Copy a strided view of src into a strided view of dst, both walked over `shape`.
    * This one kernel serves permute, expand, slice, pad and concat.
    */
-  copyStrided(src: S, srcOffset: number, srcStrides: Shape, dst: S, dstOffset: number, dstStrides: Shape, shape: Shape): void;
+  copyStrided(
+    src: S,
+    srcOffset: number,
+    srcStrides: Shape,
+    dst: S,
+    dstOffset: number,
+    dstStrides: Shape,
+    shape: Shape,
+  ): void;
 
   /** out[o, j, i] = src[o, indices[j], i] with src viewed as [outer, axisSize, inner]. */
   gather(src: S, outer: number, axisSize: number, inner: number, indices: S, out: S): void;
@@ -191,7 +229,15 @@ export interface Backend<S = unknown> {
    * `tail`: also apply a layer's bias and activation to out, exactly as `biasActivation` would
    * (the backend does it while each part of out is still in cache, in the same threaded task).
    */
-  conv2d(x: S, kernel: S, args: Window2dArgs, cout: number, out: S, transformed: boolean, tail: ConvTail<S> | null): void;
+  conv2d(
+    x: S,
+    kernel: S,
+    args: Window2dArgs,
+    cout: number,
+    out: S,
+    transformed: boolean,
+    tail: ConvTail<S> | null,
+  ): void;
 
   /**
    * Both gradients of `conv2d` in one call: dk = colsᵀ · dOut and dx = col2im(dOut · kernelᵀ),
@@ -235,8 +281,13 @@ export interface Backend<S = unknown> {
    * null, and overwritten.
    */
   biasActivationBackward(
-    g: S, y: S, rows: number, cols: number, act: FusedActivation,
-    dx: S | null, dBias: S | null,
+    g: S,
+    y: S,
+    rows: number,
+    cols: number,
+    act: FusedActivation,
+    dx: S | null,
+    dBias: S | null,
   ): void;
 
   /**

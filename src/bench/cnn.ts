@@ -40,7 +40,12 @@ function tfjsSeedCnn(tf: Tf): TfLayersModel {
 }
 
 function samplesFigures(batch: number, t: Timing): Figures {
-  return { samplesPerSecond: round(batch / (t.ms / 1000)), ms: round(t.ms), peakRssMiB: round(t.peakRssMiB), runs: t.runs };
+  return {
+    samplesPerSecond: round(batch / (t.ms / 1000)),
+    ms: round(t.ms),
+    peakRssMiB: round(t.peakRssMiB),
+    runs: t.runs,
+  };
 }
 
 async function tesseraCnn(mode: CnnMode, batch: number, timing: TimingOptions): Promise<Figures> {
@@ -64,7 +69,11 @@ async function tfjsCnn(tf: Tf, mode: CnnMode, batch: number, timing: TimingOptio
     const call =
       mode === 'train'
         ? () => model.trainOnBatch(x, y)
-        : () => { const p = model.predict(x); p.dataSync(); p.dispose(); };
+        : () => {
+            const p = model.predict(x);
+            p.dataSync();
+            p.dispose();
+          };
     return samplesFigures(batch, await measure(call, timing));
   } finally {
     tf.dispose([x, y]);
@@ -74,14 +83,20 @@ async function tfjsCnn(tf: Tf, mode: CnnMode, batch: number, timing: TimingOptio
 
 export async function cnnRows(mode: CnnMode, batch: number, settings: BenchSettings): Promise<Row[]> {
   const name = cnnCaseName(mode, batch);
-  const rows: Row[] = [{ case: name, engine: 'tessera', backend: getBackend().name, ...(await tesseraCnn(mode, batch, settings.timing)) }];
+  const rows: Row[] = [
+    { case: name, engine: 'tessera', backend: getBackend().name, ...(await tesseraCnn(mode, batch, settings.timing)) },
+  ];
   if (settings.peers.includes('tfjs-cpu')) {
     // One tfjs-cpu training step takes seconds (its convolution backward), so it gets the few-runs
     // timing; under --quick only the batch-32 step is timed, once.
     const timing = mode === 'train' ? settings.slowTiming : settings.timing;
     rows.push(
       settings.quick && mode === 'train' && batch > 32
-        ? { case: name, engine: 'tfjs-cpu', note: 'skipped under --quick: one step takes tens of seconds; npm run bench measures it' }
+        ? {
+            case: name,
+            engine: 'tfjs-cpu',
+            note: 'skipped under --quick: one step takes tens of seconds; npm run bench measures it',
+          }
         : await tfjsRow(name, 'tfjs-cpu', settings, (tf) => tfjsCnn(tf, mode, batch, timing)),
     );
   }
@@ -92,7 +107,11 @@ export async function cnnRows(mode: CnnMode, batch: number, settings: BenchSetti
 }
 
 export function cnnCases(): BenchCase[] {
-  const cases: [CnnMode, number][] = [['train', 32], ['train', 128], ['infer', 32]];
+  const cases: [CnnMode, number][] = [
+    ['train', 32],
+    ['train', 128],
+    ['infer', 32],
+  ];
   return cases.map(([mode, batch]) => ({
     name: cnnCaseName(mode, batch),
     run: (settings) => cnnRows(mode, batch, settings),

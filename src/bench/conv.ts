@@ -44,11 +44,17 @@ export async function convRows(shape: ConvShape, settings: BenchSettings): Promi
     k.grad = null;
     conv2d(x, k).sum().backward();
   };
-  const rows: Row[] = [{ case: name, engine: 'tessera', backend: getBackend().name, ...figures(await measure(step, settings.timing)) }];
+  const rows: Row[] = [
+    { case: name, engine: 'tessera', backend: getBackend().name, ...figures(await measure(step, settings.timing)) },
+  ];
   if (settings.peers.includes('tfjs-cpu')) {
     rows.push(
       settings.quick
-        ? { case: name, engine: 'tfjs-cpu', note: 'skipped under --quick: its convolution backward takes seconds per call; npm run bench measures it' }
+        ? {
+            case: name,
+            engine: 'tfjs-cpu',
+            note: 'skipped under --quick: its convolution backward takes seconds per call; npm run bench measures it',
+          }
         : await tfjsRow(name, 'tfjs-cpu', settings, (tf) => tfjsConv(tf, shape, settings.slowTiming, figures)),
     );
   }

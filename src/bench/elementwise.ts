@@ -13,7 +13,10 @@ import type { BenchCase, BenchSettings, ElementwiseOp, Row } from './types.js';
 
 export interface ElementwiseShape {
   op: ElementwiseOp;
-  /** The input's shape; `add` adds a vector of the last axis's length (a bias), `sum` and `softmax` work along the last axis. */
+  /**
+   * The input's shape; `add` adds a vector of the last axis's length (a bias), `sum` and `softmax`
+   * work along the last axis.
+   */
   shape: readonly number[];
 }
 
@@ -43,23 +46,35 @@ export function elementwiseCaseName(s: ElementwiseShape): string {
 /** tessera's op on x (and the bias vector for add). */
 function tesseraOp(op: ElementwiseOp, x: Tensor, bias: Tensor): () => Tensor {
   switch (op) {
-    case 'relu': return () => relu(x);
-    case 'exp': return () => exp(x);
-    case 'tanh': return () => tanh(x);
-    case 'add': return () => add(x, bias);
-    case 'sum': return () => sum(x, -1);
-    case 'softmax': return () => softmax(x, -1);
+    case 'relu':
+      return () => relu(x);
+    case 'exp':
+      return () => exp(x);
+    case 'tanh':
+      return () => tanh(x);
+    case 'add':
+      return () => add(x, bias);
+    case 'sum':
+      return () => sum(x, -1);
+    case 'softmax':
+      return () => softmax(x, -1);
   }
 }
 
 function tfjsOp(tf: Tf, op: ElementwiseOp, x: TfTensor, bias: TfTensor): () => TfTensor {
   switch (op) {
-    case 'relu': return () => tf.relu(x);
-    case 'exp': return () => tf.exp(x);
-    case 'tanh': return () => tf.tanh(x);
-    case 'add': return () => tf.add(x, bias);
-    case 'sum': return () => tf.sum(x, -1);
-    case 'softmax': return () => tf.softmax(x, -1);
+    case 'relu':
+      return () => tf.relu(x);
+    case 'exp':
+      return () => tf.exp(x);
+    case 'tanh':
+      return () => tf.tanh(x);
+    case 'add':
+      return () => tf.add(x, bias);
+    case 'sum':
+      return () => tf.sum(x, -1);
+    case 'softmax':
+      return () => tf.softmax(x, -1);
   }
 }
 
@@ -85,10 +100,16 @@ export async function elementwiseRows(s: ElementwiseShape, settings: BenchSettin
   } finally {
     setBackend(active);
   }
-  const rows: Row[] = [{
-    case: name, engine: 'tessera', backend: active.name, ...msFigures(fast),
-    typescriptLoopMs: round(loop.ms), vsTypescriptLoop: round(loop.ms / fast.ms),
-  }];
+  const rows: Row[] = [
+    {
+      case: name,
+      engine: 'tessera',
+      backend: active.name,
+      ...msFigures(fast),
+      typescriptLoopMs: round(loop.ms),
+      vsTypescriptLoop: round(loop.ms / fast.ms),
+    },
+  ];
   for (const engine of ['tfjs-cpu', 'tfjs-wasm'] as const) {
     if (!settings.peers.includes(engine)) continue;
     rows.push(

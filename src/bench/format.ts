@@ -61,7 +61,8 @@ function details(row: Row): string {
   const memory: string[] = [];
   const skip = new Set(SHOWN);
   for (const what of ['rss', 'heap']) {
-    const start = row[`${what}StartMiB`], end = row[`${what}EndMiB`];
+    const start = row[`${what}StartMiB`],
+      end = row[`${what}EndMiB`];
     if (typeof start === 'number' && typeof end === 'number') {
       memory.push(`${what === 'rss' ? 'RSS' : 'heap'} ${start} -> ${end} MiB`);
       skip.add(`${what}StartMiB`).add(`${what}EndMiB`);
@@ -82,7 +83,11 @@ export function formatTable(rows: readonly Row[], footer: readonly string[] = []
   const body = rows.map((r) => [r.engine, ...columns.map((c) => cell(c.key, r[c.key])), r.note ?? details(r)]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]): string =>
-    '  ' + cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+    '  ' +
+    cells
+      .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
   const out = [line(header)];
   for (const name of new Set(rows.map((r) => r.case))) {
     out.push(name);

@@ -34,7 +34,14 @@ export async function gemmRows(shape: GemmShape, settings: BenchSettings): Promi
   const a = randn([shape.m, shape.k]);
   const b = randn([shape.k, shape.n]);
   // Operands without requiresGrad: the product records nothing, as in inference.
-  const rows: Row[] = [{ case: name, engine: 'tessera', backend: getBackend().name, ...figures(await measure(() => matmul(a, b), settings.timing)) }];
+  const rows: Row[] = [
+    {
+      case: name,
+      engine: 'tessera',
+      backend: getBackend().name,
+      ...figures(await measure(() => matmul(a, b), settings.timing)),
+    },
+  ];
   for (const engine of ['tfjs-cpu', 'tfjs-wasm'] as const) {
     if (!settings.peers.includes(engine)) continue;
     rows.push(

@@ -3,7 +3,16 @@
  * steps (an MLP on a fresh random batch each step, Adam, cross-entropy), sampling RSS and heap as
  * it goes. "start" is after a short warm-up (JIT and allocator settle), "end" the last window.
  */
-import { Adam, Dense, Sequential, randn, randint, sparseCategoricalCrossEntropy, manualSeed, getBackend } from '../index.js';
+import {
+  Adam,
+  Dense,
+  Sequential,
+  randn,
+  randint,
+  sparseCategoricalCrossEntropy,
+  manualSeed,
+  getBackend,
+} from '../index.js';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { round } from './timing.js';
@@ -51,12 +60,18 @@ export function memoryCaseName(steps: number): string {
 
 export function memoryBench(steps = 20000): MemoryResult {
   manualSeed(0);
-  const model = new Sequential([new Dense({ units: 64, activation: 'relu', inputDim: 32 }), new Dense({ units: 10, inputDim: 64 })]);
+  const model = new Sequential([
+    new Dense({ units: 64, activation: 'relu', inputDim: 32 }),
+    new Dense({ units: 10, inputDim: 64 }),
+  ]);
   const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
   const warmup = Math.min(1000, Math.floor(steps / 10));
   const every = Math.max(1, Math.floor(steps / 20));
   const trace: number[] = [];
-  let rssStart = 0, heapStart = 0, peak = 0, retainedStart = 0;
+  let rssStart = 0,
+    heapStart = 0,
+    peak = 0,
+    retainedStart = 0;
   const gc = forcedGc();
   const t0 = performance.now();
   for (let step = 1; step <= steps; step++) {

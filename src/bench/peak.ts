@@ -14,12 +14,18 @@ export const PEAK_CASE = 'wasm fma peak (no memory)';
 const ITERS = 2_000_000;
 
 export function peakRows(): Row[] {
-  let kernels;
+  let kernels: ReturnType<typeof instantiate>;
   try {
     const compiled = compileKernels(false);
     kernels = instantiate(compiled.module, new WebAssembly.Memory({ initial: 1 }));
   } catch (err) {
-    return [{ case: PEAK_CASE, engine: 'tessera', note: `not available: ${err instanceof Error ? err.message : String(err)}` }];
+    return [
+      {
+        case: PEAK_CASE,
+        engine: 'tessera',
+        note: `not available: ${err instanceof Error ? err.message : String(err)}`,
+      },
+    ];
   }
   kernels.fmaPeak(ITERS / 10);
   const times: number[] = [];
@@ -32,10 +38,16 @@ export function peakRows(): Row[] {
   const ms = times[3];
   const perThread = (96 * ITERS) / (ms * 1e6);
   const { threads, name } = backendInfo();
-  return [{
-    case: PEAK_CASE, engine: 'tessera', backend: name, gflops: round(perThread * threads), ms: round(ms),
-    note: `${round(perThread)} GFLOP/s on one thread × ${threads}: the most any WebAssembly SIMD GEMM can reach here`,
-  }];
+  return [
+    {
+      case: PEAK_CASE,
+      engine: 'tessera',
+      backend: name,
+      gflops: round(perThread * threads),
+      ms: round(ms),
+      note: `${round(perThread)} GFLOP/s on one thread × ${threads}: the most any WebAssembly SIMD GEMM can reach here`,
+    },
+  ];
 }
 
 export function peakCase(): BenchCase {

@@ -33,7 +33,12 @@ const TORCH_THREADS = 2;
  */
 export function openblasCoreType(cpuinfo: string | null = readCpuinfo()): Record<string, string> {
   if (process.env.OPENBLAS_CORETYPE) return {};
-  const flags = new Set(/^flags\s*:(.*)$/m.exec(cpuinfo ?? '')?.[1].trim().split(/\s+/) ?? []);
+  const flags = new Set(
+    /^flags\s*:(.*)$/m
+      .exec(cpuinfo ?? '')?.[1]
+      .trim()
+      .split(/\s+/) ?? [],
+  );
   if (flags.has('avx512f') && flags.has('avx512bw') && flags.has('avx512vl')) return { OPENBLAS_CORETYPE: 'SkylakeX' };
   if (flags.has('avx2') && flags.has('fma')) return { OPENBLAS_CORETYPE: 'Haswell' };
   return {};
@@ -51,9 +56,15 @@ function readCpuinfo(): string | null {
 export function findTorchPython(candidates: readonly string[]): { python: string } | { reason: string } {
   const tried: string[] = [];
   for (const python of candidates) {
-    const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...TORCH_ENV } });
+    const probe = spawnSync(python, ['-c', 'import torch'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, ...TORCH_ENV },
+    });
     if (probe.status === 0) return { python };
-    tried.push(`${python}: ${probe.error ? firstLine(probe.error) : firstLine(probe.stderr.trim().split('\n').pop() ?? '')}`);
+    tried.push(
+      `${python}: ${probe.error ? firstLine(probe.error) : firstLine(probe.stderr.trim().split('\n').pop() ?? '')}`,
+    );
   }
   return { reason: `no python with torch (${tried.join('; ') || 'no candidates'})` };
 }
@@ -78,7 +89,9 @@ export function runPytorch(requests: readonly TorchRequest[], settings: BenchSet
     rows = JSON.parse(last) as Row[];
     if (!Array.isArray(rows)) throw new Error('not an array');
   } catch {
-    const why = run.error ? firstLine(run.error) : `exit ${run.status}: ${firstLine(run.stderr?.trim().split('\n').pop() ?? '')}`;
+    const why = run.error
+      ? firstLine(run.error)
+      : `exit ${run.status}: ${firstLine(run.stderr?.trim().split('\n').pop() ?? '')}`;
     return noteAll(`failed: ${why}`);
   }
   return rows.map((row) => roundFigures(row));

@@ -40,12 +40,20 @@ export interface BenchReport {
 }
 
 export function standardCases(settings: BenchSettings): BenchCase[] {
-  return [peakCase(), ...gemmCases(), ...convCases(), ...elementwiseCases(), ...cnnCases(), memoryCase(settings.memorySteps)];
+  return [
+    peakCase(),
+    ...gemmCases(),
+    ...convCases(),
+    ...elementwiseCases(),
+    ...cnnCases(),
+    memoryCase(settings.memorySteps),
+  ];
 }
 
 const ENGINE_ORDER: readonly Engine[] = ['tessera', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'];
 
-export const NOT_YET_AVAILABLE = 'not yet available: char-level GPT training tokens/second (arrives with the language-model issue)';
+export const NOT_YET_AVAILABLE =
+  'not yet available: char-level GPT training tokens/second (arrives with the language-model issue)';
 
 export async function runBench(options: BenchOptions = {}): Promise<BenchReport> {
   const log = options.log ?? ((line: string) => void process.stdout.write(line + '\n'));
@@ -53,11 +61,15 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   const all = options.cases ?? standardCases(settings);
   const cases = all.filter((c) => !options.only || c.name.includes(options.only));
   if (cases.length === 0) {
-    throw new ArgumentError(`tessera bench: --only "${options.only}" matches no case; expected part of one of: ${all.map((c) => c.name).join('; ')}`);
+    throw new ArgumentError(
+      `tessera bench: --only "${options.only}" matches no case; expected part of one of: ${all.map((c) => c.name).join('; ')}`,
+    );
   }
   const load = os.loadavg()[0];
   const started = performance.now();
-  log(`tessera bench${settings.quick ? ' --quick' : ''}: ${cases.length} cases, ${os.cpus().length} cores, load average ${load.toFixed(2)}`);
+  log(
+    `tessera bench${settings.quick ? ' --quick' : ''}: ${cases.length} cases, ${os.cpus().length} cores, load average ${load.toFixed(2)}`,
+  );
 
   // Worker threads start with the first product worth splitting and take tens of ms to come up:
   // started here, so that no case (the short first GEMMs above all) times the start-up.
@@ -80,14 +92,18 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   }
 
   const order = new Map(cases.map((c, i) => [c.name, i]));
-  rows.sort((a, b) => (order.get(a.case) ?? 0) - (order.get(b.case) ?? 0) || ENGINE_ORDER.indexOf(a.engine) - ENGINE_ORDER.indexOf(b.engine));
+  rows.sort(
+    (a, b) =>
+      (order.get(a.case) ?? 0) - (order.get(b.case) ?? 0) ||
+      ENGINE_ORDER.indexOf(a.engine) - ENGINE_ORDER.indexOf(b.engine),
+  );
   addRatios(rows);
 
   const footer = [
     '',
-    'tessera/peer: tessera\'s speed divided by the peer\'s on the same case (GFLOP/s or samples/s); above 1x tessera is faster.',
+    "tessera/peer: tessera's speed divided by the peer's on the same case (GFLOP/s or samples/s); above 1x tessera is faster.",
     'ms: median of one call (one GEMM; one conv forward+backward; one training step or forward pass).',
-    'peak MiB: highest RSS seen while the engine ran the case; tessera and TensorFlow.js share this Node process, PyTorch reports its own process\'s high-water mark so far.',
+    "peak MiB: highest RSS seen while the engine ran the case; tessera and TensorFlow.js share this Node process, PyTorch reports its own process's high-water mark so far.",
     NOT_YET_AVAILABLE,
   ];
   const seconds = Math.round((performance.now() - started) / 1000);
@@ -95,7 +111,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   // Another process on the cores skews everything, multi-threaded engines (OpenMP barriers) most.
   const loadEnd = os.loadavg()[0];
   if (Math.max(load, loadEnd) > 1.5) {
-    footer.push(`warning: load average ${load.toFixed(2)} at the start, ${loadEnd.toFixed(2)} at the end: other processes shared the cores, and multi-threaded engines suffer most.`);
+    footer.push(
+      `warning: load average ${load.toFixed(2)} at the start, ${loadEnd.toFixed(2)} at the end: other processes shared the cores, and multi-threaded engines suffer most.`,
+    );
   }
   const table = formatTable(rows, footer);
   log(table);
@@ -103,7 +121,16 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   const file = options.outFile === null ? null : resolve(options.outFile ?? 'bench/results/latest.json');
   if (file) {
     mkdirSync(dirname(file), { recursive: true });
-    const meta = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadAverage: load, loadAverageEnd: loadEnd, quick: settings.quick, seconds };
+    const meta = {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      loadAverage: load,
+      loadAverageEnd: loadEnd,
+      quick: settings.quick,
+      seconds,
+    };
     writeFileSync(file, JSON.stringify({ ...meta, notYetAvailable: [NOT_YET_AVAILABLE], rows }, null, 2) + '\n');
     log(`wrote ${file}`);
   }

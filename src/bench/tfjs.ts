@@ -126,9 +126,18 @@ export async function tfjsRow(
  * Time `op` on TensorFlow.js: each call's result is read back (dataSync waits for it, so the time
  * covers the whole op) and freed; `inputs` are freed afterwards.
  */
-export async function timeTfjsOp(tf: Tf, inputs: TfTensor[], op: () => TfTensor, timing: TimingOptions): Promise<Timing> {
+export async function timeTfjsOp(
+  tf: Tf,
+  inputs: TfTensor[],
+  op: () => TfTensor,
+  timing: TimingOptions,
+): Promise<Timing> {
   try {
-    return await measure(() => { const y = op(); y.dataSync(); y.dispose(); }, timing);
+    return await measure(() => {
+      const y = op();
+      y.dataSync();
+      y.dispose();
+    }, timing);
   } finally {
     tf.dispose(inputs);
   }

@@ -36,7 +36,12 @@ export async function measure(fn: () => unknown, options: TimingOptions): Promis
   for (;;) {
     const elapsed = performance.now() - start;
     const runs = times.length;
-    if (runs >= options.maxRuns || (runs >= options.minRuns && elapsed >= options.budgetMs) || (runs >= 1 && elapsed >= options.capMs)) break;
+    if (
+      runs >= options.maxRuns ||
+      (runs >= options.minRuns && elapsed >= options.budgetMs) ||
+      (runs >= 1 && elapsed >= options.capMs)
+    )
+      break;
     const t0 = performance.now();
     await fn();
     times.push(performance.now() - t0);

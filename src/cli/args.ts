@@ -19,7 +19,8 @@ export function parseCommand(command: string, argv: string[], spec: OptionSpec):
   // Unknown options first, through the one options check (the same message as everywhere else).
   const { tokens } = parseArgs({ args: argv, options, allowPositionals: true, strict: false, tokens: true });
   for (const token of tokens) {
-    if (token.kind === 'option' && !Object.hasOwn(options, token.name)) throw unknownOptionError(`tessera ${command}`, token.rawName, known);
+    if (token.kind === 'option' && !Object.hasOwn(options, token.name))
+      throw unknownOptionError(`tessera ${command}`, token.rawName, known);
   }
   try {
     const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
@@ -30,11 +31,19 @@ export function parseCommand(command: string, argv: string[], spec: OptionSpec):
 }
 
 /** A positive integer option, or the default; anything else is an error naming the option. */
-export function intOption(command: string, name: string, value: string | boolean | undefined, dflt: number, min = 1): number {
+export function intOption(
+  command: string,
+  name: string,
+  value: string | boolean | undefined,
+  dflt: number,
+  min = 1,
+): number {
   if (value === undefined) return dflt;
   const n = Number(value);
   if (typeof value !== 'string' || !Number.isInteger(n) || n < min) {
-    throw new ArgumentError(`tessera ${command}: --${name} got ${JSON.stringify(value)}; expected an integer >= ${min}`);
+    throw new ArgumentError(
+      `tessera ${command}: --${name} got ${JSON.stringify(value)}; expected an integer >= ${min}`,
+    );
   }
   return n;
 }

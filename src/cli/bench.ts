@@ -19,7 +19,7 @@ async function loadBenchHarness(): Promise<Harness> {
   if (!existsSync(fileURLToPath(run))) {
     throw new ArgumentError(
       `tessera bench: the benchmark harness (${fileURLToPath(run)}) is not here; it is not part of the npm package, since it needs ` +
-      'devDependencies (TensorFlow.js) and the bench/ folder of the repository. Run it in a clone of tessera: npm ci && npx tessera bench',
+        'devDependencies (TensorFlow.js) and the bench/ folder of the repository. Run it in a clone of tessera: npm ci && npx tessera bench',
     );
   }
   const [runModule, types] = await Promise.all([import('../bench/run.js'), import('../bench/types.js')]);
@@ -29,10 +29,15 @@ async function loadBenchHarness(): Promise<Harness> {
 /** `--peers tfjs-cpu,pytorch` or `--peers none`; all of them when absent. */
 function peersOption(value: string | boolean | undefined, known: readonly Peer[]): readonly Peer[] {
   if (value === undefined) return known;
-  const names = String(value).split(',').map((s) => s.trim()).filter((s) => s && s !== 'none');
+  const names = String(value)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s && s !== 'none');
   const unknown = names.filter((n) => !known.includes(n as Peer));
   if (unknown.length > 0) {
-    throw new ArgumentError(`tessera bench: --peers got "${unknown.join(',')}"; expected a comma-separated list of ${known.join(', ')}, or none`);
+    throw new ArgumentError(
+      `tessera bench: --peers got "${unknown.join(',')}"; expected a comma-separated list of ${known.join(', ')}, or none`,
+    );
   }
   return names as Peer[];
 }

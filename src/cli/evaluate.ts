@@ -8,7 +8,10 @@ import { intOption, parseCommand } from './args.js';
 
 function modelDir(command: string, positionals: string[]): string {
   const [dir] = positionals;
-  if (!dir) throw new ArgumentError(`tessera ${command}: got no model folder; expected the folder written by "tessera train mnist" (e.g. out/mnist-cnn)`);
+  if (!dir)
+    throw new ArgumentError(
+      `tessera ${command}: got no model folder; expected the folder written by "tessera train mnist" (e.g. out/mnist-cnn)`,
+    );
   return dir;
 }
 
@@ -23,7 +26,9 @@ export const evaluateCommand: Command = {
     const limit = values.limit === undefined ? undefined : intOption('evaluate', 'limit', values.limit, 1);
     const data = loadMnist({ limit: 0, testLimit: limit });
     const logs = model.evaluate(data.xTest, data.yTest, { batchSize: 256 });
-    ctx.log(`${dir}: test accuracy ${(logs.accuracy * 100).toFixed(2)}%  test loss ${logs.loss.toFixed(4)}  (${data.xTest.shape[0]} images)`);
+    ctx.log(
+      `${dir}: test accuracy ${(logs.accuracy * 100).toFixed(2)}%  test loss ${logs.loss.toFixed(4)}  (${data.xTest.shape[0]} images)`,
+    );
     return { testAccuracy: logs.accuracy, testLoss: logs.loss, testSamples: data.xTest.shape[0], model: dir };
   },
 };
@@ -34,7 +39,8 @@ function asciiDigit(pixels: ArrayLike<number>): string[] {
   const rows: string[] = [];
   for (let r = 0; r < 28; r += 2) {
     let line = '';
-    for (let c = 0; c < 28; c++) line += shades[Math.min(9, Math.floor(((pixels[r * 28 + c] + pixels[(r + 1) * 28 + c]) / 2) * 10))];
+    for (let c = 0; c < 28; c++)
+      line += shades[Math.min(9, Math.floor(((pixels[r * 28 + c] + pixels[(r + 1) * 28 + c]) / 2) * 10))];
     rows.push(line);
   }
   return rows;
@@ -47,7 +53,8 @@ export const predictCommand: Command = {
   async run(argv, ctx) {
     const { values, positionals } = parseCommand('predict', argv, { image: { type: 'string' } });
     const dir = modelDir('predict', positionals);
-    if (values.image === undefined) throw new ArgumentError('tessera predict: got no --image; expected --image N with N in 0..9999');
+    if (values.image === undefined)
+      throw new ArgumentError('tessera predict: got no --image; expected --image N with N in 0..9999');
     const index = intOption('predict', 'image', values.image, 0, 0);
     const model = loadModel(dir);
     const data = loadMnist({ limit: 0 });

@@ -6,7 +6,8 @@ import { parseCommand } from './args.js';
 
 export const infoCommand: Command = {
   name: 'info',
-  summary: 'show the active backend (TESSERA_BACKEND, TESSERA_THREADS), its GPU adapter for webgpu, Node.js version and CPU',
+  summary:
+    'show the active backend (TESSERA_BACKEND, TESSERA_THREADS), its GPU adapter for webgpu, Node.js version and CPU',
   usage: 'tessera info [--json]',
   async run(argv, ctx) {
     parseCommand('info', argv, {});

@@ -31,16 +31,23 @@ export const linregCommand: Command = {
     }
     if (dataset === 'boston') {
       const optimizer = (values.optimizer as string | undefined) ?? 'adam';
-      if (optimizer !== 'adam' && optimizer !== 'gd') throw new ArgumentError(`tessera linreg: --optimizer got "${optimizer}"; expected "adam" or "gd"`);
+      if (optimizer !== 'adam' && optimizer !== 'gd')
+        throw new ArgumentError(`tessera linreg: --optimizer got "${optimizer}"; expected "adam" or "gd"`);
       const r = trainBostonLinearRegression({
         epochs: intOption('linreg', 'epochs', values.epochs, 3000),
         learningRate: values.lr === undefined ? undefined : numberOption('linreg', 'lr', values.lr, 0),
         optimizer,
       });
-      ctx.log(`Boston house prices: ${r.trainSamples} train / ${r.testSamples} test, ${r.optimizer} lr ${r.learningRate}, ${r.epochs} epochs`);
+      ctx.log(
+        `Boston house prices: ${r.trainSamples} train / ${r.testSamples} test, ${r.optimizer} lr ${r.learningRate}, ${r.epochs} epochs`,
+      );
       ctx.log(`              test MSE   test R²   train MSE`);
-      ctx.log(`tessera      ${r.testMse.toFixed(4).padStart(9)} ${r.testR2.toFixed(4).padStart(9)} ${r.trainMse.toFixed(4).padStart(10)}`);
-      ctx.log(`closed form  ${r.closedForm.testMse.toFixed(4).padStart(9)} ${r.closedForm.testR2.toFixed(4).padStart(9)} ${r.closedForm.trainMse.toFixed(4).padStart(10)}`);
+      ctx.log(
+        `tessera      ${r.testMse.toFixed(4).padStart(9)} ${r.testR2.toFixed(4).padStart(9)} ${r.trainMse.toFixed(4).padStart(10)}`,
+      );
+      ctx.log(
+        `closed form  ${r.closedForm.testMse.toFixed(4).padStart(9)} ${r.closedForm.testR2.toFixed(4).padStart(9)} ${r.closedForm.trainMse.toFixed(4).padStart(10)}`,
+      );
       ctx.log(`max |weight difference| = ${r.maxWeightDifference.toExponential(3)}`);
       return { dataset, ...r };
     }

@@ -15,7 +15,14 @@ const commands: Command[] = [trainCommand, evaluateCommand, predictCommand, linr
 
 function help(): string {
   const rows = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);
-  return ['usage: tessera <command> [options] [--json]', '', 'commands:', ...rows, '', 'tessera <command> --help shows a command\'s options.'].join('\n');
+  return [
+    'usage: tessera <command> [options] [--json]',
+    '',
+    'commands:',
+    ...rows,
+    '',
+    "tessera <command> --help shows a command's options.",
+  ].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -46,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     // Our own errors are the user's to fix: print the message, not a stack trace.
-    const message = e instanceof TesseraError ? e.message : (e as Error).stack ?? String(e);
+    const message = e instanceof TesseraError ? e.message : ((e as Error).stack ?? String(e));
     console.error(message);
     if (json) console.log(JSON.stringify({ error: e instanceof Error ? e.message : String(e) }));
     return e instanceof TesseraError ? 2 : 1;

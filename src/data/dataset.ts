@@ -38,7 +38,9 @@ export class TensorDataset implements BatchDataset {
     const n = tensors[0].shape[0];
     const bad = tensors.findIndex((t) => t.shape[0] !== n);
     if (bad >= 0) {
-      throw new ShapeError(`${fn}: tensor ${bad} has shape ${describe(tensors[bad].shape)} but tensor 0 has ${n} samples; expected all tensors to have the same first dimension`);
+      throw new ShapeError(
+        `${fn}: tensor ${bad} has shape ${describe(tensors[bad].shape)} but tensor 0 has ${n} samples; expected all tensors to have the same first dimension`,
+      );
     }
     this.tensors = tensors;
   }
@@ -112,6 +114,11 @@ export class DataLoader implements Iterable<Tensor[]> {
     if (typeof ds.getBatch === 'function') return ds.getBatch(indices);
     // A generic dataset yields one sample at a time: stack each position's tensors along a new axis 0.
     const items = Array.from(indices, (i) => this.dataset.get(i));
-    return items[0].map((_, k) => stack(items.map((item) => item[k]), 0));
+    return items[0].map((_, k) =>
+      stack(
+        items.map((item) => item[k]),
+        0,
+      ),
+    );
   }
 }

@@ -63,24 +63,35 @@ export function parseIdxHeader(bytes: Uint8Array, options: Pick<IdxParseOptions,
   const fn = 'parseIdxHeader';
   const source = options.source ?? '<bytes>';
   if (bytes.length < 4) {
-    throw new FormatError(`${fn}: ${source} is ${bytes.length} bytes long; expected at least a 4-byte IDX magic number`);
+    throw new FormatError(
+      `${fn}: ${source} is ${bytes.length} bytes long; expected at least a 4-byte IDX magic number`,
+    );
   }
   const [zero0, zero1, code, rank] = bytes;
   const found = magicHex(code, rank);
   const entry = TYPE_CODES[code];
   if (zero0 !== 0 || zero1 !== 0 || entry === undefined) {
     const start = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-    throw new FormatError(`${fn}: ${source} starts with bytes ${start}; expected an IDX magic number 00 00 <type> <rank> with type one of 08 09 0b 0c 0d 0e — is this an IDX file (gunzipped)?`);
+    throw new FormatError(
+      `${fn}: ${source} starts with bytes ${start}; expected an IDX magic number 00 00 <type> <rank> with type one of 08 09 0b 0c 0d 0e — is this an IDX file (gunzipped)?`,
+    );
   }
   const expect = options.expect ?? {};
-  if ((expect.type !== undefined && expect.type !== entry.type) || (expect.rank !== undefined && expect.rank !== rank)) {
+  if (
+    (expect.type !== undefined && expect.type !== entry.type) ||
+    (expect.rank !== undefined && expect.rank !== rank)
+  ) {
     const wantType = expect.type ?? entry.type;
     const wantRank = expect.rank ?? rank;
-    throw new FormatError(`${fn}: ${source} has magic number ${found} (${entry.type}, rank ${rank}); expected ${magicHex(codeOf(wantType), wantRank)} (${wantType}, rank ${wantRank})`);
+    throw new FormatError(
+      `${fn}: ${source} has magic number ${found} (${entry.type}, rank ${rank}); expected ${magicHex(codeOf(wantType), wantRank)} (${wantType}, rank ${wantRank})`,
+    );
   }
   const headerBytes = 4 + 4 * rank;
   if (bytes.length < headerBytes) {
-    throw new FormatError(`${fn}: ${source} is ${bytes.length} bytes long, cut off inside its header; expected ${headerBytes} header bytes for rank ${rank}`);
+    throw new FormatError(
+      `${fn}: ${source} is ${bytes.length} bytes long, cut off inside its header; expected ${headerBytes} header bytes for rank ${rank}`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, headerBytes);
   const shape: number[] = [];
@@ -90,7 +101,13 @@ export function parseIdxHeader(bytes: Uint8Array, options: Pick<IdxParseOptions,
     shape.push(d);
     count *= d;
   }
-  return { type: entry.type, shape, bytesPerElement: entry.bytes, headerBytes, totalBytes: headerBytes + count * entry.bytes };
+  return {
+    type: entry.type,
+    shape,
+    bytesPerElement: entry.bytes,
+    headerBytes,
+    totalBytes: headerBytes + count * entry.bytes,
+  };
 }
 
 /** Refuse a file whose length does not match its header exactly (truncated or with trailing bytes). */
@@ -98,14 +115,17 @@ export function checkIdxLength(header: IdxHeader, actualBytes: number, source = 
   if (actualBytes === header.totalBytes) return;
   const extra = actualBytes - header.totalBytes;
   const what = extra < 0 ? 'truncated' : `followed by ${extra} trailing byte${extra === 1 ? '' : 's'}`;
-  throw new FormatError(`parseIdx: ${source} is ${actualBytes} bytes long (${what}); expected exactly ${header.totalBytes} bytes for ${header.type} data of shape ${describe(header.shape)}`);
+  throw new FormatError(
+    `parseIdx: ${source} is ${actualBytes} bytes long (${what}); expected exactly ${header.totalBytes} bytes for ${header.type} data of shape ${describe(header.shape)}`,
+  );
 }
 
 /** How many items along axis 0 to decode, given an optional user limit. */
 export function idxItemCount(header: IdxHeader, limit: number | undefined, fn: string): number {
   const n = header.shape.length === 0 ? 1 : header.shape[0];
   if (limit === undefined) return n;
-  if (!Number.isInteger(limit) || limit < 0) throw new ArgumentError(`${fn}: got limit=${describe(limit)}; expected a non-negative integer`);
+  if (!Number.isInteger(limit) || limit < 0)
+    throw new ArgumentError(`${fn}: got limit=${describe(limit)}; expected a non-negative integer`);
   return Math.min(limit, n);
 }
 

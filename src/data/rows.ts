@@ -1,7 +1,7 @@
 /** Selecting rows (items along the first axis) of data tensors, outside autograd. */
 import { gather } from '../ops/movement.js';
 import { fromHostValues } from '../tensor/creation.js';
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 
 /** Elements in one row of `t` (the product of all but the first dimension). */
@@ -19,7 +19,8 @@ export function takeRows(t: Tensor, indices: ArrayLike<number>, fn = 'takeRows')
   const rows = new Int32Array(indices.length);
   for (let k = 0; k < indices.length; k++) {
     const i = indices[k];
-    if (!Number.isInteger(i) || i < 0 || i >= n) throw new ArgumentError(`${fn}: row index ${describe(i)} is out of range; expected 0 <= index < ${n}`);
+    if (!Number.isInteger(i) || i < 0 || i >= n)
+      throw new ArgumentError(`${fn}: row index ${describe(i)} is out of range; expected 0 <= index < ${n}`);
     rows[k] = i;
   }
   return gather(t.detach(), fromHostValues(rows, [rows.length], {}, t.backend), 0);

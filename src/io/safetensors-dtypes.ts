@@ -2,20 +2,38 @@
  * safetensors dtypes and their conversion to tessera's two storage types. Floats widen or narrow
  * to float32; integers and booleans become int32 when every value fits, else a FormatError.
  */
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { FormatError } from '../util/errors.js';
 
 export const DTYPES = {
-  F32: { bytes: 4 }, I32: { bytes: 4 },
-  F64: { bytes: 8 }, F16: { bytes: 2 }, BF16: { bytes: 2 },
-  I64: { bytes: 8 }, I16: { bytes: 2 }, I8: { bytes: 1 },
-  U64: { bytes: 8 }, U32: { bytes: 4 }, U16: { bytes: 2 }, U8: { bytes: 1 }, BOOL: { bytes: 1 },
+  F32: { bytes: 4 },
+  I32: { bytes: 4 },
+  F64: { bytes: 8 },
+  F16: { bytes: 2 },
+  BF16: { bytes: 2 },
+  I64: { bytes: 8 },
+  I16: { bytes: 2 },
+  I8: { bytes: 1 },
+  U64: { bytes: 8 },
+  U32: { bytes: 4 },
+  U16: { bytes: 2 },
+  U8: { bytes: 1 },
+  BOOL: { bytes: 1 },
 } as const;
 
 export type SafetensorsDType = keyof typeof DTYPES;
 
 /** Dtypes the format defines that tessera cannot represent (8-bit and smaller floats, complex). */
-export const UNSUPPORTED_DTYPES: readonly string[] = ['F8_E4M3', 'F8_E5M2', 'F8_E8M0', 'F6_E2M3', 'F6_E3M2', 'F4', 'E8M0', 'C64'];
+export const UNSUPPORTED_DTYPES: readonly string[] = [
+  'F8_E4M3',
+  'F8_E5M2',
+  'F8_E8M0',
+  'F6_E2M3',
+  'F6_E3M2',
+  'F4',
+  'E8M0',
+  'C64',
+];
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -89,7 +107,9 @@ export function decodeTensorData(dtype: SafetensorsDType, bytes: Uint8Array, whe
   for (let i = 0; i < n; i++) {
     const v = intRead(i);
     if (v < INT32_MIN || v > INT32_MAX) {
-      throw new FormatError(`${where} (${dtype}) holds ${v} at element ${i}, which does not fit in int32; expected values in [${INT32_MIN}, ${INT32_MAX}]`);
+      throw new FormatError(
+        `${where} (${dtype}) holds ${v} at element ${i}, which does not fit in int32; expected values in [${INT32_MIN}, ${INT32_MAX}]`,
+      );
     }
     out[i] = v;
   }

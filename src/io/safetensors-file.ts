@@ -9,7 +9,11 @@ import { parseSafetensors, serializeSafetensors, type Safetensors } from './safe
  * half-written weights file behind.
  * @example saveSafetensors('model.safetensors', model.stateDict(), { format: 'pt' })
  */
-export function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void {
+export function saveSafetensors(
+  path: string,
+  tensors: Record<string, Tensor>,
+  metadata?: Record<string, string>,
+): void {
   writeFileAtomic(path, serializeSafetensors(tensors, metadata));
 }
 

@@ -8,7 +8,13 @@
 import { fromHostValues } from '../tensor/creation.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ArgumentError, FormatError, describe } from '../util/errors.js';
-import { DTYPES, UNSUPPORTED_DTYPES, decodeTensorData, encodeTensorData, type SafetensorsDType } from './safetensors-dtypes.js';
+import {
+  DTYPES,
+  UNSUPPORTED_DTYPES,
+  decodeTensorData,
+  encodeTensorData,
+  type SafetensorsDType,
+} from './safetensors-dtypes.js';
 
 /** Headers beyond this are refused before decoding: real ones are kilobytes, even for large models. */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -39,13 +45,21 @@ export function serializeSafetensors(tensors: Record<string, Tensor>, metadata?:
   const fn = 'serializeSafetensors';
   const entries = Object.entries(tensors);
   for (const [name, t] of entries) {
-    if (name === METADATA_KEY) throw new ArgumentError(`${fn}: a tensor is named "${METADATA_KEY}"; that key is reserved for metadata, expected another name`);
-    if (!(t instanceof Tensor)) throw new ArgumentError(`${fn}: entry ${describe(name)} is ${describe(t)}; expected a Tensor`);
+    if (name === METADATA_KEY)
+      throw new ArgumentError(
+        `${fn}: a tensor is named "${METADATA_KEY}"; that key is reserved for metadata, expected another name`,
+      );
+    if (!(t instanceof Tensor))
+      throw new ArgumentError(`${fn}: entry ${describe(name)} is ${describe(t)}; expected a Tensor`);
   }
   if (metadata !== undefined) {
-    if (!isPlainObject(metadata)) throw new ArgumentError(`${fn}: got metadata ${describe(metadata)}; expected an object of strings`);
+    if (!isPlainObject(metadata))
+      throw new ArgumentError(`${fn}: got metadata ${describe(metadata)}; expected an object of strings`);
     for (const [k, v] of Object.entries(metadata)) {
-      if (typeof v !== 'string') throw new ArgumentError(`${fn}: metadata ${describe(k)} is ${describe(v)}; expected a string (safetensors metadata maps strings to strings)`);
+      if (typeof v !== 'string')
+        throw new ArgumentError(
+          `${fn}: metadata ${describe(k)} is ${describe(v)}; expected a string (safetensors metadata maps strings to strings)`,
+        );
     }
   }
   // F32 before I32, then by name: the reference writer's order (wider alignment first).
@@ -56,7 +70,11 @@ export function serializeSafetensors(tensors: Record<string, Tensor>, metadata?:
   if (metadata !== undefined) parts.push(`${JSON.stringify(METADATA_KEY)}:${JSON.stringify(metadata)}`);
   let offset = 0;
   for (const [name, t] of entries) {
-    const info = { dtype: t.dtype === 'float32' ? 'F32' : 'I32', shape: t.shape, data_offsets: [offset, offset + 4 * t.size] };
+    const info = {
+      dtype: t.dtype === 'float32' ? 'F32' : 'I32',
+      shape: t.shape,
+      data_offsets: [offset, offset + 4 * t.size],
+    };
     parts.push(`${JSON.stringify(name)}:${JSON.stringify(info)}`);
     offset += 4 * t.size;
   }
@@ -86,26 +104,38 @@ interface Entry {
 /** Check one header entry's fields; the message names the tensor and the offending value. */
 function checkEntry(fn: string, source: string, name: string, info: unknown, bufferBytes: number): Entry {
   const where = `${fn}: ${source}: tensor ${describe(name)}`;
-  if (!isPlainObject(info)) throw new FormatError(`${where} is described by ${describe(info)}; expected an object with dtype, shape and data_offsets`);
+  if (!isPlainObject(info))
+    throw new FormatError(
+      `${where} is described by ${describe(info)}; expected an object with dtype, shape and data_offsets`,
+    );
   const { dtype, shape, data_offsets: offsets } = info;
   if (typeof dtype !== 'string' || !(dtype in DTYPES)) {
-    const why = typeof dtype === 'string' && UNSUPPORTED_DTYPES.includes(dtype) ? 'is not supported by tessera' : 'is unknown';
-    throw new FormatError(`${where} has dtype ${describe(dtype)}, which ${why}; expected one of ${Object.keys(DTYPES).join(', ')}`);
+    const why =
+      typeof dtype === 'string' && UNSUPPORTED_DTYPES.includes(dtype) ? 'is not supported by tessera' : 'is unknown';
+    throw new FormatError(
+      `${where} has dtype ${describe(dtype)}, which ${why}; expected one of ${Object.keys(DTYPES).join(', ')}`,
+    );
   }
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     throw new FormatError(`${where} has shape ${describe(shape)}; expected a list of non-negative integers`);
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-    throw new FormatError(`${where} has data_offsets ${describe(offsets)}; expected [begin, end] as non-negative integers`);
+    throw new FormatError(
+      `${where} has data_offsets ${describe(offsets)}; expected [begin, end] as non-negative integers`,
+    );
   }
   const [begin, end] = offsets as number[];
   if (begin > end || end > bufferBytes) {
-    throw new FormatError(`${where} has data_offsets [${begin}, ${end}]; expected 0 <= begin <= end <= ${bufferBytes} (the data buffer's length)`);
+    throw new FormatError(
+      `${where} has data_offsets [${begin}, ${end}]; expected 0 <= begin <= end <= ${bufferBytes} (the data buffer's length)`,
+    );
   }
   const elements = shape.reduce((a: number, b: number) => a * b, 1);
   const expected = elements * DTYPES[dtype as SafetensorsDType].bytes;
   if (end - begin !== expected) {
-    throw new FormatError(`${where} (${dtype}, shape ${describe(shape)}) spans ${end - begin} bytes; expected ${expected} bytes for its shape and dtype`);
+    throw new FormatError(
+      `${where} (${dtype}, shape ${describe(shape)}) spans ${end - begin} bytes; expected ${expected} bytes for its shape and dtype`,
+    );
   }
   return { name, dtype: dtype as SafetensorsDType, shape: shape as number[], begin, end };
 }
@@ -117,16 +147,22 @@ function checkCoverage(fn: string, source: string, entries: Entry[], bufferBytes
   let previous: Entry | null = null;
   for (const e of sorted) {
     if (e.begin < cursor) {
-      throw new FormatError(`${fn}: ${source}: tensor ${describe(e.name)} [${e.begin}, ${e.end}) overlaps tensor ${describe(previous!.name)} [${previous!.begin}, ${previous!.end}); expected disjoint byte ranges`);
+      throw new FormatError(
+        `${fn}: ${source}: tensor ${describe(e.name)} [${e.begin}, ${e.end}) overlaps tensor ${describe(previous!.name)} [${previous!.begin}, ${previous!.end}); expected disjoint byte ranges`,
+      );
     }
     if (e.begin > cursor) {
-      throw new FormatError(`${fn}: ${source}: bytes [${cursor}, ${e.begin}) of the data buffer belong to no tensor; expected tensors to cover the buffer contiguously`);
+      throw new FormatError(
+        `${fn}: ${source}: bytes [${cursor}, ${e.begin}) of the data buffer belong to no tensor; expected tensors to cover the buffer contiguously`,
+      );
     }
     cursor = e.end;
     previous = e;
   }
   if (cursor !== bufferBytes) {
-    throw new FormatError(`${fn}: ${source}: the data buffer is ${bufferBytes} bytes but the tensors cover only ${cursor}; expected them to cover it exactly`);
+    throw new FormatError(
+      `${fn}: ${source}: the data buffer is ${bufferBytes} bytes but the tensors cover only ${cursor}; expected them to cover it exactly`,
+    );
   }
 }
 
@@ -138,22 +174,30 @@ function checkCoverage(fn: string, source: string, entries: Entry[], bufferBytes
 export function parseSafetensors(bytes: Uint8Array, options: { source?: string } = {}): Safetensors {
   const fn = 'parseSafetensors';
   const source = options.source ?? '<bytes>';
-  if (bytes.length < 8) throw new FormatError(`${fn}: ${source} is ${bytes.length} bytes long; expected at least 8 (the header length)`);
+  if (bytes.length < 8)
+    throw new FormatError(`${fn}: ${source} is ${bytes.length} bytes long; expected at least 8 (the header length)`);
   const declared = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
   if (declared > BigInt(MAX_HEADER_BYTES)) {
-    throw new FormatError(`${fn}: ${source} declares a ${declared}-byte header; expected at most ${MAX_HEADER_BYTES} bytes — is this a safetensors file?`);
+    throw new FormatError(
+      `${fn}: ${source} declares a ${declared}-byte header; expected at most ${MAX_HEADER_BYTES} bytes — is this a safetensors file?`,
+    );
   }
   const headerLength = Number(declared);
   if (8 + headerLength > bytes.length) {
-    throw new FormatError(`${fn}: ${source} declares a ${headerLength}-byte header but has only ${bytes.length - 8} bytes after the length; expected a complete header (truncated file?)`);
+    throw new FormatError(
+      `${fn}: ${source} declares a ${headerLength}-byte header but has only ${bytes.length - 8} bytes after the length; expected a complete header (truncated file?)`,
+    );
   }
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
   } catch (error) {
-    throw new FormatError(`${fn}: ${source} has a header that is not valid UTF-8 JSON (${(error as Error).message}); expected a JSON object`);
+    throw new FormatError(
+      `${fn}: ${source} has a header that is not valid UTF-8 JSON (${(error as Error).message}); expected a JSON object`,
+    );
   }
-  if (!isPlainObject(header)) throw new FormatError(`${fn}: ${source} has a header of ${describe(header)}; expected a JSON object`);
+  if (!isPlainObject(header))
+    throw new FormatError(`${fn}: ${source} has a header of ${describe(header)}; expected a JSON object`);
 
   const buffer = bytes.subarray(8 + headerLength);
   const metadata: Record<string, string> = {};
@@ -161,7 +205,9 @@ export function parseSafetensors(bytes: Uint8Array, options: { source?: string }
   for (const [name, info] of Object.entries(header)) {
     if (name === METADATA_KEY) {
       if (!isPlainObject(info) || !Object.values(info).every((v) => typeof v === 'string')) {
-        throw new FormatError(`${fn}: ${source} has "${METADATA_KEY}" ${describe(info)}; expected an object mapping strings to strings`);
+        throw new FormatError(
+          `${fn}: ${source} has "${METADATA_KEY}" ${describe(info)}; expected an object mapping strings to strings`,
+        );
       }
       for (const [k, v] of Object.entries(info)) defineEntry(metadata, k, v as string);
       continue;
@@ -172,7 +218,11 @@ export function parseSafetensors(bytes: Uint8Array, options: { source?: string }
 
   const tensors: Record<string, Tensor> = {};
   for (const e of entries) {
-    const data = decodeTensorData(e.dtype, buffer.subarray(e.begin, e.end), `${fn}: ${source}: tensor ${describe(e.name)}`);
+    const data = decodeTensorData(
+      e.dtype,
+      buffer.subarray(e.begin, e.end),
+      `${fn}: ${source}: tensor ${describe(e.name)}`,
+    );
     defineEntry(tensors, e.name, fromHostValues(data, e.shape));
   }
   return { tensors, metadata };

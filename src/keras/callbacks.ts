@@ -5,7 +5,6 @@
  * loadNodeFiles), so this file stays browser-safe.
  */
 import { clone } from '../ops/movement.js';
-import { Tensor } from '../tensor/tensor.js';
 import { LRScheduler } from '../optim/schedules.js';
 import type { StateDict } from '../nn/module.js';
 import { ArgumentError, describe } from '../util/errors.js';
@@ -29,17 +28,22 @@ function monitored(fn: string, monitor: string, logs: Logs): number {
   const value = logs[monitor];
   if (typeof value === 'number') return value;
   const hint = monitor.startsWith('val_') ? ' (val_ values need validationSplit or validationData in fit)' : '';
-  throw new ArgumentError(`${fn}: monitor ${describe(monitor)} is not in the epoch logs; expected one of ${Object.keys(logs).join(', ')}${hint}`);
+  throw new ArgumentError(
+    `${fn}: monitor ${describe(monitor)} is not in the epoch logs; expected one of ${Object.keys(logs).join(', ')}${hint}`,
+  );
 }
 
 function checkString(fn: string, name: string, value: unknown): string {
-  if (typeof value !== 'string' || value === '') throw new ArgumentError(`${fn}: got ${name}=${describe(value)}; expected a non-empty string`);
+  if (typeof value !== 'string' || value === '')
+    throw new ArgumentError(`${fn}: got ${name}=${describe(value)}; expected a non-empty string`);
   return value;
 }
 
 function checkNonNegative(fn: string, name: string, value: unknown, integer = false): number {
   if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
-    throw new ArgumentError(`${fn}: got ${name}=${describe(value)}; expected ${integer ? 'an integer' : 'a number'} >= 0`);
+    throw new ArgumentError(
+      `${fn}: got ${name}=${describe(value)}; expected ${integer ? 'an integer' : 'a number'} >= 0`,
+    );
   }
   return value;
 }
@@ -101,7 +105,16 @@ export class EarlyStopping extends Callback {
   constructor(options: EarlyStoppingOptions = {}) {
     super();
     const fn = 'EarlyStopping';
-    checkOptions(fn, options, ['monitor', 'minDelta', 'patience', 'mode', 'baseline', 'restoreBestWeights', 'startFromEpoch', 'verbose']);
+    checkOptions(fn, options, [
+      'monitor',
+      'minDelta',
+      'patience',
+      'mode',
+      'baseline',
+      'restoreBestWeights',
+      'startFromEpoch',
+      'verbose',
+    ]);
     this.monitor = checkString(fn, 'monitor', options.monitor ?? 'val_loss');
     this.minDelta = Math.abs(checkFiniteNumber(fn, 'minDelta', options.minDelta ?? 0));
     this.patience = checkNonNegative(fn, 'patience', options.patience ?? 0, true);
@@ -157,7 +170,8 @@ export class EarlyStopping extends Callback {
 }
 
 function checkFiniteNumber(fn: string, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new ArgumentError(`${fn}: got ${name}=${describe(value)}; expected a finite number`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new ArgumentError(`${fn}: got ${name}=${describe(value)}; expected a finite number`);
   return value;
 }
 
@@ -184,7 +198,9 @@ export function formatCheckpointPath(template: string, epoch: number, logs: Logs
   return template.replace(/\{(\w+)(?::([^}]*))?\}/g, (_match, key: string, spec: string | undefined) => {
     const value = key === 'epoch' ? epoch + 1 : logs[key];
     if (typeof value !== 'number') {
-      throw new ArgumentError(`ModelCheckpoint: the filepath uses {${key}}, which is not in the epoch logs; expected epoch or one of ${Object.keys(logs).join(', ')}`);
+      throw new ArgumentError(
+        `ModelCheckpoint: the filepath uses {${key}}, which is not in the epoch logs; expected epoch or one of ${Object.keys(logs).join(', ')}`,
+      );
     }
     if (spec === undefined || spec === '') return String(value);
     const int = /^0?(\d+)d$/.exec(spec);
@@ -213,7 +229,12 @@ export class ModelCheckpoint extends Callback {
   constructor(options: ModelCheckpointOptions) {
     super();
     const fn = 'ModelCheckpoint';
-    checkOptions(fn, options, ['filepath', 'monitor', 'saveBestOnly', 'saveWeightsOnly', 'mode', 'verbose'], "{ filepath: 'ckpt/{epoch}' }");
+    checkOptions(
+      fn,
+      options,
+      ['filepath', 'monitor', 'saveBestOnly', 'saveWeightsOnly', 'mode', 'verbose'],
+      "{ filepath: 'ckpt/{epoch}' }",
+    );
     this.filepath = checkString(fn, 'filepath', options.filepath);
     this.monitor = checkString(fn, 'monitor', options.monitor ?? 'val_loss');
     this.saveBestOnly = booleanOption(fn, 'saveBestOnly', options.saveBestOnly, false);
@@ -230,10 +251,14 @@ export class ModelCheckpoint extends Callback {
       const current = monitored('ModelCheckpoint', this.monitor, logs);
       const better = this.mode === 'min' ? current < this.best : current > this.best;
       if (!better) {
-        if (this.verbose) this.print(`Epoch ${epoch + 1}: ${this.monitor} did not improve from ${formatValue(this.best)}`);
+        if (this.verbose)
+          this.print(`Epoch ${epoch + 1}: ${this.monitor} did not improve from ${formatValue(this.best)}`);
         return;
       }
-      if (this.verbose) this.print(`Epoch ${epoch + 1}: ${this.monitor} improved from ${formatValue(this.best)} to ${formatValue(current)}, saving to ${path}`);
+      if (this.verbose)
+        this.print(
+          `Epoch ${epoch + 1}: ${this.monitor} improved from ${formatValue(this.best)} to ${formatValue(current)}, saving to ${path}`,
+        );
       this.best = current;
     } else if (this.verbose) {
       this.print(`Epoch ${epoch + 1}: saving to ${path}`);
@@ -261,7 +286,9 @@ export class LearningRateScheduler extends Callback {
   constructor(schedule: LrScheduleFn | LRScheduler, options: { verbose?: 0 | 1 } = {}) {
     super();
     if (typeof schedule !== 'function' && !(schedule instanceof LRScheduler)) {
-      throw new ArgumentError(`LearningRateScheduler: got ${describe(schedule)}; expected a function (epoch, lr) => lr or an LRScheduler such as new StepLR(optimizer, …)`);
+      throw new ArgumentError(
+        `LearningRateScheduler: got ${describe(schedule)}; expected a function (epoch, lr) => lr or an LRScheduler such as new StepLR(optimizer, …)`,
+      );
     }
     this.schedule = schedule;
     checkOptions('LearningRateScheduler', options, ['verbose']);
@@ -270,7 +297,10 @@ export class LearningRateScheduler extends Callback {
 
   #optimizer(): Optimizer {
     const optimizer = this.requireModel().optimizer;
-    if (optimizer === null) throw new ArgumentError('LearningRateScheduler: the model has no optimizer yet; expected a compiled model inside fit');
+    if (optimizer === null)
+      throw new ArgumentError(
+        'LearningRateScheduler: the model has no optimizer yet; expected a compiled model inside fit',
+      );
     return optimizer;
   }
 
@@ -288,7 +318,9 @@ export class LearningRateScheduler extends Callback {
     const optimizer = this.#optimizer();
     const lr = this.schedule(epoch, optimizer.lr);
     if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
-      throw new ArgumentError(`LearningRateScheduler: the schedule returned ${describe(lr)} for epoch ${epoch}; expected a finite number >= 0`);
+      throw new ArgumentError(
+        `LearningRateScheduler: the schedule returned ${describe(lr)} for epoch ${epoch}; expected a finite number >= 0`,
+      );
     }
     optimizer.lr = lr;
     if (this.verbose) this.print(`Epoch ${epoch + 1}: LearningRateScheduler setting learning rate to ${lr}.`);
@@ -325,7 +357,7 @@ export class CSVLogger extends Callback {
   override async onTrainBegin(): Promise<void> {
     const files = await loadNodeFiles('CSVLogger');
     this.#keys = null;
-    this.#text = this.append ? files.readTextIfExists(this.filename) ?? '' : '';
+    this.#text = this.append ? (files.readTextIfExists(this.filename) ?? '') : '';
     if (this.#text !== '' && !this.#text.endsWith('\n')) this.#text += '\n';
   }
 

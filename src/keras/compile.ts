@@ -40,7 +40,10 @@ export function resolveOptimizer(fn: string, arg: OptimizerArg): ResolvedOptimiz
   if (arg instanceof Optimizer) return { source: arg, config: optimizerToConfig(arg) };
   if (typeof arg === 'function') return { source: arg, config: null };
   if (typeof arg === 'string' || (arg !== null && typeof arg === 'object' && !Array.isArray(arg))) {
-    return { source: optimizerFactory(fn, arg), config: typeof arg === 'string' ? arg : { className: arg.className, config: { ...arg.config } } };
+    return {
+      source: optimizerFactory(fn, arg),
+      config: typeof arg === 'string' ? arg : { className: arg.className, config: { ...arg.config } },
+    };
   }
   throw new ArgumentError(
     `${fn}: got optimizer ${describe(arg)}; expected a name such as 'adam', an Optimizer, { className, config }, ` +
@@ -68,7 +71,12 @@ export interface ResolvedLoss {
 }
 
 export function resolveLoss(fn: string, arg: LossArg): ResolvedLoss {
-  const known = (loss: Loss, config: ResolvedLoss['config']): ResolvedLoss => ({ name: loss.name, loss, call: (p, y) => loss.call(p, y), config });
+  const known = (loss: Loss, config: ResolvedLoss['config']): ResolvedLoss => ({
+    name: loss.name,
+    loss,
+    call: (p, y) => loss.call(p, y),
+    config,
+  });
   if (arg instanceof Loss) return known(arg, arg.getConfig());
   if (typeof arg === 'string') return known(new Loss(arg, {}, fn), arg);
   if (typeof arg === 'function') {
@@ -76,15 +84,25 @@ export function resolveLoss(fn: string, arg: LossArg): ResolvedLoss {
     if (registered !== undefined) return known(new Loss(registered, {}, fn), registered);
     return { name: arg.name || 'loss', loss: null, call: arg, config: null };
   }
-  throw new ArgumentError(`${fn}: got loss ${describe(arg)}; expected a name such as 'sparse_categorical_crossentropy', a Loss, or a function (yPred, yTrue) => Tensor`);
+  throw new ArgumentError(
+    `${fn}: got loss ${describe(arg)}; expected a name such as 'sparse_categorical_crossentropy', a Loss, or a function (yPred, yTrue) => Tensor`,
+  );
 }
 
 // ------------------------------------------------------------------ metrics
 
 /** Keras's metric strings (any registered name or alias is accepted too). */
 export type MetricName =
-  | 'accuracy' | 'acc' | 'sparse_categorical_accuracy' | 'categorical_accuracy' | 'binary_accuracy'
-  | 'mse' | 'mean_squared_error' | 'mae' | 'mean_absolute_error' | (string & {});
+  | 'accuracy'
+  | 'acc'
+  | 'sparse_categorical_accuracy'
+  | 'categorical_accuracy'
+  | 'binary_accuracy'
+  | 'mse'
+  | 'mean_squared_error'
+  | 'mae'
+  | 'mean_absolute_error'
+  | (string & {});
 export type MetricArg = MetricName | MetricFn;
 
 export interface ResolvedMetric {
@@ -101,15 +119,21 @@ export interface ResolvedMetric {
  */
 function accuracyFor(loss: Loss | null): MetricFn {
   const kind: LossKind | null = loss?.kind ?? null;
-  if (kind === 'binary') return loss?.fromLogits ? (p, y) => binaryAccuracy(p, y, { threshold: 0 }) : getMetric('binary_accuracy');
+  if (kind === 'binary')
+    return loss?.fromLogits ? (p, y) => binaryAccuracy(p, y, { threshold: 0 }) : getMetric('binary_accuracy');
   if (kind === 'sparse') return getMetric('sparse_categorical_accuracy');
   if (kind === 'categorical') return getMetric('categorical_accuracy');
   return getMetric('accuracy'); // decided from the shapes and dtypes
 }
 
-export function resolveMetrics(fn: string, args: readonly MetricArg[] | undefined, loss: ResolvedLoss): ResolvedMetric[] {
+export function resolveMetrics(
+  fn: string,
+  args: readonly MetricArg[] | undefined,
+  loss: ResolvedLoss,
+): ResolvedMetric[] {
   if (args === undefined) return [];
-  if (!Array.isArray(args)) throw new ArgumentError(`${fn}: got metrics ${describe(args)}; expected an array such as ['accuracy']`);
+  if (!Array.isArray(args))
+    throw new ArgumentError(`${fn}: got metrics ${describe(args)}; expected an array such as ['accuracy']`);
   const out: ResolvedMetric[] = args.map((arg, i) => {
     let name: string, metric: MetricFn, config: string | null;
     if (typeof arg === 'string') {
@@ -122,19 +146,26 @@ export function resolveMetrics(fn: string, args: readonly MetricArg[] | undefine
       metric = arg;
       config = registered ?? null;
     } else {
-      throw new ArgumentError(`${fn}: got metric ${describe(arg)}; expected a registered name such as 'accuracy' or a function (yPred, yTrue) => number`);
+      throw new ArgumentError(
+        `${fn}: got metric ${describe(arg)}; expected a registered name such as 'accuracy' or a function (yPred, yTrue) => number`,
+      );
     }
     // Metrics are reported, never differentiated: nothing of them goes on the tape.
     return { name, config, fn: (p, y) => noGrad(() => metricValue(name, metric(p, y))) };
   });
   const names = out.map((m) => m.name);
   const twice = names.find((n, i) => names.indexOf(n) !== i || n === 'loss');
-  if (twice !== undefined) throw new ArgumentError(`${fn}: two metrics are named ${describe(twice)} (or one is named 'loss'); expected distinct names`);
+  if (twice !== undefined)
+    throw new ArgumentError(
+      `${fn}: two metrics are named ${describe(twice)} (or one is named 'loss'); expected distinct names`,
+    );
   return out;
 }
 
 function metricValue(name: string, v: number | Tensor): number {
   if (typeof v === 'number') return v;
   if (v instanceof Tensor && v.size === 1) return v.item();
-  throw new ArgumentError(`metric ${describe(name)}: returned ${describe(v)}; expected a number or a one-element Tensor`);
+  throw new ArgumentError(
+    `metric ${describe(name)}: returned ${describe(v)}; expected a number or a one-element Tensor`,
+  );
 }

@@ -53,7 +53,9 @@ export class Callback {
   /** The model, or a clear error when a hook runs outside `fit`. */
   protected requireModel(): Model {
     if (this.model === null) {
-      throw new Error(`${this.constructor.name}: no model is set; callbacks run inside model.fit(x, y, { callbacks: [...] })`);
+      throw new Error(
+        `${this.constructor.name}: no model is set; callbacks run inside model.fit(x, y, { callbacks: [...] })`,
+      );
     }
     return this.model;
   }
@@ -69,6 +71,9 @@ export class History extends Callback {
 
   override onEpochEnd(epoch: number, logs: Logs): void {
     this.epoch.push(epoch);
-    for (const [key, value] of Object.entries(logs)) (this.history[key] ??= []).push(value);
+    for (const [key, value] of Object.entries(logs)) {
+      this.history[key] ??= [];
+      this.history[key].push(value);
+    }
   }
 }

@@ -34,15 +34,31 @@ import { endsInActivation, getActivation, type EndsInActivation } from '../nn/ac
 import { optimizerToConfig } from '../optim/registry.js';
 import type { NamedConfig } from '../util/registry.js';
 import {
-  resolveLoss, resolveMetrics, resolveOptimizer,
-  type LossArg, type MetricArg, type OptimizerArg, type ResolvedLoss, type ResolvedMetric, type ResolvedOptimizer,
+  resolveLoss,
+  resolveMetrics,
+  resolveOptimizer,
+  type LossArg,
+  type MetricArg,
+  type OptimizerArg,
+  type ResolvedLoss,
+  type ResolvedMetric,
+  type ResolvedOptimizer,
 } from './compile.js';
 import { History, type Callback, type Logs, type TrainingParams } from './history.js';
 import { ProgbarLogger } from './callbacks.js';
 import { defaultClock, defaultStream, type ProgressStream } from './progress.js';
 import { summarize, type SummaryRow } from './summary.js';
 import {
-  RunningMeans, checkXY, eventLoopYielder, integerOption, loadNodeFiles, resolveFitOptions, rowSlice, snakeCase, splitValidation, withMode,
+  RunningMeans,
+  checkXY,
+  eventLoopYielder,
+  integerOption,
+  loadNodeFiles,
+  resolveFitOptions,
+  rowSlice,
+  snakeCase,
+  splitValidation,
+  withMode,
   type FitOptions,
 } from './training.js';
 
@@ -52,7 +68,10 @@ export interface CompileOptions {
    * `{ className, config }`, an Optimizer, or (params) => Optimizer (default 'rmsprop', as Keras).
    */
   optimizer?: OptimizerArg;
-  /** A registered loss name ('sparse_categorical_crossentropy', 'mse', …), a `Loss`, or a function (yPred, yTrue) => scalar Tensor. */
+  /**
+   * A registered loss name ('sparse_categorical_crossentropy', 'mse', …), a `Loss`, or a function
+   * (yPred, yTrue) => scalar Tensor.
+   */
   loss: LossArg;
   /** Reported during fit and by evaluate: registered names ('accuracy', 'mae', …) or functions. */
   metrics?: readonly MetricArg[];
@@ -103,7 +122,8 @@ export abstract class Model extends Module implements EndsInActivation {
     super();
     checkOptions(new.target.name, options, ['name']);
     const name = options.name ?? snakeCase(new.target.name);
-    if (typeof name !== 'string' || name === '') throw new ArgumentError(`${new.target.name}: got name=${describe(options.name)}; expected a non-empty string`);
+    if (typeof name !== 'string' || name === '')
+      throw new ArgumentError(`${new.target.name}: got name=${describe(options.name)}; expected a non-empty string`);
     this.name = name;
   }
 
@@ -140,7 +160,9 @@ export abstract class Model extends Module implements EndsInActivation {
 
   /** The model's output before its declared final activation: the logits of a softmax or sigmoid. */
   callBeforeActivation(_x: Tensor): Tensor {
-    throw new ArgumentError(`${this.constructor.name}.callBeforeActivation: the model declares no final activation (finalActivation is null)`);
+    throw new ArgumentError(
+      `${this.constructor.name}.callBeforeActivation: the model declares no final activation (finalActivation is null)`,
+    );
   }
 
   // ------------------------------------------------------------------ compile
@@ -150,7 +172,9 @@ export abstract class Model extends Module implements EndsInActivation {
     const fn = `${this.constructor.name}.compile`;
     const o = checkOptions(fn, options, ['optimizer', 'loss', 'metrics']) as unknown as CompileOptions;
     if (o.loss === undefined) {
-      throw new ArgumentError(`${fn}: got no loss; expected e.g. { loss: 'sparse_categorical_crossentropy' } or a function (yPred, yTrue) => Tensor`);
+      throw new ArgumentError(
+        `${fn}: got no loss; expected e.g. { loss: 'sparse_categorical_crossentropy' } or a function (yPred, yTrue) => Tensor`,
+      );
     }
     const optimizer = resolveOptimizer(fn, o.optimizer ?? 'rmsprop');
     const loss = resolveLoss(fn, o.loss);
@@ -162,7 +186,9 @@ export abstract class Model extends Module implements EndsInActivation {
 
   #requireCompiled(fn: string): Compiled {
     if (this.#compiled === null) {
-      throw new ArgumentError(`${fn}: the model is not compiled; call model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] }) first`);
+      throw new ArgumentError(
+        `${fn}: the model is not compiled; call model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] }) first`,
+      );
     }
     return this.#compiled;
   }
@@ -173,9 +199,12 @@ export abstract class Model extends Module implements EndsInActivation {
     const params = this.parameters();
     const source = compiled.optimizer.source;
     const optimizer = source instanceof Optimizer ? source : source(params);
-    if (!(optimizer instanceof Optimizer)) throw new ArgumentError(`${fn}: the optimizer factory returned ${describe(optimizer)}; expected an Optimizer`);
+    if (!(optimizer instanceof Optimizer))
+      throw new ArgumentError(`${fn}: the optimizer factory returned ${describe(optimizer)}; expected an Optimizer`);
     const held = new Set<unknown>(optimizer.paramGroups.flatMap((g) => g.params));
-    const missing = this.namedParameters().filter(([, p]) => p.requiresGrad && !held.has(p)).map(([name]) => name);
+    const missing = this.namedParameters()
+      .filter(([, p]) => p.requiresGrad && !held.has(p))
+      .map(([name]) => name);
     if (missing.length > 0) {
       throw new ArgumentError(
         `${fn}: the optimizer does not hold the model's parameters ${describe(missing.slice(0, 5))}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}; ` +
@@ -246,13 +275,21 @@ export abstract class Model extends Module implements EndsInActivation {
     const optimizer = this.#ensureOptimizer(fn, compiled);
     const step = this.#lossStep(fn, compiled.loss);
 
-    const loader = new DataLoader(new TensorDataset(train[0], train[1]), { batchSize: o.batchSize, shuffle: o.shuffle });
+    const loader = new DataLoader(new TensorDataset(train[0], train[1]), {
+      batchSize: o.batchSize,
+      shuffle: o.shuffle,
+    });
     const history = new History();
     const callbacks: Callback[] = [...o.callbacks, history];
     // As Keras: a progress logger is added unless the user passed one (with its own clock, say).
     if (o.verbose > 0 && !callbacks.some((cb) => cb instanceof ProgbarLogger)) callbacks.push(new ProgbarLogger());
     const params: TrainingParams = {
-      epochs: o.epochs, steps: loader.length, samples: train[0].shape[0], batchSize: o.batchSize, verbose: o.verbose, initialEpoch: o.initialEpoch,
+      epochs: o.epochs,
+      steps: loader.length,
+      samples: train[0].shape[0],
+      batchSize: o.batchSize,
+      verbose: o.verbose,
+      initialEpoch: o.initialEpoch,
     };
     const stream = o.stream ?? defaultStream();
     for (const cb of callbacks) {
@@ -287,7 +324,14 @@ export abstract class Model extends Module implements EndsInActivation {
         }
         logs = means.values();
         if (validation !== null) {
-          const val = this.#evaluate(`${fn} (validation)`, step, compiled, validation[0], validation[1], o.validationBatchSize);
+          const val = this.#evaluate(
+            `${fn} (validation)`,
+            step,
+            compiled,
+            validation[0],
+            validation[1],
+            o.validationBatchSize,
+          );
           for (const [k, v] of Object.entries(val)) logs[`val_${k}`] = v;
         }
         await each((cb) => cb.onEpochEnd(epoch, logs));
@@ -299,7 +343,14 @@ export abstract class Model extends Module implements EndsInActivation {
     return history;
   }
 
-  #trainStep(step: LossStep, compiled: Compiled, optimizer: Optimizer, xb: Tensor, yb: Tensor, means: RunningMeans): void {
+  #trainStep(
+    step: LossStep,
+    compiled: Compiled,
+    optimizer: Optimizer,
+    xb: Tensor,
+    yb: Tensor,
+    means: RunningMeans,
+  ): void {
     this.zeroGrad();
     const { yPred, loss } = step(xb, yb);
     // The function, not loss.backward(): that method is attached by the autograd entry, which
@@ -328,15 +379,18 @@ export abstract class Model extends Module implements EndsInActivation {
     const means = new RunningMeans();
     const n = x.shape[0];
     if (n === 0) throw new ArgumentError(`${fn}: got 0 samples; expected at least one`);
-    withMode(this, false, () => noGrad(() => {
-      for (let start = 0; start < n; start += batchSize) {
-        const end = Math.min(n, start + batchSize);
-        const xb = rowSlice(x, start, end), yb = rowSlice(y, start, end);
-        const { yPred, loss } = step(xb, yb);
-        means.add('loss', loss.item(), end - start);
-        for (const m of compiled.metrics) means.add(m.name, m.fn(yPred, yb), end - start);
-      }
-    }));
+    withMode(this, false, () =>
+      noGrad(() => {
+        for (let start = 0; start < n; start += batchSize) {
+          const end = Math.min(n, start + batchSize);
+          const xb = rowSlice(x, start, end),
+            yb = rowSlice(y, start, end);
+          const { yPred, loss } = step(xb, yb);
+          means.add('loss', loss.item(), end - start);
+          for (const m of compiled.metrics) means.add(m.name, m.fn(yPred, yb), end - start);
+        }
+      }),
+    );
     return means.values();
   }
 
@@ -345,26 +399,33 @@ export abstract class Model extends Module implements EndsInActivation {
     const fn = `${this.constructor.name}.predict`;
     const o = checkOptions(fn, options, ['batchSize']);
     const batchSize = integerOption(fn, 'batchSize', o.batchSize, 32, 1);
-    if (!(x instanceof Tensor) || x.rank === 0) throw new ArgumentError(`${fn}: got ${describe(x)}; expected a Tensor whose first axis holds the samples`);
+    if (!(x instanceof Tensor) || x.rank === 0)
+      throw new ArgumentError(`${fn}: got ${describe(x)}; expected a Tensor whose first axis holds the samples`);
     const n = x.shape[0];
     if (n === 0) throw new ArgumentError(`${fn}: got 0 samples (shape ${describe(x.shape)}); expected at least one`);
-    return withMode(this, false, () => noGrad(() => {
-      const parts: Tensor[] = [];
-      for (let start = 0; start < n; start += batchSize) {
-        const end = Math.min(n, start + batchSize);
-        const yb = this.call(rowSlice(x, start, end));
-        if (!(yb instanceof Tensor) || yb.rank === 0 || yb.shape[0] !== end - start) {
-          throw new ArgumentError(`${fn}: the model returned ${describe(yb)} for a batch of ${end - start}; expected a Tensor with one row per sample`);
+    return withMode(this, false, () =>
+      noGrad(() => {
+        const parts: Tensor[] = [];
+        for (let start = 0; start < n; start += batchSize) {
+          const end = Math.min(n, start + batchSize);
+          const yb = this.call(rowSlice(x, start, end));
+          if (!(yb instanceof Tensor) || yb.rank === 0 || yb.shape[0] !== end - start) {
+            throw new ArgumentError(
+              `${fn}: the model returned ${describe(yb)} for a batch of ${end - start}; expected a Tensor with one row per sample`,
+            );
+          }
+          const first = parts[0];
+          if (first && !sameShape(yb.shape.slice(1), first.shape.slice(1))) {
+            throw new ArgumentError(
+              `${fn}: the model returned shape ${describe(yb.shape)} for samples ${start}..${end - 1} but [${end - start}, ${first.shape.slice(1).join(', ')}] before; expected the same shape per sample`,
+            );
+          }
+          parts.push(yb);
         }
-        const first = parts[0];
-        if (first && !sameShape(yb.shape.slice(1), first.shape.slice(1))) {
-          throw new ArgumentError(`${fn}: the model returned shape ${describe(yb.shape)} for samples ${start}..${end - 1} but [${end - start}, ${first.shape.slice(1).join(', ')}] before; expected the same shape per sample`);
-        }
-        parts.push(yb);
-      }
-      // One batch is the answer itself; more are joined by the backend.
-      return parts.length === 1 ? parts[0] : concat(parts, 0);
-    }));
+        // One batch is the answer itself; more are joined by the backend.
+        return parts.length === 1 ? parts[0] : concat(parts, 0);
+      }),
+    );
   }
 
   // ------------------------------------------------------------------ summary
@@ -382,9 +443,11 @@ export abstract class Model extends Module implements EndsInActivation {
   protected layerOutputShapes(inputShape: readonly (number | null)[]): ((number | null)[] | null)[] {
     const layers = this.summaryLayers().map(([, m]) => m);
     const shapes: ((number | null)[] | null)[] = layers.map(() => null);
-    const removers = layers.map((m, i) => m.registerForwardHook((_m, _inputs, out) => {
-      if (shapes[i] === null && out instanceof Tensor) shapes[i] = [null, ...out.shape.slice(1)];
-    }));
+    const removers = layers.map((m, i) =>
+      m.registerForwardHook((_m, _inputs, out) => {
+        if (shapes[i] === null && out instanceof Tensor) shapes[i] = [null, ...out.shape.slice(1)];
+      }),
+    );
     try {
       this.computeOutputShape(inputShape);
     } finally {
@@ -412,14 +475,18 @@ export abstract class Model extends Module implements EndsInActivation {
     const layers = this.summaryLayers();
     const shapes = this.layerOutputShapes(inputShape);
     const rows: SummaryRow[] = layers.map(([field, layer], i) => ({
-      name: layerName(field, layer, i, layers), type: layer.constructor.name, outputShape: shapes[i], ...countWeights(layer),
+      name: layerName(field, layer, i, layers),
+      type: layer.constructor.name,
+      outputShape: shapes[i],
+      ...countWeights(layer),
     }));
     const text = summarize(this.name, rows, countWeights(this));
     if (o.print ?? true) (o.stream ?? defaultStream()).write(`${text}\n`);
     return text;
   }
 
-  // ------------------------------------------------------------------ saving (Node-only code, installed by the Node entry)
+  // ------------------------------------------------------------------ saving
+  // (Node-only code, installed by the Node entry)
 
   /**
    * Write `dir/config.json` (the architecture as data) and `dir/model.safetensors` (the weights),
@@ -448,14 +515,17 @@ export abstract class Model extends Module implements EndsInActivation {
 /** The loss of a batch, checked to be a scalar tensor (a custom loss might return one per sample). */
 function scalarLoss(fn: string, name: string, loss: unknown): Tensor {
   if (!(loss instanceof Tensor) || loss.size !== 1) {
-    throw new ArgumentError(`${fn}: the loss ${describe(name)} returned ${describe(loss)}; expected a scalar Tensor (reduce per-sample losses with mean)`);
+    throw new ArgumentError(
+      `${fn}: the loss ${describe(name)} returned ${describe(loss)}; expected a scalar Tensor (reduce per-sample losses with mean)`,
+    );
   }
   return loss;
 }
 
 /** Parameters (trainable or frozen) and float buffers (moving statistics, counted as non-trainable). */
 function countWeights(module: AnyModule): { trainable: number; nonTrainable: number } {
-  let trainable = 0, nonTrainable = 0;
+  let trainable = 0,
+    nonTrainable = 0;
   for (const p of module.parameters() as Parameter[]) {
     if (p.requiresGrad) trainable += p.size;
     else nonTrainable += p.size;
@@ -482,8 +552,13 @@ export class WrappedModel extends Model {
   readonly module: AnyModule;
 
   constructor(module: AnyModule, options: { name?: string } = {}) {
-    super({ name: checkOptions('Model.wrap', options, ['name']).name as string | undefined ?? snakeCase(module?.constructor?.name ?? 'model') });
-    if (!(module instanceof Module)) throw new ArgumentError(`Model.wrap: got ${describe(module)}; expected a Module (a layer or network)`);
+    super({
+      name:
+        (checkOptions('Model.wrap', options, ['name']).name as string | undefined) ??
+        snakeCase(module?.constructor?.name ?? 'model'),
+    });
+    if (!(module instanceof Module))
+      throw new ArgumentError(`Model.wrap: got ${describe(module)}; expected a Module (a layer or network)`);
     this.module = module;
   }
 

@@ -24,7 +24,8 @@ export interface ProgressStream {
 
 /** `process.stdout` in Node; in a browser, lines go to the console. */
 export function defaultStream(): ProgressStream {
-  if (typeof process !== 'undefined' && process.stdout && typeof process.stdout.write === 'function') return process.stdout;
+  if (typeof process !== 'undefined' && process.stdout && typeof process.stdout.write === 'function')
+    return process.stdout;
   let pending = '';
   return {
     isTTY: false,
@@ -50,7 +51,9 @@ export function formatValue(v: number): string {
 
 /** " - loss: 0.1234 - accuracy: 0.9612" */
 export function formatLogs(logs: Readonly<Record<string, number>>): string {
-  return Object.entries(logs).map(([k, v]) => ` - ${k}: ${formatValue(v)}`).join('');
+  return Object.entries(logs)
+    .map(([k, v]) => ` - ${k}: ${formatValue(v)}`)
+    .join('');
 }
 
 /** An ETA as Keras writes it: "35s", "2:05", "1:02:05". */
@@ -130,14 +133,17 @@ export class ProgressBar {
       // Throttled, but the first step is always drawn so a slow first batch shows something.
       if (now - this.lastDraw < this.interval && current > 1) return;
       this.lastDraw = now;
-      const line = (width: number): string => `${this.counter(current)} ${formatBar(current, this.target, width)} - ETA: ${formatEta(eta)}${formatLogs(logs)}`;
+      const line = (width: number): string =>
+        `${this.counter(current)} ${formatBar(current, this.target, width)} - ETA: ${formatEta(eta)}${formatLogs(logs)}`;
       // On a narrow terminal the bar gives up cells (down to 10) before the numbers are cut.
       const room = (this.stream.columns ?? Infinity) - 1;
       const full = line(this.width);
       this.draw(full.length <= room ? full : line(Math.max(10, this.width - (full.length - room))));
     } else if (this.mode === 'lines' && current < this.target && current >= (this.nextTenth * this.target) / 10) {
       while (current >= (this.nextTenth * this.target) / 10) this.nextTenth++;
-      this.stream.write(`${this.counter(current)} - ${Math.round(elapsed)}s elapsed - ETA: ${formatEta(eta)}${formatLogs(logs)}\n`);
+      this.stream.write(
+        `${this.counter(current)} - ${Math.round(elapsed)}s elapsed - ETA: ${formatEta(eta)}${formatLogs(logs)}\n`,
+      );
     }
   }
 
@@ -146,7 +152,10 @@ export class ProgressBar {
     const elapsed = (this.clock() - this.start) / 1000;
     const timing = `${Math.round(elapsed)}s ${formatStepTime(steps > 0 ? elapsed / steps : 0)}`;
     if (this.mode === 'live') {
-      this.draw(`${this.counter(steps)} ${formatBar(steps, this.target, this.width)} - ${timing}${formatLogs(logs)}`, false);
+      this.draw(
+        `${this.counter(steps)} ${formatBar(steps, this.target, this.width)} - ${timing}${formatLogs(logs)}`,
+        false,
+      );
       this.stream.write('\n');
     } else {
       this.stream.write(`${this.counter(steps)} - ${timing}${formatLogs(logs)}\n`);
@@ -156,7 +165,8 @@ export class ProgressBar {
   /** Redraw the live line: return to its start, write, and blank what the last draw left over. */
   private draw(line: string, fit = true): void {
     const columns = this.stream.columns;
-    const text = fit && columns !== undefined && columns > 1 && line.length > columns - 1 ? line.slice(0, columns - 1) : line;
+    const text =
+      fit && columns !== undefined && columns > 1 && line.length > columns - 1 ? line.slice(0, columns - 1) : line;
     const blank = Math.max(0, this.drawnWidth - text.length);
     this.stream.write(`\r${text}${' '.repeat(blank)}`);
     this.drawnWidth = text.length;

@@ -60,16 +60,22 @@ function readWeights(fn: string, path: string): Safetensors {
  */
 export function loadModel(dir: string): Model {
   const fn = 'loadModel';
-  if (typeof dir !== 'string' || dir === '') throw new ArgumentError(`${fn}: got ${String(dir)}; expected the path of a folder written by model.save(dir)`);
+  if (typeof dir !== 'string' || dir === '')
+    throw new ArgumentError(`${fn}: got ${String(dir)}; expected the path of a folder written by model.save(dir)`);
   const k = kind(dir);
-  if (k !== 'dir') throw new ArgumentError(`${fn}: ${dir} ${k === 'file' ? 'is a file' : 'does not exist'}; expected a folder written by model.save(dir), holding ${CONFIG_FILE} and ${WEIGHTS_FILE}`);
+  if (k !== 'dir')
+    throw new ArgumentError(
+      `${fn}: ${dir} ${k === 'file' ? 'is a file' : 'does not exist'}; expected a folder written by model.save(dir), holding ${CONFIG_FILE} and ${WEIGHTS_FILE}`,
+    );
   const configPath = join(dir, CONFIG_FILE);
   requireFile(fn, configPath, `the model's ${CONFIG_FILE}, written by model.save(dir)`);
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(configPath, 'utf8'));
   } catch (error) {
-    throw new FormatError(`${fn}: ${configPath} is not valid JSON (${(error as Error).message}); expected the config written by model.save`);
+    throw new FormatError(
+      `${fn}: ${configPath} is not valid JSON (${(error as Error).message}); expected the config written by model.save`,
+    );
   }
   const model = modelFromConfig(json, `${fn}: ${configPath}`);
   const weightsPath = join(dir, WEIGHTS_FILE);

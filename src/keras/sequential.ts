@@ -36,8 +36,9 @@ export class Sequential extends Model {
   #outputShape: (number | null)[] | null = null;
 
   constructor(layers: readonly Module[] = [], options: { name?: string } = {}) {
-    super({ name: checkOptions('Sequential', options, ['name']).name as string | undefined ?? 'sequential' });
-    if (!Array.isArray(layers)) throw new ArgumentError(`Sequential: got ${describe(layers)}; expected an array of layers`);
+    super({ name: (checkOptions('Sequential', options, ['name']).name as string | undefined) ?? 'sequential' });
+    if (!Array.isArray(layers))
+      throw new ArgumentError(`Sequential: got ${describe(layers)}; expected an array of layers`);
     for (const layer of layers) this.add(layer);
   }
 
@@ -46,12 +47,14 @@ export class Sequential extends Model {
    * for the shape the layers before it produce, so a layer that does not fit is refused here.
    */
   add(layer: Module): this {
-    if (!(layer instanceof Module)) throw new ArgumentError(`Sequential.add: got ${describe(layer)}; expected a Module (a layer)`);
+    if (!(layer instanceof Module))
+      throw new ArgumentError(`Sequential.add: got ${describe(layer)}; expected a Module (a layer)`);
     if (this.layers.length === 0 && layer.inputShape) {
       this.#outputShape = [null, ...layer.inputShape];
       this.rememberBuildShape(this.#outputShape);
     }
-    if (this.#outputShape) this.#outputShape = buildLayer('Sequential.add', layer, this.layers.length, this.#outputShape, true);
+    if (this.#outputShape)
+      this.#outputShape = buildLayer('Sequential.add', layer, this.layers.length, this.#outputShape, true);
     this.layers.push(layer);
     return this;
   }
@@ -60,7 +63,9 @@ export class Sequential extends Model {
   at(index: number): Module {
     const n = this.layers.length;
     if (!Number.isInteger(index) || index < -n || index >= n) {
-      throw new ArgumentError(`Sequential.at: got index ${describe(index)}; expected an integer in [${-n}, ${n - 1}] (the model has ${n} layers)`);
+      throw new ArgumentError(
+        `Sequential.at: got index ${describe(index)}; expected an integer in [${-n}, ${n - 1}] (the model has ${n} layers)`,
+      );
     }
     return this.layers[index < 0 ? index + n : index];
   }
@@ -138,27 +143,42 @@ export class Sequential extends Model {
   static fromConfig(config: Record<string, unknown>): Sequential {
     checkOptions('Sequential', config, ['name', 'layers']);
     const layers = config.layers;
-    if (!Array.isArray(layers)) throw new ArgumentError(`Sequential.fromConfig: got layers=${describe(layers)}; expected an array of layer configs { className, config }`);
+    if (!Array.isArray(layers))
+      throw new ArgumentError(
+        `Sequential.fromConfig: got layers=${describe(layers)}; expected an array of layer configs { className, config }`,
+      );
     const name = typeof config.name === 'string' ? config.name : undefined;
-    return new Sequential(layers.map((l) => layerFromConfig(l as LayerConfig)), { name });
+    return new Sequential(
+      layers.map((l) => layerFromConfig(l as LayerConfig)),
+      { name },
+    );
   }
 }
 
 /** A copy of a batch-first shape; a batch size of -1 (a common way to say "any") is read as null. */
 function batched(fn: string, inputShape: LayerShape): (number | null)[] {
   if (!Array.isArray(inputShape) || inputShape.length < 2) {
-    throw new ArgumentError(`${fn}: got input shape ${describe(inputShape)}; expected the batch axis followed by the sample's axes, e.g. [null, 784]`);
+    throw new ArgumentError(
+      `${fn}: got input shape ${describe(inputShape)}; expected the batch axis followed by the sample's axes, e.g. [null, 784]`,
+    );
   }
   return checkLayerShape(fn, [inputShape[0] === -1 ? null : inputShape[0], ...inputShape.slice(1)]);
 }
 
 /** Build one layer (when `build`) and return its output shape; errors say which layer refused. */
-function buildLayer(fn: string, layer: Module, index: number, shape: (number | null)[], build: boolean): (number | null)[] {
+function buildLayer(
+  fn: string,
+  layer: Module,
+  index: number,
+  shape: (number | null)[],
+  build: boolean,
+): (number | null)[] {
   try {
     if (build) layer.build(shape);
     return layer.computeOutputShape(shape);
   } catch (error) {
-    if (error instanceof Error) error.message = `${error.message} (${fn}: layer ${index}, ${layer.constructor.name}, given input shape ${describe(shape)})`;
+    if (error instanceof Error)
+      error.message = `${error.message} (${fn}: layer ${index}, ${layer.constructor.name}, given input shape ${describe(shape)})`;
     throw error;
   }
 }

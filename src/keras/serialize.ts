@@ -40,12 +40,24 @@ export interface ModelArtifacts {
 
 export function modelToConfig(model: Model): SavedModelConfig {
   const fn = 'modelToConfig';
-  if (!(model instanceof Model)) throw new ArgumentError(`${fn}: got ${describe(model)}; expected a Model (Sequential, a Model subclass, or Model.wrap(module))`);
+  if (!(model instanceof Model))
+    throw new ArgumentError(
+      `${fn}: got ${describe(model)}; expected a Model (Sequential, a Model subclass, or Model.wrap(module))`,
+    );
   if (!model.isBuilt()) {
-    throw new ArgumentError(`${fn}: the model is not built yet, so it has no weights to save; give the first layer an inputShape, call model.build([null, ...]), or run it on data first`);
+    throw new ArgumentError(
+      `${fn}: the model is not built yet, so it has no weights to save; give the first layer an inputShape, call model.build([null, ...]), or run it on data first`,
+    );
   }
   const { className, config, buildInputShape } = layerToConfig(model);
-  return { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, className, config, inputShape: buildInputShape ?? null, compile: model.compileConfig };
+  return {
+    format: MODEL_FORMAT,
+    version: MODEL_FORMAT_VERSION,
+    className,
+    config,
+    inputShape: buildInputShape ?? null,
+    compile: model.compileConfig,
+  };
 }
 
 export function weightsToBytes(model: Model): Uint8Array {
@@ -69,30 +81,49 @@ function within(source: string, error: unknown): unknown {
  */
 export function modelFromConfig(data: unknown, source = 'modelFromConfig'): Model {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new FormatError(`${source}: got ${describe(data)}; expected an object { format: "${MODEL_FORMAT}", version, className, config, … }`);
+    throw new FormatError(
+      `${source}: got ${describe(data)}; expected an object { format: "${MODEL_FORMAT}", version, className, config, … }`,
+    );
   }
   const saved = data as Partial<SavedModelConfig>;
   if (saved.format !== MODEL_FORMAT) {
-    throw new FormatError(`${source}: format is ${describe(saved.format)}; expected "${MODEL_FORMAT}" (a folder written by model.save)`);
+    throw new FormatError(
+      `${source}: format is ${describe(saved.format)}; expected "${MODEL_FORMAT}" (a folder written by model.save)`,
+    );
   }
   if (saved.version !== MODEL_FORMAT_VERSION) {
-    throw new FormatError(`${source}: version is ${describe(saved.version)}; this tessera reads version ${MODEL_FORMAT_VERSION}`);
+    throw new FormatError(
+      `${source}: version is ${describe(saved.version)}; this tessera reads version ${MODEL_FORMAT_VERSION}`,
+    );
   }
   if (typeof saved.className !== 'string' || saved.config === null || typeof saved.config !== 'object') {
-    throw new FormatError(`${source}: got className ${describe(saved.className)} and config ${describe(saved.config)}; expected a class name and an object`);
+    throw new FormatError(
+      `${source}: got className ${describe(saved.className)} and config ${describe(saved.config)}; expected a class name and an object`,
+    );
   }
   const inputShape = saved.inputShape ?? null;
-  if (inputShape !== null && (!Array.isArray(inputShape) || !inputShape.every((d) => d === null || (Number.isInteger(d) && d >= 0)))) {
-    throw new FormatError(`${source}: inputShape is ${describe(inputShape)}; expected an array of sizes (null for the batch axis) or null`);
+  if (
+    inputShape !== null &&
+    (!Array.isArray(inputShape) || !inputShape.every((d) => d === null || (Number.isInteger(d) && d >= 0)))
+  ) {
+    throw new FormatError(
+      `${source}: inputShape is ${describe(inputShape)}; expected an array of sizes (null for the batch axis) or null`,
+    );
   }
   let model: unknown;
   try {
-    model = layerFromConfig({ className: saved.className, config: saved.config as Record<string, unknown>, buildInputShape: inputShape ?? undefined });
+    model = layerFromConfig({
+      className: saved.className,
+      config: saved.config as Record<string, unknown>,
+      buildInputShape: inputShape ?? undefined,
+    });
   } catch (error) {
     throw within(source, error);
   }
   if (!(model instanceof Model)) {
-    throw new FormatError(`${source}: className "${saved.className}" builds a ${describe((model as object)?.constructor?.name)}, not a Model; expected a saved model (Sequential, or a registered Model subclass)`);
+    throw new FormatError(
+      `${source}: className "${saved.className}" builds a ${describe((model as object)?.constructor?.name)}, not a Model; expected a saved model (Sequential, or a registered Model subclass)`,
+    );
   }
   if (!model.isBuilt() && inputShape !== null) model.build(inputShape);
   if (saved.compile) compileFromConfig(model, saved.compile, source);
@@ -114,7 +145,9 @@ function compileFromConfig(model: Model, compile: CompileConfig, source: string)
 function lossFromConfig(data: unknown, source: string): Loss {
   const spec = data as Partial<NamedConfig> | null;
   if (spec === null || typeof spec !== 'object' || typeof spec.className !== 'string') {
-    throw new FormatError(`${source}: the compile config has loss ${describe(data)}; expected a name or { className, config }`);
+    throw new FormatError(
+      `${source}: the compile config has loss ${describe(data)}; expected a name or { className, config }`,
+    );
   }
   return new Loss(spec.className, spec.config ?? {}, source);
 }

@@ -37,12 +37,24 @@ export function formatCount(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
-export function summarize(modelName: string, rows: readonly SummaryRow[], totals: { trainable: number; nonTrainable: number }): string {
-  const cells = rows.map((r) => [` ${r.name} (${r.type})`, formatShape(r.outputShape), String(r.trainable + r.nonTrainable)]);
+export function summarize(
+  modelName: string,
+  rows: readonly SummaryRow[],
+  totals: { trainable: number; nonTrainable: number },
+): string {
+  const cells = rows.map((r) => [
+    ` ${r.name} (${r.type})`,
+    formatShape(r.outputShape),
+    String(r.trainable + r.nonTrainable),
+  ]);
   const header = [' Layer (type)', 'Output Shape', 'Param #'];
   // Keras's 65-character layout (columns end at 29 and 55), widened when a cell needs more room.
   const widths = [29, 26, 10].map((min, c) => Math.max(min, ...[header, ...cells].map((row) => row[c].length + 2)));
-  const line = (row: string[]): string => row.map((cell, c) => cell.padEnd(widths[c])).join('').trimEnd();
+  const line = (row: string[]): string =>
+    row
+      .map((cell, c) => cell.padEnd(widths[c]))
+      .join('')
+      .trimEnd();
   const total = widths.reduce((a, b) => a + b, 0);
   return [
     `Model: "${modelName}"`,

@@ -46,7 +46,16 @@ export interface ResolvedFitOptions {
 }
 
 const FIT_KEYS = [
-  'epochs', 'batchSize', 'validationSplit', 'validationData', 'validationBatchSize', 'shuffle', 'callbacks', 'verbose', 'initialEpoch', 'stream',
+  'epochs',
+  'batchSize',
+  'validationSplit',
+  'validationData',
+  'validationBatchSize',
+  'shuffle',
+  'callbacks',
+  'verbose',
+  'initialEpoch',
+  'stream',
 ];
 
 export function integerOption(fn: string, name: string, value: unknown, fallback: number, min: number): number {
@@ -63,25 +72,40 @@ export function resolveFitOptions(fn: string, options: FitOptions): ResolvedFitO
   const batchSize = integerOption(fn, 'batchSize', o.batchSize, 32, 1);
   const validationSplit = o.validationSplit ?? 0;
   if (typeof validationSplit !== 'number' || !(validationSplit >= 0 && validationSplit < 1)) {
-    throw new ArgumentError(`${fn}: got validationSplit=${describe(o.validationSplit)}; expected a fraction in [0, 1), e.g. 0.1`);
+    throw new ArgumentError(
+      `${fn}: got validationSplit=${describe(o.validationSplit)}; expected a fraction in [0, 1), e.g. 0.1`,
+    );
   }
   const validationData = o.validationData ?? null;
   if (validationData !== null) {
-    if (validationSplit > 0) throw new ArgumentError(`${fn}: got both validationSplit and validationData; expected one of them`);
+    if (validationSplit > 0)
+      throw new ArgumentError(`${fn}: got both validationSplit and validationData; expected one of them`);
     if (!Array.isArray(validationData) || validationData.length !== 2) {
-      throw new ArgumentError(`${fn}: got validationData=${describe(validationData)}; expected a pair [xVal, yVal] of Tensors`);
+      throw new ArgumentError(
+        `${fn}: got validationData=${describe(validationData)}; expected a pair [xVal, yVal] of Tensors`,
+      );
     }
     checkXY(`${fn} (validationData)`, validationData[0], validationData[1]);
   }
   const verbose = o.verbose ?? 1;
-  if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new ArgumentError(`${fn}: got verbose=${describe(verbose)}; expected 0 (silent), 1 (progress bar) or 2 (one line per epoch)`);
+  if (verbose !== 0 && verbose !== 1 && verbose !== 2)
+    throw new ArgumentError(
+      `${fn}: got verbose=${describe(verbose)}; expected 0 (silent), 1 (progress bar) or 2 (one line per epoch)`,
+    );
   const callbacks = o.callbacks ?? [];
-  if (!Array.isArray(callbacks) || callbacks.some((c) => c === null || typeof c !== 'object' || typeof c.onEpochEnd !== 'function')) {
-    throw new ArgumentError(`${fn}: got callbacks=${describe(callbacks)}; expected an array of Callback objects such as new EarlyStopping()`);
+  if (
+    !Array.isArray(callbacks) ||
+    callbacks.some((c) => c === null || typeof c !== 'object' || typeof c.onEpochEnd !== 'function')
+  ) {
+    throw new ArgumentError(
+      `${fn}: got callbacks=${describe(callbacks)}; expected an array of Callback objects such as new EarlyStopping()`,
+    );
   }
   const stream = o.stream;
   if (stream !== undefined && (stream === null || typeof stream.write !== 'function')) {
-    throw new ArgumentError(`${fn}: got stream=${describe(stream)}; expected an object with write(text), such as process.stdout`);
+    throw new ArgumentError(
+      `${fn}: got stream=${describe(stream)}; expected an object with write(text), such as process.stdout`,
+    );
   }
   return {
     epochs,
@@ -99,17 +123,25 @@ export function resolveFitOptions(fn: string, options: FitOptions): ResolvedFitO
 
 export function booleanOption(fn: string, name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new ArgumentError(`${fn}: got ${name}=${describe(value)}; expected true or false`);
+  if (typeof value !== 'boolean')
+    throw new ArgumentError(`${fn}: got ${name}=${describe(value)}; expected true or false`);
   return value;
 }
 
 /** Inputs and targets: tensors with at least one axis and the same number of samples. */
 export function checkXY(fn: string, x: unknown, y: unknown): void {
-  if (!(x instanceof Tensor)) throw new ArgumentError(`${fn}: got x=${describe(x)}; expected a Tensor of samples (first axis = samples)`);
-  if (!(y instanceof Tensor)) throw new ArgumentError(`${fn}: got y=${describe(y)}; expected a Tensor of targets (first axis = samples)`);
-  if (x.rank === 0 || y.rank === 0) throw new ShapeError(`${fn}: got x of shape ${describe(x.shape)} and y of shape ${describe(y.shape)}; expected a first (sample) axis on both`);
+  if (!(x instanceof Tensor))
+    throw new ArgumentError(`${fn}: got x=${describe(x)}; expected a Tensor of samples (first axis = samples)`);
+  if (!(y instanceof Tensor))
+    throw new ArgumentError(`${fn}: got y=${describe(y)}; expected a Tensor of targets (first axis = samples)`);
+  if (x.rank === 0 || y.rank === 0)
+    throw new ShapeError(
+      `${fn}: got x of shape ${describe(x.shape)} and y of shape ${describe(y.shape)}; expected a first (sample) axis on both`,
+    );
   if (x.shape[0] !== y.shape[0]) {
-    throw new ShapeError(`${fn}: x has ${x.shape[0]} samples (shape ${describe(x.shape)}) but y has ${y.shape[0]} (shape ${describe(y.shape)}); expected one target per sample`);
+    throw new ShapeError(
+      `${fn}: x has ${x.shape[0]} samples (shape ${describe(x.shape)}) but y has ${y.shape[0]} (shape ${describe(y.shape)}); expected one target per sample`,
+    );
   }
 }
 
@@ -122,13 +154,23 @@ export function rowSlice(t: Tensor, start: number, end: number): Tensor {
  * Keras's validation split: the last `fraction` of the samples, before any shuffling, so the
  * held-out set is the same every epoch and every run.
  */
-export function splitValidation(fn: string, x: Tensor, y: Tensor, fraction: number): [train: [Tensor, Tensor], val: [Tensor, Tensor]] {
+export function splitValidation(
+  fn: string,
+  x: Tensor,
+  y: Tensor,
+  fraction: number,
+): [train: [Tensor, Tensor], val: [Tensor, Tensor]] {
   const n = x.shape[0];
   const splitAt = Math.floor(n * (1 - fraction));
   if (splitAt === 0 || splitAt === n) {
-    throw new ArgumentError(`${fn}: validationSplit=${fraction} of ${n} samples leaves ${splitAt} for training and ${n - splitAt} for validation; expected both to be non-empty`);
+    throw new ArgumentError(
+      `${fn}: validationSplit=${fraction} of ${n} samples leaves ${splitAt} for training and ${n - splitAt} for validation; expected both to be non-empty`,
+    );
   }
-  return [[rowSlice(x, 0, splitAt), rowSlice(y, 0, splitAt)], [rowSlice(x, splitAt, n), rowSlice(y, splitAt, n)]];
+  return [
+    [rowSlice(x, 0, splitAt), rowSlice(y, 0, splitAt)],
+    [rowSlice(x, splitAt, n), rowSlice(y, splitAt, n)],
+  ];
 }
 
 /** Per-key means over samples, each batch weighted by its size (a short last batch counts less). */
@@ -161,7 +203,10 @@ export function withMode<T>(module: AnyModule, training: boolean, fn: () => T): 
 
 /** Keras's layer names: Conv2D → conv2d, MaxPooling2D → max_pooling2d. */
 export function snakeCase(name: string): string {
-  return name.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+  return name
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
 }
 
 /**
@@ -179,7 +224,10 @@ export function eventLoopYielder(clock: () => number, intervalMs = 100): () => P
 }
 
 /** The Node-only file code: save.ts, which hands itself over here when it is loaded. */
-export type NodeFiles = Pick<typeof import('./save.js'), 'saveModel' | 'saveWeights' | 'loadWeights' | 'readTextIfExists' | 'writeTextAtomic'>;
+export type NodeFiles = Pick<
+  typeof import('./save.js'),
+  'saveModel' | 'saveWeights' | 'loadWeights' | 'readTextIfExists' | 'writeTextAtomic'
+>;
 
 let nodeFiles: NodeFiles | undefined;
 
@@ -195,7 +243,11 @@ export function installNodeFiles(files: NodeFiles): void {
 export async function loadNodeFiles(fn: string): Promise<NodeFiles> {
   if (nodeFiles) return nodeFiles;
   if (typeof process === 'undefined' || typeof process.versions?.node !== 'string') {
-    throw new ArgumentError(`${fn}: writing and reading files needs Node.js; in a browser use modelToArtifacts(model) / modelFromArtifacts(config, bytes)`);
+    throw new ArgumentError(
+      `${fn}: writing and reading files needs Node.js; in a browser use modelToArtifacts(model) / modelFromArtifacts(config, bytes)`,
+    );
   }
-  throw new ArgumentError(`${fn}: writing and reading files needs tessera's Node entry, which was not loaded; import from 'tessera' (not 'tessera/browser')`);
+  throw new ArgumentError(
+    `${fn}: writing and reading files needs tessera's Node entry, which was not loaded; import from 'tessera' (not 'tessera/browser')`,
+  );
 }

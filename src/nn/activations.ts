@@ -117,7 +117,11 @@ export interface EndsInActivation {
 }
 
 export function endsInActivation(m: unknown): m is EndsInActivation {
-  return m instanceof Module && 'finalActivation' in m && typeof (m as Partial<EndsInActivation>).callBeforeActivation === 'function';
+  return (
+    m instanceof Module &&
+    'finalActivation' in m &&
+    typeof (m as Partial<EndsInActivation>).callBeforeActivation === 'function'
+  );
 }
 
 /** The option every activation layer takes: Keras's input_shape, one sample's shape without the batch axis. */
@@ -334,7 +338,9 @@ export class LogSoftmax extends ShapePreserving {
   }
 }
 
-registerLayer('Activation', ({ activation, ...options }) => new Activation(activation as ActivationName, options), { layerClass: Activation });
+registerLayer('Activation', ({ activation, ...options }) => new Activation(activation as ActivationName, options), {
+  layerClass: Activation,
+});
 registerLayer('Identity', (c) => new Identity(c), { layerClass: Identity });
 registerLayer('ReLU', (c) => new ReLU(c), { layerClass: ReLU });
 registerLayer('Sigmoid', (c) => new Sigmoid(c), { layerClass: Sigmoid });
@@ -347,7 +353,8 @@ registerLayer('Softmax', (c) => new Softmax(c), { layerClass: Softmax });
 registerLayer('LogSoftmax', (c) => new LogSoftmax(c), { layerClass: LogSoftmax });
 
 function checkFinite(fn: string, what: string, value: number): number {
-  if (!Number.isFinite(value)) throw new ArgumentError(`${fn}: got ${what}=${describe(value)}; expected a finite number`);
+  if (!Number.isFinite(value))
+    throw new ArgumentError(`${fn}: got ${what}=${describe(value)}; expected a finite number`);
   return value;
 }
 

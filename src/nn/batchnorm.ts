@@ -63,14 +63,17 @@ export class BatchNormalization extends Module {
     const fn = 'BatchNormalization';
     checkOptions(fn, options, ['axis', 'momentum', 'epsilon', 'center', 'scale', 'inputShape'], '{ momentum: 0.9 }');
     this.axis = options.axis ?? -1;
-    if (!Number.isInteger(this.axis)) throw new ArgumentError(`${fn}: got axis=${describe(options.axis)}; expected an integer (the feature axis)`);
+    if (!Number.isInteger(this.axis))
+      throw new ArgumentError(`${fn}: got axis=${describe(options.axis)}; expected an integer (the feature axis)`);
     this.momentum = options.momentum ?? 0.99;
     if (typeof this.momentum !== 'number' || !(this.momentum >= 0 && this.momentum <= 1)) {
       throw new ArgumentError(`${fn}: got momentum=${describe(options.momentum)}; expected a number in [0, 1]`);
     }
     this.epsilon = options.epsilon ?? 1e-3;
     if (typeof this.epsilon !== 'number' || !(this.epsilon > 0) || !Number.isFinite(this.epsilon)) {
-      throw new ArgumentError(`${fn}: got epsilon=${describe(options.epsilon)}; expected a small positive number such as 1e-3`);
+      throw new ArgumentError(
+        `${fn}: got epsilon=${describe(options.epsilon)}; expected a small positive number such as 1e-3`,
+      );
     }
     this.center = booleanOption(fn, 'center', options.center, true);
     this.scale = booleanOption(fn, 'scale', options.scale, true);
@@ -123,7 +126,9 @@ export class BatchNormalization extends Module {
     }
     const features = shape[axis];
     if (features === null || features <= 0) {
-      throw new ShapeError(`${fn}: got input shape ${describe(inputShape)}; expected a known, positive size on the feature axis ${this.axis}`);
+      throw new ShapeError(
+        `${fn}: got input shape ${describe(inputShape)}; expected a known, positive size on the feature axis ${this.axis}`,
+      );
     }
     return [axis, features];
   }
@@ -168,7 +173,14 @@ export class BatchNormalization extends Module {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), axis: this.axis, momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale };
+    return {
+      ...super.getConfig(),
+      axis: this.axis,
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+      center: this.center,
+      scale: this.scale,
+    };
   }
 
   protected override describeSelf(): string {
@@ -180,4 +192,6 @@ export class BatchNormalization extends Module {
   }
 }
 
-registerLayer('BatchNormalization', (c) => new BatchNormalization(c as BatchNormalizationOptions), { layerClass: BatchNormalization });
+registerLayer('BatchNormalization', (c) => new BatchNormalization(c as BatchNormalizationOptions), {
+  layerClass: BatchNormalization,
+});

@@ -14,13 +14,28 @@ import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 import {
-  activationConfig, activationName, getActivation, splitActivation, type ActivationFn, type ActivationName, type EndsInActivation,
+  activationConfig,
+  activationName,
+  getActivation,
+  splitActivation,
+  type ActivationFn,
+  type ActivationName,
+  type EndsInActivation,
 } from './activations.js';
 import { getInitializer, type Initializer, type InitializerName } from './init.js';
 import { registerLayer } from './registry.js';
 import {
-  booleanOption, checkInitShape, checkLayerShape, checkOptions, initializerNames, paddingOption, positiveInt, requireRank,
-  sizeOption, sizePair, type LayerShape,
+  booleanOption,
+  checkInitShape,
+  checkLayerShape,
+  checkOptions,
+  initializerNames,
+  paddingOption,
+  positiveInt,
+  requireRank,
+  sizeOption,
+  sizePair,
+  type LayerShape,
 } from './layer-util.js';
 
 export interface Conv2DOptions {
@@ -47,7 +62,16 @@ export interface Conv2DOptions {
 }
 
 const OPTION_KEYS = [
-  'filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'inputShape',
+  'filters',
+  'kernelSize',
+  'strides',
+  'padding',
+  'dilationRate',
+  'activation',
+  'useBias',
+  'kernelInitializer',
+  'biasInitializer',
+  'inputShape',
 ] as const;
 const LAYOUT = '[batch, height, width, channels] (channels-last, as in Keras)';
 
@@ -72,7 +96,10 @@ export class Conv2D extends Module implements EndsInActivation {
     const fn = 'Conv2D';
     checkOptions(fn, options, OPTION_KEYS, '{ filters: 32, kernelSize: 3, activation: "relu" }');
     this.filters = positiveInt(fn, 'filters', options.filters);
-    if (options.kernelSize === undefined) throw new ArgumentError(`${fn}: kernelSize is missing; expected a positive integer or a pair, e.g. { filters: 32, kernelSize: 3 }`);
+    if (options.kernelSize === undefined)
+      throw new ArgumentError(
+        `${fn}: kernelSize is missing; expected a positive integer or a pair, e.g. { filters: 32, kernelSize: 3 }`,
+      );
     this.kernelSize = sizePair(fn, 'kernelSize', options.kernelSize);
     this.strides = sizePair(fn, 'strides', options.strides ?? 1);
     this.dilationRate = sizePair(fn, 'dilationRate', options.dilationRate ?? 1);
@@ -107,7 +134,9 @@ export class Conv2D extends Module implements EndsInActivation {
     const channels = this.#channelsOf(fn, inputShape);
     if (this.weight) {
       if (this.weight.shape[2] === channels) return;
-      throw new ShapeError(`${fn}: the layer is already built for ${this.weight.shape[2]} input channels; got input shape ${describe(inputShape)}`);
+      throw new ShapeError(
+        `${fn}: the layer is already built for ${this.weight.shape[2]} input channels; got input shape ${describe(inputShape)}`,
+      );
     }
     this.rememberBuildShape(inputShape);
     const shape = [this.kernelSize[0], this.kernelSize[1], channels, this.filters];
@@ -129,12 +158,18 @@ export class Conv2D extends Module implements EndsInActivation {
       );
     }
     const [batch, height, width] = inputShape;
-    return [batch, this.#outLength(height, 0, 'height', inputShape), this.#outLength(width, 1, 'width', inputShape), this.filters];
+    return [
+      batch,
+      this.#outLength(height, 0, 'height', inputShape),
+      this.#outLength(width, 1, 'width', inputShape),
+      this.filters,
+    ];
   }
 
   #outLength(size: number | null, axis: 0 | 1, name: string, inputShape: LayerShape): number | null {
     if (size === null) return null;
-    const k = this.kernelSize[axis], d = this.dilationRate[axis];
+    const k = this.kernelSize[axis],
+      d = this.dilationRate[axis];
     const out = convOutputLength(size, k, this.strides[axis], this.padding, d);
     if (out <= 0) {
       const span = (k - 1) * d + 1;
@@ -150,7 +185,9 @@ export class Conv2D extends Module implements EndsInActivation {
     requireRank(fn, shape, 4, LAYOUT);
     const channels = shape[3];
     if (channels === null || channels <= 0) {
-      throw new ShapeError(`${fn}: got input shape ${describe(inputShape)}; expected a known, positive number of channels on the last axis`);
+      throw new ShapeError(
+        `${fn}: got input shape ${describe(inputShape)}; expected a known, positive number of channels on the last axis`,
+      );
     }
     return channels;
   }
@@ -174,10 +211,17 @@ export class Conv2D extends Module implements EndsInActivation {
 
   #convolve(x: Tensor, fused: FusedActivation): Tensor {
     requireFloat('Conv2D', x);
-    if (x.rank !== 4) throw new ShapeError(`Conv2D: got input of shape ${describe(x.shape)} (rank ${x.rank}); expected rank 4: ${LAYOUT}`);
+    if (x.rank !== 4)
+      throw new ShapeError(
+        `Conv2D: got input of shape ${describe(x.shape)} (rank ${x.rank}); expected rank 4: ${LAYOUT}`,
+      );
     if (!this.weight) this.build(x.shape);
     this.computeOutputShape(x.shape); // the layer's own errors for wrong channels or too small images
-    return conv2dBiasActivation(x, this.weight!, this.bias, fused, { strides: this.strides, padding: this.padding, dilation: this.dilationRate });
+    return conv2dBiasActivation(x, this.weight!, this.bias, fused, {
+      strides: this.strides,
+      padding: this.padding,
+      dilation: this.dilationRate,
+    });
   }
 
   /** Every option as plain JSON (activation by name), sizes as they were given. */
@@ -201,7 +245,10 @@ export class Conv2D extends Module implements EndsInActivation {
     if (this.strides.some((s) => s !== 1)) parts.push(`strides=[${this.strides.join(', ')}]`);
     if (this.padding !== 'valid') parts.push(`padding=${this.padding}`);
     if (this.dilationRate.some((d) => d !== 1)) parts.push(`dilationRate=[${this.dilationRate.join(', ')}]`);
-    const activation = typeof this.#options.activation === 'function' ? this.#options.activation.name || 'custom' : this.#options.activation;
+    const activation =
+      typeof this.#options.activation === 'function'
+        ? this.#options.activation.name || 'custom'
+        : this.#options.activation;
     if (activation !== undefined && activation !== 'linear') parts.push(`activation=${activation}`);
     if (!this.useBias) parts.push('useBias=false');
     return parts.join(', ');

@@ -17,7 +17,13 @@ import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 import {
-  activationConfig, activationName, biasThenActivation, getActivation, type ActivationFn, type ActivationName, type EndsInActivation,
+  activationConfig,
+  activationName,
+  biasThenActivation,
+  getActivation,
+  type ActivationFn,
+  type ActivationName,
+  type EndsInActivation,
 } from './activations.js';
 import { registerLayer } from './registry.js';
 import { booleanOption, checkLayerShape, checkOptions, initializerNames, type LayerShape } from './layer-util.js';
@@ -41,7 +47,15 @@ export interface DenseOptions {
 }
 
 const LINEAR = getActivation('linear');
-const DENSE_KEYS = ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'inputDim', 'inputShape'] as const;
+const DENSE_KEYS = [
+  'units',
+  'activation',
+  'useBias',
+  'kernelInitializer',
+  'biasInitializer',
+  'inputDim',
+  'inputShape',
+] as const;
 const LINEAR_KEYS = ['bias', 'activation', 'kernelInitializer', 'biasInitializer'] as const;
 
 export class Dense extends Module implements EndsInActivation {
@@ -65,7 +79,8 @@ export class Dense extends Module implements EndsInActivation {
     this.units = checkSize(fn, 'units', options.units);
     this.useBias = booleanOption(fn, 'useBias', options.useBias, true);
     this.activation = getActivation(options.activation ?? 'linear');
-    this.#activationName = typeof options.activation === 'function' ? options.activation.name || 'custom' : options.activation ?? 'linear';
+    this.#activationName =
+      typeof options.activation === 'function' ? options.activation.name || 'custom' : (options.activation ?? 'linear');
     this.#kernelInitializer = getInitializer(options.kernelInitializer ?? 'glorot_uniform');
     this.#biasInitializer = getInitializer(options.biasInitializer ?? 'zeros');
     this.#options = { ...options };
@@ -94,7 +109,9 @@ export class Dense extends Module implements EndsInActivation {
     const inputDim = this.#featuresOf(fn, inputShape);
     if (this.weight) {
       if (this.weight.shape[0] === inputDim) return;
-      throw new ShapeError(`${fn}: the layer is already built for ${this.weight.shape[0]} input features; got input shape ${describe(inputShape)}`);
+      throw new ShapeError(
+        `${fn}: the layer is already built for ${this.weight.shape[0]} input features; got input shape ${describe(inputShape)}`,
+      );
     }
     this.rememberBuildShape(inputShape);
     this.weight = new Parameter(this.#kernelInitializer([inputDim, this.units]));
@@ -110,7 +127,9 @@ export class Dense extends Module implements EndsInActivation {
     const fn = `${this.constructor.name}.computeOutputShape`;
     const inputDim = this.#featuresOf(fn, inputShape);
     if (this.weight && this.weight.shape[0] !== inputDim) {
-      throw new ShapeError(`${fn}: got input shape ${describe(inputShape)}; expected the last axis to have ${this.weight.shape[0]} features (the layer was built for that)`);
+      throw new ShapeError(
+        `${fn}: got input shape ${describe(inputShape)}; expected the last axis to have ${this.weight.shape[0]} features (the layer was built for that)`,
+      );
     }
     return [...inputShape.slice(0, -1), this.units];
   }
@@ -119,7 +138,9 @@ export class Dense extends Module implements EndsInActivation {
     const shape = checkLayerShape(fn, inputShape);
     const inputDim = shape[shape.length - 1];
     if (shape.length === 0 || inputDim === null || inputDim <= 0) {
-      throw new ShapeError(`${fn}: got input shape ${describe(inputShape)}; expected at least one axis, the last holding a known, positive number of features`);
+      throw new ShapeError(
+        `${fn}: got input shape ${describe(inputShape)}; expected at least one axis, the last holding a known, positive number of features`,
+      );
     }
     return inputDim;
   }
@@ -160,7 +181,9 @@ export class Dense extends Module implements EndsInActivation {
     if (!this.weight) this.build(x.shape);
     const weight = this.weight!;
     if (x.shape[x.rank - 1] !== weight.shape[0]) {
-      throw new ShapeError(`${fn}: got input shape ${describe(x.shape)}; expected the last axis to have ${weight.shape[0]} features (the layer was built for that)`);
+      throw new ShapeError(
+        `${fn}: got input shape ${describe(x.shape)}; expected the last axis to have ${weight.shape[0]} features (the layer was built for that)`,
+      );
     }
     // matmul folds any leading axes into rows, so [..., in] inputs need no reshaping.
     return matmul(x, weight);
@@ -217,10 +240,16 @@ function denseOptions(inFeatures: number, outFeatures: number, o: LinearOptions)
 }
 
 registerLayer('Dense', (c) => new Dense(c as unknown as DenseOptions), { layerClass: Dense });
-registerLayer('Linear', ({ inFeatures, outFeatures, ...options }) => new Linear(inFeatures as number, outFeatures as number, options as LinearOptions), { layerClass: Linear });
+registerLayer(
+  'Linear',
+  ({ inFeatures, outFeatures, ...options }) =>
+    new Linear(inFeatures as number, outFeatures as number, options as LinearOptions),
+  { layerClass: Linear },
+);
 
 function checkSize(fn: string, what: string, n: unknown): number {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) throw new ArgumentError(`${fn}: got ${what}=${describe(n)}; expected a positive integer`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0)
+    throw new ArgumentError(`${fn}: got ${what}=${describe(n)}; expected a positive integer`);
   return n;
 }
 

@@ -19,14 +19,18 @@ export class Flatten extends Module {
   /** [N, d1, d2, …] → [N, d1·d2·…]; the product is null when any factor is unknown. */
   override computeOutputShape(inputShape: LayerShape): (number | null)[] {
     const shape = checkLayerShape('Flatten.computeOutputShape', inputShape);
-    if (shape.length === 0) throw new ShapeError(`Flatten: got input shape []; expected a batch axis first, e.g. [null, 28, 28]`);
+    if (shape.length === 0)
+      throw new ShapeError(`Flatten: got input shape []; expected a batch axis first, e.g. [null, 28, 28]`);
     const rest = shape.slice(1);
     const size = rest.some((d) => d === null) ? null : rest.reduce<number>((n, d) => n * (d as number), 1);
     return [shape[0], size];
   }
 
   forward(x: Tensor): Tensor {
-    if (x.rank === 0) throw new ShapeError(`Flatten: got a 0-d input ${describe(x.shape)}; expected a batch axis first, e.g. [batch, 28, 28]`);
+    if (x.rank === 0)
+      throw new ShapeError(
+        `Flatten: got a 0-d input ${describe(x.shape)}; expected a batch axis first, e.g. [batch, 28, 28]`,
+      );
     return x.rank === 1 ? reshape(x, [x.shape[0], 1]) : flatten(x, 1);
   }
 }

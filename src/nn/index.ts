@@ -1,33 +1,86 @@
 /** nn: modules and layers, initialisers, losses and metrics. */
 export { Parameter } from './parameter.js';
 export {
-  Module, type AnyModule, type ForwardHook, type StateDict, type LoadStateDictOptions, type LoadStateDictResult,
+  Module,
+  type AnyModule,
+  type ForwardHook,
+  type StateDict,
+  type LoadStateDictOptions,
+  type LoadStateDictResult,
 } from './module.js';
 export * as init from './init.js';
 export { getInitializer, type Initializer, type InitializerName } from './init.js';
 export {
-  getActivation, activationName, endsInActivation, type ActivationFn, type ActivationName, type EndsInActivation, type InputShapeOption,
-  Activation, Identity, ReLU, Sigmoid, Tanh, SiLU, LeakyReLU, ELU, GELU, Softmax, LogSoftmax,
+  getActivation,
+  activationName,
+  endsInActivation,
+  type ActivationFn,
+  type ActivationName,
+  type EndsInActivation,
+  type InputShapeOption,
+  Activation,
+  Identity,
+  ReLU,
+  Sigmoid,
+  Tanh,
+  SiLU,
+  LeakyReLU,
+  ELU,
+  GELU,
+  Softmax,
+  LogSoftmax,
 } from './activations.js';
 export { Dense, Linear, type DenseOptions, type LinearOptions } from './dense.js';
 export { Dropout } from './dropout.js';
 export { Conv2D, type Conv2DOptions } from './conv.js';
 export {
-  MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, type Pooling2DOptions, type GlobalAveragePooling2DOptions,
+  MaxPooling2D,
+  AveragePooling2D,
+  GlobalAveragePooling2D,
+  type Pooling2DOptions,
+  type GlobalAveragePooling2DOptions,
 } from './pooling.js';
 export { Flatten } from './flatten.js';
 export { BatchNormalization, type BatchNormalizationOptions } from './batchnorm.js';
 export {
-  registerLayer, layerFromConfig, layerToConfig, layerClassName, registeredLayers,
-  type LayerConfig, type LayerFactory, type RegisterLayerOptions,
+  registerLayer,
+  layerFromConfig,
+  layerToConfig,
+  layerClassName,
+  registeredLayers,
+  type LayerConfig,
+  type LayerFactory,
+  type RegisterLayerOptions,
 } from './registry.js';
 export type { LayerShape } from './layer-util.js';
 export {
-  meanSquaredError, meanAbsoluteError, binaryCrossEntropy, binaryCrossEntropyWithLogits,
-  categoricalCrossEntropy, sparseCategoricalCrossEntropy, getLoss, Loss, registerLoss, registeredLosses, lossNameOf,
-  type Reduction, type LossOptions, type ProbabilisticLossOptions, type LossFn, type LossName, type LossKind, type LossDefinition,
+  meanSquaredError,
+  meanAbsoluteError,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  categoricalCrossEntropy,
+  sparseCategoricalCrossEntropy,
+  getLoss,
+  Loss,
+  registerLoss,
+  registeredLosses,
+  lossNameOf,
+  type Reduction,
+  type LossOptions,
+  type ProbabilisticLossOptions,
+  type LossFn,
+  type LossName,
+  type LossKind,
+  type LossDefinition,
 } from './losses.js';
 export {
-  accuracy, binaryAccuracy, categoricalAccuracy, sparseCategoricalAccuracy, registerMetric, getMetric, metricName, registeredMetrics,
+  accuracy,
+  binaryAccuracy,
+  categoricalAccuracy,
+  sparseCategoricalAccuracy,
+  registerMetric,
+  getMetric,
+  metricName,
+  registeredMetrics,
   type MetricFn,
 } from './metrics.js';

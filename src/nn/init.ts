@@ -24,33 +24,54 @@ export const zeros = (): Initializer => (shape) => C.zeros(shape);
 export const ones = (): Initializer => (shape) => C.ones(shape);
 
 export function constant(value = 0): Initializer {
-  if (!Number.isFinite(value)) throw new ArgumentError(`init.constant: got ${describe(value)}; expected a finite number`);
+  if (!Number.isFinite(value))
+    throw new ArgumentError(`init.constant: got ${describe(value)}; expected a finite number`);
   return (shape) => C.full(shape, value);
 }
 
 /** N(mean, std²); the defaults are Keras's RandomNormal (std 0.05). */
 export function normal(options: { mean?: number; std?: number } = {}): Initializer {
-  const mean = options.mean ?? 0, std = options.std ?? 0.05;
-  if (!Number.isFinite(mean) || !(std >= 0)) throw new ArgumentError(`init.normal: got mean=${mean}, std=${std}; expected a finite mean and std >= 0`);
+  const mean = options.mean ?? 0,
+    std = options.std ?? 0.05;
+  if (!Number.isFinite(mean) || !(std >= 0))
+    throw new ArgumentError(`init.normal: got mean=${mean}, std=${std}; expected a finite mean and std >= 0`);
   return (shape) => C.normal(shape, mean, std);
 }
 
 /** U(low, high); the defaults are Keras's RandomUniform (±0.05). */
 export function uniform(options: { low?: number; high?: number } = {}): Initializer {
-  const low = options.low ?? -0.05, high = options.high ?? 0.05;
+  const low = options.low ?? -0.05,
+    high = options.high ?? 0.05;
   if (!(high >= low)) throw new ArgumentError(`init.uniform: got low=${low}, high=${high}; expected low <= high`);
   return (shape) => C.uniform(shape, low, high);
 }
 
 const BY_NAME = {
-  glorotUniform, glorot_uniform: glorotUniform, xavierUniform: glorotUniform, xavier_uniform: glorotUniform,
-  glorotNormal, glorot_normal: glorotNormal, xavierNormal: glorotNormal, xavier_normal: glorotNormal,
-  heUniform, he_uniform: heUniform, kaimingUniform: heUniform, kaiming_uniform: heUniform,
-  heNormal, he_normal: heNormal, kaimingNormal: heNormal, kaiming_normal: heNormal,
-  zeros, ones,
+  glorotUniform,
+  glorot_uniform: glorotUniform,
+  xavierUniform: glorotUniform,
+  xavier_uniform: glorotUniform,
+  glorotNormal,
+  glorot_normal: glorotNormal,
+  xavierNormal: glorotNormal,
+  xavier_normal: glorotNormal,
+  heUniform,
+  he_uniform: heUniform,
+  kaimingUniform: heUniform,
+  kaiming_uniform: heUniform,
+  heNormal,
+  he_normal: heNormal,
+  kaimingNormal: heNormal,
+  kaiming_normal: heNormal,
+  zeros,
+  ones,
   constant: () => constant(),
-  normal: () => normal(), random_normal: () => normal(), randomNormal: () => normal(),
-  uniform: () => uniform(), random_uniform: () => uniform(), randomUniform: () => uniform(),
+  normal: () => normal(),
+  random_normal: () => normal(),
+  randomNormal: () => normal(),
+  uniform: () => uniform(),
+  random_uniform: () => uniform(),
+  randomUniform: () => uniform(),
 } as const;
 
 export type InitializerName = keyof typeof BY_NAME;
@@ -59,5 +80,7 @@ export type InitializerName = keyof typeof BY_NAME;
 export function getInitializer(init: InitializerName | Initializer): Initializer {
   if (typeof init === 'function') return init;
   if (typeof init === 'string' && Object.hasOwn(BY_NAME, init)) return BY_NAME[init]();
-  throw new ArgumentError(`getInitializer: got ${describe(init)}; expected a function (shape) => Tensor or one of ${Object.keys(BY_NAME).join(', ')}`);
+  throw new ArgumentError(
+    `getInitializer: got ${describe(init)}; expected a function (shape) => Tensor or one of ${Object.keys(BY_NAME).join(', ')}`,
+  );
 }

@@ -19,7 +19,9 @@ export { checkOptions } from '../util/options.js';
 export function sizePair(fn: string, name: string, value: unknown): [number, number] {
   const pair = typeof value === 'number' ? [value, value] : value;
   if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((d) => Number.isInteger(d) && d >= 1)) {
-    throw new ArgumentError(`${fn}: got ${name}=${describe(value)}; expected a positive integer or a pair of them, e.g. 3 or [3, 3]`);
+    throw new ArgumentError(
+      `${fn}: got ${name}=${describe(value)}; expected a positive integer or a pair of them, e.g. 3 or [3, 3]`,
+    );
   }
   return [pair[0], pair[1]];
 }
@@ -32,7 +34,8 @@ export function sizeOption(fn: string, name: string, value: unknown): Size2d {
 
 export function paddingOption(fn: string, value: unknown): Padding {
   if (value === undefined) return 'valid';
-  if (value !== 'valid' && value !== 'same') throw new ArgumentError(`${fn}: got padding=${describe(value)}; expected 'valid' or 'same'`);
+  if (value !== 'valid' && value !== 'same')
+    throw new ArgumentError(`${fn}: got padding=${describe(value)}; expected 'valid' or 'same'`);
   return value;
 }
 
@@ -45,14 +48,17 @@ export function positiveInt(fn: string, name: string, value: unknown): number {
 
 export function booleanOption(fn: string, name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new ArgumentError(`${fn}: got ${name}=${describe(value)}; expected true or false`);
+  if (typeof value !== 'boolean')
+    throw new ArgumentError(`${fn}: got ${name}=${describe(value)}; expected true or false`);
   return value;
 }
 
 /** Validate a shape with unknown sizes; `what` names the argument in the message. */
 export function checkLayerShape(fn: string, shape: unknown, what = 'input shape'): (number | null)[] {
   if (!Array.isArray(shape) || !shape.every((d) => d === null || (Number.isInteger(d) && d >= 0))) {
-    throw new ShapeError(`${fn}: got ${what} ${describe(shape)}; expected an array of sizes (non-negative integers, or null where unknown)`);
+    throw new ShapeError(
+      `${fn}: got ${what} ${describe(shape)}; expected an array of sizes (non-negative integers, or null where unknown)`,
+    );
   }
   return [...shape];
 }
@@ -60,14 +66,20 @@ export function checkLayerShape(fn: string, shape: unknown, what = 'input shape'
 /** Validate the rank of a symbolic input shape, with a message saying what the layer takes. */
 export function requireRank(fn: string, shape: LayerShape, rank: number, layout: string): void {
   if (shape.length !== rank) {
-    throw new ShapeError(`${fn}: got input shape ${describe(shape)} (rank ${shape.length}); expected rank ${rank}: ${layout}`);
+    throw new ShapeError(
+      `${fn}: got input shape ${describe(shape)} (rank ${shape.length}); expected rank ${rank}: ${layout}`,
+    );
   }
 }
 
 /** Keras's `input_shape`: the sizes of one sample (no batch axis), each a positive integer or null. */
 export function inputShapeOption(fn: string, value: unknown): readonly (number | null)[] | null {
   if (value === undefined || value === null) return null;
-  if (!Array.isArray(value) || value.length === 0 || !value.every((d) => d === null || (Number.isInteger(d) && d > 0))) {
+  if (
+    !Array.isArray(value) ||
+    value.length === 0 ||
+    !value.every((d) => d === null || (Number.isInteger(d) && d > 0))
+  ) {
     throw new ArgumentError(
       `${fn}: got inputShape=${describe(value)}; expected the shape of one sample without the batch axis, e.g. [28, 28, 1] (null for a size not known in advance)`,
     );
@@ -79,7 +91,10 @@ export function inputShapeOption(fn: string, value: unknown): readonly (number |
  * Initialisers given by name. One given as a function is left out: it only shapes the initial
  * weights, which a saved model carries in its weights file, so a rebuilt layer uses the default.
  */
-export function initializerNames(o: { kernelInitializer?: InitializerName | Initializer; biasInitializer?: InitializerName | Initializer }): Record<string, string> {
+export function initializerNames(o: {
+  kernelInitializer?: InitializerName | Initializer;
+  biasInitializer?: InitializerName | Initializer;
+}): Record<string, string> {
   const names: Record<string, string> = {};
   if (typeof o.kernelInitializer !== 'function') names.kernelInitializer = o.kernelInitializer ?? 'glorot_uniform';
   if (typeof o.biasInitializer !== 'function') names.biasInitializer = o.biasInitializer ?? 'zeros';

@@ -11,7 +11,26 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import { sameShape } from '../tensor/shape.js';
-import { abs, add, cast, clamp, div, exp, ge, gt, isNaN, log, lt, mul, neg, relu, sigmoid, square, sub } from '../ops/elementwise.js';
+import {
+  abs,
+  add,
+  cast,
+  clamp,
+  div,
+  exp,
+  ge,
+  gt,
+  // biome-ignore lint/suspicious/noShadowRestrictedNames: the isNaN op, not the global, is meant here
+  isNaN,
+  log,
+  lt,
+  mul,
+  neg,
+  relu,
+  sigmoid,
+  square,
+  sub,
+} from '../ops/elementwise.js';
 import { argmax, mean, sum } from '../ops/reduce.js';
 import { logSoftmax } from '../ops/activations.js';
 import { oneHot, reshape, sliceAxis } from '../ops/movement.js';
@@ -87,7 +106,8 @@ export function binaryCrossEntropyWithLogits(yPred: Tensor, yTrue: Tensor, optio
   checkOptions(fn, options, REDUCTION_ONLY);
   const y = matchTargets(fn, yPred, yTrue);
   const x = yPred;
-  const xd = x.detach(), yd = y.detach();
+  const xd = x.detach(),
+    yd = y.detach();
   const loss = add(sub(relu(xd), mul(xd, yd)), log(add(exp(neg(abs(xd))), 1)));
   const recorded = record(fn, loss, [x, y], (g) => [
     x.requiresGrad ? mul(g, sub(sigmoid(x), y)) : null,
@@ -104,7 +124,9 @@ export function binaryCrossEntropyWithLogits(yPred: Tensor, yTrue: Tensor, optio
  * from logits through logSoftmax. 'none' gives one loss per sample.
  */
 export function categoricalCrossEntropy(
-  yPred: Tensor, yTrue: Tensor, options: ProbabilisticLossOptions & { axis?: number } = {},
+  yPred: Tensor,
+  yTrue: Tensor,
+  options: ProbabilisticLossOptions & { axis?: number } = {},
 ): Tensor {
   const fn = 'categoricalCrossEntropy';
   checkOptions(fn, options, [...PROBABILISTIC, 'axis']);
@@ -125,26 +147,40 @@ export function categoricalCrossEntropy(
  * Cross-entropy against int32 class labels: labels have the predictions' shape without the last
  * (class) axis, or with a trailing 1 (as Keras allows). 'none' gives one loss per sample.
  */
-export function sparseCategoricalCrossEntropy(yPred: Tensor, labels: Tensor, options: ProbabilisticLossOptions = {}): Tensor {
+export function sparseCategoricalCrossEntropy(
+  yPred: Tensor,
+  labels: Tensor,
+  options: ProbabilisticLossOptions = {},
+): Tensor {
   const fn = 'sparseCategoricalCrossEntropy';
   checkOptions(fn, options, PROBABILISTIC);
   checkTensors(fn, yPred, labels);
   if (labels.dtype !== 'int32') {
-    throw new DTypeError(`${fn}: got labels of dtype ${labels.dtype}; expected int32 class indices (convert with labels.int(), or use categoricalCrossEntropy for one-hot targets)`);
+    throw new DTypeError(
+      `${fn}: got labels of dtype ${labels.dtype}; expected int32 class indices (convert with labels.int(), or use categoricalCrossEntropy for one-hot targets)`,
+    );
   }
   if (yPred.rank === 0) throw new ShapeError(`${fn}: got 0-d predictions; expected shape [..., classes]`);
   const batchShape = yPred.shape.slice(0, -1);
   const classes = yPred.shape[yPred.rank - 1];
   let l = labels;
-  if (labels.rank === yPred.rank && labels.shape[labels.rank - 1] === 1 && sameShape(labels.shape.slice(0, -1), batchShape)) {
+  if (
+    labels.rank === yPred.rank &&
+    labels.shape[labels.rank - 1] === 1 &&
+    sameShape(labels.shape.slice(0, -1), batchShape)
+  ) {
     l = reshape(labels, batchShape);
   }
   if (!sameShape(l.shape, batchShape)) {
-    throw new ShapeError(`${fn}: predictions have shape ${describe(yPred.shape)} but labels ${describe(labels.shape)}; expected labels of shape ${describe(batchShape)} (one class index per row)`);
+    throw new ShapeError(
+      `${fn}: predictions have shape ${describe(yPred.shape)} but labels ${describe(labels.shape)}; expected labels of shape ${describe(batchShape)} (one class index per row)`,
+    );
   }
   const outside = firstSet(add(lt(l, 0), ge(l, classes)));
   if (outside >= 0) {
-    throw new ArgumentError(`${fn}: label ${valueAt(l, outside)} at position ${outside} is out of range; expected 0 <= label < ${classes} (the predictions' last axis)`);
+    throw new ArgumentError(
+      `${fn}: label ${valueAt(l, outside)} at position ${outside} is out of range; expected 0 <= label < ${classes} (the predictions' last axis)`,
+    );
   }
   const logp = logProbabilities(fn, yPred, options, -1);
   return reduce(fn, neg(sum(mul(oneHot(l, classes), logp), -1)), options.reduction);
@@ -188,8 +224,14 @@ const LOSSES = new Registry<LossDefinition>('loss', 'registerLoss');
  */
 export function registerLoss(name: string, definition: LossDefinition, options: RegisterOptions = {}): void {
   const d = checkOptions('registerLoss', definition, ['fn', 'options', 'kind', 'logitsOf']) as Partial<LossDefinition>;
-  if (typeof d.fn !== 'function' || !Array.isArray(d.options) || !['sparse', 'categorical', 'binary', 'regression'].includes(d.kind as string)) {
-    throw new ArgumentError(`registerLoss: got ${describe(definition)} for "${name}"; expected { fn: (yPred, yTrue, options) => Tensor, options: [names], kind: 'sparse' | 'categorical' | 'binary' | 'regression' }`);
+  if (
+    typeof d.fn !== 'function' ||
+    !Array.isArray(d.options) ||
+    !['sparse', 'categorical', 'binary', 'regression'].includes(d.kind as string)
+  ) {
+    throw new ArgumentError(
+      `registerLoss: got ${describe(definition)} for "${name}"; expected { fn: (yPred, yTrue, options) => Tensor, options: [names], kind: 'sparse' | 'categorical' | 'binary' | 'regression' }`,
+    );
   }
   LOSSES.register(name, Object.freeze({ ...definition }), options);
 }
@@ -229,7 +271,7 @@ export class Loss {
     this.kind = this.#definition.kind;
     // A softmax over another axis than the loss's is not the activation it can undo.
     const otherAxis = this.options.axis !== undefined && this.options.axis !== -1;
-    this.logitsOf = otherAxis ? null : this.#definition.logitsOf ?? null;
+    this.logitsOf = otherAxis ? null : (this.#definition.logitsOf ?? null);
   }
 
   /** Whether it is told that the predictions are logits. */
@@ -264,25 +306,41 @@ export function getLoss(loss: LossName | LossFn, options: Record<string, unknown
 
 /** The built-in losses' names; any registered name is accepted where a LossName is. */
 export type LossName =
-  | 'mean_squared_error' | 'mse' | 'meanSquaredError' | 'mean_absolute_error' | 'mae' | 'meanAbsoluteError'
-  | 'binary_crossentropy' | 'binaryCrossEntropy' | 'categorical_crossentropy' | 'categoricalCrossEntropy'
-  | 'sparse_categorical_crossentropy' | 'sparseCategoricalCrossEntropy' | (string & {});
+  | 'mean_squared_error'
+  | 'mse'
+  | 'meanSquaredError'
+  | 'mean_absolute_error'
+  | 'mae'
+  | 'meanAbsoluteError'
+  | 'binary_crossentropy'
+  | 'binaryCrossEntropy'
+  | 'categorical_crossentropy'
+  | 'categoricalCrossEntropy'
+  | 'sparse_categorical_crossentropy'
+  | 'sparseCategoricalCrossEntropy'
+  | (string & {});
 
 // ------------------------------------------------------------------ checks
 
 function reduce(fn: string, loss: Tensor, reduction: Reduction = 'mean'): Tensor {
   switch (reduction) {
-    case 'mean': return mean(loss);
-    case 'sum': return sum(loss);
-    case 'none': return loss;
-    default: throw new ArgumentError(`${fn}: got reduction=${describe(reduction)}; expected "mean", "sum" or "none"`);
+    case 'mean':
+      return mean(loss);
+    case 'sum':
+      return sum(loss);
+    case 'none':
+      return loss;
+    default:
+      throw new ArgumentError(`${fn}: got reduction=${describe(reduction)}; expected "mean", "sum" or "none"`);
   }
 }
 
 function checkTensors(fn: string, yPred: Tensor, yTrue: Tensor): void {
-  if (!(yPred instanceof Tensor)) throw new ArgumentError(`${fn}: got predictions ${describe(yPred)}; expected a Tensor`);
+  if (!(yPred instanceof Tensor))
+    throw new ArgumentError(`${fn}: got predictions ${describe(yPred)}; expected a Tensor`);
   if (!(yTrue instanceof Tensor)) throw new ArgumentError(`${fn}: got targets ${describe(yTrue)}; expected a Tensor`);
-  if (yPred.dtype !== 'float32') throw new DTypeError(`${fn}: got predictions of dtype ${yPred.dtype}; expected float32`);
+  if (yPred.dtype !== 'float32')
+    throw new DTypeError(`${fn}: got predictions of dtype ${yPred.dtype}; expected float32`);
   checkNoNaN(fn, 'predictions', yPred);
   checkNoNaN(fn, 'targets', yTrue);
 }
@@ -292,9 +350,12 @@ function matchTargets(fn: string, yPred: Tensor, yTrue: Tensor): Tensor {
   checkTensors(fn, yPred, yTrue);
   let y = cast(yTrue, 'float32');
   if (!sameShape(y.shape, yPred.shape)) {
-    const trailingOne = yPred.rank === y.rank + 1 && yPred.shape[yPred.rank - 1] === 1 && sameShape(yPred.shape.slice(0, -1), y.shape);
+    const trailingOne =
+      yPred.rank === y.rank + 1 && yPred.shape[yPred.rank - 1] === 1 && sameShape(yPred.shape.slice(0, -1), y.shape);
     if (!trailingOne) {
-      throw new ShapeError(`${fn}: predictions have shape ${describe(yPred.shape)} but targets ${describe(yTrue.shape)}; expected the same shape`);
+      throw new ShapeError(
+        `${fn}: predictions have shape ${describe(yPred.shape)} but targets ${describe(yTrue.shape)}; expected the same shape`,
+      );
     }
     y = reshape(y, yPred.shape);
   }
@@ -305,14 +366,18 @@ function checkNoNaN(fn: string, what: string, t: Tensor): void {
   if (t.dtype !== 'float32') return;
   const at = firstSet(isNaN(t));
   if (at >= 0) {
-    throw new ArgumentError(`${fn}: ${what} contain NaN at position ${at}; expected numbers (a NaN usually comes from a diverging model: lower the learning rate or check the inputs)`);
+    throw new ArgumentError(
+      `${fn}: ${what} contain NaN at position ${at}; expected numbers (a NaN usually comes from a diverging model: lower the learning rate or check the inputs)`,
+    );
   }
 }
 
 function checkProbabilities(fn: string, p: Tensor, hint: string): void {
   const at = firstSet(add(lt(p, 0), gt(p, 1)));
   if (at >= 0) {
-    throw new ArgumentError(`${fn}: prediction ${valueAt(p, at)} at position ${at} is not a probability; expected values in [0, 1] (for raw scores (logits) use ${hint})`);
+    throw new ArgumentError(
+      `${fn}: prediction ${valueAt(p, at)} at position ${at} is not a probability; expected values in [0, 1] (for raw scores (logits) use ${hint})`,
+    );
   }
 }
 
@@ -334,12 +399,33 @@ function valueAt(t: Tensor, i: number): number {
 
 function checkEpsilon(fn: string, epsilon: number | undefined): number {
   const eps = epsilon ?? EPSILON;
-  if (!(eps >= 0 && eps < 0.5)) throw new ArgumentError(`${fn}: got epsilon=${describe(epsilon)}; expected a number in [0, 0.5)`);
+  if (!(eps >= 0 && eps < 0.5))
+    throw new ArgumentError(`${fn}: got epsilon=${describe(epsilon)}; expected a number in [0, 0.5)`);
   return eps;
 }
 
-registerLoss('mean_squared_error', { fn: meanSquaredError, options: REDUCTION_ONLY, kind: 'regression' }, { aliases: ['mse', 'meanSquaredError'] });
-registerLoss('mean_absolute_error', { fn: meanAbsoluteError, options: REDUCTION_ONLY, kind: 'regression' }, { aliases: ['mae', 'meanAbsoluteError'] });
-registerLoss('binary_crossentropy', { fn: binaryCrossEntropy, options: PROBABILISTIC, kind: 'binary', logitsOf: 'sigmoid' }, { aliases: ['binaryCrossEntropy'] });
-registerLoss('categorical_crossentropy', { fn: categoricalCrossEntropy, options: [...PROBABILISTIC, 'axis'], kind: 'categorical', logitsOf: 'softmax' }, { aliases: ['categoricalCrossEntropy'] });
-registerLoss('sparse_categorical_crossentropy', { fn: sparseCategoricalCrossEntropy, options: PROBABILISTIC, kind: 'sparse', logitsOf: 'softmax' }, { aliases: ['sparseCategoricalCrossEntropy'] });
+registerLoss(
+  'mean_squared_error',
+  { fn: meanSquaredError, options: REDUCTION_ONLY, kind: 'regression' },
+  { aliases: ['mse', 'meanSquaredError'] },
+);
+registerLoss(
+  'mean_absolute_error',
+  { fn: meanAbsoluteError, options: REDUCTION_ONLY, kind: 'regression' },
+  { aliases: ['mae', 'meanAbsoluteError'] },
+);
+registerLoss(
+  'binary_crossentropy',
+  { fn: binaryCrossEntropy, options: PROBABILISTIC, kind: 'binary', logitsOf: 'sigmoid' },
+  { aliases: ['binaryCrossEntropy'] },
+);
+registerLoss(
+  'categorical_crossentropy',
+  { fn: categoricalCrossEntropy, options: [...PROBABILISTIC, 'axis'], kind: 'categorical', logitsOf: 'softmax' },
+  { aliases: ['categoricalCrossEntropy'] },
+);
+registerLoss(
+  'sparse_categorical_crossentropy',
+  { fn: sparseCategoricalCrossEntropy, options: PROBABILISTIC, kind: 'sparse', logitsOf: 'softmax' },
+  { aliases: ['sparseCategoricalCrossEntropy'] },
+);

@@ -23,10 +23,16 @@ export function binaryAccuracy(yPred: Tensor, yTrue: Tensor, options: { threshol
   checkOptions(fn, options, ['threshold']);
   checkTensors(fn, yPred, yTrue);
   const threshold = options.threshold ?? 0.5;
-  if (!Number.isFinite(threshold)) throw new ArgumentError(`${fn}: got threshold=${describe(threshold)}; expected a finite number`);
-  const trailingOne = yPred.rank === yTrue.rank + 1 && yPred.shape[yPred.rank - 1] === 1 && sameShape(yPred.shape.slice(0, -1), yTrue.shape);
+  if (!Number.isFinite(threshold))
+    throw new ArgumentError(`${fn}: got threshold=${describe(threshold)}; expected a finite number`);
+  const trailingOne =
+    yPred.rank === yTrue.rank + 1 &&
+    yPred.shape[yPred.rank - 1] === 1 &&
+    sameShape(yPred.shape.slice(0, -1), yTrue.shape);
   if (!sameShape(yPred.shape, yTrue.shape) && !trailingOne) {
-    throw new ShapeError(`${fn}: predictions have shape ${describe(yPred.shape)} but targets ${describe(yTrue.shape)}; expected the same shape`);
+    throw new ShapeError(
+      `${fn}: predictions have shape ${describe(yPred.shape)} but targets ${describe(yTrue.shape)}; expected the same shape`,
+    );
   }
   return fraction(eq(gt(yPred, threshold), ge(reshape(yTrue, yPred.shape), 0.5)));
 }
@@ -35,12 +41,17 @@ export function binaryAccuracy(yPred: Tensor, yTrue: Tensor, options: { threshol
 export function sparseCategoricalAccuracy(yPred: Tensor, labels: Tensor): number {
   const fn = 'sparseCategoricalAccuracy';
   checkTensors(fn, yPred, labels);
-  if (labels.dtype !== 'int32') throw new DTypeError(`${fn}: got labels of dtype ${labels.dtype}; expected int32 class indices (convert with labels.int())`);
+  if (labels.dtype !== 'int32')
+    throw new DTypeError(
+      `${fn}: got labels of dtype ${labels.dtype}; expected int32 class indices (convert with labels.int())`,
+    );
   if (yPred.rank === 0) throw new ShapeError(`${fn}: got 0-d predictions; expected shape [..., classes]`);
   const batchShape = yPred.shape.slice(0, -1);
   const flatLabels = sameShape(labels.shape, batchShape) || sameShape(labels.shape, [...batchShape, 1]);
   if (!flatLabels) {
-    throw new ShapeError(`${fn}: predictions have shape ${describe(yPred.shape)} but labels ${describe(labels.shape)}; expected labels of shape ${describe(batchShape)}`);
+    throw new ShapeError(
+      `${fn}: predictions have shape ${describe(yPred.shape)} but labels ${describe(labels.shape)}; expected labels of shape ${describe(batchShape)}`,
+    );
   }
   return fraction(eq(argmax(yPred, -1), reshape(labels, batchShape)));
 }
@@ -50,7 +61,9 @@ export function categoricalAccuracy(yPred: Tensor, yTrue: Tensor): number {
   const fn = 'categoricalAccuracy';
   checkTensors(fn, yPred, yTrue);
   if (yPred.rank === 0 || !sameShape(yPred.shape, yTrue.shape)) {
-    throw new ShapeError(`${fn}: predictions have shape ${describe(yPred.shape)} but targets ${describe(yTrue.shape)}; expected one-hot targets of the same shape [..., classes]`);
+    throw new ShapeError(
+      `${fn}: predictions have shape ${describe(yPred.shape)} but targets ${describe(yTrue.shape)}; expected one-hot targets of the same shape [..., classes]`,
+    );
   }
   return fraction(eq(argmax(yPred, -1), argmax(yTrue, -1)));
 }
@@ -65,7 +78,9 @@ export function accuracy(yPred: Tensor, yTrue: Tensor, options: { threshold?: nu
   checkOptions('accuracy', options, ['threshold']);
   checkTensors('accuracy', yPred, yTrue);
   const classes = yPred.shape[yPred.rank - 1] ?? 1;
-  const sparse = yTrue.dtype === 'int32' && classes > 1 &&
+  const sparse =
+    yTrue.dtype === 'int32' &&
+    classes > 1 &&
     (yTrue.rank === yPred.rank - 1 || (yTrue.rank === yPred.rank && yTrue.shape[yTrue.rank - 1] === 1));
   if (sparse) return sparseCategoricalAccuracy(yPred, yTrue);
   if (yPred.rank >= 2 && classes > 1) return categoricalAccuracy(yPred, yTrue);
@@ -81,7 +96,10 @@ const METRICS = new Registry<MetricFn>('metric', 'registerMetric');
 
 /** Make a metric known by name to `compile` and saved configs (Keras's snake_case names; aliases find it too). */
 export function registerMetric(name: string, fn: MetricFn, options: RegisterOptions = {}): void {
-  if (typeof fn !== 'function') throw new ArgumentError(`registerMetric: got ${describe(fn)} for "${name}"; expected a function (yPred, yTrue) => number`);
+  if (typeof fn !== 'function')
+    throw new ArgumentError(
+      `registerMetric: got ${describe(fn)} for "${name}"; expected a function (yPred, yTrue) => number`,
+    );
   METRICS.register(name, fn, options);
 }
 
@@ -102,7 +120,9 @@ export function registeredMetrics(): string[] {
 
 function checkTensors(fn: string, yPred: Tensor, yTrue: Tensor): void {
   if (!(yPred instanceof Tensor) || !(yTrue instanceof Tensor)) {
-    throw new ArgumentError(`${fn}: got ${describe(yPred)} and ${describe(yTrue)}; expected two Tensors (predictions, targets)`);
+    throw new ArgumentError(
+      `${fn}: got ${describe(yPred)} and ${describe(yTrue)}; expected two Tensors (predictions, targets)`,
+    );
   }
 }
 

@@ -37,9 +37,11 @@ import { checkLayerShape, inputShapeOption, type LayerShape } from './layer-util
  * In appears in both argument and result positions (forward, hooks), so Module is invariant in it
  * and no other type argument accepts every Module<In, Out>.
  */
+// biome-ignore lint/suspicious/noExplicitAny: deliberate, see above
 export type AnyModule = Module<any, any>;
 
 /** Runs after `forward`; returning a value replaces the output (as in PyTorch). */
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook may return nothing (Out | undefined would refuse it)
 export type ForwardHook<In extends unknown[], Out> = (module: Module<In, Out>, inputs: In, output: Out) => Out | void;
 
 export interface LoadStateDictOptions {
@@ -105,10 +107,14 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
    */
   protected registerBuffer<T extends Tensor | null>(name: string, value: T, options: { persistent?: boolean } = {}): T {
     if (value !== null && !(value instanceof Tensor)) {
-      throw new ArgumentError(`${this.constructor.name}.registerBuffer: got ${describe(value)} for "${name}"; expected a Tensor or null`);
+      throw new ArgumentError(
+        `${this.constructor.name}.registerBuffer: got ${describe(value)} for "${name}"; expected a Tensor or null`,
+      );
     }
     if (value instanceof Parameter) {
-      throw new ArgumentError(`${this.constructor.name}.registerBuffer: "${name}" is a Parameter; buffers are tensors that are not learned`);
+      throw new ArgumentError(
+        `${this.constructor.name}.registerBuffer: "${name}" is a Parameter; buffers are tensors that are not learned`,
+      );
     }
     (this as Record<string, unknown>)[name] = value;
     this.#bufferNames.add(name);
@@ -199,9 +205,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return this.modules().every((m) => m.built);
   }
 
-  #collect(
-    fn: string, requireBuilt: boolean, own: (m: AnyModule) => [string, Tensor][],
-  ): [string, Tensor][] {
+  #collect(fn: string, requireBuilt: boolean, own: (m: AnyModule) => [string, Tensor][]): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     const seen = new Set<Tensor>();
     for (const [prefix, m] of this.namedModules()) {
@@ -276,7 +280,8 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
    */
   loadStateDict(dict: StateDict, options: LoadStateDictOptions = {}): LoadStateDictResult {
     const fn = `${this.constructor.name}.loadStateDict`;
-    if (dict === null || typeof dict !== 'object') throw new ArgumentError(`${fn}: got ${describe(dict)}; expected an object of name → Tensor`);
+    if (dict === null || typeof dict !== 'object')
+      throw new ArgumentError(`${fn}: got ${describe(dict)}; expected an object of name → Tensor`);
     const strict = options.strict ?? true;
     const targets = new Map(this.#stateEntries('loadStateDict'));
     const missingKeys = [...targets.keys()].filter((k) => !Object.hasOwn(dict, k));
@@ -293,9 +298,12 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     for (const [key, target] of targets) {
       if (!Object.hasOwn(dict, key)) continue;
       const source = dict[key];
-      if (!(source instanceof Tensor)) throw new ArgumentError(`${fn}: "${key}" is ${describe(source)}; expected a Tensor`);
+      if (!(source instanceof Tensor))
+        throw new ArgumentError(`${fn}: "${key}" is ${describe(source)}; expected a Tensor`);
       if (!sameShape(source.shape, target.shape)) {
-        throw new ShapeError(`${fn}: "${key}" has shape ${describe(source.shape)} in the state dict; expected ${describe(target.shape)} as in the model`);
+        throw new ShapeError(
+          `${fn}: "${key}" has shape ${describe(source.shape)} in the state dict; expected ${describe(target.shape)} as in the model`,
+        );
       }
       if (source.dtype !== target.dtype) {
         throw new DTypeError(`${fn}: "${key}" has dtype ${source.dtype} in the state dict; expected ${target.dtype}`);
@@ -374,7 +382,9 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
       for (const [m, training] of modes) m.training = training;
     }
     if (!(out instanceof Tensor)) {
-      throw new ArgumentError(`${fn}: ${this.constructor.name}.forward returned ${describe(out)}; expected a Tensor (override computeOutputShape for other outputs)`);
+      throw new ArgumentError(
+        `${fn}: ${this.constructor.name}.forward returned ${describe(out)}; expected a Tensor (override computeOutputShape for other outputs)`,
+      );
     }
     const result: (number | null)[] = [...out.shape];
     if (shape.length > 0 && result.length > 0) result[0] = shape[0];

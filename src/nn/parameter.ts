@@ -11,9 +11,12 @@ export class Parameter extends Tensor {
    * so pass a fresh tensor, e.g. `new Parameter(zeros([3]))`. `requiresGrad: false` freezes it.
    */
   constructor(value: Tensor, requiresGrad = true) {
-    if (!(value instanceof Tensor)) throw new DTypeError(`Parameter: got ${describe(value)}; expected a float32 Tensor`);
+    if (!(value instanceof Tensor))
+      throw new DTypeError(`Parameter: got ${describe(value)}; expected a float32 Tensor`);
     if (value.dtype !== 'float32') {
-      throw new DTypeError(`Parameter: got a tensor of dtype ${value.dtype}; expected float32 (parameters are learned by gradients)`);
+      throw new DTypeError(
+        `Parameter: got a tensor of dtype ${value.dtype}; expected float32 (parameters are learned by gradients)`,
+      );
     }
     super(value.storage, value.shape, value.dtype, value.backend, requiresGrad);
   }

@@ -12,7 +12,14 @@ import { ShapeError, describe } from '../util/errors.js';
 import { Module } from './module.js';
 import { registerLayer } from './registry.js';
 import {
-  booleanOption, checkLayerShape, checkOptions, paddingOption, requireRank, sizeOption, sizePair, type LayerShape,
+  booleanOption,
+  checkLayerShape,
+  checkOptions,
+  paddingOption,
+  requireRank,
+  sizeOption,
+  sizePair,
+  type LayerShape,
 } from './layer-util.js';
 
 export interface Pooling2DOptions {
@@ -37,7 +44,10 @@ function imageShape(fn: string, inputShape: LayerShape): (number | null)[] {
 
 function requireImages(name: string, x: Tensor): void {
   requireFloat(name, x);
-  if (x.rank !== 4) throw new ShapeError(`${name}: got input of shape ${describe(x.shape)} (rank ${x.rank}); expected rank 4: ${LAYOUT}`);
+  if (x.rank !== 4)
+    throw new ShapeError(
+      `${name}: got input of shape ${describe(x.shape)} (rank ${x.rank}); expected rank 4: ${LAYOUT}`,
+    );
 }
 
 /** What MaxPooling2D and AveragePooling2D share: the window geometry, shapes and config. */
@@ -88,7 +98,8 @@ abstract class Pooling2D extends Module {
 
   protected override describeSelf(): string {
     const parts = [`poolSize=[${this.poolSize.join(', ')}]`];
-    if (this.strides[0] !== this.poolSize[0] || this.strides[1] !== this.poolSize[1]) parts.push(`strides=[${this.strides.join(', ')}]`);
+    if (this.strides[0] !== this.poolSize[0] || this.strides[1] !== this.poolSize[1])
+      parts.push(`strides=[${this.strides.join(', ')}]`);
     if (this.padding !== 'valid') parts.push(`padding=${this.padding}`);
     return parts.join(', ');
   }
@@ -152,4 +163,6 @@ export class GlobalAveragePooling2D extends Module {
 
 registerLayer('MaxPooling2D', (c) => new MaxPooling2D(c as Pooling2DOptions), { layerClass: MaxPooling2D });
 registerLayer('AveragePooling2D', (c) => new AveragePooling2D(c as Pooling2DOptions), { layerClass: AveragePooling2D });
-registerLayer('GlobalAveragePooling2D', (c) => new GlobalAveragePooling2D(c as GlobalAveragePooling2DOptions), { layerClass: GlobalAveragePooling2D });
+registerLayer('GlobalAveragePooling2D', (c) => new GlobalAveragePooling2D(c as GlobalAveragePooling2DOptions), {
+  layerClass: GlobalAveragePooling2D,
+});

@@ -36,7 +36,9 @@ export interface LayerConfig {
 
 export interface RegisterLayerOptions {
   /** The layer's class, so instances are known by `className` whatever their constructor is called. */
-  layerClass?: abstract new (...args: never[]) => AnyModule;
+  layerClass?: abstract new (
+    ...args: never[]
+  ) => AnyModule;
   /** Replace an existing registration of the same name instead of refusing it. */
   override?: boolean;
 }
@@ -48,7 +50,10 @@ const namesByClass = new Map<unknown, string>();
 export function registerLayer(className: string, factory: LayerFactory, options: RegisterLayerOptions = {}): void {
   const fn = 'registerLayer';
   const o = checkOptions(fn, options, ['layerClass', 'override']) as RegisterLayerOptions;
-  if (typeof factory !== 'function') throw new ArgumentError(`${fn}: got factory ${describe(factory)} for "${className}"; expected a function (config) => layer`);
+  if (typeof factory !== 'function')
+    throw new ArgumentError(
+      `${fn}: got factory ${describe(factory)} for "${className}"; expected a function (config) => layer`,
+    );
   LAYERS.register(className, factory, { override: o.override });
   if (o.layerClass !== undefined) namesByClass.set(o.layerClass, className);
 }
@@ -73,7 +78,8 @@ export function layerClassName(layer: AnyModule): string {
 
 /** A layer as data: its registered class name, its config, and the shape it was built for. */
 export function layerToConfig(layer: AnyModule): LayerConfig {
-  if (!(layer instanceof Module)) throw new ArgumentError(`layerToConfig: got ${describe(layer)}; expected a Module (a layer)`);
+  if (!(layer instanceof Module))
+    throw new ArgumentError(`layerToConfig: got ${describe(layer)}; expected a Module (a layer)`);
   const className = layerClassName(layer);
   const config = layer.getConfig();
   checkPlainJson(`${className}.getConfig()`, config, 'config');
@@ -96,10 +102,13 @@ export function layerFromConfig(data: LayerConfig): AnyModule {
     );
   }
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
-    throw new ArgumentError(`${fn}: the config of "${className}" is ${describe(config)}; expected an object of options`);
+    throw new ArgumentError(
+      `${fn}: the config of "${className}" is ${describe(config)}; expected an object of options`,
+    );
   }
   const layer = LAYERS.get(fn, className)(config);
-  if (!(layer instanceof Module)) throw new ArgumentError(`${fn}: the factory for "${className}" returned ${describe(layer)}; expected a Module`);
+  if (!(layer instanceof Module))
+    throw new ArgumentError(`${fn}: the factory for "${className}" returned ${describe(layer)}; expected a Module`);
   // build() is also called on layers built by their config: it checks the shapes agree and records them.
   if (buildInputShape !== undefined && buildInputShape !== null) layer.build(buildInputShape);
   return layer;
@@ -108,7 +117,9 @@ export function layerFromConfig(data: LayerConfig): AnyModule {
 /** Refuse what JSON would silently drop or mangle (functions, undefined, NaN, class instances). */
 function checkPlainJson(fn: string, value: unknown, path: string): void {
   const bad = (what: string): never => {
-    throw new ArgumentError(`${fn}: ${path} is ${what}; expected plain JSON (numbers, strings, booleans, null, arrays, plain objects)`);
+    throw new ArgumentError(
+      `${fn}: ${path} is ${what}; expected plain JSON (numbers, strings, booleans, null, arrays, plain objects)`,
+    );
   };
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
   if (typeof value === 'number') {
@@ -121,7 +132,8 @@ function checkPlainJson(fn: string, value: unknown, path: string): void {
   }
   if (typeof value === 'object') {
     const proto = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) bad(`an instance of ${(value as object).constructor?.name ?? 'a class'}`);
+    if (proto !== Object.prototype && proto !== null)
+      bad(`an instance of ${(value as object).constructor?.name ?? 'a class'}`);
     for (const [k, v] of Object.entries(value)) checkPlainJson(fn, v, `${path}.${k}`);
     return;
   }

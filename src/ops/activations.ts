@@ -2,7 +2,7 @@
  * Activation functions beyond the primitive ones (sigmoid, tanh and relu live in elementwise.ts).
  * All of these are compositions of primitives, so their gradients come from the primitives'.
  */
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { normalizeAxis } from '../tensor/shape.js';
 import { ArgumentError } from '../util/errors.js';
 import { requireFloat } from './util.js';
@@ -43,7 +43,8 @@ export function gelu(x: Tensor, options: { approximate?: 'none' | 'tanh' } = {})
     const inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
     return mul(mul(x, 0.5), add(tanh(inner), 1));
   }
-  if (approximate !== 'none') throw new ArgumentError(`gelu: got approximate=${String(approximate)}; expected "none" or "tanh"`);
+  if (approximate !== 'none')
+    throw new ArgumentError(`gelu: got approximate=${String(approximate)}; expected "none" or "tanh"`);
   return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
 }
 

@@ -54,12 +54,22 @@ export function conv2d(x: Tensor, kernel: Tensor, options: Conv2dOptions = {}): 
 }
 
 /** A convolution's window geometry and output channels, after checking its operands and options. */
-export function convGeometry(fn: string, x: Tensor, kernel: Tensor, options: Conv2dOptions): { a: Window2dArgs; cout: number } {
+export function convGeometry(
+  fn: string,
+  x: Tensor,
+  kernel: Tensor,
+  options: Conv2dOptions,
+): { a: Window2dArgs; cout: number } {
   requireImages(fn, x);
-  if (!(kernel instanceof Tensor)) throw new ArgumentError(`${fn}: got kernel ${describe(kernel)}; expected a Tensor of shape [kernelH, kernelW, inChannels, outChannels]`);
+  if (!(kernel instanceof Tensor))
+    throw new ArgumentError(
+      `${fn}: got kernel ${describe(kernel)}; expected a Tensor of shape [kernelH, kernelW, inChannels, outChannels]`,
+    );
   requireFloat(fn, kernel, 'kernel');
   if (kernel.rank !== 4 || kernel.size === 0) {
-    throw new ShapeError(`${fn}: got kernel of shape ${describe(kernel.shape)}; expected a non-empty rank-4 kernel [kernelH, kernelW, inChannels, outChannels]`);
+    throw new ShapeError(
+      `${fn}: got kernel of shape ${describe(kernel.shape)}; expected a non-empty rank-4 kernel [kernelH, kernelW, inChannels, outChannels]`,
+    );
   }
   checkOptions(fn, options, ['strides', 'padding', 'dilation']);
   const [kH, kW, cin, cout] = kernel.shape;
@@ -68,7 +78,16 @@ export function convGeometry(fn: string, x: Tensor, kernel: Tensor, options: Con
       `${fn}: the input has ${x.shape[3]} channels (shape ${describe(x.shape)}) but the kernel expects ${cin} (shape ${describe(kernel.shape)}); expected kernel.shape[2] to equal the input's last dimension`,
     );
   }
-  const a = windowArgs(fn, x, kH, kW, sizePair(fn, 'strides', options.strides, 1), sizePair(fn, 'dilation', options.dilation, 1), paddingOf(fn, options.padding), 'kernel');
+  const a = windowArgs(
+    fn,
+    x,
+    kH,
+    kW,
+    sizePair(fn, 'strides', options.strides, 1),
+    sizePair(fn, 'dilation', options.dilation, 1),
+    paddingOf(fn, options.padding),
+    'kernel',
+  );
   return { a, cout };
 }
 
@@ -78,7 +97,13 @@ export function transformAllowed(x: Tensor, kernel: Tensor): boolean {
 }
 
 /** conv2d's backward: [dx, dk] from the output's gradient g, each where its input requires grad. */
-export function convGradients(x: Tensor, kernel: Tensor, g: Tensor, a: Window2dArgs, cout: number): [Tensor | null, Tensor | null] {
+export function convGradients(
+  x: Tensor,
+  kernel: Tensor,
+  g: Tensor,
+  a: Window2dArgs,
+  cout: number,
+): [Tensor | null, Tensor | null] {
   const be = backendOf('conv2d', x, kernel, g);
   const dx = x.requiresGrad ? output(x.shape, 'float32', be) : null;
   const dk = kernel.requiresGrad ? output(kernel.shape, 'float32', be) : null;
@@ -126,7 +151,13 @@ export function globalAvgPool2d(x: Tensor): Tensor {
 }
 
 /** Output length along one axis (TensorFlow's rule); ≤ 0 means a 'valid' window does not fit. */
-export function convOutputLength(inputLength: number, windowSize: number, stride = 1, padding: Padding = 'valid', dilation = 1): number {
+export function convOutputLength(
+  inputLength: number,
+  windowSize: number,
+  stride = 1,
+  padding: Padding = 'valid',
+  dilation = 1,
+): number {
   const span = (windowSize - 1) * dilation + 1;
   return padding === 'same' ? Math.ceil(inputLength / stride) : Math.floor((inputLength - span) / stride) + 1;
 }
@@ -134,13 +165,18 @@ export function convOutputLength(inputLength: number, windowSize: number, stride
 // ---- arguments ----------------------------------------------------------------------------------
 
 function requireImages(fn: string, x: Tensor): void {
-  if (!(x instanceof Tensor)) throw new ArgumentError(`${fn}: got ${describe(x)}; expected a Tensor of shape [batch, height, width, channels]`);
+  if (!(x instanceof Tensor))
+    throw new ArgumentError(`${fn}: got ${describe(x)}; expected a Tensor of shape [batch, height, width, channels]`);
   requireFloat(fn, x);
   if (x.rank !== 4) {
-    throw new ShapeError(`${fn}: got input of shape ${describe(x.shape)} (rank ${x.rank}); expected rank 4 [batch, height, width, channels] (channels-last, as in Keras)`);
+    throw new ShapeError(
+      `${fn}: got input of shape ${describe(x.shape)} (rank ${x.rank}); expected rank 4 [batch, height, width, channels] (channels-last, as in Keras)`,
+    );
   }
   if (x.shape[1] === 0 || x.shape[2] === 0 || x.shape[3] === 0) {
-    throw new ShapeError(`${fn}: got input of shape ${describe(x.shape)}; expected non-zero height, width and channels`);
+    throw new ShapeError(
+      `${fn}: got input of shape ${describe(x.shape)}; expected non-zero height, width and channels`,
+    );
   }
 }
 
@@ -149,7 +185,8 @@ function checkOptions(fn: string, options: object, allowed: readonly string[]): 
     throw new ArgumentError(`${fn}: got options ${describe(options)}; expected an object such as { ${allowed[0]}: 2 }`);
   }
   for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) throw new ArgumentError(`${fn}: unknown option ${describe(key)}; expected one of ${allowed.join(', ')}`);
+    if (!allowed.includes(key))
+      throw new ArgumentError(`${fn}: unknown option ${describe(key)}; expected one of ${allowed.join(', ')}`);
   }
 }
 
@@ -157,14 +194,17 @@ function sizePair(fn: string, name: string, value: Size2d | undefined, fallback:
   const v = value ?? fallback;
   const p = typeof v === 'number' ? [v, v] : v;
   if (!Array.isArray(p) || p.length !== 2 || !p.every((d) => Number.isInteger(d) && d >= 1)) {
-    throw new ArgumentError(`${fn}: got ${name} ${describe(value)}; expected a positive integer or a pair of them, e.g. 2 or [2, 2]`);
+    throw new ArgumentError(
+      `${fn}: got ${name} ${describe(value)}; expected a positive integer or a pair of them, e.g. 2 or [2, 2]`,
+    );
   }
   return [p[0], p[1]];
 }
 
 function paddingOf(fn: string, value: unknown): Padding {
   if (value === undefined) return 'valid';
-  if (value !== 'valid' && value !== 'same') throw new ArgumentError(`${fn}: got padding ${describe(value)}; expected 'valid' or 'same'`);
+  if (value !== 'valid' && value !== 'same')
+    throw new ArgumentError(`${fn}: got padding ${describe(value)}; expected 'valid' or 'same'`);
   return value;
 }
 
@@ -178,7 +218,14 @@ function poolArgs(fn: string, x: Tensor, options: Pool2dOptions): Window2dArgs {
 
 /** The window geometry over x, or a ShapeError when a 'valid' window does not fit the input. */
 function windowArgs(
-  fn: string, x: Tensor, kH: number, kW: number, strides: [number, number], dilation: [number, number], padding: Padding, what: string,
+  fn: string,
+  x: Tensor,
+  kH: number,
+  kW: number,
+  strides: [number, number],
+  dilation: [number, number],
+  padding: Padding,
+  what: string,
 ): Window2dArgs {
   const [batch, inH, inW, channels] = x.shape;
   const axis = (size: number, k: number, s: number, d: number, name: string): [number, number] => {
@@ -195,7 +242,19 @@ function windowArgs(
   const [outH, padTop] = axis(inH, kH, strides[0], dilation[0], 'height');
   const [outW, padLeft] = axis(inW, kW, strides[1], dilation[1], 'width');
   return {
-    batch, inH, inW, channels, kH, kW, outH, outW,
-    strideH: strides[0], strideW: strides[1], dilationH: dilation[0], dilationW: dilation[1], padTop, padLeft,
+    batch,
+    inH,
+    inW,
+    channels,
+    kH,
+    kW,
+    outH,
+    outW,
+    strideH: strides[0],
+    strideW: strides[1],
+    dilationH: dilation[0],
+    dilationW: dilation[1],
+    padTop,
+    padLeft,
   };
 }

@@ -7,14 +7,15 @@ import { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, broadcastStrides } from '../tensor/shape.js';
 import { ArgumentError, DTypeError, describe } from '../util/errors.js';
 import { record } from './record.js';
-import { asTensor, backendOf, empty, output, requireFloat, type TensorLike } from './util.js';
+import { asTensor, backendOf, output, requireFloat, type TensorLike } from './util.js';
 import { sumTo } from './reduce.js';
 
 // ---------------------------------------------------------------- dtype conversion
 
 /** A copy converted to `dtype` (float→int truncates toward zero). Gradients pass through float casts. */
 export function cast(x: Tensor, dtype: DType): Tensor {
-  if (dtype !== 'float32' && dtype !== 'int32') throw new DTypeError(`cast: got dtype ${describe(dtype)}; expected "float32" or "int32"`);
+  if (dtype !== 'float32' && dtype !== 'int32')
+    throw new DTypeError(`cast: got dtype ${describe(dtype)}; expected "float32" or "int32"`);
   if (x.dtype === dtype) return x;
   const be = backendOf('cast', x);
   const out = output(x.shape, dtype, be);
@@ -36,7 +37,15 @@ function binaryForward(fn: string, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   // Comparisons yield int32 masks of 0/1.
   const be = backendOf(fn, A, B);
   const out = output(shape, COMPARISONS.has(op) ? 'int32' : dtype, be);
-  be.binary(op, A.storage, broadcastStrides(A.shape, shape), B.storage, broadcastStrides(B.shape, shape), shape, out.storage);
+  be.binary(
+    op,
+    A.storage,
+    broadcastStrides(A.shape, shape),
+    B.storage,
+    broadcastStrides(B.shape, shape),
+    shape,
+    out.storage,
+  );
   return out;
 }
 
@@ -129,12 +138,19 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = operands('where', a, b);
   const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, x.shape), y.shape);
   const dtype: DType = x.dtype === 'int32' && y.dtype === 'int32' ? 'int32' : 'float32';
-  const X = cast(x, dtype), Y = cast(y, dtype);
+  const X = cast(x, dtype),
+    Y = cast(y, dtype);
   const be = backendOf('where', cond, X, Y);
   const out = output(shape, dtype, be);
   be.where(
-    cond.storage, broadcastStrides(cond.shape, shape), X.storage, broadcastStrides(X.shape, shape),
-    Y.storage, broadcastStrides(Y.shape, shape), shape, out.storage,
+    cond.storage,
+    broadcastStrides(cond.shape, shape),
+    X.storage,
+    broadcastStrides(X.shape, shape),
+    Y.storage,
+    broadcastStrides(Y.shape, shape),
+    shape,
+    out.storage,
   );
   return record('where', out, [x, y], (g) => [
     x.requiresGrad ? sumTo(where(cond, g, 0), x.shape) : null,
@@ -233,6 +249,7 @@ export const ceil = (x: Tensor): Tensor => unaryForward('ceil', 'ceil', x);
 export const round = (x: Tensor): Tensor => unaryForward('round', 'round', x);
 
 /** int32 mask of NaN entries. */
+// biome-ignore lint/suspicious/noShadowRestrictedNames: the op's public name (tf.isNaN); the global is unused here
 export function isNaN(x: Tensor): Tensor {
   const be = backendOf('isNaN', x);
   const out = output(x.shape, 'int32', be);
@@ -242,11 +259,13 @@ export function isNaN(x: Tensor): Tensor {
 
 /** Limit values to [min, max]; the gradient is 1 inside the range (ends included) and 0 outside. */
 export function clamp(x: Tensor, min?: number, max?: number): Tensor {
-  if (min === undefined && max === undefined) throw new ArgumentError('clamp: got neither min nor max; expected at least one bound');
+  if (min === undefined && max === undefined)
+    throw new ArgumentError('clamp: got neither min nor max; expected at least one bound');
   if ((min !== undefined && Number.isNaN(min)) || (max !== undefined && Number.isNaN(max))) {
     throw new ArgumentError(`clamp: got min=${min}, max=${max}; expected numbers, not NaN`);
   }
-  if (min !== undefined && max !== undefined && min > max) throw new ArgumentError(`clamp: got min=${min} > max=${max}; expected min <= max`);
+  if (min !== undefined && max !== undefined && min > max)
+    throw new ArgumentError(`clamp: got min=${min} > max=${max}; expected min <= max`);
   let out = x.detach();
   if (min !== undefined) out = binaryForward('clamp', 'maximum', out, asTensor('clamp', min, x));
   if (max !== undefined) out = binaryForward('clamp', 'minimum', out, asTensor('clamp', max, x));

@@ -27,13 +27,18 @@ export function biasActivation(x: Tensor, bias: Tensor | null, activation: Fused
  * no backward pass reads (those read the product's inputs). Saves an array the size of the
  * layer's output and a pass of fresh memory per layer. Never for a tensor the caller can see.
  */
-export function biasActivationOverProduct(x: Tensor, bias: Tensor | null, activation: FusedActivation = 'linear'): Tensor {
+export function biasActivationOverProduct(
+  x: Tensor,
+  bias: Tensor | null,
+  activation: FusedActivation = 'linear',
+): Tensor {
   return fusedBiasActivation(x, bias, activation, true);
 }
 
 function fusedBiasActivation(x: Tensor, bias: Tensor | null, activation: FusedActivation, inPlace: boolean): Tensor {
   const fn = 'biasActivation';
-  if (!(x instanceof Tensor)) throw new ArgumentError(`${fn}: got ${describe(x)}; expected a Tensor of shape [..., channels]`);
+  if (!(x instanceof Tensor))
+    throw new ArgumentError(`${fn}: got ${describe(x)}; expected a Tensor of shape [..., channels]`);
   requireFloat(fn, x);
   if (x.rank === 0) throw new ShapeError(`${fn}: got a 0-d input; expected shape [..., channels]`);
   const cols = x.shape[x.rank - 1];
@@ -46,7 +51,7 @@ function fusedBiasActivation(x: Tensor, bias: Tensor | null, activation: FusedAc
   const inputs = bias === null ? [x] : [x, bias];
   return record(fn, out, inputs, (g) => {
     const { dx, db } = tailGradients(g, out, bias, activation, x.requiresGrad);
-    return [x.requiresGrad ? dx ?? g : null, db];
+    return [x.requiresGrad ? (dx ?? g) : null, db];
   });
 }
 
@@ -54,25 +59,43 @@ function fusedBiasActivation(x: Tensor, bias: Tensor | null, activation: FusedAc
  * A tail's backward from its output y alone: dx (when wanted and the activation is not 'linear',
  * whose input gradient is g itself: null then) and the bias gradient (when the bias needs one).
  */
-function tailGradients(g: Tensor, y: Tensor, bias: Tensor | null, activation: FusedActivation, wantDx: boolean): { dx: Tensor | null; db: Tensor | null } {
+function tailGradients(
+  g: Tensor,
+  y: Tensor,
+  bias: Tensor | null,
+  activation: FusedActivation,
+  wantDx: boolean,
+): { dx: Tensor | null; db: Tensor | null } {
   const be = backendOf('biasActivation', g, y);
   const dx = wantDx && activation !== 'linear' ? output(y.shape, 'float32', be) : null;
   const db = bias !== null && bias.requiresGrad ? output(bias.shape, 'float32', be) : null;
   if (dx !== null || db !== null) {
     const cols = y.shape[y.rank - 1];
-    be.biasActivationBackward(g.storage, y.storage, cols === 0 ? 0 : y.size / cols, cols, activation, dx && dx.storage, db && db.storage);
+    be.biasActivationBackward(
+      g.storage,
+      y.storage,
+      cols === 0 ? 0 : y.size / cols,
+      cols,
+      activation,
+      dx && dx.storage,
+      db && db.storage,
+    );
   }
   return { dx, db };
 }
 
 /** A layer tail's bias ([cols] or null) and activation, or a clear error; `of` names what it follows. */
 function checkTail(fn: string, bias: Tensor | null, activation: FusedActivation, cols: number, of: string): void {
-  if (activation !== 'linear' && activation !== 'relu') throw new ArgumentError(`${fn}: got activation ${describe(activation)}; expected 'linear' or 'relu'`);
+  if (activation !== 'linear' && activation !== 'relu')
+    throw new ArgumentError(`${fn}: got activation ${describe(activation)}; expected 'linear' or 'relu'`);
   if (bias === null) return;
-  if (!(bias instanceof Tensor)) throw new ArgumentError(`${fn}: got bias ${describe(bias)}; expected a Tensor of shape [${cols}] or null`);
+  if (!(bias instanceof Tensor))
+    throw new ArgumentError(`${fn}: got bias ${describe(bias)}; expected a Tensor of shape [${cols}] or null`);
   requireFloat(fn, bias, 'bias');
   if (bias.rank !== 1 || bias.shape[0] !== cols) {
-    throw new ShapeError(`${fn}: got bias of shape ${describe(bias.shape)} for ${of}; expected shape [${cols}] (the last axis)`);
+    throw new ShapeError(
+      `${fn}: got bias of shape ${describe(bias.shape)} for ${of}; expected shape [${cols}] (the last axis)`,
+    );
   }
 }
 
@@ -83,17 +106,27 @@ function checkTail(fn: string, bias: Tensor | null, activation: FusedActivation,
  * cache, within the same threaded task as the convolution.
  * @example conv2dBiasActivation(images, kernel, bias, 'relu', { padding: 'same' })
  */
-export function conv2dBiasActivation(x: Tensor, kernel: Tensor, bias: Tensor | null, activation: FusedActivation, options: Conv2dOptions = {}): Tensor {
+export function conv2dBiasActivation(
+  x: Tensor,
+  kernel: Tensor,
+  bias: Tensor | null,
+  activation: FusedActivation,
+  options: Conv2dOptions = {},
+): Tensor {
   const fn = 'conv2dBiasActivation';
   const { a, cout } = convGeometry(fn, x, kernel, options);
   checkTail(fn, bias, activation, cout, `a kernel of shape ${describe(kernel.shape)}`);
   const be = backendOf(fn, x, kernel, bias);
   const out = output([a.batch, a.outH, a.outW, cout], 'float32', be);
-  be.conv2d(x.storage, kernel.storage, a, cout, out.storage, transformAllowed(x, kernel), { bias: bias && bias.storage, activation });
+  be.conv2d(x.storage, kernel.storage, a, cout, out.storage, transformAllowed(x, kernel), {
+    bias: bias && bias.storage,
+    activation,
+  });
   return record(fn, out, bias === null ? [x, kernel] : [x, kernel, bias], (g) => {
     // The tail's backward (biasActivation's), then the convolution's.
     const { dx: product, db } = tailGradients(g, out, bias, activation, x.requiresGrad || kernel.requiresGrad);
-    const grads = x.requiresGrad || kernel.requiresGrad ? convGradients(x, kernel, product ?? g, a, cout) : [null, null];
+    const grads =
+      x.requiresGrad || kernel.requiresGrad ? convGradients(x, kernel, product ?? g, a, cout) : [null, null];
     // The product's gradient was this closure's own temporary, read by nothing after convGradients:
     // back to the backend now, so it is reused while in cache and never waits for a collection.
     if (product !== null) product.backend.releaseStorage?.(product.storage);
@@ -108,7 +141,8 @@ export function conv2dBiasActivation(x: Tensor, kernel: Tensor, bias: Tensor | n
  * both). The backward recomputes exp(x − m) from the input and each row's shift and sum.
  */
 export function logSoftmaxLastAxis(x: Tensor): Tensor {
-  if (!(x instanceof Tensor)) throw new ArgumentError(`logSoftmax: got ${describe(x)}; expected a Tensor of shape [..., classes]`);
+  if (!(x instanceof Tensor))
+    throw new ArgumentError(`logSoftmax: got ${describe(x)}; expected a Tensor of shape [..., classes]`);
   requireFloat('logSoftmax', x);
   if (x.rank === 0) throw new ShapeError('logSoftmax: got a 0-d input; expected shape [..., classes]');
   const cols = x.shape[x.rank - 1];

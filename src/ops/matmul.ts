@@ -13,10 +13,14 @@ import { expand, reshape, squeeze } from './movement.js';
 
 export function matmul(a: Tensor, b: Tensor): Tensor {
   const fn = 'matmul';
-  if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new ArgumentError(`${fn}: got ${describe(a)} and ${describe(b)}; expected two Tensors`);
+  if (!(a instanceof Tensor) || !(b instanceof Tensor))
+    throw new ArgumentError(`${fn}: got ${describe(a)} and ${describe(b)}; expected two Tensors`);
   requireFloat(fn, a, 'left operand');
   requireFloat(fn, b, 'right operand');
-  if (a.rank === 0 || b.rank === 0) throw new ShapeError(`${fn}: got a 0-d operand (shapes ${describe(a.shape)} and ${describe(b.shape)}); expected at least 1-d; use mul for scalars`);
+  if (a.rank === 0 || b.rank === 0)
+    throw new ShapeError(
+      `${fn}: got a 0-d operand (shapes ${describe(a.shape)} and ${describe(b.shape)}); expected at least 1-d; use mul for scalars`,
+    );
   const A = a.rank === 1 ? reshape(a, [1, a.shape[0]]) : a;
   const B = b.rank === 1 ? reshape(b, [b.shape[0], 1]) : b;
   const k = A.shape[A.rank - 1];
@@ -44,7 +48,7 @@ function batchedMatmul(A: Tensor, B: Tensor): Tensor {
     const own = t.shape.slice(0, -2);
     const size = sizeOf(own);
     // A batch of size 1 is shared (stride 0); a partial broadcast is materialised.
-    if (size === 1 || own.length === batchShape.length && own.every((d, i) => d === batchShape[i])) return t;
+    if (size === 1 || (own.length === batchShape.length && own.every((d, i) => d === batchShape[i]))) return t;
     return expand(t, [...batchShape, ...t.shape.slice(-2)]);
   };
   const out = mm(fit(A), fit(B), false, false, batchShape);
@@ -60,7 +64,10 @@ export function mm(a: Tensor, b: Tensor, transA = false, transB = false, batchSh
   const k = transA ? a.shape[a.rank - 2] : a.shape[a.rank - 1];
   const n = transB ? b.shape[b.rank - 2] : b.shape[b.rank - 1];
   const kb = transB ? b.shape[b.rank - 1] : b.shape[b.rank - 2];
-  if (k !== kb) throw new ShapeError(`mm: inner dimensions differ (${k} vs ${kb}) for shapes ${describe(a.shape)} and ${describe(b.shape)}`);
+  if (k !== kb)
+    throw new ShapeError(
+      `mm: inner dimensions differ (${k} vs ${kb}) for shapes ${describe(a.shape)} and ${describe(b.shape)}`,
+    );
   const batch = sizeOf(batchShape);
   const aShared = sizeOf(a.shape.slice(0, -2)) === 1;
   const bShared = sizeOf(b.shape.slice(0, -2)) === 1;
@@ -68,7 +75,12 @@ export function mm(a: Tensor, b: Tensor, transA = false, transB = false, batchSh
   const be = backendOf('matmul', a, b);
   const out = k === 0 ? empty([...batchShape, m, n], 'float32', be) : output([...batchShape, m, n], 'float32', be);
   be.matmul(a.storage, b.storage, out.storage, {
-    m, k, n, transA, transB, batch,
+    m,
+    k,
+    n,
+    transA,
+    transB,
+    batch,
     aBatchStride: aShared ? 0 : m * k,
     bBatchStride: bShared ? 0 : k * n,
   });

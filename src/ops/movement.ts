@@ -27,12 +27,16 @@ function inferReshape(x: Tensor, shape: Shape): number[] {
   const out = [...shape];
   const unknown = out.indexOf(-1);
   if (out.some((d, i) => !Number.isInteger(d) || d < -1 || (d === -1 && i !== unknown))) {
-    throw new ShapeError(`${fn}: got target shape ${describe(shape)}; expected non-negative integers and at most one -1`);
+    throw new ShapeError(
+      `${fn}: got target shape ${describe(shape)}; expected non-negative integers and at most one -1`,
+    );
   }
   if (unknown >= 0) {
     const known = sizeOf(out.filter((_, i) => i !== unknown));
     if (known === 0 || x.size % known !== 0) {
-      throw new ShapeError(`${fn}: cannot reshape tensor of shape ${describe(x.shape)} (${x.size} elements) into ${describe(shape)}`);
+      throw new ShapeError(
+        `${fn}: cannot reshape tensor of shape ${describe(x.shape)} (${x.size} elements) into ${describe(shape)}`,
+      );
     }
     out[unknown] = x.size / known;
   }
@@ -49,7 +53,8 @@ export function flatten(x: Tensor, startAxis = 1, endAxis = -1): Tensor {
   if (x.rank === 0) return reshape(x, [1]);
   const s = normalizeAxis('flatten', startAxis, x.rank);
   const e = normalizeAxis('flatten', endAxis, x.rank);
-  if (e < s) throw new ArgumentError(`flatten: got startAxis=${startAxis} after endAxis=${endAxis}; expected start <= end`);
+  if (e < s)
+    throw new ArgumentError(`flatten: got startAxis=${startAxis} after endAxis=${endAxis}; expected start <= end`);
   const shape = [...x.shape.slice(0, s), sizeOf(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)];
   return reshape(x, shape);
 }
@@ -58,16 +63,27 @@ export function flatten(x: Tensor, startAxis = 1, endAxis = -1): Tensor {
 export function permute(x: Tensor, perm: readonly number[]): Tensor {
   const fn = 'permute';
   if (perm.length !== x.rank) {
-    throw new ShapeError(`${fn}: got permutation ${describe(perm)} of length ${perm.length} for a tensor of rank ${x.rank}; expected length ${x.rank}`);
+    throw new ShapeError(
+      `${fn}: got permutation ${describe(perm)} of length ${perm.length} for a tensor of rank ${x.rank}; expected length ${x.rank}`,
+    );
   }
   const p = perm.map((a) => normalizeAxis(fn, a, x.rank));
-  if (new Set(p).size !== p.length) throw new ArgumentError(`${fn}: got ${describe(perm)}; expected each axis exactly once`);
+  if (new Set(p).size !== p.length)
+    throw new ArgumentError(`${fn}: got ${describe(perm)}; expected each axis exactly once`);
   if (p.every((a, i) => a === i)) return x;
   const shape = p.map((a) => x.shape[a]);
   const inStrides = contiguousStrides(x.shape);
   const be = backendOf(fn, x);
   const out = output(shape, x.dtype, be);
-  be.copyStrided(x.storage, 0, p.map((a) => inStrides[a]), out.storage, 0, contiguousStrides(shape), shape);
+  be.copyStrided(
+    x.storage,
+    0,
+    p.map((a) => inStrides[a]),
+    out.storage,
+    0,
+    contiguousStrides(shape),
+    shape,
+  );
   const inverse = new Array<number>(p.length);
   p.forEach((a, i) => (inverse[a] = i));
   return record('permute', out, [x], (g) => [permute(g, inverse)]);
@@ -91,10 +107,16 @@ export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
   else {
     drop = (typeof axes === 'number' ? [axes] : [...axes]).map((a) => normalizeAxis('squeeze', a, x.rank));
     for (const a of drop) {
-      if (x.shape[a] !== 1) throw new ShapeError(`squeeze: axis ${a} has size ${x.shape[a]} in shape ${describe(x.shape)}; expected size 1`);
+      if (x.shape[a] !== 1)
+        throw new ShapeError(
+          `squeeze: axis ${a} has size ${x.shape[a]} in shape ${describe(x.shape)}; expected size 1`,
+        );
     }
   }
-  return reshape(x, x.shape.filter((_, i) => !drop.includes(i)));
+  return reshape(
+    x,
+    x.shape.filter((_, i) => !drop.includes(i)),
+  );
 }
 
 /** Insert a size-1 axis at `axis` (which may be rank, to append). */
@@ -110,7 +132,10 @@ export function expand(x: Tensor, shape: Shape): Tensor {
   if (sameShape(x.shape, shape)) return x;
   const lead = shape.length - x.rank;
   const ok = lead >= 0 && x.shape.every((d, i) => d === shape[lead + i] || d === 1);
-  if (!ok) throw new ShapeError(`expand: cannot broadcast shape ${describe(x.shape)} to ${describe(shape)}; expected each axis to match or be 1`);
+  if (!ok)
+    throw new ShapeError(
+      `expand: cannot broadcast shape ${describe(x.shape)} to ${describe(shape)}; expected each axis to match or be 1`,
+    );
   const strides = new Array<number>(shape.length).fill(0);
   const xs = contiguousStrides(x.shape);
   x.shape.forEach((d, i) => (strides[lead + i] = d === 1 ? 0 : xs[i]));
@@ -124,13 +149,17 @@ export function expand(x: Tensor, shape: Shape): Tensor {
 /** Join tensors along an existing axis. */
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   const fn = 'concat';
-  if (!tensors || tensors.length === 0) throw new ArgumentError(`${fn}: got ${describe(tensors)}; expected a non-empty array of tensors`);
+  if (!tensors || tensors.length === 0)
+    throw new ArgumentError(`${fn}: got ${describe(tensors)}; expected a non-empty array of tensors`);
   const first = tensors[0];
   const a = normalizeAxis(fn, axis, first.rank);
   for (const t of tensors) {
-    if (t.dtype !== first.dtype) throw new DTypeError(`${fn}: got dtypes ${t.dtype} and ${first.dtype}; expected all the same`);
+    if (t.dtype !== first.dtype)
+      throw new DTypeError(`${fn}: got dtypes ${t.dtype} and ${first.dtype}; expected all the same`);
     if (t.rank !== first.rank || t.shape.some((d, i) => i !== a && d !== first.shape[i])) {
-      throw new ShapeError(`${fn}: shapes ${describe(first.shape)} and ${describe(t.shape)} differ off axis ${a}; expected equal sizes except along it`);
+      throw new ShapeError(
+        `${fn}: shapes ${describe(first.shape)} and ${describe(t.shape)} differ off axis ${a}; expected equal sizes except along it`,
+      );
     }
   }
   const shape = [...first.shape];
@@ -152,13 +181,20 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
 
 /** Join tensors along a new axis. */
 export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
-  if (!tensors || tensors.length === 0) throw new ArgumentError(`stack: got ${describe(tensors)}; expected a non-empty array of tensors`);
+  if (!tensors || tensors.length === 0)
+    throw new ArgumentError(`stack: got ${describe(tensors)}; expected a non-empty array of tensors`);
   const first = tensors[0];
   for (const t of tensors) {
-    if (!sameShape(t.shape, first.shape)) throw new ShapeError(`stack: shapes ${describe(first.shape)} and ${describe(t.shape)} differ; expected all equal`);
+    if (!sameShape(t.shape, first.shape))
+      throw new ShapeError(
+        `stack: shapes ${describe(first.shape)} and ${describe(t.shape)} differ; expected all equal`,
+      );
   }
   const a = normalizeAxis('stack', axis, first.rank + 1);
-  return concat(tensors.map((t) => unsqueeze(t, a)), a);
+  return concat(
+    tensors.map((t) => unsqueeze(t, a)),
+    a,
+  );
 }
 
 /** Split along `axis` into pieces of the given sizes, or into `sections` equal pieces. */
@@ -203,7 +239,9 @@ export function sliceAxis(x: Tensor, axis: number, start: number, end: number): 
 export function slice(x: Tensor, start: readonly number[], end?: readonly (number | undefined)[]): Tensor {
   const fn = 'slice';
   if (start.length > x.rank || (end && end.length > x.rank)) {
-    throw new ShapeError(`${fn}: got ${start.length} start indices for a tensor of rank ${x.rank}; expected at most ${x.rank}`);
+    throw new ShapeError(
+      `${fn}: got ${start.length} start indices for a tensor of rank ${x.rank}; expected at most ${x.rank}`,
+    );
   }
   const lo: number[] = [];
   const shape: number[] = [];
@@ -211,7 +249,8 @@ export function slice(x: Tensor, start: readonly number[], end?: readonly (numbe
     const n = x.shape[i];
     const norm = (v: number | undefined, dflt: number): number => {
       if (v === undefined) return dflt;
-      if (!Number.isInteger(v)) throw new ArgumentError(`${fn}: got index ${describe(v)} on axis ${i}; expected an integer`);
+      if (!Number.isInteger(v))
+        throw new ArgumentError(`${fn}: got index ${describe(v)} on axis ${i}; expected an integer`);
       return Math.min(Math.max(v < 0 ? v + n : v, 0), n);
     };
     const s = norm(start[i], 0);
@@ -225,17 +264,27 @@ export function slice(x: Tensor, start: readonly number[], end?: readonly (numbe
   const be = backendOf(fn, x);
   const out = output(shape, x.dtype, be);
   be.copyStrided(x.storage, offset, strides, out.storage, 0, contiguousStrides(shape), shape);
-  return record(fn, out, [x], (g) => [pad(g, lo.map((s, i) => [s, x.shape[i] - s - shape[i]] as [number, number]))]);
+  return record(fn, out, [x], (g) => [
+    pad(
+      g,
+      lo.map((s, i) => [s, x.shape[i] - s - shape[i]] as [number, number]),
+    ),
+  ]);
 }
 
 /** Pad each axis with `value`: widths[i] = [before, after] (missing trailing axes are not padded). */
 export function pad(x: Tensor, widths: readonly (readonly [number, number])[], value = 0): Tensor {
   const fn = 'pad';
-  if (widths.length > x.rank) throw new ShapeError(`${fn}: got ${widths.length} pad widths for a tensor of rank ${x.rank}; expected at most ${x.rank}`);
+  if (widths.length > x.rank)
+    throw new ShapeError(
+      `${fn}: got ${widths.length} pad widths for a tensor of rank ${x.rank}; expected at most ${x.rank}`,
+    );
   const w = x.shape.map((_, i) => widths[i] ?? [0, 0]);
   for (const [b, a] of w) {
     if (!Number.isInteger(b) || !Number.isInteger(a) || b < 0 || a < 0) {
-      throw new ArgumentError(`${fn}: got widths ${describe(widths)}; expected non-negative integer [before, after] pairs`);
+      throw new ArgumentError(
+        `${fn}: got widths ${describe(widths)}; expected non-negative integer [before, after] pairs`,
+      );
     }
   }
   const shape = x.shape.map((d, i) => d + w[i][0] + w[i][1]);
@@ -245,7 +294,13 @@ export function pad(x: Tensor, widths: readonly (readonly [number, number])[], v
   const outStrides = contiguousStrides(shape);
   const offset = w.reduce((o, [b], i) => o + b * outStrides[i], 0);
   be.copyStrided(x.storage, 0, contiguousStrides(x.shape), out.storage, offset, outStrides, x.shape);
-  return record(fn, out, [x], (g) => [slice(g, w.map(([b]) => b), w.map(([b], i) => b + x.shape[i]))]);
+  return record(fn, out, [x], (g) => [
+    slice(
+      g,
+      w.map(([b]) => b),
+      w.map(([b], i) => b + x.shape[i]),
+    ),
+  ]);
 }
 
 /**
@@ -259,15 +314,22 @@ function indexTensor(fn: string, indices: Tensor | readonly number[], size: numb
     if (indices.dtype !== 'int32') throw new DTypeError(`${fn}: got indices of dtype ${indices.dtype}; expected int32`);
     idx = indices;
   } else {
-    if (!Array.isArray(indices)) throw new ArgumentError(`${fn}: got indices ${describe(indices)}; expected an int32 Tensor or an array of integers`);
+    if (!Array.isArray(indices))
+      throw new ArgumentError(
+        `${fn}: got indices ${describe(indices)}; expected an int32 Tensor or an array of integers`,
+      );
     idx = fromHostValues(Int32Array.from(indices), [indices.length], {}, be);
   }
   if (idx.size === 0) return idx;
   let negative = true;
   if (idx.backend.hostStorage) {
-    const lo = min(idx).item(), hi = max(idx).item();
+    const lo = min(idx).item(),
+      hi = max(idx).item();
     for (const v of [lo, hi]) {
-      if (v < -size || v >= size) throw new ArgumentError(`${fn}: index ${v} is out of range for an axis of size ${size}; expected ${-size} <= index < ${size}`);
+      if (v < -size || v >= size)
+        throw new ArgumentError(
+          `${fn}: index ${v} is out of range for an axis of size ${size}; expected ${-size} <= index < ${size}`,
+        );
     }
     negative = lo < 0;
   }
@@ -302,14 +364,22 @@ export const indexSelect = gather;
 /** int32 class labels → float32 one-hot rows (no gradient): labels compared with 0..numClasses−1. */
 export function oneHot(labels: Tensor, numClasses: number): Tensor {
   const fn = 'oneHot';
-  if (labels.dtype !== 'int32') throw new DTypeError(`${fn}: got labels of dtype ${labels.dtype}; expected int32 class indices`);
-  if (!Number.isInteger(numClasses) || numClasses <= 0) throw new ArgumentError(`${fn}: got numClasses=${describe(numClasses)}; expected a positive integer`);
+  if (labels.dtype !== 'int32')
+    throw new DTypeError(`${fn}: got labels of dtype ${labels.dtype}; expected int32 class indices`);
+  if (!Number.isInteger(numClasses) || numClasses <= 0)
+    throw new ArgumentError(`${fn}: got numClasses=${describe(numClasses)}; expected a positive integer`);
   if (labels.size > 0 && labels.backend.hostStorage) {
     for (const v of [min(labels).item(), max(labels).item()]) {
-      if (v < 0 || v >= numClasses) throw new ArgumentError(`${fn}: got label ${v}; expected 0 <= label < ${numClasses}`);
+      if (v < 0 || v >= numClasses)
+        throw new ArgumentError(`${fn}: got label ${v}; expected 0 <= label < ${numClasses}`);
     }
   }
-  const classes = fromHostValues(Int32Array.from({ length: numClasses }, (_, i) => i), [numClasses], {}, labels.backend);
+  const classes = fromHostValues(
+    Int32Array.from({ length: numClasses }, (_, i) => i),
+    [numClasses],
+    {},
+    labels.backend,
+  );
   return cast(eq(reshape(labels, [...labels.shape, 1]), classes), 'float32');
 }
 

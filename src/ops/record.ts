@@ -3,18 +3,17 @@
  * a closure that maps the output's gradient to the inputs' gradients. Nothing is recorded under
  * `noGrad()` or when no input requires a gradient, so inference builds no graph at all.
  */
-import { Tensor, type GradFn } from '../tensor/tensor.js';
+import type { Tensor, GradFn } from '../tensor/tensor.js';
 import { isGradEnabled } from '../tensor/grad-mode.js';
 
-export function record(
-  name: string,
-  out: Tensor,
-  inputs: readonly Tensor[],
-  backward: GradFn['backward'],
-): Tensor {
+export function record(name: string, out: Tensor, inputs: readonly Tensor[], backward: GradFn['backward']): Tensor {
   if (!isGradEnabled()) return out;
   let needed = false;
-  for (const t of inputs) if (t.requiresGrad) { needed = true; break; }
+  for (const t of inputs)
+    if (t.requiresGrad) {
+      needed = true;
+      break;
+    }
   if (!needed) return out;
   out.requiresGrad = true;
   out.gradFn = { name, inputs, backward };

@@ -3,11 +3,12 @@
  * other axis sets are first permuted so the reduced axes sit together at the end.
  */
 import type { ReduceOp, Shape } from '../backend/types.js';
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { normalizeAxes, normalizeAxis, sameShape, sizeOf } from '../tensor/shape.js';
 import { ArgumentError, describe } from '../util/errors.js';
 import { record } from './record.js';
 import { backendOf, output, requireFloat } from './util.js';
+// biome-ignore lint/suspicious/noShadowRestrictedNames: the isNaN op, not the global, is meant here
 import { add, cast, div, eq, exp, isNaN, log, mul, sqrt, square, sub, where } from './elementwise.js';
 import { expand, permute, reshape } from './movement.js';
 
@@ -44,7 +45,9 @@ function reduceKernel(fn: string, op: ReduceOp, x: Tensor, axes: number[]): Tens
   const size = sizeOf(s.slice(first, last + 1));
   const inner = sizeOf(s.slice(last + 1));
   if (size === 0 && op !== 'sum') {
-    throw new ArgumentError(`${fn}: cannot reduce an empty axis (shape ${describe(x.shape)}); expected a non-empty tensor`);
+    throw new ArgumentError(
+      `${fn}: cannot reduce an empty axis (shape ${describe(x.shape)}); expected a non-empty tensor`,
+    );
   }
   const isArg = op === 'argmax' || op === 'argmin';
   const be = backendOf(fn, src);

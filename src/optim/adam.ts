@@ -4,7 +4,14 @@
  *   m ← β₁m + (1 − β₁)g,  v ← β₂v + (1 − β₂)g²,  v̂max ← max(v̂max, v) (AMSGrad)
  *   θ ← θ − η/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
  */
-import { Optimizer, zerosState, type BaseOptions, type ParamGroup, type ParamState, type ParamsArg } from './optimizer.js';
+import {
+  Optimizer,
+  zerosState,
+  type BaseOptions,
+  type ParamGroup,
+  type ParamState,
+  type ParamsArg,
+} from './optimizer.js';
 import { betaPair, flag, nonNegative, type OptionSpec } from './options.js';
 import { backendOf } from '../ops/util.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -23,7 +30,12 @@ export interface AdamOptions extends BaseOptions {
 }
 
 const checks: OptionSpec<AdamOptions>['checks'] = {
-  lr: nonNegative, betas: betaPair, eps: nonNegative, weightDecay: nonNegative, amsgrad: flag, maximize: flag,
+  lr: nonNegative,
+  betas: betaPair,
+  eps: nonNegative,
+  weightDecay: nonNegative,
+  amsgrad: flag,
+  maximize: flag,
 };
 const ADAM: OptionSpec<AdamOptions> = {
   defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false },
@@ -65,7 +77,10 @@ function adamUpdate(p: Tensor, g: Tensor, state: ParamState, o: AdamOptions, dec
   const v = zerosState(state, 'expAvgSq', p);
   const vMax = o.amsgrad ? zerosState(state, 'maxExpAvgSq', p) : null;
   backendOf('Adam.step', p, g, m, v, vMax).adamStep(p.storage, g.storage, m.storage, v.storage, vMax && vMax.storage, {
-    beta1, beta2, c1: 1 - beta1, c2: 1 - beta2,
+    beta1,
+    beta2,
+    c1: 1 - beta1,
+    c2: 1 - beta2,
     l2: decoupled ? 0 : o.weightDecay,
     shrink: decoupled ? 1 - o.lr * o.weightDecay : 1,
     stepSize: o.lr / (1 - beta1 ** step),

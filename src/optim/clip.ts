@@ -12,7 +12,10 @@ import { max, sum } from '../ops/reduce.js';
 import { stack } from '../ops/movement.js';
 
 export interface ClipGradNormOptions {
-  /** Throw if the total norm is NaN or infinite instead of writing NaNs into every gradient (reads the norm: CPU backends only). */
+  /**
+   * Throw if the total norm is NaN or infinite instead of writing NaNs into every gradient (reads
+   * the norm: CPU backends only).
+   */
   errorIfNonfinite?: boolean;
 }
 
@@ -23,7 +26,12 @@ export interface ClipGradNormOptions {
  * gradient are ignored. All of it runs as ops where the gradients live, with no read to the host.
  * @example const norm = clipGradNorm(model.parameters(), 1.0).item();
  */
-export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number, normType = 2, options: ClipGradNormOptions = {}): Tensor {
+export function clipGradNorm(
+  params: Tensor | Iterable<Tensor>,
+  maxNorm: number,
+  normType = 2,
+  options: ClipGradNormOptions = {},
+): Tensor {
   const fn = 'clipGradNorm';
   if (typeof maxNorm !== 'number' || Number.isNaN(maxNorm) || maxNorm < 0) {
     throw new ArgumentError(`${fn}: maxNorm got ${describe(maxNorm)}; expected a number >= 0`);
@@ -74,12 +82,19 @@ export function clipGradValue(params: Tensor | Iterable<Tensor>, clipValue: numb
 /** The gradient of every parameter that has one. */
 function gradsOf(fn: string, params: Tensor | Iterable<Tensor>): Tensor[] {
   const list = params instanceof Tensor ? [params] : params;
-  if (list === null || list === undefined || typeof (list as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function') {
-    throw new ArgumentError(`${fn}: params got ${describe(params)}; expected a Tensor or an iterable of tensors such as model.parameters()`);
+  if (
+    list === null ||
+    list === undefined ||
+    typeof (list as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function'
+  ) {
+    throw new ArgumentError(
+      `${fn}: params got ${describe(params)}; expected a Tensor or an iterable of tensors such as model.parameters()`,
+    );
   }
   const out: Tensor[] = [];
   for (const p of list) {
-    if (!(p instanceof Tensor)) throw new ArgumentError(`${fn}: got ${describe(p)} among the parameters; expected tensors`);
+    if (!(p instanceof Tensor))
+      throw new ArgumentError(`${fn}: got ${describe(p)} among the parameters; expected tensors`);
     if (p.grad !== null) out.push(p.grad);
   }
   return out;

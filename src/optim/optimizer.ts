@@ -60,14 +60,18 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   /** Add tensors with their own options, e.g. a smaller lr for a pretrained backbone. */
   addParamGroup(spec: ParamGroupSpec<O>): void {
     if (spec === null || typeof spec !== 'object' || !isIterable(spec.params)) {
-      throw new ArgumentError(`${this.name}.addParamGroup: got ${describe(spec)}; expected an object { params: Tensor[], ...options }`);
+      throw new ArgumentError(
+        `${this.name}.addParamGroup: got ${describe(spec)}; expected an object { params: Tensor[], ...options }`,
+      );
     }
     const seen = new Set(this.paramGroups.flatMap((g) => g.params));
     const params: Tensor[] = [];
     for (const p of spec.params) {
       checkParam(this.name, p);
       if (seen.has(p)) {
-        throw new ArgumentError(`${this.name}: got the tensor ${describe(p)} twice (in one group or in two); expected each parameter once`);
+        throw new ArgumentError(
+          `${this.name}: got the tensor ${describe(p)} twice (in one group or in two); expected each parameter once`,
+        );
       }
       seen.add(p);
       params.push(p);
@@ -87,10 +91,15 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         const g = p.grad;
         if (g === null) continue;
         if (g.size !== p.size || g.dtype !== 'float32') {
-          throw new ShapeError(`${this.name}.step: a parameter of shape ${describe(p.shape)} has a gradient ${describe(g)}; expected a float32 gradient of the same size`);
+          throw new ShapeError(
+            `${this.name}.step: a parameter of shape ${describe(p.shape)} has a gradient ${describe(g)}; expected a float32 gradient of the same size`,
+          );
         }
         let s = this.state.get(p);
-        if (s === undefined) this.state.set(p, (s = {}));
+        if (s === undefined) {
+          s = {};
+          this.state.set(p, s);
+        }
         const state = s;
         noGrad(() => this.update(p, g, state, group));
       }
@@ -132,7 +141,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         ids.push(index++);
       }
       const saved: Record<string, OptionValue> = {};
-      for (const [k, v] of Object.entries(hyper)) if (v !== undefined) saved[k] = Array.isArray(v) ? [...v] : (v as OptionValue);
+      for (const [k, v] of Object.entries(hyper))
+        if (v !== undefined) saved[k] = Array.isArray(v) ? [...v] : (v as OptionValue);
       paramGroups.push({ ...saved, params: ids });
     }
     return { state, paramGroups };
@@ -144,17 +154,27 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
    */
   loadStateDict(dict: OptimizerStateDict): void {
     const fn = `${this.name}.loadStateDict`;
-    if (dict === null || typeof dict !== 'object' || !Array.isArray(dict.paramGroups) || dict.state === null || typeof dict.state !== 'object') {
+    if (
+      dict === null ||
+      typeof dict !== 'object' ||
+      !Array.isArray(dict.paramGroups) ||
+      dict.state === null ||
+      typeof dict.state !== 'object'
+    ) {
       throw new ArgumentError(`${fn}: got ${describe(dict)}; expected { state, paramGroups } from stateDict()`);
     }
     if (dict.paramGroups.length !== this.paramGroups.length) {
-      throw new ArgumentError(`${fn}: got ${dict.paramGroups.length} parameter groups; expected ${this.paramGroups.length}, as in this optimizer`);
+      throw new ArgumentError(
+        `${fn}: got ${dict.paramGroups.length} parameter groups; expected ${this.paramGroups.length}, as in this optimizer`,
+      );
     }
     const byId = new Map<number, Tensor>();
     const groups = this.paramGroups.map((group, i) => {
       const saved = dict.paramGroups[i];
       if (!Array.isArray(saved?.params) || saved.params.length !== group.params.length) {
-        throw new ArgumentError(`${fn}: group ${i} got ${describe(saved?.params)} as params; expected ${group.params.length} parameter indices`);
+        throw new ArgumentError(
+          `${fn}: group ${i} got ${describe(saved?.params)} as params; expected ${group.params.length} parameter indices`,
+        );
       }
       saved.params.forEach((id, j) => byId.set(id, group.params[j]));
       const { params, initialLr, ...current } = group;
@@ -170,7 +190,10 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     const state = new Map<Tensor, ParamState>();
     for (const [id, entry] of Object.entries(dict.state)) {
       const p = byId.get(Number(id));
-      if (p === undefined) throw new ArgumentError(`${fn}: state for parameter index ${id}, which no group lists; expected one of ${[...byId.keys()].join(', ')}`);
+      if (p === undefined)
+        throw new ArgumentError(
+          `${fn}: state for parameter index ${id}, which no group lists; expected one of ${[...byId.keys()].join(', ')}`,
+        );
       state.set(p, readState(fn, id, entry, p));
     }
     this.paramGroups.splice(0, this.paramGroups.length, ...groups);
@@ -189,14 +212,19 @@ function copyState(s: ParamState): Record<string, number | Float32Array> {
 function readState(fn: string, id: string, entry: unknown, p: Tensor): ParamState {
   const size = p.size;
   if (entry === null || typeof entry !== 'object') {
-    throw new ArgumentError(`${fn}: state of parameter ${id} got ${describe(entry)}; expected an object of numbers and arrays`);
+    throw new ArgumentError(
+      `${fn}: state of parameter ${id} got ${describe(entry)}; expected an object of numbers and arrays`,
+    );
   }
   const out: ParamState = {};
   for (const [k, v] of Object.entries(entry)) {
     if (typeof v === 'number') out[k] = v;
-    else if ((v instanceof Float32Array || Array.isArray(v)) && v.length === size) out[k] = fromHostValues(Float32Array.from(v as ArrayLike<number>), p.shape, {}, p.backend);
+    else if ((v instanceof Float32Array || Array.isArray(v)) && v.length === size)
+      out[k] = fromHostValues(Float32Array.from(v as ArrayLike<number>), p.shape, {}, p.backend);
     else {
-      throw new ArgumentError(`${fn}: state "${k}" of parameter ${id} got ${describe(v)}; expected a number or an array of ${size} numbers (the parameter's size)`);
+      throw new ArgumentError(
+        `${fn}: state "${k}" of parameter ${id} got ${describe(v)}; expected a number or an array of ${size} numbers (the parameter's size)`,
+      );
     }
   }
   return out;
@@ -206,7 +234,9 @@ function checkParam(owner: string, p: unknown): asserts p is Tensor {
   if (!(p instanceof Tensor)) throw new ArgumentError(`${owner}: got ${describe(p)} as a parameter; expected a Tensor`);
   if (p.dtype !== 'float32') throw new DTypeError(`${owner}: got a parameter of dtype ${p.dtype}; expected float32`);
   if (!p.isLeaf) {
-    throw new ArgumentError(`${owner}: got a non-leaf tensor (output of "${p.gradFn?.name}") as a parameter; expected a leaf, e.g. x.detach().requiresGrad_()`);
+    throw new ArgumentError(
+      `${owner}: got a non-leaf tensor (output of "${p.gradFn?.name}") as a parameter; expected a leaf, e.g. x.detach().requiresGrad_()`,
+    );
   }
 }
 
@@ -217,19 +247,27 @@ function isIterable(x: unknown): x is Iterable<unknown> {
 /** Normalise the constructor's `params` into group specs. */
 function groupSpecs<O>(owner: string, params: ParamsArg<O>): ParamGroupSpec<O>[] {
   if (params instanceof Tensor || !isIterable(params)) {
-    throw new ArgumentError(`${owner}: got ${describe(params)} as params; expected an iterable of tensors (e.g. [w, b] or model.parameters()) or a list of groups [{ params, lr }]`);
+    throw new ArgumentError(
+      `${owner}: got ${describe(params)} as params; expected an iterable of tensors (e.g. [w, b] or model.parameters()) or a list of groups [{ params, lr }]`,
+    );
   }
   const items: unknown[] = [...params];
-  if (items.length === 0) throw new ArgumentError(`${owner}: got an empty parameter list; expected at least one tensor to optimize`);
+  if (items.length === 0)
+    throw new ArgumentError(`${owner}: got an empty parameter list; expected at least one tensor to optimize`);
   if (items.every((x) => x instanceof Tensor)) return [{ params: items as Tensor[] } as unknown as ParamGroupSpec<O>];
-  if (items.every((x) => !(x instanceof Tensor) && x !== null && typeof x === 'object' && 'params' in x)) return items as ParamGroupSpec<O>[];
-  throw new ArgumentError(`${owner}: got a mix of tensors and other values as params; expected all tensors or all groups { params, ...options }`);
+  if (items.every((x) => !(x instanceof Tensor) && x !== null && typeof x === 'object' && 'params' in x))
+    return items as ParamGroupSpec<O>[];
+  throw new ArgumentError(
+    `${owner}: got a mix of tensors and other values as params; expected all tensors or all groups { params, ...options }`,
+  );
 }
 
 function lossValue(owner: string, v: Tensor | number): number {
   if (typeof v === 'number') return v;
   if (v instanceof Tensor) return v.item();
-  throw new ArgumentError(`${owner}.step: the closure returned ${describe(v)}; expected the loss as a Tensor or a number`);
+  throw new ArgumentError(
+    `${owner}.step: the closure returned ${describe(v)}; expected the loss as a Tensor or a number`,
+  );
 }
 
 /** The named state buffer, created as zeros shaped like the parameter (on its backend) on first use. */

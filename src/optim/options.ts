@@ -1,8 +1,8 @@
 /**
  * Checking optimizer and schedule options. Each optimizer declares, per option, a default and a
  * check; unknown keys (through the one options check, util/options.ts) and out-of-range values are
- * refused up front with the optimizer's name, the option, what it got and what it expected, because a typo like `weight_decay` or a negative lr
- * otherwise trains silently to a wrong result.
+ * refused up front with the optimizer's name, the option, what it got and what it expected,
+ * because a typo like `weight_decay` or a negative lr otherwise trains silently to a wrong result.
  */
 import { ArgumentError, describe } from '../util/errors.js';
 import { unknownOptionError } from '../util/options.js';
@@ -35,7 +35,9 @@ export const unitClosed: Check = (v) => (isNumber(v) && v >= 0 && v <= 1 ? null 
 
 /** Adam's (beta1, beta2): both in [0, 1), or the bias corrections divide by zero. */
 export const betaPair: Check = (v) =>
-  Array.isArray(v) && v.length === 2 && v.every((b) => unitOpen(b) === null) ? null : 'two numbers [beta1, beta2], each in [0, 1)';
+  Array.isArray(v) && v.length === 2 && v.every((b) => unitOpen(b) === null)
+    ? null
+    : 'two numbers [beta1, beta2], each in [0, 1)';
 
 /** Refuse a value that fails its check, naming the owner and the option. */
 export function checkOption(owner: string, key: string, value: unknown, check: Check): void {
@@ -50,7 +52,11 @@ export function checkOption(owner: string, key: string, value: unknown, check: C
  * the caller (a parameter group's `params`) and are neither checked nor copied.
  */
 export function resolveOptions<O extends object>(
-  owner: string, spec: OptionSpec<O>, base: Partial<O>, given: object | undefined, ignore: readonly string[] = [],
+  owner: string,
+  spec: OptionSpec<O>,
+  base: Partial<O>,
+  given: object | undefined,
+  ignore: readonly string[] = [],
 ): O {
   if (given !== undefined && (given === null || typeof given !== 'object')) {
     throw new ArgumentError(`${owner}: options got ${describe(given)}; expected an object such as { lr: 0.01 }`);
@@ -66,7 +72,9 @@ export function resolveOptions<O extends object>(
   }
   for (const key of known) {
     if (out[key] === undefined) {
-      throw new ArgumentError(`${owner}: option "${key}" is required; expected ${(spec.checks as Record<string, Check>)[key](undefined)}`);
+      throw new ArgumentError(
+        `${owner}: option "${key}" is required; expected ${(spec.checks as Record<string, Check>)[key](undefined)}`,
+      );
     }
   }
   spec.validate?.(out as O, owner);

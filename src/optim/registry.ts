@@ -45,7 +45,11 @@ interface Entry {
 
 const OPTIMIZERS = new Registry<Entry>('optimizer', 'registerOptimizer');
 
-export function registerOptimizer(name: string, optimizerClass: OptimizerClass, options: RegisterOptimizerOptions = {}): void {
+export function registerOptimizer(
+  name: string,
+  optimizerClass: OptimizerClass,
+  options: RegisterOptimizerOptions = {},
+): void {
   const fn = 'registerOptimizer';
   const o = checkOptions(fn, options, ['aliases', 'defaults', 'override']) as RegisterOptimizerOptions;
   if (typeof optimizerClass !== 'function' || !(optimizerClass.prototype instanceof Optimizer)) {
@@ -82,7 +86,9 @@ export function optimizerFactory(caller: string, spec: string | OptimizerConfig)
     entry = OPTIMIZERS.get(caller, s.className);
     const config = s.config ?? {};
     if (config === null || typeof config !== 'object' || Array.isArray(config)) {
-      throw new ArgumentError(`${caller}: got optimizer config ${describe(config)} for "${String(s.className)}"; expected an object of options`);
+      throw new ArgumentError(
+        `${caller}: got optimizer config ${describe(config)} for "${String(s.className)}"; expected an object of options`,
+      );
     }
     options = { ...config };
   }

@@ -5,7 +5,14 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { add, div, mul, neg, sqrt, square, sub } from '../ops/elementwise.js';
-import { Optimizer, zerosState, type BaseOptions, type ParamGroup, type ParamState, type ParamsArg } from './optimizer.js';
+import {
+  Optimizer,
+  zerosState,
+  type BaseOptions,
+  type ParamGroup,
+  type ParamState,
+  type ParamsArg,
+} from './optimizer.js';
 import { flag, nonNegative, unitClosed, type OptionSpec } from './options.js';
 
 export interface RMSpropOptions extends BaseOptions {
@@ -25,7 +32,15 @@ export interface RMSpropOptions extends BaseOptions {
 
 const SPEC: OptionSpec<RMSpropOptions> = {
   defaults: { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false },
-  checks: { lr: nonNegative, alpha: unitClosed, eps: nonNegative, weightDecay: nonNegative, momentum: nonNegative, centered: flag, maximize: flag },
+  checks: {
+    lr: nonNegative,
+    alpha: unitClosed,
+    eps: nonNegative,
+    weightDecay: nonNegative,
+    momentum: nonNegative,
+    centered: flag,
+    maximize: flag,
+  },
 };
 
 export class RMSprop extends Optimizer<RMSpropOptions> {

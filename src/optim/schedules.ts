@@ -8,7 +8,15 @@
  */
 import { ArgumentError, describe } from '../util/errors.js';
 import type { Optimizer } from './optimizer.js';
-import { nonNegative, positive, positiveInteger, resolveOptions, unitClosed, type Check, type OptionSpec } from './options.js';
+import {
+  nonNegative,
+  positive,
+  positiveInteger,
+  resolveOptions,
+  unitClosed,
+  type Check,
+  type OptionSpec,
+} from './options.js';
 
 /** The lr of one group at step `epoch`, given the group's initial lr. */
 export type LrRule = (epoch: number, baseLr: number, group: number) => number;
@@ -34,7 +42,9 @@ export class LRScheduler {
   /** A schedule from any rule; the named schedules below are this with a fixed rule. */
   constructor(name: string, optimizer: Optimizer, rule: LrRule) {
     if (optimizer === null || typeof optimizer !== 'object' || !Array.isArray(optimizer.paramGroups)) {
-      throw new ArgumentError(`${name}: got ${describe(optimizer)} as the optimizer; expected an Optimizer such as new SGD(params)`);
+      throw new ArgumentError(
+        `${name}: got ${describe(optimizer)} as the optimizer; expected an Optimizer such as new SGD(params)`,
+      );
     }
     this.name = name;
     this.optimizer = optimizer;
@@ -71,10 +81,18 @@ export class LRScheduler {
     const fn = `${this.name}.loadStateDict`;
     const groups = this.optimizer.paramGroups.length;
     if (state === null || typeof state !== 'object' || !Number.isInteger(state.lastEpoch) || state.lastEpoch < 0) {
-      throw new ArgumentError(`${fn}: got ${describe(state)}; expected { lastEpoch: an integer >= 0, baseLrs, lastLrs } from stateDict()`);
+      throw new ArgumentError(
+        `${fn}: got ${describe(state)}; expected { lastEpoch: an integer >= 0, baseLrs, lastLrs } from stateDict()`,
+      );
     }
-    if (!Array.isArray(state.baseLrs) || state.baseLrs.length !== groups || state.baseLrs.some((v) => nonNegative(v) !== null)) {
-      throw new ArgumentError(`${fn}: baseLrs got ${describe(state.baseLrs)}; expected ${groups} numbers >= 0, one per parameter group`);
+    if (
+      !Array.isArray(state.baseLrs) ||
+      state.baseLrs.length !== groups ||
+      state.baseLrs.some((v) => nonNegative(v) !== null)
+    ) {
+      throw new ArgumentError(
+        `${fn}: baseLrs got ${describe(state.baseLrs)}; expected ${groups} numbers >= 0, one per parameter group`,
+      );
     }
     this.lastEpoch = state.lastEpoch;
     this.baseLrs = [...state.baseLrs];
@@ -84,12 +102,16 @@ export class LRScheduler {
   private apply(): void {
     const groups = this.optimizer.paramGroups;
     if (groups.length !== this.baseLrs.length) {
-      throw new ArgumentError(`${this.name}: the optimizer has ${groups.length} parameter groups; expected ${this.baseLrs.length}, as when the schedule was made`);
+      throw new ArgumentError(
+        `${this.name}: the optimizer has ${groups.length} parameter groups; expected ${this.baseLrs.length}, as when the schedule was made`,
+      );
     }
     this.lastLrs = groups.map((g, i) => {
       const lr = this.lrAt(this.lastEpoch, i);
       if (nonNegative(lr) !== null) {
-        throw new ArgumentError(`${this.name}: step ${this.lastEpoch} gives group ${i} the learning rate ${describe(lr)}; expected a finite number >= 0`);
+        throw new ArgumentError(
+          `${this.name}: step ${this.lastEpoch} gives group ${i} the learning rate ${describe(lr)}; expected a finite number >= 0`,
+        );
       }
       g.lr = lr;
       return lr;
@@ -132,7 +154,11 @@ const COSINE_SPEC: OptionSpec<{ tMax: number; etaMin: number }> = {
 export class CosineAnnealingLR extends LRScheduler {
   constructor(optimizer: Optimizer, options: { tMax: number; etaMin?: number }) {
     const { tMax, etaMin } = resolveOptions('CosineAnnealingLR', COSINE_SPEC, COSINE_SPEC.defaults, options);
-    super('CosineAnnealingLR', optimizer, (t, base) => etaMin + ((base - etaMin) * (1 + Math.cos((Math.PI * t) / tMax))) / 2);
+    super(
+      'CosineAnnealingLR',
+      optimizer,
+      (t, base) => etaMin + ((base - etaMin) * (1 + Math.cos((Math.PI * t) / tMax))) / 2,
+    );
   }
 }
 
@@ -159,8 +185,17 @@ const WARMUP_SPEC: OptionSpec<Required<LinearWarmupOptions>> = {
  */
 export class LinearWarmup extends LRScheduler {
   constructor(optimizer: Optimizer, options: LinearWarmupOptions = {}) {
-    const { startFactor, endFactor, totalSteps } = resolveOptions('LinearWarmup', WARMUP_SPEC, WARMUP_SPEC.defaults, options);
-    super('LinearWarmup', optimizer, (t, base) => base * (startFactor + ((endFactor - startFactor) * Math.min(t, totalSteps)) / totalSteps));
+    const { startFactor, endFactor, totalSteps } = resolveOptions(
+      'LinearWarmup',
+      WARMUP_SPEC,
+      WARMUP_SPEC.defaults,
+      options,
+    );
+    super(
+      'LinearWarmup',
+      optimizer,
+      (t, base) => base * (startFactor + ((endFactor - startFactor) * Math.min(t, totalSteps)) / totalSteps),
+    );
   }
 }
 
@@ -173,10 +208,20 @@ export class LambdaLR extends LRScheduler {
   constructor(optimizer: Optimizer, fn: ((epoch: number) => number) | readonly ((epoch: number) => number)[]) {
     const fns = typeof fn === 'function' ? null : fn;
     const groups = optimizer?.paramGroups?.length;
-    if (fns === null ? typeof fn !== 'function' : !Array.isArray(fns) || fns.length !== groups || fns.some((f) => typeof f !== 'function')) {
-      throw new ArgumentError(`LambdaLR: got ${describe(fn)}; expected a function (epoch) => factor, or an array of ${groups} such functions (one per group)`);
+    if (
+      fns === null
+        ? typeof fn !== 'function'
+        : !Array.isArray(fns) || fns.length !== groups || fns.some((f) => typeof f !== 'function')
+    ) {
+      throw new ArgumentError(
+        `LambdaLR: got ${describe(fn)}; expected a function (epoch) => factor, or an array of ${groups} such functions (one per group)`,
+      );
     }
-    super('LambdaLR', optimizer, (t, base, group) => base * (fns === null ? (fn as (e: number) => number) : fns[group])(t));
+    super(
+      'LambdaLR',
+      optimizer,
+      (t, base, group) => base * (fns === null ? (fn as (e: number) => number) : fns[group])(t),
+    );
   }
 }
 
@@ -190,13 +235,22 @@ export class SequentialLR extends LRScheduler {
   constructor(optimizer: Optimizer, schedules: readonly LRScheduler[], milestones: readonly number[]) {
     const fn = 'SequentialLR';
     if (!Array.isArray(schedules) || schedules.length === 0 || schedules.some((s) => !(s instanceof LRScheduler))) {
-      throw new ArgumentError(`${fn}: got ${describe(schedules)} as schedules; expected a non-empty array of schedules`);
+      throw new ArgumentError(
+        `${fn}: got ${describe(schedules)} as schedules; expected a non-empty array of schedules`,
+      );
     }
     const bad = schedules.findIndex((s) => s.optimizer !== optimizer);
-    if (bad >= 0) throw new ArgumentError(`${fn}: schedule ${bad} (${schedules[bad].name}) drives another optimizer; expected all to drive the one given`);
-    const increasing = Array.isArray(milestones) && milestones.every((m, i) => Number.isInteger(m) && m > (i === 0 ? 0 : milestones[i - 1]));
+    if (bad >= 0)
+      throw new ArgumentError(
+        `${fn}: schedule ${bad} (${schedules[bad].name}) drives another optimizer; expected all to drive the one given`,
+      );
+    const increasing =
+      Array.isArray(milestones) &&
+      milestones.every((m, i) => Number.isInteger(m) && m > (i === 0 ? 0 : milestones[i - 1]));
     if (!increasing || milestones.length !== schedules.length - 1) {
-      throw new ArgumentError(`${fn}: milestones got ${describe(milestones)}; expected ${schedules.length - 1} increasing integers > 0 (one fewer than the schedules)`);
+      throw new ArgumentError(
+        `${fn}: milestones got ${describe(milestones)}; expected ${schedules.length - 1} increasing integers > 0 (one fewer than the schedules)`,
+      );
     }
     const ms = [...milestones];
     super(fn, optimizer, (t, _base, group) => {
@@ -214,7 +268,9 @@ export class SequentialLR extends LRScheduler {
   override loadStateDict(state: LRSchedulerState): void {
     const inner = state?.schedules;
     if (!Array.isArray(inner) || inner.length !== this.schedules.length) {
-      throw new ArgumentError(`SequentialLR.loadStateDict: schedules got ${describe(inner)}; expected the ${this.schedules.length} inner states from stateDict()`);
+      throw new ArgumentError(
+        `SequentialLR.loadStateDict: schedules got ${describe(inner)}; expected the ${this.schedules.length} inner states from stateDict()`,
+      );
     }
     // Inner schedules first: the outer rule reads their base lrs, and its lr is applied last.
     this.schedules.forEach((s, i) => s.loadStateDict(inner[i]));

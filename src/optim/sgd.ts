@@ -26,10 +26,19 @@ export interface SGDOptions extends BaseOptions {
 const SPEC: OptionSpec<SGDOptions> = {
   // lr 1e-3 is PyTorch's default since 2.2.
   defaults: { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false },
-  checks: { lr: nonNegative, momentum: nonNegative, dampening: nonNegative, weightDecay: nonNegative, nesterov: flag, maximize: flag },
+  checks: {
+    lr: nonNegative,
+    momentum: nonNegative,
+    dampening: nonNegative,
+    weightDecay: nonNegative,
+    nesterov: flag,
+    maximize: flag,
+  },
   validate(o, owner) {
     if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) {
-      throw new ArgumentError(`${owner}: option "nesterov" got true with momentum ${o.momentum} and dampening ${o.dampening}; expected momentum > 0 and dampening 0`);
+      throw new ArgumentError(
+        `${owner}: option "nesterov" got true with momentum ${o.momentum} and dampening ${o.dampening}; expected momentum > 0 and dampening 0`,
+      );
     }
   },
 };

@@ -25,7 +25,12 @@ export function emptyTensor(shape: Shape, dtype: DType, backend: Backend = getBa
  * A tensor holding host values built here (a fresh array nobody else holds: the backend may keep
  * it as the storage itself), on `backend` (default: the active one).
  */
-export function fromHostValues(values: TypedArray, shape: Shape, options: TensorOptions = {}, backend: Backend = getBackend()): Tensor {
+export function fromHostValues(
+  values: TypedArray,
+  shape: Shape,
+  options: TensorOptions = {},
+  backend: Backend = getBackend(),
+): Tensor {
   const dtype: DType = values instanceof Int32Array ? 'int32' : 'float32';
   return new Tensor(backend.fromHost(values, true), shape, dtype, backend, options.requiresGrad ?? false);
 }
@@ -69,7 +74,9 @@ export function tensor(
         return;
       }
       if (!Array.isArray(v) || v.length !== shape[dim]) {
-        throw new ShapeError(`${fn}: ragged nested array: an entry at depth ${dim} has ${Array.isArray(v) ? v.length : 'no'} items; expected ${shape[dim]}`);
+        throw new ShapeError(
+          `${fn}: ragged nested array: an entry at depth ${dim} has ${Array.isArray(v) ? v.length : 'no'} items; expected ${shape[dim]}`,
+        );
       }
       for (const item of v) fill(item, dim + 1);
     };
@@ -78,7 +85,9 @@ export function tensor(
   }
   checkShape(fn, shape);
   if (sizeOf(shape) !== data.length) {
-    throw new ShapeError(`${fn}: ${data.length} values cannot fill shape ${describe(shape)} (${sizeOf(shape)} elements)`);
+    throw new ShapeError(
+      `${fn}: ${data.length} values cannot fill shape ${describe(shape)} (${sizeOf(shape)} elements)`,
+    );
   }
   return fromHostValues(data, shape, options);
 }
@@ -132,7 +141,9 @@ export function arange(start: number, stop?: number, step = 1, options: TensorOp
     start = 0;
   }
   if (!Number.isFinite(start) || !Number.isFinite(stop) || !Number.isFinite(step) || step === 0) {
-    throw new ArgumentError(`arange: got start=${start}, stop=${stop}, step=${step}; expected finite numbers and a non-zero step`);
+    throw new ArgumentError(
+      `arange: got start=${start}, stop=${stop}, step=${step}; expected finite numbers and a non-zero step`,
+    );
   }
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const data = newHostArray(checkDType('arange', options.dtype), n);
@@ -142,7 +153,8 @@ export function arange(start: number, stop?: number, step = 1, options: TensorOp
 
 /** `num` evenly spaced values from start to stop inclusive. */
 export function linspace(start: number, stop: number, num: number, options: TensorOptions = {}): Tensor {
-  if (!Number.isInteger(num) || num < 0) throw new ArgumentError(`linspace: got num=${describe(num)}; expected a non-negative integer`);
+  if (!Number.isInteger(num) || num < 0)
+    throw new ArgumentError(`linspace: got num=${describe(num)}; expected a non-negative integer`);
   const data = newHostArray(checkDType('linspace', options.dtype), num);
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
   for (let i = 0; i < num; i++) data[i] = i === num - 1 && num > 1 ? stop : start + i * step;

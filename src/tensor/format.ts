@@ -22,7 +22,9 @@ export function formatTensor(data: TypedArray, shape: Shape, dtype: DType, requi
       return '[' + idx.map((i) => (i === null ? '...' : fmt(data[offset + i]))).join(', ') + ']';
     }
     const sep = ',' + '\n'.repeat(shape.length - dim - 1) + indent + ' ';
-    return '[' + idx.map((i) => (i === null ? '...' : render(dim + 1, offset + i * stride, indent + ' '))).join(sep) + ']';
+    return (
+      '[' + idx.map((i) => (i === null ? '...' : render(dim + 1, offset + i * stride, indent + ' '))).join(sep) + ']'
+    );
   };
   const extras = [`shape=[${shape.join(', ')}]`, `dtype=${dtype}`];
   if (requiresGrad) extras.push('requiresGrad=true');

@@ -56,7 +56,9 @@ export class Tensor {
     }
     if (requiresGrad && dtype !== 'float32') {
       // A dtype mistake, so DTypeError (like every other "int32 where float32 is required").
-      throw new DTypeError(`Tensor: got requiresGrad=true with dtype ${dtype}; expected float32 (only float tensors have gradients; convert with .float())`);
+      throw new DTypeError(
+        `Tensor: got requiresGrad=true with dtype ${dtype}; expected float32 (only float tensors have gradients; convert with .float())`,
+      );
     }
     this.requiresGrad = requiresGrad;
   }
@@ -90,7 +92,9 @@ export class Tensor {
   /** The single value of a one-element tensor (synchronously: see dataSync). */
   item(): number {
     if (this.size !== 1) {
-      throw new ArgumentError(`Tensor.item: got a tensor of shape ${describe(this.shape)} (${this.size} elements); expected exactly one element`);
+      throw new ArgumentError(
+        `Tensor.item: got a tensor of shape ${describe(this.shape)} (${this.size} elements); expected exactly one element`,
+      );
     }
     return this.dataSync()[0];
   }
@@ -115,9 +119,13 @@ export class Tensor {
     const fn = 'Tensor.copy_';
     let values: TypedArray;
     if (source instanceof Tensor) {
-      if (source.size !== this.size) throw new ShapeError(`${fn}: got a source of shape ${describe(source.shape)}; expected ${this.size} elements (shape ${describe(this.shape)})`);
+      if (source.size !== this.size)
+        throw new ShapeError(
+          `${fn}: got a source of shape ${describe(source.shape)}; expected ${this.size} elements (shape ${describe(this.shape)})`,
+        );
       if (source.backend === this.backend || (source.backend.hostStorage && this.backend.hostStorage)) {
-        if (source.dtype === this.dtype) this.backend.copyStrided(source.storage, 0, [1], this.storage, 0, [1], [this.size]);
+        if (source.dtype === this.dtype)
+          this.backend.copyStrided(source.storage, 0, [1], this.storage, 0, [1], [this.size]);
         else this.backend.cast(source.storage, this.storage);
         return this;
       }
@@ -126,9 +134,12 @@ export class Tensor {
     } else if (source instanceof Float32Array || source instanceof Int32Array || Array.isArray(source)) {
       values = source as TypedArray;
     } else {
-      throw new ArgumentError(`${fn}: got ${describe(source)}; expected a Tensor, a Float32Array/Int32Array or an array of numbers`);
+      throw new ArgumentError(
+        `${fn}: got ${describe(source)}; expected a Tensor, a Float32Array/Int32Array or an array of numbers`,
+      );
     }
-    if (values.length !== this.size) throw new ShapeError(`${fn}: got ${values.length} values; expected ${this.size} (shape ${describe(this.shape)})`);
+    if (values.length !== this.size)
+      throw new ShapeError(`${fn}: got ${values.length} values; expected ${this.size} (shape ${describe(this.shape)})`);
     const typed = this.dtype === 'int32' ? Int32Array.from(values) : Float32Array.from(values);
     this.backend.write(this.storage, typed);
     return this;
@@ -155,7 +166,9 @@ export class Tensor {
   /** Set requiresGrad in place and return this, for chaining: `randn([3]).requiresGrad_()`. */
   requiresGrad_(value = true): this {
     if (value && this.dtype !== 'float32') {
-      throw new DTypeError(`Tensor.requiresGrad_: got a tensor of dtype ${this.dtype}; expected float32 (only float tensors have gradients)`);
+      throw new DTypeError(
+        `Tensor.requiresGrad_: got a tensor of dtype ${this.dtype}; expected float32 (only float tensors have gradients)`,
+      );
     }
     if (!value && this.gradFn !== null) {
       throw new ArgumentError('Tensor.requiresGrad_: cannot turn off gradients of a non-leaf tensor; use detach()');

@@ -11,7 +11,8 @@ export function solve(A: number[][], b: number[]): number[] {
   for (let c = 0; c < n; c++) {
     let p = c;
     for (let r = c + 1; r < n; r++) if (Math.abs(M[r][c]) > Math.abs(M[p][c])) p = r;
-    if (Math.abs(M[p][c]) < 1e-12) throw new ArgumentError(`solve: the matrix is singular (pivot ${c} is ~0); expected a full-rank system`);
+    if (Math.abs(M[p][c]) < 1e-12)
+      throw new ArgumentError(`solve: the matrix is singular (pivot ${c} is ~0); expected a full-rank system`);
     [M[c], M[p]] = [M[p], M[c]];
     for (let r = c + 1; r < n; r++) {
       const f = M[r][c] / M[c][c];
@@ -32,7 +33,13 @@ export function solve(A: number[][], b: number[]): number[] {
  * Least squares: the x minimising ‖X·x − y‖² via the normal equations XᵀX·x = Xᵀy, with an
  * optional ridge term λ·I (λ = 0 gives ordinary least squares). X is rows × cols.
  */
-export function leastSquares(X: ArrayLike<number>, rows: number, cols: number, y: ArrayLike<number>, ridge = 0): number[] {
+export function leastSquares(
+  X: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  y: ArrayLike<number>,
+  ridge = 0,
+): number[] {
   const XtX = Array.from({ length: cols }, () => new Array<number>(cols).fill(0));
   const Xty = new Array<number>(cols).fill(0);
   for (let r = 0; r < rows; r++) {

@@ -11,7 +11,12 @@ import { ArgumentError, describe } from './errors.js';
  * `undefined` reads as `{}` (no options given). `example` shows a valid call in the error for a
  * non-object.
  */
-export function checkOptions(fn: string, options: unknown, known: readonly string[], example?: string): Record<string, unknown> {
+export function checkOptions(
+  fn: string,
+  options: unknown,
+  known: readonly string[],
+  example?: string,
+): Record<string, unknown> {
   if (options === undefined) return {};
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new ArgumentError(

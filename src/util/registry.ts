@@ -31,13 +31,17 @@ export class Registry<T> {
    * `kind` names the things in messages ('loss'); `registerFn` is the function users call to add
    * one ('registerLoss'), named in messages about registering.
    */
-  constructor(readonly kind: string, readonly registerFn: string) {}
+  constructor(
+    readonly kind: string,
+    readonly registerFn: string,
+  ) {}
 
   register(name: string, value: T, options: RegisterOptions = {}): void {
     const fn = this.registerFn;
     const o = checkOptions(fn, options, ['aliases', 'override']) as RegisterOptions;
     const aliases = o.aliases ?? [];
-    if (!Array.isArray(aliases)) throw new ArgumentError(`${fn}: got aliases ${describe(aliases)}; expected an array of names`);
+    if (!Array.isArray(aliases))
+      throw new ArgumentError(`${fn}: got aliases ${describe(aliases)}; expected an array of names`);
     for (const n of [name, ...aliases]) {
       if (typeof n !== 'string' || !/^[A-Za-z_$][\w$.]*$/.test(n)) {
         throw new ArgumentError(`${fn}: got name ${describe(n)}; expected a name such as "MyThing" or "my_thing"`);
@@ -66,8 +70,9 @@ export class Registry<T> {
     const canonical = typeof name === 'string' ? this.#names.get(name) : undefined;
     if (canonical === undefined) {
       throw new ArgumentError(
-        `${fn}: unknown ${this.kind} ${describe(name)}; expected one of ${this.allNames().map((n) => `'${n}'`).join(', ')} ` +
-          `(a custom ${this.kind} is added with ${this.registerFn})`,
+        `${fn}: unknown ${this.kind} ${describe(name)}; expected one of ${this.allNames()
+          .map((n) => `'${n}'`)
+          .join(', ')} ` + `(a custom ${this.kind} is added with ${this.registerFn})`,
       );
     }
     return this.#entries.get(canonical) as T;

@@ -26,10 +26,17 @@ export interface SeedLinearRegressionResult {
  * 1000 full-batch epochs, predict [[5,10]]. The seed's gradient Xᵀ(Xθ−y)/m is exactly the
  * gradient of ½·mean((Xθ−y)²), so that is the loss autograd differentiates here.
  */
-export function trainSeedLinearRegression(options: { epochs?: number; learningRate?: number } = {}): SeedLinearRegressionResult {
+export function trainSeedLinearRegression(
+  options: { epochs?: number; learningRate?: number } = {},
+): SeedLinearRegressionResult {
   const epochs = options.epochs ?? 1000;
   const learningRate = options.learningRate ?? 0.01;
-  const X = tensor([[1, 2], [2, 4], [3, 6], [4, 8]]);
+  const X = tensor([
+    [1, 2],
+    [2, 4],
+    [3, 6],
+    [4, 8],
+  ]);
   const y = tensor([3, 6, 9, 12]);
   const theta = zeros([2], { requiresGrad: true });
   const optimizer = new GradientDescent([theta], { lr: learningRate });
@@ -85,7 +92,10 @@ export function trainBostonLinearRegression(options: BostonOptions = {}): Boston
   const epochs = options.epochs ?? 3000;
   const lr = options.learningRate ?? (kind === 'adam' ? 0.05 : 0.1);
   const { features, targets } = bostonHousing.loadData();
-  const [[xTrainRaw, yTrain], [xTestRaw, yTest]] = trainTestSplit(features, targets, { testFraction: options.testFraction ?? 0.2, seed });
+  const [[xTrainRaw, yTrain], [xTestRaw, yTest]] = trainTestSplit(features, targets, {
+    testFraction: options.testFraction ?? 0.2,
+    seed,
+  });
   const { train: xTrain, test } = standardize(xTrainRaw, xTestRaw);
   const xTest = test!;
   manualSeed(seed);
@@ -102,8 +112,11 @@ export function trainBostonLinearRegression(options: BostonOptions = {}): Boston
 
   // Closed form on the same standardised split, in float64 on the host: an independent check of
   // what training found, so it reads the data out rather than running as ops.
-  const n = xTrain.shape[0], f = xTrain.shape[1];
-  const xTrainValues = xTrain.dataSync(), yTrainValues = yTrain.dataSync(), yTestValues = yTest.dataSync();
+  const n = xTrain.shape[0],
+    f = xTrain.shape[1];
+  const xTrainValues = xTrain.dataSync(),
+    yTrainValues = yTrain.dataSync(),
+    yTestValues = yTest.dataSync();
   const design = new Float64Array(n * (f + 1));
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < f; c++) design[r * (f + 1) + c] = xTrainValues[r * f + c];
@@ -133,7 +146,11 @@ export function trainBostonLinearRegression(options: BostonOptions = {}): Boston
     trainMse,
     testMse,
     testR2: 1 - testMse / varianceOf(yTestValues),
-    closedForm: { trainMse: closedTrainMse, testMse: closedTestMse, testR2: 1 - closedTestMse / varianceOf(yTestValues) },
+    closedForm: {
+      trainMse: closedTrainMse,
+      testMse: closedTestMse,
+      testR2: 1 - closedTestMse / varianceOf(yTestValues),
+    },
     maxWeightDifference,
   };
 }

@@ -51,7 +51,8 @@ export interface MnistData {
 /** The real MNIST files, prepared; `limit` keeps the first N training images (the test set stays whole). */
 export function loadMnist(options: { limit?: number; testLimit?: number } = {}): MnistData {
   const [[xTrain, yTrain], [xTest, yTest]] = mnist.loadData();
-  const first = (t: Tensor, n: number | undefined): Tensor => (n === undefined || n >= t.shape[0] ? t : sliceAxis(t, 0, 0, n));
+  const first = (t: Tensor, n: number | undefined): Tensor =>
+    n === undefined || n >= t.shape[0] ? t : sliceAxis(t, 0, 0, n);
   return {
     xTrain: prepareImages(first(xTrain, options.limit)),
     yTrain: first(yTrain, options.limit),
@@ -94,7 +95,12 @@ export async function trainMnist(options: TrainMnistOptions = {}): Promise<Train
   const data = loadMnist({ limit: options.limit });
   const model = seedMnistCnn();
   const t0 = performance.now();
-  const history: History = await model.fit(data.xTrain, data.yTrain, { epochs, batchSize, verbose: options.verbose ?? 1, stream: options.stream });
+  const history: History = await model.fit(data.xTrain, data.yTrain, {
+    epochs,
+    batchSize,
+    verbose: options.verbose ?? 1,
+    stream: options.stream,
+  });
   const seconds = (performance.now() - t0) / 1000;
   const logs = model.evaluate(data.xTest, data.yTest, { batchSize: 256 });
   if (options.out) saveModel(model, options.out);

@@ -20,7 +20,10 @@ test('a tensor used twice gets both gradient contributions', () => {
 
 test('backward on a non-scalar without a gradient is refused with a clear error', () => {
   const x = tensor([1, 2], { requiresGrad: true });
-  assert.throws(() => x.mul(2).backward(), (e: Error) => e instanceof GradError && /expected a scalar/.test(e.message));
+  assert.throws(
+    () => x.mul(2).backward(),
+    (e: Error) => e instanceof GradError && /expected a scalar/.test(e.message),
+  );
   x.mul(2).backward(tensor([1, 1]));
   assert.deepEqual(x.grad!.toArray(), [2, 2]);
 });
@@ -29,7 +32,10 @@ test('the graph is released after backward', () => {
   const x = tensor([1, 2], { requiresGrad: true });
   const y = x.mul(x).sum();
   y.backward();
-  assert.throws(() => y.backward(), (e: Error) => e instanceof GradError && /retainGraph/.test(e.message));
+  assert.throws(
+    () => y.backward(),
+    (e: Error) => e instanceof GradError && /retainGraph/.test(e.message),
+  );
   const z = x.mul(x).sum();
   z.backward(undefined, { retainGraph: true });
   z.backward();

@@ -5,7 +5,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as T from '../../src/index.js';
-import { tensor, grad, valueAndGrad, noGrad, enableGrad, isGradEnabled, gradientsOf, manualSeed, uniform } from '../../src/index.js';
+import {
+  tensor,
+  grad,
+  valueAndGrad,
+  noGrad,
+  enableGrad,
+  isGradEnabled,
+  gradientsOf,
+  manualSeed,
+  uniform,
+} from '../../src/index.js';
 import { gradcheck, assertClose } from '../helpers/gradcheck.js';
 
 test('a chain of 5000 ops back-propagates without a stack overflow', () => {
@@ -14,7 +24,7 @@ test('a chain of 5000 ops back-propagates without a stack overflow', () => {
   for (let i = 0; i < 5000; i++) y = y.mul(1.0001);
   y.sum().backward();
   // d/dx of x·c^5000 is c^5000 ≈ e^0.5; float32 rounding of 5000 products stays well inside 1e-3.
-  assertClose(x.grad!.dataSync(), [Math.pow(1.0001, 5000), Math.pow(1.0001, 5000)], 0, 1e-3, 'grad');
+  assertClose(x.grad!.dataSync(), [1.0001 ** 5000, 1.0001 ** 5000], 0, 1e-3, 'grad');
 });
 
 test('a 10000-op chain of mixed ops (an unrolled RNN’s depth), each step a small diamond', () => {
@@ -54,7 +64,13 @@ test('enableGrad inside noGrad records again; both restore the mode, even on thr
     assert.equal(isGradEnabled(), false);
   });
   assert.equal(isGradEnabled(), true);
-  assert.throws(() => noGrad(() => { throw new Error('boom'); }), /boom/);
+  assert.throws(
+    () =>
+      noGrad(() => {
+        throw new Error('boom');
+      }),
+    /boom/,
+  );
   assert.equal(isGradEnabled(), true);
   // grad() records even when called under noGrad.
   const [g] = noGrad(() => grad((t) => t.square().sum())(tensor([3])));
@@ -64,18 +80,37 @@ test('enableGrad inside noGrad records again; both restore the mode, even on thr
 test('a tensor used in several branches gets the sum of all branch gradients', () => {
   const x = tensor([0.5, -1], { requiresGrad: true });
   // f = sin(x)·x + exp(x) + x²/2 → f' = cos(x)·x + sin(x) + exp(x) + x
-  T.add(T.add(T.mul(T.sin(x), x), T.exp(x)), T.square(x).mul(0.5)).sum().backward();
+  T.add(T.add(T.mul(T.sin(x), x), T.exp(x)), T.square(x).mul(0.5))
+    .sum()
+    .backward();
   const expected = [0.5, -1].map((v) => Math.cos(v) * v + Math.sin(v) + Math.exp(v) + v);
   assertClose(x.grad!.dataSync(), expected, 1e-6, 1e-5, 'grad');
   manualSeed(60);
-  gradcheck((a, b) => T.add(T.matmul(a, b), T.matmul(a, b.mul(a.sum()))).mul(a.sum(1, { keepDims: true })), [uniform([2, 3], -1, 1), uniform([3, 2], -1, 1)]);
+  gradcheck(
+    (a, b) => T.add(T.matmul(a, b), T.matmul(a, b.mul(a.sum()))).mul(a.sum(1, { keepDims: true })),
+    [uniform([2, 3], -1, 1), uniform([3, 2], -1, 1)],
+  );
 });
 
 test('backward with an explicit output gradient (a vector-Jacobian product)', () => {
-  const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+  const x = tensor(
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    { requiresGrad: true },
+  );
   const y = x.mul(tensor([1, 10])).square(); // y = (x·w)²  →  dy/dx = 2·w²·x
-  y.backward(tensor([[1, 0], [0.5, 2]]));
-  assert.deepEqual(x.grad!.toArray(), [[2, 0], [3, 1600]]);
+  y.backward(
+    tensor([
+      [1, 0],
+      [0.5, 2],
+    ]),
+  );
+  assert.deepEqual(x.grad!.toArray(), [
+    [2, 0],
+    [3, 1600],
+  ]);
   // Non-leaves do not keep their gradient; inputs that do not require grad get none.
   const w = tensor([2]);
   const z = tensor([1, 2], { requiresGrad: true });
@@ -93,7 +128,7 @@ test('gradientsOf reaches an intermediate tensor; grad gives zeros for unused in
   const [gh, gx] = gradientsOf(out, [h, x]);
   assert.deepEqual(gh!.toArray(), [6, 12]);
   assert.deepEqual(gx!.toArray(), [18, 36]);
-  const { value, grads } = valueAndGrad((a, b) => a.mul(2).sum())(tensor([1, 1]), tensor([5]));
+  const { value, grads } = valueAndGrad((a, _b) => a.mul(2).sum())(tensor([1, 1]), tensor([5]));
   assert.equal(value.item(), 4);
   assert.deepEqual(grads[1].toArray(), [0]);
 });

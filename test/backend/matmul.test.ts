@@ -23,7 +23,16 @@ function randomArray(size: number, rnd: () => number): Float32Array {
   return out;
 }
 
-function makeArgs(m: number, k: number, n: number, transA: boolean, transB: boolean, batch = 1, aShared = false, bShared = false): MatmulArgs {
+function makeArgs(
+  m: number,
+  k: number,
+  n: number,
+  transA: boolean,
+  transB: boolean,
+  batch = 1,
+  aShared = false,
+  bShared = false,
+): MatmulArgs {
   return { m, k, n, transA, transB, batch, aBatchStride: aShared ? 0 : m * k, bBatchStride: bShared ? 0 : k * n };
 }
 
@@ -38,7 +47,8 @@ function naive(a: Float32Array, b: Float32Array, args: MatmulArgs): { value: Flo
   for (let bi = 0; bi < batch; bi++) {
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
-        let s = 0, abs = 0;
+        let s = 0,
+          abs = 0;
         for (let p = 0; p < k; p++) {
           const x = a[bi * aBatchStride + (transA ? p * m + i : i * k + p)];
           const y = b[bi * bBatchStride + (transB ? j * k + p : p * n + j)];
@@ -70,12 +80,19 @@ function check(args: MatmulArgs, seed: number): void {
   for (let i = 0; i < out.length; i++) {
     const tol = 4 * 2 ** -24 * scale[i] + 1e-30;
     if (!(Math.abs(out[i] - value[i]) <= tol)) {
-      assert.fail(`matmul ${JSON.stringify(args)}: element ${i} is ${out[i]}, expected ${value[i]} (tolerance ${tol.toExponential(2)})`);
+      assert.fail(
+        `matmul ${JSON.stringify(args)}: element ${i} is ${out[i]}, expected ${value[i]} (tolerance ${tol.toExponential(2)})`,
+      );
     }
   }
 }
 
-const TRANSPOSES: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
+const TRANSPOSES: [boolean, boolean][] = [
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
+];
 const ODD = [1, 3, 5, 7, 17, 33, 65];
 
 test('every transpose combination at odd sizes around the register tile', () => {
@@ -88,7 +105,16 @@ test('every transpose combination at odd sizes around the register tile', () => 
 test('tile-aligned sizes and sizes one off them', () => {
   let seed = 5000;
   for (const [transA, transB] of TRANSPOSES) {
-    for (const [m, k, n] of [[4, 8, 8], [8, 16, 16], [3, 8, 7], [5, 9, 9], [4, 1, 8], [12, 2, 24], [2, 40, 2], [40, 3, 3]]) {
+    for (const [m, k, n] of [
+      [4, 8, 8],
+      [8, 16, 16],
+      [3, 8, 7],
+      [5, 9, 9],
+      [4, 1, 8],
+      [12, 2, 24],
+      [2, 40, 2],
+      [40, 3, 3],
+    ]) {
       check(makeArgs(m, k, n, transA, transB), seed++);
     }
   }
@@ -106,7 +132,16 @@ test('shapes that cross the packing blocks: several k slices, row blocks and col
 test('vector-like products (the direct path) in every layout', () => {
   let seed = 12000;
   for (const [transA, transB] of TRANSPOSES) {
-    for (const [m, k, n] of [[1, 300, 70], [2, 9, 70], [3, 64, 40], [70, 300, 1], [70, 9, 2], [40, 64, 3], [1, 1000, 1], [2, 5, 3]]) {
+    for (const [m, k, n] of [
+      [1, 300, 70],
+      [2, 9, 70],
+      [3, 64, 40],
+      [70, 300, 1],
+      [70, 9, 2],
+      [40, 64, 3],
+      [1, 1000, 1],
+      [2, 5, 3],
+    ]) {
       check(makeArgs(m, k, n, transA, transB), seed++);
     }
   }
@@ -115,7 +150,12 @@ test('vector-like products (the direct path) in every layout', () => {
 test('batches: separate operands, a shared left, a shared right, both shared', () => {
   let seed = 15000;
   for (const [transA, transB] of TRANSPOSES) {
-    for (const [aShared, bShared] of [[false, false], [true, false], [false, true], [true, true]]) {
+    for (const [aShared, bShared] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ]) {
       check(makeArgs(9, 13, 11, transA, transB, 3, aShared, bShared), seed++);
       check(makeArgs(2, 13, 30, transA, transB, 4, aShared, bShared), seed++);
       check(makeArgs(30, 7, 2, transA, transB, 2, aShared, bShared), seed++);
@@ -125,10 +165,17 @@ test('batches: separate operands, a shared left, a shared right, both shared', (
 
 test('k = 0 gives zeros, whatever the output held before', () => {
   for (const [transA, transB] of TRANSPOSES) {
-    for (const [m, n] of [[9, 17], [1, 5], [5, 1]]) {
+    for (const [m, n] of [
+      [9, 17],
+      [1, 5],
+      [5, 1],
+    ]) {
       const out = new Float32Array(2 * m * n).fill(NaN);
       portableBackend.matmul(new Float32Array(0), new Float32Array(0), out, makeArgs(m, 0, n, transA, transB, 2));
-      assert.ok(out.every((x) => Object.is(x, 0)), `k = 0, m = ${m}, n = ${n}: got ${Array.from(out.slice(0, 4))}…`);
+      assert.ok(
+        out.every((x) => Object.is(x, 0)),
+        `k = 0, m = ${m}, n = ${n}: got ${Array.from(out.slice(0, 4))}…`,
+      );
     }
   }
 });
@@ -154,14 +201,42 @@ test('the matmul op on the portable backend: 2-d, batched, batched with a shared
   setBackend('portable');
   try {
     const rnd = random(30000);
-    for (const [aShape, bShape] of [[[37, 45], [45, 19]], [[3, 17, 9], [3, 9, 11]], [[4, 33, 10], [10, 12]]]) {
-      const a = tensor(randomArray(aShape.reduce((x, y) => x * y), rnd), { shape: aShape });
-      const b = tensor(randomArray(bShape.reduce((x, y) => x * y), rnd), { shape: bShape });
+    for (const [aShape, bShape] of [
+      [
+        [37, 45],
+        [45, 19],
+      ],
+      [
+        [3, 17, 9],
+        [3, 9, 11],
+      ],
+      [
+        [4, 33, 10],
+        [10, 12],
+      ],
+    ]) {
+      const a = tensor(
+        randomArray(
+          aShape.reduce((x, y) => x * y),
+          rnd,
+        ),
+        { shape: aShape },
+      );
+      const b = tensor(
+        randomArray(
+          bShape.reduce((x, y) => x * y),
+          rnd,
+        ),
+        { shape: bShape },
+      );
       const c = matmul(a, b);
       const want = opReference(a.dataSync() as Float32Array, aShape, b.dataSync() as Float32Array, bShape);
       assert.deepEqual(c.shape, [...aShape.slice(0, -1), bShape[bShape.length - 1]]);
       for (let i = 0; i < want.length; i++) {
-        assert.ok(Math.abs(c.dataSync()[i] - want[i]) <= 1e-5, `${JSON.stringify(aShape)}@${JSON.stringify(bShape)}[${i}]: ${c.dataSync()[i]} vs ${want[i]}`);
+        assert.ok(
+          Math.abs(c.dataSync()[i] - want[i]) <= 1e-5,
+          `${JSON.stringify(aShape)}@${JSON.stringify(bShape)}[${i}]: ${c.dataSync()[i]} vs ${want[i]}`,
+        );
       }
     }
     // Backward runs the transposed kernels (G·Bᵀ and Aᵀ·G); finite differences are the oracle.

@@ -24,15 +24,22 @@ interface Layer {
 }
 
 /** A random layer with TensorFlow's 'valid' / 'same' rules, as ops/conv.ts builds its geometry. */
-function layer(rnd: () => number, opts: { channels?: number; cout?: number; maxSize?: number; batch?: number } = {}): Layer {
+function layer(
+  rnd: () => number,
+  opts: { channels?: number; cout?: number; maxSize?: number; batch?: number } = {},
+): Layer {
   const pick = (lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));
   const channels = opts.channels ?? [1, 1, 2, 3, 5, 8, 17][pick(0, 6)];
-  const kH = pick(1, 5), kW = pick(1, 5);
-  const strideH = pick(1, 3), strideW = pick(1, 3);
-  const dilationH = pick(1, 2), dilationW = pick(1, 2);
+  const kH = pick(1, 5),
+    kW = pick(1, 5);
+  const strideH = pick(1, 3),
+    strideW = pick(1, 3);
+  const dilationH = pick(1, 2),
+    dilationW = pick(1, 2);
   const same = rnd() < 0.5;
   const maxSize = opts.maxSize ?? 20;
-  const inH = pick((kH - 1) * dilationH + 1, maxSize), inW = pick((kW - 1) * dilationW + 1, maxSize);
+  const inH = pick((kH - 1) * dilationH + 1, maxSize),
+    inW = pick((kW - 1) * dilationW + 1, maxSize);
   const axis = (size: number, k: number, s: number, d: number): [number, number] => {
     const span = (k - 1) * d + 1;
     const out = same ? Math.ceil(size / s) : Math.floor((size - span) / s) + 1;
@@ -41,14 +48,44 @@ function layer(rnd: () => number, opts: { channels?: number; cout?: number; maxS
   const [outH, padTop] = axis(inH, kH, strideH, dilationH);
   const [outW, padLeft] = axis(inW, kW, strideW, dilationW);
   const cout = opts.cout ?? [1, 3, 4, 7, 8, 9, 16, 17, 31, 32, 33, 40][pick(0, 11)];
-  const a = { batch: opts.batch ?? pick(1, 3), inH, inW, channels, kH, kW, outH, outW, strideH, strideW, dilationH, dilationW, padTop, padLeft };
+  const a = {
+    batch: opts.batch ?? pick(1, 3),
+    inH,
+    inW,
+    channels,
+    kH,
+    kW,
+    outH,
+    outW,
+    strideH,
+    strideW,
+    dilationH,
+    dilationW,
+    padTop,
+    padLeft,
+  };
   return { a, cout };
 }
 
 /** A 1×1 kernel at stride 1 without padding (the patch matrix is the input itself). */
 function pointwise(rnd: () => number): Layer {
   const { a, cout } = layer(rnd);
-  return { a: { ...a, kH: 1, kW: 1, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0, outH: a.inH, outW: a.inW }, cout };
+  return {
+    a: {
+      ...a,
+      kH: 1,
+      kW: 1,
+      strideH: 1,
+      strideW: 1,
+      dilationH: 1,
+      dilationW: 1,
+      padTop: 0,
+      padLeft: 0,
+      outH: a.inH,
+      outW: a.inW,
+    },
+    cout,
+  };
 }
 
 /**
@@ -57,9 +94,12 @@ function pointwise(rnd: () => number): Layer {
  */
 function reference(x: Float32Array, w: Float32Array, g: Float32Array, { a, cout }: Layer) {
   const C = a.channels;
-  const out = new Float64Array(a.batch * a.outH * a.outW * cout), outMag = new Float64Array(out.length);
-  const dx = new Float64Array(x.length), dxMag = new Float64Array(x.length);
-  const dk = new Float64Array(w.length), dkMag = new Float64Array(w.length);
+  const out = new Float64Array(a.batch * a.outH * a.outW * cout),
+    outMag = new Float64Array(out.length);
+  const dx = new Float64Array(x.length),
+    dxMag = new Float64Array(x.length);
+  const dk = new Float64Array(w.length),
+    dkMag = new Float64Array(w.length);
   for (let n = 0; n < a.batch; n++) {
     for (let oh = 0; oh < a.outH; oh++) {
       for (let ow = 0; ow < a.outW; ow++) {
@@ -112,7 +152,11 @@ function check(be: Backend, l: Layer, rnd: () => number): void {
   assertNear(out, want.out, want.outMag, `conv2d ${what}`);
   // With a fast transform allowed (Winograd where the layer qualifies), the same within tolerance.
   const fast = new Float32Array(rows * cout).fill(Number.NaN);
-  assert.equal(be.convKernels.fusedConv2d!(x, w, a, cout, fast, true, null), true, `${what}: conv2d (transformed) declined`);
+  assert.equal(
+    be.convKernels.fusedConv2d!(x, w, a, cout, fast, true, null),
+    true,
+    `${what}: conv2d (transformed) declined`,
+  );
   assertNear(fast, want.out, want.outMag, `conv2d transformed ${what}`);
   const dx = new Float32Array(x.length).fill(Number.NaN);
   const dk = new Float32Array(w.length).fill(Number.NaN);
@@ -141,7 +185,22 @@ test('wasm direct kernels (one input channel, up to 32 outputs) match on rows lo
   for (const cout of [1, 3, 4, 7, 8, 9, 15, 16, 17, 24, 31, 32]) {
     for (let i = 0; i < 6; i++) check(single, layer(rnd, { channels: 1, cout, maxSize: 30 }), rnd);
   }
-  const seed = { batch: 2, inH: 28, inW: 28, channels: 1, kH: 3, kW: 3, outH: 26, outW: 26, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 };
+  const seed = {
+    batch: 2,
+    inH: 28,
+    inW: 28,
+    channels: 1,
+    kH: 3,
+    kW: 3,
+    outH: 26,
+    outW: 26,
+    strideH: 1,
+    strideW: 1,
+    dilationH: 1,
+    dilationW: 1,
+    padTop: 0,
+    padLeft: 0,
+  };
   check(single, { a: seed, cout: 32 }, rnd);
   check(single, { a: { ...seed, outH: 28, outW: 28, padTop: 1, padLeft: 1 }, cout: 32 }, rnd);
 });
@@ -151,15 +210,55 @@ test('wasm fused conv2d on two threads matches the definition on products large 
   await threaded.whenReady();
   const rnd = random(13);
   for (let i = 0; i < 8; i++) check(threaded, layer(rnd, { channels: 16, cout: 48, maxSize: 24, batch: 3 }), rnd);
-  check(threaded, { a: { batch: 4, inH: 13, inW: 13, channels: 32, kH: 3, kW: 3, outH: 11, outW: 11, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 }, cout: 64 }, rnd);
+  check(
+    threaded,
+    {
+      a: {
+        batch: 4,
+        inH: 13,
+        inW: 13,
+        channels: 32,
+        kH: 3,
+        kW: 3,
+        outH: 11,
+        outW: 11,
+        strideH: 1,
+        strideW: 1,
+        dilationH: 1,
+        dilationW: 1,
+        padTop: 0,
+        padLeft: 0,
+      },
+      cout: 64,
+    },
+    rnd,
+  );
   // The direct kernels (one input channel), split by images forward and by taps for the kernel gradient.
-  const seed = { batch: 8, inH: 28, inW: 28, channels: 1, kH: 3, kW: 3, outH: 26, outW: 26, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 };
+  const seed = {
+    batch: 8,
+    inH: 28,
+    inW: 28,
+    channels: 1,
+    kH: 3,
+    kW: 3,
+    outH: 26,
+    outW: 26,
+    strideH: 1,
+    strideW: 1,
+    dilationH: 1,
+    dilationW: 1,
+    padTop: 0,
+    padLeft: 0,
+  };
   const before = threaded.workerChunks;
   check(threaded, { a: seed, cout: 32 }, rnd);
   check(threaded, { a: { ...seed, kH: 5, kW: 5, outH: 28, outW: 28, padTop: 2, padLeft: 2 }, cout: 20 }, rnd);
   // A worker asleep when a short call starts may find every chunk taken: retry a few times.
-  const x = new Float32Array(8 * 28 * 28), w = new Float32Array(9 * 32), out = new Float32Array(8 * 26 * 26 * 32);
-  for (let i = 0; i < 200 && threaded.workerChunks === before; i++) threaded.convKernels.fusedConv2d!(x, w, seed, 32, out, false, null);
+  const x = new Float32Array(8 * 28 * 28),
+    w = new Float32Array(9 * 32),
+    out = new Float32Array(8 * 26 * 26 * 32);
+  for (let i = 0; i < 200 && threaded.workerChunks === before; i++)
+    threaded.convKernels.fusedConv2d!(x, w, seed, 32, out, false, null);
   assert.ok(threaded.workerChunks > before, 'the direct kernels ran on one thread');
 });
 
@@ -171,29 +270,130 @@ test('wasm conv2d handed to the threads by whole images gives exactly the one-th
   await threaded.whenReady();
   const rnd = random(15);
   const layers: Layer[] = [
-    ...Array.from({ length: 6 }, () => layer(rnd, { channels: 8, cout: 24, maxSize: 16, batch: 4 + Math.floor(rnd() * 6) })),
-    { a: { batch: 8, inH: 10, inW: 10, channels: 8, kH: 1, kW: 1, outH: 10, outW: 10, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 }, cout: 16 },
+    ...Array.from({ length: 6 }, () =>
+      layer(rnd, { channels: 8, cout: 24, maxSize: 16, batch: 4 + Math.floor(rnd() * 6) }),
+    ),
+    {
+      a: {
+        batch: 8,
+        inH: 10,
+        inW: 10,
+        channels: 8,
+        kH: 1,
+        kW: 1,
+        outH: 10,
+        outW: 10,
+        strideH: 1,
+        strideW: 1,
+        dilationH: 1,
+        dilationW: 1,
+        padTop: 0,
+        padLeft: 0,
+      },
+      cout: 16,
+    },
     // Too few rows per task (a deep layer's small output): split by rows instead, still the same bits.
-    { a: { batch: 8, inH: 4, inW: 4, channels: 16, kH: 3, kW: 3, outH: 2, outW: 2, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 }, cout: 32 },
-    { a: { batch: 8, inH: 13, inW: 13, channels: 32, kH: 3, kW: 3, outH: 11, outW: 11, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 }, cout: 64 },
+    {
+      a: {
+        batch: 8,
+        inH: 4,
+        inW: 4,
+        channels: 16,
+        kH: 3,
+        kW: 3,
+        outH: 2,
+        outW: 2,
+        strideH: 1,
+        strideW: 1,
+        dilationH: 1,
+        dilationW: 1,
+        padTop: 0,
+        padLeft: 0,
+      },
+      cout: 32,
+    },
+    {
+      a: {
+        batch: 8,
+        inH: 13,
+        inW: 13,
+        channels: 32,
+        kH: 3,
+        kW: 3,
+        outH: 11,
+        outW: 11,
+        strideH: 1,
+        strideW: 1,
+        dilationH: 1,
+        dilationW: 1,
+        padTop: 0,
+        padLeft: 0,
+      },
+      cout: 64,
+    },
     // The forward task packs its patches straight from the image: 'same' padding with a patch
     // longer than one packed slice (K = 432 > 384), and strides, dilation and 5 channels (runs
     // that are not multiples of 4, taps in the padding on every side).
-    { a: { batch: 8, inH: 9, inW: 9, channels: 48, kH: 3, kW: 3, outH: 9, outW: 9, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1 }, cout: 16 },
-    { a: { batch: 8, inH: 15, inW: 14, channels: 5, kH: 3, kW: 3, outH: 7, outW: 7, strideH: 2, strideW: 2, dilationH: 2, dilationW: 2, padTop: 1, padLeft: 2 }, cout: 12 },
+    {
+      a: {
+        batch: 8,
+        inH: 9,
+        inW: 9,
+        channels: 48,
+        kH: 3,
+        kW: 3,
+        outH: 9,
+        outW: 9,
+        strideH: 1,
+        strideW: 1,
+        dilationH: 1,
+        dilationW: 1,
+        padTop: 1,
+        padLeft: 1,
+      },
+      cout: 16,
+    },
+    {
+      a: {
+        batch: 8,
+        inH: 15,
+        inW: 14,
+        channels: 5,
+        kH: 3,
+        kW: 3,
+        outH: 7,
+        outW: 7,
+        strideH: 2,
+        strideW: 2,
+        dilationH: 2,
+        dilationW: 2,
+        padTop: 1,
+        padLeft: 2,
+      },
+      cout: 12,
+    },
   ];
   const before = threaded.workerChunks;
   for (const { a, cout } of layers) {
     const what = `${JSON.stringify(a)} cout ${cout}`;
-    const K = a.kH * a.kW * a.channels, rows = a.batch * a.outH * a.outW;
-    const x = view(a.batch * a.inH * a.inW * a.channels, rnd, 1), w = view(K * cout, rnd, 2), g = view(rows * cout, rnd, 3);
+    const K = a.kH * a.kW * a.channels,
+      rows = a.batch * a.outH * a.outW;
+    const x = view(a.batch * a.inH * a.inW * a.channels, rnd, 1),
+      w = view(K * cout, rnd, 2),
+      g = view(rows * cout, rnd, 3);
     const run = (be: Backend, dxOn: boolean, dkOn: boolean) => {
-      const out = new Float32Array(rows * cout), dx = dxOn ? new Float32Array(x.length) : null, dk = dkOn ? new Float32Array(w.length) : null;
+      const out = new Float32Array(rows * cout),
+        dx = dxOn ? new Float32Array(x.length) : null,
+        dk = dkOn ? new Float32Array(w.length) : null;
       be.convKernels.fusedConv2d!(x, w, a, cout, out, false, null);
       be.convKernels.fusedConv2dBackward!(x, w, g, a, cout, dx, dk);
       return { out, dx, dk };
     };
-    for (const [dxOn, dkOn] of [[true, true], [true, false], [false, true]]) {
+    for (const [dxOn, dkOn] of [
+      [true, true],
+      [true, false],
+      [false, true],
+    ]) {
       assert.deepEqual(run(threaded, dxOn, dkOn), run(single, dxOn, dkOn), `${what} (dx ${dxOn}, dk ${dkOn})`);
     }
   }
@@ -208,9 +408,33 @@ test('the patches packed straight from the image give the products of the built 
   const threaded = createWasmBackend({ threads: 2 });
   await threaded.whenReady();
   const rnd = random(16);
-  const g = (batch: number, inH: number, inW: number, channels: number, k: number, stride: number, dilation: number, pad: number): Window2dArgs => {
+  const g = (
+    batch: number,
+    inH: number,
+    inW: number,
+    channels: number,
+    k: number,
+    stride: number,
+    dilation: number,
+    pad: number,
+  ): Window2dArgs => {
     const out = (size: number) => Math.floor((size + 2 * pad - dilation * (k - 1) - 1) / stride) + 1;
-    return { batch, inH, inW, channels, kH: k, kW: k, outH: out(inH), outW: out(inW), strideH: stride, strideW: stride, dilationH: dilation, dilationW: dilation, padTop: pad, padLeft: pad };
+    return {
+      batch,
+      inH,
+      inW,
+      channels,
+      kH: k,
+      kW: k,
+      outH: out(inH),
+      outW: out(inW),
+      strideH: stride,
+      strideW: stride,
+      dilationH: dilation,
+      dilationW: dilation,
+      padTop: pad,
+      padLeft: pad,
+    };
   };
   const layers: Layer[] = [
     { a: g(8, 13, 13, 32, 3, 1, 1, 0), cout: 64 },
@@ -223,14 +447,37 @@ test('the patches packed straight from the image give the products of the built 
   for (const be of [single, threaded]) {
     for (const { a, cout } of layers) {
       const what = `${JSON.stringify(a)} cout ${cout}`;
-      const K = a.kH * a.kW * a.channels, rows = a.batch * a.outH * a.outW;
-      const x = view(a.batch * a.inH * a.inW * a.channels, rnd, 1), w = view(K * cout, rnd, 2), dOut = view(rows * cout, rnd, 3);
+      const K = a.kH * a.kW * a.channels,
+        rows = a.batch * a.outH * a.outW;
+      const x = view(a.batch * a.inH * a.inW * a.channels, rnd, 1),
+        w = view(K * cout, rnd, 2),
+        dOut = view(rows * cout, rnd, 3);
       const cols = new Float32Array(rows * K);
       be.convKernels.im2col(x, a, cols);
-      const outWant = new Float32Array(rows * cout), dkWant = new Float32Array(K * cout);
-      be.matmul(cols, w, outWant, { m: rows, k: K, n: cout, transA: false, transB: false, batch: 1, aBatchStride: 0, bBatchStride: 0 });
-      be.matmul(cols, dOut, dkWant, { m: K, k: rows, n: cout, transA: true, transB: false, batch: 1, aBatchStride: 0, bBatchStride: 0 });
-      const out = new Float32Array(rows * cout), dk = new Float32Array(K * cout);
+      const outWant = new Float32Array(rows * cout),
+        dkWant = new Float32Array(K * cout);
+      be.matmul(cols, w, outWant, {
+        m: rows,
+        k: K,
+        n: cout,
+        transA: false,
+        transB: false,
+        batch: 1,
+        aBatchStride: 0,
+        bBatchStride: 0,
+      });
+      be.matmul(cols, dOut, dkWant, {
+        m: K,
+        k: rows,
+        n: cout,
+        transA: true,
+        transB: false,
+        batch: 1,
+        aBatchStride: 0,
+        bBatchStride: 0,
+      });
+      const out = new Float32Array(rows * cout),
+        dk = new Float32Array(K * cout);
       be.convKernels.fusedConv2d!(x, w, a, cout, out, false, null);
       be.convKernels.fusedConv2dBackward!(x, w, dOut, a, cout, null, dk);
       assert.deepEqual(out, outWant, `forward ${what}`);
@@ -239,10 +486,28 @@ test('the patches packed straight from the image give the products of the built 
   }
 });
 
-test('wasm fused conv2d keeps its memory at the first call\'s size when the same layer runs again', () => {
+test("wasm fused conv2d keeps its memory at the first call's size when the same layer runs again", () => {
   const be = createWasmBackend({ threads: 1 });
   const rnd = random(14);
-  const l = { a: { batch: 4, inH: 13, inW: 13, channels: 32, kH: 3, kW: 3, outH: 11, outW: 11, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 }, cout: 64 };
+  const l = {
+    a: {
+      batch: 4,
+      inH: 13,
+      inW: 13,
+      channels: 32,
+      kH: 3,
+      kW: 3,
+      outH: 11,
+      outW: 11,
+      strideH: 1,
+      strideW: 1,
+      dilationH: 1,
+      dilationW: 1,
+      padTop: 0,
+      padLeft: 0,
+    },
+    cout: 64,
+  };
   check(be, l, rnd);
   const size = be.memoryBytes;
   for (let i = 0; i < 5; i++) check(be, l, rnd);

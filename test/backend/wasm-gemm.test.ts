@@ -15,7 +15,16 @@ function randomArray(n: number, rnd: () => number): Float32Array {
   return a;
 }
 
-function args(m: number, k: number, n: number, transA = false, transB = false, batch = 1, aShared = false, bShared = false): MatmulArgs {
+function args(
+  m: number,
+  k: number,
+  n: number,
+  transA = false,
+  transB = false,
+  batch = 1,
+  aShared = false,
+  bShared = false,
+): MatmulArgs {
   return { m, k, n, transA, transB, batch, aBatchStride: aShared ? 0 : m * k, bBatchStride: bShared ? 0 : k * n };
 }
 
@@ -52,8 +61,17 @@ const plain = createWasmBackend({ threads: 1, relaxed: false });
 
 test('wasm GEMM matches portable at odd sizes, all transposes, both builds', () => {
   const sizes: [number, number, number][] = [
-    [1, 1, 1], [1, 7, 1], [5, 3, 8], [6, 8, 8], [7, 9, 9], [13, 17, 5], [31, 1, 33],
-    [37, 300, 70], [121, 257, 17], [6, 513, 16], [2, 2, 2100],
+    [1, 1, 1],
+    [1, 7, 1],
+    [5, 3, 8],
+    [6, 8, 8],
+    [7, 9, 9],
+    [13, 17, 5],
+    [31, 1, 33],
+    [37, 300, 70],
+    [121, 257, 17],
+    [6, 513, 16],
+    [2, 2, 2100],
     // Three k slices with edge tiles on both sides and two row blocks: edges added to C.
     [127, 777, 21],
   ];
@@ -69,10 +87,15 @@ test('wasm GEMM matches portable at odd sizes, all transposes, both builds', () 
 test('wasm GEMM handles batch strides, shared operands and subarray views', () => {
   let seed = 100;
   for (const be of [single, plain]) {
-    for (const [aShared, bShared] of [[false, false], [true, false], [false, true]] as const) {
-      for (const tA of [false, true]) for (const tB of [false, true]) {
-        check(be, args(9, 11, 13, tA, tB, 4, aShared, bShared), seed++, [7, 3]);
-      }
+    for (const [aShared, bShared] of [
+      [false, false],
+      [true, false],
+      [false, true],
+    ] as const) {
+      for (const tA of [false, true])
+        for (const tB of [false, true]) {
+          check(be, args(9, 11, 13, tA, tB, 4, aShared, bShared), seed++, [7, 3]);
+        }
     }
     check(be, args(3, 5, 7), seed++, [1, 1]);
   }

@@ -69,16 +69,24 @@ function sharedHeap(budget: number, storageBudget = budget): { heap: Heap; memor
   let pages = 1;
   const heap = new Heap(
     {
-      get buffer() { return memory.buffer; },
+      get buffer() {
+        return memory.buffer;
+      },
       ensure: (end) => {
         const need = Math.ceil(end / 65536);
         if (need > 1024) return false;
-        if (need > pages) { memory.grow(need - pages); pages = need; }
+        if (need > pages) {
+          memory.grow(need - pages);
+          pages = need;
+        }
         return true;
       },
       zero: (ptr, bytes) => new Uint8Array(memory.buffer, ptr, bytes).fill(0),
     },
-    1024, budget, storageBudget, true,
+    1024,
+    budget,
+    storageBudget,
+    true,
   );
   return { heap, memory };
 }
@@ -119,7 +127,10 @@ test('a view cut from heap storage keeps the whole block alive after the origina
   for (let i = 0; i < 400; i++) heap.storage(false, 4096, true)?.fill(-1);
   heap.collect();
   for (let i = 0; i < 400; i++) heap.storage(false, 4096, true)?.fill(-1);
-  assert.ok(part.every((v) => v === 7), 'the block under a live subarray was reused');
+  assert.ok(
+    part.every((v) => v === 7),
+    'the block under a live subarray was reused',
+  );
 });
 
 test('storage past the budget is refused (null), so tensors fall back to ordinary arrays', () => {
@@ -145,15 +156,28 @@ test('tensors of the wasm backend live in its heap, and kernels on heap storage 
   const be = getBackend();
   if (be === portableBackend) return; // the portable backend (TESSERA_BACKEND=portable) has no heap
   const rnd = random(11);
-  const fill = (a: TypedArray): TypedArray => { for (let i = 0; i < a.length; i++) a[i] = rnd() * 2 - 1; return a; };
+  const fill = (a: TypedArray): TypedArray => {
+    for (let i = 0; i < a.length; i++) a[i] = rnd() * 2 - 1;
+    return a;
+  };
   const a = tensor(fill(new Float32Array(64 * 96)) as Float32Array, { shape: [64, 96] });
   const b = tensor(fill(new Float32Array(96 * 80)) as Float32Array, { shape: [96, 80] });
   const c = matmul(a, b);
   assert.ok(c.storage instanceof HeapFloat32Array, 'a matmul result is heap storage');
   const want = new Float32Array(64 * 80);
-  portableBackend.matmul(a.dataSync() as Float32Array, b.dataSync() as Float32Array, want, { m: 64, k: 96, n: 80, transA: false, transB: false, batch: 1, aBatchStride: 0, bBatchStride: 0 });
+  portableBackend.matmul(a.dataSync() as Float32Array, b.dataSync() as Float32Array, want, {
+    m: 64,
+    k: 96,
+    n: 80,
+    transA: false,
+    transB: false,
+    batch: 1,
+    aBatchStride: 0,
+    bBatchStride: 0,
+  });
   const cValues = c.dataSync();
-  for (let i = 0; i < want.length; i++) assert.ok(Math.abs(cValues[i] - want[i]) <= 1e-5 * (1 + Math.abs(want[i])), `[${i}] ${cValues[i]} vs ${want[i]}`);
+  for (let i = 0; i < want.length; i++)
+    assert.ok(Math.abs(cValues[i] - want[i]) <= 1e-5 * (1 + Math.abs(want[i])), `[${i}] ${cValues[i]} vs ${want[i]}`);
   // A second product on heap operands (c is in the heap), written into the heap in place.
   const d = matmul(c, tensor(fill(new Float32Array(80 * 8)) as Float32Array, { shape: [80, 8] }));
   assert.equal(d.shape.join(), '64,8');
@@ -189,5 +213,8 @@ test('storage given back early is reused, and collecting its old view later free
   old = null; // the old view dies; its registry callback must not free `next`'s block
   heap.collect();
   for (let i = 0; i < 40; i++) heap.storage(false, 32768, false)?.fill(-1);
-  assert.ok(next.every((v) => v === 5), 'the reused block was freed again when its old view was collected');
+  assert.ok(
+    next.every((v) => v === 5),
+    'the reused block was freed again when its old view was collected',
+  );
 });

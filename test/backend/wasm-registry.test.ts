@@ -8,14 +8,28 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import {
-  ArgumentError, backendInfo, backendReady, conv2d, getBackend, matmul, portableBackend, randn, manualSeed, setBackend,
-  setThreads, type Tensor,
+  ArgumentError,
+  backendInfo,
+  backendReady,
+  conv2d,
+  getBackend,
+  matmul,
+  portableBackend,
+  randn,
+  manualSeed,
+  setBackend,
+  setThreads,
+  type Tensor,
 } from '../../src/index.js';
 
 const entry = new URL('../../src/index.js', import.meta.url).href;
 
 /** Run a snippet in a fresh Node process with the given environment; returns its stdout. */
-function runWith(env: Record<string, string>, body: string, prelude = ''): { stdout: string; stderr: string; status: number | null } {
+function runWith(
+  env: Record<string, string>,
+  body: string,
+  prelude = '',
+): { stdout: string; stderr: string; status: number | null } {
   const script = `${prelude}\nconst t = await import(${JSON.stringify(entry)});\n${body}`;
   // Without NODE_TEST_CONTEXT: under `node --test` it would make the child report to the runner.
   const { NODE_TEST_CONTEXT: _, ...inherited } = process.env;
@@ -46,7 +60,10 @@ test('the default backend is a WebAssembly build with one thread per core; env v
 
   const bad = runWith({ TESSERA_BACKEND: 'cuda' }, 't.zeros([2]).add(1);');
   assert.notEqual(bad.status, 0);
-  assert.match(bad.stderr, /TESSERA_BACKEND=cuda: got backend "cuda"; expected 'portable', 'wasm', 'wasm-simd' or 'webgpu'/);
+  assert.match(
+    bad.stderr,
+    /TESSERA_BACKEND=cuda: got backend "cuda"; expected 'portable', 'wasm', 'wasm-simd' or 'webgpu'/,
+  );
 
   const plainSimd = runWith({ TESSERA_BACKEND: 'wasm-simd' }, 'console.log(t.getBackend().name);');
   assert.match(plainSimd.stdout, /^wasm-simd \(\d+ threads?\)$/, plainSimd.stderr);
@@ -74,14 +91,22 @@ test('where synchronous compilation is refused (a browser main thread), backendR
     'WebAssembly.Module = function () { throw new RangeError("WebAssembly.Module is disallowed on the main thread"); };',
     'WebAssembly.Instance = function () { throw new RangeError("WebAssembly.Instance is disallowed on the main thread"); };',
   ].join('\n');
-  const r = runWith({}, [
-    'const before = t.backendInfo();',
-    'await t.backendReady();',
-    'const c = t.matmul(t.ones([2, 3]), t.ones([3, 2]));',
-    'console.log(JSON.stringify({ before, after: t.backendInfo(), c: Array.from(c.dataSync()) }));',
-  ].join('\n'), refuse);
+  const r = runWith(
+    {},
+    [
+      'const before = t.backendInfo();',
+      'await t.backendReady();',
+      'const c = t.matmul(t.ones([2, 3]), t.ones([3, 2]));',
+      'console.log(JSON.stringify({ before, after: t.backendInfo(), c: Array.from(c.dataSync()) }));',
+    ].join('\n'),
+    refuse,
+  );
   assert.equal(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as { before: { name: string; fallbackReason: string }; after: { name: string; fallbackReason: string | null }; c: number[] };
+  const out = JSON.parse(r.stdout) as {
+    before: { name: string; fallbackReason: string };
+    after: { name: string; fallbackReason: string | null };
+    c: number[];
+  };
   assert.equal(out.before.name, 'portable');
   assert.match(out.before.fallbackReason, /disallowed on the main thread/);
   assert.match(out.after.name, /^wasm-/);
@@ -92,24 +117,32 @@ test('where synchronous compilation is refused (a browser main thread), backendR
 test('without SharedArrayBuffer (a browser page that is not cross-origin isolated) the private-memory build trains, agreeing with portable', () => {
   // Each backend runs the same seeded step: a conv layer, a dense product, their gradients and
   // an Adam update; the largest difference from the portable backend is printed.
-  const r = runWith({ TESSERA_THREADS: '2' }, [
-    'const step = (name) => {',
-    '  t.setBackend(name); t.manualSeed(3);',
-    '  const x = t.randn([6, 12, 12, 4]), k = t.randn([3, 3, 4, 8]).requiresGrad_(), w = t.randn([800, 5]).requiresGrad_();',
-    '  const y = t.matmul(t.reshape(t.relu(t.conv2d(x, k)), [6, 800]), w);',
-    '  y.square().mean().backward();',
-    '  new t.Adam([k, w], { lr: 0.01 }).step();',
-    '  return [y, k, w].map((v) => Array.from(v.dataSync()));',
-    '};',
-    'const info = (t.setBackend("wasm"), t.backendInfo());',
-    'const [p, q] = [step("portable"), step("wasm")];',
-    'let worst = 0;',
-    'p.forEach((a, i) => a.forEach((v, j) => { worst = Math.max(worst, Math.abs(v - q[i][j]) / (1 + Math.abs(v))); }));',
-    'console.log(JSON.stringify({ name: info.name, threads: info.threads, worst }));',
-  ].join('\n'), 'delete globalThis.SharedArrayBuffer;');
+  const r = runWith(
+    { TESSERA_THREADS: '2' },
+    [
+      'const step = (name) => {',
+      '  t.setBackend(name); t.manualSeed(3);',
+      '  const x = t.randn([6, 12, 12, 4]), k = t.randn([3, 3, 4, 8]).requiresGrad_(), w = t.randn([800, 5]).requiresGrad_();',
+      '  const y = t.matmul(t.reshape(t.relu(t.conv2d(x, k)), [6, 800]), w);',
+      '  y.square().mean().backward();',
+      '  new t.Adam([k, w], { lr: 0.01 }).step();',
+      '  return [y, k, w].map((v) => Array.from(v.dataSync()));',
+      '};',
+      'const info = (t.setBackend("wasm"), t.backendInfo());',
+      'const [p, q] = [step("portable"), step("wasm")];',
+      'let worst = 0;',
+      'p.forEach((a, i) => a.forEach((v, j) => { worst = Math.max(worst, Math.abs(v - q[i][j]) / (1 + Math.abs(v))); }));',
+      'console.log(JSON.stringify({ name: info.name, threads: info.threads, worst }));',
+    ].join('\n'),
+    'delete globalThis.SharedArrayBuffer;',
+  );
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { name: string; threads: number; worst: number };
-  assert.match(out.name, /^wasm-(relaxed-)?simd \(1 thread\)$/, 'private memory: one thread, even when two are asked for');
+  assert.match(
+    out.name,
+    /^wasm-(relaxed-)?simd \(1 thread\)$/,
+    'private memory: one thread, even when two are asked for',
+  );
   assert.equal(out.threads, 1);
   assert.ok(out.worst < 1e-4, `largest relative difference from portable: ${out.worst}`);
 });
@@ -119,13 +152,16 @@ test('a program that made tensors in the wasm heap gives pending finalizers one 
   // frees the environment, where JavaScript may not run: "illegal access" on stderr and a failing
   // exit code (1 run in 75 of a test file). The heap keeps the loop alive one turn for it: a second
   // 'beforeExit', and a clean exit.
-  const r = runWith({}, [
-    'let turns = 0;',
-    'process.on("beforeExit", () => { turns++; });',
-    'process.on("exit", () => console.log(turns));',
-    'const x = t.randn([64, 64]);',
-    'for (let i = 0; i < 200; i++) t.relu(t.add(x, 1));',
-  ].join('\n'));
+  const r = runWith(
+    {},
+    [
+      'let turns = 0;',
+      'process.on("beforeExit", () => { turns++; });',
+      'process.on("exit", () => console.log(turns));',
+      'const x = t.randn([64, 64]);',
+      'for (let i = 0; i < 200; i++) t.relu(t.add(x, 1));',
+    ].join('\n'),
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, '2');
   assert.doesNotMatch(r.stderr, /illegal access/);
@@ -133,12 +169,15 @@ test('a program that made tensors in the wasm heap gives pending finalizers one 
 
 test('a program whose GEMMs ran on worker threads exits on its own', () => {
   const started = performance.now();
-  const r = runWith({ TESSERA_THREADS: '2' }, [
-    'const a = t.randn([256, 256]);',
-    'await t.backendReady();',
-    'const c = t.matmul(a, a);',
-    'console.log(t.backendInfo().threads, c.shape.join("x"));',
-  ].join('\n'));
+  const r = runWith(
+    { TESSERA_THREADS: '2' },
+    [
+      'const a = t.randn([256, 256]);',
+      'await t.backendReady();',
+      'const c = t.matmul(a, a);',
+      'console.log(t.backendInfo().threads, c.shape.join("x"));',
+    ].join('\n'),
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, '2 256x256');
   assert.ok(performance.now() - started < 15_000);
@@ -160,7 +199,11 @@ test('setBackend switches by name or object and refuses unknown names; setThread
     setBackend('wasm-simd');
     assert.match(getBackend().name, /^wasm-simd \(/);
     assert.equal(backendInfo().threads, 2, 'setThreads applies to the plain-SIMD build too');
-    assert.throws(() => setBackend('gpu' as 'wasm'), (e: unknown) => e instanceof ArgumentError && /expected 'portable', 'wasm', 'wasm-simd' or 'webgpu'/.test(e.message));
+    assert.throws(
+      () => setBackend('gpu' as 'wasm'),
+      (e: unknown) =>
+        e instanceof ArgumentError && /expected 'portable', 'wasm', 'wasm-simd' or 'webgpu'/.test(e.message),
+    );
     assert.throws(() => setThreads(0), ArgumentError);
     assert.throws(() => setThreads(1.5), ArgumentError);
   } finally {
@@ -189,7 +232,10 @@ function assertNear(a: Float32Array[], b: Float32Array[], tol: number): void {
   a.forEach((x, i) => {
     assert.equal(x.length, b[i].length);
     for (let j = 0; j < x.length; j++) {
-      assert.ok(Math.abs(x[j] - b[i][j]) <= tol * (1 + Math.abs(x[j])), `tensor ${i}[${j}]: portable ${x[j]}, wasm ${b[i][j]}`);
+      assert.ok(
+        Math.abs(x[j] - b[i][j]) <= tol * (1 + Math.abs(x[j])),
+        `tensor ${i}[${j}]: portable ${x[j]}, wasm ${b[i][j]}`,
+      );
     }
   });
 }

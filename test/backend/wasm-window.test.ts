@@ -21,11 +21,15 @@ function view(n: number, rnd: () => number, offset: number): Float32Array {
 function geometry(rnd: () => number): Window2dArgs {
   const pick = (lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));
   const channels = [1, 2, 3, 4, 5, 8, 17, 32][pick(0, 7)];
-  const kH = pick(1, 4), kW = pick(1, 4);
-  const strideH = pick(1, 3), strideW = pick(1, 3);
-  const dilationH = pick(1, 2), dilationW = pick(1, 2);
+  const kH = pick(1, 4),
+    kW = pick(1, 4);
+  const strideH = pick(1, 3),
+    strideW = pick(1, 3);
+  const dilationH = pick(1, 2),
+    dilationW = pick(1, 2);
   const same = rnd() < 0.5;
-  const inH = pick((kH - 1) * dilationH + 1, 12), inW = pick((kW - 1) * dilationW + 1, 12);
+  const inH = pick((kH - 1) * dilationH + 1, 12),
+    inW = pick((kW - 1) * dilationW + 1, 12);
   const axis = (size: number, k: number, s: number, d: number): [number, number] => {
     const span = (k - 1) * d + 1;
     const out = same ? Math.ceil(size / s) : Math.floor((size - span) / s) + 1;
@@ -33,7 +37,22 @@ function geometry(rnd: () => number): Window2dArgs {
   };
   const [outH, padTop] = axis(inH, kH, strideH, dilationH);
   const [outW, padLeft] = axis(inW, kW, strideW, dilationW);
-  return { batch: pick(1, 3), inH, inW, channels, kH, kW, outH, outW, strideH, strideW, dilationH, dilationW, padTop, padLeft };
+  return {
+    batch: pick(1, 3),
+    inH,
+    inW,
+    channels,
+    kH,
+    kW,
+    outH,
+    outW,
+    strideH,
+    strideW,
+    dilationH,
+    dilationW,
+    padTop,
+    padLeft,
+  };
 }
 
 const be = createWasmBackend({ threads: 1 });
@@ -107,28 +126,78 @@ test('wasm window kernels split over two threads by image equal the portable ker
   const before = threaded.workerChunks;
   // Large enough to split (≥ 32k floats written, ≥ 2 images), with padding, strides and odd channel counts.
   const shapes: Window2dArgs[] = [
-    { batch: 7, inH: 26, inW: 26, channels: 32, kH: 2, kW: 2, outH: 13, outW: 13, strideH: 2, strideW: 2, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 },
-    { batch: 5, inH: 20, inW: 17, channels: 13, kH: 3, kW: 3, outH: 20, outW: 17, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1 },
-    { batch: 3, inH: 30, inW: 30, channels: 8, kH: 3, kW: 2, outH: 14, outW: 15, strideH: 2, strideW: 2, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 },
+    {
+      batch: 7,
+      inH: 26,
+      inW: 26,
+      channels: 32,
+      kH: 2,
+      kW: 2,
+      outH: 13,
+      outW: 13,
+      strideH: 2,
+      strideW: 2,
+      dilationH: 1,
+      dilationW: 1,
+      padTop: 0,
+      padLeft: 0,
+    },
+    {
+      batch: 5,
+      inH: 20,
+      inW: 17,
+      channels: 13,
+      kH: 3,
+      kW: 3,
+      outH: 20,
+      outW: 17,
+      strideH: 1,
+      strideW: 1,
+      dilationH: 1,
+      dilationW: 1,
+      padTop: 1,
+      padLeft: 1,
+    },
+    {
+      batch: 3,
+      inH: 30,
+      inW: 30,
+      channels: 8,
+      kH: 3,
+      kW: 2,
+      outH: 14,
+      outW: 15,
+      strideH: 2,
+      strideW: 2,
+      dilationH: 1,
+      dilationW: 1,
+      padTop: 0,
+      padLeft: 0,
+    },
   ];
   for (const a of shapes) {
     const x = view(imageLength(a), rnd, 1);
-    const cols = new Float32Array(colsLength(a)), colsWant = new Float32Array(colsLength(a));
+    const cols = new Float32Array(colsLength(a)),
+      colsWant = new Float32Array(colsLength(a));
     threaded.convKernels.im2col(x, a, cols);
     portableConvKernels.im2col(x, a, colsWant);
     assert.deepEqual(cols, colsWant, `im2col ${JSON.stringify(a)}`);
-    const dx = new Float32Array(imageLength(a)).fill(Number.NaN), dxWant = new Float32Array(imageLength(a));
+    const dx = new Float32Array(imageLength(a)).fill(Number.NaN),
+      dxWant = new Float32Array(imageLength(a));
     threaded.convKernels.col2im(cols, a, dx);
     portableConvKernels.col2im(cols, a, dxWant);
     assert.deepEqual(dx, dxWant, `col2im ${JSON.stringify(a)}`);
-    const out = new Float32Array(pooledLength(a)), at = new Int32Array(pooledLength(a));
-    const outWant = new Float32Array(pooledLength(a)), atWant = new Int32Array(pooledLength(a));
+    const out = new Float32Array(pooledLength(a)),
+      at = new Int32Array(pooledLength(a));
+    const outWant = new Float32Array(pooledLength(a)),
+      atWant = new Int32Array(pooledLength(a));
     threaded.maxPool2d(x, a, out, at);
     portableBackend.maxPool2d(x, a, outWant, atWant);
     assert.deepEqual(out, outWant, `maxPool2d ${JSON.stringify(a)}`);
     assert.deepEqual(at, atWant, `maxPool2d argmax ${JSON.stringify(a)}`);
     const g = view(pooledLength(a), rnd, 2);
-    const back = new Float32Array(imageLength(a)).fill(Number.NaN), backWant = new Float32Array(imageLength(a));
+    const back = new Float32Array(imageLength(a)).fill(Number.NaN),
+      backWant = new Float32Array(imageLength(a));
     threaded.maxPool2dBackward(g, at, a, back);
     portableBackend.maxPool2dBackward(g, atWant, a, backWant);
     assert.deepEqual(back, backWant, `maxPool2dBackward ${JSON.stringify(a)}`);
@@ -137,14 +206,17 @@ test('wasm window kernels split over two threads by image equal the portable ker
     assert.deepEqual(noIndex, outWant, `maxPool2d without argmax ${JSON.stringify(a)}`);
   }
   // A worker asleep when a short call starts may find every chunk taken: retry a few times.
-  const a0 = shapes[0], x0 = view(imageLength(a0), rnd, 1), cols0 = new Float32Array(colsLength(a0));
+  const a0 = shapes[0],
+    x0 = view(imageLength(a0), rnd, 1),
+    cols0 = new Float32Array(colsLength(a0));
   for (let i = 0; i < 200 && threaded.workerChunks === before; i++) threaded.convKernels.im2col(x0, a0, cols0);
   assert.ok(threaded.workerChunks > before, 'no chunk ran on the worker thread');
   // Regression: max pooling without argmax once wrote indices at low addresses (over the thread
   // control block), after which the workers never took a chunk again.
   const after = threaded.workerChunks;
   const a = shapes[0];
-  const x = view(imageLength(a), rnd, 1), cols = new Float32Array(colsLength(a));
+  const x = view(imageLength(a), rnd, 1),
+    cols = new Float32Array(colsLength(a));
   for (let i = 0; i < 200 && threaded.workerChunks === after; i++) threaded.convKernels.im2col(x, a, cols);
   assert.ok(threaded.workerChunks > after, 'the workers stopped taking chunks after max pooling without argmax');
   threaded.setThreads(1);

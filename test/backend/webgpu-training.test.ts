@@ -6,8 +6,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Adam, Dense, Linear, Module, backendReady, getBackend, manualSeed, randint, randn, setBackend, sparseCategoricalCrossEntropy,
-  transferStats, BackendError, type Backend, type Tensor,
+  Adam,
+  Dense,
+  Linear,
+  Module,
+  backendReady,
+  getBackend,
+  manualSeed,
+  randint,
+  randn,
+  setBackend,
+  sparseCategoricalCrossEntropy,
+  transferStats,
+  BackendError,
+  type Backend,
+  type Tensor,
 } from '../../src/index.js';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -51,14 +64,20 @@ test('the README MLP trains on WebGPU with the losses of the portable backend, s
     const moved = transferStats();
     const gpu = await losses(30);
     for (let i = 0; i < reference.length; i++) {
-      assert.ok(Math.abs(gpu[i] - reference[i]) <= 1e-4 + 1e-4 * Math.abs(reference[i]), `step ${i}: webgpu ${gpu[i]} vs portable ${reference[i]}`);
+      assert.ok(
+        Math.abs(gpu[i] - reference[i]) <= 1e-4 + 1e-4 * Math.abs(reference[i]),
+        `step ${i}: webgpu ${gpu[i]} vs portable ${reference[i]}`,
+      );
     }
     assert.ok(gpu[gpu.length - 1] < gpu[0] * 0.5, `the loss falls: ${gpu[0]} → ${gpu[gpu.length - 1]}`);
     // Reads of the loss are copies to the host, not transfers between backends.
     assert.equal(transferStats().count, moved.count, 'no tensor moved between backends while training');
     // A synchronous read of device storage is refused with a message that says what to do.
     const x = randn([2, 2]);
-    assert.throws(() => x.dataSync(), (e: unknown) => e instanceof BackendError && /await/.test((e as Error).message));
+    assert.throws(
+      () => x.dataSync(),
+      (e: unknown) => e instanceof BackendError && /await/.test((e as Error).message),
+    );
     const back = await x.to('portable');
     assert.equal(back.backend.name, 'portable');
     assert.equal(transferStats().count, moved.count + 1, 'Tensor.to counts a transfer');
@@ -71,7 +90,10 @@ test('TESSERA_BACKEND=webgpu: tessera info names the adapter', (t) => {
   const why = webgpuSkipReason();
   if (why) return t.skip(why);
   const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-  const r = spawnSync(process.execPath, [cli, 'info', '--json'], { env: { ...process.env, TESSERA_BACKEND: 'webgpu' }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [cli, 'info', '--json'], {
+    env: { ...process.env, TESSERA_BACKEND: 'webgpu' },
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, r.stderr);
   const info = JSON.parse(r.stdout.trim().split('\n').pop()!);
   assert.equal(info.backend, 'webgpu');

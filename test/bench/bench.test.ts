@@ -25,7 +25,11 @@ const tiny: BenchSettings = {
   quick: false,
   peers: ['tfjs-cpu', 'tfjs-wasm'],
 };
-const missing: BenchSettings = { ...tiny, tfjsModule: '@tensorflow/not-installed-for-this-test', pythonCandidates: ['/nonexistent/python3'] };
+const missing: BenchSettings = {
+  ...tiny,
+  tfjsModule: '@tensorflow/not-installed-for-this-test',
+  pythonCandidates: ['/nonexistent/python3'],
+};
 
 const ENGINES = ['tessera', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'];
 const FIGURES = ['gflops', 'samplesPerSecond', 'tokensPerSecond', 'ms', 'peakRssMiB', 'ratio'];
@@ -37,8 +41,12 @@ function assertWellFormed(rows: readonly Row[], caseName: string): void {
     assert.equal(row.case, caseName);
     assert.ok(ENGINES.includes(row.engine), `engine ${row.engine}`);
     const figures = FIGURES.filter((k) => row[k] !== undefined);
-    for (const k of figures) assert.ok(Number.isFinite(row[k]) && (row[k] as number) > 0, `${row.engine} ${k} = ${row[k]}`);
-    assert.ok(figures.length > 0 || (typeof row.note === 'string' && row.note.length > 0), `${row.engine}: no figures and no note`);
+    for (const k of figures)
+      assert.ok(Number.isFinite(row[k]) && (row[k] as number) > 0, `${row.engine} ${k} = ${row[k]}`);
+    assert.ok(
+      figures.length > 0 || (typeof row.note === 'string' && row.note.length > 0),
+      `${row.engine}: no figures and no note`,
+    );
   }
 }
 
@@ -50,24 +58,49 @@ function byEngine(rows: readonly Row[], engine: string): Row {
 
 test('measure: warm-up (a count and a time), then runs between minRuns and maxRuns; a call slower than the cap is timed once', async () => {
   let calls = 0;
-  const fast = await measure(() => void calls++, { warmup: 2, warmupMs: 0, minRuns: 3, maxRuns: 5, budgetMs: 0, capMs: 1000 });
+  const fast = await measure(() => void calls++, {
+    warmup: 2,
+    warmupMs: 0,
+    minRuns: 3,
+    maxRuns: 5,
+    budgetMs: 0,
+    capMs: 1000,
+  });
   assert.equal(fast.runs, 3);
   assert.equal(calls, 5);
   assert.ok(fast.ms >= 0 && fast.peakRssMiB > 0);
-  const wait = (ms: number): void => { const end = performance.now() + ms; while (performance.now() < end); };
+  const wait = (ms: number): void => {
+    const end = performance.now() + ms;
+    while (performance.now() < end);
+  };
   calls = 0;
-  const slow = await measure(() => { calls++; wait(15); }, { warmup: 2, warmupMs: 1000, minRuns: 5, maxRuns: 10, budgetMs: 0, capMs: 10 });
+  const slow = await measure(
+    () => {
+      calls++;
+      wait(15);
+    },
+    { warmup: 2, warmupMs: 1000, minRuns: 5, maxRuns: 10, budgetMs: 0, capMs: 10 },
+  );
   assert.equal(slow.runs, 1);
   assert.equal(calls, 1, 'the slow warm-up call is the timed run');
   assert.ok(slow.ms >= 15);
   // Warm-up by time: calls of ~2 ms go on untimed until 30 ms have passed, past the count of 1.
   calls = 0;
   const began = performance.now();
-  const warmed = await measure(() => { calls++; wait(2); }, { warmup: 1, warmupMs: 30, minRuns: 2, maxRuns: 2, budgetMs: 0, capMs: 1000 });
+  const warmed = await measure(
+    () => {
+      calls++;
+      wait(2);
+    },
+    { warmup: 1, warmupMs: 30, minRuns: 2, maxRuns: 2, budgetMs: 0, capMs: 1000 },
+  );
   assert.equal(warmed.runs, 2);
   assert.ok(performance.now() - began >= 30 + 2 * 2, 'at least 30 ms of warm-up, then the two timed calls');
   // Each call takes at least 2 ms, so at most 16 fit in the warm-up (fewer on a busy machine).
-  assert.ok(calls >= 2 + 2 && calls <= 2 + 16, `${calls} calls: warm-up calls of 2 ms past the count of 1, then 2 timed`);
+  assert.ok(
+    calls >= 2 + 2 && calls <= 2 + 16,
+    `${calls} calls: warm-up calls of 2 ms past the count of 1, then 2 timed`,
+  );
   assert.equal(median([5, 1, 3]), 3);
   assert.equal(median([4, 1, 3, 2]), 2.5);
 });
@@ -75,10 +108,16 @@ test('measure: warm-up (a count and a time), then runs between minRuns and maxRu
 test('GEMM rows at a tiny size: tessera and both TensorFlow.js backends, with ratios', async () => {
   const rows = addRatios(await gemmRows({ m: 8, k: 16, n: 4 }, tiny));
   assertWellFormed(rows, 'gemm 8x16x4');
-  assert.deepEqual(rows.map((r) => r.engine), ['tessera', 'tfjs-cpu', 'tfjs-wasm']);
+  assert.deepEqual(
+    rows.map((r) => r.engine),
+    ['tessera', 'tfjs-cpu', 'tfjs-wasm'],
+  );
   for (const row of rows) assert.ok(row.gflops !== undefined, `${row.engine}: ${row.note}`);
-  const t = byEngine(rows, 'tessera'), cpu = byEngine(rows, 'tfjs-cpu');
-  assert.ok(Math.abs((cpu.ratio as number) - (t.gflops as number) / (cpu.gflops as number)) <= 0.01 * (cpu.ratio as number));
+  const t = byEngine(rows, 'tessera'),
+    cpu = byEngine(rows, 'tfjs-cpu');
+  assert.ok(
+    Math.abs((cpu.ratio as number) - (t.gflops as number) / (cpu.gflops as number)) <= 0.01 * (cpu.ratio as number),
+  );
 });
 
 test('conv rows at a tiny size; a backend that cannot do the backward pass gets a note', async () => {
@@ -100,11 +139,17 @@ test('elementwise rows: tessera against its own TypeScript loop (portable) and t
     const shape = { op, shape: [16, 12] };
     const rows = addRatios(await elementwiseRows(shape, tiny));
     assertWellFormed(rows, elementwiseCaseName(shape));
-    assert.deepEqual(rows.map((r) => r.engine), ['tessera', 'tfjs-cpu', 'tfjs-wasm']);
+    assert.deepEqual(
+      rows.map((r) => r.engine),
+      ['tessera', 'tfjs-cpu', 'tfjs-wasm'],
+    );
     const t = byEngine(rows, 'tessera');
     assert.ok(typeof t.typescriptLoopMs === 'number' && t.typescriptLoopMs > 0, `${op}: loop ms ${t.typescriptLoopMs}`);
     const expected = (t.typescriptLoopMs as number) / (t.ms as number);
-    assert.ok(Math.abs((t.vsTypescriptLoop as number) - expected) <= 0.02 * expected + 0.01, `${op}: ${t.vsTypescriptLoop} vs ${expected}`);
+    assert.ok(
+      Math.abs((t.vsTypescriptLoop as number) - expected) <= 0.02 * expected + 0.01,
+      `${op}: ${t.vsTypescriptLoop} vs ${expected}`,
+    );
     for (const peer of rows.slice(1)) assert.ok(peer.ms !== undefined, `${peer.engine} ${op}: ${peer.note}`);
     assert.equal(getBackend(), before);
   }
@@ -161,7 +206,10 @@ test('ratios are tessera over peer on the shared speed figure; the table groups 
   const lines = table.split('\n');
   assert.match(lines[0], /^\s+engine\s+GFLOP\/s\s+samples\/s\s+ms\s+tessera\/peer\s+note$/);
   assert.doesNotMatch(lines[0], /tokens\/s|peak MiB/, 'columns no row uses are left out');
-  assert.deepEqual(lines.filter((l) => !l.startsWith(' ')), ['a', 'b', 'c', 'footer line']);
+  assert.deepEqual(
+    lines.filter((l) => !l.startsWith(' ')),
+    ['a', 'b', 'c', 'footer line'],
+  );
   assert.match(table, /\n {2}tessera +10 +2 +portable, 3 runs\n/);
   assert.match(table, /\n {2}pytorch +40 +0\.5 +0\.25x +2 threads\n/);
   assert.match(table, /\n {2}tfjs-wasm +cannot run this case: no kernel\n/);
@@ -176,20 +224,35 @@ test('runBench runs the selected cases in order, writes the JSON file, and refus
       name,
       run: async (): Promise<Row[]> => {
         order.push(name);
-        return [{ case: name, engine: 'tfjs-cpu', gflops: 1 }, { case: name, engine: 'tessera', gflops: speed }];
+        return [
+          { case: name, engine: 'tfjs-cpu', gflops: 1 },
+          { case: name, engine: 'tessera', gflops: speed },
+        ];
       },
     });
     const out = join(dir, 'r.json');
     const lines: string[] = [];
-    const report = await runBench({ cases: [fake('one', 2), fake('two', 3), fake('three', 4)], only: 't', outFile: out, log: (l) => lines.push(l), settings: { peers: [] } });
+    const report = await runBench({
+      cases: [fake('one', 2), fake('two', 3), fake('three', 4)],
+      only: 't',
+      outFile: out,
+      log: (l) => lines.push(l),
+      settings: { peers: [] },
+    });
     assert.deepEqual(order, ['two', 'three']);
-    assert.deepEqual(report.rows.map((r) => `${r.case}/${r.engine}/${r.ratio ?? ''}`), ['two/tessera/', 'two/tfjs-cpu/3', 'three/tessera/', 'three/tfjs-cpu/4']);
+    assert.deepEqual(
+      report.rows.map((r) => `${r.case}/${r.engine}/${r.ratio ?? ''}`),
+      ['two/tessera/', 'two/tfjs-cpu/3', 'three/tessera/', 'three/tfjs-cpu/4'],
+    );
     const saved = JSON.parse(readFileSync(out, 'utf8'));
     assert.deepEqual(saved.rows, report.rows);
     assert.match(saved.notYetAvailable[0], /GPT/);
     assert.ok(lines.some((l) => l.includes(report.table)));
     assert.match(report.table, /not yet available: char-level GPT/);
-    await assert.rejects(runBench({ cases: [fake('one', 1)], only: 'zzz', outFile: null, log: () => {} }), /--only "zzz" matches no case; expected part of one of: one/);
+    await assert.rejects(
+      runBench({ cases: [fake('one', 1)], only: 'zzz', outFile: null, log: () => {} }),
+      /--only "zzz" matches no case; expected part of one of: one/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -199,10 +262,28 @@ test('tessera bench --json prints the rows as its last line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
   try {
     const cli = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
-    const r = spawnSync(process.execPath, [cli, 'bench', '--quick', '--json', '--only', 'gemm 32x576x64', '--peers', 'tfjs-wasm', '--out', join(dir, 'r.json')], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [
+        cli,
+        'bench',
+        '--quick',
+        '--json',
+        '--only',
+        'gemm 32x576x64',
+        '--peers',
+        'tfjs-wasm',
+        '--out',
+        join(dir, 'r.json'),
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, r.stderr);
     const rows = JSON.parse(r.stdout.trim().split('\n').pop()!) as Row[];
-    assert.deepEqual(rows.map((row) => row.engine), ['tessera', 'tfjs-wasm']);
+    assert.deepEqual(
+      rows.map((row) => row.engine),
+      ['tessera', 'tfjs-wasm'],
+    );
     assertWellFormed(rows, 'gemm 32x576x64 (dense at batch 32)');
     assert.match(r.stderr, /gemm 32x576x64/, 'the table goes to stderr under --json');
     const bad = spawnSync(process.execPath, [cli, 'bench', '--peers', 'numpy', '--json'], { encoding: 'utf8' });
@@ -218,7 +299,9 @@ test('the PyTorch peer forces the OpenBLAS kernels the CPU supports, unless the 
   delete process.env.OPENBLAS_CORETYPE;
   try {
     const info = (flags: string): string => `processor\t: 0\nflags\t\t: fpu sse2 ${flags}\n`;
-    assert.deepEqual(openblasCoreType(info('avx avx2 fma avx512f avx512dq avx512bw avx512vl')), { OPENBLAS_CORETYPE: 'SkylakeX' });
+    assert.deepEqual(openblasCoreType(info('avx avx2 fma avx512f avx512dq avx512bw avx512vl')), {
+      OPENBLAS_CORETYPE: 'SkylakeX',
+    });
     assert.deepEqual(openblasCoreType(info('avx avx2 fma')), { OPENBLAS_CORETYPE: 'Haswell' });
     assert.deepEqual(openblasCoreType(info('sse4_2')), {});
     assert.deepEqual(openblasCoreType(null), {});

@@ -10,7 +10,10 @@ const isFormatError = (pattern: RegExp) => (e: unknown) => e instanceof FormatEr
 test('header, plain rows, CRLF line ends, a BOM and a trailing newline', () => {
   const t = parseCsv('\ufeffa, b ,c\r\n1,2,3\r\n4,5,6\r\n');
   assert.deepEqual(t.header, ['a', 'b', 'c']);
-  assert.deepEqual(t.rows, [['1', '2', '3'], ['4', '5', '6']]);
+  assert.deepEqual(t.rows, [
+    ['1', '2', '3'],
+    ['4', '5', '6'],
+  ]);
   assert.deepEqual(t.lines, [2, 3]);
 });
 
@@ -30,7 +33,10 @@ test('a different delimiter', () => {
 });
 
 test('malformed rows are refused with the file and line number', () => {
-  assert.throws(() => parseCsv('a,b\n1,2\n3\n', { source: 'f.csv' }), isFormatError(/f\.csv line 3 has 1 fields; expected 2 like the header \(a, b\)/));
+  assert.throws(
+    () => parseCsv('a,b\n1,2\n3\n', { source: 'f.csv' }),
+    isFormatError(/f\.csv line 3 has 1 fields; expected 2 like the header \(a, b\)/),
+  );
   assert.throws(() => parseCsv('a,b\n1,2,3'), isFormatError(/line 2 has 3 fields; expected 2/));
   assert.throws(() => parseCsv('a,b\n1,"open\n\n'), isFormatError(/line 2: a quoted field is never closed/));
   assert.throws(() => parseCsv('a,b\n1,2\n3,"x"y\n'), isFormatError(/line 3: found "y" right after a closing quote/));
@@ -45,7 +51,10 @@ test('numeric conversion accepts numbers in every notation and refuses words wit
   assert.deepEqual(['', 'abc', '1,5', '0x10', '1e', '--1'].map(parseNumber), [null, null, null, null, null, null]);
   const { header, values, rows } = parseNumericCsv('x,y\n1,2\n3.5,-4\n');
   assert.deepEqual([header, Array.from(values), rows], [['x', 'y'], [1, 2, 3.5, -4], 2]);
-  assert.throws(() => parseNumericCsv('x,y\n1,2\n3,\n', { source: 'd.csv' }), isFormatError(/d\.csv line 3, column "y": got ""; expected a number/));
+  assert.throws(
+    () => parseNumericCsv('x,y\n1,2\n3,\n', { source: 'd.csv' }),
+    isFormatError(/d\.csv line 3, column "y": got ""; expected a number/),
+  );
   assert.throws(() => parseNumericCsv('x,y\n1,2\n3,four\n'), isFormatError(/line 3, column "y": got "four"/));
 });
 
@@ -55,7 +64,21 @@ test('Boston housing: 506 rows of 13 features and the medv target, first row as 
   assert.deepEqual(targets.shape, [506]);
   assert.equal(features.dtype, 'float32');
   assert.equal(targets.dtype, 'float32');
-  assert.deepEqual(featureNames, ['crim', 'zn', 'indus', 'chas', 'nox', 'rm', 'age', 'dis', 'rad', 'tax', 'ptratio', 'b', 'lstat']);
+  assert.deepEqual(featureNames, [
+    'crim',
+    'zn',
+    'indus',
+    'chas',
+    'nox',
+    'rm',
+    'age',
+    'dis',
+    'rad',
+    'tax',
+    'ptratio',
+    'b',
+    'lstat',
+  ]);
   assert.equal(targetName, 'medv');
   // Harrison & Rubinfeld's first town, as printed in every copy of the data set.
   const first = [0.00632, 18, 2.31, 0, 0.538, 6.575, 65.2, 4.09, 1, 296, 15.3, 396.9, 4.98];
@@ -73,7 +96,10 @@ test('Boston loader refuses a CSV without the target column', () => {
   try {
     const path = join(dir, 'bad.csv');
     writeFileSync(path, 'a,b\n1,2\n');
-    assert.throws(() => bostonHousing.loadData({ path }), isFormatError(/bad\.csv has columns a, b; expected a "medv" target column/));
+    assert.throws(
+      () => bostonHousing.loadData({ path }),
+      isFormatError(/bad\.csv has columns a, b; expected a "medv" target column/),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,11 +1,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TensorDataset, DataLoader, tensor, arange, manualSeed, randn, ShapeError, ArgumentError, Tensor, type Dataset } from '../../src/index.js';
+import {
+  TensorDataset,
+  DataLoader,
+  tensor,
+  arange,
+  manualSeed,
+  randn,
+  ShapeError,
+  ArgumentError,
+  type Tensor,
+  type Dataset,
+} from '../../src/index.js';
 
 /** x[i] = [i, i + 0.5], y[i] = i: every row says which sample it is. */
 function numbered(n: number): TensorDataset {
   const x = tensor(Array.from({ length: n }, (_, i) => [i, i + 0.5]));
-  const y = tensor(Array.from({ length: n }, (_, i) => i), { dtype: 'int32' });
+  const y = tensor(
+    Array.from({ length: n }, (_, i) => i),
+    { dtype: 'int32' },
+  );
   return new TensorDataset(x, y);
 }
 
@@ -27,7 +41,10 @@ test('TensorDataset: length is the first axis, get(i) returns one row of each te
 });
 
 test('TensorDataset refuses tensors that disagree on the number of samples', () => {
-  assert.throws(() => new TensorDataset(tensor([[1], [2]]), tensor([1, 2, 3])), (e) => e instanceof ShapeError && /tensor 1 has shape \[3\] but tensor 0 has 2 samples/.test(e.message));
+  assert.throws(
+    () => new TensorDataset(tensor([[1], [2]]), tensor([1, 2, 3])),
+    (e) => e instanceof ShapeError && /tensor 1 has shape \[3\] but tensor 0 has 2 samples/.test(e.message),
+  );
   assert.throws(() => new TensorDataset(tensor(3)), ShapeError);
   assert.throws(() => new TensorDataset(), ArgumentError);
 });
@@ -37,12 +54,29 @@ test('DataLoader batches in order, with a short last batch or without it', () =>
   const loader = new DataLoader(ds, { batchSize: 4 });
   assert.equal(loader.length, 3);
   const batches = Array.from(loader);
-  assert.deepEqual(batches.map(([xb, yb]) => [xb.shape, yb.shape]), [[[4, 2], [4]], [[4, 2], [4]], [[2, 2], [2]]]);
-  assert.deepEqual(batches[2][0].toArray(), [[8, 8.5], [9, 9.5]]);
-  assert.deepEqual(epochIds(loader), [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+  assert.deepEqual(
+    batches.map(([xb, yb]) => [xb.shape, yb.shape]),
+    [
+      [[4, 2], [4]],
+      [[4, 2], [4]],
+      [[2, 2], [2]],
+    ],
+  );
+  assert.deepEqual(batches[2][0].toArray(), [
+    [8, 8.5],
+    [9, 9.5],
+  ]);
+  assert.deepEqual(epochIds(loader), [
+    [0, 1, 2, 3],
+    [4, 5, 6, 7],
+    [8, 9],
+  ]);
   const dropping = new DataLoader(ds, { batchSize: 4, dropLast: true });
   assert.equal(dropping.length, 2);
-  assert.deepEqual(epochIds(dropping), [[0, 1, 2, 3], [4, 5, 6, 7]]);
+  assert.deepEqual(epochIds(dropping), [
+    [0, 1, 2, 3],
+    [4, 5, 6, 7],
+  ]);
   assert.equal(new DataLoader(ds).length, 1); // default batchSize 32
   assert.equal(new DataLoader(numbered(3), { batchSize: 4, dropLast: true }).length, 0);
   assert.throws(() => new DataLoader(ds, { batchSize: 0 }), ArgumentError);
@@ -60,7 +94,10 @@ test('shuffling: every sample once per epoch, rows stay aligned, a new order eac
         seen.push(yb.dataSync()[i]);
       }
     }
-    assert.deepEqual([...seen].sort((a, b) => a - b), Array.from({ length: 23 }, (_, i) => i));
+    assert.deepEqual(
+      [...seen].sort((a, b) => a - b),
+      Array.from({ length: 23 }, (_, i) => i),
+    );
     orders.push(seen.join(','));
   }
   assert.equal(new Set(orders).size, 3);
@@ -98,7 +135,10 @@ test('a generic Dataset (get only) is batched by stacking its samples', () => {
   };
   const batches = Array.from(new DataLoader(squares, { batchSize: 2 }));
   assert.equal(batches.length, 3);
-  assert.deepEqual(batches[1][0].toArray(), [[2, 4], [3, 9]]);
+  assert.deepEqual(batches[1][0].toArray(), [
+    [2, 4],
+    [3, 9],
+  ]);
   assert.deepEqual(batches[1][1].toArray(), [0, 1]);
   assert.deepEqual(batches[2][0].shape, [1, 2]);
 });

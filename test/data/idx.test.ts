@@ -19,7 +19,9 @@ function idx(typeCode: number, dims: number[], body: number[]): Uint8Array {
 const isFormatError = (pattern: RegExp) => (e: unknown) => e instanceof FormatError && pattern.test(e.message);
 
 test('parses uint8 images [n, rows, cols] and labels [n]', () => {
-  const images = parseIdx(idx(0x08, [2, 2, 3], [0, 1, 2, 3, 4, 5, 250, 251, 252, 253, 254, 255]), { expect: { type: 'uint8', rank: 3 } });
+  const images = parseIdx(idx(0x08, [2, 2, 3], [0, 1, 2, 3, 4, 5, 250, 251, 252, 253, 254, 255]), {
+    expect: { type: 'uint8', rank: 3 },
+  });
   assert.equal(images.type, 'uint8');
   assert.deepEqual(images.shape, [2, 2, 3]);
   assert.deepEqual(Array.from(images.data), [0, 1, 2, 3, 4, 5, 250, 251, 252, 253, 254, 255]);
@@ -60,20 +62,38 @@ test('a wrong magic number is refused, naming what was found and what was expect
     isFormatError(/imgs\.idx has magic number 0x00000801 \(uint8, rank 1\); expected 0x00000803 \(uint8, rank 3\)/),
   );
   const floats = idx(0x0d, [1], [0, 0, 0, 0]);
-  assert.throws(() => parseIdx(floats, { expect: { type: 'uint8' } }), isFormatError(/0x00000d01.*expected 0x00000801/));
+  assert.throws(
+    () => parseIdx(floats, { expect: { type: 'uint8' } }),
+    isFormatError(/0x00000d01.*expected 0x00000801/),
+  );
   const gzip = Uint8Array.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0]);
-  assert.throws(() => parseIdx(gzip, { source: 'x.gz' }), isFormatError(/x\.gz starts with bytes 1f 8b 08 00; expected an IDX magic number/));
+  assert.throws(
+    () => parseIdx(gzip, { source: 'x.gz' }),
+    isFormatError(/x\.gz starts with bytes 1f 8b 08 00; expected an IDX magic number/),
+  );
   assert.throws(() => parseIdx(idx(0x07, [1], [1])), isFormatError(/type one of/));
 });
 
 test('truncated files and trailing bytes are refused with the expected length', () => {
   const good = idx(0x08, [2, 2], [1, 2, 3, 4]);
-  assert.throws(() => parseIdx(good.subarray(0, 15), { source: 'a' }), isFormatError(/a is 15 bytes long \(truncated\); expected exactly 16 bytes for uint8 data of shape \[2, 2\]/));
+  assert.throws(
+    () => parseIdx(good.subarray(0, 15), { source: 'a' }),
+    isFormatError(/a is 15 bytes long \(truncated\); expected exactly 16 bytes for uint8 data of shape \[2, 2\]/),
+  );
   const longer = new Uint8Array(17);
   longer.set(good);
-  assert.throws(() => parseIdx(longer, { source: 'b' }), isFormatError(/b is 17 bytes long \(followed by 1 trailing byte\); expected exactly 16/));
-  assert.throws(() => parseIdx(good.subarray(0, 6)), isFormatError(/cut off inside its header; expected 12 header bytes/));
-  assert.throws(() => parseIdx(good.subarray(0, 2)), isFormatError(/2 bytes long; expected at least a 4-byte IDX magic number/));
+  assert.throws(
+    () => parseIdx(longer, { source: 'b' }),
+    isFormatError(/b is 17 bytes long \(followed by 1 trailing byte\); expected exactly 16/),
+  );
+  assert.throws(
+    () => parseIdx(good.subarray(0, 6)),
+    isFormatError(/cut off inside its header; expected 12 header bytes/),
+  );
+  assert.throws(
+    () => parseIdx(good.subarray(0, 2)),
+    isFormatError(/2 bytes long; expected at least a 4-byte IDX magic number/),
+  );
   // A header that declares an enormous size is refused by length, before anything is allocated.
   assert.throws(() => parseIdx(idx(0x08, [0xffffffff, 0xffffffff, 0xffffffff], [])), isFormatError(/truncated/));
 });
@@ -98,7 +118,10 @@ test('readIdxFile reads from disk, validates against the file size, and honours 
     assert.deepEqual(Array.from(two.data), [1, 2, 3, 4]);
     const cut = join(dir, 'cut-idx3-ubyte');
     writeFileSync(cut, idx(0x08, [3, 1, 2], [1, 2, 3, 4, 5]));
-    assert.throws(() => readIdxFile(cut, { limit: 1 }), isFormatError(/cut-idx3-ubyte is 21 bytes long \(truncated\); expected exactly 22/));
+    assert.throws(
+      () => readIdxFile(cut, { limit: 1 }),
+      isFormatError(/cut-idx3-ubyte is 21 bytes long \(truncated\); expected exactly 22/),
+    );
     const tiny = join(dir, 'tiny');
     writeFileSync(tiny, Uint8Array.from([0, 0, 8]));
     assert.throws(() => readIdxFile(tiny), isFormatError(/tiny is 3 bytes long/));

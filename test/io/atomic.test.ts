@@ -35,7 +35,10 @@ test('a failed write leaves the old target untouched and no temp files behind', 
     const target = join(dir, 'model.safetensors');
     mkdirSync(target);
     writeFileSync(join(target, 'keep.txt'), 'x');
-    assert.throws(() => writeFileAtomic(target, Uint8Array.from([1])), (e: NodeJS.ErrnoException) => typeof e.code === 'string');
+    assert.throws(
+      () => writeFileAtomic(target, Uint8Array.from([1])),
+      (e: NodeJS.ErrnoException) => typeof e.code === 'string',
+    );
     assert.deepEqual(readdirSync(dir), ['model.safetensors']);
     assert.deepEqual(readdirSync(target), ['keep.txt']);
     // A parent that is a file cannot be created: nothing is written at all.
@@ -50,9 +53,22 @@ test('a failed write leaves the old target untouched and no temp files behind', 
 test('saveSafetensors / loadSafetensors round-trip through disk; a bad file is named in the error', () => {
   withTempDir((dir) => {
     const path = join(dir, 'ckpt', 'model.safetensors');
-    saveSafetensors(path, { w: tensor([[1, 2], [3, 4]]), step: tensor([7], { dtype: 'int32' }) }, { epoch: '3' });
+    saveSafetensors(
+      path,
+      {
+        w: tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+        step: tensor([7], { dtype: 'int32' }),
+      },
+      { epoch: '3' },
+    );
     const { tensors, metadata } = loadSafetensors(path);
-    assert.deepEqual(tensors.w.toArray(), [[1, 2], [3, 4]]);
+    assert.deepEqual(tensors.w.toArray(), [
+      [1, 2],
+      [3, 4],
+    ]);
     assert.deepEqual(tensors.step.toArray(), [7]);
     assert.equal(tensors.step.dtype, 'int32');
     assert.deepEqual(metadata, { epoch: '3' });
@@ -62,6 +78,9 @@ test('saveSafetensors / loadSafetensors round-trip through disk; a bad file is n
     assert.deepEqual(Object.keys(loadSafetensors(path).tensors), ['w']);
     const truncated = join(dir, 'cut.safetensors');
     writeFileSync(truncated, readFileSync(path).subarray(0, 20));
-    assert.throws(() => loadSafetensors(truncated), (e) => e instanceof FormatError && e.message.includes(truncated) && /truncated file/.test(e.message));
+    assert.throws(
+      () => loadSafetensors(truncated),
+      (e) => e instanceof FormatError && e.message.includes(truncated) && /truncated file/.test(e.message),
+    );
   });
 });

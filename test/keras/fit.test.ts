@@ -7,7 +7,17 @@ import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import {
-  Sequential, Model, Dense, Dropout, Tensor, tensor, manualSeed, Callback, ArgumentError, ShapeError, type Logs,
+  Sequential,
+  type Model,
+  Dense,
+  Dropout,
+  type Tensor,
+  tensor,
+  manualSeed,
+  Callback,
+  ArgumentError,
+  ShapeError,
+  type Logs,
 } from '../../src/index.js';
 import { blobs, blobModel, captureStream } from './util.js';
 
@@ -26,7 +36,10 @@ test('fit learns two blobs: loss falls, accuracy ends high, History holds every 
   assert.ok(h.val_accuracy[7] >= 0.93, `val_accuracy ${h.val_accuracy[7]}`);
   assert.equal(model.history, history);
   // evaluate agrees with the last epoch's validation numbers (same weights, same data, eval mode).
-  const val = model.evaluate(x.reshape([400, 2]).dataSync().length ? sliceRows(x, 300, 400) : x, sliceRows(y, 300, 400));
+  const val = model.evaluate(
+    x.reshape([400, 2]).dataSync().length ? sliceRows(x, 300, 400) : x,
+    sliceRows(y, 300, 400),
+  );
   assert.ok(Math.abs(val.loss - h.val_loss[7]) < 1e-6 && val.accuracy === h.val_accuracy[7]);
 });
 
@@ -37,7 +50,8 @@ function sliceRows(t: Tensor, start: number, end: number): Tensor {
 
 /** Records, by mode, the targets the model was trained or validated on (targets = sample ids). */
 function idRecorder(model: Model): { train: number[][]; val: number[][]; metric: (p: Tensor, t: Tensor) => number } {
-  const train: number[][] = [[]], val: number[][] = [[]];
+  const train: number[][] = [[]],
+    val: number[][] = [[]];
   return {
     train,
     val,
@@ -65,22 +79,36 @@ test('validationSplit holds out the last samples, before shuffling; training see
   await model.fit(x, ids, { epochs: 2, batchSize: 8, validationSplit: 0.2, callbacks: [nextEpoch], verbose: 0 });
   for (const epoch of [0, 1]) {
     assert.deepEqual(rec.val[epoch], [40, 41, 42, 43, 44, 45, 46, 47, 48, 49], 'the last 20%, in order');
-    assert.deepEqual([...rec.train[epoch]].sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i), 'each training sample once');
+    assert.deepEqual(
+      [...rec.train[epoch]].sort((a, b) => a - b),
+      Array.from({ length: 40 }, (_, i) => i),
+      'each training sample once',
+    );
   }
   assert.notDeepEqual(rec.train[0], rec.train[1], 'shuffled afresh each epoch');
-  assert.notDeepEqual(rec.train[0], [...rec.train[0]].sort((a, b) => a - b));
+  assert.notDeepEqual(
+    rec.train[0],
+    [...rec.train[0]].sort((a, b) => a - b),
+  );
 
   // shuffle: false keeps the order.
   rec.train.splice(0, rec.train.length, []);
   await model.fit(x, ids, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0 });
-  assert.deepEqual(rec.train[0], Array.from({ length: n }, (_, i) => i));
+  assert.deepEqual(
+    rec.train[0],
+    Array.from({ length: n }, (_, i) => i),
+  );
 });
 
 test('manualSeed makes a run reproducible: the same History twice, another seed differs', async () => {
   const { x, y } = blobs(120);
   const run = async (seed: number): Promise<Record<string, number[]>> => {
     manualSeed(seed);
-    const model = new Sequential([new Dense({ units: 8, activation: 'tanh' }), new Dropout(0.3), new Dense({ units: 2, activation: 'softmax' })]);
+    const model = new Sequential([
+      new Dense({ units: 8, activation: 'tanh' }),
+      new Dropout(0.3),
+      new Dense({ units: 2, activation: 'softmax' }),
+    ]);
     model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
     return (await model.fit(x, y, { epochs: 3, batchSize: 10, validationSplit: 0.2, verbose: 0 })).history;
   };
@@ -93,8 +121,14 @@ test('training mode during fit batches, eval mode for validation, modes restored
   const model = blobModel();
   const modes: string[] = [];
   model.compile({
-    optimizer: 'sgd', loss: 'sparse_categorical_crossentropy',
-    metrics: [function mode() { modes.push(model.training && model.at(1).training ? 'train' : 'eval'); return 0; }],
+    optimizer: 'sgd',
+    loss: 'sparse_categorical_crossentropy',
+    metrics: [
+      function mode() {
+        modes.push(model.training && model.at(1).training ? 'train' : 'eval');
+        return 0;
+      },
+    ],
   });
   model.eval();
   await model.fit(x, y, { epochs: 1, batchSize: 20, validationData: [x, y], verbose: 0 });
@@ -120,7 +154,13 @@ test('a callback can stop training mid-epoch with model.stopTraining; initialEpo
       seen.push(`end ${Object.keys(logs).join(',')}`);
     }
   })();
-  const history = await model.fit(x, y, { epochs: 5, initialEpoch: 2, batchSize: 16, callbacks: [stopper], verbose: 0 });
+  const history = await model.fit(x, y, {
+    epochs: 5,
+    initialEpoch: 2,
+    batchSize: 16,
+    callbacks: [stopper],
+    verbose: 0,
+  });
   assert.deepEqual(seen, ['epoch 2', 'batch 0', 'batch 1', 'end loss']);
   assert.deepEqual(history.epoch, [2]);
 });
@@ -134,16 +174,30 @@ test('fit checks its inputs and options', async () => {
     [() => model.fit(x, tensor([1, 0], { dtype: 'int32' }), { verbose: 0 }), /x has 10 samples .* but y has 2/],
     [() => model.fit(x, y, { epochs: 1.5 }), /got epochs=1.5; expected an integer >= 0/],
     [() => model.fit(x, y, { batchSize: 0 }), /got batchSize=0; expected an integer >= 1/],
-    [() => model.fit(x, y, { batch_size: 8 } as never), /fit: unknown option 'batch_size' \(did you mean 'batchSize'\?\); known options: epochs, batchSize/],
+    [
+      () => model.fit(x, y, { batch_size: 8 } as never),
+      /fit: unknown option 'batch_size' \(did you mean 'batchSize'\?\); known options: epochs, batchSize/,
+    ],
     [() => model.fit(x, y, { validationSplit: 1 }), /got validationSplit=1; expected a fraction in \[0, 1\)/],
-    [() => model.fit(x, y, { validationSplit: 0.95 }), /validationSplit=0.95 of 10 samples leaves 0 for training and 10 for validation/],
-    [() => model.fit(x, y, { validationSplit: 0.2, validationData: [x, y] }), /got both validationSplit and validationData/],
+    [
+      () => model.fit(x, y, { validationSplit: 0.95 }),
+      /validationSplit=0.95 of 10 samples leaves 0 for training and 10 for validation/,
+    ],
+    [
+      () => model.fit(x, y, { validationSplit: 0.2, validationData: [x, y] }),
+      /got both validationSplit and validationData/,
+    ],
     [() => model.fit(x, y, { validationData: [x] as never }), /expected a pair \[xVal, yVal\]/],
     [() => model.fit(x, y, { verbose: 3 as never }), /got verbose=3; expected 0 \(silent\), 1 \(progress bar\) or 2/],
     [() => model.fit(x, y, { callbacks: [{}] as never }), /expected an array of Callback objects/],
     [() => model.fit(x, y, { stream: {} as never }), /expected an object with write\(text\)/],
   ];
-  for (const [call, message] of cases) await assert.rejects(call(), (e: Error) => (e instanceof ArgumentError || e instanceof ShapeError) && message.test(e.message), String(message));
+  for (const [call, message] of cases)
+    await assert.rejects(
+      call(),
+      (e: Error) => (e instanceof ArgumentError || e instanceof ShapeError) && message.test(e.message),
+      String(message),
+    );
   const lossPerSample = blobModel();
   lossPerSample.compile({ optimizer: 'sgd', loss: (p: Tensor) => p.sum(-1) });
   await assert.rejects(lossPerSample.fit(x, y, { verbose: 0 }), /the loss "loss" returned Tensor\(shape=\[10\]/);
@@ -167,9 +221,12 @@ test('verbose 0 writes nothing; verbose 2 writes one line per epoch; verbose 1 o
   const f = (v: number): string => v.toFixed(4);
   for (const e of [0, 1]) {
     const h = history.history;
-    assert.match(lines[2 * e + 1], new RegExp(
-      `^8/8 - \\d+s \\d+(ms|us)/step - loss: ${f(h.loss[e])} - accuracy: ${f(h.accuracy[e])} - val_loss: ${f(h.val_loss[e])} - val_accuracy: ${f(h.val_accuracy[e])}$`,
-    ));
+    assert.match(
+      lines[2 * e + 1],
+      new RegExp(
+        `^8/8 - \\d+s \\d+(ms|us)/step - loss: ${f(h.loss[e])} - accuracy: ${f(h.accuracy[e])} - val_loss: ${f(h.val_loss[e])} - val_accuracy: ${f(h.val_accuracy[e])}$`,
+      ),
+    );
   }
   assert.ok(!two.text().includes('\r'));
 
@@ -178,7 +235,10 @@ test('verbose 0 writes nothing; verbose 2 writes one line per epoch; verbose 1 o
   const plain = one.text().split('\n').filter(Boolean);
   assert.equal(plain[0], 'Epoch 1/1');
   // 20 steps: a line at every 10% (steps 2, 4, … 18), then the epoch's line.
-  assert.deepEqual(plain.slice(1, -1).map((l) => l.split(' - ')[0]), [' 2/20', ' 4/20', ' 6/20', ' 8/20', '10/20', '12/20', '14/20', '16/20', '18/20']);
+  assert.deepEqual(
+    plain.slice(1, -1).map((l) => l.split(' - ')[0]),
+    [' 2/20', ' 4/20', ' 6/20', ' 8/20', '10/20', '12/20', '14/20', '16/20', '18/20'],
+  );
   assert.match(plain[1], /^ 2\/20 - \d+s elapsed - ETA: \d+s - loss: \d\.\d{4} - accuracy: \d\.\d{4}$/);
   assert.match(plain.at(-1)!, /^20\/20 - \d+s \d+(ms|us)\/step - loss: \d\.\d{4} - accuracy: \d\.\d{4}$/);
   assert.ok(!one.text().includes('\r'));
@@ -196,7 +256,10 @@ test('verbose 1 on a terminal redraws one bar in place and ends it with the time
   const frames = text.split('\n')[1].split('\r').filter(Boolean);
   assert.ok(frames.length >= 2);
   const last = frames.at(-1)!;
-  assert.match(last, /^8\/8 \[==============================\] - \d+s \d+(ms|us)\/step - loss: \d\.\d{4} - accuracy: \d\.\d{4} - val_loss: \d\.\d{4} - val_accuracy: \d\.\d{4}$/);
+  assert.match(
+    last,
+    /^8\/8 \[==============================\] - \d+s \d+(ms|us)\/step - loss: \d\.\d{4} - accuracy: \d\.\d{4} - val_loss: \d\.\d{4} - val_accuracy: \d\.\d{4}$/,
+  );
 });
 
 test('memory stays flat over many epochs (no dispose needed)', async () => {
@@ -205,7 +268,10 @@ test('memory stays flat over many epochs (no dispose needed)', async () => {
   const { x, y } = blobs(192);
   // Wide enough that one step's graph is ~100 kB: a graph kept alive per step would add tens of MB.
   manualSeed(5);
-  const model = new Sequential([new Dense({ units: 64, activation: 'relu', inputShape: [2] }), new Dense({ units: 2, activation: 'softmax' })]);
+  const model = new Sequential([
+    new Dense({ units: 64, activation: 'relu', inputShape: [2] }),
+    new Dense({ units: 2, activation: 'softmax' }),
+  ]);
   model.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
   const used: number[] = [];
   const meter = new (class extends Callback {
@@ -219,5 +285,8 @@ test('memory stays flat over many epochs (no dispose needed)', async () => {
   })();
   await model.fit(x, y, { epochs: 30, batchSize: 16, validationSplit: 0.25, callbacks: [meter], verbose: 0 });
   const growth = used[2] - used[0];
-  assert.ok(growth < 1.5e6, `memory grew by ${(growth / 1e6).toFixed(2)} MB from epoch 5 to 30: ${used.map((u) => (u / 1e6).toFixed(2)).join(' ')} MB`);
+  assert.ok(
+    growth < 1.5e6,
+    `memory grew by ${(growth / 1e6).toFixed(2)} MB from epoch 5 to 30: ${used.map((u) => (u / 1e6).toFixed(2)).join(' ')} MB`,
+  );
 });

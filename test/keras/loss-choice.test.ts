@@ -7,7 +7,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Sequential, Model, Dense, Activation, Softmax, Sigmoid, Loss, SGD, Adam, Tensor, ArgumentError, tensor, manualSeed, oneHot,
+  Sequential,
+  Model,
+  Dense,
+  Activation,
+  Softmax,
+  Sigmoid,
+  Loss,
+  SGD,
+  Adam,
+  type Tensor,
+  ArgumentError,
+  tensor,
+  manualSeed,
+  oneHot,
 } from '../../src/index.js';
 import { blobs } from './util.js';
 
@@ -37,14 +50,44 @@ test('fit and evaluate compute the same loss, for every way of declaring the out
   const onehot = oneHot(y, 2);
   const binary = y.reshape([48, 1]).float();
   const cases: [string, () => Model, Parameters<Model['compile']>[0]['loss'], Tensor][] = [
-    ['Dense softmax + sparse CE', () => twoClass(new Dense({ units: 2, activation: 'softmax' })), 'sparse_categorical_crossentropy', y],
-    ['Dense softmax + categorical CE', () => twoClass(new Dense({ units: 2, activation: 'softmax' })), 'categorical_crossentropy', onehot],
-    ['Dense sigmoid + binary CE', () => twoClass(new Dense({ units: 1, activation: 'sigmoid' })), 'binary_crossentropy', binary],
-    ["Activation('softmax') layer + sparse CE", () => twoClass(new Activation('softmax')), 'sparse_categorical_crossentropy', y],
+    [
+      'Dense softmax + sparse CE',
+      () => twoClass(new Dense({ units: 2, activation: 'softmax' })),
+      'sparse_categorical_crossentropy',
+      y,
+    ],
+    [
+      'Dense softmax + categorical CE',
+      () => twoClass(new Dense({ units: 2, activation: 'softmax' })),
+      'categorical_crossentropy',
+      onehot,
+    ],
+    [
+      'Dense sigmoid + binary CE',
+      () => twoClass(new Dense({ units: 1, activation: 'sigmoid' })),
+      'binary_crossentropy',
+      binary,
+    ],
+    [
+      "Activation('softmax') layer + sparse CE",
+      () => twoClass(new Activation('softmax')),
+      'sparse_categorical_crossentropy',
+      y,
+    ],
     ['Softmax layer + sparse CE', () => twoClass(new Softmax()), 'sparse_categorical_crossentropy', y],
     ['Sigmoid layer + binary CE', () => twoClass(new Sigmoid(), 1), 'binary_crossentropy', binary],
-    ['linear output + fromLogits', () => twoClass(new Dense({ units: 2 })), new Loss('sparse_categorical_crossentropy', { fromLogits: true }), y],
-    ['Model.wrap of a softmax Sequential', () => Model.wrap(twoClass(new Dense({ units: 2, activation: 'softmax' }))), 'sparse_categorical_crossentropy', y],
+    [
+      'linear output + fromLogits',
+      () => twoClass(new Dense({ units: 2 })),
+      new Loss('sparse_categorical_crossentropy', { fromLogits: true }),
+      y,
+    ],
+    [
+      'Model.wrap of a softmax Sequential',
+      () => Model.wrap(twoClass(new Dense({ units: 2, activation: 'softmax' }))),
+      'sparse_categorical_crossentropy',
+      y,
+    ],
     ['a Model with its own forward (declares nothing)', () => new Undeclared(), 'sparse_categorical_crossentropy', y],
     ['mse', () => twoClass(new Dense({ units: 1 })), 'mse', binary],
   ];
@@ -59,12 +102,18 @@ test('fit and evaluate compute the same loss, for every way of declaring the out
 
 /** A two-class Dense whose logits are [50, −50] for the input [[1]]: p(class 1) = e^−100. */
 function confidentlyWrong(): Sequential {
-  const layer = new Dense({ units: 2, activation: 'softmax', inputShape: [1], kernelInitializer: () => tensor([[50, -50]]) });
+  const layer = new Dense({
+    units: 2,
+    activation: 'softmax',
+    inputShape: [1],
+    kernelInitializer: () => tensor([[50, -50]]),
+  });
   return new Sequential([layer]);
 }
 
 test('the declared softmax decides: the loss is computed from the logits, exact where probabilities underflow', () => {
-  const x1 = tensor([[1]]), wrong = tensor([1], { dtype: 'int32' });
+  const x1 = tensor([[1]]),
+    wrong = tensor([1], { dtype: 'int32' });
   // Independent oracle: −log softmax([50, −50])[1] = 100 + log(1 + e^−100) = 100.
   const declared = confidentlyWrong();
   declared.compile({ optimizer: 'sgd', loss: 'sparse_categorical_crossentropy' });
@@ -95,8 +144,14 @@ test('the declared softmax decides: the loss is computed from the logits, exact 
 
 test('the declarations must agree: fromLogits on a model that ends in softmax is refused at compile', () => {
   const model = confidentlyWrong();
-  assert.throws(() => model.compile({ optimizer: 'sgd', loss: new Loss('sparse_categorical_crossentropy', { fromLogits: true }) }), (e: Error) =>
-    e instanceof ArgumentError && /^Sequential\.compile: the loss 'sparse_categorical_crossentropy' is told that the predictions are logits \(\{ fromLogits: true \}\), but the model ends with softmax/.test(e.message));
+  assert.throws(
+    () => model.compile({ optimizer: 'sgd', loss: new Loss('sparse_categorical_crossentropy', { fromLogits: true }) }),
+    (e: Error) =>
+      e instanceof ArgumentError &&
+      /^Sequential\.compile: the loss 'sparse_categorical_crossentropy' is told that the predictions are logits \(\{ fromLogits: true \}\), but the model ends with softmax/.test(
+        e.message,
+      ),
+  );
   // A softmax over another axis than the loss's is not undone: no fused path, no conflict.
   const other = new Sequential([new Dense({ units: 2, inputShape: [1] }), new Softmax({ axis: 0 })]);
   assert.equal(other.finalActivation, null);

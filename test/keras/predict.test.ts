@@ -6,13 +6,26 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Sequential, Model, Module, Dense, Dropout, Tensor, tensor, manualSeed, noGrad, sparseCategoricalCrossEntropy, Parameter, Adam, ArgumentError,
+  Sequential,
+  Model,
+  Module,
+  Dense,
+  Dropout,
+  type Tensor,
+  tensor,
+  manualSeed,
+  noGrad,
+  sparseCategoricalCrossEntropy,
+  type Parameter,
+  Adam,
+  ArgumentError,
 } from '../../src/index.js';
 import { blobs, blobModel } from './util.js';
 
 function maxAbsDiff(a: Tensor, b: Tensor): number {
   let m = 0;
-  const aValues = a.dataSync(), bValues = b.dataSync();
+  const aValues = a.dataSync(),
+    bValues = b.dataSync();
   for (let i = 0; i < a.size; i++) m = Math.max(m, Math.abs(aValues[i] - bValues[i]));
   return m;
 }
@@ -20,7 +33,11 @@ function maxAbsDiff(a: Tensor, b: Tensor): number {
 test('predict: one row per sample, the same for any batch size, eval mode (no dropout), no graph', () => {
   const { x } = blobs(103);
   manualSeed(2);
-  const model = new Sequential([new Dense({ units: 32, activation: 'relu', inputShape: [2] }), new Dropout(0.5), new Dense({ units: 3, activation: 'softmax' })]);
+  const model = new Sequential([
+    new Dense({ units: 32, activation: 'relu', inputShape: [2] }),
+    new Dropout(0.5),
+    new Dense({ units: 3, activation: 'softmax' }),
+  ]);
   const a = model.predict(x, { batchSize: 7 });
   const b = model.predict(x, { batchSize: 100 });
   const c = model.predict(x);
@@ -52,7 +69,8 @@ test('evaluate: loss and metrics averaged over samples, equal for any batch size
   const probs = model.predict(x);
   assert.ok(Math.abs(big.loss - sparseCategoricalCrossEntropy(probs, y).item()) < 1e-6);
   let correct = 0;
-  const probsValues = probs.dataSync(), yValues = y.dataSync();
+  const probsValues = probs.dataSync(),
+    yValues = y.dataSync();
   for (let i = 0; i < 101; i++) if ((probsValues[2 * i + 1] > probsValues[2 * i] ? 1 : 0) === yValues[i]) correct++;
   assert.equal(big.accuracy, correct / 101);
 });
@@ -73,7 +91,14 @@ test('a Model subclass with its own forward compiles, fits, evaluates and predic
   net.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
   const history = await net.fit(x, y, { epochs: 6, batchSize: 16, verbose: 0 });
   assert.ok(history.history.accuracy.at(-1)! > 0.9, `accuracy ${history.history.accuracy}`);
-  assert.deepEqual(Object.keys(net.stateDict()), ['a.weight', 'a.bias', 'b.weight', 'b.bias', 'head.weight', 'head.bias']);
+  assert.deepEqual(Object.keys(net.stateDict()), [
+    'a.weight',
+    'a.bias',
+    'b.weight',
+    'b.bias',
+    'head.weight',
+    'head.bias',
+  ]);
   assert.deepEqual(net.predict(x).shape, [200, 2]);
   assert.ok(net.evaluate(x, y).accuracy > 0.9);
 });
@@ -91,11 +116,18 @@ test('Model.wrap trains any module (here a plain PyTorch-style Module) the same 
   const body = new Mlp();
   const model = Model.wrap(body);
   assert.ok(!(body instanceof Model) && model instanceof Model);
-  model.compile({ optimizer: (p) => new Adam(p, { lr: 0.01 }), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+  model.compile({
+    optimizer: (p) => new Adam(p, { lr: 0.01 }),
+    loss: 'sparse_categorical_crossentropy',
+    metrics: ['accuracy'],
+  });
   const history = await model.fit(x, y, { epochs: 5, batchSize: 16, verbose: 0 });
   assert.ok(history.history.accuracy.at(-1)! > 0.9, `accuracy ${history.history.accuracy}`);
   assert.deepEqual(model.parameters(), body.parameters(), 'the same parameters, trained in place');
-  assert.throws(() => Model.wrap({} as never), (e: Error) => e instanceof ArgumentError && /Model.wrap: got \{\}; expected a Module/.test(e.message));
+  assert.throws(
+    () => Model.wrap({} as never),
+    (e: Error) => e instanceof ArgumentError && /Model.wrap: got \{\}; expected a Module/.test(e.message),
+  );
 });
 
 /** A one-weight-row Dense whose output is softmax([50, −50]) (or sigmoid(−50)) for the input [[1]]. */
@@ -110,12 +142,16 @@ test('a softmax output is trained and evaluated through its logits: a confidentl
   // computed from the logits (the Dense declares softmax), the loss is the exact 100 and the weights move.
   const model = confidentlyWrong(2, 'softmax');
   model.compile({ optimizer: 'sgd', loss: 'sparse_categorical_crossentropy' });
-  const x = tensor([[1]]), y = tensor([1], { dtype: 'int32' });
+  const x = tensor([[1]]),
+    y = tensor([1], { dtype: 'int32' });
   const before = Array.from((model.at(0).parameters()[0] as Parameter).dataSync());
   const history = await model.fit(x, y, { epochs: 1, verbose: 0 });
   assert.ok(Math.abs(history.history.loss[0] - 100) < 1e-3, `training loss ${history.history.loss[0]}`);
   const after = Array.from((model.at(0).parameters()[0] as Parameter).dataSync());
-  assert.ok(Math.abs(after[0] - (before[0] - 0.01)) < 1e-4 && Math.abs(after[1] - (before[1] + 0.01)) < 1e-4, `kernel ${before} → ${after}`);
+  assert.ok(
+    Math.abs(after[0] - (before[0] - 0.01)) < 1e-4 && Math.abs(after[1] - (before[1] + 0.01)) < 1e-4,
+    `kernel ${before} → ${after}`,
+  );
   // evaluate computes it the same way: the exact 100, not −log(1e−7).
   const wrong = confidentlyWrong(2, 'softmax');
   wrong.compile({ optimizer: 'sgd', loss: 'sparse_categorical_crossentropy' });

@@ -5,7 +5,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ProgressBar, ProgbarLogger, Sequential, Model, Dense, Dropout, Conv2D, MaxPooling2D, Flatten, BatchNormalization, Tensor, tensor, manualSeed, ArgumentError,
+  ProgressBar,
+  ProgbarLogger,
+  Sequential,
+  Model,
+  Dense,
+  Dropout,
+  Conv2D,
+  MaxPooling2D,
+  Flatten,
+  BatchNormalization,
+  type Tensor,
+  tensor,
+  manualSeed,
+  ArgumentError,
 } from '../../src/index.js';
 import { captureStream } from './util.js';
 import { formatBar, formatEta, formatStepTime, formatValue } from '../../src/keras/progress.js';
@@ -16,8 +29,14 @@ test('bar, ETA, step time and values are formatted as Keras does', () => {
   assert.equal(formatBar(10, 10), `[${'='.repeat(30)}]`);
   assert.equal(formatBar(1, 1875, 30), `[${'.'.repeat(30)}]`, 'less than one cell: nothing drawn yet');
   assert.deepEqual([formatEta(0), formatEta(35.4), formatEta(125), formatEta(3725)], ['0s', '35s', '2:05', '1:02:05']);
-  assert.deepEqual([formatStepTime(2.2), formatStepTime(0.006), formatStepTime(0.0004)], ['2s/step', '6ms/step', '400us/step']);
-  assert.deepEqual([formatValue(0.123456), formatValue(0), formatValue(0.0001234), formatValue(12)], ['0.1235', '0.0000', '1.2340e-4', '12.0000']);
+  assert.deepEqual(
+    [formatStepTime(2.2), formatStepTime(0.006), formatStepTime(0.0004)],
+    ['2s/step', '6ms/step', '400us/step'],
+  );
+  assert.deepEqual(
+    [formatValue(0.123456), formatValue(0), formatValue(0.0001234), formatValue(12)],
+    ['0.1235', '0.0000', '1.2340e-4', '12.0000'],
+  );
 });
 
 test('a live bar is redrawn in place with \\r, throttled, blanked where the last frame was longer, cut to the terminal', () => {
@@ -33,8 +52,9 @@ test('a live bar is redrawn in place with \\r, throttled, blanked where the last
   bar.update(1200, { loss: 0.1234, accuracy: 0.9612 });
   now = 70_000;
   bar.finish({ loss: 0.1, accuracy: 0.97, val_loss: 0.08, val_accuracy: 0.98 });
-  const first = `   1/1875 [${'.'.repeat(30)}] - ETA: 3:07 - loss: 2.5000 - accuracy: 0.1000`; // 0.1 s per step
-  const second = `1200/1875 [${'='.repeat(18)}>${'.'.repeat(11)}] - ETA: 25s - loss: 0.1234 - accuracy: 0.9612`; // 675 steps × 37.5 ms
+  // ETA: 0.1 s per step in the first line, 675 steps × 37.5 ms in the second.
+  const first = `   1/1875 [${'.'.repeat(30)}] - ETA: 3:07 - loss: 2.5000 - accuracy: 0.1000`;
+  const second = `1200/1875 [${'='.repeat(18)}>${'.'.repeat(11)}] - ETA: 25s - loss: 0.1234 - accuracy: 0.9612`;
   assert.deepEqual(stream.writes, [
     `\r${first}`,
     `\r${second}${' '.repeat(first.length - second.length)}`,
@@ -94,42 +114,57 @@ test("summary() prints the seed's model as Keras does: 93,322 parameters", () =>
   const text = seedModel().summary({ stream });
   assert.equal(stream.text(), `${text}\n`);
   const rule = (c: string): string => c.repeat(69);
-  assert.equal(text, [
-    'Model: "sequential"',
-    rule('_'),
-    ' Layer (type)                    Output Shape              Param #',
-    rule('='),
-    ' conv2d (Conv2D)                 (None, 26, 26, 32)        320',
-    ' max_pooling2d (MaxPooling2D)    (None, 13, 13, 32)        0',
-    ' conv2d_1 (Conv2D)               (None, 11, 11, 64)        18496',
-    ' max_pooling2d_1 (MaxPooling2D)  (None, 5, 5, 64)          0',
-    ' conv2d_2 (Conv2D)               (None, 3, 3, 64)          36928',
-    ' flatten (Flatten)               (None, 576)               0',
-    ' dense (Dense)                   (None, 64)                36928',
-    ' dense_1 (Dense)                 (None, 10)                650',
-    rule('='),
-    'Total params: 93,322',
-    'Trainable params: 93,322',
-    'Non-trainable params: 0',
-    rule('_'),
-  ].join('\n'));
+  assert.equal(
+    text,
+    [
+      'Model: "sequential"',
+      rule('_'),
+      ' Layer (type)                    Output Shape              Param #',
+      rule('='),
+      ' conv2d (Conv2D)                 (None, 26, 26, 32)        320',
+      ' max_pooling2d (MaxPooling2D)    (None, 13, 13, 32)        0',
+      ' conv2d_1 (Conv2D)               (None, 11, 11, 64)        18496',
+      ' max_pooling2d_1 (MaxPooling2D)  (None, 5, 5, 64)          0',
+      ' conv2d_2 (Conv2D)               (None, 3, 3, 64)          36928',
+      ' flatten (Flatten)               (None, 576)               0',
+      ' dense (Dense)                   (None, 64)                36928',
+      ' dense_1 (Dense)                 (None, 10)                650',
+      rule('='),
+      'Total params: 93,322',
+      'Trainable params: 93,322',
+      'Non-trainable params: 0',
+      rule('_'),
+    ].join('\n'),
+  );
 });
 
 test('summary() counts BatchNormalization statistics and frozen weights as non-trainable; needs a built model', () => {
   manualSeed(2);
-  const model = new Sequential([new Dense({ units: 8 }), new BatchNormalization(), new Dropout(0.2), new Dense({ units: 1 })], { name: 'mlp' });
-  assert.throws(() => model.summary({ print: false }), (e: Error) =>
-    e instanceof ArgumentError && /the model is not built yet/.test(e.message) && /inputShape/.test(e.message) && /model\.build\(\[null, 784\]\)/.test(e.message));
+  const model = new Sequential(
+    [new Dense({ units: 8 }), new BatchNormalization(), new Dropout(0.2), new Dense({ units: 1 })],
+    { name: 'mlp' },
+  );
+  assert.throws(
+    () => model.summary({ print: false }),
+    (e: Error) =>
+      e instanceof ArgumentError &&
+      /the model is not built yet/.test(e.message) &&
+      /inputShape/.test(e.message) &&
+      /model\.build\(\[null, 784\]\)/.test(e.message),
+  );
   model.build([null, 4]);
   model.at(3).parameters()[1].requiresGrad = false; // freeze the last bias
   const lines = model.summary({ print: false }).split('\n');
   assert.equal(lines[0], 'Model: "mlp"');
-  assert.deepEqual(lines.slice(4, 8).map((l) => l.replace(/ +/g, ' ').trim()), [
-    'dense (Dense) (None, 8) 40',
-    'batch_normalization (BatchNormalization) (None, 8) 32',
-    'dropout (Dropout) (None, 8) 0',
-    'dense_1 (Dense) (None, 1) 9',
-  ]);
+  assert.deepEqual(
+    lines.slice(4, 8).map((l) => l.replace(/ +/g, ' ').trim()),
+    [
+      'dense (Dense) (None, 8) 40',
+      'batch_normalization (BatchNormalization) (None, 8) 32',
+      'dropout (Dropout) (None, 8) 0',
+      'dense_1 (Dense) (None, 1) 9',
+    ],
+  );
   assert.deepEqual(lines.slice(9, 12), ['Total params: 81', 'Trainable params: 64', 'Non-trainable params: 17']);
 });
 
@@ -145,7 +180,10 @@ test('summary() of a custom Model lists its layers with shapes read from a trial
   const net = new Net({ name: 'net' });
   assert.throws(() => net.summary({ print: false }), /not built yet/);
   net.predict(tensor(new Float32Array(14), { shape: [7, 2] }));
-  const lines = net.summary({ print: false }).split('\n').map((l) => l.replace(/ +/g, ' ').trim());
+  const lines = net
+    .summary({ print: false })
+    .split('\n')
+    .map((l) => l.replace(/ +/g, ' ').trim());
   assert.deepEqual(lines.slice(4, 6), ['hidden (Dense) (None, 5) 15', 'out (Dense) (None, 3) 18']);
   assert.equal(lines[7], 'Total params: 33');
 });
@@ -158,7 +196,12 @@ test('a ProgbarLogger given to fit replaces the default one; with a fake clock t
   const stream = captureStream(true, 100);
   const x = tensor(Float32Array.from([1, 0, 0, 1, 1, 1, 0, 0]), { shape: [4, 2] });
   const y = tensor(Int32Array.from([0, 1, 0, 1]), { shape: [4] });
-  const history = await model.fit(x, y, { epochs: 1, batchSize: 2, stream, callbacks: [new ProgbarLogger({ clock: () => (now += 1000) })] });
+  const history = await model.fit(x, y, {
+    epochs: 1,
+    batchSize: 2,
+    stream,
+    callbacks: [new ProgbarLogger({ clock: () => (now += 1000) })],
+  });
   const loss = history.history.loss[0].toFixed(4);
   const frames = stream.text().split('\r');
   assert.equal(frames[0], 'Epoch 1/1\n');

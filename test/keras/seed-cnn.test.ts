@@ -7,7 +7,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  Sequential, Conv2D, MaxPooling2D, Flatten, Dense, mnist, manualSeed, loadModel, Callback, type Logs,
+  Sequential,
+  Conv2D,
+  MaxPooling2D,
+  Flatten,
+  Dense,
+  mnist,
+  manualSeed,
+  loadModel,
+  Callback,
+  type Logs,
 } from '../../src/index.js';
 import { captureStream, tempDir } from './util.js';
 
@@ -43,12 +52,20 @@ test("the seed's CNN trains on real MNIST (loss falls within one epoch) and surv
   const start = performance.now();
   const history = await model.fit(x, yTrain, { epochs: 1, callbacks: [recorder], stream });
   const seconds = (performance.now() - start) / 1000;
-  console.log(`seed CNN: 1 epoch of 640 MNIST images in ${seconds.toFixed(1)} s (${(640 / seconds).toFixed(0)} samples/s); batch losses ${batchLosses.map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `seed CNN: 1 epoch of 640 MNIST images in ${seconds.toFixed(1)} s (${(640 / seconds).toFixed(0)} samples/s); batch losses ${batchLosses.map((l) => l.toFixed(2)).join(' ')}`,
+  );
 
   assert.equal(batchLosses.length, 20);
-  assert.ok(Math.abs(batchLosses[0] - Math.log(10)) < 0.15, `an untrained 10-way softmax starts near ln 10: ${batchLosses[0]}`);
+  assert.ok(
+    Math.abs(batchLosses[0] - Math.log(10)) < 0.15,
+    `an untrained 10-way softmax starts near ln 10: ${batchLosses[0]}`,
+  );
   const lastFive = batchLosses.slice(-5).reduce((a, b) => a + b, 0) / 5;
-  assert.ok(lastFive < batchLosses[0] - 0.5, `loss falls: first batch ${batchLosses[0].toFixed(3)}, last five ${lastFive.toFixed(3)}`);
+  assert.ok(
+    lastFive < batchLosses[0] - 0.5,
+    `loss falls: first batch ${batchLosses[0].toFixed(3)}, last five ${lastFive.toFixed(3)}`,
+  );
   assert.match(stream.text(), /^Epoch 1\/1\n/);
   assert.equal(history.history.loss.length, 1);
 

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Tensor, tensor, manualSeed, randn, Sequential, Dense, type ProgressStream } from '../../src/index.js';
+import { type Tensor, tensor, manualSeed, randn, Sequential, Dense, type ProgressStream } from '../../src/index.js';
 
 /**
  * Two Gaussian blobs in 2-d, centred at (−1.5, −1) and (1.5, 1) with unit spread: class c for
@@ -11,7 +11,8 @@ import { Tensor, tensor, manualSeed, randn, Sequential, Dense, type ProgressStre
 export function blobs(n: number, seed = 0): { x: Tensor; y: Tensor } {
   manualSeed(seed);
   const noise = randn([n, 2]).dataSync();
-  const xs = new Float32Array(n * 2), ys = new Int32Array(n);
+  const xs = new Float32Array(n * 2),
+    ys = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const c = i % 2;
     ys[i] = c;
@@ -24,11 +25,17 @@ export function blobs(n: number, seed = 0): { x: Tensor; y: Tensor } {
 /** A small classifier for the blobs, seeded. */
 export function blobModel(seed = 1): Sequential {
   manualSeed(seed);
-  return new Sequential([new Dense({ units: 16, activation: 'relu', inputShape: [2] }), new Dense({ units: 2, activation: 'softmax' })]);
+  return new Sequential([
+    new Dense({ units: 16, activation: 'relu', inputShape: [2] }),
+    new Dense({ units: 2, activation: 'softmax' }),
+  ]);
 }
 
 /** A stream that keeps what is written; `isTTY` makes fit draw the live bar. */
-export function captureStream(isTTY = false, columns?: number): ProgressStream & { text: () => string; writes: string[] } {
+export function captureStream(
+  isTTY = false,
+  columns?: number,
+): ProgressStream & { text: () => string; writes: string[] } {
   const writes: string[] = [];
   return { isTTY, columns, writes, write: (s: string) => writes.push(s), text: () => writes.join('') };
 }

@@ -6,7 +6,19 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Adam, Dense, Linear, Module, backendInfo, backendReady, manualSeed, randint, randn, sparseCategoricalCrossEntropy, type Tensor } from '../../src/index.js';
+import {
+  Adam,
+  Dense,
+  Linear,
+  Module,
+  backendInfo,
+  backendReady,
+  manualSeed,
+  randint,
+  randn,
+  sparseCategoricalCrossEntropy,
+  type Tensor,
+} from '../../src/index.js';
 
 class MLP extends Module {
   hidden = new Linear(32, 64);

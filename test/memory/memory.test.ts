@@ -13,7 +13,10 @@ import { webgpuSkipReason } from '../helpers/webgpu.js';
 const script = fileURLToPath(new URL('./flat-loop.js', import.meta.url));
 const MiB = 1024 * 1024;
 
-function loop(backend: string, steps: number): { start: { heap: number; rss: number }; end: { heap: number; rss: number }; backend: string } {
+function loop(
+  backend: string,
+  steps: number,
+): { start: { heap: number; rss: number }; end: { heap: number; rss: number }; backend: string } {
   const r = spawnSync(process.execPath, [script, String(steps)], {
     env: { ...process.env, TESSERA_BACKEND: backend },
     encoding: 'utf8',
@@ -40,8 +43,16 @@ for (const backend of only ? [only] : ['portable', 'wasm', 'webgpu']) {
     const { start, end, backend: name } = loop(backend, steps);
     const heapGrowth = (end.heap - start.heap) / MiB;
     const rssGrowth = (end.rss - start.rss) / MiB;
-    t.diagnostic(`${name}: retained heap ${(start.heap / MiB).toFixed(1)} → ${(end.heap / MiB).toFixed(1)} MiB, RSS ${(start.rss / MiB).toFixed(0)} → ${(end.rss / MiB).toFixed(0)} MiB`);
-    assert.ok(heapGrowth < 1, `${name}: retained heap grew by ${heapGrowth.toFixed(2)} MiB over the last ${((steps * 3) / 4).toLocaleString('en')} steps`);
-    assert.ok(rssGrowth < 32, `${name}: RSS grew by ${rssGrowth.toFixed(1)} MiB over the last ${((steps * 3) / 4).toLocaleString('en')} steps`);
+    t.diagnostic(
+      `${name}: retained heap ${(start.heap / MiB).toFixed(1)} → ${(end.heap / MiB).toFixed(1)} MiB, RSS ${(start.rss / MiB).toFixed(0)} → ${(end.rss / MiB).toFixed(0)} MiB`,
+    );
+    assert.ok(
+      heapGrowth < 1,
+      `${name}: retained heap grew by ${heapGrowth.toFixed(2)} MiB over the last ${((steps * 3) / 4).toLocaleString('en')} steps`,
+    );
+    assert.ok(
+      rssGrowth < 32,
+      `${name}: RSS grew by ${rssGrowth.toFixed(1)} MiB over the last ${((steps * 3) / 4).toLocaleString('en')} steps`,
+    );
   });
 }

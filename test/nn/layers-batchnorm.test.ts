@@ -1,15 +1,33 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BatchNormalization, Conv2D, Module, Sequential, Tensor, Parameter, tensor, randn, manualSeed, ArgumentError, ShapeError,
+  BatchNormalization,
+  Conv2D,
+  Module,
+  Sequential,
+  type Tensor,
+  Parameter,
+  tensor,
+  randn,
+  manualSeed,
+  ArgumentError,
+  ShapeError,
 } from '../../src/index.js';
 import { loadFixture } from '../helpers/fixtures.js';
 import { assertClose, gradcheck } from '../helpers/gradcheck.js';
 
 interface BatchNormCase {
-  xShape: number[]; axis: number; epsilon: number;
-  x: number[]; gamma: number[]; beta: number[]; w: number[];
-  out: number[]; dx: number[]; dgamma: number[]; dbeta: number[];
+  xShape: number[];
+  axis: number;
+  epsilon: number;
+  x: number[];
+  gamma: number[];
+  beta: number[];
+  w: number[];
+  out: number[];
+  dx: number[];
+  dgamma: number[];
+  dbeta: number[];
 }
 const fixture = loadFixture<{ batchnorm: BatchNormCase[] }>('nn_layers.json');
 
@@ -18,7 +36,9 @@ function momentsByHand(x: Tensor, axis: number): { mean: number[]; variance: num
   const shape = x.shape;
   const features = shape[axis];
   const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-  const sums = new Array(features).fill(0), squares = new Array(features).fill(0), counts = new Array(features).fill(0);
+  const sums = new Array(features).fill(0),
+    squares = new Array(features).fill(0),
+    counts = new Array(features).fill(0);
   for (let i = 0; i < x.size; i++) {
     const f = Math.floor(i / inner) % features;
     sums[f] += x.dataSync()[i];
@@ -35,22 +55,40 @@ function momentsByHand(x: Tensor, axis: number): { mean: number[]; variance: num
 test('BatchNormalization in training: per-channel mean ≈ 0 and variance ≈ 1 over batch, height and width', () => {
   manualSeed(31);
   const layer = new BatchNormalization();
-  const x = randn([8, 5, 4, 3]).mul(tensor([3, 0.5, 10])).add(tensor([-2, 7, 0.25]));
+  const x = randn([8, 5, 4, 3])
+    .mul(tensor([3, 0.5, 10]))
+    .add(tensor([-2, 7, 0.25]));
   const y = layer.call(x);
   assert.deepEqual(y.shape, x.shape);
   const { mean, variance } = momentsByHand(y, 3);
   assertClose(mean, [0, 0, 0], 1e-5);
   // var(y) = var(x) / (var(x) + epsilon): ≈ 1, a little less for the channel with the smallest spread.
   const { variance: vx } = momentsByHand(x, 3);
-  assertClose(variance, vx.map((v) => v / (v + 1e-3)), 1e-4);
+  assertClose(
+    variance,
+    vx.map((v) => v / (v + 1e-3)),
+    1e-4,
+  );
   assertClose(variance, [1, 1, 1], 1e-2);
-  assert.deepEqual(layer.namedParameters().map(([n, p]) => [n, p.shape]), [['gamma', [3]], ['beta', [3]]]);
-  assert.deepEqual(layer.namedBuffers().map(([n]) => n), ['movingMean', 'movingVariance']);
+  assert.deepEqual(
+    layer.namedParameters().map(([n, p]) => [n, p.shape]),
+    [
+      ['gamma', [3]],
+      ['beta', [3]],
+    ],
+  );
+  assert.deepEqual(
+    layer.namedBuffers().map(([n]) => n),
+    ['movingMean', 'movingVariance'],
+  );
   assert.deepEqual(Object.keys(layer.stateDict()), ['gamma', 'beta', 'movingMean', 'movingVariance']);
-  assert.ok(layer.buffers().every((b) => !b.requiresGrad && !(b instanceof Parameter)), 'moving statistics are not trained');
+  assert.ok(
+    layer.buffers().every((b) => !b.requiresGrad && !(b instanceof Parameter)),
+    'moving statistics are not trained',
+  );
 });
 
-test('BatchNormalization matches PyTorch\'s training-mode forward and gradients (any feature axis)', () => {
+test("BatchNormalization matches PyTorch's training-mode forward and gradients (any feature axis)", () => {
   for (const c of fixture.batchnorm) {
     const what = `shape ${c.xShape}, axis ${c.axis}`;
     const layer = new BatchNormalization({ axis: c.axis, epsilon: c.epsilon });
@@ -60,7 +98,9 @@ test('BatchNormalization matches PyTorch\'s training-mode forward and gradients 
     layer.beta!.copy_(c.beta);
     const y = layer.call(x);
     assertClose(y.dataSync(), c.out, 1e-4, 1e-4, `${what} out`);
-    y.mul(tensor(c.w, { shape: c.xShape })).sum().backward();
+    y.mul(tensor(c.w, { shape: c.xShape }))
+      .sum()
+      .backward();
     assertClose(x.grad!.dataSync(), c.dx, 2e-4, 1e-3, `${what} dx`);
     assertClose(layer.gamma!.grad!.dataSync(), c.dgamma, 1e-4, 1e-4, `${what} dgamma`);
     assertClose(layer.beta!.grad!.dataSync(), c.dbeta, 1e-4, 1e-4, `${what} dbeta`);
@@ -73,7 +113,8 @@ test('BatchNormalization moving statistics follow moving·momentum + batch·(1 �
   const momentum = 0.9;
   const layer = new BatchNormalization({ momentum });
   const batches = [randn([6, 2]).mul(2).add(1), randn([6, 2]).sub(3)];
-  let expectedMean = [0, 0], expectedVariance = [1, 1];
+  let expectedMean = [0, 0],
+    expectedVariance = [1, 1];
   for (const x of batches) {
     layer.call(x);
     const { mean, variance } = momentsByHand(x, 1);
@@ -93,7 +134,11 @@ test('BatchNormalization moving statistics follow moving·momentum + batch·(1 �
   // gamma and beta apply in eval too.
   layer.gamma!.copy_([2, -1]);
   layer.beta!.copy_([0.5, 3]);
-  assertClose(layer.call(x).dataSync(), expected.map((v, i) => (i % 2 ? -v + 3 : 2 * v + 0.5)), 1e-5);
+  assertClose(
+    layer.call(x).dataSync(),
+    expected.map((v, i) => (i % 2 ? -v + 3 : 2 * v + 0.5)),
+    1e-5,
+  );
 });
 
 test('BatchNormalization gradcheck in training mode, through the batch statistics', () => {
@@ -103,11 +148,15 @@ test('BatchNormalization gradcheck in training mode, through the batch statistic
   layer.build(x.shape);
   const gamma = new Parameter(tensor([1.5, -0.5, 0.8]));
   const beta = new Parameter(tensor([0.1, 0.2, -0.3]));
-  gradcheck((xi, g, b) => {
-    layer.gamma = g as Parameter;
-    layer.beta = b as Parameter;
-    return layer.call(xi);
-  }, [x, gamma, beta], { eps: 1e-2, atol: 3e-2, rtol: 3e-2 });
+  gradcheck(
+    (xi, g, b) => {
+      layer.gamma = g as Parameter;
+      layer.beta = b as Parameter;
+      return layer.call(xi);
+    },
+    [x, gamma, beta],
+    { eps: 1e-2, atol: 3e-2, rtol: 3e-2 },
+  );
 });
 
 test('BatchNormalization options: center/scale off, axis 1, inputShape builds at once, shapes checked', () => {
@@ -124,17 +173,36 @@ test('BatchNormalization options: center/scale off, axis 1, inputShape builds at
   assert.equal(channelsFirst.features, 3);
   assert.deepEqual(channelsFirst.computeOutputShape([null, 3, 7, 7]), [null, 3, 7, 7]);
 
-  const model = new Sequential([new Conv2D({ filters: 6, kernelSize: 3, inputShape: [8, 8, 2] }), new BatchNormalization()]);
+  const model = new Sequential([
+    new Conv2D({ filters: 6, kernelSize: 3, inputShape: [8, 8, 2] }),
+    new BatchNormalization(),
+  ]);
   assert.equal(model.numParameters(), 3 * 3 * 2 * 6 + 6 + 6 + 6);
-  assert.throws(() => model.at(1).call(randn([1, 6, 6, 5])), (e: Error) =>
-    e instanceof ShapeError && /expected rank 4 with 6 features on axis -1 \(the layer was built for that\)/.test(e.message));
+  assert.throws(
+    () => model.at(1).call(randn([1, 6, 6, 5])),
+    (e: Error) =>
+      e instanceof ShapeError &&
+      /expected rank 4 with 6 features on axis -1 \(the layer was built for that\)/.test(e.message),
+  );
   assert.throws(() => model.at(1).call(randn([6, 6])), ShapeError);
-  assert.throws(() => new BatchNormalization().call(randn([5])), (e: Error) => e instanceof ShapeError && /expected a batch axis first/.test(e.message));
+  assert.throws(
+    () => new BatchNormalization().call(randn([5])),
+    (e: Error) => e instanceof ShapeError && /expected a batch axis first/.test(e.message),
+  );
   assert.throws(() => new BatchNormalization({ axis: 0 }).build([null, 3]), ShapeError);
-  assert.throws(() => new BatchNormalization({ momentum: 1.5 }), (e: Error) => e instanceof ArgumentError && /momentum=1.5; expected a number in \[0, 1\]/.test(e.message));
-  assert.throws(() => new BatchNormalization({ epsilon: 0 }), (e: Error) => e instanceof ArgumentError && /epsilon=0/.test(e.message));
+  assert.throws(
+    () => new BatchNormalization({ momentum: 1.5 }),
+    (e: Error) => e instanceof ArgumentError && /momentum=1.5; expected a number in \[0, 1\]/.test(e.message),
+  );
+  assert.throws(
+    () => new BatchNormalization({ epsilon: 0 }),
+    (e: Error) => e instanceof ArgumentError && /epsilon=0/.test(e.message),
+  );
   assert.throws(() => new BatchNormalization({ axis: 1.5 }), ArgumentError);
-  assert.throws(() => new BatchNormalization({ center: 'yes' } as never), (e: Error) => e instanceof ArgumentError && /center="yes"; expected true or false/.test(e.message));
+  assert.throws(
+    () => new BatchNormalization({ center: 'yes' } as never),
+    (e: Error) => e instanceof ArgumentError && /center="yes"; expected true or false/.test(e.message),
+  );
 
   // A custom module's shapes come from a trial run in eval mode: the moving statistics stay as
   // they were, the lazy layer inside gets built, and the training mode is restored.
@@ -151,5 +219,8 @@ test('BatchNormalization options: center/scale off, axis 1, inputShape builds at
   assert.deepEqual(block.bn.movingMean!.toFlatArray(), [0, 0, 0]);
   assert.deepEqual(block.bn.movingVariance!.toFlatArray(), [1, 1, 1]);
   block.call(batch);
-  assert.ok(block.bn.movingMean!.toFlatArray().every((m) => m > 0.02), 'a training call does update them');
+  assert.ok(
+    block.bn.movingMean!.toFlatArray().every((m) => m > 0.02),
+    'a training call does update them',
+  );
 });

@@ -1,10 +1,40 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Dense, Linear, Dropout, BatchNormalization,
-  Activation, Identity, ReLU, Sigmoid, Tanh, SiLU, LeakyReLU, ELU, GELU, Softmax, LogSoftmax, Module, Sequential,
-  Tensor, randn, relu, manualSeed, noGrad, layerToConfig, layerFromConfig, registerLayer, registeredLayers,
-  ArgumentError, ShapeError, type AnyModule,
+  Conv2D,
+  MaxPooling2D,
+  AveragePooling2D,
+  GlobalAveragePooling2D,
+  Flatten,
+  Dense,
+  Linear,
+  Dropout,
+  BatchNormalization,
+  Activation,
+  Identity,
+  ReLU,
+  Sigmoid,
+  Tanh,
+  SiLU,
+  LeakyReLU,
+  ELU,
+  GELU,
+  Softmax,
+  LogSoftmax,
+  Module,
+  Sequential,
+  type Tensor,
+  randn,
+  relu,
+  manualSeed,
+  noGrad,
+  layerToConfig,
+  layerFromConfig,
+  registerLayer,
+  registeredLayers,
+  ArgumentError,
+  ShapeError,
+  type AnyModule,
 } from '../../src/index.js';
 
 /** The seed's MNIST model, layer for layer. */
@@ -21,7 +51,7 @@ function seedModel(inputShape?: number[]): Sequential {
   ]);
 }
 
-test('the seed\'s MNIST model has 93,322 parameters, known from inputShape alone (no data runs)', () => {
+test("the seed's MNIST model has 93,322 parameters, known from inputShape alone (no data runs)", () => {
   manualSeed(41);
   const model = seedModel([28, 28, 1]);
   assert.ok(model.isBuilt());
@@ -59,20 +89,41 @@ test('the seed\'s MNIST model has 93,322 parameters, known from inputShape alone
 
 test('Sequential with a known input shape refuses, when it is added, a layer that does not fit', () => {
   const model = new Sequential([new Conv2D({ filters: 4, kernelSize: 3, inputShape: [6, 6, 2] })]);
-  assert.throws(() => model.add(new MaxPooling2D({ poolSize: 5 })), (e: Error) =>
-    e instanceof ShapeError && /MaxPooling2D: the pool window is 5 along height but the input \(shape \[null, 4, 4, 4\]\) has only 4/.test(e.message));
+  assert.throws(
+    () => model.add(new MaxPooling2D({ poolSize: 5 })),
+    (e: Error) =>
+      e instanceof ShapeError &&
+      /MaxPooling2D: the pool window is 5 along height but the input \(shape \[null, 4, 4, 4\]\) has only 4/.test(
+        e.message,
+      ),
+  );
   assert.equal(model.length, 1);
   model.add(new Flatten()).add(new Dense({ units: 3 }));
   assert.deepEqual(model.at(2).buildInputShape, [null, 64]);
-  assert.throws(() => model.build([7]), (e: Error) => e instanceof ArgumentError && /expected the batch axis followed by the sample's axes/.test(e.message));
-  assert.throws(() => new Sequential([new Dense({ units: 2, inputShape: [3] })]).call(randn([4, 5])), (e: Error) =>
-    e instanceof ShapeError && /expected the last axis to have 3 features/.test(e.message));
+  assert.throws(
+    () => model.build([7]),
+    (e: Error) => e instanceof ArgumentError && /expected the batch axis followed by the sample's axes/.test(e.message),
+  );
+  assert.throws(
+    () => new Sequential([new Dense({ units: 2, inputShape: [3] })]).call(randn([4, 5])),
+    (e: Error) => e instanceof ShapeError && /expected the last axis to have 3 features/.test(e.message),
+  );
 });
 
 /** Every built-in layer, with an input it accepts. */
 function everyLayer(): [AnyModule, number[]][] {
   return [
-    [new Conv2D({ filters: 3, kernelSize: [2, 3], strides: [1, 2], padding: 'same', activation: 'tanh', kernelInitializer: 'he_normal' }), [2, 5, 6, 2]],
+    [
+      new Conv2D({
+        filters: 3,
+        kernelSize: [2, 3],
+        strides: [1, 2],
+        padding: 'same',
+        activation: 'tanh',
+        kernelInitializer: 'he_normal',
+      }),
+      [2, 5, 6, 2],
+    ],
     [new Conv2D({ filters: 2, kernelSize: 3, dilationRate: 2, useBias: false, inputShape: [7, 7, 1] }), [1, 7, 7, 1]],
     [new MaxPooling2D({ poolSize: 3, strides: 2, padding: 'same' }), [2, 5, 5, 2]],
     [new AveragePooling2D({ poolSize: [2, 1] }), [1, 4, 4, 3]],
@@ -94,7 +145,17 @@ function everyLayer(): [AnyModule, number[]][] {
     [new GELU({ approximate: 'tanh' }), [2, 2]],
     [new Softmax({ axis: 0 }), [3, 2]],
     [new LogSoftmax(), [3, 2]],
-    [new Sequential([new Conv2D({ filters: 2, kernelSize: 2 }), new BatchNormalization(), new ReLU(), new Flatten(), new Dropout(0.5), new Dense({ units: 3 })]), [2, 4, 4, 1]],
+    [
+      new Sequential([
+        new Conv2D({ filters: 2, kernelSize: 2 }),
+        new BatchNormalization(),
+        new ReLU(),
+        new Flatten(),
+        new Dropout(0.5),
+        new Dense({ units: 3 }),
+      ]),
+      [2, 4, 4, 1],
+    ],
   ];
 }
 
@@ -116,19 +177,40 @@ test('every built-in layer round-trips: config → JSON → layerFromConfig give
     rebuilt.eval();
     assert.deepEqual(noGrad(() => rebuilt.call(x)).toFlatArray(), noGrad(() => layer.call(x)).toFlatArray(), name);
   }
-  assert.ok(['BatchNormalization', 'Conv2D', 'Dense', 'Flatten', 'Linear', 'MaxPooling2D', 'Sequential'].every((n) => registeredLayers().includes(n)));
+  assert.ok(
+    ['BatchNormalization', 'Conv2D', 'Dense', 'Flatten', 'Linear', 'MaxPooling2D', 'Sequential'].every((n) =>
+      registeredLayers().includes(n),
+    ),
+  );
 });
 
-test('configs hold plain options by name: the seed model\'s config', () => {
+test("configs hold plain options by name: the seed model's config", () => {
   const config = layerToConfig(seedModel([28, 28, 1]));
   const layers = config.config.layers as { className: string; config: Record<string, unknown> }[];
-  assert.deepEqual(layers.map((l) => l.className), ['Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', 'Conv2D', 'Flatten', 'Dense', 'Dense']);
+  assert.deepEqual(
+    layers.map((l) => l.className),
+    ['Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', 'Conv2D', 'Flatten', 'Dense', 'Dense'],
+  );
   assert.deepEqual(layers[0].config, {
-    inputShape: [28, 28, 1], filters: 32, kernelSize: [3, 3], strides: 1, padding: 'valid', dilationRate: 1, activation: 'relu',
-    useBias: true, kernelInitializer: 'glorot_uniform', biasInitializer: 'zeros',
+    inputShape: [28, 28, 1],
+    filters: 32,
+    kernelSize: [3, 3],
+    strides: 1,
+    padding: 'valid',
+    dilationRate: 1,
+    activation: 'relu',
+    useBias: true,
+    kernelInitializer: 'glorot_uniform',
+    biasInitializer: 'zeros',
   });
   assert.deepEqual(layers[1].config, { poolSize: [2, 2], strides: [2, 2], padding: 'valid' });
-  assert.deepEqual(layers[7].config, { units: 10, activation: 'softmax', useBias: true, kernelInitializer: 'glorot_uniform', biasInitializer: 'zeros' });
+  assert.deepEqual(layers[7].config, {
+    units: 10,
+    activation: 'softmax',
+    useBias: true,
+    kernelInitializer: 'glorot_uniform',
+    biasInitializer: 'zeros',
+  });
   // The activation op itself is serialised by its name.
   assert.equal(layerToConfig(new Dense({ units: 2, activation: relu })).config.activation, 'relu');
   // A rebuilt seed model has the seed's 93,322 parameters before any data.
@@ -137,11 +219,21 @@ test('configs hold plain options by name: the seed model\'s config', () => {
 
 test('what cannot be saved as data is refused with a message that says how to fix it', () => {
   const square = (x: Tensor): Tensor => x.mul(x);
-  assert.throws(() => layerToConfig(new Dense({ units: 2, activation: square })), (e: Error) =>
-    e instanceof ArgumentError && /Dense.getConfig: the activation is a custom function \(square\)/.test(e.message) && /registerLayer/.test(e.message));
-  assert.throws(() => layerToConfig(new Sequential([new Activation(square)])), (e: Error) => e instanceof ArgumentError && /Activation.getConfig: .*custom function/.test(e.message));
-  assert.throws(() => layerToConfig(new Conv2D({ filters: 1, kernelSize: 1, activation: (x) => x })), (e: Error) =>
-    e instanceof ArgumentError && /Conv2D.getConfig: the activation is a custom function/.test(e.message));
+  assert.throws(
+    () => layerToConfig(new Dense({ units: 2, activation: square })),
+    (e: Error) =>
+      e instanceof ArgumentError &&
+      /Dense.getConfig: the activation is a custom function \(square\)/.test(e.message) &&
+      /registerLayer/.test(e.message),
+  );
+  assert.throws(
+    () => layerToConfig(new Sequential([new Activation(square)])),
+    (e: Error) => e instanceof ArgumentError && /Activation.getConfig: .*custom function/.test(e.message),
+  );
+  assert.throws(
+    () => layerToConfig(new Conv2D({ filters: 1, kernelSize: 1, activation: (x) => x })),
+    (e: Error) => e instanceof ArgumentError && /Conv2D.getConfig: the activation is a custom function/.test(e.message),
+  );
 
   class Residual extends Module {
     inner = new Dense({ units: 3 });
@@ -150,18 +242,44 @@ test('what cannot be saved as data is refused with a message that says how to fi
     }
   }
   class MyDense extends Dense {}
-  for (const [layer, cls] of [[new Residual(), 'Residual'], [new MyDense({ units: 2 }), 'MyDense'], [new Sequential([new ReLU(), new Residual()]), 'Residual']] as const) {
-    assert.throws(() => layerToConfig(layer), (e: Error) =>
-      e instanceof ArgumentError && new RegExp(`the layer class "${cls}" is not registered`).test(e.message) && new RegExp(`registerLayer\\('${cls}'`).test(e.message));
+  for (const [layer, cls] of [
+    [new Residual(), 'Residual'],
+    [new MyDense({ units: 2 }), 'MyDense'],
+    [new Sequential([new ReLU(), new Residual()]), 'Residual'],
+  ] as const) {
+    assert.throws(
+      () => layerToConfig(layer),
+      (e: Error) =>
+        e instanceof ArgumentError &&
+        new RegExp(`the layer class "${cls}" is not registered`).test(e.message) &&
+        new RegExp(`registerLayer\\('${cls}'`).test(e.message),
+    );
   }
-  assert.throws(() => layerFromConfig({ className: 'Conv3D', config: {} }), (e: Error) =>
-    e instanceof ArgumentError && /unknown layer class "Conv3D"; expected one of .*Conv2D/.test(e.message));
-  assert.throws(() => layerFromConfig({ className: 'Conv2D', config: { filters: 2, kernelSize: 3, kernal: 1 } }), (e: Error) =>
-    e instanceof ArgumentError && /Conv2D: unknown option 'kernal'/.test(e.message));
-  assert.throws(() => layerFromConfig({ className: 'Dense', config: null as never }), (e: Error) => e instanceof ArgumentError && /expected an object of options/.test(e.message));
-  assert.throws(() => layerFromConfig({ className: 'Sequential', config: { layers: 3 } }), (e: Error) => e instanceof ArgumentError && /expected an array of layer configs/.test(e.message));
-  assert.throws(() => layerFromConfig('Dense' as never), (e: Error) => e instanceof ArgumentError && /expected \{ className: string, config: object \}/.test(e.message));
-  assert.throws(() => registerLayer('Dense', () => new Identity()), (e: Error) => e instanceof ArgumentError && /"Dense" is already registered/.test(e.message));
+  assert.throws(
+    () => layerFromConfig({ className: 'Conv3D', config: {} }),
+    (e: Error) =>
+      e instanceof ArgumentError && /unknown layer class "Conv3D"; expected one of .*Conv2D/.test(e.message),
+  );
+  assert.throws(
+    () => layerFromConfig({ className: 'Conv2D', config: { filters: 2, kernelSize: 3, kernal: 1 } }),
+    (e: Error) => e instanceof ArgumentError && /Conv2D: unknown option 'kernal'/.test(e.message),
+  );
+  assert.throws(
+    () => layerFromConfig({ className: 'Dense', config: null as never }),
+    (e: Error) => e instanceof ArgumentError && /expected an object of options/.test(e.message),
+  );
+  assert.throws(
+    () => layerFromConfig({ className: 'Sequential', config: { layers: 3 } }),
+    (e: Error) => e instanceof ArgumentError && /expected an array of layer configs/.test(e.message),
+  );
+  assert.throws(
+    () => layerFromConfig('Dense' as never),
+    (e: Error) => e instanceof ArgumentError && /expected \{ className: string, config: object \}/.test(e.message),
+  );
+  assert.throws(
+    () => registerLayer('Dense', () => new Identity()),
+    (e: Error) => e instanceof ArgumentError && /"Dense" is already registered/.test(e.message),
+  );
   assert.throws(() => registerLayer('my layer', () => new Identity()), ArgumentError);
 });
 
@@ -186,7 +304,10 @@ test('a custom layer, once registered with a getConfig, round-trips like a built
   const x = randn([2, 4]);
   const y = model.call(x);
   const config = layerToConfig(model);
-  assert.deepEqual((config.config.layers as { className: string }[]).map((l) => l.className), ['Dense', 'Scale', 'tests.Halve']);
+  assert.deepEqual(
+    (config.config.layers as { className: string }[]).map((l) => l.className),
+    ['Dense', 'Scale', 'tests.Halve'],
+  );
   const rebuilt = layerFromConfig(JSON.parse(JSON.stringify(config)));
   rebuilt.loadStateDict(model.stateDict());
   assert.deepEqual(rebuilt.call(x).toFlatArray(), y.toFlatArray());
@@ -200,12 +321,16 @@ test('a custom layer, once registered with a getConfig, round-trips like a built
     }
   }
   registerLayer('Bad', () => new Bad(), { layerClass: Bad });
-  assert.throws(() => layerToConfig(new Bad()), (e: Error) => e instanceof ArgumentError && /Bad.getConfig\(\): config.fn is a function; expected plain JSON/.test(e.message));
+  assert.throws(
+    () => layerToConfig(new Bad()),
+    (e: Error) =>
+      e instanceof ArgumentError && /Bad.getConfig\(\): config.fn is a function; expected plain JSON/.test(e.message),
+  );
   registerLayer('Bad', () => new Identity(), { override: true });
   assert.ok(layerFromConfig({ className: 'Bad', config: {} }) instanceof Identity);
 });
 
-test('a custom module\'s output shape comes from a trial run, which needs every size but the batch', () => {
+test("a custom module's output shape comes from a trial run, which needs every size but the batch", () => {
   class Pair extends Module {
     forward(x: Tensor): Tensor {
       return x.reshape([x.shape[0], -1, 2]);
@@ -213,7 +338,15 @@ test('a custom module\'s output shape comes from a trial run, which needs every 
   }
   assert.deepEqual(new Pair().computeOutputShape([null, 6]), [null, 3, 2]);
   assert.deepEqual(new Pair().computeOutputShape([10, 4]), [10, 2, 2]);
-  assert.throws(() => new Pair().computeOutputShape([null, null]), (e: Error) =>
-    e instanceof ShapeError && /a trial run needs every size but the batch size/.test(e.message) && /override computeOutputShape and build in Pair/.test(e.message));
-  assert.throws(() => new Pair().build([null, 'a'] as never), (e: Error) => e instanceof ShapeError && /expected an array of sizes/.test(e.message));
+  assert.throws(
+    () => new Pair().computeOutputShape([null, null]),
+    (e: Error) =>
+      e instanceof ShapeError &&
+      /a trial run needs every size but the batch size/.test(e.message) &&
+      /override computeOutputShape and build in Pair/.test(e.message),
+  );
+  assert.throws(
+    () => new Pair().build([null, 'a'] as never),
+    (e: Error) => e instanceof ShapeError && /expected an array of sizes/.test(e.message),
+  );
 });

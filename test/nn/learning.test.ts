@@ -6,8 +6,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Tensor, Parameter, Module, Dense, Sequential, tensor, manualSeed, noGrad,
-  binaryCrossEntropyWithLogits, sparseCategoricalCrossEntropy, binaryAccuracy, accuracy,
+  type Tensor,
+  type Parameter,
+  type Module,
+  Dense,
+  Sequential,
+  tensor,
+  manualSeed,
+  noGrad,
+  binaryCrossEntropyWithLogits,
+  sparseCategoricalCrossEntropy,
+  binaryAccuracy,
+  accuracy,
 } from '../../src/index.js';
 
 /** Adam (Kingma & Ba) with bias correction, updating parameters in place. */
@@ -17,10 +27,12 @@ function adam(params: Parameter[], lr: number, beta1 = 0.9, beta2 = 0.999, eps =
   let t = 0;
   return () => {
     t++;
-    const c1 = 1 - beta1 ** t, c2 = 1 - beta2 ** t;
+    const c1 = 1 - beta1 ** t,
+      c2 = 1 - beta2 ** t;
     params.forEach((p, k) => {
       if (!p.grad) return;
-      const g = p.grad.dataSync(), w = p.dataSync();
+      const g = p.grad.dataSync(),
+        w = p.dataSync();
       for (let i = 0; i < w.length; i++) {
         m[k][i] = beta1 * m[k][i] + (1 - beta1) * g[i];
         v[k][i] = beta2 * v[k][i] + (1 - beta2) * g[i] * g[i];
@@ -46,9 +58,17 @@ function train(model: Module, lossFn: () => Tensor, steps: number, lr: number): 
 
 test('an MLP learns XOR to 100% accuracy', () => {
   manualSeed(42);
-  const x = tensor([[0, 0], [0, 1], [1, 0], [1, 1]]);
+  const x = tensor([
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ]);
   const y = tensor([[0], [1], [1], [0]]);
-  const model = new Sequential([new Dense({ units: 8, activation: 'tanh', inputDim: 2 }), new Dense({ units: 1, inputDim: 8 })]);
+  const model = new Sequential([
+    new Dense({ units: 8, activation: 'tanh', inputDim: 2 }),
+    new Dense({ units: 1, inputDim: 8 }),
+  ]);
   const loss = train(model, () => binaryCrossEntropyWithLogits(model.call(x), y), 300, 0.05);
   const logits = noGrad(() => model.call(x));
   assert.equal(binaryAccuracy(logits, y, { threshold: 0 }), 1, `predictions ${logits.toFlatArray()}`);
@@ -93,5 +113,7 @@ test('an MLP separates two spirals (2×100 points) to ≥ 95% training accuracy;
   const ms = Date.now() - start;
   assert.ok(before < 0.8, `an untrained model should not already separate them (${before})`);
   assert.ok(acc >= 0.95, `training accuracy ${acc}, loss ${finalLoss}`);
-  console.log(`two spirals: linear ${linearAcc.toFixed(3)}; MLP ${before.toFixed(3)} → ${acc.toFixed(3)}, loss ${finalLoss.toFixed(4)}, ${ms} ms`);
+  console.log(
+    `two spirals: linear ${linearAcc.toFixed(3)}; MLP ${before.toFixed(3)} → ${acc.toFixed(3)}, loss ${finalLoss.toFixed(4)}, ${ms} ms`,
+  );
 });

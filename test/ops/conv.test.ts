@@ -6,15 +6,35 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Tensor, conv2d, convOutputLength, grad, manualSeed, randn, tensor, noGrad, ShapeError, DTypeError, ArgumentError,
+  type Tensor,
+  conv2d,
+  convOutputLength,
+  grad,
+  manualSeed,
+  randn,
+  tensor,
+  noGrad,
+  ShapeError,
+  DTypeError,
+  ArgumentError,
 } from '../../src/index.js';
 import type { Conv2dOptions, Padding } from '../../src/index.js';
 import { loadFixture } from '../helpers/fixtures.js';
 import { assertClose, gradcheck } from '../helpers/gradcheck.js';
 
 interface ConvCase {
-  xShape: number[]; kShape: number[]; strides: [number, number]; padding: Padding; dilation: [number, number];
-  x: number[]; k: number[]; w: number[]; outShape: number[]; out: number[]; dx: number[]; dk: number[];
+  xShape: number[];
+  kShape: number[];
+  strides: [number, number];
+  padding: Padding;
+  dilation: [number, number];
+  x: number[];
+  k: number[];
+  w: number[];
+  outShape: number[];
+  out: number[];
+  dx: number[];
+  dk: number[];
 }
 
 const { conv: cases } = loadFixture<{ conv: ConvCase[] }>('conv.json');
@@ -82,7 +102,7 @@ test('conv2d output shapes follow TensorFlow for valid and same', () => {
 test('conv2d refuses bad inputs with messages that say what was expected', () => {
   const x = randn([1, 5, 5, 2]);
   const k = randn([3, 3, 2, 4]);
-  const throwsWith = (f: () => unknown, kind: Function, re: RegExp): void => {
+  const throwsWith = (f: () => unknown, kind: new (...args: never[]) => Error, re: RegExp): void => {
     assert.throws(f, (e: Error) => e instanceof kind && re.test(e.message), re.source);
   };
   throwsWith(() => conv2d(randn([5, 5, 2]), k), ShapeError, /conv2d: got input of shape \[5, 5, 2\].*expected rank 4/);
@@ -90,12 +110,20 @@ test('conv2d refuses bad inputs with messages that say what was expected', () =>
   throwsWith(() => conv2d(x, randn([3, 3, 3, 4])), ShapeError, /input has 2 channels.*kernel expects 3/);
   throwsWith(() => conv2d(x, randn([7, 3, 2, 4])), ShapeError, /spans 7 along height.*has only 5/);
   throwsWith(() => conv2d(x, k, { dilation: 3 }), ShapeError, /spans 7 along height \(size 3, dilation 3\)/);
-  throwsWith(() => conv2d(tensor(new Int32Array(50), { shape: [1, 5, 5, 2] }), k), DTypeError, /conv2d: got input of dtype int32/);
+  throwsWith(
+    () => conv2d(tensor(new Int32Array(50), { shape: [1, 5, 5, 2] }), k),
+    DTypeError,
+    /conv2d: got input of dtype int32/,
+  );
   throwsWith(() => conv2d(x, tensor(new Int32Array(72), { shape: [3, 3, 2, 4] })), DTypeError, /kernel of dtype int32/);
   throwsWith(() => conv2d(x, k, { strides: 0 }), ArgumentError, /got strides 0; expected a positive integer/);
   throwsWith(() => conv2d(x, k, { strides: [1, 1, 1] as never }), ArgumentError, /strides \[1, 1, 1\]/);
   throwsWith(() => conv2d(x, k, { dilation: 1.5 }), ArgumentError, /dilation 1.5/);
-  throwsWith(() => conv2d(x, k, { padding: 'full' as Padding }), ArgumentError, /padding "full"; expected 'valid' or 'same'/);
+  throwsWith(
+    () => conv2d(x, k, { padding: 'full' as Padding }),
+    ArgumentError,
+    /padding "full"; expected 'valid' or 'same'/,
+  );
   throwsWith(() => conv2d(x, k, { stride: 2 } as never), ArgumentError, /unknown option "stride"/);
   // 'same' pads as needed, so a kernel larger than the image is accepted there.
   assert.deepEqual(conv2d(x, randn([7, 7, 2, 1]), { padding: 'same' }).shape, [1, 5, 5, 1]);
@@ -109,36 +137,55 @@ function directConv(x: Tensor, k: Tensor, stride: number, dilation: number): { o
   const OH = Math.floor((H - (KH - 1) * dilation - 1) / stride) + 1;
   const OW = Math.floor((W - (KW - 1) * dilation - 1) / stride) + 1;
   const out = new Float32Array(N * OH * OW * CO);
-  const xd = x.dataSync(), kd = k.dataSync();
-  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
-    for (let co = 0; co < CO; co++) {
-      let s = 0;
-      for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) for (let c = 0; c < C; c++) {
-        const ih = oh * stride + kh * dilation, iw = ow * stride + kw * dilation;
-        s += xd[((n * H + ih) * W + iw) * C + c] * kd[((kh * KW + kw) * C + c) * CO + co];
+  const xd = x.dataSync(),
+    kd = k.dataSync();
+  for (let n = 0; n < N; n++)
+    for (let oh = 0; oh < OH; oh++)
+      for (let ow = 0; ow < OW; ow++) {
+        for (let co = 0; co < CO; co++) {
+          let s = 0;
+          for (let kh = 0; kh < KH; kh++)
+            for (let kw = 0; kw < KW; kw++)
+              for (let c = 0; c < C; c++) {
+                const ih = oh * stride + kh * dilation,
+                  iw = ow * stride + kw * dilation;
+                s += xd[((n * H + ih) * W + iw) * C + c] * kd[((kh * KW + kw) * C + c) * CO + co];
+              }
+          out[((n * OH + oh) * OW + ow) * CO + co] = s;
+        }
       }
-      out[((n * OH + oh) * OW + ow) * CO + co] = s;
-    }
-  }
   return { out, shape: [N, OH, OW, CO] };
 }
 
-function directConvBackward(x: Tensor, k: Tensor, g: Tensor, stride: number, dilation: number): { dx: Float32Array; dk: Float32Array } {
+function directConvBackward(
+  x: Tensor,
+  k: Tensor,
+  g: Tensor,
+  stride: number,
+  dilation: number,
+): { dx: Float32Array; dk: Float32Array } {
   const [N, H, W, C] = x.shape;
   const [KH, KW, , CO] = k.shape;
   const [, OH, OW] = g.shape;
-  const dx = new Float32Array(x.size), dk = new Float32Array(k.size);
-  const xd = x.dataSync(), kd = k.dataSync(), gd = g.dataSync();
-  for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
-    for (let co = 0; co < CO; co++) {
-      const gv = gd[((n * OH + oh) * OW + ow) * CO + co];
-      for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) for (let c = 0; c < C; c++) {
-        const xi = ((n * H + oh * stride + kh * dilation) * W + ow * stride + kw * dilation) * C + c;
-        const ki = ((kh * KW + kw) * C + c) * CO + co;
-        dx[xi] += gv * kd[ki];
-        dk[ki] += gv * xd[xi];
+  const dx = new Float32Array(x.size),
+    dk = new Float32Array(k.size);
+  const xd = x.dataSync(),
+    kd = k.dataSync(),
+    gd = g.dataSync();
+  for (let n = 0; n < N; n++)
+    for (let oh = 0; oh < OH; oh++)
+      for (let ow = 0; ow < OW; ow++) {
+        for (let co = 0; co < CO; co++) {
+          const gv = gd[((n * OH + oh) * OW + ow) * CO + co];
+          for (let kh = 0; kh < KH; kh++)
+            for (let kw = 0; kw < KW; kw++)
+              for (let c = 0; c < C; c++) {
+                const xi = ((n * H + oh * stride + kh * dilation) * W + ow * stride + kw * dilation) * C + c;
+                const ki = ((kh * KW + kw) * C + c) * CO + co;
+                dx[xi] += gv * kd[ki];
+                dk[ki] += gv * xd[xi];
+              }
+        }
       }
-    }
-  }
   return { dx, dk };
 }

@@ -10,7 +10,10 @@ import { tensor, zeros, ArgumentError, DTypeError, GradError, ShapeError } from 
 /** Assert that `fn` throws an instance of `cls` whose message matches every pattern. */
 function throwsWith(fn: () => unknown, cls: new (...args: never[]) => Error, ...patterns: RegExp[]): void {
   assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof cls, `expected ${cls.name}, got ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
+    assert.ok(
+      e instanceof cls,
+      `expected ${cls.name}, got ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`,
+    );
     for (const p of patterns) assert.match((e as Error).message, p);
     assert.ok((e as Error).name === cls.name, `error name ${(e as Error).name}`);
     return true;
@@ -63,7 +66,13 @@ test('int32 where a float is required (exp, matmul, softmax, …)', () => {
 });
 
 test('requiresGrad on an int32 tensor', () => {
-  throwsWith(() => tensor([1, 2], { dtype: 'int32', requiresGrad: true }), DTypeError, /requiresGrad/, /int32/, /float32/);
+  throwsWith(
+    () => tensor([1, 2], { dtype: 'int32', requiresGrad: true }),
+    DTypeError,
+    /requiresGrad/,
+    /int32/,
+    /float32/,
+  );
   throwsWith(() => ints().requiresGrad_(), DTypeError, /requiresGrad_/, /int32/, /float32/);
   throwsWith(() => zeros([2], { dtype: 'int32', requiresGrad: true }), DTypeError, /int32/);
 });

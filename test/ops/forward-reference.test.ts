@@ -34,7 +34,12 @@ function ravel(idx: readonly number[], shape: readonly number[]): number {
 /** Read x at an output multi-index under NumPy broadcasting. */
 function readBroadcast(x: Tensor, outIdx: readonly number[]): number {
   const lead = outIdx.length - x.rank;
-  return x.dataSync()[ravel(x.shape.map((d, i) => (d === 1 ? 0 : outIdx[lead + i])), x.shape)];
+  return x.dataSync()[
+    ravel(
+      x.shape.map((d, i) => (d === 1 ? 0 : outIdx[lead + i])),
+      x.shape,
+    )
+  ];
 }
 
 /** A random pair of broadcast-compatible shapes and their result shape. */
@@ -45,7 +50,8 @@ function shapePair(): [number[], number[], number[]] {
     const s = out.map((d) => (rnd(3) === 0 ? 1 : d));
     return s.slice(rnd(rank + 1) === 0 ? rnd(rank + 1) : 0);
   };
-  const a = derive(), b = derive();
+  const a = derive(),
+    b = derive();
   const r = Math.max(a.length, b.length);
   const res = Array.from({ length: r }, (_, i) => Math.max(a[a.length - r + i] ?? 1, b[b.length - r + i] ?? 1));
   return [a, b, res];
@@ -66,7 +72,8 @@ test('binary ops broadcast like NumPy over 200 random shape pairs', () => {
   seed = 70;
   for (let trial = 0; trial < 200; trial++) {
     const [sa, sb, so] = shapePair();
-    const a = uniform(sa, -2, 2), b = uniform(sb, 0.5, 2);
+    const a = uniform(sa, -2, 2),
+      b = uniform(sb, 0.5, 2);
     for (const [name, op, ref] of BINARY) {
       const out = op(a, b);
       assert.deepEqual([...out.shape], so, `${name} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`);
@@ -96,9 +103,16 @@ test('sum/max/min/mean over every axis subset of random tensors match a naive re
     for (let mask = 0; mask < 1 << rank; mask++) {
       const axes = [...Array(rank).keys()].filter((d) => mask & (1 << d));
       const outShape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
-      const acc = { sum: new Array(prod(outShape)).fill(0), max: new Array(prod(outShape)).fill(-Infinity), min: new Array(prod(outShape)).fill(Infinity) };
+      const acc = {
+        sum: new Array(prod(outShape)).fill(0),
+        max: new Array(prod(outShape)).fill(-Infinity),
+        min: new Array(prod(outShape)).fill(Infinity),
+      };
       for (let i = 0; i < x.size; i++) {
-        const o = ravel(unravel(i, shape).map((v, d) => (axes.includes(d) ? 0 : v)), outShape);
+        const o = ravel(
+          unravel(i, shape).map((v, d) => (axes.includes(d) ? 0 : v)),
+          outShape,
+        );
         const v = x.dataSync()[i];
         acc.sum[o] += v;
         acc.max[o] = Math.max(acc.max[o], v);
@@ -109,7 +123,13 @@ test('sum/max/min/mean over every axis subset of random tensors match a naive re
       const s = T.sum(x, axes, { keepDims: true });
       assert.deepEqual([...s.shape], outShape, what);
       assertClose(s.dataSync(), acc.sum, 1e-5, 1e-5, `sum ${what}`);
-      assertClose(T.mean(x, axes, { keepDims: true }).dataSync(), acc.sum.map((v) => v / count), 1e-5, 1e-5, `mean ${what}`);
+      assertClose(
+        T.mean(x, axes, { keepDims: true }).dataSync(),
+        acc.sum.map((v) => v / count),
+        1e-5,
+        1e-5,
+        `mean ${what}`,
+      );
       assert.deepEqual(T.max(x, axes, { keepDims: true }).toFlatArray(), acc.max, `max ${what}`);
       assert.deepEqual(T.min(x, axes).toFlatArray(), acc.min, `min ${what}`);
     }
@@ -142,10 +162,16 @@ test('argmax/argmin over each axis match a naive scan (first index wins ties)', 
     const rank = 1 + rnd(3);
     const shape = Array.from({ length: rank }, () => 1 + rnd(4));
     // Few distinct values, so ties are common.
-    const x = T.tensor(Float32Array.from({ length: prod(shape) }, () => rnd(3)), { shape });
+    const x = T.tensor(
+      Float32Array.from({ length: prod(shape) }, () => rnd(3)),
+      { shape },
+    );
     for (let axis = 0; axis < rank; axis++) {
       const outShape = shape.filter((_, i) => i !== axis);
-      for (const [fn, better] of [[T.argmax, (v: number, b: number) => v > b], [T.argmin, (v: number, b: number) => v < b]] as const) {
+      for (const [fn, better] of [
+        [T.argmax, (v: number, b: number) => v > b],
+        [T.argmin, (v: number, b: number) => v < b],
+      ] as const) {
         const got = fn(x, axis).toFlatArray();
         const expected = Array.from({ length: prod(outShape) }, (_, o) => {
           const oi = unravel(o, outShape);

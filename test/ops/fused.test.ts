@@ -6,21 +6,53 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ArgumentError, Conv2D, DTypeError, Dense, ShapeError, add, biasActivation, biasActivationOverProduct, conv2d, conv2dBiasActivation, exp, getBackend, grad,
-  log, logSoftmax, logSoftmaxLastAxis, manualSeed, randn, relu, setBackend, softmax, stableShift, sub, sum, tensor, uniform, type Conv2dOptions, type Tensor,
+  ArgumentError,
+  Conv2D,
+  DTypeError,
+  Dense,
+  ShapeError,
+  add,
+  biasActivation,
+  biasActivationOverProduct,
+  conv2d,
+  conv2dBiasActivation,
+  exp,
+  getBackend,
+  grad,
+  log,
+  logSoftmax,
+  logSoftmaxLastAxis,
+  manualSeed,
+  randn,
+  relu,
+  setBackend,
+  softmax,
+  stableShift,
+  sub,
+  sum,
+  tensor,
+  uniform,
+  type Conv2dOptions,
+  type Tensor,
 } from '../../src/index.js';
 import { gradcheck, awayFromZero } from '../helpers/gradcheck.js';
 
 function assertSame(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
   assert.equal(got.length, want.length, what);
-  for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]), `${what}: [${i}] = ${got[i]}, composed ${want[i]}`);
+  for (let i = 0; i < want.length; i++)
+    assert.ok(Object.is(got[i], want[i]), `${what}: [${i}] = ${got[i]}, composed ${want[i]}`);
 }
 
 test('biasActivation equals relu(add(x, bias)) and add(x, bias): values and both gradients, bit for bit', () => {
   manualSeed(30);
   // Small (portable loop on every backend) and large (the wasm kernel where it is active).
-  for (const shape of [[4, 3], [2, 5, 5, 7], [8, 10, 10, 16]]) {
-    const x = randn(shape), bias = randn([shape[shape.length - 1]]);
+  for (const shape of [
+    [4, 3],
+    [2, 5, 5, 7],
+    [8, 10, 10, 16],
+  ]) {
+    const x = randn(shape),
+      bias = randn([shape[shape.length - 1]]);
     const w = randn(shape);
     for (const act of ['relu', 'linear'] as const) {
       const composed = (a: Tensor, b: Tensor): Tensor => (act === 'relu' ? relu(add(a, b)) : add(a, b));
@@ -31,7 +63,11 @@ test('biasActivation equals relu(add(x, bias)) and add(x, bias): values and both
       assertSame(dxF.dataSync(), dxC.dataSync(), `${what} dx`);
       assertSame(dbF.dataSync(), dbC.dataSync(), `${what} dBias`);
     }
-    assertSame(biasActivation(x, null, 'relu').dataSync(), relu(x).dataSync(), `relu without bias ${JSON.stringify(shape)}`);
+    assertSame(
+      biasActivation(x, null, 'relu').dataSync(),
+      relu(x).dataSync(),
+      `relu without bias ${JSON.stringify(shape)}`,
+    );
   }
 });
 
@@ -49,12 +85,18 @@ test('biasActivation gradchecks: relu and linear, with and without a bias, throu
 test('biasActivation without a bias and linear is the input itself; errors name the problem', () => {
   const x = randn([2, 3]);
   assert.equal(biasActivation(x, null, 'linear'), x);
-  assert.throws(() => biasActivation(x, randn([2])), (e: Error) => e instanceof ShapeError && /expected shape \[3\]/.test(e.message));
+  assert.throws(
+    () => biasActivation(x, randn([2])),
+    (e: Error) => e instanceof ShapeError && /expected shape \[3\]/.test(e.message),
+  );
   assert.throws(() => biasActivation(x, randn([1, 3])), ShapeError);
   assert.throws(() => biasActivation(tensor(1), null, 'relu'), ShapeError);
   assert.throws(() => biasActivation(tensor([1, 2], { dtype: 'int32' }), null), DTypeError);
   assert.throws(() => biasActivation(x, tensor([1, 2, 3], { dtype: 'int32' })), DTypeError);
-  assert.throws(() => biasActivation(x, null, 'tanh' as 'relu'), (e: Error) => e instanceof ArgumentError && /'linear' or 'relu'/.test(e.message));
+  assert.throws(
+    () => biasActivation(x, null, 'tanh' as 'relu'),
+    (e: Error) => e instanceof ArgumentError && /'linear' or 'relu'/.test(e.message),
+  );
   assert.throws(() => biasActivation([1, 2] as unknown as Tensor, null), ArgumentError);
 });
 
@@ -73,7 +115,14 @@ test('Dense and Conv2D with relu, softmax and no bias gradcheck through the fuse
   gradcheck((a) => softmax.call(a) as Tensor, [randn([2, 4])]);
   const noBias = new Dense({ units: 3, activation: 'relu', inputDim: 4, useBias: false, kernelInitializer: 'ones' });
   gradcheck((a) => noBias.call(a) as Tensor, [uniform([2, 4], 0.1, 1)]);
-  const conv = new Conv2D({ filters: 2, kernelSize: 2, activation: 'relu', biasInitializer: 'ones', kernelInitializer: 'ones', inputShape: [3, 3, 1] });
+  const conv = new Conv2D({
+    filters: 2,
+    kernelSize: 2,
+    activation: 'relu',
+    biasInitializer: 'ones',
+    kernelInitializer: 'ones',
+    inputShape: [3, 3, 1],
+  });
   gradcheck((a) => conv.call(a) as Tensor, [uniform([1, 3, 3, 1], 0.1, 1)]);
   // The bias gradient of a layer is the column sum of the masked output gradient.
   const y = conv.call(uniform([2, 3, 3, 1], 0.1, 1)) as Tensor;
@@ -81,14 +130,19 @@ test('Dense and Conv2D with relu, softmax and no bias gradcheck through the fuse
   assert.deepEqual(Array.from(conv.bias!.grad!.dataSync()), [8, 8]);
 });
 
-test('biasActivationOverProduct (a layer\'s tail over its own product) equals biasActivation, gradients of the product\'s inputs included', () => {
+test("biasActivationOverProduct (a layer's tail over its own product) equals biasActivation, gradients of the product's inputs included", () => {
   manualSeed(33);
-  const x = randn([64, 48]), w = randn([48, 40]), bias = randn([40]), up = randn([64, 40]);
+  const x = randn([64, 48]),
+    w = randn([48, 40]),
+    bias = randn([40]),
+    up = randn([64, 40]);
   for (const act of ['relu', 'linear'] as const) {
     const fresh = (a: Tensor, b: Tensor, c: Tensor): Tensor => biasActivation(a.matmul(b), c, act).mul(up).sum();
-    const over = (a: Tensor, b: Tensor, c: Tensor): Tensor => biasActivationOverProduct(a.matmul(b), c, act).mul(up).sum();
+    const over = (a: Tensor, b: Tensor, c: Tensor): Tensor =>
+      biasActivationOverProduct(a.matmul(b), c, act).mul(up).sum();
     assertSame(over(x, w, bias).dataSync(), fresh(x, w, bias).dataSync(), `${act} value`);
-    const gf = grad(fresh)(x, w, bias), go = grad(over)(x, w, bias);
+    const gf = grad(fresh)(x, w, bias),
+      go = grad(over)(x, w, bias);
     for (let i = 0; i < 3; i++) assertSame(go[i].dataSync(), gf[i].dataSync(), `${act} gradient ${i}`);
   }
   // The product's storage becomes the result: no second array.
@@ -111,21 +165,40 @@ test('conv2dBiasActivation equals biasActivation(conv2d(…)) bit for bit, forwa
     { x: [4, 12, 12, 16], k: [3, 3, 16, 8], options: {} },
   ];
   for (const { x: xs, k: ks, options } of layers) {
-    const x = randn(xs), k = randn(ks), bias = randn([ks[3]]);
+    const x = randn(xs),
+      k = randn(ks),
+      bias = randn([ks[3]]);
     const up = randn(conv2d(x, k, options).shape);
     for (const act of ['relu', 'linear'] as const) {
       for (const b of [bias, null]) {
         const what = `${act} ${b ? 'bias' : 'no bias'} x ${JSON.stringify(xs)} k ${JSON.stringify(ks)}`;
-        const fused = (a: Tensor, c: Tensor, d: Tensor): Tensor => conv2dBiasActivation(a, c, b && d, act, options).mul(up).sum();
-        const composed = (a: Tensor, c: Tensor, d: Tensor): Tensor => biasActivation(conv2d(a, c, options), b && d, act).mul(up).sum();
-        assertSame(conv2dBiasActivation(x, k, b, act, options).dataSync(), biasActivation(conv2d(x, k, options), b, act).dataSync(), `${what} forward`);
-        const gf = grad(fused)(x, k, bias), gc = grad(composed)(x, k, bias);
+        const fused = (a: Tensor, c: Tensor, d: Tensor): Tensor =>
+          conv2dBiasActivation(a, c, b && d, act, options)
+            .mul(up)
+            .sum();
+        const composed = (a: Tensor, c: Tensor, d: Tensor): Tensor =>
+          biasActivation(conv2d(a, c, options), b && d, act)
+            .mul(up)
+            .sum();
+        assertSame(
+          conv2dBiasActivation(x, k, b, act, options).dataSync(),
+          biasActivation(conv2d(x, k, options), b, act).dataSync(),
+          `${what} forward`,
+        );
+        const gf = grad(fused)(x, k, bias),
+          gc = grad(composed)(x, k, bias);
         for (let i = 0; i < 3; i++) assertSame(gf[i].dataSync(), gc[i].dataSync(), `${what} gradient ${i}`);
       }
     }
   }
-  assert.throws(() => conv2dBiasActivation(randn([1, 5, 5, 2]), randn([3, 3, 2, 4]), randn([3]), 'relu'), (e: Error) => e instanceof ShapeError && /conv2dBiasActivation: got bias of shape \[3\]/.test(e.message));
-  assert.throws(() => conv2dBiasActivation(randn([1, 5, 5, 2]), randn([3, 3, 2, 4]), null, 'tanh' as 'relu'), (e: Error) => e instanceof ArgumentError && /expected 'linear' or 'relu'/.test(e.message));
+  assert.throws(
+    () => conv2dBiasActivation(randn([1, 5, 5, 2]), randn([3, 3, 2, 4]), randn([3]), 'relu'),
+    (e: Error) => e instanceof ShapeError && /conv2dBiasActivation: got bias of shape \[3\]/.test(e.message),
+  );
+  assert.throws(
+    () => conv2dBiasActivation(randn([1, 5, 5, 2]), randn([3, 3, 2, 4]), null, 'tanh' as 'relu'),
+    (e: Error) => e instanceof ArgumentError && /expected 'linear' or 'relu'/.test(e.message),
+  );
 });
 
 /** log-softmax composed from primitives, as ops/activations.ts composes it for any axis. */
@@ -142,10 +215,22 @@ test('logSoftmax and softmax along the last axis equal their composition: values
       manualSeed(32);
       // Under 128 elements (the wasm backend takes exp from the portable loop), over it, odd row
       // lengths (a SIMD tail), large logits, and rows with ±∞ and NaN (the shift becomes 0).
-      for (const shape of [[3, 5], [2, 3, 10], [33, 37], [256, 128], [5, 1]]) {
+      for (const shape of [
+        [3, 5],
+        [2, 3, 10],
+        [33, 37],
+        [256, 128],
+        [5, 1],
+      ]) {
         const x = randn(shape).mul(shape[0] === 33 ? 30 : 3);
         const d = x.dataSync() as Float32Array;
-        if (shape[0] === 33) { d[0] = Infinity; d[40] = -Infinity; d[80] = Number.NaN; d[120] = -Infinity; d[121] = -Infinity; }
+        if (shape[0] === 33) {
+          d[0] = Infinity;
+          d[40] = -Infinity;
+          d[80] = Number.NaN;
+          d[120] = -Infinity;
+          d[121] = -Infinity;
+        }
         const w = randn(shape);
         const axis = shape.length - 1;
         const what = `${backend === 'portable' ? 'portable' : active.name} ${JSON.stringify(shape)}`;
@@ -165,7 +250,10 @@ test('logSoftmax and softmax along the last axis equal their composition: values
   // Called directly: empty rows and bad inputs.
   assert.deepEqual(logSoftmaxLastAxis(randn([0, 4])).shape, [0, 4]);
   assert.deepEqual(logSoftmaxLastAxis(randn([3, 0])).shape, [3, 0]);
-  assert.throws(() => logSoftmaxLastAxis(tensor(1)), (e: Error) => e instanceof ShapeError && /logSoftmax: got a 0-d input/.test(e.message));
+  assert.throws(
+    () => logSoftmaxLastAxis(tensor(1)),
+    (e: Error) => e instanceof ShapeError && /logSoftmax: got a 0-d input/.test(e.message),
+  );
   assert.throws(() => logSoftmaxLastAxis(tensor([1, 2], { dtype: 'int32' })), DTypeError);
   assert.throws(() => logSoftmaxLastAxis([1, 2] as unknown as Tensor), ArgumentError);
 });

@@ -16,7 +16,9 @@ const pos = (shape: number[]): Tensor => uniform(shape, 0.5, 2);
 
 test('grad: add, sub, mul, div on equal shapes and with numbers', () => {
   manualSeed(10);
-  const x = u([3, 4]), y = u([3, 4]), d = awayFromZero([3, 4], -2, 2, 0.5);
+  const x = u([3, 4]),
+    y = u([3, 4]),
+    d = awayFromZero([3, 4], -2, 2, 0.5);
   gradcheck((a, b) => T.add(a, b), [x, y]);
   gradcheck((a, b) => T.sub(a, b), [x, y]);
   gradcheck((a, b) => T.mul(a, b), [x, y]);
@@ -27,9 +29,26 @@ test('grad: add, sub, mul, div on equal shapes and with numbers', () => {
 
 test('grad: binary ops broadcast and sum the gradient back to each operand shape', () => {
   manualSeed(11);
-  const shapes: [number[], number[]][] = [[[3, 1], [4]], [[2, 3, 4], [3, 1]], [[1, 4], [3, 1]], [[], [2, 3]], [[2, 1, 3], [1, 4, 1]]];
+  const shapes: [number[], number[]][] = [
+    [[3, 1], [4]],
+    [
+      [2, 3, 4],
+      [3, 1],
+    ],
+    [
+      [1, 4],
+      [3, 1],
+    ],
+    [[], [2, 3]],
+    [
+      [2, 1, 3],
+      [1, 4, 1],
+    ],
+  ];
   for (const [sa, sb] of shapes) {
-    const a = u(sa), b = u(sb), bp = pos(sb);
+    const a = u(sa),
+      b = u(sb),
+      bp = pos(sb);
     gradcheck((x, y) => T.add(x, y), [a, b]);
     gradcheck((x, y) => T.sub(x, y), [a, b]);
     gradcheck((x, y) => T.mul(x, y), [a, b]);
@@ -139,8 +158,17 @@ test('grad: softmax and logSoftmax along each axis', () => {
 });
 
 test('softmax with −∞ (masked) entries gives finite gradients, zero at the masked positions', () => {
-  const x = tensor([[0.5, -Infinity, 1.5], [-Infinity, 2, 0]], { requiresGrad: true });
-  const w = tensor([[1, 2, 3], [4, 5, 6]]);
+  const x = tensor(
+    [
+      [0.5, -Infinity, 1.5],
+      [-Infinity, 2, 0],
+    ],
+    { requiresGrad: true },
+  );
+  const w = tensor([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
   T.softmax(x).mul(w).sum().backward();
   const g = x.grad!.toFlatArray();
   assert.ok(g.every(Number.isFinite), `gradient ${g}`);
@@ -152,8 +180,13 @@ test('activation gradients stay finite at extreme inputs', () => {
   const x = tensor([-100, -30, 30, 100], { requiresGrad: true });
   const grads = (f: (t: Tensor) => Tensor): number[] => T.grad((t) => f(t).sum())(x)[0].toFlatArray();
   for (const [name, f] of [
-    ['sigmoid', T.sigmoid], ['tanh', T.tanh], ['softplus', T.softplus], ['silu', T.silu],
-    ['elu', T.elu], ['gelu', T.gelu], ['leakyRelu', T.leakyRelu],
+    ['sigmoid', T.sigmoid],
+    ['tanh', T.tanh],
+    ['softplus', T.softplus],
+    ['silu', T.silu],
+    ['elu', T.elu],
+    ['gelu', T.gelu],
+    ['leakyRelu', T.leakyRelu],
   ] as [string, (t: Tensor) => Tensor][]) {
     const g = grads(f);
     assert.ok(g.every(Number.isFinite), `${name}: gradient ${g}`);

@@ -25,7 +25,8 @@ const CASES: [string, number[], number[], number[]][] = [
 for (const [name, sa, sb, expected] of CASES) {
   test(`matmul ${name}: shape and gradients for both operands`, () => {
     manualSeed(40 + sa.length * 7 + sb.length);
-    const a = u(sa), b = u(sb);
+    const a = u(sa),
+      b = u(sb);
     assert.deepEqual(T.matmul(a, b).shape, expected);
     gradcheck((x, y) => T.matmul(x, y), [a, b]);
   });
@@ -38,27 +39,49 @@ function naive(a: number[][], b: number[][]): number[][] {
 
 test('matmul forward agrees with the definition, batched and broadcast', () => {
   manualSeed(50);
-  const a = u([2, 1, 3, 5]), b = u([1, 3, 5, 2]);
+  const a = u([2, 1, 3, 5]),
+    b = u([1, 3, 5, 2]);
   const out = T.matmul(a, b).toArray() as number[][][][];
-  const A = a.toArray() as number[][][][], B = b.toArray() as number[][][][];
+  const A = a.toArray() as number[][][][],
+    B = b.toArray() as number[][][][];
   for (let i = 0; i < 2; i++) {
     for (let j = 0; j < 3; j++) {
       assertClose(out[i][j].flat(), naive(A[i][0], B[0][j]).flat(), 1e-5, 1e-5, `batch [${i},${j}]`);
     }
   }
-  assert.deepEqual(T.matmul(tensor([1, 2]), tensor([[1, 2], [3, 4]])).toArray(), [7, 10]);
-  assert.deepEqual(T.matmul(tensor([[1, 2], [3, 4]]), tensor([1, 1])).toArray(), [3, 7]);
+  assert.deepEqual(
+    T.matmul(
+      tensor([1, 2]),
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+    ).toArray(),
+    [7, 10],
+  );
+  assert.deepEqual(
+    T.matmul(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+      tensor([1, 1]),
+    ).toArray(),
+    [3, 7],
+  );
   assert.equal(T.matmul(tensor([1, 2, 3]), tensor([4, 5, 6])).item(), 32);
 });
 
 test('matmul of larger blocks (past the kernel tile sizes) matches the definition', () => {
   manualSeed(51);
   // m = 7 (4-row tile + remainder), k = 130 (past the 128 k-block), n = 9.
-  const a = u([7, 130]), b = u([130, 9]);
+  const a = u([7, 130]),
+    b = u([130, 9]);
   const ref = naive(a.toArray() as number[][], b.toArray() as number[][]).flat();
   assertClose(T.matmul(a, b).dataSync(), ref, 1e-4, 1e-4, 'product');
   // Transposed operands go through the kernel's packing path (x.T @ y uses the transposed gradient kernels too).
   const [ga] = T.grad((x) => T.matmul(x, b).sum())(a);
   const rowSums = (b.toArray() as number[][]).map((r) => r.reduce((s, v) => s + v, 0));
-  for (let i = 0; i < 7; i++) assertClose(Array.from(ga.dataSync().subarray(i * 130, (i + 1) * 130)), rowSums, 1e-4, 1e-4, `grad row ${i}`);
+  for (let i = 0; i < 7; i++)
+    assertClose(Array.from(ga.dataSync().subarray(i * 130, (i + 1) * 130)), rowSums, 1e-4, 1e-4, `grad row ${i}`);
 });

@@ -16,7 +16,10 @@ const AXES: Axes[] = [undefined, 0, 1, -1, [0, 1], [1, 2], [0, 2], [0, 1, 2]];
 function distinct(shape: number[]): Tensor {
   const n = shape.reduce((p, q) => p * q, 1);
   const perm = randomPermutation(n);
-  return tensor(Float32Array.from(perm, (v) => (v - n / 2) * 0.25), { shape });
+  return tensor(
+    Float32Array.from(perm, (v) => (v - n / 2) * 0.25),
+    { shape },
+  );
 }
 
 test('grad: sum and mean over every kind of axis set, with and without keepDims', () => {
@@ -42,9 +45,18 @@ test('grad: max and min over axis sets (distinct values)', () => {
 });
 
 test('max spreads the gradient evenly over tied maxima', () => {
-  const x = tensor([[1, 3, 3], [2, 0, 2]], { requiresGrad: true });
+  const x = tensor(
+    [
+      [1, 3, 3],
+      [2, 0, 2],
+    ],
+    { requiresGrad: true },
+  );
   T.max(x, 1).sum().backward();
-  assert.deepEqual(x.grad!.toArray(), [[0, 0.5, 0.5], [0.5, 0, 0.5]]);
+  assert.deepEqual(x.grad!.toArray(), [
+    [0, 0.5, 0.5],
+    [0.5, 0, 0.5],
+  ]);
 });
 
 test('grad: variance and std with correction 0 and 1', () => {
@@ -81,13 +93,16 @@ test('reductions give closed-form values on a non-contiguous axis set', () => {
   assert.deepEqual(T.min(x, [2, 0]).toArray(), [0, 4, 8]);
   // Variance over [0,2] of {12i + k}: i∈{0,1}, k∈{0..3}: population var = 36 + 1.25.
   assertClose(T.variance(x, [0, 2]).dataSync(), [37.25, 37.25, 37.25]);
-  assertClose(T.variance(x, [0, 2], { correction: 1 }).dataSync(), [37.25 * 8 / 7, 37.25 * 8 / 7, 37.25 * 8 / 7]);
+  assertClose(T.variance(x, [0, 2], { correction: 1 }).dataSync(), [(37.25 * 8) / 7, (37.25 * 8) / 7, (37.25 * 8) / 7]);
   assert.deepEqual(T.sum(x).shape, []);
   assert.equal(T.sum(x).item(), 276);
 });
 
 test('argmax/argmin: per axis, flattened, keepDims, first index on ties', () => {
-  const x = tensor([[1, 5, 5, 0], [7, -1, 7, -1]]);
+  const x = tensor([
+    [1, 5, 5, 0],
+    [7, -1, 7, -1],
+  ]);
   assert.deepEqual(T.argmax(x, 1).toArray(), [1, 0]);
   assert.deepEqual(T.argmin(x, 1).toArray(), [3, 1]);
   assert.deepEqual(T.argmax(x, 0).toArray(), [1, 0, 1, 0]);
@@ -98,7 +113,13 @@ test('argmax/argmin: per axis, flattened, keepDims, first index on ties', () => 
 });
 
 test('sum and max of int32 stay int32; mean of int32 is float32', () => {
-  const x = tensor([[1, 2], [3, 4]], { dtype: 'int32' });
+  const x = tensor(
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    { dtype: 'int32' },
+  );
   assert.equal(T.sum(x).dtype, 'int32');
   assert.equal(T.max(x, 0).dtype, 'int32');
   assert.equal(T.mean(x).dtype, 'float32');

@@ -18,14 +18,22 @@ interface Case {
   name: string;
   op: string;
   inputs: Encoded[];
-  args: Record<string, unknown>;
+  args: Args;
   output: Encoded;
 }
 
-const decodeValues = (e: Encoded): number[] => e.data.map((v) => (typeof v === 'string' ? Number(v.replace('inf', 'Infinity')) : v));
+const decodeValues = (e: Encoded): number[] =>
+  e.data.map((v) => (typeof v === 'string' ? Number(v.replace('inf', 'Infinity')) : v));
 const decode = (e: Encoded): Tensor => T.tensor(decodeValues(e), { shape: e.shape, dtype: e.dtype });
 
-type Args = Record<string, any>;
+/** The keyword arguments of the fixture's cases (make_ops.py) that the runners read. */
+interface Args {
+  axis?: number;
+  axes?: number[];
+  alpha?: number;
+  correction?: number;
+  keepDims?: boolean;
+}
 const ops: Record<string, (xs: Tensor[], a: Args) => Tensor> = {
   softmax: ([x], a) => T.softmax(x, a.axis),
   logSoftmax: ([x], a) => T.logSoftmax(x, a.axis),
@@ -53,7 +61,20 @@ const { cases } = loadFixture<{ cases: Case[] }>('ops.json');
 
 test('the PyTorch fixture covers the promised ops', () => {
   const seen = new Set(cases.map((c) => c.op));
-  for (const op of ['softmax', 'logSoftmax', 'gelu', 'gelu_tanh', 'erf', 'logSumExp', 'variance', 'matmul', 'pow', 'sigmoid', 'argmax', 'argmin']) {
+  for (const op of [
+    'softmax',
+    'logSoftmax',
+    'gelu',
+    'gelu_tanh',
+    'erf',
+    'logSumExp',
+    'variance',
+    'matmul',
+    'pow',
+    'sigmoid',
+    'argmax',
+    'argmin',
+  ]) {
     assert.ok(seen.has(op), `fixture has no case for ${op}`);
   }
 });

@@ -1,7 +1,7 @@
 /** Gradient clipping beyond the PyTorch fixtures: by value, non-finite norms, missing gradients. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tensor, Tensor, clipGradNorm, clipGradValue, ArgumentError, GradError } from '../../src/index.js';
+import { tensor, type Tensor, clipGradNorm, clipGradValue, ArgumentError, GradError } from '../../src/index.js';
 
 function withGrad(grad: number[]): Tensor {
   const p = tensor(new Float32Array(grad.length), { requiresGrad: true });
@@ -21,13 +21,21 @@ test('clipGradNorm scales by maxNorm / (norm + 1e-6), on one tensor or many, ski
   assert.equal(none.grad, null);
   const single = withGrad([-6, 8]);
   assert.equal(clipGradNorm(single, 5, Infinity).item(), 8);
-  assert.deepEqual(single.grad!.toArray(), [-6, 8].map((v) => Math.fround(v * (5 / (8 + 1e-6)))));
+  assert.deepEqual(
+    single.grad!.toArray(),
+    [-6, 8].map((v) => Math.fround(v * (5 / (8 + 1e-6)))),
+  );
   assert.equal(clipGradNorm([none], 1).item(), 0, 'no gradients: norm 0');
 });
 
 test('clipGradNorm with a non-finite norm writes NaN, or throws with errorIfNonfinite', () => {
   const p = withGrad([1, Infinity]);
-  assert.throws(() => clipGradNorm([p], 1, 2, { errorIfNonfinite: true }), (e: Error) => e instanceof GradError && /clipGradNorm: the total 2-norm of the gradients is Infinity; expected a finite norm/.test(e.message));
+  assert.throws(
+    () => clipGradNorm([p], 1, 2, { errorIfNonfinite: true }),
+    (e: Error) =>
+      e instanceof GradError &&
+      /clipGradNorm: the total 2-norm of the gradients is Infinity; expected a finite norm/.test(e.message),
+  );
   assert.deepEqual(p.grad!.toArray(), [1, Infinity], 'unchanged when it throws');
   const q = withGrad([1, NaN]);
   assert.ok(Number.isNaN(clipGradNorm([q], 1).item()));
@@ -42,7 +50,10 @@ test('clipGradValue clamps each component into [-c, c]', () => {
 
 test('clipping refuses bad arguments', () => {
   const p = withGrad([1]);
-  assert.throws(() => clipGradNorm([p], -1), (e: Error) => e instanceof ArgumentError && /clipGradNorm: maxNorm got -1; expected a number >= 0/.test(e.message));
+  assert.throws(
+    () => clipGradNorm([p], -1),
+    (e: Error) => e instanceof ArgumentError && /clipGradNorm: maxNorm got -1; expected a number >= 0/.test(e.message),
+  );
   assert.throws(() => clipGradNorm([p], 1, 0), /clipGradNorm: normType got 0; expected a number > 0 or Infinity/);
   assert.throws(() => clipGradValue([p], NaN), /clipGradValue: clipValue got NaN/);
   assert.throws(() => clipGradValue(5 as never, 1), /clipGradValue: params got 5; expected a Tensor or an iterable/);

@@ -9,7 +9,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tensor, zeros, noGrad, GradientDescent } from '../../src/index.js';
 
-const X = [[1, 2], [2, 4], [3, 6], [4, 8]];
+const X = [
+  [1, 2],
+  [2, 4],
+  [3, 6],
+  [4, 8],
+];
 const y = [3, 6, 9, 12];
 const lr = 0.01;
 const epochs = 1000;
@@ -42,10 +47,17 @@ test('GradientDescent on the seed linear regression predicts [[5, 10]] ≈ 15 an
     lastLoss = loss.item();
   }
   const reference = seedNumpy();
-  theta.toFlatArray().forEach((v, j) => assert.ok(Math.abs(v - reference[j]) < 1e-5, `theta[${j}] = ${v}; the seed's numpy loop gives ${reference[j]}`));
+  theta
+    .toFlatArray()
+    .forEach((v, j) =>
+      assert.ok(Math.abs(v - reference[j]) < 1e-5, `theta[${j}] = ${v}; the seed's numpy loop gives ${reference[j]}`),
+    );
   const prediction = noGrad(() => tensor([[5, 10]]).matmul(theta)).item();
   const referencePrediction = 5 * reference[0] + 10 * reference[1];
   assert.ok(Math.abs(prediction - 15) < 0.05, `prediction ${prediction}, expected ≈ 15`);
-  assert.ok(Math.abs(prediction - referencePrediction) < 1e-4, `prediction ${prediction}; the numpy loop predicts ${referencePrediction}`);
+  assert.ok(
+    Math.abs(prediction - referencePrediction) < 1e-4,
+    `prediction ${prediction}; the numpy loop predicts ${referencePrediction}`,
+  );
   assert.ok(lastLoss < firstLoss * 1e-6, `loss fell from ${firstLoss} to ${lastLoss}`);
 });

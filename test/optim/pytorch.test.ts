@@ -6,8 +6,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  tensor, Tensor, Optimizer, GradientDescent, SGD, Adam, AdamW, RMSprop, LRScheduler, StepLR, ExponentialLR,
-  CosineAnnealingLR, LinearWarmup, LambdaLR, SequentialLR, clipGradNorm,
+  tensor,
+  type Tensor,
+  type Optimizer,
+  GradientDescent,
+  SGD,
+  Adam,
+  AdamW,
+  RMSprop,
+  type LRScheduler,
+  StepLR,
+  ExponentialLR,
+  CosineAnnealingLR,
+  LinearWarmup,
+  LambdaLR,
+  SequentialLR,
+  clipGradNorm,
 } from '../../src/index.js';
 import { loadFixture } from '../helpers/fixtures.js';
 import { assertClose } from '../helpers/gradcheck.js';
@@ -59,40 +73,60 @@ for (const c of fixture.optimizers) {
         p.grad = g === null ? null : tensor(g, { shape: c.shapes[i] });
       });
       opt.step();
-      params.forEach((p, i) => assertClose(p.dataSync(), c.trajectory[k][i], 1e-6, 1e-5, `${c.name}: step ${k + 1}, param ${i}`));
+      params.forEach((p, i) =>
+        assertClose(p.dataSync(), c.trajectory[k][i], 1e-6, 1e-5, `${c.name}: step ${k + 1}, param ${i}`),
+      );
     });
     for (const p of params) assert.equal(p.gradFn, null, 'an update must not record a graph');
   });
 }
 
-const lambdaFactor = (decay: number) => (t: number): number => 1 / (1 + decay * t);
+const lambdaFactor =
+  (decay: number) =>
+  (t: number): number =>
+    1 / (1 + decay * t);
 
 function makeSchedule(c: ScheduleCase, opt: Optimizer): LRScheduler {
   const o = c.options as never;
   switch (c.schedule) {
-    case 'StepLR': return new StepLR(opt, o);
-    case 'ExponentialLR': return new ExponentialLR(opt, o);
-    case 'CosineAnnealingLR': return new CosineAnnealingLR(opt, o);
-    case 'LinearWarmup': return new LinearWarmup(opt, o);
-    case 'LambdaLR': return new LambdaLR(opt, lambdaFactor((c.options as { decay: number }).decay));
+    case 'StepLR':
+      return new StepLR(opt, o);
+    case 'ExponentialLR':
+      return new ExponentialLR(opt, o);
+    case 'CosineAnnealingLR':
+      return new CosineAnnealingLR(opt, o);
+    case 'LinearWarmup':
+      return new LinearWarmup(opt, o);
+    case 'LambdaLR':
+      return new LambdaLR(opt, lambdaFactor((c.options as { decay: number }).decay));
     case 'SequentialLR': {
       // The fixture's pair: a 5-step warm-up from 0.1×, then a cosine over 10 steps.
       const warm = new LinearWarmup(opt, { startFactor: 0.1, totalSteps: 5 });
       const cosine = new CosineAnnealingLR(opt, { tMax: 10, etaMin: 0.001 });
       return new SequentialLR(opt, [warm, cosine], (c.options as { milestones: number[] }).milestones);
     }
-    default: throw new Error(`no schedule ${c.schedule}`);
+    default:
+      throw new Error(`no schedule ${c.schedule}`);
   }
 }
 
 for (const c of fixture.schedules) {
   test(`${c.schedule} gives PyTorch's learning rates: ${c.name}`, () => {
-    const opt = new SGD([{ params: [tensor([0])], lr: c.baseLrs[0] }, { params: [tensor([0])], lr: c.baseLrs[1] }]);
+    const opt = new SGD([
+      { params: [tensor([0])], lr: c.baseLrs[0] },
+      { params: [tensor([0])], lr: c.baseLrs[1] },
+    ]);
     const schedule = makeSchedule(c, opt);
     c.lrs.forEach((expected, t) => {
       if (t > 0) schedule.step();
       assertClose(schedule.getLastLr(), expected, 1e-15, 1e-12, `${c.name}: lr after ${t} steps`);
-      assertClose(opt.paramGroups.map((g) => g.lr), expected, 1e-15, 1e-12, `${c.name}: the optimizer's lr after ${t} steps`);
+      assertClose(
+        opt.paramGroups.map((g) => g.lr),
+        expected,
+        1e-15,
+        1e-12,
+        `${c.name}: the optimizer's lr after ${t} steps`,
+      );
     });
   });
 }
@@ -106,6 +140,8 @@ for (const c of fixture.clip) {
     });
     const total = clipGradNorm(params, c.maxNorm, c.normType === 'inf' ? Infinity : c.normType).item();
     assertClose([total], [c.totalNorm], 0, 1e-6, 'total norm');
-    params.forEach((p, i) => assertClose((p.grad as Tensor).dataSync(), c.clipped[i], 1e-12, 1e-6, `clipped grad ${i}`));
+    params.forEach((p, i) =>
+      assertClose((p.grad as Tensor).dataSync(), c.clipped[i], 1e-12, 1e-6, `clipped grad ${i}`),
+    );
   });
 }

@@ -6,8 +6,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  tensor, randn, manualSeed, Tensor, Optimizer, GradientDescent, SGD, Adam, AdamW, RMSprop,
-  CosineAnnealingLR, LinearWarmup, SequentialLR, LRScheduler, type OptimizerStateDict,
+  tensor,
+  randn,
+  manualSeed,
+  type Tensor,
+  type Optimizer,
+  GradientDescent,
+  SGD,
+  Adam,
+  AdamW,
+  RMSprop,
+  CosineAnnealingLR,
+  LinearWarmup,
+  SequentialLR,
+  type LRScheduler,
+  type OptimizerStateDict,
 } from '../../src/index.js';
 
 type Make = (params: Tensor[]) => Optimizer;
@@ -15,7 +28,17 @@ const configs: [string, Make][] = [
   ['GradientDescent', (p) => new GradientDescent(p, { lr: 0.1 })],
   ['SGD nesterov', (p) => new SGD(p, { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 0.01 })],
   ['Adam amsgrad', (p) => new Adam(p, { lr: 0.01, amsgrad: true, weightDecay: 0.1 })],
-  ['AdamW groups', (p) => new AdamW([{ params: [p[0]], lr: 0.02 }, { params: [p[1]], weightDecay: 0 }], { lr: 0.01 })],
+  [
+    'AdamW groups',
+    (p) =>
+      new AdamW(
+        [
+          { params: [p[0]], lr: 0.02 },
+          { params: [p[1]], weightDecay: 0 },
+        ],
+        { lr: 0.01 },
+      ),
+  ],
   ['RMSprop centered momentum', (p) => new RMSprop(p, { momentum: 0.9, centered: true })],
 ];
 const shapes = [[3, 2], [5]];
@@ -33,7 +56,9 @@ function freshParams(): Tensor[] {
 
 function run(opt: Optimizer, params: Tensor[], grads: Float32Array[][], schedule?: LRScheduler): void {
   for (const step of grads) {
-    params.forEach((p, i) => { p.grad = tensor(step[i], { shape: p.shape }); });
+    params.forEach((p, i) => {
+      p.grad = tensor(step[i], { shape: p.shape });
+    });
     opt.step();
     schedule?.step();
     opt.zeroGrad();
@@ -46,7 +71,11 @@ function throughJson(dict: OptimizerStateDict): OptimizerStateDict {
 }
 
 function warmCosine(opt: Optimizer): LRScheduler {
-  return new SequentialLR(opt, [new LinearWarmup(opt, { startFactor: 0.2, totalSteps: 3 }), new CosineAnnealingLR(opt, { tMax: 6 })], [3]);
+  return new SequentialLR(
+    opt,
+    [new LinearWarmup(opt, { startFactor: 0.2, totalSteps: 3 }), new CosineAnnealingLR(opt, { tMax: 6 })],
+    [3],
+  );
 }
 
 for (const [name, make] of configs) {
@@ -72,10 +101,19 @@ for (const [name, make] of configs) {
       const resumedSchedule = warmCosine(resumedOpt);
       resumedOpt.loadStateDict(saved);
       resumedSchedule.loadStateDict(savedSchedule);
-      assert.deepEqual(resumedOpt.paramGroups.map((g) => g.lr), savedSchedule.lastLrs, 'restored lr');
+      assert.deepEqual(
+        resumedOpt.paramGroups.map((g) => g.lr),
+        savedSchedule.lastLrs,
+        'restored lr',
+      );
       run(resumedOpt, resumed, grads.slice(4), resumedSchedule);
-      resumed.forEach((p, i) => assert.deepEqual(Array.from(p.dataSync()), Array.from(straight[i].dataSync()), `param ${i}`));
-      assert.deepEqual(resumedSchedule.getLastLr(), straightOpt.paramGroups.map((g) => g.lr));
+      resumed.forEach((p, i) =>
+        assert.deepEqual(Array.from(p.dataSync()), Array.from(straight[i].dataSync()), `param ${i}`),
+      );
+      assert.deepEqual(
+        resumedSchedule.getLastLr(),
+        straightOpt.paramGroups.map((g) => g.lr),
+      );
     });
   }
 }
@@ -90,7 +128,13 @@ test('stateDict keys state by parameter index and keeps group hyper-parameters',
   assert.equal(dict.state['1'].step, 1);
   assert.ok(dict.state['1'].expAvg instanceof Float32Array);
   assert.deepEqual(Array.from(dict.state['1'].expAvg as Float32Array), new Array(5).fill(Math.fround(0.1)));
-  assert.deepEqual(dict.paramGroups.map((g) => [g.params, g.lr, g.betas]), [[[0], 0.01, [0.9, 0.999]], [[1], 0.5, [0.9, 0.999]]]);
+  assert.deepEqual(
+    dict.paramGroups.map((g) => [g.params, g.lr, g.betas]),
+    [
+      [[0], 0.01, [0.9, 0.999]],
+      [[1], 0.5, [0.9, 0.999]],
+    ],
+  );
 });
 
 test('loadStateDict restores group options such as an lr changed before saving', () => {
@@ -148,7 +192,10 @@ test('step(closure) evaluates the loss with gradients on and returns it', () => 
 
 test('lr get/set applies to every group; a schedule keeps per-group base lrs', () => {
   const [a, b] = freshParams();
-  const opt = new SGD([{ params: [a], lr: 0.1 }, { params: [b], lr: 0.01 }]);
+  const opt = new SGD([
+    { params: [a], lr: 0.1 },
+    { params: [b], lr: 0.01 },
+  ]);
   assert.equal(opt.lr, 0.1);
   const schedule = new CosineAnnealingLR(opt, { tMax: 2 });
   schedule.step();
@@ -161,5 +208,7 @@ test('lr get/set applies to every group; a schedule keeps per-group base lrs', (
 });
 
 function assertLrs(opt: Optimizer, expected: number[]): void {
-  opt.paramGroups.forEach((g, i) => assert.ok(Math.abs(g.lr - expected[i]) < 1e-15, `group ${i}: lr ${g.lr}, expected ${expected[i]}`));
+  opt.paramGroups.forEach((g, i) =>
+    assert.ok(Math.abs(g.lr - expected[i]) < 1e-15, `group ${i}: lr ${g.lr}, expected ${expected[i]}`),
+  );
 }

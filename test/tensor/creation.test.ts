@@ -1,14 +1,34 @@
 /** Making tensors: from nested arrays and typed arrays, constant fills, ranges, identity. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tensor, scalar, zeros, ones, full, arange, linspace, eye, zerosLike, onesLike, fullLike, ShapeError, ArgumentError } from '../../src/index.js';
+import {
+  tensor,
+  scalar,
+  zeros,
+  ones,
+  full,
+  arange,
+  linspace,
+  eye,
+  zerosLike,
+  onesLike,
+  fullLike,
+  ShapeError,
+  ArgumentError,
+} from '../../src/index.js';
 
 test('tensor from nested arrays infers shape and defaults to float32', () => {
-  const t = tensor([[1, 2, 3], [4, 5, 6]]);
+  const t = tensor([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
   assert.deepEqual(t.shape, [2, 3]);
   assert.equal(t.dtype, 'float32');
   assert.ok(t.dataSync() instanceof Float32Array);
-  assert.deepEqual(t.toArray(), [[1, 2, 3], [4, 5, 6]]);
+  assert.deepEqual(t.toArray(), [
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
   assert.equal(t.size, 6);
   assert.equal(t.rank, 2);
   const s = tensor(2.5);
@@ -26,7 +46,11 @@ test('tensor from nested arrays infers shape and defaults to float32', () => {
 test('tensor from typed arrays copies the data and keeps its dtype', () => {
   const src = new Float32Array([1, 2, 3, 4, 5, 6]);
   const t = tensor(src, { shape: [3, 2] });
-  assert.deepEqual(t.toArray(), [[1, 2], [3, 4], [5, 6]]);
+  assert.deepEqual(t.toArray(), [
+    [1, 2],
+    [3, 4],
+    [5, 6],
+  ]);
   src[0] = 99;
   assert.equal(t.dataSync()[0], 1, 'the tensor owns a copy');
   const i = tensor(new Int32Array([3, 1]));
@@ -34,18 +58,34 @@ test('tensor from typed arrays copies the data and keeps its dtype', () => {
   assert.deepEqual(i.shape, [2]);
   const converted = tensor(new Float32Array([1.7, -2.7]), { dtype: 'int32' });
   assert.deepEqual(converted.toArray(), [1, -2]);
-  assert.throws(() => tensor(new Float32Array(5), { shape: [2, 3] }), (e: Error) => e instanceof ShapeError && /^tensor:/.test(e.message) && /5 values/.test(e.message));
+  assert.throws(
+    () => tensor(new Float32Array(5), { shape: [2, 3] }),
+    (e: Error) => e instanceof ShapeError && /^tensor:/.test(e.message) && /5 values/.test(e.message),
+  );
 });
 
 test('ragged nested arrays are refused', () => {
-  assert.throws(() => tensor([[1, 2], [3]]), (e: Error) => e instanceof ShapeError && /^tensor:/.test(e.message) && /ragged/.test(e.message) && /expected 2/.test(e.message));
-  assert.throws(() => tensor([[1, 2], 3] as never), (e: Error) => e instanceof ShapeError && /ragged/.test(e.message));
-  assert.throws(() => tensor([1, [2]] as never), (e: Error) => e instanceof ArgumentError && /^tensor:/.test(e.message));
+  assert.throws(
+    () => tensor([[1, 2], [3]]),
+    (e: Error) =>
+      e instanceof ShapeError && /^tensor:/.test(e.message) && /ragged/.test(e.message) && /expected 2/.test(e.message),
+  );
+  assert.throws(
+    () => tensor([[1, 2], 3] as never),
+    (e: Error) => e instanceof ShapeError && /ragged/.test(e.message),
+  );
+  assert.throws(
+    () => tensor([1, [2]] as never),
+    (e: Error) => e instanceof ArgumentError && /^tensor:/.test(e.message),
+  );
   assert.throws(() => tensor([[[1, 2]], [[3]]]), ShapeError);
 });
 
 test('zeros, ones, full and the *Like variants', () => {
-  assert.deepEqual(zeros([2, 2]).toArray(), [[0, 0], [0, 0]]);
+  assert.deepEqual(zeros([2, 2]).toArray(), [
+    [0, 0],
+    [0, 0],
+  ]);
   assert.deepEqual(ones([3]).toArray(), [1, 1, 1]);
   assert.deepEqual(full([2], 7, { dtype: 'int32' }).toArray(), [7, 7]);
   assert.equal(full([2], 7, { dtype: 'int32' }).dtype, 'int32');
@@ -74,8 +114,19 @@ test('arange and linspace', () => {
 });
 
 test('eye', () => {
-  assert.deepEqual(eye(3).toArray(), [[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
-  assert.deepEqual(eye(2, 3).toArray(), [[1, 0, 0], [0, 1, 0]]);
-  assert.deepEqual(eye(3, 2).toArray(), [[1, 0], [0, 1], [0, 0]]);
+  assert.deepEqual(eye(3).toArray(), [
+    [1, 0, 0],
+    [0, 1, 0],
+    [0, 0, 1],
+  ]);
+  assert.deepEqual(eye(2, 3).toArray(), [
+    [1, 0, 0],
+    [0, 1, 0],
+  ]);
+  assert.deepEqual(eye(3, 2).toArray(), [
+    [1, 0],
+    [0, 1],
+    [0, 0],
+  ]);
   assert.equal(eye(2, 2, { dtype: 'int32' }).dtype, 'int32');
 });

@@ -7,7 +7,8 @@ import { tensor } from '../../src/index.js';
 const i = (v: number[]) => tensor(v, { dtype: 'int32' });
 
 test('int32 with int32 stays int32 (add, sub, mul, maximum, neg, abs, square)', () => {
-  const a = i([7, -3, 2]), b = i([2, 2, -5]);
+  const a = i([7, -3, 2]),
+    b = i([2, 2, -5]);
   for (const [name, out, expected] of [
     ['add', T.add(a, b), [9, -1, -3]],
     ['sub', T.sub(a, b), [5, -5, 7]],
@@ -41,11 +42,17 @@ test('div of int32 is true division and gives float32', () => {
 });
 
 test('comparisons give int32 masks of 0/1, for float and int operands', () => {
-  const x = tensor([1, 2, 3]), y = tensor([3, 2, 1]);
+  const x = tensor([1, 2, 3]),
+    y = tensor([3, 2, 1]);
   const cases: [string, T.Tensor, number[]][] = [
-    ['eq', T.eq(x, y), [0, 1, 0]], ['ne', T.ne(x, y), [1, 0, 1]], ['lt', T.lt(x, y), [1, 0, 0]],
-    ['le', T.le(x, y), [1, 1, 0]], ['gt', T.gt(x, y), [0, 0, 1]], ['ge', T.ge(x, y), [0, 1, 1]],
-    ['int vs float', T.lt(i([1, 2]), 1.5), [1, 0]], ['broadcast', T.gt(tensor([[0], [2]]), tensor([1, 3])), [0, 0, 1, 0]],
+    ['eq', T.eq(x, y), [0, 1, 0]],
+    ['ne', T.ne(x, y), [1, 0, 1]],
+    ['lt', T.lt(x, y), [1, 0, 0]],
+    ['le', T.le(x, y), [1, 1, 0]],
+    ['gt', T.gt(x, y), [0, 0, 1]],
+    ['ge', T.ge(x, y), [0, 1, 1]],
+    ['int vs float', T.lt(i([1, 2]), 1.5), [1, 0]],
+    ['broadcast', T.gt(tensor([[0], [2]]), tensor([1, 3])), [0, 0, 1, 0]],
   ];
   for (const [name, out, expected] of cases) {
     assert.equal(out.dtype, 'int32', name);

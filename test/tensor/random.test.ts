@@ -2,15 +2,30 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  manualSeed, randn, rand, uniform, normal, randint, glorotUniform, glorotNormal, heNormal, heUniform,
-  randomPermutation, getRngState, setRngState,
+  manualSeed,
+  randn,
+  rand,
+  uniform,
+  normal,
+  randint,
+  glorotUniform,
+  glorotNormal,
+  heNormal,
+  heUniform,
+  randomPermutation,
+  getRngState,
+  setRngState,
 } from '../../src/index.js';
 
 function moments(data: ArrayLike<number>): { mean: number; std: number; min: number; max: number } {
-  let s = 0, s2 = 0, min = Infinity, max = -Infinity;
+  let s = 0,
+    s2 = 0,
+    min = Infinity,
+    max = -Infinity;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    s += v; s2 += v * v;
+    s += v;
+    s2 += v * v;
     if (v < min) min = v;
     if (v > max) max = v;
   }
@@ -74,7 +89,10 @@ test('randint covers [low, high) and nothing else', () => {
   assert.equal(t.dtype, 'int32');
   const counts = new Map<number, number>();
   for (const v of t.dataSync()) counts.set(v, (counts.get(v) ?? 0) + 1);
-  assert.deepEqual([...counts.keys()].sort((a, b) => a - b), [-2, -1, 0, 1, 2]);
+  assert.deepEqual(
+    [...counts.keys()].sort((a, b) => a - b),
+    [-2, -1, 0, 1, 2],
+  );
   for (const c of counts.values()) assert.ok(c > 850 && c < 1150, `count ${c}`);
 });
 
@@ -98,8 +116,14 @@ test('glorotUniform and He initialisers use the Keras limits', () => {
 test('randomPermutation is a permutation and is seeded', () => {
   manualSeed(9);
   const p = randomPermutation(50);
-  assert.deepEqual([...p].sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i));
+  assert.deepEqual(
+    [...p].sort((a, b) => a - b),
+    Array.from({ length: 50 }, (_, i) => i),
+  );
   manualSeed(9);
   assert.deepEqual([...randomPermutation(50)], [...p]);
-  assert.notDeepEqual([...p], Array.from({ length: 50 }, (_, i) => i));
+  assert.notDeepEqual(
+    [...p],
+    Array.from({ length: 50 }, (_, i) => i),
+  );
 });

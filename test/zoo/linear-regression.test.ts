@@ -4,7 +4,12 @@ import { trainSeedLinearRegression, trainBostonLinearRegression } from '../../sr
 
 /** The seed's numpy program, transcribed to plain float64 JavaScript: the independent oracle. */
 function seedNumpyOracle(): number[] {
-  const X = [[1, 2], [2, 4], [3, 6], [4, 8]];
+  const X = [
+    [1, 2],
+    [2, 4],
+    [3, 6],
+    [4, 8],
+  ];
   const y = [3, 6, 9, 12];
   const theta = [0, 0];
   for (let epoch = 0; epoch < 1000; epoch++) {
@@ -27,7 +32,13 @@ test("the seed's linear regression matches its numpy program and predicts ≈ 15
 test('Boston: gradient descent agrees with the closed-form least-squares fit', () => {
   const r = trainBostonLinearRegression({ epochs: 1500 });
   assert.equal(r.trainSamples + r.testSamples, 506);
-  assert.ok(Math.abs(r.testMse - r.closedForm.testMse) / r.closedForm.testMse < 0.01, `test MSE ${r.testMse} vs closed form ${r.closedForm.testMse}`);
-  assert.ok(Math.abs(r.trainMse - r.closedForm.trainMse) / r.closedForm.trainMse < 0.005, `train MSE ${r.trainMse} vs ${r.closedForm.trainMse}`);
+  assert.ok(
+    Math.abs(r.testMse - r.closedForm.testMse) / r.closedForm.testMse < 0.01,
+    `test MSE ${r.testMse} vs closed form ${r.closedForm.testMse}`,
+  );
+  assert.ok(
+    Math.abs(r.trainMse - r.closedForm.trainMse) / r.closedForm.trainMse < 0.005,
+    `train MSE ${r.trainMse} vs ${r.closedForm.trainMse}`,
+  );
   assert.ok(r.testR2 > 0.6, `R² ${r.testR2}`);
 });

@@ -15,10 +15,33 @@ export interface ConvKernels {
   im2col(x: Float32Array, a: Window2dArgs, cols: Float32Array): void;
   col2im(cols: Float32Array, a: Window2dArgs, dx: Float32Array): void;
   matmul(a: Float32Array, b: Float32Array, out: Float32Array, args: MatmulArgs): void;
-  biasActivation(x: Float32Array, bias: Float32Array | null, rows: number, cols: number, act: FusedActivation, out: Float32Array): void;
+  biasActivation(
+    x: Float32Array,
+    bias: Float32Array | null,
+    rows: number,
+    cols: number,
+    act: FusedActivation,
+    out: Float32Array,
+  ): void;
   /** Optional fused convolution of a chunk; false when it declines (then the composition runs). */
-  fusedConv2d?(x: Float32Array, kernel: Float32Array, a: Window2dArgs, cout: number, out: Float32Array, transformed: boolean, tail: ConvTail<Float32Array> | null): boolean;
-  fusedConv2dBackward?(x: Float32Array, kernel: Float32Array, dOut: Float32Array, a: Window2dArgs, cout: number, dx: Float32Array | null, dk: Float32Array | null): boolean;
+  fusedConv2d?(
+    x: Float32Array,
+    kernel: Float32Array,
+    a: Window2dArgs,
+    cout: number,
+    out: Float32Array,
+    transformed: boolean,
+    tail: ConvTail<Float32Array> | null,
+  ): boolean;
+  fusedConv2dBackward?(
+    x: Float32Array,
+    kernel: Float32Array,
+    dOut: Float32Array,
+    a: Window2dArgs,
+    cout: number,
+    dx: Float32Array | null,
+    dk: Float32Array | null,
+  ): boolean;
 }
 
 /** Most floats the patch matrix may hold (16 MiB) before a batch is split into chunks of images. */
@@ -59,8 +82,10 @@ function* chunks(a: Window2dArgs, cout: number): Generator<Chunk> {
     yield {
       part: { ...a, batch: nb },
       rows: nb * rowsPerImage,
-      inStart: n0 * imageSize, inEnd: (n0 + nb) * imageSize,
-      outStart: n0 * rowsPerImage * cout, outEnd: (n0 + nb) * rowsPerImage * cout,
+      inStart: n0 * imageSize,
+      inEnd: (n0 + nb) * imageSize,
+      outStart: n0 * rowsPerImage * cout,
+      outEnd: (n0 + nb) * rowsPerImage * cout,
     };
   }
 }
@@ -72,7 +97,13 @@ function gemm(m: number, k: number, n: number, transA: boolean, transB: boolean)
 
 /** out = conv(x, kernel), then the layer's tail when given (see Backend.conv2d), chunk by chunk. */
 export function conv2dComposed(
-  be: ConvKernels, x: Float32Array, kernel: Float32Array, a: Window2dArgs, cout: number, out: Float32Array, transformed: boolean,
+  be: ConvKernels,
+  x: Float32Array,
+  kernel: Float32Array,
+  a: Window2dArgs,
+  cout: number,
+  out: Float32Array,
+  transformed: boolean,
   tail: ConvTail<Float32Array> | null,
 ): void {
   const K = a.kH * a.kW * a.channels;
@@ -92,7 +123,14 @@ export function conv2dComposed(
 
 /** dx and dk (each when not null, overwritten) from the upstream gradient g, chunk by chunk. */
 export function conv2dBackwardComposed(
-  be: ConvKernels, x: Float32Array, kernel: Float32Array, g: Float32Array, a: Window2dArgs, cout: number, dx: Float32Array | null, dk: Float32Array | null,
+  be: ConvKernels,
+  x: Float32Array,
+  kernel: Float32Array,
+  g: Float32Array,
+  a: Window2dArgs,
+  cout: number,
+  dx: Float32Array | null,
+  dk: Float32Array | null,
 ): void {
   let partial: Float32Array | null = null;
   let first = true;
@@ -102,7 +140,8 @@ export function conv2dBackwardComposed(
     const dxs = dx === null ? null : dx.subarray(c.inStart, c.inEnd);
     // Each chunk's kernel gradient overwrites its target, so chunks after the first go through
     // `partial` and are added.
-    const dkc = dk === null ? null : first ? dk : (partial ??= new Float32Array(dk.length));
+    if (dk !== null && !first) partial ??= new Float32Array(dk.length);
+    const dkc = dk === null ? null : first ? dk : partial;
     if (!be.fusedConv2dBackward?.(xs, kernel, gs, c.part, cout, dxs, dkc)) {
       if (dkc) kernelGradient(be, xs, gs, c, cout, dkc);
       if (dxs) inputGradient(be, gs, kernel, c, cout, dxs);
@@ -113,7 +152,14 @@ export function conv2dBackwardComposed(
 }
 
 /** dk = colsᵀ @ g for one chunk, through the backend's im2col and matmul. */
-function kernelGradient(be: ConvKernels, xs: Float32Array, gs: Float32Array, c: Chunk, cout: number, dk: Float32Array): void {
+function kernelGradient(
+  be: ConvKernels,
+  xs: Float32Array,
+  gs: Float32Array,
+  c: Chunk,
+  cout: number,
+  dk: Float32Array,
+): void {
   const a = c.part;
   const K = a.kH * a.kW * a.channels;
   let cols = xs;
@@ -125,7 +171,14 @@ function kernelGradient(be: ConvKernels, xs: Float32Array, gs: Float32Array, c: 
 }
 
 /** dx = col2im(g @ Kᵀ) for one chunk. */
-function inputGradient(be: ConvKernels, gs: Float32Array, kernel: Float32Array, c: Chunk, cout: number, dxs: Float32Array): void {
+function inputGradient(
+  be: ConvKernels,
+  gs: Float32Array,
+  kernel: Float32Array,
+  c: Chunk,
+  cout: number,
+  dxs: Float32Array,
+): void {
   const a = c.part;
   const K = a.kH * a.kW * a.channels;
   const pointwise = isPointwise(a);

@@ -6,7 +6,14 @@
  */
 import type { AdamStep } from '../types.js';
 
-export function adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vMax: Float32Array | null, s: AdamStep): void {
+export function adamStep(
+  p: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  vMax: Float32Array | null,
+  s: AdamStep,
+): void {
   const n = p.length;
   const { beta1, beta2, c1, c2, l2, shrink, stepSize, invBc2Sqrt, eps, sign } = s;
   for (let i = 0; i < n; i++) {

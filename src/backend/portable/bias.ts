@@ -5,7 +5,14 @@
  */
 import type { FusedActivation } from '../types.js';
 
-export function biasActivation(x: Float32Array, bias: Float32Array | null, rows: number, cols: number, act: FusedActivation, out: Float32Array): void {
+export function biasActivation(
+  x: Float32Array,
+  bias: Float32Array | null,
+  rows: number,
+  cols: number,
+  act: FusedActivation,
+  out: Float32Array,
+): void {
   const relu = act === 'relu';
   let i = 0;
   for (let r = 0; r < rows; r++) {
@@ -18,8 +25,13 @@ export function biasActivation(x: Float32Array, bias: Float32Array | null, rows:
 }
 
 export function biasActivationBackward(
-  g: Float32Array, y: Float32Array, rows: number, cols: number, act: FusedActivation,
-  dx: Float32Array | null, dBias: Float32Array | null,
+  g: Float32Array,
+  y: Float32Array,
+  rows: number,
+  cols: number,
+  act: FusedActivation,
+  dx: Float32Array | null,
+  dBias: Float32Array | null,
 ): void {
   const relu = act === 'relu';
   if (dBias !== null) dBias.fill(0, 0, cols);

@@ -9,7 +9,22 @@
 import type { Window2dArgs } from '../types.js';
 
 export function im2col(x: Float32Array, a: Window2dArgs, cols: Float32Array): void {
-  const { batch, inH, inW, channels: C, kH, kW, outH, outW, strideH, strideW, dilationH, dilationW, padTop, padLeft } = a;
+  const {
+    batch,
+    inH,
+    inW,
+    channels: C,
+    kH,
+    kW,
+    outH,
+    outW,
+    strideH,
+    strideW,
+    dilationH,
+    dilationW,
+    padTop,
+    padLeft,
+  } = a;
   const rowLen = kW * C;
   const imageSize = inH * inW * C;
   let o = 0;
@@ -45,7 +60,22 @@ export function im2col(x: Float32Array, a: Window2dArgs, cols: Float32Array): vo
 }
 
 export function col2im(cols: Float32Array, a: Window2dArgs, dx: Float32Array): void {
-  const { batch, inH, inW, channels: C, kH, kW, outH, outW, strideH, strideW, dilationH, dilationW, padTop, padLeft } = a;
+  const {
+    batch,
+    inH,
+    inW,
+    channels: C,
+    kH,
+    kW,
+    outH,
+    outW,
+    strideH,
+    strideW,
+    dilationH,
+    dilationW,
+    padTop,
+    padLeft,
+  } = a;
   const rowLen = kW * C;
   const imageSize = inH * inW * C;
   dx.fill(0, 0, batch * imageSize);

@@ -27,23 +27,62 @@ export const portableBackend: Backend<TypedArray> = {
   binary,
   where,
   reduce,
-  logSoftmax: (x, rows, cols, out, stats) => logSoftmax(x as Float32Array, rows, cols, out as Float32Array, stats as Float32Array),
+  logSoftmax: (x, rows, cols, out, stats) =>
+    logSoftmax(x as Float32Array, rows, cols, out as Float32Array, stats as Float32Array),
   logSoftmaxBackward: (g, x, stats, rows, cols, dx) =>
     logSoftmaxBackward(g as Float32Array, x as Float32Array, stats as Float32Array, rows, cols, dx as Float32Array),
   matmul: (a, b, out, args) => matmul(a as Float32Array, b as Float32Array, out as Float32Array, args),
   copyStrided,
-  gather: (src, outer, axisSize, inner, indices, out) => gather(src, outer, axisSize, inner, indices as Int32Array, out),
-  scatterAdd: (src, outer, axisSize, inner, indices, out) => scatterAdd(src, outer, axisSize, inner, indices as Int32Array, out),
+  gather: (src, outer, axisSize, inner, indices, out) =>
+    gather(src, outer, axisSize, inner, indices as Int32Array, out),
+  scatterAdd: (src, outer, axisSize, inner, indices, out) =>
+    scatterAdd(src, outer, axisSize, inner, indices as Int32Array, out),
   conv2d: (x, kernel, a, cout, out, transformed, tail) =>
-    conv2dComposed(portableConvKernels, x as Float32Array, kernel as Float32Array, a, cout, out as Float32Array, transformed, tail as never),
+    conv2dComposed(
+      portableConvKernels,
+      x as Float32Array,
+      kernel as Float32Array,
+      a,
+      cout,
+      out as Float32Array,
+      transformed,
+      tail as never,
+    ),
   conv2dBackward: (x, kernel, g, a, cout, dx, dk) =>
-    conv2dBackwardComposed(portableConvKernels, x as Float32Array, kernel as Float32Array, g as Float32Array, a, cout, dx as Float32Array | null, dk as Float32Array | null),
+    conv2dBackwardComposed(
+      portableConvKernels,
+      x as Float32Array,
+      kernel as Float32Array,
+      g as Float32Array,
+      a,
+      cout,
+      dx as Float32Array | null,
+      dk as Float32Array | null,
+    ),
   maxPool2d: (x, a, out, argmax) => maxPool2d(x as Float32Array, a, out as Float32Array, argmax as Int32Array | null),
-  maxPool2dBackward: (g, argmax, a, dx) => maxPool2dBackward(g as Float32Array, argmax as Int32Array, a, dx as Float32Array),
+  maxPool2dBackward: (g, argmax, a, dx) =>
+    maxPool2dBackward(g as Float32Array, argmax as Int32Array, a, dx as Float32Array),
   avgPool2d: (x, a, out) => avgPool2d(x as Float32Array, a, out as Float32Array),
   avgPool2dBackward: (g, a, dx) => avgPool2dBackward(g as Float32Array, a, dx as Float32Array),
-  biasActivation: (x, bias, rows, cols, act, out) => biasActivation(x as Float32Array, bias as Float32Array | null, rows, cols, act, out as Float32Array),
+  biasActivation: (x, bias, rows, cols, act, out) =>
+    biasActivation(x as Float32Array, bias as Float32Array | null, rows, cols, act, out as Float32Array),
   biasActivationBackward: (g, y, rows, cols, act, dx, db) =>
-    biasActivationBackward(g as Float32Array, y as Float32Array, rows, cols, act, dx as Float32Array | null, db as Float32Array | null),
-  adamStep: (p, g, m, v, vMax, s) => adamStep(p as Float32Array, g as Float32Array, m as Float32Array, v as Float32Array, vMax as Float32Array | null, s),
+    biasActivationBackward(
+      g as Float32Array,
+      y as Float32Array,
+      rows,
+      cols,
+      act,
+      dx as Float32Array | null,
+      db as Float32Array | null,
+    ),
+  adamStep: (p, g, m, v, vMax, s) =>
+    adamStep(
+      p as Float32Array,
+      g as Float32Array,
+      m as Float32Array,
+      v as Float32Array,
+      vMax as Float32Array | null,
+      s,
+    ),
 };

@@ -3,15 +3,22 @@ import type { Shape, TypedArray } from '../types.js';
 import { coalesce, forEachRow } from '../strided.js';
 
 export function copyStrided(
-  src: TypedArray, srcOffset: number, srcStrides: Shape,
-  dst: TypedArray, dstOffset: number, dstStrides: Shape, shape: Shape,
+  src: TypedArray,
+  srcOffset: number,
+  srcStrides: Shape,
+  dst: TypedArray,
+  dstOffset: number,
+  dstStrides: Shape,
+  shape: Shape,
 ): void {
   for (const d of shape) if (d === 0) return;
   const c = coalesce(shape, [srcStrides, dstStrides]);
   const last = c.shape.length - 1;
-  const ss = c.strides[0][last], ds = c.strides[1][last];
+  const ss = c.strides[0][last],
+    ds = c.strides[1][last];
   forEachRow(c.shape, c.strides, [srcOffset, dstOffset], (off, n) => {
-    let i = off[0], o = off[1];
+    let i = off[0],
+      o = off[1];
     if (ss === 1 && ds === 1) {
       dst.set(src.subarray(i, i + n), o);
       return;
@@ -26,7 +33,12 @@ export function copyStrided(
 }
 
 export function gather(
-  src: TypedArray, outer: number, axisSize: number, inner: number, indices: Int32Array, out: TypedArray,
+  src: TypedArray,
+  outer: number,
+  axisSize: number,
+  inner: number,
+  indices: Int32Array,
+  out: TypedArray,
 ): void {
   const m = indices.length;
   for (let o = 0; o < outer; o++) {
@@ -40,7 +52,12 @@ export function gather(
 }
 
 export function scatterAdd(
-  src: TypedArray, outer: number, axisSize: number, inner: number, indices: Int32Array, out: TypedArray,
+  src: TypedArray,
+  outer: number,
+  axisSize: number,
+  inner: number,
+  indices: Int32Array,
+  out: TypedArray,
 ): void {
   const m = indices.length;
   for (let o = 0; o < outer; o++) {

@@ -31,7 +31,10 @@ export function maxPool2d(x: Float32Array, a: Window2dArgs, out: Float32Array, a
   });
 }
 
-/** Whether v replaces the running max: larger, or a NaN (NaNs propagate, as in TensorFlow and PyTorch). Ties keep the first tap. */
+/**
+ * Whether v replaces the running max: larger, or a NaN (NaNs propagate, as in TensorFlow and
+ * PyTorch). Ties keep the first tap.
+ */
 function beats(v: number, best: number): boolean {
   return v > best || (v !== v && best === best);
 }
@@ -111,8 +114,18 @@ function taps(outLen: number, k: number, stride: number, dilation: number, pad: 
 
 /** 2×2 windows, stride 2, every window inside the image: the classic CNN downsampling step. */
 function isPlain2x2(a: Window2dArgs): boolean {
-  return a.kH === 2 && a.kW === 2 && a.strideH === 2 && a.strideW === 2 && a.dilationH === 1 && a.dilationW === 1 &&
-    a.padTop === 0 && a.padLeft === 0 && 2 * a.outH <= a.inH && 2 * a.outW <= a.inW;
+  return (
+    a.kH === 2 &&
+    a.kW === 2 &&
+    a.strideH === 2 &&
+    a.strideW === 2 &&
+    a.dilationH === 1 &&
+    a.dilationW === 1 &&
+    a.padTop === 0 &&
+    a.padLeft === 0 &&
+    2 * a.outH <= a.inH &&
+    2 * a.outW <= a.inW
+  );
 }
 
 function maxPool2x2(x: Float32Array, a: Window2dArgs, out: Float32Array, argmax: Int32Array | null): void {
@@ -127,10 +140,21 @@ function maxPool2x2(x: Float32Array, a: Window2dArgs, out: Float32Array, argmax:
           // Taps in row-major order; ties keep the first, as the generic path does.
           let best = p + ch;
           let v = x[best];
-          const i1 = best + C, i2 = best + rowStride, i3 = i2 + C;
-          if (beats(x[i1], v)) { best = i1; v = x[i1]; }
-          if (beats(x[i2], v)) { best = i2; v = x[i2]; }
-          if (beats(x[i3], v)) { best = i3; v = x[i3]; }
+          const i1 = best + C,
+            i2 = best + rowStride,
+            i3 = i2 + C;
+          if (beats(x[i1], v)) {
+            best = i1;
+            v = x[i1];
+          }
+          if (beats(x[i2], v)) {
+            best = i2;
+            v = x[i2];
+          }
+          if (beats(x[i3], v)) {
+            best = i3;
+            v = x[i3];
+          }
           out[o] = v;
           if (argmax) argmax[o] = best;
         }

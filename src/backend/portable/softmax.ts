@@ -28,10 +28,18 @@ export function logSoftmax(x: Float32Array, rows: number, cols: number, out: Flo
   }
 }
 
-export function logSoftmaxBackward(g: Float32Array, x: Float32Array, stats: Float32Array, rows: number, cols: number, dx: Float32Array): void {
+export function logSoftmaxBackward(
+  g: Float32Array,
+  x: Float32Array,
+  stats: Float32Array,
+  rows: number,
+  cols: number,
+  dx: Float32Array,
+): void {
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
-    const m = stats[2 * r], total = stats[2 * r + 1];
+    const m = stats[2 * r],
+      total = stats[2 * r + 1];
     // d(log S) = −Σ g, then d S = that / S: two float32 roundings, as the composed ops make them.
     const dTotal = f32(f32(-rowSum(g, base, cols)) / total);
     for (let c = 0; c < cols; c++) dx[base + c] = g[base + c] + f32(dTotal * f32(Math.exp(f32(x[base + c] - m))));

@@ -66,22 +66,53 @@ function patches(e: WasmEngine, xPtr: number, gPtr: number, colsPtr: number, col
  * 16 GEMMs of 1152×32×64 in 1.0–1.2 ms against 1.8–1.9 ms for the one of 3872×288×64.
  */
 function winograd(a: Window2dArgs, cout: number): boolean {
-  return a.kH === 3 && a.kW === 3 && a.strideH === 1 && a.strideW === 1 && a.dilationH === 1 && a.dilationW === 1 &&
-    a.channels % 4 === 0 && cout % 4 === 0 && a.channels >= 16 && a.outH >= 6 && a.outW >= 6;
+  return (
+    a.kH === 3 &&
+    a.kW === 3 &&
+    a.strideH === 1 &&
+    a.strideW === 1 &&
+    a.dilationH === 1 &&
+    a.dilationW === 1 &&
+    a.channels % 4 === 0 &&
+    cout % 4 === 0 &&
+    a.channels >= 16 &&
+    a.outH >= 6 &&
+    a.outW >= 6
+  );
 }
 
 /** out [batch, outH, outW, cout] by Winograd F(2×2, 3×3); false when the operands do not fit. */
-function conv2dWinograd(e: WasmEngine, x: Float32Array, kernel: Float32Array, a: Window2dArgs, cout: number, out: Float32Array): boolean {
+function conv2dWinograd(
+  e: WasmEngine,
+  x: Float32Array,
+  kernel: Float32Array,
+  a: Window2dArgs,
+  cout: number,
+  out: Float32Array,
+): boolean {
   const C = a.channels;
   const tiles = a.batch * Math.ceil(a.outH / 2) * Math.ceil(a.outW / 2);
   const c = e.call();
-  const gPtr = c.ints(geometry(a)), xPtr = c.in(x, a.batch * a.inH * a.inW * C), kPtr = c.in(kernel, 9 * C * cout);
-  const uPtr = c.scratch(16 * C * cout * 4), vPtr = c.scratch(16 * tiles * C * 4), mPtr = c.scratch(16 * tiles * cout * 4);
+  const gPtr = c.ints(geometry(a)),
+    xPtr = c.in(x, a.batch * a.inH * a.inW * C),
+    kPtr = c.in(kernel, 9 * C * cout);
+  const uPtr = c.scratch(16 * C * cout * 4),
+    vPtr = c.scratch(16 * tiles * C * 4),
+    mPtr = c.scratch(16 * tiles * cout * 4);
   const outPtr = c.out(out, a.batch * a.outH * a.outW * cout);
   if (!c.ok) return c.abort();
   e.kernels.winogradKernel(kPtr, C, cout, uPtr);
   e.parallel('winogradInput', { x: xPtr, geometry: gPtr, v: vPtr }, a.batch, 16 * tiles * C);
-  e.gemmAt(vPtr, uPtr, mPtr, { m: tiles, k: C, n: cout, transA: false, transB: false, batch: 16, aBatchStride: tiles * C, bBatchStride: C * cout });
+  e.gemmAt(vPtr, uPtr, mPtr, {
+    m: tiles,
+    k: C,
+    n: cout,
+    transA: false,
+    transB: false,
+    batch: 16,
+    aBatchStride: tiles * C,
+    bBatchStride: C * cout,
+  });
   e.parallel('winogradOutput', { m: mPtr, geometry: gPtr, cout, out: outPtr }, a.batch, 16 * tiles * cout);
   c.end();
   return true;
@@ -117,11 +148,19 @@ function guidedImages(e: WasmEngine, a: Window2dArgs): boolean {
  * right after computing it; the other paths in one pass after.
  */
 export function conv2d(
-  e: WasmEngine, x: Float32Array, kernel: Float32Array, a: Window2dArgs, cout: number, out: Float32Array, transformed = false, tail?: ConvTail,
+  e: WasmEngine,
+  x: Float32Array,
+  kernel: Float32Array,
+  a: Window2dArgs,
+  cout: number,
+  out: Float32Array,
+  transformed = false,
+  tail?: ConvTail,
 ): boolean {
   const rows = a.batch * a.outH * a.outW;
   const after = (): true => {
-    if (tail && !biasActivation(e, out, tail.bias, rows, cout, tail.activation, out)) portableBackend.biasActivation(out, tail.bias, rows, cout, tail.activation, out);
+    if (tail && !biasActivation(e, out, tail.bias, rows, cout, tail.activation, out))
+      portableBackend.biasActivation(out, tail.bias, rows, cout, tail.activation, out);
     return true;
   };
   if (transformed && winograd(a, cout) && conv2dWinograd(e, x, kernel, a, cout, out)) return after();
@@ -129,19 +168,36 @@ export function conv2d(
   const viaDirect = direct(a, cout);
   const inTask = viaDirect || byImages(e, a);
   const c = e.call();
-  const gPtr = c.ints(geometry(a)), xPtr = c.in(x, xLen), kPtr = c.in(kernel, K * cout);
+  const gPtr = c.ints(geometry(a)),
+    xPtr = c.in(x, xLen),
+    kPtr = c.in(kernel, K * cout);
   const biasPtr = inTask && tail?.bias ? c.in(tail.bias, cout) : 0;
   // No scratch block: the direct kernel's tap list goes in each thread's packing buffer, and the
   // other paths pack the product's patches straight from x.
   const outPtr = c.out(out, rows * cout);
   if (!c.ok) return c.abort();
-  const tailArgs = inTask && tail
-    ? { tailApply: 1, tailBias: biasPtr, tailAct: ActivationCode[tail.activation] }
-    : { tailApply: 0, tailBias: 0, tailAct: 0 };
-  const common = { x: xPtr, geometry: gPtr, kernel: kPtr, cout, out: outPtr, rowsPerImage: a.outH * a.outW, ...tailArgs };
+  const tailArgs =
+    inTask && tail
+      ? { tailApply: 1, tailBias: biasPtr, tailAct: ActivationCode[tail.activation] }
+      : { tailApply: 0, tailBias: 0, tailAct: 0 };
+  const common = {
+    x: xPtr,
+    geometry: gPtr,
+    kernel: kPtr,
+    cout,
+    out: outPtr,
+    rowsPerImage: a.outH * a.outW,
+    ...tailArgs,
+  };
   if (viaDirect) e.parallel('convDirect', common, a.batch, rows * cout);
   else if (inTask) {
-    e.parallel('convForward', { ...common, rows, patchLength: K, packPatches: colsLen > 0 ? 1 : 0 }, a.batch, colsLen + rows * cout, guidedImages(e, a));
+    e.parallel(
+      'convForward',
+      { ...common, rows, patchLength: K, packPatches: colsLen > 0 ? 1 : 0 },
+      a.batch,
+      colsLen + rows * cout,
+      guidedImages(e, a),
+    );
   } else if (colsLen > 0) e.gemmConvAt(false, xPtr, gPtr, kPtr, outPtr, rows, K, cout);
   else e.gemmAt(xPtr, kPtr, outPtr, product(rows, K, cout, false, false));
   c.end();
@@ -154,8 +210,14 @@ export function conv2d(
  * The patch matrix's scratch block serves dk's patches, then dx's.
  */
 export function conv2dBackward(
-  e: WasmEngine, x: Float32Array, kernel: Float32Array, dOut: Float32Array, a: Window2dArgs, cout: number,
-  dx: Float32Array | null, dk: Float32Array | null,
+  e: WasmEngine,
+  x: Float32Array,
+  kernel: Float32Array,
+  dOut: Float32Array,
+  a: Window2dArgs,
+  cout: number,
+  dx: Float32Array | null,
+  dk: Float32Array | null,
 ): boolean {
   const { xLen, rows, K, colsLen } = sizes(a);
   const viaDirect = dk !== null && direct(a, cout);
@@ -163,24 +225,44 @@ export function conv2dBackward(
   const implicitDk = dk !== null && !viaDirect && colsLen > 0 && a.channels >= e.tileRows;
   const c = e.call();
   // x is read for dk only, the kernel for dx only.
-  const gPtr = c.ints(geometry(a)), gradPtr = c.in(dOut, rows * cout);
-  const xPtr = dk ? c.in(x, xLen) : 0, kPtr = dx ? c.in(kernel, K * cout) : 0;
+  const gPtr = c.ints(geometry(a)),
+    gradPtr = c.in(dOut, rows * cout);
+  const xPtr = dk ? c.in(x, xLen) : 0,
+    kPtr = dx ? c.in(kernel, K * cout) : 0;
   // The patch matrix block: dx's patch gradient, and dk's patches unless packed from x.
   const colsPtr = c.scratch(dx || (dk && !viaDirect && !implicitDk) ? colsLen * 4 : 0);
-  const dkPtr = dk ? c.out(dk, K * cout) : 0, dxPtr = dx ? c.out(dx, xLen) : 0;
+  const dkPtr = dk ? c.out(dk, K * cout) : 0,
+    dxPtr = dx ? c.out(dx, xLen) : 0;
   if (!c.ok) return c.abort();
   if (!viaDirect && byImages(e, a)) {
     // dk's patches (when built) and dx's patch gradient both live through the one task: two blocks.
     const buildPatches = dk !== null && colsLen > 0 && !implicitDk;
     const gradColsPtr = buildPatches && dx ? c.scratch(colsLen * 4) : colsPtr;
     if (!c.ok) return c.abort();
-    const flags = (buildPatches ? CONV_BUILD_PATCHES : 0) | (dx ? CONV_INPUT_GRADIENT : 0) | (colsLen > 0 ? CONV_FOLD_PATCHES : 0);
+    const flags =
+      (buildPatches ? CONV_BUILD_PATCHES : 0) | (dx ? CONV_INPUT_GRADIENT : 0) | (colsLen > 0 ? CONV_FOLD_PATCHES : 0);
     const work = (buildPatches ? colsLen : 0) + (dx ? colsLen + xLen : 0);
     if (work > 0) {
-      e.parallel('convBackwardImages', {
-        x: xPtr, geometry: gPtr, patches: colsPtr, dOut: gradPtr, kernel: kPtr, patchGradient: colsLen > 0 ? gradColsPtr : dxPtr, dx: dxPtr,
-        rows, patchLength: K, cout, rowsPerImage: a.outH * a.outW, flags,
-      }, a.batch, work, guidedImages(e, a));
+      e.parallel(
+        'convBackwardImages',
+        {
+          x: xPtr,
+          geometry: gPtr,
+          patches: colsPtr,
+          dOut: gradPtr,
+          kernel: kPtr,
+          patchGradient: colsLen > 0 ? gradColsPtr : dxPtr,
+          dx: dxPtr,
+          rows,
+          patchLength: K,
+          cout,
+          rowsPerImage: a.outH * a.outW,
+          flags,
+        },
+        a.batch,
+        work,
+        guidedImages(e, a),
+      );
     }
     if (implicitDk) e.gemmConvAt(true, xPtr, gPtr, gradPtr, dkPtr, K, rows, cout);
     else if (dk) e.gemmAt(colsLen > 0 ? colsPtr : xPtr, gradPtr, dkPtr, product(K, rows, cout, true, false));
@@ -189,9 +271,16 @@ export function conv2dBackward(
   }
   if (dk) {
     // Split over the threads by taps (each owns its rows of dk).
-    if (viaDirect) e.parallel('convDirectKernelGrad', { x: xPtr, geometry: gPtr, dOut: gradPtr, cout, dk: dkPtr }, a.kH * a.kW, xLen * a.kH * a.kW);
+    if (viaDirect)
+      e.parallel(
+        'convDirectKernelGrad',
+        { x: xPtr, geometry: gPtr, dOut: gradPtr, cout, dk: dkPtr },
+        a.kH * a.kW,
+        xLen * a.kH * a.kW,
+      );
     else if (implicitDk) e.gemmConvAt(true, xPtr, gPtr, gradPtr, dkPtr, K, rows, cout);
-    else e.gemmAt(patches(e, xPtr, gPtr, colsPtr, colsLen, a.batch), gradPtr, dkPtr, product(K, rows, cout, true, false));
+    else
+      e.gemmAt(patches(e, xPtr, gPtr, colsPtr, colsLen, a.batch), gradPtr, dkPtr, product(K, rows, cout, true, false));
   }
   if (dx) {
     // A pointwise conv's patch gradient is dx itself.

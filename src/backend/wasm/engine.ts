@@ -9,14 +9,35 @@
 import type { MatmulArgs } from '../types.js';
 import { type CompiledKernels, type KernelExports, type BuildName, instantiate, instantiateAsync } from './load.js';
 import { ThreadPool, type Split } from './pool.js';
-import { ARG_COUNT, CONTROL_BYTES, MAX_SLOTS, SPLIT_BATCH, SPLIT_COLS, SPLIT_RANGE, SPLIT_RANGE_GUIDED, SPLIT_ROWS, runTask } from './protocol.js';
-import { GemmAMode, RANGE_END, RANGE_START, Task, TaskSlot, type RangeTask, type TaskArgs } from './generated/protocol.js';
+import {
+  ARG_COUNT,
+  CONTROL_BYTES,
+  MAX_SLOTS,
+  SPLIT_BATCH,
+  SPLIT_COLS,
+  SPLIT_RANGE,
+  SPLIT_RANGE_GUIDED,
+  SPLIT_ROWS,
+  runTask,
+} from './protocol.js';
+import {
+  GemmAMode,
+  RANGE_END,
+  RANGE_START,
+  Task,
+  TaskSlot,
+  type RangeTask,
+  type TaskArgs,
+} from './generated/protocol.js';
 import { Heap } from './heap.js';
 
 const PAGE = 65536;
 /** Below this many multiply-adds a GEMM stays on the calling thread: splitting costs more than it saves. */
 const THREAD_MIN_WORK = 1 << 18;
-/** Units per thread from which a range kernel is cut in guided chunks (SPLIT_RANGE_GUIDED): its small chunks then hold 2 units at least. */
+/**
+ * Units per thread from which a range kernel is cut in guided chunks (SPLIT_RANGE_GUIDED): its
+ * small chunks then hold 2 units at least.
+ */
 export const GUIDED_MIN_UNITS_PER_THREAD = 6;
 /** Below this many floats written, a range kernel (im2col, pooling, …) stays on the calling thread. */
 const RANGE_MIN_WORK = 1 << 15;
@@ -162,8 +183,17 @@ export class WasmEngine {
     const budget = this.maxPages * PAGE - heapBase;
     const engine = this;
     this.heap = new Heap(
-      { get buffer() { return engine.memory.buffer; }, ensure: (end) => engine.ensure(end), zero: (ptr, bytes) => engine.kernels.zero(ptr, bytes) },
-      heapBase, budget, Math.floor(budget * STORAGE_SHARE), compiled.shared,
+      {
+        get buffer() {
+          return engine.memory.buffer;
+        },
+        ensure: (end) => engine.ensure(end),
+        zero: (ptr, bytes) => engine.kernels.zero(ptr, bytes),
+      },
+      heapBase,
+      budget,
+      Math.floor(budget * STORAGE_SHARE),
+      compiled.shared,
     );
     this.packABytes = align(this.kernels.packABytes());
     this.packBBytes = align(this.kernels.packBBytes());
@@ -201,7 +231,8 @@ export class WasmEngine {
 
   /** Why workers are unavailable or failed, if they are. */
   get threadProblem(): string | null {
-    if (this.pool === null) return this.shared ? 'this runtime has no worker_threads' : 'private memory: single-threaded build';
+    if (this.pool === null)
+      return this.shared ? 'this runtime has no worker_threads' : 'private memory: single-threaded build';
     return this.pool.failure;
   }
 
@@ -286,7 +317,9 @@ export class WasmEngine {
     const aLen = k === 0 ? 0 : (p.aBatchStride > 0 ? (batch - 1) * p.aBatchStride : 0) + m * k;
     const bLen = k === 0 ? 0 : (p.bBatchStride > 0 ? (batch - 1) * p.bBatchStride : 0) + k * n;
     const c = this.call();
-    const aPtr = c.in(a, aLen), bPtr = c.in(b, bLen), cPtr = c.out(out, cLen);
+    const aPtr = c.in(a, aLen),
+      bPtr = c.in(b, bLen),
+      cPtr = c.out(out, cLen);
     if (!c.ok) return c.abort();
     this.gemmAt(aPtr, bPtr, cPtr, p);
     c.end();
@@ -307,7 +340,16 @@ export class WasmEngine {
    * patches(x) · kernel, or (transposed, x's channels at least tileRows) the kernel gradient
    * dk [K, cout] = patches(x)ᵀ · dOut.
    */
-  gemmConvAt(transposed: boolean, xPtr: number, gPtr: number, bPtr: number, cPtr: number, m: number, k: number, n: number): void {
+  gemmConvAt(
+    transposed: boolean,
+    xPtr: number,
+    gPtr: number,
+    bPtr: number,
+    cPtr: number,
+    m: number,
+    k: number,
+    n: number,
+  ): void {
     const p: MatmulArgs = { m, k, n, transA: transposed, transB: false, batch: 1, aBatchStride: 0, bBatchStride: 0 };
     this.runGemm(xPtr, bPtr, cPtr, p, transposed ? GemmAMode.convT : GemmAMode.conv, gPtr);
   }
@@ -316,11 +358,24 @@ export class WasmEngine {
   private runGemm(aPtr: number, bPtr: number, cPtr: number, p: MatmulArgs, aMode: number, aArg: number): void {
     if (p.batch * p.m * p.n === 0) return;
     const split = this.splitFor(p);
-    const args = this.args, s = TaskSlot.gemm;
-    args[s.a] = aPtr; args[s.b] = bPtr; args[s.c] = cPtr; args[s.m] = p.m; args[s.k] = p.k; args[s.n] = p.n;
-    args[s.transA] = aMode; args[s.transB] = p.transB ? 1 : 0;
-    args[s.batch0] = 0; args[s.batch1] = p.batch; args[s.aStride] = aArg; args[s.bStride] = p.bBatchStride;
-    args[s.row0] = 0; args[s.row1] = p.m; args[s.col0] = 0; args[s.col1] = p.n;
+    const args = this.args,
+      s = TaskSlot.gemm;
+    args[s.a] = aPtr;
+    args[s.b] = bPtr;
+    args[s.c] = cPtr;
+    args[s.m] = p.m;
+    args[s.k] = p.k;
+    args[s.n] = p.n;
+    args[s.transA] = aMode;
+    args[s.transB] = p.transB ? 1 : 0;
+    args[s.batch0] = 0;
+    args[s.batch1] = p.batch;
+    args[s.aStride] = aArg;
+    args[s.bStride] = p.bBatchStride;
+    args[s.row0] = 0;
+    args[s.row1] = p.m;
+    args[s.col0] = 0;
+    args[s.col1] = p.n;
     // If a chunk threw in a worker (it should not), the whole product is redone here.
     if (split === null || !this.pool!.run(Task.gemm, args, split, this.runHere)) this.runHere(Task.gemm, args);
   }
@@ -331,9 +386,11 @@ export class WasmEngine {
    * it writes at least RANGE_MIN_WORK floats (`work`) over at least two units.
    */
   parallel<T extends RangeTask>(name: T, args: TaskArgs<T>, units: number, work: number, guided = true): void {
-    const a = this.args, task = Task[name];
+    const a = this.args,
+      task = Task[name];
     a.fill(0);
-    const slots: Readonly<Record<string, number>> = TaskSlot[name], values: Readonly<Record<string, number>> = args;
+    const slots: Readonly<Record<string, number>> = TaskSlot[name],
+      values: Readonly<Record<string, number>> = args;
     for (const arg in slots) a[slots[arg]] = values[arg];
     a[RANGE_START] = 0;
     a[RANGE_END] = units;
@@ -344,9 +401,10 @@ export class WasmEngine {
       return;
     }
     this.startWorkers();
-    const split: Split = guided && units >= GUIDED_MIN_UNITS_PER_THREAD * threads
-      ? { kind: SPLIT_RANGE_GUIDED, units, unitSize: threads, chunks: 3 * threads }
-      : { kind: SPLIT_RANGE, units, unitSize: 1, chunks: Math.min(units, 2 * threads) };
+    const split: Split =
+      guided && units >= GUIDED_MIN_UNITS_PER_THREAD * threads
+        ? { kind: SPLIT_RANGE_GUIDED, units, unitSize: threads, chunks: 3 * threads }
+        : { kind: SPLIT_RANGE, units, unitSize: 1, chunks: Math.min(units, 2 * threads) };
     if (!this.pool.run(task, a, split, this.runHere)) {
       a[RANGE_START] = 0;
       a[RANGE_END] = units;
@@ -368,8 +426,10 @@ export class WasmEngine {
     this.startWorkers();
     const rowTiles = Math.ceil(p.m / this.tileRows);
     const colTiles = Math.ceil(p.n / 8);
-    if (p.batch >= 2 * threads) return { kind: SPLIT_BATCH, units: p.batch, unitSize: 1, chunks: Math.min(p.batch, 4 * threads) };
-    if (rowTiles >= colTiles) return { kind: SPLIT_ROWS, units: rowTiles, unitSize: this.tileRows, chunks: Math.min(rowTiles, threads) };
+    if (p.batch >= 2 * threads)
+      return { kind: SPLIT_BATCH, units: p.batch, unitSize: 1, chunks: Math.min(p.batch, 4 * threads) };
+    if (rowTiles >= colTiles)
+      return { kind: SPLIT_ROWS, units: rowTiles, unitSize: this.tileRows, chunks: Math.min(rowTiles, threads) };
     return { kind: SPLIT_COLS, units: colTiles, unitSize: 8, chunks: Math.min(colTiles, 2 * threads) };
   }
 

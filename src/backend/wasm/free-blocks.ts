@@ -59,7 +59,10 @@ export class FreeBlocks {
 
   private add(start: number, size: number): void {
     let set = this.bySize.get(size);
-    if (set === undefined) this.bySize.set(size, (set = new Set()));
+    if (set === undefined) {
+      set = new Set();
+      this.bySize.set(size, set);
+    }
     set.add(start);
     this.sizeAt.set(start, size);
     this.startOfEnd.set(start + size, start);

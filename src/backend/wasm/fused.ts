@@ -11,12 +11,20 @@ import { ActivationCode, adamScalars } from './generated/protocol.js';
 const MIN_ELEMENTS = 128;
 
 export function biasActivation(
-  e: WasmEngine, x: Float32Array, bias: Float32Array | null, rows: number, cols: number, act: FusedActivation, out: Float32Array,
+  e: WasmEngine,
+  x: Float32Array,
+  bias: Float32Array | null,
+  rows: number,
+  cols: number,
+  act: FusedActivation,
+  out: Float32Array,
 ): boolean {
   const n = rows * cols;
   if (n < MIN_ELEMENTS) return false;
   const c = e.call();
-  const xPtr = c.in(x, n), biasPtr = bias ? c.in(bias, cols) : 0, outPtr = c.out(out, n);
+  const xPtr = c.in(x, n),
+    biasPtr = bias ? c.in(bias, cols) : 0,
+    outPtr = c.out(out, n);
   if (!c.ok) return c.abort();
   // Split over rows across the threads when large (the row count comes from the range).
   e.parallel('biasActivation', { x: xPtr, bias: biasPtr, cols, act: ActivationCode[act], out: outPtr }, rows, n);
@@ -25,16 +33,24 @@ export function biasActivation(
 }
 
 export function biasActivationBackward(
-  e: WasmEngine, g: Float32Array, y: Float32Array, rows: number, cols: number, act: FusedActivation,
-  dx: Float32Array | null, dBias: Float32Array | null,
+  e: WasmEngine,
+  g: Float32Array,
+  y: Float32Array,
+  rows: number,
+  cols: number,
+  act: FusedActivation,
+  dx: Float32Array | null,
+  dBias: Float32Array | null,
 ): boolean {
   const n = rows * cols;
   if (n < MIN_ELEMENTS) return false;
   // The linear case never reads y, so it is not copied in.
   const needY = act !== 'linear';
   const c = e.call();
-  const gPtr = c.in(g, n), yPtr = needY ? c.in(y, n) : 0;
-  const dxPtr = dx ? c.out(dx, n) : 0, dBiasPtr = dBias ? c.out(dBias, cols) : 0;
+  const gPtr = c.in(g, n),
+    yPtr = needY ? c.in(y, n) : 0;
+  const dxPtr = dx ? c.out(dx, n) : 0,
+    dBiasPtr = dBias ? c.out(dBias, cols) : 0;
   if (!c.ok) return c.abort();
   if (e.threads > 1 && n >= THREADED_BACKWARD_MIN) {
     // Shared by rows for dx, then by columns for dBias (each column's sum keeps its row order, so
@@ -61,12 +77,24 @@ const THREADED_BACKWARD_MIN = 1 << 16;
 const ADAM_MIN = 256;
 
 /** One Adam step in wasm (same bits as the portable loop); false for small or non-fitting parameters. */
-export function adamStep(e: WasmEngine, p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vMax: Float32Array | null, s: AdamStep): boolean {
+export function adamStep(
+  e: WasmEngine,
+  p: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  vMax: Float32Array | null,
+  s: AdamStep,
+): boolean {
   const n = p.length;
   if (n < ADAM_MIN) return false;
   const c = e.call();
   // Each of p, m, v (and vMax) is read and written: in and out at the same address.
-  const pPtr = c.inOut(p), gPtr = c.in(g, n), mPtr = c.inOut(m), vPtr = c.inOut(v), wPtr = vMax ? c.inOut(vMax) : 0;
+  const pPtr = c.inOut(p),
+    gPtr = c.in(g, n),
+    mPtr = c.inOut(m),
+    vPtr = c.inOut(v),
+    wPtr = vMax ? c.inOut(vMax) : 0;
   const sPtr = c.floats64(adamScalars(s));
   if (!c.ok) return c.abort();
   // Split over the threads in ranges of whole cache lines.

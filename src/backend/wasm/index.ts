@@ -4,7 +4,20 @@
  * reduction kernels run in wasm; everything else (and every case those kernels decline) is
  * delegated to the portable backend.
  */
-import type { AdamStep, Backend, BinaryOp, ConvTail, DType, FusedActivation, MatmulArgs, ReduceOp, Shape, TypedArray, UnaryOp, Window2dArgs } from '../types.js';
+import type {
+  AdamStep,
+  Backend,
+  BinaryOp,
+  ConvTail,
+  DType,
+  FusedActivation,
+  MatmulArgs,
+  ReduceOp,
+  Shape,
+  TypedArray,
+  UnaryOp,
+  Window2dArgs,
+} from '../types.js';
 import { portableBackend, portableConvKernels } from '../portable/index.js';
 import { newHostArray } from '../host/storage.js';
 import { conv2dBackwardComposed, conv2dComposed, type ConvKernels } from '../host/conv.js';
@@ -67,7 +80,9 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
  * compile modules this size synchronously, so there the wasm backend is only reached this way.
  */
 export async function createWasmBackendAsync(options: WasmBackendOptions = {}): Promise<WasmBackend> {
-  const engine = await WasmEngine.createAsync(await compileKernelsAsync(ThreadPool.available(), options.relaxed ?? true));
+  const engine = await WasmEngine.createAsync(
+    await compileKernelsAsync(ThreadPool.available(), options.relaxed ?? true),
+  );
   return backendOn(engine, options);
 }
 
@@ -93,8 +108,16 @@ function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend
     // Operands too large for the wasm memory's maximum take the portable path.
     if (!engine.matmul(a, b, out, args)) portableBackend.matmul(a, b, out, args);
   };
-  const biasAct = (x: Float32Array, bias: Float32Array | null, rows: number, cols: number, act: FusedActivation, out: Float32Array): void => {
-    if (!fused.biasActivation(engine, x, bias, rows, cols, act, out)) portableBackend.biasActivation(x, bias, rows, cols, act, out);
+  const biasAct = (
+    x: Float32Array,
+    bias: Float32Array | null,
+    rows: number,
+    cols: number,
+    act: FusedActivation,
+    out: Float32Array,
+  ): void => {
+    if (!fused.biasActivation(engine, x, bias, rows, cols, act, out))
+      portableBackend.biasActivation(x, bias, rows, cols, act, out);
   };
   // The composed convolution with this backend's kernels, fused in the wasm memory where it can be.
   const conv: ConvKernels = {
@@ -102,8 +125,10 @@ function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend
     col2im: (cols, a, dx) => void (window.col2im(engine, cols, a, dx) || portableConvKernels.col2im(cols, a, dx)),
     matmul,
     biasActivation: biasAct,
-    fusedConv2d: (x, kernel, a, cout, out, transformed, tail) => convFused.conv2d(engine, x, kernel, a, cout, out, transformed, tail ?? undefined),
-    fusedConv2dBackward: (x, kernel, dOut, a, cout, dx, dk) => convFused.conv2dBackward(engine, x, kernel, dOut, a, cout, dx, dk),
+    fusedConv2d: (x, kernel, a, cout, out, transformed, tail) =>
+      convFused.conv2d(engine, x, kernel, a, cout, out, transformed, tail ?? undefined),
+    fusedConv2dBackward: (x, kernel, dOut, a, cout, dx, dk) =>
+      convFused.conv2dBackward(engine, x, kernel, dOut, a, cout, dx, dk),
   };
   return {
     // Kernels without a wasm version (where, copyStrided, gather, scatterAdd) and the host storage methods.
@@ -141,22 +166,58 @@ function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend
     unary(op: UnaryOp, x: TypedArray, out: TypedArray): void {
       if (!elementwise.unary(engine, op, x, out)) portableBackend.unary(op, x, out);
     },
-    binary(op: BinaryOp, a: TypedArray, aStrides: Shape, b: TypedArray, bStrides: Shape, outShape: Shape, out: TypedArray): void {
-      if (!elementwise.binary(engine, op, a, aStrides, b, bStrides, outShape, out)) portableBackend.binary(op, a, aStrides, b, bStrides, outShape, out);
+    binary(
+      op: BinaryOp,
+      a: TypedArray,
+      aStrides: Shape,
+      b: TypedArray,
+      bStrides: Shape,
+      outShape: Shape,
+      out: TypedArray,
+    ): void {
+      if (!elementwise.binary(engine, op, a, aStrides, b, bStrides, outShape, out))
+        portableBackend.binary(op, a, aStrides, b, bStrides, outShape, out);
     },
     reduce(op: ReduceOp, x: TypedArray, outer: number, size: number, inner: number, out: TypedArray): void {
-      if (!elementwise.reduce(engine, op, x, outer, size, inner, out)) portableBackend.reduce(op, x, outer, size, inner, out);
+      if (!elementwise.reduce(engine, op, x, outer, size, inner, out))
+        portableBackend.reduce(op, x, outer, size, inner, out);
     },
     logSoftmax(x: Float32Array, rows: number, cols: number, out: Float32Array, stats: Float32Array): void {
       if (!softmax.logSoftmax(engine, x, rows, cols, out, stats)) portableBackend.logSoftmax(x, rows, cols, out, stats);
     },
-    logSoftmaxBackward(g: Float32Array, x: Float32Array, stats: Float32Array, rows: number, cols: number, dx: Float32Array): void {
-      if (!softmax.logSoftmaxBackward(engine, g, x, stats, rows, cols, dx)) portableBackend.logSoftmaxBackward(g, x, stats, rows, cols, dx);
+    logSoftmaxBackward(
+      g: Float32Array,
+      x: Float32Array,
+      stats: Float32Array,
+      rows: number,
+      cols: number,
+      dx: Float32Array,
+    ): void {
+      if (!softmax.logSoftmaxBackward(engine, g, x, stats, rows, cols, dx))
+        portableBackend.logSoftmaxBackward(g, x, stats, rows, cols, dx);
     },
     conv2d: (x, kernel, a, cout, out, transformed, tail) =>
-      conv2dComposed(conv, x as Float32Array, kernel as Float32Array, a, cout, out as Float32Array, transformed, tail as ConvTail<Float32Array> | null),
+      conv2dComposed(
+        conv,
+        x as Float32Array,
+        kernel as Float32Array,
+        a,
+        cout,
+        out as Float32Array,
+        transformed,
+        tail as ConvTail<Float32Array> | null,
+      ),
     conv2dBackward: (x, kernel, g, a, cout, dx, dk) =>
-      conv2dBackwardComposed(conv, x as Float32Array, kernel as Float32Array, g as Float32Array, a, cout, dx as Float32Array | null, dk as Float32Array | null),
+      conv2dBackwardComposed(
+        conv,
+        x as Float32Array,
+        kernel as Float32Array,
+        g as Float32Array,
+        a,
+        cout,
+        dx as Float32Array | null,
+        dk as Float32Array | null,
+      ),
     maxPool2d(x: Float32Array, a: Window2dArgs, out: Float32Array, argmax: Int32Array | null): void {
       if (!window.maxPool2d(engine, x, a, out, argmax)) portableBackend.maxPool2d(x, a, out, argmax);
     },
@@ -169,16 +230,32 @@ function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend
     // With dx in the heap (no copy out) the wasm scatter wins; before the heap, the TypeScript
     // one beat a wasm scatter whose whole dx had to be copied out.
     maxPool2dBackward(dOut: Float32Array, argmax: Int32Array, a: Window2dArgs, dx: Float32Array): void {
-      if (!window.maxPool2dBackward(engine, dOut, argmax, a, dx)) portableBackend.maxPool2dBackward(dOut, argmax, a, dx);
+      if (!window.maxPool2dBackward(engine, dOut, argmax, a, dx))
+        portableBackend.maxPool2dBackward(dOut, argmax, a, dx);
     },
-    biasActivation: (x, bias, rows, cols, act, out) => biasAct(x as Float32Array, bias as Float32Array | null, rows, cols, act, out as Float32Array),
-    adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vMax: Float32Array | null, s: AdamStep): void {
+    biasActivation: (x, bias, rows, cols, act, out) =>
+      biasAct(x as Float32Array, bias as Float32Array | null, rows, cols, act, out as Float32Array),
+    adamStep(
+      p: Float32Array,
+      g: Float32Array,
+      m: Float32Array,
+      v: Float32Array,
+      vMax: Float32Array | null,
+      s: AdamStep,
+    ): void {
       if (!fused.adamStep(engine, p, g, m, v, vMax, s)) portableBackend.adamStep(p, g, m, v, vMax, s);
     },
     biasActivationBackward(
-      g: Float32Array, y: Float32Array, rows: number, cols: number, act: FusedActivation, dx: Float32Array | null, dBias: Float32Array | null,
+      g: Float32Array,
+      y: Float32Array,
+      rows: number,
+      cols: number,
+      act: FusedActivation,
+      dx: Float32Array | null,
+      dBias: Float32Array | null,
     ): void {
-      if (!fused.biasActivationBackward(engine, g, y, rows, cols, act, dx, dBias)) portableBackend.biasActivationBackward(g, y, rows, cols, act, dx, dBias);
+      if (!fused.biasActivationBackward(engine, g, y, rows, cols, act, dx, dBias))
+        portableBackend.biasActivationBackward(g, y, rows, cols, act, dx, dBias);
     },
   };
 }

@@ -27,7 +27,10 @@ export interface KernelExports {
   winogradInput(x: number, geometry: number, v: number, scratch: number, b0: number, b1: number): void;
   winogradKernel(w: number, cin: number, cout: number, u: number): void;
   winogradOutput(m: number, geometry: number, cout: number, out: number, b0: number, b1: number): void;
-  /** The i-th code or slot of the shared protocol as the kernels were compiled with it (-1 past the last; see its test). */
+  /**
+   * The i-th code or slot of the shared protocol as the kernels were compiled with it (-1 past the
+   * last; see its test).
+   */
   protocolValue(i: number): number;
   /** 96·iters flops of register-only multiply-adds (the benchmark's ceiling). */
   fmaPeak(iters: number): number;
@@ -35,16 +38,48 @@ export interface KernelExports {
   packBBytes(): number;
   tileRows(): number;
   gemm(
-    a: number, b: number, c: number, m: number, k: number, n: number, transA: number, transB: number,
-    batch0: number, batch1: number, aStride: number, bStride: number,
-    row0: number, row1: number, col0: number, col1: number, packA: number, packB: number,
+    a: number,
+    b: number,
+    c: number,
+    m: number,
+    k: number,
+    n: number,
+    transA: number,
+    transB: number,
+    batch0: number,
+    batch1: number,
+    aStride: number,
+    bStride: number,
+    row0: number,
+    row1: number,
+    col0: number,
+    col1: number,
+    packA: number,
+    packB: number,
   ): void;
   /** b0, b1: the range of images to do (all: 0, batch). */
   im2col(x: number, geometry: number, cols: number, b0: number, b1: number): void;
   col2im(cols: number, geometry: number, dx: number, b0: number, b1: number): void;
-  convDirect(x: number, geometry: number, w: number, cout: number, out: number, taps: number, b0: number, b1: number): void;
+  convDirect(
+    x: number,
+    geometry: number,
+    w: number,
+    cout: number,
+    out: number,
+    taps: number,
+    b0: number,
+    b1: number,
+  ): void;
   /** t0, t1: the range of taps kh·kW + kw to do (all: 0, kH·kW). */
-  convDirectKernelGrad(x: number, geometry: number, dOut: number, cout: number, dk: number, t0: number, t1: number): void;
+  convDirectKernelGrad(
+    x: number,
+    geometry: number,
+    dOut: number,
+    cout: number,
+    dk: number,
+    t0: number,
+    t1: number,
+  ): void;
   /** argmax = 0: no indices wanted. */
   maxPool2d(x: number, geometry: number, out: number, argmax: number, b0: number, b1: number): void;
   maxPool2dBackward(dOut: number, argmax: number, geometry: number, dx: number, b0: number, b1: number): void;
@@ -52,7 +87,18 @@ export interface KernelExports {
   avgPool2dBackward(dOut: number, geometry: number, dx: number): void;
   /** op: a UnaryCode, BinaryCode or ReduceCode (generated/protocol.ts). */
   unary(op: number, x: number, out: number, n: number): void;
-  binary(op: number, a: number, sa: number, ta: number, b: number, sb: number, tb: number, out: number, rows: number, cols: number): void;
+  binary(
+    op: number,
+    a: number,
+    sa: number,
+    ta: number,
+    b: number,
+    sb: number,
+    tb: number,
+    out: number,
+    rows: number,
+    cols: number,
+  ): void;
   reduce(op: number, x: number, outer: number, size: number, inner: number, out: number): void;
   /** log-softmax over rows [r0, r1) of x [rows, cols] (assembly/softmax.ts); stats: two floats per row. */
   softmaxStats(x: number, cols: number, stats: number, r0: number, r1: number): void;
@@ -61,9 +107,26 @@ export interface KernelExports {
   /** bias = 0: no bias. act: an ActivationCode. */
   biasActivation(x: number, bias: number, rows: number, cols: number, act: number, out: number): void;
   /** dx = 0 or dBias = 0: that gradient is not wanted. */
-  biasActivationBackward(g: number, y: number, rows: number, cols: number, act: number, dx: number, dBias: number): void;
+  biasActivationBackward(
+    g: number,
+    y: number,
+    rows: number,
+    cols: number,
+    act: number,
+    dx: number,
+    dBias: number,
+  ): void;
   /** c0, c1: the range of columns whose bias gradient to sum (overwritten). */
-  biasGradientColumns(g: number, y: number, rows: number, cols: number, act: number, dBias: number, c0: number, c1: number): void;
+  biasGradientColumns(
+    g: number,
+    y: number,
+    rows: number,
+    cols: number,
+    act: number,
+    dBias: number,
+    c0: number,
+    c1: number,
+  ): void;
 }
 
 let relaxedFlagTried = false;
@@ -90,8 +153,14 @@ function chooseBuild(shared: boolean, allowRelaxed: boolean): { build: BuildName
   if (typeof WebAssembly !== 'object') throw new Error('this JavaScript engine has no WebAssembly');
   if (allowRelaxed) enableRelaxedSimdFlag();
   const candidates: [BuildName, string][] = shared
-    ? [['wasm-relaxed-simd', kernelBuilds.relaxedSimdShared], ['wasm-simd', kernelBuilds.simdShared]]
-    : [['wasm-relaxed-simd', kernelBuilds.relaxedSimd], ['wasm-simd', kernelBuilds.simd]];
+    ? [
+        ['wasm-relaxed-simd', kernelBuilds.relaxedSimdShared],
+        ['wasm-simd', kernelBuilds.simdShared],
+      ]
+    : [
+        ['wasm-relaxed-simd', kernelBuilds.relaxedSimd],
+        ['wasm-simd', kernelBuilds.simd],
+      ];
   for (const [build, b64] of candidates) {
     if (build === 'wasm-relaxed-simd' && !allowRelaxed) continue;
     const bytes = decodeBase64(b64);

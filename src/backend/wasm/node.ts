@@ -50,7 +50,9 @@ export interface Collector {
   /** A full garbage collection, now. */
   gc(): void;
   /** A FinalizationRegistry constructor whose instances have cleanupSome(), when V8 offers it. */
-  Registry: new <T>(cleanup: (held: T) => void) => SyncRegistry<T>;
+  Registry: new <T>(
+    cleanup: (held: T) => void,
+  ) => SyncRegistry<T>;
 }
 
 let collector: Collector | null | undefined;
@@ -91,7 +93,8 @@ export function garbageCollector(): Collector | null {
   if (collector !== undefined) return collector;
   collector = null;
   try {
-    const v8 = nodeBuiltin('node:v8'), vm = nodeBuiltin('node:vm');
+    const v8 = nodeBuiltin('node:v8'),
+      vm = nodeBuiltin('node:vm');
     if (!v8 || !vm) return null;
     v8.setFlagsFromString('--expose-gc');
     v8.setFlagsFromString('--harmony-weak-refs-with-cleanup-some');

@@ -6,8 +6,27 @@
 import type { Worker as NodeWorker } from 'node:worker_threads';
 import { nodeBuiltin } from './node.js';
 import {
-  ALIVE, ARGS, ARG_COUNT, CALLER_SLEEPING, CALLER_SPIN_MS, CHUNKS, COMPLETED, CONTROL_INTS, COUNTER, FAILED, GENERATION_MASK, MAX_SLOTS, SEQ, SLEEPING,
-  SPLIT, TASK, UNITS, UNIT_SIZE, WORKER_CHUNKS, workOn, type RunChunk,
+  ALIVE,
+  ARGS,
+  ARG_COUNT,
+  CALLER_SLEEPING,
+  CALLER_SPIN_MS,
+  CHUNKS,
+  COMPLETED,
+  CONTROL_INTS,
+  COUNTER,
+  FAILED,
+  GENERATION_MASK,
+  MAX_SLOTS,
+  SEQ,
+  SLEEPING,
+  SPLIT,
+  TASK,
+  UNITS,
+  UNIT_SIZE,
+  WORKER_CHUNKS,
+  workOn,
+  type RunChunk,
 } from './protocol.js';
 
 /** How one product is cut into chunks: see protocol.ts. */

@@ -71,7 +71,10 @@ export const SPLIT_RANGE = 3;
  */
 export const SPLIT_RANGE_GUIDED = 4;
 
-/** Floats per unit of the unary task (and of the binary one along one row): a multiple of 16, so chunks never share a cache line. */
+/**
+ * Floats per unit of the unary task (and of the binary one along one row): a multiple of 16, so
+ * chunks never share a cache line.
+ */
 export const ELEMENT_BLOCK = 4096;
 
 /** Flags of the convBackwardImages task (its `flags` slot). */
@@ -85,13 +88,30 @@ export const CONV_FOLD_PATCHES = 4;
  * own buffers (convDirect uses packA as its tap-list scratch).
  */
 export function runTask(k: KernelExports, task: number, a: readonly number[], packA: number, packB: number): void {
-  const r0 = a[RANGE_START], r1 = a[RANGE_END];
+  const r0 = a[RANGE_START],
+    r1 = a[RANGE_END];
   switch (task) {
     case Task.gemm: {
       const s = TaskSlot.gemm;
       k.gemm(
-        a[s.a], a[s.b], a[s.c], a[s.m], a[s.k], a[s.n], a[s.transA], a[s.transB], a[s.batch0], a[s.batch1], a[s.aStride], a[s.bStride],
-        a[s.row0], a[s.row1], a[s.col0], a[s.col1], packA, packB,
+        a[s.a],
+        a[s.b],
+        a[s.c],
+        a[s.m],
+        a[s.k],
+        a[s.n],
+        a[s.transA],
+        a[s.transB],
+        a[s.batch0],
+        a[s.batch1],
+        a[s.aStride],
+        a[s.bStride],
+        a[s.row0],
+        a[s.row1],
+        a[s.col0],
+        a[s.col1],
+        packA,
+        packB,
       );
       return;
     }
@@ -140,14 +160,24 @@ export function runTask(k: KernelExports, task: number, a: readonly number[], pa
     }
     case Task.biasBackwardRows: {
       const s = TaskSlot.biasBackwardRows;
-      const skip = r0 * a[s.cols] * 4, y = a[s.y];
+      const skip = r0 * a[s.cols] * 4,
+        y = a[s.y];
       k.biasActivationBackward(a[s.g] + skip, y === 0 ? 0 : y + skip, r1 - r0, a[s.cols], a[s.act], a[s.dx] + skip, 0);
       return;
     }
     case Task.biasGradientColumns: {
       // Blocks of 16 columns [r0, r1).
       const s = TaskSlot.biasGradientColumns;
-      k.biasGradientColumns(a[s.g], a[s.y], a[s.rows], a[s.cols], a[s.act], a[s.dBias], r0 * 16, Math.min(a[s.cols], r1 * 16));
+      k.biasGradientColumns(
+        a[s.g],
+        a[s.y],
+        a[s.rows],
+        a[s.cols],
+        a[s.act],
+        a[s.dBias],
+        r0 * 16,
+        Math.min(a[s.cols], r1 * 16),
+      );
       return;
     }
     case Task.convDirectKernelGrad: {
@@ -160,22 +190,58 @@ export function runTask(k: KernelExports, task: number, a: readonly number[], pa
       // the patch matrix. Row by row the product is the whole-batch one's: the result does not
       // depend on the cut.
       const s = TaskSlot.convForward;
-      const conv = a[s.packPatches] !== 0, cout = a[s.cout], rowsPerImage = a[s.rowsPerImage];
+      const conv = a[s.packPatches] !== 0,
+        cout = a[s.cout],
+        rowsPerImage = a[s.rowsPerImage];
       k.gemm(
-        a[s.x], a[s.kernel], a[s.out], a[s.rows], a[s.patchLength], cout, conv ? GemmAMode.conv : GemmAMode.plain, 0, 0, 1,
-        conv ? a[s.geometry] : 0, 0, r0 * rowsPerImage, r1 * rowsPerImage, 0, cout, packA, packB,
+        a[s.x],
+        a[s.kernel],
+        a[s.out],
+        a[s.rows],
+        a[s.patchLength],
+        cout,
+        conv ? GemmAMode.conv : GemmAMode.plain,
+        0,
+        0,
+        1,
+        conv ? a[s.geometry] : 0,
+        0,
+        r0 * rowsPerImage,
+        r1 * rowsPerImage,
+        0,
+        cout,
+        packA,
+        packB,
       );
       tail(k, a[s.out], cout, a[s.tailApply], a[s.tailBias], a[s.tailAct], rowsPerImage, r0, r1);
       return;
     }
     case Task.convBackwardImages: {
       const s = TaskSlot.convBackwardImages;
-      const flags = a[s.flags], rowsPerImage = a[s.rowsPerImage], K = a[s.patchLength];
+      const flags = a[s.flags],
+        rowsPerImage = a[s.rowsPerImage],
+        K = a[s.patchLength];
       if ((flags & CONV_BUILD_PATCHES) !== 0) k.im2col(a[s.x], a[s.geometry], a[s.patches], r0, r1);
       if ((flags & CONV_INPUT_GRADIENT) !== 0) {
         k.gemm(
-          a[s.dOut], a[s.kernel], a[s.patchGradient], a[s.rows], a[s.cout], K, GemmAMode.plain, 1, 0, 1, 0, 0,
-          r0 * rowsPerImage, r1 * rowsPerImage, 0, K, packA, packB,
+          a[s.dOut],
+          a[s.kernel],
+          a[s.patchGradient],
+          a[s.rows],
+          a[s.cout],
+          K,
+          GemmAMode.plain,
+          1,
+          0,
+          1,
+          0,
+          0,
+          r0 * rowsPerImage,
+          r1 * rowsPerImage,
+          0,
+          K,
+          packA,
+          packB,
         );
         if ((flags & CONV_FOLD_PATCHES) !== 0) k.col2im(a[s.patchGradient], a[s.geometry], a[s.dx], r0, r1);
       }
@@ -183,24 +249,52 @@ export function runTask(k: KernelExports, task: number, a: readonly number[], pa
     }
     case Task.unary: {
       const s = TaskSlot.unary;
-      const e0 = r0 * ELEMENT_BLOCK, skip = e0 * 4;
+      const e0 = r0 * ELEMENT_BLOCK,
+        skip = e0 * 4;
       k.unary(a[s.op], a[s.x] + skip, a[s.out] + skip, Math.min(a[s.n], r1 * ELEMENT_BLOCK) - e0);
       return;
     }
     case Task.binary: {
       const s = TaskSlot.binary;
-      const sa = a[s.sa], ta = a[s.ta], sb = a[s.sb], tb = a[s.tb], cols = a[s.cols];
+      const sa = a[s.sa],
+        ta = a[s.ta],
+        sb = a[s.sb],
+        tb = a[s.tb],
+        cols = a[s.cols];
       if (a[s.byBlocks] === 1) {
         const c0 = r0 * ELEMENT_BLOCK;
-        k.binary(a[s.op], a[s.a] + c0 * ta * 4, 0, ta, a[s.b] + c0 * tb * 4, 0, tb, a[s.out] + c0 * 4, 1, Math.min(cols, r1 * ELEMENT_BLOCK) - c0);
+        k.binary(
+          a[s.op],
+          a[s.a] + c0 * ta * 4,
+          0,
+          ta,
+          a[s.b] + c0 * tb * 4,
+          0,
+          tb,
+          a[s.out] + c0 * 4,
+          1,
+          Math.min(cols, r1 * ELEMENT_BLOCK) - c0,
+        );
       } else {
-        k.binary(a[s.op], a[s.a] + r0 * sa * 4, sa, ta, a[s.b] + r0 * sb * 4, sb, tb, a[s.out] + r0 * cols * 4, r1 - r0, cols);
+        k.binary(
+          a[s.op],
+          a[s.a] + r0 * sa * 4,
+          sa,
+          ta,
+          a[s.b] + r0 * sb * 4,
+          sb,
+          tb,
+          a[s.out] + r0 * cols * 4,
+          r1 - r0,
+          cols,
+        );
       }
       return;
     }
     case Task.reduce: {
       const s = TaskSlot.reduce;
-      const size = a[s.size], inner = a[s.inner];
+      const size = a[s.size],
+        inner = a[s.inner];
       k.reduce(a[s.op], a[s.x] + r0 * size * inner * 4, r1 - r0, size, inner, a[s.out] + r0 * inner * 4);
       return;
     }
@@ -234,7 +328,17 @@ export function runTask(k: KernelExports, task: number, a: readonly number[], pa
  * A conv layer's tail over the rows of images [r0, r1) of out [rows, cout], in place, when
  * `apply` is 1: activation `act` (an ActivationCode) of out + bias (0: none).
  */
-function tail(k: KernelExports, out: number, cout: number, apply: number, bias: number, act: number, rowsPerImage: number, r0: number, r1: number): void {
+function tail(
+  k: KernelExports,
+  out: number,
+  cout: number,
+  apply: number,
+  bias: number,
+  act: number,
+  rowsPerImage: number,
+  r0: number,
+  r1: number,
+): void {
   if (apply === 0) return;
   const at = out + r0 * rowsPerImage * cout * 4;
   k.biasActivation(at, bias, (r1 - r0) * rowsPerImage, cout, act, at);
@@ -245,15 +349,19 @@ export const GENERATION_MASK = 0x7fff;
 
 /** The arguments of chunk `index`, written into `args` (a copy of the task's arguments). */
 export function chunkArgs(control: Int32Array, index: number, args: number[]): void {
-  const chunks = control[CHUNKS], units = control[UNITS], unit = control[UNIT_SIZE];
-  let u0 = Math.floor((units * index) / chunks), u1 = Math.floor((units * (index + 1)) / chunks);
+  const chunks = control[CHUNKS],
+    units = control[UNITS],
+    unit = control[UNIT_SIZE];
+  let u0 = Math.floor((units * index) / chunks),
+    u1 = Math.floor((units * (index + 1)) / chunks);
   if (control[SPLIT] === SPLIT_RANGE_GUIDED) {
     const half = units >> 1;
     if (index < unit) {
       u0 = Math.floor((half * index) / unit);
       u1 = Math.floor((half * (index + 1)) / unit);
     } else {
-      const j = index - unit, small = chunks - unit;
+      const j = index - unit,
+        small = chunks - unit;
       u0 = half + Math.floor(((units - half) * j) / small);
       u1 = half + Math.floor(((units - half) * (j + 1)) / small);
     }
@@ -261,11 +369,23 @@ export function chunkArgs(control: Int32Array, index: number, args: number[]): v
   for (let i = 0; i < ARG_COUNT; i++) args[i] = control[ARGS + i];
   const g = TaskSlot.gemm;
   switch (control[SPLIT]) {
-    case SPLIT_BATCH: args[g.batch0] = u0; args[g.batch1] = u1; break;
-    case SPLIT_ROWS: args[g.row0] = u0 * unit; args[g.row1] = Math.min(args[g.m], u1 * unit); break;
-    case SPLIT_COLS: args[g.col0] = u0 * unit; args[g.col1] = Math.min(args[g.n], u1 * unit); break;
+    case SPLIT_BATCH:
+      args[g.batch0] = u0;
+      args[g.batch1] = u1;
+      break;
+    case SPLIT_ROWS:
+      args[g.row0] = u0 * unit;
+      args[g.row1] = Math.min(args[g.m], u1 * unit);
+      break;
+    case SPLIT_COLS:
+      args[g.col0] = u0 * unit;
+      args[g.col1] = Math.min(args[g.n], u1 * unit);
+      break;
     case SPLIT_RANGE:
-    case SPLIT_RANGE_GUIDED: args[RANGE_START] = u0; args[RANGE_END] = u1; break;
+    case SPLIT_RANGE_GUIDED:
+      args[RANGE_START] = u0;
+      args[RANGE_END] = u1;
+      break;
   }
 }
 
@@ -273,7 +393,13 @@ export function chunkArgs(control: Int32Array, index: number, args: number[]): v
  * Claim and run chunks of task `generation` until none are left; returns false if a chunk threw.
  * `run` receives the task code and the chunk's arguments.
  */
-export function workOn(control: Int32Array, generation: number, args: number[], run: RunChunk, isWorker: boolean): boolean {
+export function workOn(
+  control: Int32Array,
+  generation: number,
+  args: number[],
+  run: RunChunk,
+  isWorker: boolean,
+): boolean {
   let ok = true;
   for (;;) {
     const c = Atomics.load(control, COUNTER);

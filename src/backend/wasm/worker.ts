@@ -5,7 +5,17 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { instantiate } from './load.js';
-import { ALIVE, ARG_COUNT, CONTROL_INTS, GENERATION_MASK, SEQ, SLEEPING, SPIN_MS, runTask, workOn } from './protocol.js';
+import {
+  ALIVE,
+  ARG_COUNT,
+  CONTROL_INTS,
+  GENERATION_MASK,
+  SEQ,
+  SLEEPING,
+  SPIN_MS,
+  runTask,
+  workOn,
+} from './protocol.js';
 
 interface WorkerInit {
   module: WebAssembly.Module;
@@ -42,7 +52,7 @@ function nextTask(last: number): number {
 }
 
 parentPort?.postMessage('ready');
-for (let last = Atomics.load(control, SEQ); Atomics.load(control, ALIVE + slot) === 1;) {
+for (let last = Atomics.load(control, SEQ); Atomics.load(control, ALIVE + slot) === 1; ) {
   last = nextTask(last);
   if (Atomics.load(control, ALIVE + slot) !== 1) break;
   workOn(control, last & GENERATION_MASK, args, run, true);

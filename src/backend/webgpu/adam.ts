@@ -9,10 +9,25 @@ import { floatBits, type Queue } from './device.js';
 import type { GpuStorage } from './storage.js';
 import { MAIN_1D, PRELUDE, bindings } from './wgsl.js';
 
-export function adamStep(q: Queue, p: GpuStorage, g: GpuStorage, m: GpuStorage, v: GpuStorage, vMax: GpuStorage | null, s: AdamStep): void {
+export function adamStep(
+  q: Queue,
+  p: GpuStorage,
+  g: GpuStorage,
+  m: GpuStorage,
+  v: GpuStorage,
+  vMax: GpuStorage | null,
+  s: AdamStep,
+): void {
   const ams = vMax !== null;
-  const names: [string, 'f32'][] = [['p', 'f32'], ['g', 'f32'], ['m', 'f32'], ['v', 'f32']];
-  const k = q.kernel(`adam:${ams}`, () => `${PRELUDE}
+  const names: [string, 'f32'][] = [
+    ['p', 'f32'],
+    ['g', 'f32'],
+    ['m', 'f32'],
+    ['v', 'f32'],
+  ];
+  const k = q.kernel(
+    `adam:${ams}`,
+    () => `${PRELUDE}
 ${bindings(ams ? [...names, ['vMax', 'f32']] : names)}
 ${MAIN_1D}
   let beta1 = pf(1u); let beta2 = pf(2u); let c1 = pf(3u); let c2 = pf(4u); let l2 = pf(5u);
@@ -25,7 +40,8 @@ ${MAIN_1D}
   v[i] = vi;
   ${ams ? 'let second = max(vMax[i], vi);\n  vMax[i] = second;' : 'let second = vi;'}
   p[i] = pi * shrink - (stepSize * mi) / (sqrt(second) * invBc2Sqrt + eps);
-}`);
+}`,
+  );
   const { beta1, beta2, c1, c2, l2, shrink, stepSize, invBc2Sqrt, eps, sign } = s;
   const scalars = [beta1, beta2, c1, c2, l2, shrink, stepSize, invBc2Sqrt, eps, sign].map(floatBits);
   const buffers = [p.buffer, g.buffer, m.buffer, v.buffer];

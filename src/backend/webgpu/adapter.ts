@@ -15,14 +15,18 @@ async function gpuEntry(): Promise<GPU> {
   const fromNavigator = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (fromNavigator) return fromNavigator;
   if (!isNode()) {
-    throw new BackendError('webgpu: this runtime has no navigator.gpu; expected a browser with WebGPU enabled (or Node with the "webgpu" package)');
+    throw new BackendError(
+      'webgpu: this runtime has no navigator.gpu; expected a browser with WebGPU enabled (or Node with the "webgpu" package)',
+    );
   }
   const pkg = 'webgpu';
   let dawn: DawnPackage;
   try {
     dawn = (await import(pkg)) as DawnPackage;
   } catch (err) {
-    throw new BackendError(`webgpu: the optional package "webgpu" could not be loaded (${message(err)}); expected it installed: npm install webgpu`);
+    throw new BackendError(
+      `webgpu: the optional package "webgpu" could not be loaded (${message(err)}); expected it installed: npm install webgpu`,
+    );
   }
   return dawn.create([]);
 }
@@ -35,7 +39,7 @@ function message(err: unknown): string {
 export function describeAdapter(adapter: GPUAdapter): string {
   const info = adapter.info;
   const parts = [info.vendor, info.architecture, info.device].filter((s) => s !== '');
-  const head = info.description !== '' ? info.description : parts.shift() ?? 'unknown adapter';
+  const head = info.description !== '' ? info.description : (parts.shift() ?? 'unknown adapter');
   return parts.length > 0 ? `${head} (${parts.join(', ')})` : head;
 }
 
@@ -51,7 +55,12 @@ export interface DeviceLimits {
  * Node package, once that object is garbage-collected its instance is destroyed, and the next
  * event processing (a mapAsync) crashes the process (a segfault in InstanceBase::ProcessEvents).
  */
-export async function openDevice(): Promise<{ gpu: GPU; device: GPUDevice; limits: DeviceLimits; adapterInfo: string }> {
+export async function openDevice(): Promise<{
+  gpu: GPU;
+  device: GPUDevice;
+  limits: DeviceLimits;
+  adapterInfo: string;
+}> {
   const gpu = await gpuEntry();
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (adapter === null) {
@@ -61,7 +70,12 @@ export async function openDevice(): Promise<{ gpu: GPU; device: GPUDevice; limit
     );
   }
   const { maxBufferSize, maxStorageBufferBindingSize, maxComputeWorkgroupsPerDimension } = adapter.limits;
-  const limits = { maxBufferSize: Math.min(maxBufferSize, maxStorageBufferBindingSize), maxComputeWorkgroupsPerDimension };
-  const device = await adapter.requestDevice({ requiredLimits: { maxBufferSize, maxStorageBufferBindingSize, maxComputeWorkgroupsPerDimension } });
+  const limits = {
+    maxBufferSize: Math.min(maxBufferSize, maxStorageBufferBindingSize),
+    maxComputeWorkgroupsPerDimension,
+  };
+  const device = await adapter.requestDevice({
+    requiredLimits: { maxBufferSize, maxStorageBufferBindingSize, maxComputeWorkgroupsPerDimension },
+  });
   return { gpu, device, limits, adapterInfo: describeAdapter(adapter) };
 }

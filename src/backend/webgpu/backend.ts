@@ -8,7 +8,7 @@ import type { Backend, DType, TypedArray } from '../types.js';
 import { ArgumentError, BackendError, describe } from '../../util/errors.js';
 import { openDevice } from './adapter.js';
 import { Queue } from './device.js';
-import { GpuStorage, StoragePool, hostArray } from './storage.js';
+import { type GpuStorage, StoragePool, hostArray } from './storage.js';
 import { binary, cast, fill, unary, where } from './elementwise.js';
 import { reduce } from './reduce.js';
 import { matmul } from './matmul.js';
@@ -35,7 +35,9 @@ export interface WebGPUBackend extends Backend<WebGPUStorage> {
 }
 
 function notYet(op: string): never {
-  throw new BackendError(`${op}: not implemented on the webgpu backend yet; expected tensors on a CPU backend: move them with \`await t.to('wasm')\``);
+  throw new BackendError(
+    `${op}: not implemented on the webgpu backend yet; expected tensors on a CPU backend: move them with \`await t.to('wasm')\``,
+  );
 }
 
 export interface WebGPUOptions {
@@ -51,7 +53,10 @@ export async function createWebGPUBackend(options: WebGPUOptions = {}): Promise<
   const { gpu, device, limits, adapterInfo } = await openDevice();
   const cap = options.maxWorkgroupsPerDimension;
   if (cap !== undefined) {
-    if (!Number.isInteger(cap) || cap < 1) throw new ArgumentError(`createWebGPUBackend: got maxWorkgroupsPerDimension ${describe(cap)}; expected a positive integer`);
+    if (!Number.isInteger(cap) || cap < 1)
+      throw new ArgumentError(
+        `createWebGPUBackend: got maxWorkgroupsPerDimension ${describe(cap)}; expected a positive integer`,
+      );
     limits.maxComputeWorkgroupsPerDimension = Math.min(cap, limits.maxComputeWorkgroupsPerDimension);
   }
   const q = new Queue(gpu, device, limits);
@@ -72,7 +77,8 @@ export async function createWebGPUBackend(options: WebGPUOptions = {}): Promise<
     readSync(): never {
       throw new BackendError('webgpu: cannot read synchronously; use await tensor.data()');
     },
-    read: async (s) => (s.size === 0 ? hostArray(s.dtype, new ArrayBuffer(0)) : hostArray(s.dtype, await q.read(s.buffer, s.size * 4))),
+    read: async (s) =>
+      s.size === 0 ? hostArray(s.dtype, new ArrayBuffer(0)) : hostArray(s.dtype, await q.read(s.buffer, s.size * 4)),
     write: (s, values) => q.write(s.buffer, values),
     fill: (s, value) => fill(q, s, value),
     cast: (x, out) => cast(q, x, out),

@@ -54,7 +54,7 @@ export class Queue {
 
   /** `gpu`: the object the device came from, kept referenced as long as the queue (see openDevice). */
   constructor(
-    private readonly gpu: GPU,
+    readonly gpu: GPU,
     readonly device: GPUDevice,
     limits: DeviceLimits,
   ) {
@@ -73,7 +73,11 @@ export class Queue {
     let k = this.kernels.get(key);
     if (k === undefined) {
       const module = this.device.createShaderModule({ code: source(), label: key });
-      const pipeline = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: key });
+      const pipeline = this.device.createComputePipeline({
+        layout: 'auto',
+        compute: { module, entryPoint: 'main' },
+        label: key,
+      });
       k = { pipeline, layout: pipeline.getBindGroupLayout(0) };
       this.kernels.set(key, k);
     }
@@ -87,11 +91,14 @@ export class Queue {
    */
   dispatch(k: Kernel, buffers: readonly GPUBuffer[], params: ArrayLike<number>, x: number, y = 1, z = 1): void {
     if (x === 0 || y === 0 || z === 0) return;
-    if (params.length > PARAM_WORDS) throw new Error(`webgpu: ${params.length} parameter words; at most ${PARAM_WORDS}`);
+    if (params.length > PARAM_WORDS)
+      throw new Error(`webgpu: ${params.length} parameter words; at most ${PARAM_WORDS}`);
     if (this.slots === SLOTS) this.flush();
     const slot = this.slots++;
     this.words.set(params, (slot * SLOT_BYTES) / 4);
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.arena, offset: slot * SLOT_BYTES, size: SLOT_BYTES } }];
+    const entries: GPUBindGroupEntry[] = [
+      { binding: 0, resource: { buffer: this.arena, offset: slot * SLOT_BYTES, size: SLOT_BYTES } },
+    ];
     const copies = this.snapshots(buffers);
     buffers.forEach((buffer, i) => {
       const copy = copies.get(i);
@@ -194,7 +201,10 @@ export class Queue {
 
   /** Submit everything recorded so far. */
   flush(): void {
-    if (this.lost !== null) throw new BackendError(`webgpu: the GPU device was lost (${this.lost}); expected a live device: start the backend again`);
+    if (this.lost !== null)
+      throw new BackendError(
+        `webgpu: the GPU device was lost (${this.lost}); expected a live device: start the backend again`,
+      );
     if (this.encoder === null) return;
     this.pass?.end();
     this.pass = null;
@@ -209,7 +219,9 @@ export class Queue {
   private throwReported(): void {
     if (this.errors.length > 0) {
       const all = this.errors.splice(0).join('; ');
-      throw new BackendError(`webgpu: the GPU reported errors (${all}); expected none (a bug in a kernel, or the device is out of memory)`);
+      throw new BackendError(
+        `webgpu: the GPU reported errors (${all}); expected none (a bug in a kernel, or the device is out of memory)`,
+      );
     }
   }
 

@@ -145,13 +145,17 @@ const INT_UNARY: Partial<Record<UnaryOp, string>> = {
 };
 
 export function unary(q: Queue, op: UnaryOp, x: GpuStorage, out: GpuStorage): void {
-  const tx = wgslType(x.dtype), to = wgslType(out.dtype);
+  const tx = wgslType(x.dtype),
+    to = wgslType(out.dtype);
   const k = q.kernel(`unary:${op}:${tx}:${to}`, () => {
     const int = tx === 'i32' ? INT_UNARY[op] : undefined;
     const value = int !== undefined ? `let v = x[i];` : `let v = ${convert('f32', tx, 'x[i]')};`;
     const result = int !== undefined ? convert(to, 'i32', int) : convert(to, 'f32', FLOAT_UNARY[op]);
     return `${PRELUDE}${MATH}${FLOAT_FUNCTIONS}
-${bindings([['x', tx], ['out', to]])}
+${bindings([
+  ['x', tx],
+  ['out', to],
+])}
 ${MAIN_1D}
   ${value}
   out[i] = ${result};
@@ -161,7 +165,12 @@ ${MAIN_1D}
 }
 
 const COMPARE: Partial<Record<BinaryOp, string>> = {
-  eq: 'x == y', ne: 'x != y', lt: 'x < y', le: 'x <= y', gt: 'x > y', ge: 'x >= y',
+  eq: 'x == y',
+  ne: 'x != y',
+  lt: 'x < y',
+  le: 'x <= y',
+  gt: 'x > y',
+  ge: 'x >= y',
 };
 
 const FLOAT_BINARY: Record<BinaryOp, string> = {
@@ -196,16 +205,29 @@ const INT_BINARY: Record<BinaryOp, string> = {
 const BINARY_FUNCTIONS = `fn unordered(x: f32, y: f32) -> bool { return is_nan(x) || is_nan(y); }`;
 
 export function binary(
-  q: Queue, op: BinaryOp, a: GpuStorage, aStrides: Shape, b: GpuStorage, bStrides: Shape, outShape: Shape, out: GpuStorage,
+  q: Queue,
+  op: BinaryOp,
+  a: GpuStorage,
+  aStrides: Shape,
+  b: GpuStorage,
+  bStrides: Shape,
+  outShape: Shape,
+  out: GpuStorage,
 ): void {
-  const ta = wgslType(a.dtype), tb = wgslType(b.dtype), to = wgslType(out.dtype);
+  const ta = wgslType(a.dtype),
+    tb = wgslType(b.dtype),
+    to = wgslType(out.dtype);
   const k = q.kernel(`binary:${op}:${ta}:${tb}:${to}`, () => {
     const int = ta === 'i32' && tb === 'i32';
     const tc = int ? 'i32' : 'f32';
     const expr = (int ? INT_BINARY : FLOAT_BINARY)[op];
     const result = op in COMPARE ? `select(${to}(0), ${to}(1), ${expr})` : convert(to, tc, expr);
     return `${PRELUDE}${MATH}${FLOAT_FUNCTIONS}${BINARY_FUNCTIONS}${offsetsFn(3)}
-${bindings([['a', ta], ['b', tb], ['out', to]])}
+${bindings([
+  ['a', ta],
+  ['b', tb],
+  ['out', to],
+])}
 ${MAIN_1D}
   let o = offsets(i);
   let x = ${convert(tc, ta, 'a[o[0]]')};
@@ -213,27 +235,53 @@ ${MAIN_1D}
   out[o[2]] = ${result};
 }`;
   });
-  runStrided(q, k, [a.buffer, b.buffer, out.buffer], outShape, [aStrides, bStrides, contiguousStrides(outShape)], [0, 0, 0]);
+  runStrided(
+    q,
+    k,
+    [a.buffer, b.buffer, out.buffer],
+    outShape,
+    [aStrides, bStrides, contiguousStrides(outShape)],
+    [0, 0, 0],
+  );
 }
 
 export function where(
-  q: Queue, cond: GpuStorage, cStrides: Shape, a: GpuStorage, aStrides: Shape, b: GpuStorage, bStrides: Shape,
-  outShape: Shape, out: GpuStorage,
+  q: Queue,
+  cond: GpuStorage,
+  cStrides: Shape,
+  a: GpuStorage,
+  aStrides: Shape,
+  b: GpuStorage,
+  bStrides: Shape,
+  outShape: Shape,
+  out: GpuStorage,
 ): void {
-  const tc = wgslType(cond.dtype), ta = wgslType(a.dtype), tb = wgslType(b.dtype), to = wgslType(out.dtype);
+  const tc = wgslType(cond.dtype),
+    ta = wgslType(a.dtype),
+    tb = wgslType(b.dtype),
+    to = wgslType(out.dtype);
   const k = q.kernel(`where:${tc}:${ta}:${tb}:${to}`, () => {
     // Nonzero on the bits: NaN counts as true and -0 as false, as `cond !== 0` does.
     const test = tc === 'f32' ? '(bitcast<u32>(c[o[0]]) & 0x7fffffffu) != 0u' : 'c[o[0]] != 0';
     return `${PRELUDE}${offsetsFn(4)}
-${bindings([['c', tc], ['a', ta], ['b', tb], ['out', to]])}
+${bindings([
+  ['c', tc],
+  ['a', ta],
+  ['b', tb],
+  ['out', to],
+])}
 ${MAIN_1D}
   let o = offsets(i);
   if (${test}) { out[o[3]] = ${convert(to, ta, 'a[o[1]]')}; } else { out[o[3]] = ${convert(to, tb, 'b[o[2]]')}; }
 }`;
   });
   runStrided(
-    q, k, [cond.buffer, a.buffer, b.buffer, out.buffer], outShape,
-    [cStrides, aStrides, bStrides, contiguousStrides(outShape)], [0, 0, 0, 0],
+    q,
+    k,
+    [cond.buffer, a.buffer, b.buffer, out.buffer],
+    outShape,
+    [cStrides, aStrides, bStrides, contiguousStrides(outShape)],
+    [0, 0, 0, 0],
   );
 }
 
@@ -244,11 +292,14 @@ export function fill(q: Queue, s: GpuStorage, value: number): void {
     q.clear(s.buffer, s.size * 4);
     return;
   }
-  const k = q.kernel('fill', () => `${PRELUDE}
+  const k = q.kernel(
+    'fill',
+    () => `${PRELUDE}
 ${bindings([['out', 'u32']])}
 ${MAIN_1D}
   out[i] = pu(1u);
-}`);
+}`,
+  );
   q.dispatch1d(k, [s.buffer], [s.size, word], s.size);
 }
 
@@ -258,12 +309,18 @@ export function cast(q: Queue, x: GpuStorage, out: GpuStorage): void {
     q.copy(x.buffer, out.buffer, x.size * 4);
     return;
   }
-  const tx = wgslType(x.dtype), to = wgslType(out.dtype);
-  const k = q.kernel(`cast:${tx}:${to}`, () => `${PRELUDE}
-${bindings([['x', tx], ['out', to]])}
+  const tx = wgslType(x.dtype),
+    to = wgslType(out.dtype);
+  const k = q.kernel(
+    `cast:${tx}:${to}`,
+    () => `${PRELUDE}
+${bindings([
+  ['x', tx],
+  ['out', to],
+])}
 ${MAIN_1D}
   out[i] = ${convert(to, tx, 'x[i]')};
-}`);
+}`,
+  );
   q.dispatch1d(k, [x.buffer, out.buffer], [x.size], x.size);
 }
-

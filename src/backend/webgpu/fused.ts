@@ -17,34 +17,74 @@ const MASK: Record<FusedActivation, (e: string) => string> = {
   relu: (e) => `select(0.0, g[${e}], y[${e}] > 0.0)`,
 };
 
-export function biasActivation(q: Queue, x: GpuStorage, bias: GpuStorage | null, rows: number, cols: number, act: FusedActivation, out: GpuStorage): void {
+export function biasActivation(
+  q: Queue,
+  x: GpuStorage,
+  bias: GpuStorage | null,
+  rows: number,
+  cols: number,
+  act: FusedActivation,
+  out: GpuStorage,
+): void {
   const withBias = bias !== null;
-  const k = q.kernel(`biasActivation:${act}:${withBias}`, () => `${PRELUDE}
-${bindings(withBias ? [['x', 'f32'], ['bias', 'f32'], ['out', 'f32']] : [['x', 'f32'], ['out', 'f32']])}
+  const k = q.kernel(
+    `biasActivation:${act}:${withBias}`,
+    () => `${PRELUDE}
+${bindings(
+  withBias
+    ? [
+        ['x', 'f32'],
+        ['bias', 'f32'],
+        ['out', 'f32'],
+      ]
+    : [
+        ['x', 'f32'],
+        ['out', 'f32'],
+      ],
+)}
 ${MAIN_1D}
   let v = x[i]${withBias ? ' + bias[i % pu(1u)]' : ''};
   out[i] = ${ACTIVATE[act]};
-}`);
+}`,
+  );
   const buffers = bias !== null ? [x.buffer, bias.buffer, out.buffer] : [x.buffer, out.buffer];
   q.dispatch1d(k, buffers, [rows * cols, cols], rows * cols);
 }
 
 export function biasActivationBackward(
-  q: Queue, g: GpuStorage, y: GpuStorage, rows: number, cols: number, act: FusedActivation, dx: GpuStorage | null, dBias: GpuStorage | null,
+  q: Queue,
+  g: GpuStorage,
+  y: GpuStorage,
+  rows: number,
+  cols: number,
+  act: FusedActivation,
+  dx: GpuStorage | null,
+  dBias: GpuStorage | null,
 ): void {
   // y is bound (and read) only where the mask needs it.
-  const inputs: [string, 'f32'][] = act === 'relu' ? [['g', 'f32'], ['y', 'f32']] : [['g', 'f32']];
+  const inputs: [string, 'f32'][] =
+    act === 'relu'
+      ? [
+          ['g', 'f32'],
+          ['y', 'f32'],
+        ]
+      : [['g', 'f32']];
   const buffers = act === 'relu' ? [g.buffer, y.buffer] : [g.buffer];
   if (dx !== null) {
-    const k = q.kernel(`biasActivationBackward:dx:${act}`, () => `${PRELUDE}
+    const k = q.kernel(
+      `biasActivationBackward:dx:${act}`,
+      () => `${PRELUDE}
 ${bindings([...inputs, ['dx', 'f32']])}
 ${MAIN_1D}
   dx[i] = ${MASK[act]('i')};
-}`);
+}`,
+    );
     q.dispatch1d(k, [...buffers, dx.buffer], [rows * cols], rows * cols);
   }
   if (dBias !== null) {
-    const k = q.kernel(`biasActivationBackward:dBias:${act}`, () => `${PRELUDE}
+    const k = q.kernel(
+      `biasActivationBackward:dBias:${act}`,
+      () => `${PRELUDE}
 ${bindings([...inputs, ['dBias', 'f32']])}
 ${MAIN_1D}
   let cols = pu(0u);
@@ -53,7 +93,8 @@ ${MAIN_1D}
     s += ${MASK[act]('r * cols + i')};
   }
   dBias[i] = s;
-}`);
+}`,
+    );
     q.dispatch1d(k, [...buffers, dBias.buffer], [cols, rows], cols);
   }
 }

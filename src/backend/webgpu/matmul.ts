@@ -25,7 +25,11 @@ function source(transA: boolean, transB: boolean): string {
     ? `let c = e / ${TK}u; let kk = e % ${TK}u; let src = b0 + (col0 + c) * k + k0 + kk;`
     : `let kk = e / ${TILE}u; let c = e % ${TILE}u; let src = b0 + (k0 + kk) * n + col0 + c;`;
   return `${PRELUDE}
-${bindings([['a', 'f32'], ['b', 'f32'], ['out', 'f32']])}
+${bindings([
+  ['a', 'f32'],
+  ['b', 'f32'],
+  ['out', 'f32'],
+])}
 var<workgroup> As: array<array<f32, ${TILE}>, ${TK}>;
 var<workgroup> Bs: array<array<f32, ${TILE}>, ${TK}>;
 @compute @workgroup_size(16, 16)
@@ -74,7 +78,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 export function matmul(q: Queue, a: GpuStorage, b: GpuStorage, out: GpuStorage, args: MatmulArgs): void {
   const { m, k, n, transA, transB, batch, aBatchStride, bBatchStride } = args;
   const kernel = q.kernel(`matmul:${transA}:${transB}`, () => source(transA, transB));
-  const cols = Math.ceil(n / TILE), rows = Math.ceil(m / TILE);
+  const cols = Math.ceil(n / TILE),
+    rows = Math.ceil(m / TILE);
   const max = q.maxGroups;
   // Past maxComputeWorkgroupsPerDimension tiles (or batch items) on an axis, several dispatches,
   // each told where its grid starts.
@@ -82,8 +87,12 @@ export function matmul(q: Queue, a: GpuStorage, b: GpuStorage, out: GpuStorage, 
     for (let y = 0; y < rows; y += max) {
       for (let x = 0; x < cols; x += max) {
         q.dispatch(
-          kernel, [a.buffer, b.buffer, out.buffer], [m, k, n, aBatchStride, bBatchStride, z, y, x],
-          Math.min(max, cols - x), Math.min(max, rows - y), Math.min(max, batch - z),
+          kernel,
+          [a.buffer, b.buffer, out.buffer],
+          [m, k, n, aBatchStride, bBatchStride, z, y, x],
+          Math.min(max, cols - x),
+          Math.min(max, rows - y),
+          Math.min(max, batch - z),
         );
       }
     }

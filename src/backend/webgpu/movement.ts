@@ -11,15 +11,29 @@ import { offsetsFn, runStrided } from './strided.js';
 import { MAIN_1D, PRELUDE, bindings, convert, wgslType } from './wgsl.js';
 
 export function copyStrided(
-  q: Queue, src: GpuStorage, srcOffset: number, srcStrides: Shape, dst: GpuStorage, dstOffset: number, dstStrides: Shape, shape: Shape,
+  q: Queue,
+  src: GpuStorage,
+  srcOffset: number,
+  srcStrides: Shape,
+  dst: GpuStorage,
+  dstOffset: number,
+  dstStrides: Shape,
+  shape: Shape,
 ): void {
-  const ts = wgslType(src.dtype), td = wgslType(dst.dtype);
-  const k = q.kernel(`copy:${ts}:${td}`, () => `${PRELUDE}${offsetsFn(2)}
-${bindings([['src', ts], ['dst', td]])}
+  const ts = wgslType(src.dtype),
+    td = wgslType(dst.dtype);
+  const k = q.kernel(
+    `copy:${ts}:${td}`,
+    () => `${PRELUDE}${offsetsFn(2)}
+${bindings([
+  ['src', ts],
+  ['dst', td],
+])}
 ${MAIN_1D}
   let o = offsets(i);
   dst[o[1]] = ${convert(td, ts, 'src[o[0]]')};
-}`);
+}`,
+  );
   runStrided(q, k, [src.buffer, dst.buffer], shape, [srcStrides, dstStrides], [srcOffset, dstOffset]);
 }
 
@@ -29,7 +43,11 @@ ${MAIN_1D}
  */
 function indexedHead(t: 'f32' | 'i32', to: 'f32' | 'i32'): string {
   return `${PRELUDE}
-${bindings([['src', t], ['indices', 'i32'], ['out', to]])}
+${bindings([
+  ['src', t],
+  ['indices', 'i32'],
+  ['out', to],
+])}
 ${MAIN_1D}
   let axis = pu(1u);
   let m = pu(2u);
@@ -38,28 +56,52 @@ ${MAIN_1D}
 }
 
 /** out[o, j, i] = src[o, indices[j], i]: one thread per output element. */
-export function gather(q: Queue, src: GpuStorage, outer: number, axisSize: number, inner: number, indices: GpuStorage, out: GpuStorage): void {
-  const t = wgslType(src.dtype), to = wgslType(out.dtype);
-  const k = q.kernel(`gather:${t}:${to}`, () => `${indexedHead(t, to)}
+export function gather(
+  q: Queue,
+  src: GpuStorage,
+  outer: number,
+  axisSize: number,
+  inner: number,
+  indices: GpuStorage,
+  out: GpuStorage,
+): void {
+  const t = wgslType(src.dtype),
+    to = wgslType(out.dtype);
+  const k = q.kernel(
+    `gather:${t}:${to}`,
+    () => `${indexedHead(t, to)}
   let j = (i / inner) % m;
   let o = i / (inner * m);
   out[i] = ${convert(to, t, 'src[(o * axis + u32(indices[j])) * inner + c]')};
-}`);
+}`,
+  );
   const m = indices.size;
   const n = outer * m * inner;
   q.dispatch1d(k, [src.buffer, indices.buffer, out.buffer], [n, axisSize, m, inner], n);
 }
 
 /** out[o, indices[j], i] += src[o, j, i]. */
-export function scatterAdd(q: Queue, src: GpuStorage, outer: number, axisSize: number, inner: number, indices: GpuStorage, out: GpuStorage): void {
-  const t = wgslType(src.dtype), to = wgslType(out.dtype);
-  const k = q.kernel(`scatterAdd:${t}:${to}`, () => `${indexedHead(t, to)}
+export function scatterAdd(
+  q: Queue,
+  src: GpuStorage,
+  outer: number,
+  axisSize: number,
+  inner: number,
+  indices: GpuStorage,
+  out: GpuStorage,
+): void {
+  const t = wgslType(src.dtype),
+    to = wgslType(out.dtype);
+  const k = q.kernel(
+    `scatterAdd:${t}:${to}`,
+    () => `${indexedHead(t, to)}
   let o = i / inner;
   for (var j = 0u; j < m; j++) {
     let at = (o * axis + u32(indices[j])) * inner + c;
     out[at] = out[at] + ${convert(to, t, 'src[(o * m + j) * inner + c]')};
   }
-}`);
+}`,
+  );
   const m = indices.size;
   q.dispatch1d(k, [src.buffer, indices.buffer, out.buffer], [outer * inner, axisSize, m, inner], outer * inner);
 }

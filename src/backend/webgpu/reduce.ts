@@ -56,13 +56,27 @@ function result(op: ReduceOp, t: 'f32' | 'i32', to: 'f32' | 'i32'): string {
   return convert(to, t, `select(acc, ${empty}, at == EMPTY)`);
 }
 
-export function reduce(q: Queue, op: ReduceOp, x: GpuStorage, outer: number, size: number, inner: number, out: GpuStorage): void {
-  const t = wgslType(x.dtype), to = wgslType(out.dtype);
+export function reduce(
+  q: Queue,
+  op: ReduceOp,
+  x: GpuStorage,
+  outer: number,
+  size: number,
+  inner: number,
+  out: GpuStorage,
+): void {
+  const t = wgslType(x.dtype),
+    to = wgslType(out.dtype);
   const outputs = outer * inner;
   const params = [outputs, size, inner];
   if (useTree(size, outputs)) {
-    const k = q.kernel(`reduce-tree:${op}:${t}:${to}`, () => `${PRELUDE}${combine(op, t)}
-${bindings([['x', t], ['out', to]])}
+    const k = q.kernel(
+      `reduce-tree:${op}:${t}:${to}`,
+      () => `${PRELUDE}${combine(op, t)}
+${bindings([
+  ['x', t],
+  ['out', to],
+])}
 var<workgroup> vals: array<T, ${TREE}>;
 var<workgroup> idxs: array<u32, ${TREE}>;
 @compute @workgroup_size(${TREE})
@@ -93,12 +107,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     at = idxs[0];
     out[o] = ${result(op, t, to)};
   }
-}`);
+}`,
+    );
     q.dispatchRows(k, [x.buffer, out.buffer], params, outputs);
     return;
   }
-  const k = q.kernel(`reduce:${op}:${t}:${to}`, () => `${PRELUDE}${combine(op, t)}
-${bindings([['x', t], ['out', to]])}
+  const k = q.kernel(
+    `reduce:${op}:${t}:${to}`,
+    () => `${PRELUDE}${combine(op, t)}
+${bindings([
+  ['x', t],
+  ['out', to],
+])}
 ${MAIN_1D}
   let size = pu(1u);
   let inner = pu(2u);
@@ -107,6 +127,7 @@ ${MAIN_1D}
   var at = EMPTY;
   for (var r = 0u; r < size; r++) { merge(&acc, &at, x[base + r * inner], r); }
   out[i] = ${result(op, t, to)};
-}`);
+}`,
+  );
   q.dispatch1d(k, [x.buffer, out.buffer], params, outputs);
 }

@@ -50,9 +50,22 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let base = row * cols;
 `;
 
-export function logSoftmax(q: Queue, x: GpuStorage, rows: number, cols: number, out: GpuStorage, stats: GpuStorage): void {
-  const k = q.kernel('logSoftmax', () => `${PRELUDE}${MATH}
-${bindings([['x', 'f32'], ['out', 'f32'], ['stats', 'f32']])}
+export function logSoftmax(
+  q: Queue,
+  x: GpuStorage,
+  rows: number,
+  cols: number,
+  out: GpuStorage,
+  stats: GpuStorage,
+): void {
+  const k = q.kernel(
+    'logSoftmax',
+    () => `${PRELUDE}${MATH}
+${bindings([
+  ['x', 'f32'],
+  ['out', 'f32'],
+  ['stats', 'f32'],
+])}
 ${ROW_KERNEL}
   var mx = nan();
   var first = true;
@@ -72,20 +85,37 @@ ${ROW_KERNEL}
     stats[2u * row] = m;
     stats[2u * row + 1u] = total;
   }
-}`);
+}`,
+  );
   q.dispatchRows(k, [x.buffer, out.buffer, stats.buffer], [rows, cols], rows);
 }
 
 /** dx = g + (−Σ g / S)·exp(x − m) per row, rounded step by step as the composed backward is. */
-export function logSoftmaxBackward(q: Queue, g: GpuStorage, x: GpuStorage, stats: GpuStorage, rows: number, cols: number, dx: GpuStorage): void {
-  const k = q.kernel('logSoftmaxBackward', () => `${PRELUDE}${MATH}
-${bindings([['g', 'f32'], ['x', 'f32'], ['stats', 'f32'], ['dx', 'f32']])}
+export function logSoftmaxBackward(
+  q: Queue,
+  g: GpuStorage,
+  x: GpuStorage,
+  stats: GpuStorage,
+  rows: number,
+  cols: number,
+  dx: GpuStorage,
+): void {
+  const k = q.kernel(
+    'logSoftmaxBackward',
+    () => `${PRELUDE}${MATH}
+${bindings([
+  ['g', 'f32'],
+  ['x', 'f32'],
+  ['stats', 'f32'],
+  ['dx', 'f32'],
+])}
 ${ROW_KERNEL}
   var s = 0.0;
   for (var c = lid; c < cols; c += ${ROW}u) { s += g[base + c]; }
   let m = stats[2u * row];
   let dTotal = -row_sum(lid, s) / stats[2u * row + 1u];
   for (var c = lid; c < cols; c += ${ROW}u) { dx[base + c] = g[base + c] + dTotal * exp_(x[base + c] - m); }
-}`);
+}`,
+  );
   q.dispatchRows(k, [g.buffer, x.buffer, stats.buffer, dx.buffer], [rows, cols], rows);
 }

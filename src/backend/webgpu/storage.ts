@@ -69,7 +69,9 @@ export class StoragePool {
   allocate(dtype: DType, size: number, zeroed: boolean): GpuStorage {
     const bytes = bucketBytes(size * 4);
     if (bytes > this.maxBufferSize) {
-      throw new BackendError(`webgpu: a tensor of ${size} elements needs ${size * 4} bytes; expected at most maxBufferSize = ${this.maxBufferSize} bytes on this device`);
+      throw new BackendError(
+        `webgpu: a tensor of ${size} elements needs ${size * 4} bytes; expected at most maxBufferSize = ${this.maxBufferSize} bytes on this device`,
+      );
     }
     if (this.sinceCollect > COLLECT_EVERY) this.collect();
     this.sinceCollect += bytes;
@@ -110,9 +112,9 @@ export class StoragePool {
       this.queue.destroy(buffer);
       return;
     }
-    let list = this.free.get(bytes);
-    if (list === undefined) this.free.set(bytes, (list = []));
-    list.push(buffer);
+    const list = this.free.get(bytes);
+    if (list === undefined) this.free.set(bytes, [buffer]);
+    else list.push(buffer);
     this.freeBytes += bytes;
   }
 }

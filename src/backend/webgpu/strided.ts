@@ -44,8 +44,13 @@ fn offsets(i: u32) -> array<i32, ${k}> {
  * strides in the parameter block.
  */
 export function runStrided(
-  q: Queue, kernel: Kernel, buffers: readonly GPUBuffer[], shape: Shape, strides: readonly Shape[],
-  offsets: readonly number[], extra: readonly number[] = [],
+  q: Queue,
+  kernel: Kernel,
+  buffers: readonly GPUBuffer[],
+  shape: Shape,
+  strides: readonly Shape[],
+  offsets: readonly number[],
+  extra: readonly number[] = [],
 ): void {
   for (const d of shape) if (d === 0) return;
   const c = coalesce(shape, strides);
@@ -84,4 +89,3 @@ export function runStrided(
 export function extraWord(k: number): number {
   return 2 + k + MAX_RANK * (1 + k);
 }
-

@@ -17,7 +17,9 @@ export function wgslType(dtype: DType): 'f32' | 'i32' {
 /** Storage bindings from 1 on, in order. All read_write: a kernel may run in place (x and out one
  * buffer), and WebGPU allows a buffer bound twice only when every binding of it is read_write. */
 export function bindings(list: readonly [name: string, type: 'f32' | 'i32' | 'u32'][]): string {
-  return list.map(([name, type], i) => `@group(0) @binding(${i + 1}) var<storage, read_write> ${name}: array<${type}>;`).join('\n');
+  return list
+    .map(([name, type], i) => `@group(0) @binding(${i + 1}) var<storage, read_write> ${name}: array<${type}>;`)
+    .join('\n');
 }
 
 export const PRELUDE = /* wgsl */ `

@@ -10,7 +10,15 @@ import type { MatrixView } from './view.js';
 let rowScratch: Float64Array = new Float64Array(0);
 
 /** C[cOff + i·n + j] = Σ_p A(i, p)·B(p, j); C is overwritten. */
-export function gemmDirect(A: MatrixView, B: MatrixView, c: Float32Array, cOff: number, m: number, k: number, n: number): void {
+export function gemmDirect(
+  A: MatrixView,
+  B: MatrixView,
+  c: Float32Array,
+  cOff: number,
+  m: number,
+  k: number,
+  n: number,
+): void {
   // Walk whichever way B is contiguous: along its rows when they are long, else down its columns.
   if (B.colStride === 1 && n > 2) rowsOfB(A, B, c, cOff, m, k, n);
   else dotProducts(A, B, c, cOff, m, k, n);
@@ -24,16 +32,23 @@ export function gemmDirect(A: MatrixView, B: MatrixView, c: Float32Array, cOff: 
 function rowsOfB(A: MatrixView, B: MatrixView, c: Float32Array, cOff: number, m: number, k: number, n: number): void {
   if (rowScratch.length < n) rowScratch = new Float64Array(n);
   const acc = rowScratch;
-  const a = A.data, b = B.data;
-  const aStep = A.colStride, bStep = B.rowStride;
+  const a = A.data,
+    b = B.data;
+  const aStep = A.colStride,
+    bStep = B.rowStride;
   for (let i = 0; i < m; i++) {
     acc.fill(0, 0, n);
     let ai = A.off + i * A.rowStride;
     let r0 = B.off;
     let p = 0;
     for (; p + 3 < k; p += 4) {
-      const x0 = a[ai], x1 = a[ai + aStep], x2 = a[ai + 2 * aStep], x3 = a[ai + 3 * aStep];
-      const r1 = r0 + bStep, r2 = r1 + bStep, r3 = r2 + bStep;
+      const x0 = a[ai],
+        x1 = a[ai + aStep],
+        x2 = a[ai + 2 * aStep],
+        x3 = a[ai + 3 * aStep];
+      const r1 = r0 + bStep,
+        r2 = r1 + bStep,
+        r3 = r2 + bStep;
       for (let j = 0; j < n; j++) acc[j] += x0 * b[r0 + j] + x1 * b[r1 + j] + x2 * b[r2 + j] + x3 * b[r3 + j];
       ai += 4 * aStep;
       r0 += 4 * bStep;
@@ -51,14 +66,28 @@ function rowsOfB(A: MatrixView, B: MatrixView, c: Float32Array, cOff: number, m:
  * Each C element as one dot product, for B stored transposed or n ≤ 2. Four partial sums keep
  * four additions in flight instead of one chain waiting on the previous sum.
  */
-function dotProducts(A: MatrixView, B: MatrixView, c: Float32Array, cOff: number, m: number, k: number, n: number): void {
-  const a = A.data, b = B.data;
-  const as = A.colStride, bs = B.rowStride;
+function dotProducts(
+  A: MatrixView,
+  B: MatrixView,
+  c: Float32Array,
+  cOff: number,
+  m: number,
+  k: number,
+  n: number,
+): void {
+  const a = A.data,
+    b = B.data;
+  const as = A.colStride,
+    bs = B.rowStride;
   for (let i = 0; i < m; i++) {
     const aRow = A.off + i * A.rowStride;
     for (let j = 0; j < n; j++) {
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      let ai = aRow, bi = B.off + j * B.colStride;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
+      let ai = aRow,
+        bi = B.off + j * B.colStride;
       let p = 0;
       for (; p + 3 < k; p += 4, ai += 4 * as, bi += 4 * bs) {
         s0 += a[ai] * b[bi];

@@ -46,7 +46,15 @@ function balancedBlock(total: number, max: number, multiple: number): number {
 }
 
 /** C[cOff + i·n + j] = Σ_p A(i, p)·B(p, j) for the m×k view A and the k×n view B; C is overwritten. */
-export function gemmPacked(A: MatrixView, B: MatrixView, c: Float32Array, cOff: number, m: number, k: number, n: number): void {
+export function gemmPacked(
+  A: MatrixView,
+  B: MatrixView,
+  c: Float32Array,
+  cOff: number,
+  m: number,
+  k: number,
+  n: number,
+): void {
   // The micro-kernel accumulates (+=) so that k slices add up; start from zero.
   c.fill(0, cOff, cOff + m * n);
   if (k === 0) return;
@@ -71,8 +79,14 @@ export function gemmPacked(A: MatrixView, B: MatrixView, c: Float32Array, cOff: 
 
 /** Every MR×NR tile of one packed mc×kc A block times one packed kc×nc B block. */
 function macroKernel(
-  ap: Float64Array, bp: Float64Array, mc: number, nc: number, kc: number,
-  c: Float32Array, cOff: number, ldc: number,
+  ap: Float64Array,
+  bp: Float64Array,
+  mc: number,
+  nc: number,
+  kc: number,
+  c: Float32Array,
+  cOff: number,
+  ldc: number,
 ): void {
   // B's micro-panel is the inner loop's constant operand: it stays in L1 while A panels pass.
   for (let jr = 0; jr < nc; jr += NR) {
@@ -102,7 +116,8 @@ function macroKernel(
 function packA(A: MatrixView, i0: number, mc: number, p0: number, kc: number, dst: Float64Array): void {
   const { data, rowStride: rs, colStride: cs } = A;
   const whole = mc - (mc % MR);
-  const rs2 = 2 * rs, rs3 = 3 * rs;
+  const rs2 = 2 * rs,
+    rs3 = 3 * rs;
   const start = A.off + i0 * rs + p0 * cs;
   if (rs === 1) {
     // A stored transposed: a column of op(A) is contiguous, so read it in one sweep per k step
@@ -154,7 +169,12 @@ function packB(B: MatrixView, p0: number, kc: number, j0: number, nc: number, ds
     if (jr + NR <= nc) {
       // A whole panel, one k step's NR values per pass (written out for NR = 8). B panels are
       // packed once per KC×NC block and reused by every row block, so one loop order serves.
-      const cs2 = 2 * cs, cs3 = 3 * cs, cs4 = 4 * cs, cs5 = 5 * cs, cs6 = 6 * cs, cs7 = 7 * cs;
+      const cs2 = 2 * cs,
+        cs3 = 3 * cs,
+        cs4 = 4 * cs,
+        cs5 = 5 * cs,
+        cs6 = 6 * cs,
+        cs7 = 7 * cs;
       for (let p = 0; p < kc; p++, d += NR, s += rs) {
         dst[d] = data[s];
         dst[d + 1] = data[s + cs];
