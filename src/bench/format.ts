@@ -51,6 +51,7 @@ const PHRASES: Record<string, (v: unknown) => string> = {
   blasThreads: (v) => `${v} BLAS thread${v === 1 ? '' : 's'}`,
   torchThreads: (v) => `${v} torch thread${v === 1 ? '' : 's'}`,
   configs: (v) => `fastest of ${v} configurations tried`,
+  wasmPeakPercent: (v) => `${v}% of wasm fma peak`,
   steps: (v) => `${v} steps`,
   seconds: (v) => `in ${v} s`,
   stepsPerSecond: (v) => `${v} steps/s`,

@@ -15,7 +15,7 @@ import { elementwiseCaseName, elementwiseRows } from '../../src/bench/elementwis
 import { memoryBench } from '../../src/bench/memory.js';
 import { coreTypeForFlags, findTorchPython, runPytorch, threadConfigs, torchEnvironments } from '../../src/bench/pytorch.js';
 import { runBench } from '../../src/bench/run.js';
-import { peakRows, PEAK_CASE } from '../../src/bench/peak.js';
+import { addPeakShares, peakRows, PEAK_CASE } from '../../src/bench/peak.js';
 import { defaultSettings, type BenchSettings, type Row } from '../../src/bench/types.js';
 
 const tiny: BenchSettings = {
@@ -326,6 +326,18 @@ test('the real PyTorch peer, where python imports torch (CI has none: skipped th
   if (String(g.blas).startsWith('OpenBLAS')) assert.ok([1, 2].includes(g.blasThreads as number), JSON.stringify(g));
   assert.equal(e.blas, 'no BLAS call');
   assert.ok((e.ms as number) > 0, String(e.note));
+});
+
+test('GFLOP/s rows as a share of the run\'s own wasm fma peak', () => {
+  const rows = addPeakShares([
+    { case: PEAK_CASE, engine: 'tessera', gflops: 50 },
+    { case: 'g', engine: 'tessera', gflops: 30 },
+    { case: 'g', engine: 'pytorch', gflops: 300 },
+    { case: 'c', engine: 'tessera', samplesPerSecond: 3 },
+  ]);
+  assert.deepEqual(rows.map((r) => r.wasmPeakPercent), [undefined, 60, 600, undefined]);
+  assert.match(formatTable(rows), /60% of wasm fma peak/);
+  assert.equal(addPeakShares([{ case: 'g', engine: 'tessera', gflops: 30 }])[0].wasmPeakPercent, undefined);
 });
 
 test('the WebAssembly FMA ceiling row: one thread timed, times the thread count', () => {
