@@ -48,6 +48,10 @@ function cell(key: string, v: unknown): string {
 const PHRASES: Record<string, (v: unknown) => string> = {
   runs: (v) => `${v} run${v === 1 ? '' : 's'}`,
   threads: (v) => `${v} thread${v === 1 ? '' : 's'}`,
+  blasThreads: (v) => `${v} BLAS thread${v === 1 ? '' : 's'}`,
+  torchThreads: (v) => `${v} torch thread${v === 1 ? '' : 's'}`,
+  configs: (v) => `fastest of ${v} configurations tried`,
+  wasmPeakPercent: (v) => `${v}% of wasm fma peak`,
   steps: (v) => `${v} steps`,
   seconds: (v) => `in ${v} s`,
   stepsPerSecond: (v) => `${v} steps/s`,

@@ -53,3 +53,18 @@ export function peakRows(): Row[] {
 export function peakCase(): BenchCase {
   return { name: PEAK_CASE, run: async () => peakRows() };
 }
+
+/**
+ * Sets `wasmPeakPercent` on every other row with a GFLOP/s figure: its speed as a share of this
+ * run's own wasm fma peak row, the ceiling a target for tessera is a share of (above 100 only a
+ * native engine with wider vectors can go). Nothing where the run has no peak row.
+ */
+export function addPeakShares(rows: Row[]): Row[] {
+  const peak = rows.find((r) => r.case === PEAK_CASE && typeof r.gflops === 'number')?.gflops as number | undefined;
+  if (!peak || peak <= 0) return rows;
+  for (const row of rows) {
+    if (row.case !== PEAK_CASE && typeof row.gflops === 'number' && row.gflops > 0)
+      row.wasmPeakPercent = Math.round((100 * row.gflops) / peak);
+  }
+  return rows;
+}

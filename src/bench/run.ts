@@ -14,7 +14,7 @@ import { convCases } from './conv.js';
 import { elementwiseCases } from './elementwise.js';
 import { cnnCases } from './cnn.js';
 import { memoryCase } from './memory.js';
-import { peakCase } from './peak.js';
+import { addPeakShares, peakCase } from './peak.js';
 import { runPytorch } from './pytorch.js';
 import { firstLine } from './tfjs.js';
 import { defaultSettings, type BenchCase, type BenchSettings, type Engine, type Row } from './types.js';
@@ -88,7 +88,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   if (settings.peers.includes('pytorch')) {
     const requests = cases.flatMap((c) => (c.torch ? [{ case: c.name, spec: c.torch }] : []));
     if (requests.length > 0) log(`  running PyTorch on ${requests.length} cases`);
-    rows.push(...runPytorch(requests, settings));
+    rows.push(...runPytorch(requests, settings, { log }));
   }
 
   const order = new Map(cases.map((c, i) => [c.name, i]));
@@ -98,11 +98,14 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       ENGINE_ORDER.indexOf(a.engine) - ENGINE_ORDER.indexOf(b.engine),
   );
   addRatios(rows);
+  addPeakShares(rows);
 
   const footer = [
     '',
     "tessera/peer: tessera's speed divided by the peer's on the same case (GFLOP/s or samples/s); above 1x tessera is faster.",
     'ms: median of one call (one GEMM; one conv forward+backward; one training step or forward pass).',
+    '% of wasm fma peak: GFLOP/s as a share of this run\'s own "wasm fma peak" row, the most WebAssembly SIMD can do here.',
+    "pytorch: each case in the fastest of the configurations tried in this run (OpenBLAS kernels as the environment gives them, as OpenBLAS detects them, as the CPU flags call for; 1 or all cores' BLAS threads; 1 or all cores' torch threads), labelled with what ran.",
     "peak MiB: highest RSS seen while the engine ran the case; tessera and TensorFlow.js share this Node process, PyTorch reports its own process's high-water mark so far.",
     NOT_YET_AVAILABLE,
   ];

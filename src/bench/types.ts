@@ -51,6 +51,8 @@ export interface BenchSettings {
   timing: TimingOptions;
   /** For a peer whose single call takes seconds (tfjs-cpu's convolution backward). */
   slowTiming: TimingOptions;
+  /** For trying a peer's configurations (PyTorch's BLAS kernels and threads) before timing the fastest. */
+  screenTiming: TimingOptions;
   /** Which peers to run; tests pass fewer. */
   peers: readonly Peer[];
   /** Module specifiers of the TensorFlow.js peers (replaceable so a test can make one missing). */
@@ -71,6 +73,9 @@ export function defaultSettings(quick: boolean): BenchSettings {
     slowTiming: quick
       ? { warmup: 0, warmupMs: 0, minRuns: 1, maxRuns: 1, budgetMs: 0, capMs: 0 }
       : { warmup: 0, warmupMs: 0, minRuns: 2, maxRuns: 3, budgetMs: 20000, capMs: 120000 },
+    screenTiming: quick
+      ? { warmup: 1, warmupMs: 30, minRuns: 3, maxRuns: 10, budgetMs: 50, capMs: 500 }
+      : { warmup: 2, warmupMs: 150, minRuns: 5, maxRuns: 30, budgetMs: 250, capMs: 5000 },
     peers: PEERS,
     tfjsModule: '@tensorflow/tfjs',
     tfjsWasmModule: '@tensorflow/tfjs-backend-wasm',

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/fixtures.js';
@@ -13,9 +13,15 @@ import { convFlop, convRows } from '../../src/bench/conv.js';
 import { cnnRows } from '../../src/bench/cnn.js';
 import { elementwiseCaseName, elementwiseRows } from '../../src/bench/elementwise.js';
 import { memoryBench } from '../../src/bench/memory.js';
-import { openblasCoreType, runPytorch } from '../../src/bench/pytorch.js';
+import {
+  coreTypeForFlags,
+  findTorchPython,
+  runPytorch,
+  threadConfigs,
+  torchEnvironments,
+} from '../../src/bench/pytorch.js';
 import { runBench } from '../../src/bench/run.js';
-import { peakRows, PEAK_CASE } from '../../src/bench/peak.js';
+import { addPeakShares, peakRows, PEAK_CASE } from '../../src/bench/peak.js';
 import { defaultSettings, type BenchSettings, type Row } from '../../src/bench/types.js';
 
 const tiny: BenchSettings = {
@@ -294,23 +300,190 @@ test('tessera bench --json prints the rows as its last line', () => {
   }
 });
 
-test('the PyTorch peer forces the OpenBLAS kernels the CPU supports, unless the user chose', () => {
-  const saved = process.env.OPENBLAS_CORETYPE;
-  delete process.env.OPENBLAS_CORETYPE;
+test('the PyTorch peer is tried in the environment as given, with the kernel variables unset, and with the family the CPU flags call for', () => {
+  const info = (flags: string): string => `processor\t: 0\nflags\t\t: fpu sse2 ${flags}\n`;
+  const avx512 = info('avx avx2 fma avx512f avx512dq avx512bw avx512vl');
+  assert.equal(coreTypeForFlags(avx512), 'SkylakeX');
+  assert.equal(coreTypeForFlags(info('avx avx2 fma')), 'Haswell');
+  assert.equal(coreTypeForFlags(info('sse4_2')), null);
+  assert.equal(coreTypeForFlags(null), null);
+  const plain = torchEnvironments({ PATH: '/bin' }, avx512);
+  assert.deepEqual(
+    plain.map((e) => e.how),
+    ['auto-detected', 'OPENBLAS_CORETYPE=SkylakeX from the CPU flags'],
+  );
+  assert.deepEqual(plain[1].env, { PATH: '/bin', OPENBLAS_CORETYPE: 'SkylakeX' });
+  // A user's (or a machine's) choice is one candidate among three, not the only one.
+  const haswell = torchEnvironments(
+    { PATH: '/bin', OPENBLAS_CORETYPE: 'Haswell', OPENBLAS_L2_SIZE: '1048576' },
+    avx512,
+  );
+  assert.deepEqual(
+    haswell.map((e) => e.how),
+    [
+      'OPENBLAS_CORETYPE=Haswell OPENBLAS_L2_SIZE=1048576 as set',
+      'auto-detected',
+      'OPENBLAS_CORETYPE=SkylakeX from the CPU flags',
+    ],
+  );
+  assert.deepEqual(haswell[1].env, { PATH: '/bin' });
+  assert.deepEqual(haswell[2].env, { PATH: '/bin', OPENBLAS_CORETYPE: 'SkylakeX' });
+  assert.deepEqual(
+    torchEnvironments({ OPENBLAS_CORETYPE: 'SkylakeX' }, avx512).map((e) => e.how),
+    ['OPENBLAS_CORETYPE=SkylakeX as set', 'auto-detected'],
+  );
+  assert.deepEqual(
+    torchEnvironments({}, info('sse4_2')).map((e) => e.how),
+    ['auto-detected'],
+  );
+});
+
+test('PyTorch thread configurations: BLAS × torch threads where a case calls BLAS and OpenBLAS can be told, torch threads alone otherwise', () => {
+  const openblas = { library: 'OpenBLAS', version: '0.3.21', kernel: 'SkylakeX' };
+  assert.deepEqual(threadConfigs({ kind: 'gemm', m: 4, k: 4, n: 4 }, openblas, 2), [
+    { blasThreads: 1, torchThreads: 1 },
+    { blasThreads: 1, torchThreads: 2 },
+    { blasThreads: 2, torchThreads: 1 },
+    { blasThreads: 2, torchThreads: 2 },
+  ]);
+  assert.deepEqual(threadConfigs({ kind: 'elementwise', op: 'exp', shape: [2] }, openblas, 2), [
+    { blasThreads: null, torchThreads: 1 },
+    { blasThreads: null, torchThreads: 2 },
+  ]);
+  assert.deepEqual(threadConfigs({ kind: 'cnn-train', batch: 2 }, { library: 'MKL' }, 2), [
+    { blasThreads: null, torchThreads: 1 },
+    { blasThreads: null, torchThreads: 2 },
+  ]);
+  assert.deepEqual(threadConfigs({ kind: 'gemm', m: 4, k: 4, n: 4 }, openblas, 1), [
+    { blasThreads: 1, torchThreads: 1 },
+  ]);
+});
+
+/**
+ * A stand-in for python with torch, speaking pytorch_bench.py's protocol: OpenBLAS whose kernel is
+ * OPENBLAS_CORETYPE (else "Prescott", as old OpenBLAS detects a CPU it does not know). A GEMM is
+ * fastest with SkylakeX kernels and 2 BLAS threads; the CNN step with 1 BLAS thread and 2 torch
+ * threads; exp with 1 torch thread. Every call is appended to FAKE_LOG.
+ */
+const FAKE_PYTHON = String.raw`
+const { appendFileSync, readFileSync } = require('node:fs');
+if (process.argv[2] === '-c') process.exit(0);
+const request = JSON.parse(readFileSync(0, 'utf8'));
+const kernel = process.env.OPENBLAS_CORETYPE ?? 'Prescott';
+appendFileSync(process.env.FAKE_LOG, JSON.stringify({ kernel, screen: !!request.screen, cases: (request.cases ?? []).map((c) => c.case + ':' + c.configs.length) }) + '\n');
+const speed = { SkylakeX: 4, Haswell: 2, Prescott: 1 }[kernel];
+const msOf = (spec, c) => spec.kind === 'gemm' ? 100 / (speed * c.blasThreads) : spec.kind === 'cnn-train' ? 10 / c.torchThreads + 5 * (c.blasThreads - 1) : c.torchThreads;
+const rows = (request.cases ?? []).map((item) => {
+  if (request.screen) return { case: item.case, engine: 'pytorch', candidates: item.configs.map((c) => ({ ...c, ms: msOf(item.spec, c) })) };
+  const c = item.configs[0], ms = msOf(item.spec, c);
+  return { case: item.case, engine: 'pytorch', gflops: 1000 / ms, ms, runs: 5, torchThreads: c.torchThreads, ...(c.blasThreads === null ? {} : { blasThreads: c.blasThreads }), peakRssMiB: 300 };
+});
+console.log('torch noise on stdout');
+console.log(JSON.stringify({ blas: { library: 'OpenBLAS', version: '0.3.21', kernel }, rows }));
+`;
+
+test('the PyTorch peer runs each case in the fastest configuration it tried, and labels the row with what ran (fake python)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-torch-'));
   try {
-    const info = (flags: string): string => `processor\t: 0\nflags\t\t: fpu sse2 ${flags}\n`;
-    assert.deepEqual(openblasCoreType(info('avx avx2 fma avx512f avx512dq avx512bw avx512vl')), {
-      OPENBLAS_CORETYPE: 'SkylakeX',
-    });
-    assert.deepEqual(openblasCoreType(info('avx avx2 fma')), { OPENBLAS_CORETYPE: 'Haswell' });
-    assert.deepEqual(openblasCoreType(info('sse4_2')), {});
-    assert.deepEqual(openblasCoreType(null), {});
-    process.env.OPENBLAS_CORETYPE = 'Zen';
-    assert.deepEqual(openblasCoreType(info('avx2 fma avx512f avx512bw avx512vl')), {});
+    const python = join(dir, 'python3');
+    writeFileSync(python, `#!${process.execPath}\n${FAKE_PYTHON}`, { mode: 0o755 });
+    const logFile = join(dir, 'calls.jsonl');
+    const base: NodeJS.ProcessEnv = { ...process.env, FAKE_LOG: logFile };
+    delete base.OPENBLAS_CORETYPE;
+    // The user's Haswell, OpenBLAS's own (Prescott) and the flags' SkylakeX; SkylakeX twice is run once.
+    const environments = [
+      { how: 'OPENBLAS_CORETYPE=Haswell as set', env: { ...base, OPENBLAS_CORETYPE: 'Haswell' } },
+      { how: 'auto-detected', env: base },
+      { how: 'OPENBLAS_CORETYPE=SkylakeX from the CPU flags', env: { ...base, OPENBLAS_CORETYPE: 'SkylakeX' } },
+      { how: 'again', env: { ...base, OPENBLAS_CORETYPE: 'SkylakeX' } },
+    ];
+    const requests = [
+      { case: 'g', spec: { kind: 'gemm', m: 8, k: 8, n: 8 } as const },
+      { case: 'c', spec: { kind: 'cnn-train', batch: 2 } as const },
+      { case: 'e', spec: { kind: 'elementwise', op: 'exp', shape: [4] } as const },
+    ];
+    const rows = runPytorch(requests, { ...tiny, pythonCandidates: [python] }, { environments, cores: 2 });
+    const [g, c, e] = rows;
+    assert.equal(g.blas, 'OpenBLAS 0.3.21 SkylakeX kernels (OPENBLAS_CORETYPE=SkylakeX from the CPU flags)');
+    assert.equal(g.blasThreads, 2);
+    assert.equal(g.gflops, 80);
+    assert.equal(g.configs, 12, '3 kernel families × 2 BLAS × 2 torch thread counts');
+    assert.equal((g.candidates as unknown[]).length, 12);
+    assert.equal(c.blasThreads, 1);
+    assert.equal(c.torchThreads, 2);
+    assert.match(
+      String(c.blas),
+      /^OpenBLAS 0\.3\.21 Haswell kernels \(OPENBLAS_CORETYPE=Haswell as set\)$/,
+      'a tie goes to the first tried',
+    );
+    assert.equal(e.blas, 'no BLAS call');
+    assert.equal(e.blasThreads, undefined);
+    assert.equal(e.torchThreads, 1);
+    assert.equal(e.configs, 2, 'no BLAS call: torch threads only, in the first environment only');
+    const calls = readFileSync(logFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kernel: string; screen: boolean; cases: string[] });
+    assert.deepEqual(
+      calls.map(
+        (k) => `${k.kernel} ${k.screen ? 'screen' : k.cases.length ? 'measure' : 'probe'} ${k.cases.join(',')}`,
+      ),
+      [
+        'Haswell probe ',
+        'Prescott probe ',
+        'SkylakeX probe ',
+        'SkylakeX probe ',
+        'Haswell screen g:4,c:4,e:2',
+        'Prescott screen g:4,c:4',
+        'SkylakeX screen g:4,c:4',
+        'Haswell measure c:1,e:1',
+        'SkylakeX measure g:1',
+      ],
+    );
+    const table = formatTable(rows);
+    assert.match(
+      table,
+      /SkylakeX kernels \(OPENBLAS_CORETYPE=SkylakeX from the CPU flags\), 2 BLAS threads, 1 torch thread, fastest of 12 configurations tried, 5 runs/,
+    );
   } finally {
-    if (saved === undefined) delete process.env.OPENBLAS_CORETYPE;
-    else process.env.OPENBLAS_CORETYPE = saved;
+    rmSync(dir, { recursive: true, force: true });
   }
+});
+
+const torchPython = findTorchPython(defaultSettings(true).pythonCandidates);
+
+test('the real PyTorch peer, where python imports torch (CI has none: skipped there)', {
+  skip: 'reason' in torchPython && torchPython.reason,
+}, () => {
+  const rows = runPytorch(
+    [
+      { case: 'gemm 64x64x64', spec: { kind: 'gemm', m: 64, k: 64, n: 64 } },
+      { case: 'exp', spec: { kind: 'elementwise', op: 'exp', shape: [8, 8] } },
+    ],
+    { ...tiny, screenTiming: tiny.timing },
+    { cores: 2 },
+  );
+  const [g, e] = rows;
+  assert.ok((g.gflops as number) > 0, String(g.note));
+  assert.ok(g.blas && g.torchThreads, JSON.stringify(g));
+  if (String(g.blas).startsWith('OpenBLAS')) assert.ok([1, 2].includes(g.blasThreads as number), JSON.stringify(g));
+  assert.equal(e.blas, 'no BLAS call');
+  assert.ok((e.ms as number) > 0, String(e.note));
+});
+
+test("GFLOP/s rows as a share of the run's own wasm fma peak", () => {
+  const rows = addPeakShares([
+    { case: PEAK_CASE, engine: 'tessera', gflops: 50 },
+    { case: 'g', engine: 'tessera', gflops: 30 },
+    { case: 'g', engine: 'pytorch', gflops: 300 },
+    { case: 'c', engine: 'tessera', samplesPerSecond: 3 },
+  ]);
+  assert.deepEqual(
+    rows.map((r) => r.wasmPeakPercent),
+    [undefined, 60, 600, undefined],
+  );
+  assert.match(formatTable(rows), /60% of wasm fma peak/);
+  assert.equal(addPeakShares([{ case: 'g', engine: 'tessera', gflops: 30 }])[0].wasmPeakPercent, undefined);
 });
 
 test('the WebAssembly FMA ceiling row: one thread timed, times the thread count', () => {

@@ -4,7 +4,7 @@ import { readFileSync, mkdtempSync, rmSync, writeFileSync, copyFileSync } from '
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mnist, parseIdx, readIdxLabels, FormatError } from '../../src/index.js';
+import { mnist, parseIdx, readIdxLabels, FormatError, ArgumentError, div } from '../../src/index.js';
 
 // Class counts of the official MNIST splits, as published with the data set (an independent oracle).
 const TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009];
@@ -61,6 +61,33 @@ test('all 60000 training images load in well under a few seconds', () => {
   assert.deepEqual(xTest.shape, [10000, 28, 28]);
   assert.deepEqual(histogram(yTrain.dataSync()), TRAIN_COUNTS);
   assert.ok(ms < 5000, `loading MNIST took ${ms.toFixed(0)} ms`);
+});
+
+test('divideBy scales the pixels as they are decoded: exactly the values of div(x, 255)', () => {
+  const [[raw], [rawTest]] = mnist.loadData({ limit: 500 });
+  const [[x, y], [xt]] = mnist.loadData({ limit: 500, divideBy: 255 });
+  assert.deepEqual([x.shape, xt.shape, y.shape, x.dtype], [[500, 28, 28], [500, 28, 28], [500], 'float32']);
+  for (const [mine, viaOp] of [
+    [x, div(raw, 255)],
+    [xt, div(rawTest, 255)],
+  ]) {
+    const a = mine.dataSync(),
+      b = viaOp.dataSync();
+    let differing = 0;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) differing++;
+    assert.equal(differing, 0);
+  }
+  const seven = mnist.loadData({ limit: 1, divideBy: 0.1 })[0][0].dataSync();
+  const sevenRaw = mnist.loadData({ limit: 1 })[0][0];
+  assert.deepEqual(
+    Array.from(seven),
+    Array.from(div(sevenRaw, 0.1).dataSync()),
+    'a divisor float32 cannot hold is rounded to float32 first, as div does',
+  );
+  assert.throws(
+    () => mnist.loadData({ limit: 1, divideBy: 0 }),
+    (e) => e instanceof ArgumentError && /divideBy=0; expected a finite non-zero number/.test(e.message),
+  );
 });
 
 test('a folder of IDX files with mismatched counts or bad labels is refused', () => {
