@@ -218,3 +218,20 @@ test('storage given back early is reused, and collecting its old view later free
     'the reused block was freed again when its old view was collected',
   );
 });
+
+test('an op on a data-set-sized array outside the heap runs without growing the memory by its size', () => {
+  const be = createWasmBackend({ threads: 1 });
+  const n = (1 << 24) + 8; // past COPY_MAX_ELEMENTS: stays an ordinary array
+  const x = be.fromHost(
+    Float32Array.from({ length: n }, (_, i) => i % 256),
+    true,
+  );
+  const out = be.allocate('float32', n, false);
+  const before = be.memoryBytes;
+  be.binary('div', x, [1], Float32Array.of(255), [0], [n], out);
+  assert.ok(
+    be.memoryBytes - before < 16 << 20,
+    `the memory grew by ${((be.memoryBytes - before) / 2 ** 20).toFixed(0)} MiB`,
+  );
+  for (const i of [0, 1, 255, n - 1]) assert.equal(out[i], Math.fround((i % 256) / 255), `element ${i}`);
+});

@@ -47,6 +47,14 @@ const STORAGE_SHARE = 0.5;
 const align = (bytes: number): number => (bytes + 63) & ~63;
 
 /**
+ * Arrays of more than this many elements (64 MiB) stay outside the heap (index.ts), and a call is
+ * not allowed to copy one in either: the memory would grow by that much for good (a shared memory
+ * never shrinks) — `div(xTrain, 255)` on MNIST's 47M training pixels grew it by 360 MiB. Such a
+ * call goes to the portable kernel instead, which reads the array where it is.
+ */
+export const COPY_MAX_ELEMENTS = 1 << 24;
+
+/**
  * The addresses of one kernel call's operands. An array that lives in the heap is used where it
  * is; any other is copied into a scratch block (`in`), or computed into one and copied back to it
  * by `end` (`out`). `end` (or `abort`) returns the scratch blocks. When the heap cannot hold a
@@ -64,7 +72,7 @@ export class Call {
     if (n === 0) return 0;
     const at = this.e.heap.addressOf(a);
     if (at >= 0) return at;
-    const ptr = this.scratch(n * 4);
+    const ptr = this.copyBlock(n);
     if (ptr > 0) this.e.write(ptr, n === a.length ? a : a.subarray(0, n));
     return ptr;
   }
@@ -83,7 +91,7 @@ export class Call {
     if (n === 0) return 0;
     const at = this.e.heap.addressOf(a);
     if (at >= 0) return at;
-    const ptr = this.scratch(n * 4);
+    const ptr = this.copyBlock(n);
     if (ptr > 0) this.results.push({ ptr, to: n === a.length ? a : a.subarray(0, n) });
     return ptr;
   }
@@ -100,6 +108,12 @@ export class Call {
     const ptr = this.scratch(values.length * 8);
     if (ptr > 0) this.e.writeFloats64(ptr, values);
     return ptr;
+  }
+
+  /** A scratch block for a copy of n elements from outside the heap; none past COPY_MAX_ELEMENTS. */
+  private copyBlock(n: number): number {
+    if (n > COPY_MAX_ELEMENTS) this.ok = false;
+    return this.scratch(n * 4);
   }
 
   /** A scratch block of `bytes` (0 bytes: address 0, never read). */

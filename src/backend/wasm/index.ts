@@ -22,7 +22,7 @@ import { portableBackend, portableConvKernels } from '../portable/index.js';
 import { newHostArray } from '../host/storage.js';
 import { conv2dBackwardComposed, conv2dComposed, type ConvKernels } from '../host/conv.js';
 import { compileKernels, compileKernelsAsync, type BuildName } from './load.js';
-import { WasmEngine } from './engine.js';
+import { COPY_MAX_ELEMENTS, WasmEngine } from './engine.js';
 import { ThreadPool } from './pool.js';
 import { nodeBuiltin } from './node.js';
 import * as window from './window.js';
@@ -96,7 +96,7 @@ const HEAP_MIN_ELEMENTS = 128;
  * whole data sets (MNIST's training images: 47M floats), which kernels never take whole (batches
  * are copied out of them), and in the heap they would crowd out the working tensors.
  */
-const HEAP_MAX_ELEMENTS = 1 << 24;
+const HEAP_MAX_ELEMENTS = COPY_MAX_ELEMENTS;
 
 function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend {
   engine.setThreads(options.threads ?? coreCount());
