@@ -21,6 +21,7 @@ const READS_ALLOWED: Record<string, string> = {
   'src/zoo/linear-regression.ts':
     'the closed-form least-squares check runs in float64 on the host, as an independent oracle',
   'src/cli/evaluate.ts': 'prints a digit and its class probabilities',
+  'src/data/text/tokenizer.ts': 'decode turns token ids (generated text) into a string to show',
 };
 
 function sources(dir: string): string[] {

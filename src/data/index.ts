@@ -5,3 +5,4 @@ export * from './preprocess.js';
 export * from './dataset.js';
 export { ShuffleRng } from './shuffle.js';
 export { takeRows } from './rows.js';
+export * from './text/index.js';

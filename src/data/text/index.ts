@@ -1,0 +1,2 @@
+// The corpus loaders and tokenizer files are Node-only (./node.ts).
+export * from './tokenizer.js';
