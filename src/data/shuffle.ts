@@ -24,6 +24,17 @@ export class ShuffleRng {
     return ((z ^ (z >>> 14)) >>> 0) / 4294967296;
   }
 
+  /** The stream's position (one uint32), to save; `setState` continues the stream from it. */
+  getState(): number {
+    return this.state;
+  }
+
+  setState(state: number, fn = 'ShuffleRng.setState'): void {
+    if (!Number.isInteger(state) || state < 0 || state > 0xffffffff)
+      throw new ArgumentError(`${fn}: got state ${describe(state)}; expected an integer in 0..2^32-1`);
+    this.state = state;
+  }
+
   /** Fisher–Yates permutation of 0..n-1. */
   permutation(n: number): Int32Array {
     const p = new Int32Array(n);
