@@ -67,12 +67,15 @@ test('CharTokenizer property: decode(encode(s)) === s for 200 random Unicode str
   }
 });
 
-test('CharTokenizer: encode to an int32 tensor, decode a rank-1 int32 tensor', () => {
+test('CharTokenizer: encode to an int32 tensor, decode a rank-1 int32 tensor', async () => {
   const tok = CharTokenizer.fit('hello, wörld 🌍');
   const t = tok.encodeTensor('wörld 🌍');
   assert.equal(t.dtype, 'int32');
   assert.deepEqual(t.shape, [7]);
   assert.equal(tok.decode(t), 'wörld 🌍');
+  assert.equal(await tok.decodeAsync(t), 'wörld 🌍');
+  assert.equal(await tok.decodeAsync([0]), tok.vocab[0]);
+  await assert.rejects(tok.decodeAsync([99]), /CharTokenizer\.decodeAsync: id 99 at position 0 is outside/);
   assert.throws(() => tok.decode(tensor([[0, 1]], { dtype: 'int32' })), ShapeError);
   assert.throws(() => tok.decode(tensor([0, 1])), /CharTokenizer\.decode: got a float32 tensor; expected int32/);
 });

@@ -103,6 +103,8 @@ export function bigramBaseline(split: TokenSplit, tokenizer: CharTokenizer | { v
   if (split === null || typeof split !== 'object' || !split.train || !split.validation)
     throw new ArgumentError(`${fn}: got ${describe(split)}; expected { train, validation } from splitTokens`);
   const vocabSize = tokenizer?.vocabSize;
+  if (!Number.isInteger(vocabSize))
+    throw new ArgumentError(`${fn}: got tokenizer ${describe(tokenizer)}; expected a CharTokenizer (or { vocabSize })`);
   const model = BigramModel.fit(split.train, vocabSize);
   const last = split.train.length > 0 ? split.train[split.train.length - 1] : undefined;
   return {

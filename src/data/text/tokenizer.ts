@@ -53,6 +53,14 @@ function showCharacter(cp: number): string {
   return `${JSON.stringify(String.fromCodePoint(cp))} (U+${cp.toString(16).toUpperCase().padStart(4, '0')})`;
 }
 
+/** `t` when it is a rank-1 int32 tensor of token ids. */
+function checkIdTensor(fn: string, t: Tensor): Tensor {
+  if (t.rank !== 1)
+    throw new ShapeError(`${fn}: got a tensor of shape ${describe(t.shape)}; expected rank 1 (one sequence)`);
+  if (t.dtype !== 'int32') throw new DTypeError(`${fn}: got a ${t.dtype} tensor; expected int32 token ids`);
+  return t;
+}
+
 export class CharTokenizer {
   /** The vocabulary in id order: `vocab[id]` is one character (one code point). */
   readonly vocab: readonly string[];
@@ -160,22 +168,26 @@ export class CharTokenizer {
 
   /**
    * The text of token ids: a host array, or a rank-1 int32 tensor (e.g. generated tokens; its
-   * values are read to the host to make the string). Every id must be an integer in 0..vocabSize-1.
+   * values are read to the host to make the string, synchronously, so on a device backend such as
+   * WebGPU use `decodeAsync`). Every id must be an integer in 0..vocabSize-1.
    */
   decode(ids: ArrayLike<number> | Tensor): string {
     const fn = 'CharTokenizer.decode';
-    let values: ArrayLike<number>;
-    if (ids instanceof Tensor) {
-      if (ids.rank !== 1)
-        throw new ShapeError(`${fn}: got a tensor of shape ${describe(ids.shape)}; expected rank 1 (one sequence)`);
-      if (ids.dtype !== 'int32') throw new DTypeError(`${fn}: got a ${ids.dtype} tensor; expected int32 token ids`);
-      // Making a string of token ids is output (I/O), the reason this file may read values.
-      values = ids.dataSync();
-    } else if (ids !== null && typeof ids === 'object' && typeof (ids as ArrayLike<number>).length === 'number') {
-      values = ids;
-    } else {
-      throw new ArgumentError(`${fn}: got ${describe(ids)}; expected token ids (an array, Int32Array or int32 tensor)`);
-    }
+    // Making a string of token ids is output (I/O), the reason this file may read values.
+    return this.decodeValues(fn, ids instanceof Tensor ? checkIdTensor(fn, ids).dataSync() : ids);
+  }
+
+  /** `decode` that reads a tensor with `await t.data()`, so it works on every backend. */
+  async decodeAsync(ids: ArrayLike<number> | Tensor): Promise<string> {
+    const fn = 'CharTokenizer.decodeAsync';
+    return this.decodeValues(fn, ids instanceof Tensor ? await checkIdTensor(fn, ids).data() : ids);
+  }
+
+  private decodeValues(fn: string, values: ArrayLike<number>): string {
+    if (values === null || typeof values !== 'object' || typeof values.length !== 'number')
+      throw new ArgumentError(
+        `${fn}: got ${describe(values)}; expected token ids (an array, Int32Array or int32 tensor)`,
+      );
     const size = this.vocab.length;
     const parts: string[] = [];
     for (let i = 0; i < values.length; i++) {
