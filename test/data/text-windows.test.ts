@@ -6,6 +6,7 @@ import {
   CharTokenizer,
   WindowSampler,
   bigramBaseline,
+  sequentialWindows,
   manualSeed,
   randomPermutation,
   splitTokens,
@@ -165,5 +166,34 @@ test('bigramBaseline: the validation loss equals an independent count over chara
   assert.ok(
     trainLoss < validationLoss && validationLoss < uniformLoss,
     `${trainLoss} < ${validationLoss} < ${uniformLoss}`,
+  );
+});
+
+test('sequentialWindows: every target once, in order, in batches; the short tail left out', () => {
+  const stream = Int32Array.from({ length: 23 }, (_, i) => i);
+  const batches = [...sequentialWindows(stream, { batchSize: 2, context: 4 })];
+  // (23 - 1) / 4 = 5 windows: starts 0, 4, 8, 12, 16 in batches of 2, 2, 1; targets 1..20.
+  assert.deepEqual(
+    batches.map((b) => b.inputs.shape),
+    [
+      [2, 4],
+      [2, 4],
+      [1, 4],
+    ],
+  );
+  const targets = batches.flatMap((b) => b.targets.toFlatArray());
+  assert.deepEqual(
+    targets,
+    Array.from({ length: 20 }, (_, i) => i + 1),
+  );
+  const inputs = batches.flatMap((b) => b.inputs.toFlatArray());
+  assert.deepEqual(
+    inputs,
+    Array.from({ length: 20 }, (_, i) => i),
+  );
+  assert.equal(batches[0].targets.dtype, 'int32');
+  assert.throws(
+    () => [...sequentialWindows([0, 1, 2], { batchSize: 1, context: 3 })],
+    /got 3 tokens; expected at least context \+ 1 = 4/,
   );
 });

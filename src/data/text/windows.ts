@@ -39,6 +39,15 @@ export function toTokenIds(fn: string, ids: ArrayLike<number>, vocabSize?: numbe
   return out;
 }
 
+/** Each of `keys` in `opts` is a positive integer. */
+function checkPositive(fn: string, opts: Record<string, unknown>, keys: readonly string[]): void {
+  for (const key of keys) {
+    const v = opts[key];
+    if (!Number.isInteger(v) || (v as number) < 1)
+      throw new ArgumentError(`${fn}: got ${key}=${describe(v)}; expected a positive integer`);
+  }
+}
+
 /**
  * Split token ids: the last `validationFraction` of them (10 % by default, rounded to whole tokens)
  * are the validation set, the rest the training set, both contiguous views of `ids` (no copy, no
@@ -117,14 +126,9 @@ export class WindowSampler {
       ['batchSize', 'context', 'seed', 'vocabSize'],
       '{ batchSize: 32, context: 64 }',
     );
-    for (const key of ['batchSize', 'context'] as const) {
-      const v = opts[key];
-      if (!Number.isInteger(v) || (v as number) < 1)
-        throw new ArgumentError(`${fn}: got ${key}=${describe(v)}; expected a positive integer`);
-    }
+    checkPositive(fn, opts, ['batchSize', 'context']);
+    if (opts.vocabSize !== undefined) checkPositive(fn, opts, ['vocabSize']);
     const vocabSize = opts.vocabSize as number | undefined;
-    if (vocabSize !== undefined && (!Number.isInteger(vocabSize) || vocabSize < 1))
-      throw new ArgumentError(`${fn}: got vocabSize=${describe(vocabSize)}; expected a positive integer`);
     this.batchSize = opts.batchSize as number;
     this.context = opts.context as number;
     this.ids = toTokenIds(fn, ids, vocabSize);
@@ -178,5 +182,36 @@ export class WindowSampler {
       throw new ArgumentError(`${fn}: got ${describe(state)}; expected { rng, batches } from getState()`);
     this.rng.setState(state.rng, fn);
     this.drawn = state.batches;
+  }
+}
+
+/**
+ * Every window of `ids` once, in order, for evaluation: windows start at 0, context, 2·context, …,
+ * so each token after the first is a target exactly once (the tail shorter than a full window is
+ * left out: `Math.floor((ids.length - 1) / context)` windows in all), in batches of up to
+ * `batchSize` windows (the last batch may be smaller). The mean loss over all of them is then over
+ * the same targets as `BigramModel.loss(ids)` when nothing is left out.
+ * @example for (const { inputs, targets } of sequentialWindows(split.validation, { batchSize: 32, context: 64 })) …
+ */
+export function* sequentialWindows(
+  ids: ArrayLike<number>,
+  options: { batchSize: number; context: number },
+): Generator<WindowBatch> {
+  const fn = 'sequentialWindows';
+  const opts = checkOptions(fn, options, ['batchSize', 'context'], '{ batchSize: 32, context: 64 }');
+  checkPositive(fn, opts, ['batchSize', 'context']);
+  const batchSize = opts.batchSize as number;
+  const c = opts.context as number;
+  const all = toTokenIds(fn, ids);
+  const windows = Math.floor((all.length - 1) / c);
+  if (windows < 1)
+    throw new ArgumentError(`${fn}: got ${all.length} tokens; expected at least context + 1 = ${c + 1} for one window`);
+  for (let first = 0; first < windows; first += batchSize) {
+    const n = Math.min(batchSize, windows - first);
+    const start = first * c;
+    yield {
+      inputs: fromHostValues(all.slice(start, start + n * c), [n, c]),
+      targets: fromHostValues(all.slice(start + 1, start + 1 + n * c), [n, c]),
+    };
   }
 }
