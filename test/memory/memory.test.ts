@@ -1,8 +1,9 @@
 /**
  * Memory stays flat with no dispose() on every backend: a long training loop
  * (flat-loop.ts) in a fresh process per backend, comparing retained memory after the warm-up
- * with the end. A leak of one small tensor per step would add ≥ 20,000 × 64 bytes ≈ 1.3 MB of
- * heap, and a leaked batch per step tens of MB.
+ * with the end. A leaked tensor per step (its object, shape and storage: ≥ 250 bytes) would add
+ * ≥ 3.5 MiB of retained heap over the measured 15,000 steps, and a leaked batch tens of MiB; the
+ * bound of 2 MiB leaves room for the ±1 MiB that V8's own heap drifts under load.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,7 +48,7 @@ for (const backend of only ? [only] : ['portable', 'wasm', 'webgpu']) {
       `${name}: retained heap ${(start.heap / MiB).toFixed(1)} → ${(end.heap / MiB).toFixed(1)} MiB, RSS ${(start.rss / MiB).toFixed(0)} → ${(end.rss / MiB).toFixed(0)} MiB`,
     );
     assert.ok(
-      heapGrowth < 1,
+      heapGrowth < 2,
       `${name}: retained heap grew by ${heapGrowth.toFixed(2)} MiB over the last ${((steps * 3) / 4).toLocaleString('en')} steps`,
     );
     assert.ok(
