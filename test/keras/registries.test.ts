@@ -57,7 +57,9 @@ test('each kind has one registry holding the built-ins under their Keras names',
     'sparse_categorical_accuracy',
   ]);
   assert.deepEqual(registeredOptimizers(), ['Adam', 'AdamW', 'GradientDescent', 'RMSprop', 'SGD']);
-  assert.ok(['Dense', 'Conv2D', 'Sequential', 'WrappedModel'].every((n) => registeredLayers().includes(n)));
+  assert.ok(
+    ['Dense', 'Conv2D', 'Embedding', 'Sequential', 'WrappedModel'].every((n) => registeredLayers().includes(n)),
+  );
 });
 
 test('compile takes names or the objects themselves; a saved config names them as the registries do', async () => {
