@@ -61,6 +61,7 @@ export {
   binaryCrossEntropyWithLogits,
   categoricalCrossEntropy,
   sparseCategoricalCrossEntropy,
+  sequenceCrossEntropy,
   getLoss,
   Loss,
   registerLoss,
@@ -73,12 +74,14 @@ export {
   type LossName,
   type LossKind,
   type LossDefinition,
+  type SequenceCrossEntropyOptions,
 } from './losses.js';
 export {
   accuracy,
   binaryAccuracy,
   categoricalAccuracy,
   sparseCategoricalAccuracy,
+  perplexity,
   registerMetric,
   getMetric,
   metricName,

@@ -46,6 +46,7 @@ test('each kind has one registry holding the built-ins under their Keras names',
     'categorical_crossentropy',
     'mean_absolute_error',
     'mean_squared_error',
+    'sequence_crossentropy',
     'sparse_categorical_crossentropy',
   ]);
   assert.deepEqual(registeredMetrics(), [
@@ -54,6 +55,7 @@ test('each kind has one registry holding the built-ins under their Keras names',
     'categorical_accuracy',
     'mean_absolute_error',
     'mean_squared_error',
+    'perplexity',
     'sparse_categorical_accuracy',
   ]);
   assert.deepEqual(registeredOptimizers(), ['Adam', 'AdamW', 'GradientDescent', 'RMSprop', 'SGD']);
