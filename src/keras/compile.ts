@@ -8,7 +8,7 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import { Loss, lossNameOf, type LossFn, type LossKind, type LossName } from '../nn/losses.js';
-import { binaryAccuracy, getMetric, metricName, type MetricFn } from '../nn/metrics.js';
+import { binaryAccuracy, getMetric, metricName, perplexity, type MetricFn } from '../nn/metrics.js';
 import { Optimizer } from '../optim/optimizer.js';
 import { optimizerFactory, optimizerToConfig, type OptimizerConfig, type OptimizerFactory } from '../optim/registry.js';
 import { noGrad } from '../autograd/mode.js';
@@ -126,10 +126,23 @@ function accuracyFor(loss: Loss | null): MetricFn {
   return getMetric('accuracy'); // decided from the shapes and dtypes
 }
 
+/**
+ * 'perplexity' reads the tokens as the loss does, with its ignoreIndex (padding left out), and
+ * reads the predictions as what they are: probabilities when the model ends with softmax (asked at
+ * each call: `finalActivation`) or the loss says so ({ fromLogits: false }), logits otherwise.
+ */
+function perplexityFor(loss: Loss | null, finalActivation: () => string | null): MetricFn {
+  const o = loss?.options ?? {};
+  const ignoreIndex = typeof o.ignoreIndex === 'number' ? { ignoreIndex: o.ignoreIndex } : {};
+  return (p, y) =>
+    perplexity(p, y, { ...ignoreIndex, fromLogits: o.fromLogits !== false && finalActivation() !== 'softmax' });
+}
+
 export function resolveMetrics(
   fn: string,
   args: readonly MetricArg[] | undefined,
   loss: ResolvedLoss,
+  finalActivation: () => string | null = () => null,
 ): ResolvedMetric[] {
   if (args === undefined) return [];
   if (!Array.isArray(args))
@@ -139,6 +152,7 @@ export function resolveMetrics(
     if (typeof arg === 'string') {
       metric = getMetric(arg, fn); // refuses an unknown name, listing the known ones
       metric = metricName(arg) === 'accuracy' ? accuracyFor(loss.loss) : metric;
+      metric = metricName(arg) === 'perplexity' ? perplexityFor(loss.loss, finalActivation) : metric;
       name = config = arg;
     } else if (typeof arg === 'function') {
       const registered = metricName(arg);

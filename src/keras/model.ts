@@ -178,7 +178,7 @@ export abstract class Model extends Module implements EndsInActivation {
     }
     const optimizer = resolveOptimizer(fn, o.optimizer ?? 'rmsprop');
     const loss = resolveLoss(fn, o.loss);
-    const metrics = resolveMetrics(fn, o.metrics, loss);
+    const metrics = resolveMetrics(fn, o.metrics, loss, () => this.finalActivation);
     this.#lossStep(fn, loss); // a declaration the loss contradicts is refused now, not at fit
     this.#compiled = { loss, metrics, optimizer };
     this.#optimizer = null;

@@ -36,6 +36,8 @@ const TABLE = {
   selu: (x: Tensor) => E.mul(A.elu(x, SELU_ALPHA), SELU_SCALE),
   /** Exact GELU, x·Φ(x) (Keras's and PyTorch's default). */
   gelu: (x: Tensor) => A.gelu(x),
+  /** GELU's tanh approximation (GPT-2's; PyTorch's approximate='tanh'). */
+  gelu_tanh: (x: Tensor) => A.gelu(x, { approximate: 'tanh' }),
   silu: A.silu,
   swish: A.silu,
   softplus: A.softplus,
@@ -50,6 +52,7 @@ const ALIASES = {
   logSoftmax: 'log_softmax',
   leakyRelu: 'leaky_relu',
   hardSigmoid: 'hard_sigmoid',
+  geluTanh: 'gelu_tanh',
 } as const satisfies Record<string, keyof typeof TABLE>;
 
 export type ActivationName = keyof typeof TABLE | keyof typeof ALIASES;

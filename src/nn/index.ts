@@ -32,6 +32,7 @@ export {
 } from './activations.js';
 export { Dense, Linear, type DenseOptions, type LinearOptions } from './dense.js';
 export { Dropout } from './dropout.js';
+export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { Conv2D, type Conv2DOptions } from './conv.js';
 export {
   MaxPooling2D,
@@ -60,6 +61,7 @@ export {
   binaryCrossEntropyWithLogits,
   categoricalCrossEntropy,
   sparseCategoricalCrossEntropy,
+  sequenceCrossEntropy,
   getLoss,
   Loss,
   registerLoss,
@@ -72,12 +74,14 @@ export {
   type LossName,
   type LossKind,
   type LossDefinition,
+  type SequenceCrossEntropyOptions,
 } from './losses.js';
 export {
   accuracy,
   binaryAccuracy,
   categoricalAccuracy,
   sparseCategoricalAccuracy,
+  perplexity,
   registerMetric,
   getMetric,
   metricName,

@@ -10,7 +10,7 @@
  * probabilities must lie in [0, 1]; NaN in predictions or targets is refused.
  */
 import { Tensor } from '../tensor/tensor.js';
-import { sameShape } from '../tensor/shape.js';
+import { sameShape, sizeOf, unravelIndex } from '../tensor/shape.js';
 import {
   abs,
   add,
@@ -24,16 +24,20 @@ import {
   isNaN,
   log,
   lt,
+  maximum,
   mul,
+  ne,
   neg,
   relu,
   sigmoid,
   square,
   sub,
+  where,
 } from '../ops/elementwise.js';
 import { argmax, mean, sum } from '../ops/reduce.js';
 import { logSoftmax } from '../ops/activations.js';
-import { oneHot, reshape, sliceAxis } from '../ops/movement.js';
+import { gather, oneHot, reshape, sliceAxis } from '../ops/movement.js';
+import { fromHostValues } from '../tensor/creation.js';
 import { record } from '../ops/record.js';
 import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
@@ -186,6 +190,117 @@ export function sparseCategoricalCrossEntropy(
   return reduce(fn, neg(sum(mul(oneHot(l, classes), logp), -1)), options.reduction);
 }
 
+export interface SequenceCrossEntropyOptions extends LossOptions {
+  /**
+   * Targets equal to it add nothing to the loss or to its gradient, and 'mean' divides by the
+   * number of the others (PyTorch's ignore_index; default −100, as PyTorch's).
+   */
+  ignoreIndex?: number;
+  /**
+   * ε in [0, 1]: the target distribution is (1 − ε)·one-hot + ε/classes (PyTorch's
+   * label_smoothing), i.e. loss = (1 − ε)·NLL + ε·mean over classes of −log p (default 0).
+   */
+  labelSmoothing?: number;
+  /**
+   * The predictions are logits (default true, as in PyTorch's cross_entropy); false reads them as
+   * probabilities, renormalised and clamped to [epsilon, 1 − epsilon] like the other losses.
+   */
+  fromLogits?: boolean;
+  /** The clamp for probabilities (fromLogits: false; default 1e-7). */
+  epsilon?: number;
+}
+
+const SEQUENCE_OPTIONS: readonly string[] = [...PROBABILISTIC, 'ignoreIndex', 'labelSmoothing'];
+const IGNORE_INDEX = -100;
+
+/**
+ * Token-level cross-entropy for sequence models: logits [batch, time, vocab] (or any [..., classes])
+ * against int32 targets [batch, time] (the logits' shape without the class axis), with PyTorch's
+ * semantics (torch.nn.functional.cross_entropy with the classes last): targets equal to
+ * `ignoreIndex` (padding) are left out, 'mean' averages over the tokens that are not, 'none' gives
+ * [batch, time] with zeros at ignored tokens, and `labelSmoothing` mixes in the uniform distribution.
+ * One deviation: when every token of a batch is ignored, 'mean' gives 0 (with a zero gradient)
+ * where PyTorch gives NaN, so an all-padding batch cannot poison the weights.
+ *
+ * The target log-probabilities are picked with one gather over the flattened rows (whose backward
+ * is a scatter-add), not a one-hot product. Targets outside [0, classes) other than ignoreIndex
+ * are refused, naming the first and where it is.
+ */
+export function sequenceCrossEntropy(
+  logits: Tensor,
+  targets: Tensor,
+  options: SequenceCrossEntropyOptions = {},
+): Tensor {
+  const fn = 'sequenceCrossEntropy';
+  checkOptions(fn, options, SEQUENCE_OPTIONS);
+  checkTensors(fn, logits, targets);
+  if (targets.dtype !== 'int32') {
+    throw new DTypeError(
+      `${fn}: got targets of dtype ${targets.dtype}; expected int32 token ids (convert with targets.int())`,
+    );
+  }
+  if (logits.rank < 2) {
+    throw new ShapeError(
+      `${fn}: got predictions of shape ${describe(logits.shape)}; expected [batch, time, vocab] (or at least [batch, classes])`,
+    );
+  }
+  const batchShape = logits.shape.slice(0, -1);
+  const classes = logits.shape[logits.rank - 1];
+  if (!sameShape(targets.shape, batchShape)) {
+    throw new ShapeError(
+      `${fn}: predictions have shape ${describe(logits.shape)} but targets ${describe(targets.shape)}; expected targets of shape ${describe(batchShape)} (one token id per position)`,
+    );
+  }
+  const ignoreIndex = options.ignoreIndex ?? IGNORE_INDEX;
+  if (!Number.isInteger(ignoreIndex))
+    throw new ArgumentError(`${fn}: got ignoreIndex=${describe(options.ignoreIndex)}; expected an integer`);
+  const smoothing = options.labelSmoothing ?? 0;
+  if (!(typeof smoothing === 'number' && smoothing >= 0 && smoothing <= 1))
+    throw new ArgumentError(
+      `${fn}: got labelSmoothing=${describe(options.labelSmoothing)}; expected a number in [0, 1]`,
+    );
+  const rows = sizeOf(batchShape);
+  const flatTargets = reshape(targets, [rows]);
+  const kept = ne(flatTargets, ignoreIndex);
+  const outside = firstSet(mul(kept, add(lt(flatTargets, 0), ge(flatTargets, classes))));
+  if (outside >= 0) {
+    throw new ArgumentError(
+      `${fn}: target ${valueAt(flatTargets, outside)} at position ${describe(unravelIndex(outside, batchShape))} is out of range; expected 0 <= target < ${classes} (the predictions' last axis) or ignoreIndex (${ignoreIndex})`,
+    );
+  }
+  const fromLogits = options.fromLogits ?? true;
+  const logp = reshape(logProbabilities(fn, logits, { ...options, fromLogits }, -1), [rows * classes]);
+  if (rows * classes > 2 ** 31 - 1)
+    throw new ArgumentError(
+      `${fn}: got ${rows * classes} logits; expected at most 2³¹ − 1 (int32 indices): split the batch`,
+    );
+  const offsets = fromHostValues(
+    Int32Array.from({ length: rows }, (_, r) => r * classes),
+    [rows],
+    {},
+    logits.backend,
+  );
+  // Row r's target sits at r·classes + target; ignored rows read their class 0, then count for nothing.
+  const picked = gather(logp, add(offsets, where(kept, flatTargets, 0)), 0);
+  let perToken = neg(picked);
+  if (smoothing > 0) {
+    const uniform = neg(mean(reshape(logp, [rows, classes]), -1));
+    perToken = add(mul(perToken, 1 - smoothing), mul(uniform, smoothing));
+  }
+  perToken = where(kept, perToken, 0);
+  const weight = cast(kept, 'float32');
+  switch (options.reduction ?? 'mean') {
+    case 'none':
+      return reshape(perToken, batchShape);
+    case 'sum':
+      return sum(perToken);
+    case 'mean':
+      return div(sum(perToken), maximum(sum(weight), 1));
+    default:
+      throw new ArgumentError(`${fn}: got reduction=${describe(options.reduction)}; expected "mean", "sum" or "none"`);
+  }
+}
+
 /** log-probabilities along `axis`, from logits (stable) or from probabilities (renormalised, clamped). */
 function logProbabilities(fn: string, yPred: Tensor, options: ProbabilisticLossOptions, axis: number): Tensor {
   if (options.fromLogits) return logSoftmax(yPred, axis);
@@ -318,6 +433,8 @@ export type LossName =
   | 'categoricalCrossEntropy'
   | 'sparse_categorical_crossentropy'
   | 'sparseCategoricalCrossEntropy'
+  | 'sequence_crossentropy'
+  | 'sequenceCrossEntropy'
   | (string & {});
 
 // ------------------------------------------------------------------ checks
@@ -423,6 +540,11 @@ registerLoss(
   'categorical_crossentropy',
   { fn: categoricalCrossEntropy, options: [...PROBABILISTIC, 'axis'], kind: 'categorical', logitsOf: 'softmax' },
   { aliases: ['categoricalCrossEntropy'] },
+);
+registerLoss(
+  'sequence_crossentropy',
+  { fn: sequenceCrossEntropy, options: SEQUENCE_OPTIONS, kind: 'sparse', logitsOf: 'softmax' },
+  { aliases: ['sequenceCrossEntropy'] },
 );
 registerLoss(
   'sparse_categorical_crossentropy',

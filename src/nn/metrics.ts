@@ -12,7 +12,7 @@ import { reshape } from '../ops/movement.js';
 import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { Registry, type RegisterOptions } from '../util/registry.js';
-import { meanAbsoluteError, meanSquaredError } from './losses.js';
+import { meanAbsoluteError, meanSquaredError, sequenceCrossEntropy } from './losses.js';
 
 /**
  * Binary accuracy: a prediction counts as class 1 when it is above `threshold` (default 0.5; use 0
@@ -87,6 +87,23 @@ export function accuracy(yPred: Tensor, yTrue: Tensor, options: { threshold?: nu
   return binaryAccuracy(yPred, yTrue, options);
 }
 
+/**
+ * Perplexity: exp of the mean negative log-likelihood per token, exp(sequenceCrossEntropy) with
+ * its `ignoreIndex` (default −100) and no label smoothing. Predictions are logits by default
+ * ([batch, time, vocab], targets int32 [batch, time]); pass `fromLogits: false` for probabilities.
+ * As the registered metric 'perplexity' it takes logits: a language model whose last layer has no
+ * activation. `fit` averages a metric over batches, so its logged perplexity is the mean of the
+ * batches' perplexities; exp of the logged sequence cross-entropy loss is the exact one.
+ */
+export function perplexity(
+  yPred: Tensor,
+  targets: Tensor,
+  options: { ignoreIndex?: number; fromLogits?: boolean } = {},
+): number {
+  checkOptions('perplexity', options, ['ignoreIndex', 'fromLogits']);
+  return Math.exp(sequenceCrossEntropy(yPred, targets, options).item());
+}
+
 // ------------------------------------------------------------------ the metric registry
 
 /** A metric: a number (or one-element Tensor) per batch, which fit and evaluate average over samples. */
@@ -137,3 +154,4 @@ registerMetric('categorical_accuracy', categoricalAccuracy);
 registerMetric('sparse_categorical_accuracy', sparseCategoricalAccuracy);
 registerMetric('mean_squared_error', meanSquaredError, { aliases: ['mse'] });
 registerMetric('mean_absolute_error', meanAbsoluteError, { aliases: ['mae'] });
+registerMetric('perplexity', perplexity);

@@ -19,11 +19,13 @@ export {
   ExponentialLR,
   CosineAnnealingLR,
   LinearWarmup,
+  CosineWithWarmup,
   LambdaLR,
   SequentialLR,
   type LrRule,
   type LRSchedulerState,
   type LinearWarmupOptions,
+  type CosineWithWarmupOptions,
 } from './schedules.js';
 export {
   registerOptimizer,
@@ -35,4 +37,10 @@ export {
   type OptimizerConfig,
   type RegisterOptimizerOptions,
 } from './registry.js';
+export {
+  paramGroupsWithoutDecay,
+  type DecayGroup,
+  type HasNamedParameters,
+  type ParamGroupsWithoutDecayOptions,
+} from './param-groups.js';
 export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from './clip.js';

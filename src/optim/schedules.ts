@@ -199,6 +199,52 @@ export class LinearWarmup extends LRScheduler {
   }
 }
 
+export interface CosineWithWarmupOptions {
+  /** Steps of linear warm-up from 0 to the base lr (default 0: none). */
+  warmupSteps?: number;
+  /** The step at which the cosine reaches its floor; the lr stays there after it. */
+  totalSteps: number;
+  /** The floor as a fraction of each group's base lr, in [0, 1] (default 0). */
+  minLrRatio?: number;
+}
+
+const warmupCheck: Check = (v) => (Number.isInteger(v) && (v as number) >= 0 ? null : 'an integer >= 0');
+const COSINE_WARMUP_SPEC: OptionSpec<Required<CosineWithWarmupOptions>> = {
+  defaults: { warmupSteps: 0, minLrRatio: 0 },
+  checks: { warmupSteps: warmupCheck, totalSteps: positiveInteger, minLrRatio: unitClosed },
+  validate(o, owner) {
+    if (o.warmupSteps > o.totalSteps)
+      throw new ArgumentError(
+        `${owner}: got warmupSteps=${o.warmupSteps} and totalSteps=${o.totalSteps}; expected warmupSteps <= totalSteps`,
+      );
+  },
+};
+
+/**
+ * The transformer schedule (Hugging Face's get_cosine_schedule_with_warmup, run per batch), in
+ * closed form: with w = warmupSteps, T = totalSteps, r = minLrRatio,
+ *   t < w:       lr = base · t / w
+ *   w ≤ t ≤ T:   lr = base · (r + (1 − r) · ½(1 + cos(π (t − w) / (T − w))))
+ *   t > T:       lr = base · r
+ * Hugging Face's rises again past T (its cosine keeps turning); this one holds the floor.
+ * @example new CosineWithWarmup(opt, { warmupSteps: 100, totalSteps: 2000 }) // then step() every batch
+ */
+export class CosineWithWarmup extends LRScheduler {
+  constructor(optimizer: Optimizer, options: CosineWithWarmupOptions) {
+    const { warmupSteps, totalSteps, minLrRatio } = resolveOptions(
+      'CosineWithWarmup',
+      COSINE_WARMUP_SPEC,
+      COSINE_WARMUP_SPEC.defaults,
+      options,
+    );
+    super('CosineWithWarmup', optimizer, (t, base) => {
+      if (t < warmupSteps) return (base * t) / warmupSteps;
+      const progress = Math.min(t - warmupSteps, totalSteps - warmupSteps) / Math.max(1, totalSteps - warmupSteps);
+      return base * (minLrRatio + (1 - minLrRatio) * 0.5 * (1 + Math.cos(Math.PI * progress)));
+    });
+  }
+}
+
 /**
  * lr = base · fn(t), with one function for all groups or one per group. The functions are code,
  * so stateDict saves only the position; pass the same functions when restoring.

@@ -72,3 +72,13 @@ export function normalizeAxes(fn: string, axes: number | readonly number[] | und
   }
   return out;
 }
+
+/** The multi-index of flat (row-major) position `i` in `shape`, e.g. for an error message. */
+export function unravelIndex(i: number, shape: Shape): number[] {
+  const index = new Array<number>(shape.length);
+  for (let a = shape.length - 1; a >= 0; a--) {
+    index[a] = i % shape[a];
+    i = Math.floor(i / shape[a]);
+  }
+  return index;
+}

@@ -46,6 +46,7 @@ test('each kind has one registry holding the built-ins under their Keras names',
     'categorical_crossentropy',
     'mean_absolute_error',
     'mean_squared_error',
+    'sequence_crossentropy',
     'sparse_categorical_crossentropy',
   ]);
   assert.deepEqual(registeredMetrics(), [
@@ -54,10 +55,13 @@ test('each kind has one registry holding the built-ins under their Keras names',
     'categorical_accuracy',
     'mean_absolute_error',
     'mean_squared_error',
+    'perplexity',
     'sparse_categorical_accuracy',
   ]);
   assert.deepEqual(registeredOptimizers(), ['Adam', 'AdamW', 'GradientDescent', 'RMSprop', 'SGD']);
-  assert.ok(['Dense', 'Conv2D', 'Sequential', 'WrappedModel'].every((n) => registeredLayers().includes(n)));
+  assert.ok(
+    ['Dense', 'Conv2D', 'Embedding', 'Sequential', 'WrappedModel'].every((n) => registeredLayers().includes(n)),
+  );
 });
 
 test('compile takes names or the objects themselves; a saved config names them as the registries do', async () => {

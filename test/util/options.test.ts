@@ -43,6 +43,7 @@ const MINIMAL: Record<string, Record<string, unknown>> = {
   Linear: { inFeatures: 2, outFeatures: 2 },
   Dropout: { rate: 0.5 },
   Conv2D: { filters: 1, kernelSize: 1 },
+  Embedding: { inputDim: 2, outputDim: 2 },
   Sequential: { layers: [] },
   WrappedModel: { module: { className: 'Identity', config: {} } },
 };
