@@ -14,7 +14,8 @@
  * bidirectional module names the second set `*_l0_reverse`.
  *
  * Speed: the input projection of every time step is one GEMM before the loop (with the biases
- * folded in); each step is then a slice, one GEMM h·W_hhᵀ for all gates and one fused gate kernel
+ * folded in), cut into steps whose gradients share one array (ops/rnn.ts timeSteps); each step is
+ * then one GEMM h·W_hhᵀ for all gates and one fused gate kernel
  * (ops/rnn.ts: lstmCell, gruCell), plus two `where`s when a mask is given.
  *
  * Masking: `call(x, { mask })` with mask [batch, time] (int32 or float32, nonzero = a real step).
@@ -28,7 +29,7 @@ import { add, mul, relu, tanh, where } from '../ops/elementwise.js';
 import { mm } from '../ops/matmul.js';
 import { biasActivation } from '../ops/fused.js';
 import { concat, gather, reshape, sliceAxis, stack } from '../ops/movement.js';
-import { gruCell, lstmCell } from '../ops/rnn.js';
+import { gruCell, lstmCell, timeSteps } from '../ops/rnn.js';
 import { requireFloat } from '../ops/util.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 import { Module } from './module.js';
@@ -214,11 +215,12 @@ export abstract class RecurrentLayer<Out extends Tensor | Tensor[] = Tensor> ext
       time,
       this.gates * this.units,
     ]);
+    const steps = timeSteps(projected);
     const outputs: Tensor[] = [];
     const zero = zeros([1]);
     for (let s = 0; s < time; s++) {
       const t = this.goBackwards ? time - 1 - s : s;
-      const gx = reshape(sliceAxis(projected, 1, t, t + 1), [batch, this.gates * this.units]);
+      const gx = steps[t];
       const next = this.step(gx, states);
       const m = masks && masks[t];
       if (m) {
@@ -468,8 +470,11 @@ registerLayer('LSTM', (c) => new LSTM(c as unknown as RecurrentOptions), { layer
 registerLayer('GRU', (c) => new GRU(c as unknown as RecurrentOptions), { layerClass: GRU });
 registerLayer(
   'Bidirectional',
-  // inputShape is the wrapped layer's, which its own config carries.
-  ({ layer, mergeMode }) =>
-    new Bidirectional(layerFromConfig(layer as LayerConfig) as RecurrentLayer, { mergeMode: mergeMode as MergeMode }),
+  (c) => {
+    // inputShape is the wrapped layer's, which its own config carries.
+    checkOptions('Bidirectional', c, ['layer', 'mergeMode', 'inputShape']);
+    const layer = layerFromConfig(c.layer as LayerConfig) as RecurrentLayer;
+    return new Bidirectional(layer, c.mergeMode === undefined ? {} : { mergeMode: c.mergeMode as MergeMode });
+  },
   { layerClass: Bidirectional },
 );

@@ -10,4 +10,4 @@ export type { Padding, Size2d, Conv2dOptions, Pool2dOptions } from './conv.js';
 export * from './fused.js';
 export { record } from './record.js';
 export type { TensorLike } from './util.js';
-export { lstmCell, gruCell } from './rnn.js';
+export { lstmCell, gruCell, timeSteps } from './rnn.js';

@@ -4,6 +4,7 @@
  * these. Gate layout is PyTorch's: an LSTM's gates are [i | f | g | o] along the last axis, a
  * GRU's [r | z | n], each block `units` wide.
  */
+import { contiguousStrides } from '../backend/strided.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 import { record } from './record.js';
@@ -76,6 +77,51 @@ export function gruCell(gx: Tensor, gh: Tensor, hPrev: Tensor): Tensor {
     );
     return [dGx, dGh, dhPrev];
   });
+}
+
+/**
+ * The time steps of a layer's own [batch, time, width] tensor (its input projection) as `time`
+ * tensors [batch, width]. Sliced one by one, each step's backward would pad its gradient to the
+ * whole [batch, time, width] and the engine would add `time` such arrays: O(time²) per backward
+ * pass. Here every step's backward copies its gradient into one shared, zeroed array — its own slot
+ * — and the first of them hands that array on as x's gradient; the engine reaches x only after
+ * every step (they are its only consumers), so the array is complete by then. A slot written twice
+ * means a new backward pass (retainGraph), which starts a fresh array.
+ * Only for a private tensor whose sole consumers are these steps (the layer's own projection),
+ * never for one the caller can see.
+ */
+export function timeSteps(x: Tensor): Tensor[] {
+  const fn = 'timeSteps';
+  if (!(x instanceof Tensor) || x.rank !== 3)
+    throw new ShapeError(
+      `${fn}: got ${describe(x instanceof Tensor ? x.shape : x)}; expected a [batch, time, width] Tensor`,
+    );
+  const [batch, time, width] = x.shape;
+  const be = backendOf(fn, x);
+  const strides = contiguousStrides(x.shape);
+  const stepStrides = [strides[0], strides[2]];
+  const plain = contiguousStrides([batch, width]);
+  let shared: Tensor | null = null;
+  let written = new Set<number>();
+  const steps: Tensor[] = [];
+  for (let t = 0; t < time; t++) {
+    const step = output([batch, width], x.dtype, be);
+    be.copyStrided(x.storage, t * width, stepStrides, step.storage, 0, plain, [batch, width]);
+    steps.push(
+      record(fn, step, [x], (g) => {
+        let first = false;
+        if (shared === null || written.has(t)) {
+          shared = new Tensor(be.allocate('float32', x.size, true), x.shape, 'float32', be);
+          written = new Set();
+          first = true;
+        }
+        written.add(t);
+        be.copyStrided(g.storage, 0, plain, shared.storage, t * width, stepStrides, [batch, width]);
+        return [first ? shared : null];
+      }),
+    );
+  }
+  return steps;
 }
 
 /** Checked shapes of a cell's operands: gx and gh [rows, gates·units], state [rows, units]. */

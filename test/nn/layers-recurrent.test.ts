@@ -243,6 +243,28 @@ test('masking follows Keras: a padded step keeps the state and outputs zeros; tr
   }
 });
 
+test('backward twice through a retained graph doubles the gradients (the steps share one gradient array per pass)', () => {
+  manualSeed(4);
+  const layer = new LSTM({ units: 3, inputDim: 2, returnSequences: true });
+  const x = randn([2, 4, 2]);
+  const loss = (): Tensor => layer.call(x).square().sum();
+  layer.zeroGrad();
+  loss().backward();
+  const once = layer.weight_ih_l0!.grad!.dataSync();
+  layer.zeroGrad();
+  const l = loss();
+  l.backward(undefined, { retainGraph: true });
+  l.backward();
+  const twice = layer.weight_ih_l0!.grad!.dataSync();
+  assertClose(
+    twice,
+    once.map((v) => 2 * v),
+    1e-6,
+    1e-5,
+    'twice the gradient',
+  );
+});
+
 test('errors name what was expected: wrong mask shape, initial states, input rank, options', () => {
   const lstm = new LSTM({ units: 4, inputDim: 3 });
   const x = randn([2, 5, 3]);
