@@ -217,14 +217,14 @@ export abstract class RecurrentLayer<Out extends Tensor | Tensor[] = Tensor> ext
     ]);
     const steps = timeSteps(projected);
     const outputs: Tensor[] = [];
-    const zero = zeros([1]);
+    const zero = masks && zeros([1]);
     for (let s = 0; s < time; s++) {
       const t = this.goBackwards ? time - 1 - s : s;
       const gx = steps[t];
       const next = this.step(gx, states);
       const m = masks && masks[t];
       if (m) {
-        outputs.push(where(m, next[0], zero));
+        outputs.push(where(m, next[0], zero!));
         states = next.map((n, i) => where(m, n, states[i]));
       } else {
         outputs.push(next[0]);

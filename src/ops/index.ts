@@ -10,4 +10,5 @@ export type { Padding, Size2d, Conv2dOptions, Pool2dOptions } from './conv.js';
 export * from './fused.js';
 export { record } from './record.js';
 export type { TensorLike } from './util.js';
-export { lstmCell, gruCell, timeSteps } from './rnn.js';
+// timeSteps stays inside: it is only for a layer's private tensor (see ops/rnn.ts).
+export { lstmCell, gruCell } from './rnn.js';
