@@ -195,29 +195,6 @@ for (const kind of ['rnn', 'lstm', 'gru'] as const) {
   }
 }
 
-test('fused cells: lstmCell and gruCell gradients match finite differences', async () => {
-  const { lstmCell, gruCell } = await import('../../src/index.js');
-  manualSeed(5);
-  const gx = randn([2, 12]),
-    gh = randn([2, 12]),
-    c0 = randn([2, 3]);
-  gradcheck((a, b, c) => lstmCell(a, b, c).h, [gx, gh, c0]);
-  gradcheck((a, b, c) => lstmCell(a, b, c).c, [gx, gh, c0]);
-  gradcheck(
-    (a, b, c) => {
-      const { h, c: cn } = lstmCell(a, b, c);
-      return h.mul(cn).add(h);
-    },
-    [gx, gh, c0],
-  );
-  const rx = randn([2, 9]),
-    rh = randn([2, 9]),
-    h0 = randn([2, 3]);
-  gradcheck((a, b, c) => gruCell(a, b, c), [rx, rh, h0]);
-  assert.throws(() => lstmCell(gx, gh, randn([2, 4])), ShapeError);
-  assert.throws(() => gruCell(rx, randn([2, 12]), h0), /gruCell: got gh of shape \[2, 12\].*expected \[2, 9\]/);
-});
-
 test('masking follows Keras: a padded step keeps the state and outputs zeros; trailing padding = a shorter sequence', () => {
   manualSeed(3);
   for (const kind of ['rnn', 'lstm', 'gru'] as const) {
