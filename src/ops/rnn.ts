@@ -83,10 +83,10 @@ export function gruCell(gx: Tensor, gh: Tensor, hPrev: Tensor): Tensor {
  * The time steps of a layer's own [batch, time, width] tensor (its input projection) as `time`
  * tensors [batch, width]. Sliced one by one, each step's backward would pad its gradient to the
  * whole [batch, time, width] and the engine would add `time` such arrays: O(time²) per backward
- * pass. Here every step's backward copies its gradient into one shared, zeroed array — its own slot
- * — and the first of them hands that array on as x's gradient; the engine reaches x only after
- * every step (they are its only consumers), so the array is complete by then. A slot written twice
- * means a new backward pass (retainGraph), which starts a fresh array.
+ * pass. Here every step's backward copies its gradient into its slot of one shared, zeroed array,
+ * and the first of them in a pass hands that array on. The steps hang off an identity node over x,
+ * which the engine reaches only after every step (they are its only consumers): the array is
+ * complete by then, and that node ends the pass, so the next pass (retainGraph) starts afresh.
  * Only for a private tensor whose sole consumers are these steps (the layer's own projection),
  * never for one the caller can see.
  */
@@ -102,20 +102,18 @@ export function timeSteps(x: Tensor): Tensor[] {
   const stepStrides = [strides[0], strides[2]];
   const plain = contiguousStrides([batch, width]);
   let shared: Tensor | null = null;
-  let written = new Set<number>();
+  const whole = record(fn, new Tensor(x.storage, x.shape, x.dtype, be), [x], (g) => {
+    shared = null; // this pass is over
+    return [g];
+  });
   const steps: Tensor[] = [];
   for (let t = 0; t < time; t++) {
     const step = output([batch, width], x.dtype, be);
     be.copyStrided(x.storage, t * width, stepStrides, step.storage, 0, plain, [batch, width]);
     steps.push(
-      record(fn, step, [x], (g) => {
-        let first = false;
-        if (shared === null || written.has(t)) {
-          shared = new Tensor(be.allocate('float32', x.size, true), x.shape, 'float32', be);
-          written = new Set();
-          first = true;
-        }
-        written.add(t);
+      record(fn, step, [whole], (g) => {
+        const first = shared === null;
+        if (shared === null) shared = new Tensor(be.allocate('float32', x.size, true), x.shape, 'float32', be);
         be.copyStrided(g.storage, 0, plain, shared.storage, t * width, stepStrides, [batch, width]);
         return [first ? shared : null];
       }),

@@ -220,7 +220,7 @@ test('masking follows Keras: a padded step keeps the state and outputs zeros; tr
   }
 });
 
-test('backward twice through a retained graph doubles the gradients (the steps share one gradient array per pass)', () => {
+test('backward twice through a retained graph: doubled gradients, and two different roots add up (one gradient array per pass)', () => {
   manualSeed(4);
   const layer = new LSTM({ units: 3, inputDim: 2, returnSequences: true });
   const x = randn([2, 4, 2]);
@@ -233,6 +233,18 @@ test('backward twice through a retained graph doubles the gradients (the steps s
   l.backward(undefined, { retainGraph: true });
   l.backward();
   const twice = layer.weight_ih_l0!.grad!.dataSync();
+  // A second root through the same retained graph that reaches fewer steps: only the first output.
+  layer.zeroGrad();
+  const out = layer.call(x);
+  const first = sliceAxis(out, 1, 0, 1).sum();
+  const all = out.sum();
+  first.backward(undefined, { retainGraph: true });
+  all.backward();
+  const both = layer.weight_ih_l0!.grad!.dataSync();
+  layer.zeroGrad();
+  const again = layer.call(x);
+  sliceAxis(again, 1, 0, 1).sum().add(again.sum()).backward();
+  assertClose(both, layer.weight_ih_l0!.grad!.dataSync(), 1e-6, 1e-5, 'two roots, one retained graph');
   assertClose(
     twice,
     once.map((v) => 2 * v),
