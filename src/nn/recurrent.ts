@@ -21,6 +21,15 @@
  * Masking: `call(x, { mask })` with mask [batch, time] (int32 or float32, nonzero = a real step).
  * A padded step leaves the state unchanged and outputs zeros, as Keras does; the last output
  * (returnSequences false) is then the state after the last real step.
+ *
+ * @example
+ * const model = new Sequential([
+ *   new Bidirectional(new LSTM({ units: 32, returnSequences: true, inputShape: [null, 8] })),
+ *   new GRU({ units: 16 }),
+ *   new Dense({ units: 1 }),
+ * ]);
+ * const lstm = new LSTM<Tensor[]>({ units: 4, returnState: true });
+ * const [output, h, c] = lstm.call(x, { mask, initialState: [h0, c0] }); // x [batch, time, features]
  */
 import type { Shape } from '../backend/types.js';
 import { Tensor } from '../tensor/tensor.js';
