@@ -22,6 +22,7 @@ import {
   loadModel,
   tensor,
   randn,
+  rand,
   zeros,
   manualSeed,
   grad,
@@ -318,11 +319,8 @@ test('an LSTM learns to recall the first bit of a 6-step sequence (chance is 50 
   manualSeed(1);
   const n = 64,
     time = 6;
-  const bits: number[] = [];
-  for (let i = 0; i < n * time; i++) bits.push(Math.random() < 0.5 ? 0 : 1);
-  const x = tensor(bits, { shape: [n, time, 1] })
-    .mul(2)
-    .sub(1);
+  // Seeded ±1 bits (rand follows manualSeed; Math.random would not).
+  const x = rand([n, time, 1]).gt(0.5).float().mul(2).sub(1);
   const y = sliceAxis(x, 1, 0, 1).reshape([n, 1]).gt(0).float();
   const model = new Sequential([new LSTM({ units: 8, inputShape: [time, 1] }), new Dense({ units: 1 })]);
   const opt = new Adam(model.parameters(), { lr: 0.03 });
