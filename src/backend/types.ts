@@ -290,6 +290,62 @@ export interface Backend<S = unknown> {
     dBias: S | null,
   ): void;
 
+  /*
+   * Recurrent cells: one time step's gate nonlinearities in one pass each way, so that a step of an
+   * LSTM or GRU is one GEMM (h·W_hhᵀ) plus one kernel, not a dozen elementwise ops. Gate order and
+   * layout are PyTorch's: rows of width 4·units (LSTM: i, f, g, o) or 3·units (GRU: r, z, n).
+   */
+
+  /**
+   * LSTM step over `rows` sequences of `units` cells, with gates = gx + gh ([rows, 4·units]):
+   *   i = σ(gates_i), f = σ(gates_f), g = tanh(gates_g), o = σ(gates_o),
+   *   c = f·cPrev + i·g,  h = o·tanh(c).
+   * h and c [rows, units] are overwritten; acts [rows, 4·units] receives i, f, g, o (the backward
+   * pass reads them). The sum and the products are rounded to float32 as they are stored.
+   */
+  lstmCell(gx: S, gh: S, cPrev: S, rows: number, units: number, h: S, c: S, acts: S): void;
+
+  /**
+   * The gradient of lstmCell with respect to the gate pre-activations (dGates [rows, 4·units],
+   * overwritten) and cPrev (dcPrev, when not null), given the gradients of h (dh) and of c (dc),
+   * either of which may be null (no gradient), from the forward pass's acts, cPrev and c.
+   */
+  lstmCellBackward(
+    dh: S | null,
+    dc: S | null,
+    acts: S,
+    cPrev: S,
+    c: S,
+    rows: number,
+    units: number,
+    dGates: S,
+    dcPrev: S | null,
+  ): void;
+
+  /**
+   * GRU step (PyTorch's formulation) with gx = x·W_ihᵀ + b_ih and gh = hPrev·W_hhᵀ + b_hh, both
+   * [rows, 3·units]: r = σ(gx_r + gh_r), z = σ(gx_z + gh_z), n = tanh(gx_n + r·gh_n),
+   * h = (1 − z)·n + z·hPrev. h [rows, units] is overwritten; acts [rows, 4·units] receives r, z,
+   * n and gh_n for the backward pass.
+   */
+  gruCell(gx: S, gh: S, hPrev: S, rows: number, units: number, h: S, acts: S): void;
+
+  /**
+   * The gradients of gruCell from dh: dGx and dGh [rows, 3·units] (they differ only in the n
+   * block, where dGh_n = dGx_n·r) and dhPrev's direct part z·dh (the part through gh is the
+   * GEMM's). Each output is computed only when not null, and overwritten.
+   */
+  gruCellBackward(
+    dh: S,
+    acts: S,
+    hPrev: S,
+    rows: number,
+    units: number,
+    dGx: S | null,
+    dGh: S | null,
+    dhPrev: S | null,
+  ): void;
+
   /**
    * One Adam (or AdamW, AMSGrad when vMax is given) step over parameter p with gradient g and
    * moments m, v, all updated in place (see AdamStep). float64 arithmetic, float32 storage: every

@@ -42,6 +42,19 @@ export {
   type GlobalAveragePooling2DOptions,
 } from './pooling.js';
 export { Flatten } from './flatten.js';
+export {
+  RecurrentLayer,
+  SimpleRNN,
+  LSTM,
+  GRU,
+  Bidirectional,
+  type RecurrentOptions,
+  type SimpleRNNOptions,
+  type RecurrentCallOptions,
+  type RecurrentResult,
+  type BidirectionalOptions,
+  type MergeMode,
+} from './recurrent.js';
 export { BatchNormalization, type BatchNormalizationOptions } from './batchnorm.js';
 export {
   registerLayer,

@@ -11,3 +11,5 @@ export type { Padding, Size2d, Conv2dOptions, Pool2dOptions } from './conv.js';
 export * from './fused.js';
 export { record } from './record.js';
 export type { TensorLike } from './util.js';
+// timeSteps stays inside: it is only for a layer's private tensor (see ops/rnn.ts).
+export { lstmCell, gruCell } from './rnn.js';

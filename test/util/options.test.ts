@@ -46,6 +46,10 @@ const MINIMAL: Record<string, Record<string, unknown>> = {
   Embedding: { inputDim: 2, outputDim: 2 },
   Sequential: { layers: [] },
   WrappedModel: { module: { className: 'Identity', config: {} } },
+  SimpleRNN: { units: 2 },
+  LSTM: { units: 2 },
+  GRU: { units: 2 },
+  Bidirectional: { layer: { className: 'LSTM', config: { units: 2 } } },
 };
 
 /** The error an unknown key `key` gets from `fn`: the exact first part, then the known keys. */

@@ -13,6 +13,7 @@ import { col2im, im2col } from './conv.js';
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
 import { biasActivation, biasActivationBackward } from './bias.js';
 import { adamStep } from './adam.js';
+import { gruCell, gruCellBackward, lstmCell, lstmCellBackward } from './rnn.js';
 import { logSoftmax, logSoftmaxBackward } from './softmax.js';
 
 /** The kernels of the composed convolution, for this backend. */
@@ -75,6 +76,50 @@ export const portableBackend: Backend<TypedArray> = {
       act,
       dx as Float32Array | null,
       db as Float32Array | null,
+    ),
+  lstmCell: (gx, gh, cPrev, rows, units, h, c, acts) =>
+    lstmCell(
+      gx as Float32Array,
+      gh as Float32Array,
+      cPrev as Float32Array,
+      rows,
+      units,
+      h as Float32Array,
+      c as Float32Array,
+      acts as Float32Array,
+    ),
+  lstmCellBackward: (dh, dc, acts, cPrev, c, rows, units, dGates, dcPrev) =>
+    lstmCellBackward(
+      dh as Float32Array | null,
+      dc as Float32Array | null,
+      acts as Float32Array,
+      cPrev as Float32Array,
+      c as Float32Array,
+      rows,
+      units,
+      dGates as Float32Array,
+      dcPrev as Float32Array | null,
+    ),
+  gruCell: (gx, gh, hPrev, rows, units, h, acts) =>
+    gruCell(
+      gx as Float32Array,
+      gh as Float32Array,
+      hPrev as Float32Array,
+      rows,
+      units,
+      h as Float32Array,
+      acts as Float32Array,
+    ),
+  gruCellBackward: (dh, acts, hPrev, rows, units, dGx, dGh, dhPrev) =>
+    gruCellBackward(
+      dh as Float32Array,
+      acts as Float32Array,
+      hPrev as Float32Array,
+      rows,
+      units,
+      dGx as Float32Array | null,
+      dGh as Float32Array | null,
+      dhPrev as Float32Array | null,
     ),
   adamStep: (p, g, m, v, vMax, s) =>
     adamStep(

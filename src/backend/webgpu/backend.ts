@@ -102,6 +102,10 @@ export async function createWebGPUBackend(options: WebGPUOptions = {}): Promise<
     biasActivation: (x, bias, rows, cols, act, out) => biasActivation(q, x, bias, rows, cols, act, out),
     biasActivationBackward: (g, y, rows, cols, act, dx, db) => biasActivationBackward(q, g, y, rows, cols, act, dx, db),
     adamStep: (p, g, m, v, vMax, s) => adamStep(q, p, g, m, v, vMax, s),
+    lstmCell: () => notYet('lstmCell'),
+    lstmCellBackward: () => notYet('lstmCellBackward'),
+    gruCell: () => notYet('gruCell'),
+    gruCellBackward: () => notYet('gruCellBackward'),
   };
   return backend;
 }
