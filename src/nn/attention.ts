@@ -16,8 +16,10 @@
  *   out_proj.bias    [dModel]
  * Note that this is the transpose of `Dense`'s Keras layout ([in, out]).
  *
- * Masks: `keyPaddingMask` [batch, tk] is nonzero (true/1) at padded keys, as PyTorch's
- * key_padding_mask (an additive mask with −∞ at padded keys reads the same); `attentionMask`
+ * Masks (Tensors; tessera has no boolean dtype, so an int32 0/1 tensor stands for PyTorch's bool
+ * one): `keyPaddingMask` [batch, tk] is nonzero (true/1) at padded keys, as PyTorch's
+ * key_padding_mask (an additive float mask with −∞ at padded keys reads the same; a mask's values
+ * are read as blocked or not, never added to the scores); `attentionMask`
  * [tq, tk] or [batch, tq, tk] is nonzero where a query may not look (PyTorch's boolean
  * attn_mask); `causal` lets query i see keys j <= i only. A query that may see no key at all gets
  * zero weights (and outputs out_proj.bias) where PyTorch gives NaN.

@@ -21,8 +21,9 @@ import { requireFloat } from './util.js';
 
 export interface AttentionOptions {
   /**
-   * Where a query may not look: nonzero (true, 1, or an additive −∞) at [..., query, key],
-   * broadcast against the scores [...batch, tq, tk] (e.g. [batch, 1, 1, tk] for key padding).
+   * Where a query may not look: nonzero at [..., query, key] (an int32 0/1 mask, or a float one
+   * whose blocked entries are −∞ as in PyTorch's additive masks — the values are read as blocked or
+   * not, never added), broadcast against the scores [...batch, tq, tk] (e.g. [batch, 1, 1, tk]).
    */
   mask?: Tensor | null;
   /** Query i sees only keys j <= i (default false). */

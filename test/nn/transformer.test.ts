@@ -129,7 +129,7 @@ test('TransformerDecoderLayer matches PyTorch (causal self-attention, cross-atte
   }
 });
 
-test('Transformer (2 encoder layers, 1 decoder layer, final norms) matches torch.nn.Transformer', () => {
+test('Transformer (encoder and decoder stacks with final norms) matches torch.nn.Transformer', () => {
   for (const c of fixture.transformer) {
     const model = new Transformer({
       numHeads: c.numHeads,
