@@ -43,6 +43,31 @@ export {
 } from './pooling.js';
 export { Flatten } from './flatten.js';
 export { BatchNormalization, type BatchNormalizationOptions } from './batchnorm.js';
+export { LayerNormalization, type LayerNormalizationOptions } from './layernorm.js';
+export {
+  MultiHeadAttention,
+  type MultiHeadAttentionOptions,
+  type AttentionCallOptions,
+} from './attention.js';
+export {
+  PositionalEmbedding,
+  SinusoidalPositionalEncoding,
+  type PositionalEmbeddingOptions,
+  type SinusoidalPositionalEncodingOptions,
+} from './positional.js';
+export {
+  TransformerEncoderLayer,
+  TransformerDecoderLayer,
+  TransformerEncoder,
+  TransformerDecoder,
+  Transformer,
+  type TransformerActivation,
+  type TransformerLayerOptions,
+  type TransformerStackOptions,
+  type TransformerOptions,
+  type DecoderCallOptions,
+  type TransformerCallOptions,
+} from './transformer.js';
 export {
   registerLayer,
   layerFromConfig,

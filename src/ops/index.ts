@@ -9,5 +9,7 @@ export { embedding, type EmbeddingOpOptions } from './embedding.js';
 export { conv2d, maxPool2d, avgPool2d, globalAvgPool2d, convOutputLength } from './conv.js';
 export type { Padding, Size2d, Conv2dOptions, Pool2dOptions } from './conv.js';
 export * from './fused.js';
+export { layerNorm, type LayerNormOptions } from './normalization.js';
+export { scaledDotProductAttention, type AttentionOptions, type AttentionResult } from './attention.js';
 export { record } from './record.js';
 export type { TensorLike } from './util.js';

@@ -46,6 +46,13 @@ const MINIMAL: Record<string, Record<string, unknown>> = {
   Embedding: { inputDim: 2, outputDim: 2 },
   Sequential: { layers: [] },
   WrappedModel: { module: { className: 'Identity', config: {} } },
+  MultiHeadAttention: { numHeads: 1 },
+  PositionalEmbedding: { maxLength: 4 },
+  TransformerEncoderLayer: { numHeads: 1 },
+  TransformerDecoderLayer: { numHeads: 1 },
+  TransformerEncoder: { numLayers: 1, numHeads: 1 },
+  TransformerDecoder: { numLayers: 1, numHeads: 1 },
+  Transformer: { numHeads: 1 },
 };
 
 /** The error an unknown key `key` gets from `fn`: the exact first part, then the known keys. */
