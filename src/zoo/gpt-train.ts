@@ -65,9 +65,12 @@ export interface PretrainGptOptions {
   tied?: boolean;
   dropout?: number;
   batchSize?: number;
-  /** Length of the schedule: the run ends at this step (default 5000). */
+  /**
+   * Length of the schedule: the run ends at this step (default 5000; with `minutes` and no
+   * `steps`, as many as two timed trial steps say fit in the time).
+   */
   steps?: number;
-  /** Stop after this many minutes of training (with a checkpoint), even before `steps`. */
+  /** Stop after this many minutes (with a checkpoint), even before `steps`. */
   minutes?: number;
   /** Stop after this step as if killed there (a checkpoint is written first); tests use it. */
   stopAfter?: number;
@@ -217,6 +220,14 @@ export function pretrainGpt(options: PretrainGptOptions): PretrainGptResult {
       });
   const model = new GPT(config);
   if (resumed) loadWeights(options.resume!, model, resumed.weights);
+  if (!resumed && options.minutes !== undefined && options.steps === undefined) {
+    positive(fn, 'minutes', options.minutes, false);
+    const seconds = timeStep(model, split.train, settings);
+    // Evaluations and checkpoints take some of the time: plan on 85 % of it for training steps.
+    settings.steps = Math.max(1, Math.floor((options.minutes * 60 * 0.85) / seconds));
+    if (options.warmupSteps === undefined) settings.warmupSteps = Math.min(100, Math.floor(settings.steps / 10));
+    log(`${options.minutes} minute(s) at ${seconds.toFixed(3)} s per step: a schedule of ${settings.steps} steps`);
+  }
   const optimizer = new AdamW(paramGroupsWithoutDecay(model), { lr: settings.lr, weightDecay: settings.weightDecay });
   const scheduler = new CosineWithWarmup(optimizer, {
     warmupSteps: Math.min(settings.warmupSteps, settings.steps),
@@ -309,6 +320,24 @@ export function pretrainGpt(options: PretrainGptOptions): PretrainGptResult {
     model,
     tokenizer,
   };
+}
+
+/** Seconds of one training step (forward and backward, no update), timed on the second of two trial batches. */
+function timeStep(model: GPT, ids: Int32Array, settings: RunSettings): number {
+  const sampler = new WindowSampler(ids, {
+    batchSize: settings.batchSize,
+    context: model.config.context,
+    seed: settings.seed + 2,
+  });
+  let seconds = 0;
+  for (let i = 0; i < 2; i++) {
+    const t0 = performance.now();
+    const { inputs, targets } = sampler.next();
+    backward(sequenceCrossEntropy(model.call(inputs), targets));
+    seconds = (performance.now() - t0) / 1000;
+  }
+  model.zeroGrad();
+  return seconds;
 }
 
 /** Architecture options given with --resume must match the checkpoint's. */

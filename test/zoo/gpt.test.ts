@@ -193,3 +193,20 @@ test('pretrainGpt: interrupted and resumed equals uninterrupted, bit for bit (wi
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('pretrainGpt --minutes: the schedule is sized from timed trial steps and the run stops in time', () => {
+  const r = pretrainGpt({
+    corpus: 'moby-dick',
+    chars: 3000,
+    layers: 1,
+    heads: 2,
+    width: 16,
+    context: 16,
+    batchSize: 4,
+    minutes: 0.02,
+    evalWindows: 2,
+  });
+  assert.ok(r.totalSteps >= 1 && r.totalSteps < 5000, `a schedule of ${r.totalSteps} steps for 1.2 s`);
+  assert.ok(r.steps <= r.totalSteps);
+  assert.ok(r.seconds < 10, `took ${r.seconds} s`);
+});
