@@ -11,6 +11,18 @@ import { noGrad } from '../../src/autograd/mode.js';
 
 const tiny = { vocabSize: 11, context: 8, layers: 2, heads: 2, width: 16 };
 
+/** A run of seconds: a one-layer, 16-wide GPT on 3,000 characters. */
+const tinyRun = {
+  corpus: 'moby-dick' as const,
+  chars: 3000,
+  layers: 1,
+  heads: 2,
+  width: 16,
+  context: 16,
+  batchSize: 4,
+  evalWindows: 2,
+};
+
 function ids(values: number[], batch = 1): ReturnType<typeof fromHostValues> {
   return fromHostValues(Int32Array.from(values), [batch, values.length / batch]);
 }
@@ -136,21 +148,7 @@ function weightsOf(dir: string): Record<string, number[]> {
 test('pretrainGpt: interrupted and resumed equals uninterrupted, bit for bit (with dropout)', () => {
   const root = mkdtempSync(join(tmpdir(), 'tessera-gpt-'));
   try {
-    const base = {
-      corpus: 'moby-dick' as const,
-      chars: 3000,
-      layers: 1,
-      heads: 2,
-      width: 16,
-      context: 16,
-      batchSize: 4,
-      steps: 12,
-      dropout: 0.1,
-      evalInterval: 4,
-      evalWindows: 2,
-      checkpointInterval: 100,
-      seed: 3,
-    };
+    const base = { ...tinyRun, steps: 12, dropout: 0.1, evalInterval: 4, checkpointInterval: 100, seed: 3 };
     const whole = pretrainGpt({ ...base, out: join(root, 'whole') });
     const first = pretrainGpt({ ...base, out: join(root, 'split'), stopAfter: 5 });
     assert.equal(first.steps, 5);
@@ -195,17 +193,7 @@ test('pretrainGpt: interrupted and resumed equals uninterrupted, bit for bit (wi
 });
 
 test('pretrainGpt --minutes: the schedule is sized from timed trial steps and the run stops in time', () => {
-  const r = pretrainGpt({
-    corpus: 'moby-dick',
-    chars: 3000,
-    layers: 1,
-    heads: 2,
-    width: 16,
-    context: 16,
-    batchSize: 4,
-    minutes: 0.02,
-    evalWindows: 2,
-  });
+  const r = pretrainGpt({ ...tinyRun, minutes: 0.02 });
   assert.ok(r.totalSteps >= 1 && r.totalSteps < 5000, `a schedule of ${r.totalSteps} steps for 1.2 s`);
   assert.ok(r.steps <= r.totalSteps);
   assert.ok(r.seconds < 10, `took ${r.seconds} s`);
