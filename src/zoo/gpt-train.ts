@@ -15,7 +15,7 @@
  * leaves either the previous checkpoint or the new one. Resuming restores all of it: the run
  * continues with the same batches and the same updates as one that was never interrupted.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fromHostValues } from '../tensor/creation.js';
@@ -411,7 +411,16 @@ function readJson(dir: string, file: string): unknown {
 }
 
 function requireFiles(dir: string, files: readonly string[]): void {
-  if (!existsSync(dir)) throw new ArgumentError(`GPT checkpoint: folder ${dir} does not exist`);
+  if (!existsSync(dir)) {
+    // A kill between the two renames of writeFolderAtomic leaves the previous checkpoint beside it.
+    const target = resolve(dir);
+    const left = readdirSync(dirname(target)).filter(
+      (f) => f.startsWith(`.${basename(target)}.`) && f.endsWith('.old'),
+    );
+    const hint =
+      left.length > 0 ? `; the previous checkpoint is in ${join(dirname(target), left[0])} (rename it to ${dir})` : '';
+    throw new ArgumentError(`GPT checkpoint: folder ${dir} does not exist${hint}`);
+  }
   const missing = files.filter((f) => !existsSync(join(dir, f)));
   if (missing.length > 0)
     throw new FormatError(

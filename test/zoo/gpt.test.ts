@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GPT, generate, sampleLogits } from '../../src/zoo/gpt.js';
-import { loadGpt, pretrainGpt } from '../../src/zoo/gpt-train.js';
+import { loadGpt, pretrainGpt, writeFolderAtomic } from '../../src/zoo/gpt-train.js';
 import { manualSeed } from '../../src/tensor/random.js';
 import { fromHostValues } from '../../src/tensor/creation.js';
 import { noGrad } from '../../src/autograd/mode.js';
@@ -197,4 +197,27 @@ test('pretrainGpt --minutes: the schedule is sized from timed trial steps and th
   assert.ok(r.totalSteps >= 1 && r.totalSteps < 5000, `a schedule of ${r.totalSteps} steps for 1.2 s`);
   assert.ok(r.steps <= r.totalSteps);
   assert.ok(r.seconds < 10, `took ${r.seconds} s`);
+});
+
+test('writeFolderAtomic: a failure while writing leaves the previous folder whole and no temporary folder', () => {
+  const root = mkdtempSync(join(tmpdir(), 'tessera-folder-'));
+  try {
+    const dir = join(root, 'ckpt');
+    writeFolderAtomic(dir, (tmp) => writeFileSync(join(tmp, 'a.txt'), 'first'));
+    assert.throws(
+      () =>
+        writeFolderAtomic(dir, (tmp) => {
+          writeFileSync(join(tmp, 'a.txt'), 'second, half');
+          throw new Error('killed');
+        }),
+      /killed/,
+    );
+    assert.deepEqual(readdirSync(root), ['ckpt']);
+    assert.equal(readFileSync(join(dir, 'a.txt'), 'utf8'), 'first');
+    writeFolderAtomic(dir, (tmp) => writeFileSync(join(tmp, 'b.txt'), 'second'));
+    assert.deepEqual(readdirSync(dir), ['b.txt']);
+    assert.deepEqual(readdirSync(root), ['ckpt']);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
