@@ -10,8 +10,18 @@ import { infoCommand } from './info.js';
 import { benchCommand } from './bench.js';
 import { trainCommand } from './train.js';
 import { evaluateCommand, predictCommand } from './evaluate.js';
+import { generateCommand, pretrainCommand } from './gpt.js';
 
-const commands: Command[] = [trainCommand, evaluateCommand, predictCommand, linregCommand, infoCommand, benchCommand];
+const commands: Command[] = [
+  trainCommand,
+  evaluateCommand,
+  predictCommand,
+  pretrainCommand,
+  generateCommand,
+  linregCommand,
+  infoCommand,
+  benchCommand,
+];
 
 function help(): string {
   const rows = commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`);

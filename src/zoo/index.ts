@@ -1,3 +1,5 @@
-/** zoo: ready models — the seed's linear regression (and on Boston house prices), the seed's MNIST CNN. */
+/** zoo: ready models — the seed's linear regression (and on Boston house prices), the seed's MNIST CNN, a character-level GPT. */
 export * from './linear-regression.js';
 export * from './mnist-cnn.js';
+export * from './gpt.js';
+export * from './gpt-train.js';

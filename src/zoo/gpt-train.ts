@@ -1,0 +1,495 @@
+/**
+ * Pre-training a character-level GPT on a corpus, with checkpoints that resume exactly (Node-only).
+ *
+ * Recipe: CharTokenizer fitted on the whole text, the last 10 % held out (splitTokens), random
+ * windows from the rest (WindowSampler, its own seeded stream), next-token cross-entropy, AdamW
+ * (weight decay on matrices only: paramGroupsWithoutDecay) with linear warm-up then cosine decay,
+ * gradient norm clipped at 1. Every `evalInterval` steps (and at the end) the validation loss is
+ * taken over the first `evalWindows` sequential validation windows; the bigram baseline is scored
+ * on exactly the same target tokens (`bigramValLoss`).
+ *
+ * A checkpoint is a folder: config.json (the GPTConfig), model.safetensors, tokenizer.json,
+ * optimizer.safetensors (AdamW's moments) and trainer.json (step, schedule length, options,
+ * optimizer scalars and groups, scheduler, sampler and global RNG state, loss history). It is
+ * written whole into a temporary folder beside the target and then renamed over it, so a kill
+ * leaves either the previous checkpoint or the new one. Resuming restores all of it: the run
+ * continues with the same batches and the same updates as one that was never interrupted.
+ */
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fromHostValues } from '../tensor/creation.js';
+import { getRngState, manualSeed, setRngState } from '../tensor/random.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { noGrad } from '../autograd/mode.js';
+import { backward } from '../autograd/backward.js';
+import { sequenceCrossEntropy } from '../nn/losses.js';
+import { AdamW } from '../optim/adam.js';
+import { clipGradNorm } from '../optim/clip.js';
+import { paramGroupsWithoutDecay } from '../optim/param-groups.js';
+import { CosineWithWarmup } from '../optim/schedules.js';
+import type { OptimizerStateDict } from '../optim/optimizer.js';
+import { CharTokenizer } from '../data/text/tokenizer.js';
+import { WindowSampler, sequentialWindows, splitTokens, type WindowSamplerState } from '../data/text/windows.js';
+import { bigramBaseline } from '../data/text/bigram.js';
+import { mobyDick, sotu } from '../data/text/corpora.js';
+import { loadCharTokenizer, saveCharTokenizer } from '../data/text/tokenizer-file.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { loadSafetensors, saveSafetensors } from '../io/safetensors-file.js';
+import { ArgumentError, FormatError, describe } from '../util/errors.js';
+import { GPT, gptConfig, type GPTConfig } from './gpt.js';
+
+/** The files of a checkpoint folder; generation needs the first three. */
+export const GPT_MODEL_FILES = ['config.json', 'model.safetensors', 'tokenizer.json'] as const;
+export const GPT_CHECKPOINT_FILES = [...GPT_MODEL_FILES, 'optimizer.safetensors', 'trainer.json'] as const;
+
+export type GptCorpus = 'moby-dick' | 'sotu';
+
+/** The text of a named corpus (bundled packages, nothing downloaded). */
+export function corpusText(name: string): string {
+  if (name === 'moby-dick') return mobyDick.loadText();
+  if (name === 'sotu') return sotu.loadText();
+  throw new ArgumentError(`corpusText: got corpus ${describe(name)}; expected "moby-dick" or "sotu"`);
+}
+
+export interface PretrainGptOptions {
+  /** The training text; or `corpus` names one. */
+  text?: string;
+  corpus?: GptCorpus;
+  /** Only the first N characters of the text (a quick run, a test). */
+  chars?: number;
+  layers?: number;
+  heads?: number;
+  width?: number;
+  context?: number;
+  tied?: boolean;
+  dropout?: number;
+  batchSize?: number;
+  /**
+   * Length of the schedule: the run ends at this step (default 5000; with `minutes` and no
+   * `steps`, as many as two timed trial steps say fit in the time).
+   */
+  steps?: number;
+  /** Stop after this many minutes (with a checkpoint), even before `steps`. */
+  minutes?: number;
+  /** Stop after this step as if killed there (a checkpoint is written first); tests use it. */
+  stopAfter?: number;
+  lr?: number;
+  warmupSteps?: number;
+  weightDecay?: number;
+  minLrRatio?: number;
+  evalInterval?: number;
+  /** Sequential validation windows per evaluation (default 32). */
+  evalWindows?: number;
+  checkpointInterval?: number;
+  /** The checkpoint folder (none written when undefined). */
+  out?: string;
+  /** A checkpoint folder to continue from. */
+  resume?: string;
+  seed?: number;
+  /** Progress lines. */
+  log?: (line: string) => void;
+}
+
+/** Hyper-parameters that stay with a run (saved in trainer.json, restored on resume). */
+interface RunSettings {
+  corpus: string | null;
+  chars: number | null;
+  batchSize: number;
+  steps: number;
+  lr: number;
+  warmupSteps: number;
+  weightDecay: number;
+  minLrRatio: number;
+  evalInterval: number;
+  evalWindows: number;
+  checkpointInterval: number;
+  seed: number;
+}
+
+interface TrainerState {
+  step: number;
+  settings: RunSettings;
+  sampler: WindowSamplerState;
+  rng: number[];
+  scheduler: ReturnType<CosineWithWarmup['stateDict']>;
+  optimizer: { paramGroups: OptimizerStateDict['paramGroups']; scalars: Record<string, Record<string, number>> };
+  losses: number[];
+  evals: { step: number; valLoss: number }[];
+  trainSeconds: number;
+}
+
+export interface PretrainGptResult {
+  /** Validation loss (nats per character) over the evaluated windows at the end. */
+  valLoss: number;
+  /** The add-one bigram model's loss on the same validation targets. */
+  bigramValLoss: number;
+  /** Mean training loss over the last (up to) 50 steps. */
+  trainLoss: number;
+  /** Training tokens per second (batch × context per step; evaluation and saving not counted). */
+  tokensPerSecond: number;
+  /** Steps done in all (including those before a resume). */
+  steps: number;
+  /** The schedule's length. */
+  totalSteps: number;
+  params: number;
+  /** Seconds of this process's run. */
+  seconds: number;
+  config: GPTConfig;
+  out: string | null;
+  /** Training loss of every step, from step 1. */
+  losses: number[];
+  evals: { step: number; valLoss: number }[];
+  model: GPT;
+  tokenizer: CharTokenizer;
+}
+
+function positive(fn: string, name: string, v: unknown, integer = true): void {
+  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v) || (integer && !Number.isInteger(v)))
+    throw new ArgumentError(`${fn}: got ${name}=${describe(v)}; expected a positive ${integer ? 'integer' : 'number'}`);
+}
+
+/** Mean next-token loss over the first `windows` sequential windows of `ids`, and how many windows that was. */
+export function evaluateGpt(
+  model: GPT,
+  ids: Int32Array,
+  options: { windows: number; batchSize: number },
+): { loss: number; windows: number } {
+  const context = model.config.context;
+  const n = Math.min(options.windows, Math.floor((ids.length - 1) / context));
+  const part = ids.subarray(0, n * context + 1);
+  const wasTraining = model.training;
+  model.eval();
+  let sum = 0;
+  let count = 0;
+  try {
+    noGrad(() => {
+      for (const { inputs, targets } of sequentialWindows(part, { batchSize: options.batchSize, context })) {
+        sum += sequenceCrossEntropy(model.call(inputs), targets).item() * inputs.size;
+        count += inputs.size;
+      }
+    });
+  } finally {
+    model.train(wasTraining);
+  }
+  return { loss: sum / count, windows: n };
+}
+
+/** Pre-train (or resume) a GPT; see the file's comment for the recipe and the checkpoint. */
+export function pretrainGpt(options: PretrainGptOptions): PretrainGptResult {
+  const fn = 'pretrainGpt';
+  const t0 = performance.now();
+  const log = options.log ?? (() => {});
+  const resumed = options.resume ? readCheckpoint(options.resume) : null;
+  if (resumed) checkSameArchitecture(options.resume!, resumed.config, options);
+  const settings: RunSettings = resumed
+    ? { ...resumed.trainer.settings, steps: options.steps ?? resumed.trainer.settings.steps }
+    : {
+        corpus: options.text === undefined ? (options.corpus ?? 'moby-dick') : null,
+        chars: options.chars ?? null,
+        batchSize: options.batchSize ?? 32,
+        steps: options.steps ?? 5000,
+        lr: options.lr ?? 1e-3,
+        warmupSteps: options.warmupSteps ?? Math.min(100, Math.floor((options.steps ?? 5000) / 10)),
+        weightDecay: options.weightDecay ?? 0.1,
+        minLrRatio: options.minLrRatio ?? 0.1,
+        evalInterval: options.evalInterval ?? 250,
+        evalWindows: options.evalWindows ?? 32,
+        checkpointInterval: options.checkpointInterval ?? 500,
+        seed: options.seed ?? 0,
+      };
+  for (const key of ['batchSize', 'steps', 'evalInterval', 'evalWindows', 'checkpointInterval'] as const)
+    positive(fn, key, settings[key]);
+  positive(fn, 'lr', settings.lr, false);
+  let text = options.text ?? corpusText(settings.corpus ?? 'moby-dick');
+  if (settings.chars !== null) text = text.slice(0, settings.chars);
+  const tokenizer = resumed ? resumed.tokenizer : CharTokenizer.fit(text);
+  const split = splitTokens(tokenizer.encode(text));
+
+  if (!resumed) manualSeed(settings.seed);
+  const config = resumed
+    ? resumed.config
+    : gptConfig(fn, {
+        vocabSize: tokenizer.vocabSize,
+        context: options.context ?? 128,
+        layers: options.layers ?? 4,
+        heads: options.heads ?? 4,
+        width: options.width ?? 128,
+        tied: options.tied ?? true,
+        dropout: options.dropout ?? 0,
+      });
+  const model = new GPT(config);
+  if (resumed) loadWeights(options.resume!, model, resumed.weights);
+  if (!resumed && options.minutes !== undefined && options.steps === undefined) {
+    positive(fn, 'minutes', options.minutes, false);
+    const seconds = timeStep(model, split.train, settings);
+    // Evaluations and checkpoints take some of the time: plan on 85 % of it for training steps.
+    settings.steps = Math.max(1, Math.floor((options.minutes * 60 * 0.85) / seconds));
+    if (options.warmupSteps === undefined) settings.warmupSteps = Math.min(100, Math.floor(settings.steps / 10));
+    log(`${options.minutes} minute(s) at ${seconds.toFixed(3)} s per step: a schedule of ${settings.steps} steps`);
+  }
+  const optimizer = new AdamW(paramGroupsWithoutDecay(model), { lr: settings.lr, weightDecay: settings.weightDecay });
+  const scheduler = new CosineWithWarmup(optimizer, {
+    warmupSteps: Math.min(settings.warmupSteps, settings.steps),
+    totalSteps: settings.steps,
+    minLrRatio: settings.minLrRatio,
+  });
+  const sampler = new WindowSampler(split.train, {
+    batchSize: settings.batchSize,
+    context: config.context,
+    seed: settings.seed + 1,
+    vocabSize: tokenizer.vocabSize,
+  });
+  const losses: number[] = resumed ? [...resumed.trainer.losses] : [];
+  const evals = resumed ? [...resumed.trainer.evals] : [];
+  let step = resumed ? resumed.trainer.step : 0;
+  let trainSeconds = resumed ? resumed.trainer.trainSeconds : 0;
+  if (resumed) {
+    const saved = resumed.trainer;
+    optimizer.loadStateDict(optimizerState(saved, resumed.optimizer));
+    scheduler.loadStateDict(saved.scheduler);
+    sampler.setState(saved.sampler);
+    setRngState(saved.rng);
+    log(`resumed ${options.resume} at step ${step}`);
+  }
+  const bigram = bigramBaseline(split, tokenizer);
+  const evaluate = (): { loss: number; windows: number } =>
+    evaluateGpt(model, split.validation, { windows: settings.evalWindows, batchSize: settings.batchSize });
+  const evalPart = (windows: number): Int32Array => split.validation.subarray(0, windows * config.context + 1);
+  const out = options.out ?? options.resume ?? null;
+  const save = (): void => {
+    if (out === null) return;
+    const trainer: TrainerState = {
+      step,
+      settings,
+      sampler: sampler.getState(),
+      rng: getRngState(),
+      scheduler: scheduler.stateDict(),
+      optimizer: { paramGroups: [], scalars: {} },
+      losses,
+      evals,
+      trainSeconds,
+    };
+    saveCheckpoint(out, model, tokenizer, optimizer.stateDict(), trainer);
+  };
+  log(
+    `GPT ${config.layers} layers × ${config.heads} heads × width ${config.width}, context ${config.context}, vocab ${config.vocabSize}: ${model.numParameters()} parameters; ${split.train.length} training and ${split.validation.length} validation characters`,
+  );
+  const deadline = options.minutes === undefined ? Infinity : t0 + options.minutes * 60_000;
+  const params = model.parameters();
+  model.train();
+  while (step < settings.steps) {
+    const s0 = performance.now();
+    const { inputs, targets } = sampler.next();
+    const loss = sequenceCrossEntropy(model.call(inputs), targets);
+    optimizer.zeroGrad();
+    backward(loss);
+    clipGradNorm(params, 1);
+    optimizer.step();
+    scheduler.step();
+    losses.push(loss.item());
+    step++;
+    trainSeconds += (performance.now() - s0) / 1000;
+    const last = step === settings.steps;
+    const stopping = last || step === options.stopAfter || performance.now() >= deadline;
+    if (step % settings.evalInterval === 0 || stopping) {
+      const e = evaluate();
+      evals.push({ step, valLoss: e.loss });
+      log(
+        `step ${step}/${settings.steps}  train ${losses[losses.length - 1].toFixed(4)}  val ${e.loss.toFixed(4)}  (bigram ${bigram.model.loss(evalPart(e.windows)).toFixed(4)})  ${((step * settings.batchSize * config.context) / Math.max(trainSeconds, 1e-9)).toFixed(0)} tok/s`,
+      );
+    }
+    if (step % settings.checkpointInterval === 0 || stopping) save();
+    if (stopping) break;
+  }
+  const final = evaluate();
+  const recent = losses.slice(-50);
+  return {
+    valLoss: final.loss,
+    bigramValLoss: bigram.model.loss(evalPart(final.windows)),
+    trainLoss: recent.reduce((a, b) => a + b, 0) / Math.max(1, recent.length),
+    tokensPerSecond: (step * settings.batchSize * config.context) / Math.max(trainSeconds, 1e-9),
+    steps: step,
+    totalSteps: settings.steps,
+    params: model.numParameters(),
+    seconds: (performance.now() - t0) / 1000,
+    config,
+    out,
+    losses,
+    evals,
+    model,
+    tokenizer,
+  };
+}
+
+/** Seconds of one training step (forward and backward, no update), timed on the second of two trial batches. */
+function timeStep(model: GPT, ids: Int32Array, settings: RunSettings): number {
+  const sampler = new WindowSampler(ids, {
+    batchSize: settings.batchSize,
+    context: model.config.context,
+    seed: settings.seed + 2,
+  });
+  let seconds = 0;
+  for (let i = 0; i < 2; i++) {
+    const t0 = performance.now();
+    const { inputs, targets } = sampler.next();
+    backward(sequenceCrossEntropy(model.call(inputs), targets));
+    seconds = (performance.now() - t0) / 1000;
+  }
+  model.zeroGrad();
+  return seconds;
+}
+
+/** Architecture options given with --resume must match the checkpoint's. */
+function checkSameArchitecture(dir: string, config: GPTConfig, options: PretrainGptOptions): void {
+  for (const key of ['layers', 'heads', 'width', 'context', 'tied', 'dropout'] as const) {
+    const asked = options[key];
+    if (asked !== undefined && asked !== config[key])
+      throw new ArgumentError(
+        `pretrainGpt: checkpoint ${dir} holds a model with ${key}=${config[key]}; got ${key}=${asked} (a different architecture cannot resume it)`,
+      );
+  }
+}
+
+/** Write the checkpoint folder whole, then rename it into place. */
+function saveCheckpoint(
+  dir: string,
+  model: GPT,
+  tokenizer: CharTokenizer,
+  opt: OptimizerStateDict,
+  trainer: TrainerState,
+): void {
+  writeFolderAtomic(dir, (tmp) => {
+    writeFileAtomic(join(tmp, 'config.json'), `${JSON.stringify(model.config, null, 2)}\n`);
+    saveSafetensors(join(tmp, 'model.safetensors'), model.stateDict(), { format: 'pt' });
+    saveCharTokenizer(tokenizer, join(tmp, 'tokenizer.json'));
+    const moments: Record<string, Tensor> = {};
+    const scalars: Record<string, Record<string, number>> = {};
+    for (const [id, entry] of Object.entries(opt.state)) {
+      for (const [k, v] of Object.entries(entry)) {
+        if (typeof v === 'number') {
+          scalars[id] = scalars[id] ?? {};
+          scalars[id][k] = v;
+        } else moments[`${id}.${k}`] = fromHostValues(Float32Array.from(v as ArrayLike<number>), [v.length]);
+      }
+    }
+    saveSafetensors(join(tmp, 'optimizer.safetensors'), moments);
+    const state: TrainerState = { ...trainer, optimizer: { paramGroups: opt.paramGroups, scalars } };
+    writeFileAtomic(join(tmp, 'trainer.json'), `${JSON.stringify(state)}\n`);
+  });
+}
+
+/** Fill a temporary folder beside `dir` and swap it in; a crash leaves the old folder or the new one. */
+export function writeFolderAtomic(dir: string, fill: (tmp: string) => void): void {
+  const target = resolve(dir);
+  const parent = dirname(target);
+  mkdirSync(parent, { recursive: true });
+  const tag = `${process.pid}.${randomBytes(6).toString('hex')}`;
+  const tmp = join(parent, `.${basename(target)}.${tag}.tmp`);
+  mkdirSync(tmp);
+  try {
+    fill(tmp);
+  } catch (error) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw error;
+  }
+  if (existsSync(target)) {
+    const old = join(parent, `.${basename(target)}.${tag}.old`);
+    renameSync(target, old);
+    renameSync(tmp, target);
+    rmSync(old, { recursive: true, force: true });
+  } else renameSync(tmp, target);
+}
+
+function readJson(dir: string, file: string): unknown {
+  const path = join(dir, file);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new FormatError(`GPT checkpoint: ${path} is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+function requireFiles(dir: string, files: readonly string[]): void {
+  if (!existsSync(dir)) {
+    // A kill between the two renames of writeFolderAtomic leaves the previous checkpoint beside it.
+    const target = resolve(dir);
+    const left = readdirSync(dirname(target)).filter(
+      (f) => f.startsWith(`.${basename(target)}.`) && f.endsWith('.old'),
+    );
+    const hint =
+      left.length > 0 ? `; the previous checkpoint is in ${join(dirname(target), left[0])} (rename it to ${dir})` : '';
+    throw new ArgumentError(`GPT checkpoint: folder ${dir} does not exist${hint}`);
+  }
+  const missing = files.filter((f) => !existsSync(join(dir, f)));
+  if (missing.length > 0)
+    throw new FormatError(
+      `GPT checkpoint: ${dir} is missing ${missing.join(', ')}; expected a checkpoint folder holding ${files.join(', ')}`,
+    );
+}
+
+/** Weights into a model of the folder's config; a different architecture is named. */
+function loadWeights(dir: string, model: GPT, weights: Record<string, Tensor>): void {
+  try {
+    model.loadStateDict(weights);
+  } catch (e) {
+    throw new FormatError(
+      `GPT checkpoint: ${join(dir, 'model.safetensors')} does not fit the architecture in ${join(dir, 'config.json')} (${JSON.stringify(model.config)}): ${(e as Error).message}`,
+    );
+  }
+}
+
+/**
+ * The model and tokenizer saved in a checkpoint folder (config.json, model.safetensors,
+ * tokenizer.json), for generation. Errors name the missing file or the mismatch.
+ * @example const { model, tokenizer } = loadGpt('out/gpt')
+ */
+export function loadGpt(dir: string): { model: GPT; tokenizer: CharTokenizer; config: GPTConfig } {
+  requireFiles(dir, GPT_MODEL_FILES);
+  const config = gptConfig(`GPT checkpoint ${join(dir, 'config.json')}`, readJson(dir, 'config.json'));
+  const tokenizer = loadCharTokenizer(join(dir, 'tokenizer.json'));
+  if (tokenizer.vocabSize !== config.vocabSize)
+    throw new FormatError(
+      `GPT checkpoint: ${join(dir, 'tokenizer.json')} has ${tokenizer.vocabSize} characters; expected vocabSize=${config.vocabSize} as in config.json`,
+    );
+  const model = new GPT(config);
+  loadWeights(dir, model, loadSafetensors(join(dir, 'model.safetensors')).tensors);
+  return { model, tokenizer, config };
+}
+
+function readCheckpoint(dir: string): {
+  config: GPTConfig;
+  tokenizer: CharTokenizer;
+  weights: Record<string, Tensor>;
+  optimizer: Record<string, Tensor>;
+  trainer: TrainerState;
+} {
+  requireFiles(dir, GPT_CHECKPOINT_FILES);
+  const config = gptConfig(`GPT checkpoint ${join(dir, 'config.json')}`, readJson(dir, 'config.json'));
+  const tokenizer = loadCharTokenizer(join(dir, 'tokenizer.json'));
+  const trainer = readJson(dir, 'trainer.json') as TrainerState;
+  if (!trainer || typeof trainer !== 'object' || !Number.isInteger(trainer.step) || !trainer.settings)
+    throw new FormatError(
+      `GPT checkpoint: ${join(dir, 'trainer.json')} has no step and settings; expected a trainer state`,
+    );
+  return {
+    config,
+    tokenizer,
+    weights: loadSafetensors(join(dir, 'model.safetensors')).tensors,
+    optimizer: loadSafetensors(join(dir, 'optimizer.safetensors')).tensors,
+    trainer,
+  };
+}
+
+/** The optimizer's stateDict again, from trainer.json's scalars and groups and the moments file. */
+function optimizerState(trainer: TrainerState, moments: Record<string, Tensor>): OptimizerStateDict {
+  const state: OptimizerStateDict['state'] = {};
+  for (const [id, scalars] of Object.entries(trainer.optimizer.scalars)) state[id] = { ...scalars };
+  for (const [name, t] of Object.entries(moments)) {
+    const dot = name.indexOf('.');
+    const id = name.slice(0, dot);
+    // Restoring saved moments is I/O: the values come back to the host to be handed to the optimizer.
+    state[id] = { ...state[id], [name.slice(dot + 1)]: t.dataSync() as Float32Array };
+  }
+  return { state, paramGroups: trainer.optimizer.paramGroups };
+}

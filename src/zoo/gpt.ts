@@ -1,0 +1,332 @@
+/**
+ * A decoder-only GPT language model (GPT-2's layout, at any size):
+ *   token embedding `wte` [vocab, width] + learned position embedding `wpe` [context, width]
+ *   → dropout → `layers` pre-LN blocks → final LayerNorm `ln_f` → head
+ * Each block is a `TransformerEncoderLayer` with normFirst, causal self-attention, a GELU MLP of
+ * 4·width and residuals: x = x + attn(norm1(x)); x = x + mlp(norm2(x)). The head is the token
+ * embedding transposed (`tied`, GPT-2's) or its own `lm_head` [vocab, width].
+ *
+ * The config is plain data (`GPTConfig`), saved beside the weights, so a model is rebuilt from
+ * its folder. Generation (`generate`) runs with a KV cache: the prompt is run once, and each new
+ * token is one step of the same weights over the cached keys and values of every layer (the cached
+ * attention is written here, over the blocks' own MultiHeadAttention weights; MultiHeadAttention
+ * itself is unchanged). Once the sequence fills the context the window slides, and the cache is
+ * rebuilt from the last `context` tokens for each further token — exactly what a run without the
+ * cache computes, so both give the same tokens.
+ */
+import type { Tensor } from '../tensor/tensor.js';
+import { arange, fromHostValues, normal } from '../tensor/creation.js';
+import { add, gt } from '../ops/elementwise.js';
+import { gelu } from '../ops/activations.js';
+import { biasActivation } from '../ops/fused.js';
+import { mm } from '../ops/matmul.js';
+import { concat, permute, reshape, sliceAxis } from '../ops/movement.js';
+import { embedding } from '../ops/embedding.js';
+import { scaledDotProductAttention } from '../ops/attention.js';
+import { noGrad } from '../autograd/mode.js';
+import { Module } from '../nn/module.js';
+import { Parameter } from '../nn/parameter.js';
+import { Dropout } from '../nn/dropout.js';
+import { LayerNormalization } from '../nn/layernorm.js';
+import { TransformerEncoderLayer } from '../nn/transformer.js';
+import { ShuffleRng } from '../data/shuffle.js';
+import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
+import { checkOptions } from '../util/options.js';
+
+/** A GPT's architecture, as saved in config.json. */
+export interface GPTConfig {
+  /** Token ids run 0..vocabSize-1. */
+  vocabSize: number;
+  /** The longest sequence the model reads (the position table's length). */
+  context: number;
+  /** Number of transformer blocks. */
+  layers: number;
+  /** Attention heads per block; must divide width. */
+  heads: number;
+  /** Model width (embedding size). */
+  width: number;
+  /** Head tied to the token embedding (default true). */
+  tied: boolean;
+  /** Dropout on embeddings, attention weights and residual branches in training (default 0). */
+  dropout: number;
+}
+
+const CONFIG_KEYS = ['vocabSize', 'context', 'layers', 'heads', 'width', 'tied', 'dropout'] as const;
+
+/** The config checked, defaults filled in; errors name the key and what it should be. */
+export function gptConfig(fn: string, config: unknown): GPTConfig {
+  const o = checkOptions(
+    fn,
+    config as Record<string, unknown>,
+    CONFIG_KEYS,
+    '{ vocabSize: 81, context: 128, layers: 4, heads: 4, width: 128 }',
+  ) as Partial<GPTConfig>;
+  const int = (key: 'vocabSize' | 'context' | 'layers' | 'heads' | 'width'): number => {
+    const v = o[key];
+    if (!Number.isInteger(v) || (v as number) < 1)
+      throw new ArgumentError(`${fn}: got ${key}=${describe(v)}; expected a positive integer`);
+    return v as number;
+  };
+  const c: GPTConfig = {
+    vocabSize: int('vocabSize'),
+    context: int('context'),
+    layers: int('layers'),
+    heads: int('heads'),
+    width: int('width'),
+    tied: o.tied ?? true,
+    dropout: o.dropout ?? 0,
+  };
+  if (typeof c.tied !== 'boolean')
+    throw new ArgumentError(`${fn}: got tied=${describe(o.tied)}; expected true or false`);
+  if (typeof c.dropout !== 'number' || !(c.dropout >= 0 && c.dropout < 1))
+    throw new ArgumentError(`${fn}: got dropout=${describe(o.dropout)}; expected a number in [0, 1)`);
+  if (c.width % c.heads !== 0)
+    throw new ArgumentError(
+      `${fn}: got width=${c.width} and heads=${c.heads}; expected width to be a multiple of heads`,
+    );
+  return c;
+}
+
+/** Per-layer keys and values [batch, heads, time, headSize] of the tokens seen so far. */
+export interface KVCache {
+  keys: Tensor[];
+  values: Tensor[];
+  /** Tokens cached. */
+  length: number;
+}
+
+export class GPT extends Module<[ids: Tensor], Tensor> {
+  readonly config: GPTConfig;
+  /** Token embedding [vocabSize, width]. */
+  wte: Parameter;
+  /** Position embedding [context, width]. */
+  wpe: Parameter;
+  drop: Dropout;
+  blocks: TransformerEncoderLayer[];
+  ln_f: LayerNormalization;
+  /** The untied head [vocabSize, width], or null when tied to wte. */
+  lm_head: Parameter | null;
+
+  constructor(config: Partial<GPTConfig> & Pick<GPTConfig, 'vocabSize' | 'context' | 'layers' | 'heads' | 'width'>) {
+    super();
+    const c = gptConfig('GPT', config);
+    this.config = c;
+    this.wte = new Parameter(normal([c.vocabSize, c.width], 0, 0.02));
+    this.wpe = new Parameter(normal([c.context, c.width], 0, 0.02));
+    this.drop = new Dropout(c.dropout);
+    this.blocks = Array.from(
+      { length: c.layers },
+      () =>
+        new TransformerEncoderLayer({
+          numHeads: c.heads,
+          dModel: c.width,
+          dimFeedforward: 4 * c.width,
+          dropout: c.dropout,
+          activation: 'gelu',
+          normFirst: true,
+          causal: true,
+        }),
+    );
+    this.ln_f = new LayerNormalization({ epsilon: 1e-5 });
+    this.ln_f.build([null, null, c.width]);
+    this.lm_head = c.tied ? null : new Parameter(normal([c.vocabSize, c.width], 0, 0.02));
+  }
+
+  override get built(): boolean {
+    return true;
+  }
+
+  /** int32 ids [batch, time] → logits [batch, time, vocabSize] (position t predicts token t + 1). */
+  forward(ids: Tensor): Tensor {
+    this.#checkIds('GPT', ids, 0);
+    let x = this.#embed(ids, 0);
+    for (const block of this.blocks) x = block.call(x);
+    return this.#head(this.ln_f.call(x));
+  }
+
+  /**
+   * Run `ids` [batch, t] after the `cache.length` tokens already in `cache`, append their keys and
+   * values to it, and return their logits [batch, t, vocabSize]. Same weights and result as
+   * `forward` over the whole sequence, at the cost of the new tokens only.
+   */
+  step(ids: Tensor, cache: KVCache): Tensor {
+    const past = cache.length;
+    this.#checkIds('GPT.step', ids, past);
+    const [batch, t] = ids.shape;
+    const { width: d, heads } = this.config;
+    const headSize = d / heads;
+    const split = (z: Tensor): Tensor => permute(reshape(z, [batch, t, heads, headSize]), [0, 2, 1, 3]);
+    const total = past + t;
+    // Query i (at position past + i) may not look at keys after it; a single new token sees them all.
+    const mask = t > 1 ? gt(reshape(arange(total), [1, total]), reshape(arange(past, total), [t, 1])) : null;
+    let x = this.#embed(ids, past);
+    this.blocks.forEach((block, l) => {
+      const attn = block.self_attn;
+      const y = block.norm1.call(x);
+      const qkv = reshape(
+        biasActivation(mm(reshape(y, [batch * t, d]), attn.in_proj_weight!, false, true), attn.in_proj_bias, 'linear'),
+        [batch, t, 3 * d],
+      );
+      const [q, k, v] = [0, 1, 2].map((i) => split(sliceAxis(qkv, 2, i * d, (i + 1) * d)));
+      const keys = past > 0 ? concat([cache.keys[l], k], 2) : k;
+      const values = past > 0 ? concat([cache.values[l], v], 2) : v;
+      cache.keys[l] = keys;
+      cache.values[l] = values;
+      const out = scaledDotProductAttention(q, keys, values, { mask }).output;
+      x = add(x, attn.out_proj!.call(reshape(permute(out, [0, 2, 1, 3]), [batch, t, d])));
+      const h = block.norm2.call(x);
+      x = add(x, block.linear2!.call(gelu(block.linear1!.call(h))));
+    });
+    cache.length = total;
+    return this.#head(this.ln_f.call(x));
+  }
+
+  /** An empty cache for `step`. */
+  emptyCache(): KVCache {
+    return { keys: [], values: [], length: 0 };
+  }
+
+  #embed(ids: Tensor, past: number): Tensor {
+    const t = ids.shape[1];
+    return this.drop.call(add(embedding(this.wte, ids), sliceAxis(this.wpe, 0, past, past + t)));
+  }
+
+  #head(x: Tensor): Tensor {
+    const [batch, t, d] = x.shape;
+    const w = this.lm_head ?? this.wte;
+    return reshape(mm(reshape(x, [batch * t, d]), w, false, true), [batch, t, this.config.vocabSize]);
+  }
+
+  #checkIds(fn: string, ids: Tensor, past: number): void {
+    if (ids === null || typeof ids !== 'object' || !Array.isArray(ids.shape) || ids.rank !== 2)
+      throw new ShapeError(
+        `${fn}: got ${describe(ids?.shape ?? ids)}; expected int32 token ids [batch, time] (a Tensor)`,
+      );
+    if (ids.dtype !== 'int32') throw new DTypeError(`${fn}: got token ids of dtype ${ids.dtype}; expected int32`);
+    const { context } = this.config;
+    if (past + ids.shape[1] > context)
+      throw new ShapeError(
+        `${fn}: got a sequence of ${past + ids.shape[1]} tokens${past ? ` (${past} cached + ${ids.shape[1]} new)` : ''}; expected at most context=${context} (the longest sequence the model was made for)`,
+      );
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...this.config };
+  }
+
+  protected override describeSelf(): string {
+    const c = this.config;
+    return `vocabSize=${c.vocabSize}, context=${c.context}, layers=${c.layers}, heads=${c.heads}, width=${c.width}${c.tied ? ', tied' : ''}`;
+  }
+}
+
+export interface SampleOptions {
+  /** Divides the logits; 0 picks the most likely token (greedy). Default 1. */
+  temperature?: number;
+  /** Keep only the k most likely tokens (default: all). */
+  topK?: number;
+  /** Keep the most likely tokens whose probabilities add up to at least p (default 1: all). */
+  topP?: number;
+}
+
+export interface GenerateOptions extends SampleOptions {
+  /** New tokens to generate. */
+  tokens: number;
+  /** Seed of the sampling stream (default 0). */
+  seed?: number;
+  /** Use the KV cache (default true); false re-runs the whole window for every token. */
+  cache?: boolean;
+}
+
+const GENERATE_KEYS = ['tokens', 'seed', 'cache', 'temperature', 'topK', 'topP'] as const;
+
+/**
+ * Continue `prompt` (token ids, at least one) by `options.tokens` sampled tokens; returns the new
+ * ids. Deterministic for a seed: the draws come from a seeded stream of their own.
+ * @example generate(model, tok.encode('Call me'), { tokens: 200, temperature: 0.8, topK: 40, seed: 1 })
+ */
+export function generate(model: GPT, prompt: ArrayLike<number>, options: GenerateOptions): Int32Array {
+  const fn = 'generate';
+  const o = checkOptions(fn, options, GENERATE_KEYS, '{ tokens: 200 }') as unknown as GenerateOptions;
+  if (!Number.isInteger(o.tokens) || o.tokens < 0)
+    throw new ArgumentError(`${fn}: got tokens=${describe(o.tokens)}; expected an integer >= 0`);
+  checkSampleOptions(fn, o);
+  const { vocabSize, context } = model.config;
+  const ids = Array.from(prompt);
+  if (ids.length === 0) throw new ArgumentError(`${fn}: got an empty prompt; expected at least one token`);
+  ids.forEach((id, i) => {
+    if (!Number.isInteger(id) || id < 0 || id >= vocabSize)
+      throw new ArgumentError(
+        `${fn}: prompt id ${describe(id)} at position ${i} is outside the vocabulary; expected integer ids in 0..${vocabSize - 1}`,
+      );
+  });
+  const rng = new ShuffleRng(o.seed ?? 0, fn);
+  const useCache = o.cache ?? true;
+  const start = ids.length;
+  const row = (t: number[]): Tensor => fromHostValues(Int32Array.from(t), [1, t.length]);
+  const lastLogits = (logits: Tensor): Float32Array =>
+    reshape(sliceAxis(logits, 1, logits.shape[1] - 1, logits.shape[1]), [vocabSize]).dataSync() as Float32Array;
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    noGrad(() => {
+      let cache = model.emptyCache();
+      let logits: Float32Array | null = null;
+      for (let n = 0; n < o.tokens; n++) {
+        if (!useCache) logits = lastLogits(model.call(row(ids.slice(-context))));
+        else if (logits === null || cache.length >= context) {
+          // First token, or the window slides: (re)build the cache from the last `context` tokens.
+          cache = model.emptyCache();
+          logits = lastLogits(model.step(row(ids.slice(-context)), cache));
+        }
+        const next = sampleLogits(logits!, o, () => rng.next());
+        ids.push(next);
+        if (useCache && cache.length < context && n + 1 < o.tokens) logits = lastLogits(model.step(row([next]), cache));
+      }
+    });
+  } finally {
+    model.train(wasTraining);
+  }
+  return Int32Array.from(ids.slice(start));
+}
+
+function checkSampleOptions(fn: string, o: SampleOptions): void {
+  if (o.temperature !== undefined && !(typeof o.temperature === 'number' && o.temperature >= 0))
+    throw new ArgumentError(`${fn}: got temperature=${describe(o.temperature)}; expected a number >= 0`);
+  if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 1))
+    throw new ArgumentError(`${fn}: got topK=${describe(o.topK)}; expected an integer >= 1`);
+  if (o.topP !== undefined && !(typeof o.topP === 'number' && o.topP > 0 && o.topP <= 1))
+    throw new ArgumentError(`${fn}: got topP=${describe(o.topP)}; expected a number in (0, 1]`);
+}
+
+/**
+ * One token from next-token logits: greedy at temperature 0, otherwise softmax(logits / T)
+ * restricted to the top-k tokens and then to the smallest set whose probability reaches topP,
+ * renormalised, drawn with `uniform()` in [0, 1). Ties go to the lower id.
+ */
+export function sampleLogits(logits: ArrayLike<number>, options: SampleOptions, uniform: () => number): number {
+  const fn = 'sampleLogits';
+  checkSampleOptions(fn, options);
+  const temperature = options.temperature ?? 1;
+  const order = Array.from({ length: logits.length }, (_, i) => i).sort((a, b) => logits[b] - logits[a] || a - b);
+  if (temperature === 0) return order[0];
+  const kept = order.slice(0, Math.min(options.topK ?? order.length, order.length));
+  const top = logits[kept[0]];
+  const weights = kept.map((i) => Math.exp((logits[i] - top) / temperature));
+  let total = weights.reduce((s, w) => s + w, 0);
+  const topP = options.topP ?? 1;
+  if (topP < 1) {
+    let cumulative = 0;
+    let n = 0;
+    while (n < weights.length && cumulative < topP * total) cumulative += weights[n++];
+    kept.length = n;
+    weights.length = n;
+    total = cumulative;
+  }
+  let u = uniform() * total;
+  for (let i = 0; i < kept.length; i++) {
+    u -= weights[i];
+    if (u < 0) return kept[i];
+  }
+  return kept[kept.length - 1];
+}
