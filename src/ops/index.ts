@@ -5,7 +5,7 @@ export * from './movement.js';
 export * from './activations.js';
 export { matmul } from './matmul.js';
 export { embedding, type EmbeddingOpOptions } from './embedding.js';
-// The convolution internals that ops/fused.ts shares (convGeometry, convForward, …) stay inside.
+// The convolution internals that ops/fused.ts shares (convGeometry, convGradients, …) stay inside.
 export { conv2d, maxPool2d, avgPool2d, globalAvgPool2d, convOutputLength } from './conv.js';
 export type { Padding, Size2d, Conv2dOptions, Pool2dOptions } from './conv.js';
 export * from './fused.js';
