@@ -167,9 +167,14 @@ export interface TransferStats {
 
 const transfers: TransferStats = { count: 0, elements: 0 };
 
+/** Whether one backend's kernels can run on the other's storage: the same backend, or two CPU ones. */
+export function sharesStorage(a: Backend, b: Backend): boolean {
+  return a === b || (a.hostStorage && b.hostStorage);
+}
+
 /** Record one move of `elements` values between two backends that do not share storage. */
 export function countTransfer(from: Backend, to: Backend, elements: number): void {
-  if (from === to || (from.hostStorage && to.hostStorage)) return;
+  if (sharesStorage(from, to)) return;
   transfers.count++;
   transfers.elements += elements;
 }

@@ -1,6 +1,6 @@
 /** Small helpers shared by the op files. */
 import type { Backend, DType } from '../backend/types.js';
-import { getBackend } from '../backend/registry.js';
+import { getBackend, sharesStorage } from '../backend/registry.js';
 import { Tensor } from '../tensor/tensor.js';
 import { emptyTensor, fromHostValues } from '../tensor/creation.js';
 import { BackendError, DTypeError, ArgumentError, describe } from '../util/errors.js';
@@ -32,7 +32,7 @@ export function backendOf(fn: string, ...tensors: readonly (Tensor | null | unde
   for (const t of tensors) {
     if (!t) continue;
     if (b === null) b = t.backend;
-    else if (t.backend !== b && !(b.hostStorage && t.backend.hostStorage)) {
+    else if (!sharesStorage(b, t.backend)) {
       throw new BackendError(
         `${fn}: got tensors on two backends (${b.name} and ${t.backend.name}); expected all operands on one — move one with \`await t.to('${b.hostStorage ? t.backend.name : b.name}')\``,
       );

@@ -10,7 +10,7 @@ import type { Backend, DType, Shape, TypedArray } from '../backend/types.js';
 import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
 import { sizeOf } from './shape.js';
 import { formatTensor } from './format.js';
-import { countTransfer, resolveBackend, type BackendSpec } from '../backend/registry.js';
+import { countTransfer, resolveBackend, sharesStorage, type BackendSpec } from '../backend/registry.js';
 
 /** How a non-leaf tensor sends its gradient back to the tensors it was computed from. */
 export interface GradFn {
@@ -123,7 +123,7 @@ export class Tensor {
         throw new ShapeError(
           `${fn}: got a source of shape ${describe(source.shape)}; expected ${this.size} elements (shape ${describe(this.shape)})`,
         );
-      if (source.backend === this.backend || (source.backend.hostStorage && this.backend.hostStorage)) {
+      if (sharesStorage(source.backend, this.backend)) {
         if (source.dtype === this.dtype)
           this.backend.copyStrided(source.storage, 0, [1], this.storage, 0, [1], [this.size]);
         else this.backend.cast(source.storage, this.storage);
