@@ -2,6 +2,7 @@
  * Memory stays flat over a long training run with no dispose() anywhere: 20,000 small training
  * steps (an MLP on a fresh random batch each step, Adam, cross-entropy), sampling RSS and heap as
  * it goes. "start" is after a short warm-up (JIT and allocator settle), "end" the last window.
+ * `trackMemory` takes any training step: gpt.ts's GPT memory row uses it too.
  */
 import {
   Adam,
@@ -24,6 +25,8 @@ export interface MemoryResult extends Row {
   stepsPerSecond: number;
   rssStartMiB: number;
   rssEndMiB: number;
+  /** rssEndMiB − rssStartMiB: what the run after the warm-up added. */
+  rssGrowthMiB: number;
   /** Highest RSS sampled after the warm-up. */
   peakRssMiB: number;
   heapStartMiB: number;
@@ -65,7 +68,22 @@ export function memoryBench(steps = 20000): MemoryResult {
     new Dense({ units: 10, inputDim: 64 }),
   ]);
   const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
-  const warmup = Math.min(1000, Math.floor(steps / 10));
+  return trackMemory(memoryCaseName(steps), steps, () => {
+    const x = randn([16, 32]);
+    const y = randint(0, 10, [16]);
+    optimizer.zeroGrad();
+    const loss = sparseCategoricalCrossEntropy(model.call(x), y, { fromLogits: true });
+    loss.backward();
+    optimizer.step();
+  });
+}
+
+/**
+ * Runs `step` `steps` times, sampling RSS and heap: the figures of a memory row. Its first tenth
+ * (at most 1000 steps) is the warm-up; "start" is taken there.
+ */
+export function trackMemory(caseName: string, steps: number, step: () => void): MemoryResult {
+  const warmup = Math.max(1, Math.min(1000, Math.floor(steps / 10)));
   const every = Math.max(1, Math.floor(steps / 20));
   const trace: number[] = [];
   let rssStart = 0,
@@ -74,30 +92,25 @@ export function memoryBench(steps = 20000): MemoryResult {
     retainedStart = 0;
   const gc = forcedGc();
   const t0 = performance.now();
-  for (let step = 1; step <= steps; step++) {
-    const x = randn([16, 32]);
-    const y = randint(0, 10, [16]);
-    optimizer.zeroGrad();
-    const loss = sparseCategoricalCrossEntropy(model.call(x), y, { fromLogits: true });
-    loss.backward();
-    optimizer.step();
-    if (step === warmup) {
+  for (let i = 1; i <= steps; i++) {
+    step();
+    if (i === warmup) {
       const m = process.memoryUsage();
       rssStart = m.rss;
       heapStart = m.heapUsed;
       retainedStart = retainedHeap(gc);
     }
-    if (step % every === 0) {
+    if (i % every === 0) {
       const rss = process.memoryUsage().rss;
       trace.push(Math.round((rss / MiB) * 10) / 10);
-      if (step > warmup) peak = Math.max(peak, rss);
+      if (i > warmup) peak = Math.max(peak, rss);
     }
   }
   const seconds = (performance.now() - t0) / 1000;
   const end = process.memoryUsage();
   const retainedEnd = retainedHeap(gc);
   return {
-    case: memoryCaseName(steps),
+    case: caseName,
     engine: 'tessera',
     backend: getBackend().name,
     steps,
@@ -105,6 +118,7 @@ export function memoryBench(steps = 20000): MemoryResult {
     stepsPerSecond: round(steps / seconds),
     rssStartMiB: round(rssStart / MiB),
     rssEndMiB: round(end.rss / MiB),
+    rssGrowthMiB: round((end.rss - rssStart) / MiB),
     peakRssMiB: round(Math.max(peak, end.rss) / MiB),
     heapStartMiB: round(heapStart / MiB),
     heapEndMiB: round(end.heapUsed / MiB),
