@@ -9,7 +9,9 @@ Reads one JSON object on stdin and prints one JSON object as its last line of st
 timing is {"warmup", "warmupMs", "minRuns", "maxRuns", "budgetMs", "capMs"}. With "screen", every
 config of a case is timed briefly and the row lists them as "candidates" ({blasThreads,
 torchThreads, ms}); with "timing", the fastest (or only) config is timed in full and the row gets
-its figures and the thread counts that actually ran. No cases: just the BLAS report (a probe).
+its figures and the thread counts that actually ran. A case may carry its own "timing", which
+replaces the request's screen or timing for it (a GPT training step takes about a second). No
+cases: just the BLAS report (a probe).
 
 Threads are set here, not through the environment: torch.set_num_threads, and for OpenBLAS its
 own openblas_set_num_threads (found in the loaded library). The OpenBLAS kernel family is fixed
@@ -20,6 +22,7 @@ Images are NCHW here (PyTorch's layout); the shapes are the channels-last ones t
 """
 import ctypes
 import json
+import math
 import resource
 import statistics
 import sys
@@ -184,8 +187,137 @@ def elementwise(spec):
     return ops[spec["op"]], lambda ms: {}
 
 
+class CharGPT(nn.Module):
+    """src/zoo/gpt.ts's GPT (as bench/peers/gpt_char_recipe.py builds it): token + position
+    embeddings, pre-LN causal TransformerEncoderLayer blocks with GELU and a 4·width MLP, final
+    LayerNorm, head tied to the token embedding, no dropout."""
+
+    def __init__(self, d):
+        super().__init__()
+        V, T, W = d["vocabSize"], d["context"], d["width"]
+        self.heads = d["heads"]
+        self.wte = nn.Parameter(torch.randn(V, W) * 0.02)
+        self.wpe = nn.Parameter(torch.randn(T, W) * 0.02)
+        self.blocks = nn.ModuleList([
+            nn.TransformerEncoderLayer(W, d["heads"], 4 * W, dropout=0.0, activation="gelu", batch_first=True,
+                                       norm_first=True)
+            for _ in range(d["layers"])])
+        self.ln_f = nn.LayerNorm(W)
+        self.register_buffer("mask", torch.triu(torch.full((T, T), float("-inf")), 1))
+
+    def forward(self, x):
+        t = x.shape[1]
+        h = self.wte[x] + self.wpe[:t]
+        for block in self.blocks:
+            h = block(h, src_mask=self.mask[:t, :t])
+        return self.ln_f(h) @ self.wte.t()
+
+    def step(self, ids, cache):
+        """GPT.step of src/zoo/gpt.ts: logits of `ids` [batch, t] after the cached tokens, whose
+        keys and values (per layer, [batch, heads, time, headSize]) get the new ones appended."""
+        b, t = ids.shape
+        past = cache["length"]
+        W = self.wte.shape[1]
+        hs = W // self.heads
+        total = past + t
+        # Query i (at position past + i) may not look at keys after it; a single new token sees them all.
+        mask = torch.triu(torch.full((t, total), float("-inf")), past + 1) if t > 1 else None
+        x = self.wte[ids] + self.wpe[past:total]
+        for l, block in enumerate(self.blocks):
+            attn = block.self_attn
+            q, k, v = F.linear(block.norm1(x), attn.in_proj_weight, attn.in_proj_bias).split(W, dim=2)
+            q, k, v = (z.view(b, t, self.heads, hs).transpose(1, 2) for z in (q, k, v))
+            if past:
+                k = torch.cat([cache["keys"][l], k], 2)
+                v = torch.cat([cache["values"][l], v], 2)
+            cache["keys"][l], cache["values"][l] = k, v
+            scores = q @ k.transpose(-2, -1) / math.sqrt(hs)
+            if mask is not None:
+                scores = scores + mask
+            out = torch.softmax(scores, -1) @ v
+            x = x + attn.out_proj(out.transpose(1, 2).reshape(b, t, W))
+            x = x + block.linear2(F.gelu(block.linear1(block.norm2(x))))
+        cache["length"] = total
+        return self.ln_f(x) @ self.wte.t()
+
+
+def tokens(n):
+    return lambda ms: {"tokensPerSecond": n / (ms / 1000)}
+
+
+def gpt_train(spec):
+    """One step of `tessera pretrain gpt`'s recipe (gpt_char_recipe.py's loop) on fresh random tokens."""
+    d, batch = spec["gpt"], spec["batch"]
+    V, T = d["vocabSize"], d["context"]
+    model = CharGPT(d).train()
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=1e-3)
+    warmup, total = 100, 5000
+
+    def factor(t):
+        if t < warmup:
+            return t / warmup
+        return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(t - warmup, total - warmup) / (total - warmup)))
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
+
+    def step():
+        x = torch.randint(0, V, (batch, T))
+        y = torch.randint(0, V, (batch, T))
+        loss = F.cross_entropy(model(x).reshape(-1, V), y.reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        loss.item()
+
+    return step, tokens(batch * T)
+
+
+def gpt_generate(spec):
+    """`generate` of src/zoo/gpt.ts at temperature 0: the prompt run once, then one cached step per new token."""
+    d, n = spec["gpt"], spec["tokens"]
+    model = CharGPT(d).eval()
+    prompt = (torch.arange(spec["prompt"]) % d["vocabSize"]).view(1, -1)
+
+    def call():
+        with torch.no_grad():
+            cache = {"keys": [None] * d["layers"], "values": [None] * d["layers"], "length": 0}
+            logits = model.step(prompt, cache)
+            for i in range(n):
+                token = int(logits[0, -1].argmax())
+                if i + 1 < n:
+                    logits = model.step(torch.tensor([[token]]), cache)
+
+    return call, tokens(n)
+
+
+def lstm_train(spec):
+    """nn.LSTM (batch first) → its last output → Linear; Adam; cross-entropy (the softmax folded in)."""
+    batch = spec["batch"]
+    lstm = nn.LSTM(spec["features"], spec["units"], batch_first=True)
+    head = nn.Linear(spec["units"], spec["classes"])
+    opt = torch.optim.Adam(list(lstm.parameters()) + list(head.parameters()), lr=1e-3)
+    x = torch.randn(batch, spec["time"], spec["features"])
+    y = torch.randint(0, spec["classes"], (batch,))
+
+    def step():
+        opt.zero_grad()
+        out, _ = lstm(x)
+        F.cross_entropy(head(out[:, -1]), y).backward()
+        opt.step()
+
+    return step, samples(batch)
+
+
 # Each kind builds its inputs once and returns (one call, figures from its median ms).
-KINDS = {"gemm": gemm, "elementwise": elementwise, "conv": conv, "cnn-train": cnn_train, "cnn-infer": cnn_infer}
+KINDS = {
+    "gemm": gemm, "elementwise": elementwise, "conv": conv, "cnn-train": cnn_train, "cnn-infer": cnn_infer,
+    "gpt-train": gpt_train, "gpt-generate": gpt_generate, "lstm-train": lstm_train,
+}
 
 
 def run_case(item, request, blas):
@@ -201,14 +333,14 @@ def run_case(item, request, blas):
         candidates = []
         for config in configs:
             use(config)
-            ms, _ = measure(fn, request["screen"])
+            ms, _ = measure(fn, item.get("timing") or request["screen"])
             candidates.append({**config, "ms": ms})
         row["candidates"] = candidates
         configs = [min(candidates, key=lambda c: c["ms"])]
     if request.get("timing"):
         chosen = configs[0]
         use(chosen)
-        ms, runs = measure(fn, request["timing"])
+        ms, runs = measure(fn, item.get("timing") or request["timing"])
         row.update(figures(ms))
         row.update({"ms": ms, "runs": runs, "torchThreads": torch.get_num_threads()})
         if chosen.get("blasThreads") is not None:

@@ -47,7 +47,13 @@ export interface Tf {
   mul(a: TfTensor, b: TfTensor): TfTensor;
   variableGrads(f: () => TfTensor, varList: TfVariable[]): { value: TfTensor; grads: Record<string, TfTensor> };
   sequential(): TfLayersModel;
-  layers: { conv2d: LayerFactory; maxPooling2d: LayerFactory; flatten: LayerFactory; dense: LayerFactory };
+  layers: {
+    conv2d: LayerFactory;
+    maxPooling2d: LayerFactory;
+    flatten: LayerFactory;
+    dense: LayerFactory;
+    lstm: LayerFactory;
+  };
 }
 
 interface WasmModule {

@@ -53,6 +53,13 @@ export interface BenchSettings {
   slowTiming: TimingOptions;
   /** For trying a peer's configurations (PyTorch's BLAS kernels and threads) before timing the fastest. */
   screenTiming: TimingOptions;
+  /**
+   * For training steps that take about a second or more (the GPT's, TensorFlow.js's LSTM step):
+   * a warm-up call or two, then a few timed ones. `timing`'s cap would time the cold first call.
+   */
+  stepTiming: TimingOptions;
+  /** Trying PyTorch's configurations on such steps: one warm-up call, then one timed. */
+  stepScreenTiming: TimingOptions;
   /** Which peers to run; tests pass fewer. */
   peers: readonly Peer[];
   /** Module specifiers of the TensorFlow.js peers (replaceable so a test can make one missing). */
@@ -62,6 +69,8 @@ export interface BenchSettings {
   pythonCandidates: readonly string[];
   /** Steps of the memory benchmark. */
   memorySteps: number;
+  /** Steps of the GPT memory benchmark. */
+  gptMemorySteps: number;
 }
 
 export function defaultSettings(quick: boolean): BenchSettings {
@@ -76,11 +85,16 @@ export function defaultSettings(quick: boolean): BenchSettings {
     screenTiming: quick
       ? { warmup: 1, warmupMs: 30, minRuns: 3, maxRuns: 10, budgetMs: 50, capMs: 500 }
       : { warmup: 2, warmupMs: 150, minRuns: 5, maxRuns: 30, budgetMs: 250, capMs: 5000 },
+    stepTiming: quick
+      ? { warmup: 1, warmupMs: 0, minRuns: 2, maxRuns: 2, budgetMs: 0, capMs: 60000 }
+      : { warmup: 2, warmupMs: 5000, minRuns: 5, maxRuns: 20, budgetMs: 10000, capMs: 120000 },
+    stepScreenTiming: { warmup: 1, warmupMs: 0, minRuns: 1, maxRuns: 1, budgetMs: 0, capMs: 60000 },
     peers: PEERS,
     tfjsModule: '@tensorflow/tfjs',
     tfjsWasmModule: '@tensorflow/tfjs-backend-wasm',
     pythonCandidates: ['/usr/bin/python3', 'python3'],
     memorySteps: quick ? 5000 : 20000,
+    gptMemorySteps: quick ? 300 : 3000,
   };
 }
 
@@ -92,7 +106,19 @@ export type TorchSpec =
   | { kind: 'gemm'; m: number; k: number; n: number }
   | { kind: 'elementwise'; op: ElementwiseOp; shape: readonly number[] }
   | { kind: 'conv'; x: readonly number[]; kernel: readonly number[] }
-  | { kind: 'cnn-train' | 'cnn-infer'; batch: number };
+  | { kind: 'cnn-train' | 'cnn-infer'; batch: number }
+  | { kind: 'gpt-train'; gpt: GptDims; batch: number }
+  | { kind: 'gpt-generate'; gpt: GptDims; prompt: number; tokens: number }
+  | { kind: 'lstm-train'; batch: number; time: number; features: number; units: number; classes: number };
+
+/** A GPT's size as the PyTorch peer needs it (src/zoo/gpt.ts's GPTConfig: tied head, no dropout). */
+export interface GptDims {
+  vocabSize: number;
+  context: number;
+  layers: number;
+  heads: number;
+  width: number;
+}
 
 /** One benchmark case: tessera and the in-process peers run in `run`, PyTorch from `torch`. */
 export interface BenchCase {

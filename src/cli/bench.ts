@@ -44,7 +44,7 @@ function peersOption(value: string | boolean | undefined, known: readonly Peer[]
 
 export const benchCommand: Command = {
   name: 'bench',
-  summary: 'benchmark GEMM, convolution, the seed CNN and memory against TensorFlow.js and PyTorch',
+  summary: 'benchmark GEMM, convolution, the seed CNN, the GPT, an LSTM and memory against TensorFlow.js and PyTorch',
   usage: 'tessera bench [--quick] [--only TEXT] [--peers tfjs-cpu,tfjs-wasm,pytorch|none] [--out FILE] [--json]',
   async run(argv, ctx) {
     const { values } = parseCommand('bench', argv, {

@@ -13,14 +13,17 @@ import { convFlop, convRows } from '../../src/bench/conv.js';
 import { cnnRows } from '../../src/bench/cnn.js';
 import { elementwiseCaseName, elementwiseRows } from '../../src/bench/elementwise.js';
 import { memoryBench } from '../../src/bench/memory.js';
+import { gptGenerateRows, gptMemoryBench, gptTrainRows } from '../../src/bench/gpt.js';
+import { lstmCaseName, lstmRows } from '../../src/bench/lstm.js';
 import {
+  caseTimings,
   coreTypeForFlags,
   findTorchPython,
   runPytorch,
   threadConfigs,
   torchEnvironments,
 } from '../../src/bench/pytorch.js';
-import { runBench } from '../../src/bench/run.js';
+import { runBench, standardCases } from '../../src/bench/run.js';
 import { addPeakShares, peakRows, PEAK_CASE } from '../../src/bench/peak.js';
 import { defaultSettings, type BenchSettings, type Row } from '../../src/bench/types.js';
 
@@ -28,6 +31,7 @@ const tiny: BenchSettings = {
   ...defaultSettings(true),
   timing: { warmup: 1, warmupMs: 0, minRuns: 2, maxRuns: 3, budgetMs: 0, capMs: 1000 },
   slowTiming: { warmup: 0, warmupMs: 0, minRuns: 1, maxRuns: 1, budgetMs: 0, capMs: 0 },
+  stepTiming: { warmup: 1, warmupMs: 0, minRuns: 1, maxRuns: 2, budgetMs: 0, capMs: 1000 },
   quick: false,
   peers: ['tfjs-cpu', 'tfjs-wasm'],
 };
@@ -181,6 +185,85 @@ test('memory benchmark row: RSS and heap at start and end, a trace, the peak', (
   }
 });
 
+const TINY_GPT = { vocabSize: 11, context: 20, layers: 1, heads: 2, width: 8 };
+
+test('GPT rows at a tiny size: training and KV-cached generation tokens/second, peak RSS', async () => {
+  const train = await gptTrainRows(TINY_GPT, 2, tiny);
+  const trainName = 'gpt training (1 layers, 2 heads, width 8, context 20, batch 2)';
+  assertWellFormed(train, trainName);
+  const t = byEngine(train, 'tessera');
+  assert.ok((t.tokensPerSecond as number) > 0 && (t.peakRssMiB as number) > 0, JSON.stringify(t));
+  // One timed call is one step of batch × context tokens.
+  const expected = (2 * 20) / ((t.ms as number) / 1000);
+  assert.ok(
+    Math.abs((t.tokensPerSecond as number) - expected) <= 0.02 * expected,
+    `${t.tokensPerSecond} vs ${expected}`,
+  );
+  const gen = await gptGenerateRows(TINY_GPT, tiny);
+  assertWellFormed(
+    gen,
+    'gpt generation batch 1, KV cache (1 layers, 2 heads, width 8, context 20; 16-token prompt + 4 tokens)',
+  );
+  const g = byEngine(gen, 'tessera');
+  const perCall = 4 / ((g.ms as number) / 1000);
+  assert.ok(Math.abs((g.tokensPerSecond as number) - perCall) <= 0.02 * perCall, `${g.tokensPerSecond} vs ${perCall}`);
+});
+
+test('GPT memory row: RSS at the start and the end of the training steps, the growth, tokens/second', () => {
+  const row = gptMemoryBench(TINY_GPT, 2, 40);
+  assert.equal(row.case, 'gpt memory 40 training steps (1 layers, 2 heads, width 8, context 20, batch 2)');
+  assert.equal(row.steps, 40);
+  for (const k of ['rssStartMiB', 'rssEndMiB', 'peakRssMiB', 'tokensPerSecond', 'stepsPerSecond'])
+    assert.ok(Number.isFinite(row[k]) && (row[k] as number) > 0, `${k} = ${row[k]}`);
+  assert.ok(
+    Math.abs((row.rssGrowthMiB as number) - ((row.rssEndMiB as number) - (row.rssStartMiB as number))) <= 1,
+    'the growth, to the rounding of the two figures',
+  );
+  assert.match(formatTable([row]), /RSS [\d.]+ -> [\d.]+ MiB/);
+});
+
+test('LSTM training rows at a tiny size: tessera and both TensorFlow.js backends; tfjs-cpu waits for the full run under --quick', async () => {
+  const shape = { batch: 2, time: 3, features: 4, units: 5, classes: 3 };
+  const name = lstmCaseName(shape);
+  assert.equal(name, 'lstm training batch 2, 3 steps × 4 features, 5 units, dense 3 on the last output');
+  const rows = addRatios(await lstmRows(shape, tiny));
+  assertWellFormed(rows, name);
+  assert.deepEqual(
+    rows.map((r) => r.engine),
+    ['tessera', 'tfjs-cpu', 'tfjs-wasm'],
+  );
+  for (const row of rows)
+    assert.ok(row.samplesPerSecond !== undefined && row.peakRssMiB !== undefined, `${row.engine}: ${row.note}`);
+  assert.ok((byEngine(rows, 'tfjs-wasm').ratio as number) > 0);
+  const quick = await lstmRows(shape, { ...tiny, quick: true, peers: ['tfjs-cpu'] });
+  assert.match(String(byEngine(quick, 'tfjs-cpu').note), /skipped under --quick/);
+});
+
+test('the standard cases include the GPT and LSTM rows, with PyTorch specs of the pretrain-gpt model', () => {
+  const cases = standardCases(defaultSettings(true));
+  const gpt = cases.filter((c) => c.name.includes('gpt'));
+  assert.deepEqual(
+    gpt.map((c) => c.torch?.kind ?? null),
+    ['gpt-train', 'gpt-generate', null],
+  );
+  assert.deepEqual(gpt[0].torch, {
+    kind: 'gpt-train',
+    gpt: { vocabSize: 81, context: 128, layers: 4, heads: 4, width: 128 },
+    batch: 32,
+  });
+  assert.match(gpt[2].name, /^gpt memory 300 training steps/);
+  assert.match(
+    standardCases(defaultSettings(false)).find((c) => c.name.startsWith('gpt memory'))!.name,
+    /^gpt memory 3k/,
+  );
+  const lstm = cases.filter((c) => c.name.includes('lstm'));
+  assert.deepEqual(lstm[0].torch, { kind: 'lstm-train', batch: 32, time: 64, features: 64, units: 256, classes: 10 });
+  const settings = defaultSettings(false);
+  assert.equal(caseTimings(gpt[0].torch!, settings).timing, settings.stepTiming);
+  assert.equal(caseTimings(gpt[0].torch!, settings).screen, settings.stepScreenTiming);
+  assert.equal(caseTimings(lstm[0].torch!, settings).timing, settings.timing);
+});
+
 test('a missing peer gives a row with a note, not a throw', async () => {
   const rows = await gemmRows({ m: 4, k: 4, n: 4 }, missing);
   assert.ok(byEngine(rows, 'tessera').gflops !== undefined);
@@ -252,9 +335,7 @@ test('runBench runs the selected cases in order, writes the JSON file, and refus
     );
     const saved = JSON.parse(readFileSync(out, 'utf8'));
     assert.deepEqual(saved.rows, report.rows);
-    assert.match(saved.notYetAvailable[0], /GPT/);
     assert.ok(lines.some((l) => l.includes(report.table)));
-    assert.match(report.table, /not yet available: char-level GPT/);
     await assert.rejects(
       runBench({ cases: [fake('one', 1)], only: 'zzz', outFile: null, log: () => {} }),
       /--only "zzz" matches no case; expected part of one of: one/,
@@ -370,7 +451,7 @@ const { appendFileSync, readFileSync } = require('node:fs');
 if (process.argv[2] === '-c') process.exit(0);
 const request = JSON.parse(readFileSync(0, 'utf8'));
 const kernel = process.env.OPENBLAS_CORETYPE ?? 'Prescott';
-appendFileSync(process.env.FAKE_LOG, JSON.stringify({ kernel, screen: !!request.screen, cases: (request.cases ?? []).map((c) => c.case + ':' + c.configs.length) }) + '\n');
+appendFileSync(process.env.FAKE_LOG, JSON.stringify({ kernel, screen: !!request.screen, cases: (request.cases ?? []).map((c) => c.case + ':' + c.configs.length), capMs: (request.cases ?? []).map((c) => c.timing.capMs) }) + '\n');
 const speed = { SkylakeX: 4, Haswell: 2, Prescott: 1 }[kernel];
 const msOf = (spec, c) => spec.kind === 'gemm' ? 100 / (speed * c.blasThreads) : spec.kind === 'cnn-train' ? 10 / c.torchThreads + 5 * (c.blasThreads - 1) : c.torchThreads;
 const rows = (request.cases ?? []).map((item) => {
@@ -450,6 +531,51 @@ test('the PyTorch peer runs each case in the fastest configuration it tried, and
   }
 });
 
+test('the PyTorch peer times a GPT training step with the step timings, both screening and measuring (fake python)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-torch-'));
+  try {
+    const python = join(dir, 'python3');
+    writeFileSync(python, `#!${process.execPath}\n${FAKE_PYTHON}`, { mode: 0o755 });
+    const logFile = join(dir, 'calls.jsonl');
+    const env: NodeJS.ProcessEnv = { ...process.env, FAKE_LOG: logFile, OPENBLAS_CORETYPE: 'Haswell' };
+    const timing = (capMs: number) => ({ warmup: 0, warmupMs: 0, minRuns: 1, maxRuns: 1, budgetMs: 0, capMs });
+    const settings: BenchSettings = {
+      ...tiny,
+      pythonCandidates: [python],
+      screenTiming: timing(11),
+      stepScreenTiming: timing(22),
+      timing: timing(33),
+      stepTiming: timing(44),
+    };
+    const rows = runPytorch(
+      [
+        {
+          case: 'gpt',
+          spec: { kind: 'gpt-train', gpt: { vocabSize: 5, context: 4, layers: 1, heads: 1, width: 4 }, batch: 2 },
+        },
+        { case: 'g', spec: { kind: 'gemm', m: 8, k: 8, n: 8 } },
+      ],
+      settings,
+      { environments: [{ how: 'as set', env }], cores: 2 },
+    );
+    assert.deepEqual(
+      rows.map((r) => r.case),
+      ['gpt', 'g'],
+    );
+    const calls = readFileSync(logFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { screen: boolean; capMs: number[] });
+    assert.deepEqual(
+      calls.map((c) => c.capMs),
+      [[], [22, 11], [44, 33]],
+      'probe, then screening and measuring with each case its own timing',
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 const torchPython = findTorchPython(defaultSettings(true).pythonCandidates);
 
 test('the real PyTorch peer, where python imports torch (CI has none: skipped there)', {
@@ -459,11 +585,16 @@ test('the real PyTorch peer, where python imports torch (CI has none: skipped th
     [
       { case: 'gemm 64x64x64', spec: { kind: 'gemm', m: 64, k: 64, n: 64 } },
       { case: 'exp', spec: { kind: 'elementwise', op: 'exp', shape: [8, 8] } },
+      { case: 'gpt train', spec: { kind: 'gpt-train', gpt: TINY_GPT, batch: 2 } },
+      { case: 'gpt generate', spec: { kind: 'gpt-generate', gpt: TINY_GPT, prompt: 16, tokens: 4 } },
+      { case: 'lstm', spec: { kind: 'lstm-train', batch: 2, time: 3, features: 4, units: 5, classes: 3 } },
     ],
-    { ...tiny, screenTiming: tiny.timing },
+    { ...tiny, screenTiming: tiny.timing, stepScreenTiming: tiny.timing },
     { cores: 2 },
   );
-  const [g, e] = rows;
+  const [g, e, train, gen, lstm] = rows;
+  for (const row of [train, gen]) assert.ok((row.tokensPerSecond as number) > 0, JSON.stringify(row));
+  assert.ok((lstm.samplesPerSecond as number) > 0, JSON.stringify(lstm));
   assert.ok((g.gflops as number) > 0, String(g.note));
   assert.ok(g.blas && g.torchThreads, JSON.stringify(g));
   if (String(g.blas).startsWith('OpenBLAS')) assert.ok([1, 2].includes(g.blasThreads as number), JSON.stringify(g));
