@@ -1,8 +1,8 @@
 /**
- * The LSTM cell's gate kernels (Backend.lstmCell and its backward; see portable/rnn.ts for the
- * scalar form), four units at a time with the elementwise kernels' sigmoid4 and tanh4. Rows
- * [r0, r1) of a step's [rows, 4·units] gates, blocks [i | f | g | o]: unit j of a row reads lane j
- * of each block, so every vector load is contiguous. A row's last units % 4 units go one at a
+ * The recurrent cells' gate kernels (Backend.lstmCell, gruCell and their backwards; see
+ * portable/rnn.ts for the scalar form), four units at a time with the elementwise kernels'
+ * sigmoid4 and tanh4. Rows [r0, r1) of a step's gates, blocks [i | f | g | o] (LSTM) or
+ * [r | z | n] (GRU): unit j of a row reads lane j of each block, so every vector load is contiguous. A row's last units % 4 units go one at a
  * time through lane 0 of the same functions, so every unit's result is the same whichever path
  * computes it. float32 throughout: the forward rounds as the portable kernel does (its sums and
  * products are float32 there too) and the gates agree to a few ulps; the backward differs from
@@ -138,6 +138,132 @@ export function lstmCellBackward(
       store<f32>(dGates + q + 2 * stride, dct * i * (1 - g * g));
       store<f32>(dGates + q + 3 * stride, dhs * tc * (o * (1 - o)));
       if (dcPrev) store<f32>(dcPrev + s, dct * f);
+    }
+  }
+}
+
+/**
+ * The forward of four GRU units: gx, gh at their r gates (z, n `stride` bytes on), acts at r
+ * (z, n, gh_n `stride` bytes apart), hPrev and h at their states.
+ */
+// @ts-ignore: decorator
+@inline
+function gru4(gx: usize, gh: usize, hPrev: usize, stride: usize, h: usize, acts: usize): void {
+  const one = f32x4.splat(1);
+  const r = sigmoid4(f32x4.add(v128.load(gx), v128.load(gh)));
+  const z = sigmoid4(f32x4.add(v128.load(gx + stride), v128.load(gh + stride)));
+  const ghn = v128.load(gh + 2 * stride);
+  const n = tanh4(f32x4.add(v128.load(gx + 2 * stride), f32x4.mul(r, ghn)));
+  v128.store(acts, r);
+  v128.store(acts + stride, z);
+  v128.store(acts + 2 * stride, n);
+  v128.store(acts + 3 * stride, ghn);
+  v128.store(h, f32x4.add(f32x4.mul(f32x4.sub(one, z), n), f32x4.mul(z, v128.load(hPrev))));
+}
+
+/** r, z, n, h = (1 − z)·n + z·hPrev for rows [r0, r1) of gates [rows, 3·units]; acts [rows, 4·units] gets r, z, n, gh_n. */
+export function gruCell(gx: usize, gh: usize, hPrev: usize, units: i32, h: usize, acts: usize, r0: i32, r1: i32): void {
+  const stride = (<usize>units) << 2;
+  for (let row = r0; row < r1; row++) {
+    const g0 = <usize>row * 3 * stride,
+      a0 = <usize>row * 4 * stride,
+      s0 = <usize>row * stride;
+    let j = 0;
+    for (; j + 4 <= units; j += 4) {
+      const o = (<usize>j) << 2;
+      gru4(gx + g0 + o, gh + g0 + o, hPrev + s0 + o, stride, h + s0 + o, acts + a0 + o);
+    }
+    for (; j < units; j++) {
+      const o = (<usize>j) << 2;
+      const q = g0 + o,
+        a = a0 + o,
+        s = s0 + o;
+      const r = f32x4.extract_lane(sigmoid4(f32x4.splat(load<f32>(gx + q) + load<f32>(gh + q))), 0);
+      const z = f32x4.extract_lane(sigmoid4(f32x4.splat(load<f32>(gx + q + stride) + load<f32>(gh + q + stride))), 0);
+      const ghn = load<f32>(gh + q + 2 * stride);
+      const n = f32x4.extract_lane(tanh4(f32x4.splat(load<f32>(gx + q + 2 * stride) + r * ghn)), 0);
+      store<f32>(acts + a, r);
+      store<f32>(acts + a + stride, z);
+      store<f32>(acts + a + 2 * stride, n);
+      store<f32>(acts + a + 3 * stride, ghn);
+      store<f32>(h + s, (1 - z) * n + z * load<f32>(hPrev + s));
+    }
+  }
+}
+
+/**
+ * gruCell's gradients for rows [r0, r1): dn = dh·(1−z)·(1−n²), dz = dh·(hPrev−n)·z(1−z),
+ * dr = dn·gh_n·r(1−r); dGx = [dr | dz | dn], dGh = [dr | dz | dn·r], dhPrev = dh·z. dGx, dGh or
+ * dhPrev 0: not wanted.
+ */
+export function gruCellBackward(
+  dh: usize,
+  acts: usize,
+  hPrev: usize,
+  units: i32,
+  dGx: usize,
+  dGh: usize,
+  dhPrev: usize,
+  r0: i32,
+  r1: i32,
+): void {
+  const stride = (<usize>units) << 2;
+  const one = f32x4.splat(1);
+  for (let row = r0; row < r1; row++) {
+    const g0 = <usize>row * 3 * stride,
+      a0 = <usize>row * 4 * stride,
+      s0 = <usize>row * stride;
+    let j = 0;
+    for (; j + 4 <= units; j += 4) {
+      const o = (<usize>j) << 2;
+      const a = acts + a0 + o,
+        s = s0 + o,
+        q = g0 + o;
+      const r = v128.load(a),
+        z = v128.load(a + stride),
+        n = v128.load(a + 2 * stride),
+        ghn = v128.load(a + 3 * stride);
+      const d = v128.load(dh + s);
+      const dn = f32x4.mul(f32x4.mul(d, f32x4.sub(one, z)), f32x4.sub(one, f32x4.mul(n, n)));
+      const dz = f32x4.mul(f32x4.mul(d, f32x4.sub(v128.load(hPrev + s), n)), f32x4.mul(z, f32x4.sub(one, z)));
+      const dr = f32x4.mul(f32x4.mul(dn, ghn), f32x4.mul(r, f32x4.sub(one, r)));
+      if (dGx) {
+        v128.store(dGx + q, dr);
+        v128.store(dGx + q + stride, dz);
+        v128.store(dGx + q + 2 * stride, dn);
+      }
+      if (dGh) {
+        v128.store(dGh + q, dr);
+        v128.store(dGh + q + stride, dz);
+        v128.store(dGh + q + 2 * stride, f32x4.mul(dn, r));
+      }
+      if (dhPrev) v128.store(dhPrev + s, f32x4.mul(d, z));
+    }
+    for (; j < units; j++) {
+      // The vector loop's operations in its order, one unit.
+      const o = (<usize>j) << 2;
+      const a = acts + a0 + o,
+        s = s0 + o,
+        q = g0 + o;
+      const r = load<f32>(a),
+        z = load<f32>(a + stride),
+        n = load<f32>(a + 2 * stride),
+        ghn = load<f32>(a + 3 * stride);
+      const d = load<f32>(dh + s);
+      const dn: f32 = d * (1 - z) * (1 - n * n);
+      const dz: f32 = d * (load<f32>(hPrev + s) - n) * (z * (1 - z));
+      const dr: f32 = dn * ghn * (r * (1 - r));
+      if (dGx) {
+        store<f32>(dGx + q, dr);
+        store<f32>(dGx + q + stride, dz);
+        store<f32>(dGx + q + 2 * stride, dn);
+      }
+      if (dGh) {
+        store<f32>(dGh + q, dr);
+        store<f32>(dGh + q + stride, dz);
+        store<f32>(dGh + q + 2 * stride, dn * r);
+      }
+      if (dhPrev) store<f32>(dhPrev + s, d * z);
     }
   }
 }

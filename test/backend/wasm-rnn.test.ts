@@ -1,5 +1,5 @@
 /**
- * The wasm LSTM cell kernels (assembly/rnn.ts) against the portable loop: forward within a few
+ * The wasm LSTM and GRU cell kernels (assembly/rnn.ts) against the portable loop: forward within a few
  * float32 ulps (sigmoid and tanh are polynomials there, float64 here), backward within float32
  * rounding of the portable's float64 arithmetic; every optional gradient present or absent;
  * widths with a remainder past the SIMD width, whose last units take the scalar path and give the
@@ -70,6 +70,57 @@ function checkAgainstPortable(be: Backend<TypedArray>, rows: number, units: numb
   }
 }
 
+function gruForward(
+  be: Backend<TypedArray>,
+  gx: Float32Array,
+  gh: Float32Array,
+  hPrev: Float32Array,
+  rows: number,
+  units: number,
+) {
+  const n = rows * units;
+  const out = { h: new Float32Array(n), acts: new Float32Array(4 * n) };
+  be.gruCell(gx, gh, hPrev, rows, units, out.h, out.acts);
+  return out;
+}
+
+/** dGx, dGh, dhPrev of gruCellBackward; `wanted` says which are computed. */
+function gruBackward(
+  be: Backend<TypedArray>,
+  dh: Float32Array,
+  acts: Float32Array,
+  hPrev: Float32Array,
+  rows: number,
+  units: number,
+  wanted: readonly boolean[],
+): (Float32Array | null)[] {
+  const n = rows * units;
+  const outs = [3 * n, 3 * n, n].map((k, i) => (wanted[i] ? new Float32Array(k).fill(7) : null));
+  be.gruCellBackward(dh, acts, hPrev, rows, units, outs[0], outs[1], outs[2]);
+  return outs;
+}
+
+function checkGruAgainstPortable(be: Backend<TypedArray>, rows: number, units: number, what: string): void {
+  const n = rows * units;
+  const [gx, gh, hPrev] = [gates(3 * n), gates(3 * n), gates(n)];
+  const want = gruForward(portableBackend, gx, gh, hPrev, rows, units);
+  const got = gruForward(be, gx, gh, hPrev, rows, units);
+  // r's few ulps reach n through r·gh_n, with gh_n up to 30 here: 1e-5 absolute.
+  assertClose(got.acts, want.acts, 1e-5, 1e-5, `${what} GRU acts`);
+  assertClose(got.h, want.h, 1e-5, 1e-5, `${what} GRU h`);
+  const dh = grads(n);
+  for (const wanted of [
+    [true, true, true],
+    [true, false, false],
+    [false, true, true],
+  ]) {
+    const w = gruBackward(portableBackend, dh, want.acts, hPrev, rows, units, wanted);
+    const g = gruBackward(be, dh, want.acts, hPrev, rows, units, wanted);
+    for (let i = 0; i < 3; i++)
+      if (w[i]) assertClose(g[i]!, w[i]!, 1e-5, 1e-4, `${what} GRU backward ${wanted.join('/')} output ${i}`);
+  }
+}
+
 // Units below, at and past the SIMD width with remainders; row counts around where the wasm side
 // stops declining (under 128 units a step runs the portable loop).
 const SHAPES: [number, number][] = [
@@ -81,9 +132,12 @@ const SHAPES: [number, number][] = [
   [7, 257],
 ];
 
-test('wasm lstmCell and lstmCellBackward agree with the portable loop (every optional gradient, remainders)', () => {
+test('wasm lstmCell, gruCell and their backwards agree with the portable loop (every optional gradient, remainders)', () => {
   const wasm = createWasmBackend({ threads: 1 });
-  for (const [rows, units] of SHAPES) checkAgainstPortable(wasm, rows, units, `[${rows}, ${units}]`);
+  for (const [rows, units] of SHAPES) {
+    checkAgainstPortable(wasm, rows, units, `[${rows}, ${units}]`);
+    checkGruAgainstPortable(wasm, rows, units, `[${rows}, ${units}]`);
+  }
 });
 
 test('wasm lstmCell: a unit in the scalar remainder gives the bits the four-lane path gives it', () => {
@@ -121,11 +175,35 @@ test('wasm lstmCell: a unit in the scalar remainder gives the bits the four-lane
   }
 });
 
-test('wasm lstmCell split over two threads by rows agrees with the portable loop', async () => {
+test('wasm gruCell: a unit in the scalar remainder gives the bits the four-lane path gives it', () => {
+  const wasm = createWasmBackend({ threads: 1 });
+  const rows = 40;
+  const widen = (a: Float32Array): Float32Array => {
+    const out = new Float32Array((a.length / 5) * 8);
+    for (let b = 0; b < a.length / 5; b++) out.set(a.subarray(b * 5, b * 5 + 5), b * 8);
+    return out;
+  };
+  const narrow = (a: Float32Array): Float32Array => {
+    const out = new Float32Array((a.length / 8) * 5);
+    for (let b = 0; b < a.length / 8; b++) out.set(a.subarray(b * 8, b * 8 + 5), b * 5);
+    return out;
+  };
+  const [gx, gh, hPrev, dh] = [gates(rows * 15), gates(rows * 15), gates(rows * 5), grads(rows * 5)];
+  const f5 = gruForward(wasm, gx, gh, hPrev, rows, 5);
+  const f8 = gruForward(wasm, widen(gx), widen(gh), widen(hPrev), rows, 8);
+  assert.deepEqual(f5.h, narrow(f8.h), 'h');
+  assert.deepEqual(f5.acts, narrow(f8.acts), 'acts');
+  const b5 = gruBackward(wasm, dh, f5.acts, hPrev, rows, 5, [true, true, true]);
+  const b8 = gruBackward(wasm, widen(dh), f8.acts, widen(hPrev), rows, 8, [true, true, true]);
+  b5.forEach((g, i) => assert.deepEqual(g, narrow(b8[i]!), `backward output ${i}`));
+});
+
+test('wasm lstmCell and gruCell split over two threads by rows agree with the portable loop', async () => {
   const threaded = createWasmBackend({ threads: 2 });
   await threaded.whenReady();
   const before = threaded.workerChunks;
   checkAgainstPortable(threaded, 400, 36, '2 threads [400, 36]');
+  checkGruAgainstPortable(threaded, 400, 36, '2 threads [400, 36]');
   // A worker asleep when a short call starts may find every chunk taken: retry a few times.
   const n = 400 * 36;
   const [gx, gh, cPrev] = [gates(4 * n), gates(4 * n), gates(n)];

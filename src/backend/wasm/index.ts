@@ -1,6 +1,6 @@
 /**
  * The WebAssembly SIMD backend: GEMM (split across worker threads when large), im2col / col2im,
- * convolution end to end in wasm memory, pooling, the LSTM cell, and the common float32 elementwise and
+ * convolution end to end in wasm memory, pooling, the LSTM and GRU cells, and the common float32 elementwise and
  * reduction kernels run in wasm; everything else (and every case those kernels decline) is
  * delegated to the portable backend.
  */
@@ -284,6 +284,31 @@ function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend
     ): void {
       if (!rnn.lstmCellBackward(engine, dh, dc, acts, cPrev, c, rows, units, dGates, dcPrev))
         portableBackend.lstmCellBackward(dh, dc, acts, cPrev, c, rows, units, dGates, dcPrev);
+    },
+    gruCell(
+      gx: Float32Array,
+      gh: Float32Array,
+      hPrev: Float32Array,
+      rows: number,
+      units: number,
+      h: Float32Array,
+      acts: Float32Array,
+    ): void {
+      if (!rnn.gruCell(engine, gx, gh, hPrev, rows, units, h, acts))
+        portableBackend.gruCell(gx, gh, hPrev, rows, units, h, acts);
+    },
+    gruCellBackward(
+      dh: Float32Array,
+      acts: Float32Array,
+      hPrev: Float32Array,
+      rows: number,
+      units: number,
+      dGx: Float32Array | null,
+      dGh: Float32Array | null,
+      dhPrev: Float32Array | null,
+    ): void {
+      if (!rnn.gruCellBackward(engine, dh, acts, hPrev, rows, units, dGx, dGh, dhPrev))
+        portableBackend.gruCellBackward(dh, acts, hPrev, rows, units, dGx, dGh, dhPrev);
     },
   };
 }

@@ -104,7 +104,7 @@ export interface KernelExports {
   softmaxStats(x: number, cols: number, stats: number, r0: number, r1: number): void;
   logSoftmaxApply(x: number, stats: number, lse: number, cols: number, out: number, r0: number, r1: number): void;
   logSoftmaxBackward(g: number, x: number, stats: number, cols: number, dx: number, r0: number, r1: number): void;
-  /** An LSTM step over rows [r0, r1) (assembly/rnn.ts). */
+  /** An LSTM or GRU step over rows [r0, r1) (assembly/rnn.ts). */
   lstmCell(
     gx: number,
     gh: number,
@@ -126,6 +126,19 @@ export interface KernelExports {
     units: number,
     dGates: number,
     dcPrev: number,
+    r0: number,
+    r1: number,
+  ): void;
+  gruCell(gx: number, gh: number, hPrev: number, units: number, h: number, acts: number, r0: number, r1: number): void;
+  /** dGx, dGh or dhPrev = 0: not wanted. */
+  gruCellBackward(
+    dh: number,
+    acts: number,
+    hPrev: number,
+    units: number,
+    dGx: number,
+    dGh: number,
+    dhPrev: number,
     r0: number,
     r1: number,
   ): void;
