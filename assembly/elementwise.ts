@@ -89,7 +89,7 @@ const TANH_CONSTANTS = memory.data<f32>(
  */
 // @ts-ignore: decorator
 @inline
-function tanh4(x: v128): v128 {
+export function tanh4(x: v128): v128 {
   const k = TANH_CONSTANTS;
   const a = f32x4.abs(x);
   const z = f32x4.mul(a, a);
@@ -138,14 +138,23 @@ function unary4(op: i32, v: v128): v128 {
       return exp4(v);
     case UnaryCode.tanh:
       return tanh4(v);
-    case UnaryCode.sigmoid: {
-      // With e = exp(-|v|) ≤ 1 nothing overflows: v ≥ 0 gives 1/(1+e), v < 0 gives e/(1+e).
-      const e = exp4(f32x4.neg(f32x4.abs(v)));
-      const d = f32x4.add(one, e);
-      return v128.bitselect(f32x4.div(e, d), f32x4.div(one, d), f32x4.lt(v, zero));
-    }
+    case UnaryCode.sigmoid:
+      return sigmoid4(v);
   }
   return v;
+}
+
+/**
+ * The logistic function for four lanes. With e = exp(−|v|) ≤ 1 nothing overflows: v ≥ 0 gives
+ * 1/(1+e), v < 0 gives e/(1+e).
+ */
+// @ts-ignore: decorator
+@inline
+export function sigmoid4(v: v128): v128 {
+  const one = f32x4.splat(1);
+  const e = exp4(f32x4.neg(f32x4.abs(v)));
+  const d = f32x4.add(one, e);
+  return v128.bitselect(f32x4.div(e, d), f32x4.div(one, d), f32x4.lt(v, f32x4.splat(0)));
 }
 
 /**

@@ -9,6 +9,7 @@ export { convDirect, convDirectKernelGrad } from './conv-direct';
 export { unary, binary, reduce } from './elementwise';
 export { softmaxStats, logSoftmaxApply, logSoftmaxBackward } from './softmax';
 export { biasActivation, biasActivationBackward, biasGradientColumns } from './bias';
+export { lstmCell, lstmCellBackward, gruCell, gruCellBackward } from './rnn';
 export { fmaPeak } from './peak';
 export { adamStep } from './optim';
 export { winogradInput, winogradKernel, winogradOutput } from './winograd';

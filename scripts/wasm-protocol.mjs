@@ -231,5 +231,25 @@ export const tasks = {
     },
     { name: 'logSoftmaxApply', args: ['x', 'stats', 'lse', 'cols', 'out'] },
     { name: 'logSoftmaxBackward', args: ['g', 'x', 'stats', 'cols', 'dx'] },
+    {
+      name: 'lstmCell',
+      doc: "An LSTM step's gates, cell and output state for a range of rows (assembly/rnn.ts).",
+      args: ['gx', 'gh', 'cPrev', 'units', 'h', 'c', 'acts'],
+    },
+    {
+      name: 'lstmCellBackward',
+      doc: "lstmCell's gradients for a range of rows (dh, dc, dcPrev 0: none).",
+      args: ['dh', 'dc', 'acts', 'cPrev', 'c', 'units', 'dGates', 'dcPrev'],
+    },
+    {
+      name: 'gruCell',
+      doc: "A GRU step's gates and output state for a range of rows (assembly/rnn.ts).",
+      args: ['gx', 'gh', 'hPrev', 'units', 'h', 'acts'],
+    },
+    {
+      name: 'gruCellBackward',
+      doc: "gruCell's gradients for a range of rows (dGx, dGh, dhPrev 0: not wanted).",
+      args: ['dh', 'acts', 'hPrev', 'units', 'dGx', 'dGh', 'dhPrev'],
+    },
   ],
 };

@@ -4,7 +4,7 @@
  * graph is released (every node forgets its inputs and saved tensors), so a training loop holds no
  * memory from one step to the next.
  */
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, type MultiOutputGradFn } from '../tensor/tensor.js';
 import { setGradEnabled } from '../tensor/grad-mode.js';
 import { ones } from '../tensor/creation.js';
 import { sameShape } from '../tensor/shape.js';
@@ -54,23 +54,33 @@ export function computeGradients(
   keep?: ReadonlySet<Tensor>,
 ): Map<Tensor, Tensor> {
   const order = topoOrder(root);
+  const runsAt = multiOutputPositions(order);
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
   const result = new Map<Tensor, Tensor>();
   const previous = setGradEnabled(false);
   try {
     for (const t of order) {
-      const g = grads.get(t);
-      if (!g) continue;
-      grads.delete(t); // free as we go
-      if (t.gradFn === null || keep?.has(t)) result.set(t, g);
       const fn = t.gradFn;
+      const multi = fn?.multi;
+      // An output of a multi-output op waits (its gradient kept) for the op's last output in the
+      // order: by then every output's gradient is complete, and the op's backward runs once.
+      if (multi !== undefined && runsAt.get(multi) !== t) continue;
+      const outs = multi === undefined ? [t] : multi.outputs;
+      const gs = outs.map((o) => grads.get(o) ?? null);
+      if (gs.every((g) => g === null)) continue;
+      outs.forEach((o, i) => {
+        const g = gs[i];
+        if (g === null) return;
+        grads.delete(o); // free as we go
+        if (o.gradFn === null || keep?.has(o)) result.set(o, g);
+      });
       if (!fn) continue;
       if ((fn as { released?: boolean }).released) {
         throw new GradError(
           `backward: the graph through "${fn.name}" was already freed by an earlier backward(); pass { retainGraph: true } to the first call to go through it twice`,
         );
       }
-      const inputGrads = fn.backward(g);
+      const inputGrads = multi === undefined ? fn.backward(gs[0]!) : multi.backward(gs);
       fn.inputs.forEach((input, i) => {
         const gi = inputGrads[i];
         if (!gi || !input.requiresGrad) return;
@@ -90,12 +100,30 @@ export function computeGradients(
   return result;
 }
 
-/** Drop every node's closure (and the tensors it saved), marking it so reuse is reported clearly. */
-function release(order: readonly Tensor[]): void {
+/** For each multi-output op in the order, its output that comes last (where its node runs). */
+function multiOutputPositions(order: readonly Tensor[]): Map<MultiOutputGradFn, Tensor> {
+  const last = new Map<MultiOutputGradFn, Tensor>();
   for (const t of order) {
+    const multi = t.gradFn?.multi;
+    if (multi !== undefined) last.set(multi, t);
+  }
+  return last;
+}
+
+/**
+ * Drop every node's closure (and the tensors it saved), marking it so reuse is reported clearly.
+ * A multi-output op's node is dropped from all its outputs, those the pass did not reach too.
+ */
+function release(order: readonly Tensor[]): void {
+  const drop = (t: Tensor): void => {
     const fn = t.gradFn;
-    if (!fn) continue;
+    if (!fn) return;
     t.gradFn = { name: fn.name, inputs: [], backward: () => [], released: true } as Tensor['gradFn'];
+  };
+  for (const t of order) {
+    const multi = t.gradFn?.multi;
+    if (multi !== undefined) multi.outputs.forEach(drop);
+    else drop(t);
   }
 }
 

@@ -7,7 +7,7 @@
 import { contiguousStrides } from '../backend/strided.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
-import { record } from './record.js';
+import { record, recordOutputs } from './record.js';
 import { backendOf, output, requireFloat } from './util.js';
 
 /**
@@ -24,9 +24,8 @@ export function lstmCell(gx: Tensor, gh: Tensor, cPrev: Tensor): { h: Tensor; c:
   const c = output([rows, units], 'float32', be);
   const acts = be.allocate('float32', rows * 4 * units, false);
   be.lstmCell(gx.storage, gh.storage, cPrev.storage, rows, units, h.storage, c.storage, acts);
-  // h and c are two outputs of one kernel; each is recorded with its own backward (the engine's
-  // nodes have one output), which the same backward kernel serves with the other gradient null.
-  const backward = (dh: Tensor | null, dc: Tensor | null): (Tensor | null)[] => {
+  // h and c are two outputs of one node: one backward kernel per step takes both gradients.
+  recordOutputs(fn, [h, c], [gx, gh, cPrev], ([dh, dc]) => {
     const dGates = output(gx.shape, 'float32', be);
     const dcPrev = cPrev.requiresGrad ? output(cPrev.shape, 'float32', be) : null;
     be.lstmCellBackward(
@@ -41,10 +40,7 @@ export function lstmCell(gx: Tensor, gh: Tensor, cPrev: Tensor): { h: Tensor; c:
       dcPrev && dcPrev.storage,
     );
     return [gx.requiresGrad ? dGates : null, gh.requiresGrad ? dGates : null, dcPrev];
-  };
-  // c is recorded first: h's node does not read c's graph, only its values.
-  record(fn, c, [gx, gh, cPrev], (g) => backward(null, g));
-  record(fn, h, [gx, gh, cPrev], (g) => backward(g, null));
+  });
   return { h, c };
 }
 

@@ -20,6 +20,19 @@ export interface GradFn {
   readonly inputs: readonly Tensor[];
   /** Given d(loss)/d(output), return d(loss)/d(input) for each input (null where none flows). */
   backward(gradOutput: Tensor): (Tensor | null)[];
+  /**
+   * Set on every output of an op with several (an LSTM step's h and c): the op's one node, which
+   * the backward sweep runs once, with all the outputs' gradients, after the last of them is
+   * complete. `backward` above is then that node with only this output's gradient.
+   */
+  readonly multi?: MultiOutputGradFn;
+}
+
+/** The shared node of an op with several outputs (see GradFn.multi). */
+export interface MultiOutputGradFn {
+  readonly outputs: readonly Tensor[];
+  /** Given d(loss)/d(output) for each output (null where none reached it), return the inputs'. */
+  backward(gradOutputs: readonly (Tensor | null)[]): (Tensor | null)[];
 }
 
 export type NestedArray = number | NestedArray[];

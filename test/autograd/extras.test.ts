@@ -1,6 +1,6 @@
 /**
  * Autograd beyond the basics: very deep graphs, diamonds, grad modes nested inside each other,
- * tensors reused in several branches, explicit output gradients.
+ * tensors reused in several branches, explicit output gradients, ops with two outputs.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +16,7 @@ import {
   manualSeed,
   uniform,
 } from '../../src/index.js';
+import { recordOutputs } from '../../src/ops/record.js';
 import { gradcheck, assertClose } from '../helpers/gradcheck.js';
 
 test('a chain of 5000 ops back-propagates without a stack overflow', () => {
@@ -142,4 +143,65 @@ test('gradients accumulate across separate graphs that share a leaf, and leaf gr
   x.mul(y).sum().backward();
   assert.deepEqual(x.grad!.toArray(), [103, 5]);
   assert.deepEqual(y.grad!.toArray(), [2, 3]);
+});
+
+/**
+ * A two-output op over x: a = 2x, b = x², recorded as one node (recordOutputs) that counts its
+ * backward calls and checks it sees both gradients at once.
+ */
+function twoOutputs(x: T.Tensor): { a: T.Tensor; b: T.Tensor; calls: { n: number; seen: boolean[][] } } {
+  const a = T.noGrad(() => x.mul(2));
+  const b = T.noGrad(() => x.square());
+  const calls = { n: 0, seen: [] as boolean[][] };
+  recordOutputs('twoOutputs', [a, b], [x], ([da, db]) => {
+    calls.n++;
+    calls.seen.push([da !== null, db !== null]);
+    let dx = T.zeros(x.shape);
+    if (da) dx = dx.add(da.mul(2));
+    if (db) dx = dx.add(db.mul(x).mul(2));
+    return [dx];
+  });
+  return { a, b, calls };
+}
+
+test('an op with two outputs is one node: its backward runs once with both gradients, after both are complete', () => {
+  const x = tensor([0.5, -1.5], { requiresGrad: true });
+  // b feeds a long chain and a; the order in which the sweep meets a and b must not matter.
+  const { a, b, calls } = twoOutputs(x);
+  let deep = b;
+  for (let i = 0; i < 5; i++) deep = deep.mul(1.5).add(a);
+  const loss = deep.sum().add(a.mul(3).sum());
+  loss.backward();
+  assert.equal(calls.n, 1, 'one backward call');
+  assert.deepEqual(calls.seen, [[true, true]]);
+  // The same function composed from ordinary ops.
+  const y = tensor([0.5, -1.5], { requiresGrad: true });
+  let d2 = y.square();
+  for (let i = 0; i < 5; i++) d2 = d2.mul(1.5).add(y.mul(2));
+  d2.sum().add(y.mul(2).mul(3).sum()).backward();
+  assertClose(x.grad!.dataSync(), y.grad!.dataSync(), 1e-6, 1e-6, 'dx');
+  gradcheck(
+    (v) => {
+      const o = twoOutputs(v);
+      return o.a.mul(o.b).add(o.b);
+    },
+    [tensor([0.3, -0.7])],
+  );
+});
+
+test('an op with two outputs: one output used gives null for the other; gradientsOf reaches an output; retainGraph runs it again', () => {
+  const x = tensor([2, 3], { requiresGrad: true });
+  const { a, b, calls } = twoOutputs(x);
+  b.sum().backward(undefined, { retainGraph: true });
+  assert.deepEqual(calls.seen, [[false, true]]);
+  assert.deepEqual([...x.grad!.dataSync()], [4, 6]);
+  a.sum().backward(); // the retained graph, from the other output
+  assert.deepEqual(calls.seen[1], [true, false]);
+  assert.deepEqual([...x.grad!.dataSync()], [6, 8]);
+  assert.throws(() => b.sum().backward(), /already freed/);
+  const o = twoOutputs(x);
+  const [dB, dx] = gradientsOf(o.a.add(o.b).sum(), [o.b, x]);
+  assert.deepEqual([...dB!.dataSync()], [1, 1]);
+  assert.deepEqual([...dx!.dataSync()], [6, 8]);
+  assert.equal(o.calls.n, 1);
 });

@@ -1,6 +1,7 @@
 /**
  * SimpleRNN, LSTM, GRU and Bidirectional: PyTorch reference values (forward, final states and
- * every gradient, same weights: test/fixtures/make_nn_recurrent.py), finite-difference gradient
+ * every gradient, same weights, with and without masks: test/fixtures/make_nn_recurrent.py, run by
+ * test/helpers/recurrent-fixture.ts), finite-difference gradient
  * checks over several steps with masks and initial states, Keras's masking rule, clear errors,
  * save/load through the layer registry, and a small learning task.
  */
@@ -18,14 +19,12 @@ import {
   Bidirectional,
   Dense,
   Sequential,
-  type RecurrentLayer,
   loadModel,
   tensor,
   randn,
   rand,
   zeros,
   manualSeed,
-  grad,
   noGrad,
   sliceAxis,
   concat,
@@ -34,112 +33,12 @@ import {
   ShapeError,
   ArgumentError,
 } from '../../src/index.js';
-import { loadFixture } from '../helpers/fixtures.js';
+import { RECURRENT_CASES, caseName, checkRecurrentCase, makeLayer } from '../helpers/recurrent-fixture.js';
 import { assertClose, gradcheck } from '../helpers/gradcheck.js';
 
-interface RecurrentCase {
-  kind: 'rnn' | 'lstm' | 'gru';
-  bidirectional: boolean;
-  shape: [number, number, number];
-  units: number;
-  x: number[];
-  h0: number[];
-  c0?: number[];
-  weights: Record<string, number[]>;
-  w: number[];
-  wh: number[];
-  wc?: number[];
-  out: number[];
-  hn: number[];
-  cn?: number[];
-  grads: Record<string, number[]>;
-  dx: number[];
-  dh0: number[];
-  dc0?: number[];
-}
-
-const CASES = loadFixture<{ cases: RecurrentCase[] }>('nn_recurrent.json').cases;
-
-function makeLayer(kind: RecurrentCase['kind'], units: number, extra: object = {}): RecurrentLayer<Tensor[]> {
-  const o = { units, returnSequences: true, returnState: true, ...extra };
-  if (kind === 'lstm') return new LSTM<Tensor[]>(o);
-  if (kind === 'gru') return new GRU<Tensor[]>(o);
-  return new SimpleRNN<Tensor[]>(o);
-}
-
-/** torch's key for one of tessera's: Bidirectional's backward layer is torch's *_reverse set. */
-function torchKey(key: string): string {
-  if (key.startsWith('forwardLayer.')) return key.slice('forwardLayer.'.length);
-  if (key.startsWith('backwardLayer.')) return `${key.slice('backwardLayer.'.length)}_reverse`;
-  return key;
-}
-
-for (const c of CASES) {
-  const name = `${c.bidirectional ? 'Bidirectional ' : ''}${c.kind.toUpperCase()}`;
-  test(`${name} matches torch.nn.${c.kind.toUpperCase()}(batch_first=True): outputs, final states, gradients of input, initial states and every weight`, () => {
-    const [batch, time, features] = c.shape;
-    const u = c.units;
-    const inner = makeLayer(c.kind, u, { inputDim: features });
-    const layer: RecurrentLayer<Tensor[]> | Bidirectional<Tensor[]> = c.bidirectional
-      ? new Bidirectional<Tensor[]>(inner)
-      : inner;
-    layer.call(zeros([1, 1, features])); // builds the backward copy too
-    const dict: Record<string, Tensor> = {};
-    for (const [key, p] of layer.namedParameters()) dict[key] = tensor(c.weights[torchKey(key)], { shape: p.shape });
-    assert.equal(Object.keys(dict).length, Object.keys(c.weights).length, 'one weight per torch weight');
-    layer.loadStateDict(dict);
-
-    const dirs = c.bidirectional ? 2 : 1;
-    const x = tensor(c.x, { shape: c.shape });
-    const h0 = tensor(c.h0, { shape: [dirs, batch, u] });
-    const c0 = c.c0 ? tensor(c.c0, { shape: [dirs, batch, u] }) : null;
-    const run = (xs: Tensor, hs: Tensor, cs: Tensor | null): Tensor[] => {
-      const perDir = (d: number): Tensor[] => {
-        const h = sliceAxis(hs, 0, d, d + 1).reshape([batch, u]);
-        return cs ? [h, sliceAxis(cs, 0, d, d + 1).reshape([batch, u])] : [h];
-      };
-      const init = c.bidirectional ? [...perDir(0), ...perDir(1)] : perDir(0);
-      return layer.call(xs, { initialState: init });
-    };
-    const objective = (xs: Tensor, hs: Tensor, cs?: Tensor): Tensor => {
-      const [out, ...states] = run(xs, hs, cs ?? null);
-      const n = cs ? 2 : 1;
-      // torch stacks the final states of both directions: [dirs, batch, units].
-      const hn = c.bidirectional
-        ? concat([states[0].reshape([1, batch, u]), states[n].reshape([1, batch, u])])
-        : states[0];
-      let loss = out
-        .mul(tensor(c.w, { shape: out.shape }))
-        .sum()
-        .add(hn.mul(tensor(c.wh, { shape: hn.shape })).sum());
-      if (cs) {
-        const cn = c.bidirectional
-          ? concat([states[1].reshape([1, batch, u]), states[3].reshape([1, batch, u])])
-          : states[1];
-        loss = loss.add(cn.mul(tensor(c.wc!, { shape: cn.shape })).sum());
-      }
-      return loss;
-    };
-    const [out, ...states] = noGrad(() => run(x, h0, c0));
-    assert.deepEqual(out.shape, [batch, time, c.bidirectional ? 2 * u : u]);
-    assertClose(out.dataSync(), c.out, 1e-5, 1e-4, 'output sequence');
-    const hn = c.bidirectional ? [...states[0].dataSync(), ...states[c0 ? 2 : 1].dataSync()] : states[0].dataSync();
-    assertClose(hn, c.hn, 1e-5, 1e-4, 'final h');
-    if (c.cn) {
-      const cn = c.bidirectional ? [...states[1].dataSync(), ...states[3].dataSync()] : states[1].dataSync();
-      assertClose(cn, c.cn, 1e-5, 1e-4, 'final c');
-    }
-
-    const inputs = c0 ? [x, h0, c0] : [x, h0];
-    const grads = grad(objective)(...inputs);
-    assertClose(grads[0].dataSync(), c.dx, 1e-5, 1e-4, 'd input');
-    assertClose(grads[1].dataSync(), c.dh0, 1e-5, 1e-4, 'd h0');
-    if (c0) assertClose(grads[2].dataSync(), c.dc0!, 1e-5, 1e-4, 'd c0');
-    layer.zeroGrad();
-    objective(x, h0, c0 ?? undefined).backward();
-    for (const [key, p] of layer.namedParameters())
-      assertClose(p.grad!.dataSync(), c.grads[torchKey(key)], 1e-5, 1e-4, `d ${key}`);
-  });
+for (const c of RECURRENT_CASES) {
+  test(`${caseName(c)} matches torch.nn.${c.kind.toUpperCase()}(batch_first=True)${c.lengths ? ' on a packed sequence' : ''}: outputs, final states, gradients of input, initial states and every weight`, () =>
+    checkRecurrentCase(c));
 }
 
 /** Finite differences for a layer's own weights: perturb each Parameter in place. */

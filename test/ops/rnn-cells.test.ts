@@ -1,6 +1,7 @@
 /**
  * The fused recurrent cells (ops/rnn.ts over Backend.lstmCell / gruCell): equal to the same step
- * composed from elementwise ops, forward and backward, and checked against finite differences.
+ * composed from elementwise ops, forward and backward, and checked against finite differences;
+ * an LSTM step's h and c are one node, so its backward kernel runs once per step.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +15,9 @@ import {
   sigmoid,
   tanh,
   sliceAxis,
+  concat,
+  getBackend,
+  LSTM,
   ShapeError,
 } from '../../src/index.js';
 import { assertClose, gradcheck } from '../helpers/gradcheck.js';
@@ -74,10 +78,44 @@ test('lstmCell and gruCell gradients match finite differences; wrong shapes are 
     c0 = randn([2, 3]);
   gradcheck((a, b, c) => lstmCell(a, b, c).h, [gx, gh, c0]);
   gradcheck((a, b, c) => lstmCell(a, b, c).c, [gx, gh, c0]);
+  gradcheck(
+    (a, b, c) => {
+      const { h, c: cn } = lstmCell(a, b, c);
+      return concat([h.mul(cn), cn], 1);
+    },
+    [gx, gh, c0],
+  );
   const rx = randn([2, 9]),
     rh = randn([2, 9]),
     h0 = randn([2, 3]);
   gradcheck((a, b, c) => gruCell(a, b, c), [rx, rh, h0]);
   assert.throws(() => lstmCell(gx, gh, randn([2, 4])), ShapeError);
   assert.throws(() => gruCell(rx, randn([2, 12]), h0), /gruCell: got gh of shape \[2, 12\].*expected \[2, 9\]/);
+});
+
+test('an LSTM layer runs one lstmCellBackward per time step, with both h and c gradients from the second step back', () => {
+  manualSeed(8);
+  const layer = new LSTM({ units: 3, inputDim: 2, returnSequences: true });
+  const x = randn([2, 5, 2]);
+  const loss = layer.call(x).square().sum();
+  const be = getBackend();
+  const original = be.lstmCellBackward;
+  const seen: [boolean, boolean][] = [];
+  be.lstmCellBackward = (dh, dc, ...rest) => {
+    seen.push([dh !== null, dc !== null]);
+    return original.call(be, dh, dc, ...rest);
+  };
+  try {
+    loss.backward();
+  } finally {
+    be.lstmCellBackward = original;
+  }
+  // The last step's c reaches nothing (returnSequences outputs h only); every earlier c feeds the next step.
+  assert.deepEqual(seen, [
+    [true, false],
+    [true, true],
+    [true, true],
+    [true, true],
+    [true, true],
+  ]);
 });

@@ -1,6 +1,6 @@
 /**
  * The WebAssembly SIMD backend: GEMM (split across worker threads when large), im2col / col2im,
- * convolution end to end in wasm memory, pooling, and the common float32 elementwise and
+ * convolution end to end in wasm memory, pooling, the LSTM and GRU cells, and the common float32 elementwise and
  * reduction kernels run in wasm; everything else (and every case those kernels decline) is
  * delegated to the portable backend.
  */
@@ -30,6 +30,7 @@ import * as convFused from './conv-fused.js';
 import * as elementwise from './elementwise.js';
 import * as fused from './fused.js';
 import * as softmax from './softmax.js';
+import * as rnn from './rnn.js';
 
 export interface WasmBackendOptions {
   /** Threads for large kernels, the calling thread included (default: the number of cores). */
@@ -256,6 +257,58 @@ function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend
     ): void {
       if (!fused.biasActivationBackward(engine, g, y, rows, cols, act, dx, dBias))
         portableBackend.biasActivationBackward(g, y, rows, cols, act, dx, dBias);
+    },
+    lstmCell(
+      gx: Float32Array,
+      gh: Float32Array,
+      cPrev: Float32Array,
+      rows: number,
+      units: number,
+      h: Float32Array,
+      c: Float32Array,
+      acts: Float32Array,
+    ): void {
+      if (!rnn.lstmCell(engine, gx, gh, cPrev, rows, units, h, c, acts))
+        portableBackend.lstmCell(gx, gh, cPrev, rows, units, h, c, acts);
+    },
+    lstmCellBackward(
+      dh: Float32Array | null,
+      dc: Float32Array | null,
+      acts: Float32Array,
+      cPrev: Float32Array,
+      c: Float32Array,
+      rows: number,
+      units: number,
+      dGates: Float32Array,
+      dcPrev: Float32Array | null,
+    ): void {
+      if (!rnn.lstmCellBackward(engine, dh, dc, acts, cPrev, c, rows, units, dGates, dcPrev))
+        portableBackend.lstmCellBackward(dh, dc, acts, cPrev, c, rows, units, dGates, dcPrev);
+    },
+    gruCell(
+      gx: Float32Array,
+      gh: Float32Array,
+      hPrev: Float32Array,
+      rows: number,
+      units: number,
+      h: Float32Array,
+      acts: Float32Array,
+    ): void {
+      if (!rnn.gruCell(engine, gx, gh, hPrev, rows, units, h, acts))
+        portableBackend.gruCell(gx, gh, hPrev, rows, units, h, acts);
+    },
+    gruCellBackward(
+      dh: Float32Array,
+      acts: Float32Array,
+      hPrev: Float32Array,
+      rows: number,
+      units: number,
+      dGx: Float32Array | null,
+      dGh: Float32Array | null,
+      dhPrev: Float32Array | null,
+    ): void {
+      if (!rnn.gruCellBackward(engine, dh, acts, hPrev, rows, units, dGx, dGh, dhPrev))
+        portableBackend.gruCellBackward(dh, acts, hPrev, rows, units, dGx, dGh, dhPrev);
     },
   };
 }

@@ -104,6 +104,44 @@ export interface KernelExports {
   softmaxStats(x: number, cols: number, stats: number, r0: number, r1: number): void;
   logSoftmaxApply(x: number, stats: number, lse: number, cols: number, out: number, r0: number, r1: number): void;
   logSoftmaxBackward(g: number, x: number, stats: number, cols: number, dx: number, r0: number, r1: number): void;
+  /** An LSTM or GRU step over rows [r0, r1) (assembly/rnn.ts). */
+  lstmCell(
+    gx: number,
+    gh: number,
+    cPrev: number,
+    units: number,
+    h: number,
+    c: number,
+    acts: number,
+    r0: number,
+    r1: number,
+  ): void;
+  /** dh, dc or dcPrev = 0: none. */
+  lstmCellBackward(
+    dh: number,
+    dc: number,
+    acts: number,
+    cPrev: number,
+    c: number,
+    units: number,
+    dGates: number,
+    dcPrev: number,
+    r0: number,
+    r1: number,
+  ): void;
+  gruCell(gx: number, gh: number, hPrev: number, units: number, h: number, acts: number, r0: number, r1: number): void;
+  /** dGx, dGh or dhPrev = 0: not wanted. */
+  gruCellBackward(
+    dh: number,
+    acts: number,
+    hPrev: number,
+    units: number,
+    dGx: number,
+    dGh: number,
+    dhPrev: number,
+    r0: number,
+    r1: number,
+  ): void;
   /** bias = 0: no bias. act: an ActivationCode. */
   biasActivation(x: number, bias: number, rows: number, cols: number, act: number, out: number): void;
   /** dx = 0 or dBias = 0: that gradient is not wanted. */

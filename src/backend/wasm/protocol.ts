@@ -313,6 +313,26 @@ export function runTask(k: KernelExports, task: number, a: readonly number[], pa
       k.logSoftmaxBackward(a[s.g], a[s.x], a[s.stats], a[s.cols], a[s.dx], r0, r1);
       return;
     }
+    case Task.lstmCell: {
+      const s = TaskSlot.lstmCell;
+      k.lstmCell(a[s.gx], a[s.gh], a[s.cPrev], a[s.units], a[s.h], a[s.c], a[s.acts], r0, r1);
+      return;
+    }
+    case Task.lstmCellBackward: {
+      const s = TaskSlot.lstmCellBackward;
+      k.lstmCellBackward(a[s.dh], a[s.dc], a[s.acts], a[s.cPrev], a[s.c], a[s.units], a[s.dGates], a[s.dcPrev], r0, r1);
+      return;
+    }
+    case Task.gruCell: {
+      const s = TaskSlot.gruCell;
+      k.gruCell(a[s.gx], a[s.gh], a[s.hPrev], a[s.units], a[s.h], a[s.acts], r0, r1);
+      return;
+    }
+    case Task.gruCellBackward: {
+      const s = TaskSlot.gruCellBackward;
+      k.gruCellBackward(a[s.dh], a[s.acts], a[s.hPrev], a[s.units], a[s.dGx], a[s.dGh], a[s.dhPrev], r0, r1);
+      return;
+    }
     case Task.adam: {
       // Units of 16 weights (a cache line), so two threads never write the same line.
       const s = TaskSlot.adam;

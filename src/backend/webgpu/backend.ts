@@ -16,6 +16,7 @@ import { copyStrided, gather, scatterAdd } from './movement.js';
 import { logSoftmax, logSoftmaxBackward } from './softmax.js';
 import { biasActivation, biasActivationBackward } from './fused.js';
 import { adamStep } from './adam.js';
+import { gruCell, gruCellBackward, lstmCell, lstmCellBackward } from './rnn.js';
 
 /**
  * A tensor's storage on this backend, as code outside src/backend/webgpu sees it: an opaque
@@ -102,10 +103,12 @@ export async function createWebGPUBackend(options: WebGPUOptions = {}): Promise<
     biasActivation: (x, bias, rows, cols, act, out) => biasActivation(q, x, bias, rows, cols, act, out),
     biasActivationBackward: (g, y, rows, cols, act, dx, db) => biasActivationBackward(q, g, y, rows, cols, act, dx, db),
     adamStep: (p, g, m, v, vMax, s) => adamStep(q, p, g, m, v, vMax, s),
-    lstmCell: () => notYet('lstmCell'),
-    lstmCellBackward: () => notYet('lstmCellBackward'),
-    gruCell: () => notYet('gruCell'),
-    gruCellBackward: () => notYet('gruCellBackward'),
+    lstmCell: (gx, gh, cPrev, rows, units, h, c, acts) => lstmCell(q, gx, gh, cPrev, rows, units, h, c, acts),
+    lstmCellBackward: (dh, dc, acts, cPrev, c, rows, units, dGates, dcPrev) =>
+      lstmCellBackward(q, dh, dc, acts, cPrev, c, rows, units, dGates, dcPrev),
+    gruCell: (gx, gh, hPrev, rows, units, h, acts) => gruCell(q, gx, gh, hPrev, rows, units, h, acts),
+    gruCellBackward: (dh, acts, hPrev, rows, units, dGx, dGh, dhPrev) =>
+      gruCellBackward(q, dh, acts, hPrev, rows, units, dGx, dGh, dhPrev),
   };
   return backend;
 }

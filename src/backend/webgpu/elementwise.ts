@@ -13,13 +13,6 @@ import { runStrided, offsetsFn } from './strided.js';
 import { MAIN_1D, MATH, PRELUDE, bindings, convert, wgslType } from './wgsl.js';
 
 const FLOAT_FUNCTIONS = /* wgsl */ `
-fn sigmoid_(v: f32) -> f32 {
-  // Two branches keep exp's argument non-positive, so neither overflows.
-  if (v >= 0.0) { return 1.0 / (1.0 + exp_(-v)); }
-  let e = exp_(v);
-  return e / (1.0 + e);
-}
-
 // The portable backend's erf: a Maclaurin series below 0.5, Numerical Recipes' erfc fit above.
 fn erf_(x: f32) -> f32 {
   let ax = abs(x);

@@ -75,7 +75,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 `;
 
 /**
- * float32 exp, log, tanh, sin and cos within 1–2 ulps (Cephes' reductions and polynomials), so
+ * float32 exp, log, tanh, sigmoid, sin and cos within 1–2 ulps (Cephes' reductions and polynomials), so
  * results do not depend on the GPU: WGSL only promises 3 + 2|x| ulps for exp, 2^-21 absolute for
  * log near 1 and 2^-11 absolute for sin/cos, and a tanh that may overflow to NaN.
  */
@@ -132,6 +132,13 @@ fn tanh_(x: f32) -> f32 {
   y = y * z + 1.33314422036e-1;
   y = y * z - 3.33332819422e-1;
   return y * z * x + x;
+}
+
+fn sigmoid_(v: f32) -> f32 {
+  // Two branches keep exp's argument non-positive, so neither overflows.
+  if (v >= 0.0) { return 1.0 / (1.0 + exp_(-v)); }
+  let e = exp_(v);
+  return e / (1.0 + e);
 }
 
 // sin (cosine = false) or cos of x: reduction by π/4 in three parts whose products are exact while
