@@ -7,6 +7,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { setGradEnabled } from '../tensor/grad-mode.js';
 import { emptyTensor } from '../tensor/creation.js';
+import { anomalyChecker } from '../tensor/anomaly.js';
 import { sameShape } from '../tensor/shape.js';
 import { add } from '../ops/elementwise.js';
 import { clone } from '../ops/movement.js';
@@ -71,6 +72,7 @@ export function computeGradients(
         );
       }
       const inputGrads = fn.backward(g);
+      anomalyChecker()?.('backward', fn.name, fn.layer ?? null, inputGrads);
       fn.inputs.forEach((input, i) => {
         const gi = inputGrads[i];
         if (!gi || !input.requiresGrad) return;

@@ -5,8 +5,13 @@
  */
 import type { Tensor, GradFn } from '../tensor/tensor.js';
 import { isGradEnabled } from '../tensor/grad-mode.js';
+import { anomalyChecker, currentLayer } from '../tensor/anomaly.js';
 
 export function record(name: string, out: Tensor, inputs: readonly Tensor[], backward: GradFn['backward']): Tensor {
+  // Anomaly detection (autograd/anomaly.ts) checks every op's output and remembers its layer.
+  const check = anomalyChecker();
+  const layer = check === null ? null : currentLayer();
+  if (check !== null) check('forward', name, layer, [out], inputs);
   if (!isGradEnabled()) return out;
   let needed = false;
   for (const t of inputs)
@@ -16,6 +21,6 @@ export function record(name: string, out: Tensor, inputs: readonly Tensor[], bac
     }
   if (!needed) return out;
   out.requiresGrad = true;
-  out.gradFn = { name, inputs, backward };
+  out.gradFn = check === null ? { name, inputs, backward } : { name, inputs, backward, layer };
   return out;
 }
