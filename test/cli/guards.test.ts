@@ -57,7 +57,7 @@ test('--version, and --help of every command lists its options with what they do
   for (const command of ['train', 'evaluate', 'predict', 'pretrain', 'generate', 'linreg', 'info', 'bench']) {
     const r = run([command, '--help']);
     assert.equal(r.code, 0, command);
-    assert.match(r.stdout, /\noptions:\n(.+\n)*  --json +print one JSON object/, command);
+    assert.match(r.stdout, /\noptions:\n(.+\n)* {2}--json +print one JSON object/, command);
   }
 });
 
