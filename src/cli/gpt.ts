@@ -1,5 +1,5 @@
 /** `tessera pretrain gpt` and `tessera generate`: a character-level GPT on a bundled corpus. */
-import { ArgumentError } from '../util/errors.js';
+import { ArgumentError, NonFiniteError } from '../util/errors.js';
 import { generate } from '../zoo/gpt.js';
 import { loadGpt, pretrainGpt, type GptCorpus } from '../zoo/gpt-train.js';
 import type { Command } from './command.js';
@@ -68,6 +68,10 @@ export const pretrainCommand: Command = {
       resume,
       log: (line) => ctx.log(line),
     });
+    if (!Number.isFinite(r.valLoss) || !Number.isFinite(r.trainLoss))
+      throw new NonFiniteError(
+        `tessera pretrain gpt: training diverged: train loss ${r.trainLoss}, val loss ${r.valLoss} after ${r.steps} steps; expected finite losses (lower --lr)${r.out ? `; the checkpoints in ${r.out} hold the diverged weights` : ''}`,
+      );
     ctx.log(
       `val loss ${r.valLoss.toFixed(4)} nats/char (bigram ${r.bigramValLoss.toFixed(4)}), ${r.steps} steps, ${r.tokensPerSecond.toFixed(0)} tokens/s, ${r.params} parameters, ${r.seconds.toFixed(1)} s`,
     );
