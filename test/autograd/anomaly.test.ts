@@ -91,3 +91,20 @@ test('setAnomalyDetection switches it; detectAnomaly restores it, after a promis
   // Finite values pass, forward −∞ included (attention masks use it).
   detectAnomaly(() => T.log(tensor([0, 1])));
 });
+
+test('around fit: a NaN produced inside a layer during training names that layer', async () => {
+  const net = model('log');
+  net.compile({ optimizer: 'sgd', loss: 'mse' });
+  const x = tensor([[1], [2], [3], [4]]);
+  const y = tensor([
+    [0, 0],
+    [0, 0],
+    [0, 0],
+    [0, 0],
+  ]);
+  await assert.rejects(
+    detectAnomaly(() => net.fit(x, y, { epochs: 1, batchSize: 2, verbose: 0 })),
+    (e: unknown) => e instanceof AnomalyError && e.op === 'log' && e.layer === 'Sequential.1 (Unsafe)',
+  );
+  assert.equal(T.isAnomalyDetectionEnabled(), false);
+});
