@@ -19,15 +19,15 @@ function forwardRow(x: usize, b: usize, out: usize, cols: i32, hasBias: bool, re
     const o = (<usize>j) << 2;
     let v = v128.load(x + o);
     if (hasBias) v = f32x4.add(v, v128.load(b + o));
-    // v > 0 ? v : 0 without a branch: NaN and -0 give +0, as the portable loop does.
-    if (relu) v = v128.and(v, f32x4.gt(v, zero));
+    // v > 0 || v is NaN ? v : 0 without a branch: NaN stays NaN and -0 gives +0, as the portable loop.
+    if (relu) v = v128.and(v, v128.or(f32x4.gt(v, zero), f32x4.ne(v, v)));
     v128.store(out + o, v);
   }
   for (; j < cols; j++) {
     const o = (<usize>j) << 2;
     let v = load<f32>(x + o);
     if (hasBias) v += load<f32>(b + o);
-    if (relu) v = v > 0 ? v : 0;
+    if (relu) v = v > 0 || v != v ? v : 0;
     store<f32>(out + o, v);
   }
 }

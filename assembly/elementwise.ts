@@ -122,9 +122,9 @@ function unary4(op: i32, v: v128): v128 {
       return f32x4.mul(v, v);
     case UnaryCode.reciprocal:
       return f32x4.div(one, v);
-    // v > 0 ? v : 0, so NaN and -0 give 0, as in the portable loop.
+    // v > 0 || v is NaN ? v : 0: NaN stays NaN (as in PyTorch) and -0 gives +0, as in the portable loop.
     case UnaryCode.relu:
-      return v128.and(v, f32x4.gt(v, zero));
+      return v128.and(v, v128.or(f32x4.gt(v, zero), f32x4.ne(v, v)));
     case UnaryCode.step:
       return v128.and(one, f32x4.gt(v, zero));
     // 1, -1, or v itself for ±0 and NaN.

@@ -6,7 +6,8 @@
  */
 import { Tensor, type MultiOutputGradFn } from '../tensor/tensor.js';
 import { setGradEnabled } from '../tensor/grad-mode.js';
-import { ones } from '../tensor/creation.js';
+import { emptyTensor } from '../tensor/creation.js';
+import { anomalyChecker } from '../tensor/anomaly.js';
 import { sameShape } from '../tensor/shape.js';
 import { add } from '../ops/elementwise.js';
 import { clone } from '../ops/movement.js';
@@ -81,6 +82,7 @@ export function computeGradients(
         );
       }
       const inputGrads = multi === undefined ? fn.backward(gs[0]!) : multi.backward(gs);
+      anomalyChecker()?.('backward', fn.name, fn.layer ?? null, inputGrads);
       fn.inputs.forEach((input, i) => {
         const gi = inputGrads[i];
         if (!gi || !input.requiresGrad) return;
@@ -139,7 +141,10 @@ function checkSeed(root: Tensor, gradient: Tensor | undefined): Tensor {
         `backward: got a tensor of shape ${describe(root.shape)} and no gradient; expected a scalar (one element) output, or pass the output's gradient: backward(gradient)`,
       );
     }
-    return ones(root.shape);
+    // On the root's backend (not the active one), so a graph on WebGPU is seeded on WebGPU.
+    const seed = emptyTensor(root.shape, 'float32', root.backend, false);
+    seed.backend.fill(seed.storage, 1);
+    return seed;
   }
   if (!(gradient instanceof Tensor) || !sameShape(gradient.shape, root.shape)) {
     throw new ShapeError(

@@ -46,13 +46,18 @@ export const benchCommand: Command = {
   name: 'bench',
   summary: 'benchmark GEMM, convolution, the seed CNN, the GPT, an LSTM and memory against TensorFlow.js and PyTorch',
   usage: 'tessera bench [--quick] [--only TEXT] [--peers tfjs-cpu,tfjs-wasm,pytorch|none] [--out FILE] [--json]',
+  options: {
+    quick: { type: 'boolean', help: 'fewer repetitions and smaller cases: a minute instead of many' },
+    only: { type: 'string', value: 'TEXT', help: 'run only the cases whose name contains TEXT' },
+    peers: {
+      type: 'string',
+      value: 'LIST',
+      help: 'comma-separated peers to compare with: tfjs-cpu, tfjs-wasm, pytorch, or none (default all)',
+    },
+    out: { type: 'string', value: 'FILE', help: 'also write the report as JSON to FILE' },
+  },
   async run(argv, ctx) {
-    const { values } = parseCommand('bench', argv, {
-      quick: { type: 'boolean' },
-      only: { type: 'string' },
-      peers: { type: 'string' },
-      out: { type: 'string' },
-    });
+    const { values } = parseCommand(benchCommand, argv);
     const { runBench, PEERS } = await loadBenchHarness();
     const report = await runBench({
       quick: values.quick === true,
@@ -61,6 +66,7 @@ export const benchCommand: Command = {
       settings: { peers: peersOption(values.peers, PEERS) },
       log: ctx.log,
     });
-    return report.rows;
+    // One object, as every command's --json: the rows, and the file written (or null).
+    return { rows: report.rows, file: report.file };
   },
 };

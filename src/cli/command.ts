@@ -1,14 +1,21 @@
 /** The shape of one `tessera` sub-command. */
+import type { CommandSyntax } from './args.js';
+
 export interface CommandContext {
   /** Human-readable output: stdout normally, stderr under --json so stdout holds only the JSON. */
   log(line: string): void;
   json: boolean;
 }
 
-export interface Command {
-  name: string;
+export interface Command extends CommandSyntax {
   summary: string;
   usage: string;
+  /**
+   * What the run has kept on disk if it is stopped now (Ctrl-C), for the message main prints.
+   * Only for commands whose work yields to the event loop (fit does), where a SIGINT handler
+   * runs; the others keep Node's default Ctrl-C, which stops at once.
+   */
+  interrupted?(): string;
   /** Returns the result object printed as the last line under --json. */
-  run(argv: string[], ctx: CommandContext): Promise<Record<string, unknown> | unknown[]>;
+  run(argv: string[], ctx: CommandContext): Promise<Record<string, unknown>>;
 }

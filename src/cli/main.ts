@@ -3,8 +3,10 @@
  * `tessera` — the command line. Every command accepts --json, and then prints exactly one JSON
  * value as its last line of stdout (human-readable progress goes to stderr), so scripts can read it.
  */
-import { TesseraError } from '../util/errors.js';
+import { readFileSync } from 'node:fs';
+import { NonFiniteError, TesseraError } from '../util/errors.js';
 import type { Command, CommandContext } from './command.js';
+import { commandHelp } from './args.js';
 import { linregCommand } from './linreg.js';
 import { infoCommand } from './info.js';
 import { benchCommand } from './bench.js';
@@ -31,8 +33,35 @@ function help(): string {
     'commands:',
     ...rows,
     '',
-    "tessera <command> --help shows a command's options.",
+    "tessera <command> --help shows a command's options; tessera --version the version.",
   ].join('\n');
+}
+
+/** The package's version, from its package.json (dist/src/cli/main.js is three folders down). */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/** Exit status of an interrupted command, as shells report a SIGINT: 128 + 2. */
+const INTERRUPTED = 130;
+
+/**
+ * Ctrl-C: say which command stopped and what it has (and has not) saved, instead of dying
+ * silently. Where the command's own code also listens (fit saving a checkpoint on SIGINT), that
+ * code finishes its work and ends the process; a second Ctrl-C then stops at once.
+ */
+function onInterrupt(command: Command, json: boolean): void {
+  let count = 0;
+  process.on('SIGINT', () => {
+    count++;
+    const message = `tessera ${command.name}: interrupted (Ctrl-C); ${command.interrupted?.()}`;
+    if (count === 1) console.error(message);
+    if (count === 1 && json) console.log(JSON.stringify({ error: message, interrupted: true }));
+    if (count > 1 || process.listenerCount('SIGINT') === 1) process.exit(INTERRUPTED);
+  });
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -46,6 +75,10 @@ async function main(argv: string[]): Promise<number> {
     console.log(help());
     return 0;
   }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    console.log(json ? JSON.stringify({ version: version() }) : `tessera ${version()}`);
+    return 0;
+  }
   const command = commands.find((c) => c.name === name);
   if (!command) {
     const message = `tessera: unknown command "${name}"; expected one of: ${commands.map((c) => c.name).join(', ')}`;
@@ -54,9 +87,10 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(`usage: ${command.usage}`);
+    console.log(commandHelp(command));
     return 0;
   }
+  if (command.interrupted) onInterrupt(command, json);
   try {
     const result = await command.run(rest, ctx);
     if (json) console.log(JSON.stringify(result));
@@ -66,6 +100,8 @@ async function main(argv: string[]): Promise<number> {
     const message = e instanceof TesseraError ? e.message : ((e as Error).stack ?? String(e));
     console.error(message);
     if (json) console.log(JSON.stringify({ error: e instanceof Error ? e.message : String(e) }));
+    // 3: the run itself went wrong (it diverged), 2: the command line or the input did.
+    if (e instanceof NonFiniteError) return 3;
     return e instanceof TesseraError ? 2 : 1;
   }
 }

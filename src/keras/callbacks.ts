@@ -60,6 +60,37 @@ function snapshot(dict: StateDict): StateDict {
   return out;
 }
 
+// ------------------------------------------------------------------ TerminateOnNaN
+
+/**
+ * Stop training at the first batch whose loss is NaN or infinite (Keras's TerminateOnNaN): a
+ * diverged run cannot recover, and every further step only overwrites the weights with NaN. It
+ * prints why, and `history.stopReason` (and this callback's `reason`) records it.
+ */
+export class TerminateOnNaN extends Callback {
+  /** Why training was stopped, or null while it was not. */
+  reason: string | null = null;
+  #epoch = 0;
+
+  override onTrainBegin(): void {
+    this.reason = null;
+  }
+
+  override onEpochBegin(epoch: number): void {
+    this.#epoch = epoch;
+  }
+
+  override onBatchEnd(batch: number, logs: Logs): void {
+    const loss = logs.loss;
+    if (loss === undefined || Number.isFinite(loss)) return;
+    const model = this.requireModel();
+    this.reason = `the loss became ${loss} at epoch ${this.#epoch + 1}, batch ${batch + 1}: training diverged (try a lower learning rate, gradient clipping with compile({ clipNorm }), or detectAnomaly to find the op)`;
+    this.print(`TerminateOnNaN: ${this.reason}; stopping`);
+    model.stopTraining = true;
+    if (model.history !== null) model.history.stopReason = `TerminateOnNaN: ${this.reason}`;
+  }
+}
+
 // ------------------------------------------------------------------ EarlyStopping
 
 export interface EarlyStoppingOptions {

@@ -12,6 +12,7 @@ import { binaryAccuracy, getMetric, metricName, perplexity, type MetricFn } from
 import { Optimizer } from '../optim/optimizer.js';
 import { optimizerFactory, optimizerToConfig, type OptimizerConfig, type OptimizerFactory } from '../optim/registry.js';
 import { noGrad } from '../autograd/mode.js';
+import { clipGradNorm, clipGradValue } from '../optim/clip.js';
 import { ArgumentError, describe } from '../util/errors.js';
 import type { NamedConfig } from '../util/registry.js';
 
@@ -182,4 +183,37 @@ function metricValue(name: string, v: number | Tensor): number {
   throw new ArgumentError(
     `metric ${describe(name)}: returned ${describe(v)}; expected a number or a one-element Tensor`,
   );
+}
+
+// ------------------------------------------------------------------ gradient clipping
+
+/** compile's clipping options, each present only when set. */
+export interface GradientClipping {
+  clipNorm?: number;
+  globalClipNorm?: number;
+  clipValue?: number;
+}
+
+/** The clipping options of compile, checked: each a finite number > 0 when given. */
+export function resolveClipping(fn: string, options: GradientClipping): GradientClipping {
+  const out: GradientClipping = {};
+  for (const name of ['clipNorm', 'globalClipNorm', 'clipValue'] as const) {
+    const value = options[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+      throw new ArgumentError(`${fn}: got ${name}=${describe(value)}; expected a finite number > 0`);
+    out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * Clip the gradients before the optimizer step, as Keras does: each parameter's gradient to
+ * clipNorm, then all of them together to globalClipNorm, then every component to clipValue. All
+ * ops (no host read), so it runs where the gradients live.
+ */
+export function clipGradients(params: readonly Tensor[], clip: GradientClipping): void {
+  if (clip.clipNorm !== undefined) for (const p of params) if (p.grad !== null) clipGradNorm(p, clip.clipNorm);
+  if (clip.globalClipNorm !== undefined) clipGradNorm(params, clip.globalClipNorm);
+  if (clip.clipValue !== undefined) clipGradValue(params, clip.clipValue);
 }

@@ -68,6 +68,8 @@ export class Callback {
 export class History extends Callback {
   history: Record<string, number[]> = {};
   epoch: number[] = [];
+  /** Why training ended early, when a callback stopped it and said why (e.g. TerminateOnNaN); else null. */
+  stopReason: string | null = null;
 
   override onEpochEnd(epoch: number, logs: Logs): void {
     this.epoch.push(epoch);

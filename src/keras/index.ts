@@ -17,6 +17,7 @@ export type {
   MetricArg,
   MetricName,
   MetricFn,
+  GradientClipping,
 } from './compile.js';
 export type { FitOptions } from './training.js';
 export { Callback, History, type Logs, type TrainingParams } from './history.js';
@@ -26,6 +27,7 @@ export {
   LearningRateScheduler,
   CSVLogger,
   ProgbarLogger,
+  TerminateOnNaN,
   formatCheckpointPath,
   type EarlyStoppingOptions,
   type ModelCheckpointOptions,

@@ -34,6 +34,8 @@ import { endsInActivation, getActivation, type EndsInActivation } from '../nn/ac
 import { optimizerToConfig } from '../optim/registry.js';
 import type { NamedConfig } from '../util/registry.js';
 import {
+  clipGradients,
+  resolveClipping,
   resolveLoss,
   resolveMetrics,
   resolveOptimizer,
@@ -43,6 +45,7 @@ import {
   type ResolvedLoss,
   type ResolvedMetric,
   type ResolvedOptimizer,
+  type GradientClipping,
 } from './compile.js';
 import { History, type Callback, type Logs, type TrainingParams } from './history.js';
 import { ProgbarLogger } from './callbacks.js';
@@ -75,6 +78,12 @@ export interface CompileOptions {
   loss: LossArg;
   /** Reported during fit and by evaluate: registered names ('accuracy', 'mae', …) or functions. */
   metrics?: readonly MetricArg[];
+  /** Clip each parameter's gradient to this L2 norm before every step (Keras's `clipnorm`). */
+  clipNorm?: number;
+  /** Clip all gradients together to this global L2 norm (Keras's `global_clipnorm`, PyTorch's clip_grad_norm_). */
+  globalClipNorm?: number;
+  /** Clamp every gradient component into [−clipValue, clipValue] before every step (Keras's `clipvalue`). */
+  clipValue?: number;
 }
 
 /**
@@ -86,6 +95,10 @@ export interface CompileConfig {
   optimizer: string | NamedConfig | null;
   loss: string | NamedConfig | null;
   metrics: string[];
+  /** Present only when set (configs saved before these existed load unchanged). */
+  clipNorm?: number;
+  globalClipNorm?: number;
+  clipValue?: number;
 }
 
 export interface BatchOptions {
@@ -103,6 +116,7 @@ interface Compiled {
   loss: ResolvedLoss;
   metrics: ResolvedMetric[];
   optimizer: ResolvedOptimizer;
+  clip: GradientClipping;
 }
 
 /** One batch through the model: the predictions (for the metrics) and the loss. */
@@ -140,12 +154,13 @@ export abstract class Model extends Module implements EndsInActivation {
   /** The compile settings as plain data (null before compile); functions are recorded as null. */
   get compileConfig(): CompileConfig | null {
     if (this.#compiled === null) return null;
-    const { optimizer, loss, metrics } = this.#compiled;
+    const { optimizer, loss, metrics, clip } = this.#compiled;
     return {
       // An optimizer made from a factory can still be described once it exists.
       optimizer: optimizer.config ?? (this.optimizer ? optimizerToConfig(this.optimizer) : null),
       loss: loss.config,
       metrics: metrics.flatMap((m) => (m.config === null ? [] : [m.config])),
+      ...clip,
     };
   }
 
@@ -170,7 +185,14 @@ export abstract class Model extends Module implements EndsInActivation {
   /** Choose the optimizer, loss and metrics. Compiling again starts a fresh optimizer. */
   compile(options: CompileOptions): void {
     const fn = `${this.constructor.name}.compile`;
-    const o = checkOptions(fn, options, ['optimizer', 'loss', 'metrics']) as unknown as CompileOptions;
+    const o = checkOptions(fn, options, [
+      'optimizer',
+      'loss',
+      'metrics',
+      'clipNorm',
+      'globalClipNorm',
+      'clipValue',
+    ]) as unknown as CompileOptions;
     if (o.loss === undefined) {
       throw new ArgumentError(
         `${fn}: got no loss; expected e.g. { loss: 'sparse_categorical_crossentropy' } or a function (yPred, yTrue) => Tensor`,
@@ -180,7 +202,8 @@ export abstract class Model extends Module implements EndsInActivation {
     const loss = resolveLoss(fn, o.loss);
     const metrics = resolveMetrics(fn, o.metrics, loss, () => this.finalActivation);
     this.#lossStep(fn, loss); // a declaration the loss contradicts is refused now, not at fit
-    this.#compiled = { loss, metrics, optimizer };
+    const clip = resolveClipping(fn, o);
+    this.#compiled = { loss, metrics, optimizer, clip };
     this.#optimizer = null;
   }
 
@@ -356,6 +379,7 @@ export abstract class Model extends Module implements EndsInActivation {
     // The function, not loss.backward(): that method is attached by the autograd entry, which
     // keras's own entry does not load (test/floor-entries.test.ts).
     backward(loss);
+    clipGradients(this.parameters(), compiled.clip);
     optimizer.step();
     const n = xb.shape[0];
     means.add('loss', loss.item(), n);

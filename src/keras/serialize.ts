@@ -136,7 +136,11 @@ function compileFromConfig(model: Model, compile: CompileConfig, source: string)
   // The saved names are the registries' names, which compile takes as they are.
   const loss = typeof compile.loss === 'string' ? compile.loss : lossFromConfig(compile.loss, source);
   try {
-    model.compile({ optimizer: compile.optimizer, loss, metrics: compile.metrics ?? [] });
+    const { clipNorm, globalClipNorm, clipValue } = compile;
+    const clip = Object.fromEntries(
+      Object.entries({ clipNorm, globalClipNorm, clipValue }).filter(([, v]) => v !== undefined),
+    );
+    model.compile({ optimizer: compile.optimizer, loss, metrics: compile.metrics ?? [], ...clip });
   } catch (error) {
     throw within(`${source}: the saved compile settings`, error);
   }

@@ -12,13 +12,27 @@ import { Module } from './module.js';
 import { registerLayer } from './registry.js';
 import { checkOptions, type LayerShape } from './layer-util.js';
 
+export interface DropoutOptions {
+  /** The fraction of inputs to drop, in [0, 1). */
+  rate: number;
+  inputShape?: readonly (number | null)[];
+}
+
 export class Dropout extends Module {
   readonly rate: number;
 
-  /** `rate`: the fraction of inputs to drop, in [0, 1). */
-  constructor(rate: number, options: { inputShape?: readonly (number | null)[] } = {}) {
+  /**
+   * `new Dropout(0.2)` (Keras's positional rate) or `new Dropout({ rate: 0.2 })` (the options
+   * object every other layer takes): `rate` is the fraction of inputs to drop, in [0, 1).
+   */
+  constructor(rate: number, options?: Omit<DropoutOptions, 'rate'>);
+  constructor(options: DropoutOptions);
+  constructor(rateOrOptions: number | DropoutOptions, more: Omit<DropoutOptions, 'rate'> = {}) {
     super();
-    checkOptions('Dropout', options, ['inputShape'], '{ inputShape: [784] }');
+    const byObject = typeof rateOrOptions === 'object' && rateOrOptions !== null;
+    const options = byObject ? rateOrOptions : more;
+    const rate = byObject ? rateOrOptions.rate : rateOrOptions;
+    checkOptions('Dropout', options, byObject ? ['rate', 'inputShape'] : ['inputShape'], '{ inputShape: [784] }');
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
       throw new ArgumentError(`Dropout: got rate=${describe(rate)}; expected a number in [0, 1)`);
     }
@@ -46,4 +60,4 @@ export class Dropout extends Module {
   }
 }
 
-registerLayer('Dropout', ({ rate, ...options }) => new Dropout(rate as number, options), { layerClass: Dropout });
+registerLayer('Dropout', (config) => new Dropout(config as unknown as DropoutOptions), { layerClass: Dropout });

@@ -31,7 +31,7 @@ export {
   LogSoftmax,
 } from './activations.js';
 export { Dense, Linear, type DenseOptions, type LinearOptions } from './dense.js';
-export { Dropout } from './dropout.js';
+export { Dropout, type DropoutOptions } from './dropout.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { Conv2D, type Conv2DOptions } from './conv.js';
 export {

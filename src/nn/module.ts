@@ -27,6 +27,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { sameShape } from '../tensor/shape.js';
 import { zeros } from '../tensor/creation.js';
+import { anomalyChecker, withinLayer } from '../tensor/anomaly.js';
 import { noGrad } from '../autograd/mode.js';
 import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
 import { Parameter } from './parameter.js';
@@ -73,6 +74,12 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
 
   /** Run the module: `forward` followed by the forward hooks. */
   call(...inputs: In): Out {
+    // Under anomaly detection, ops inside are attributed to this layer (see autograd/anomaly.ts).
+    if (anomalyChecker() !== null) return withinLayer(this, childName, () => this.#run(inputs));
+    return this.#run(inputs);
+  }
+
+  #run(inputs: In): Out {
     if (this.#buildInputShape === null && inputs[0] instanceof Tensor) this.rememberBuildShape(inputs[0].shape);
     let out = this.forward(...inputs);
     for (const hook of this.#hooks) {
@@ -416,6 +423,13 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     const lines = children.map(([name, m]) => `  (${name}): ${m.toString().split('\n').join('\n  ')}`);
     return `${head}\n${lines.join('\n')}\n)`;
   }
+}
+
+/** The field name of `child` inside `parent` (as namedChildren gives it), or null. */
+function childName(parent: object, child: object): string | null {
+  if (!(parent instanceof Module)) return null;
+  for (const [name, m] of parent.namedChildren()) if (m === child) return name;
+  return null;
 }
 
 function isArrayOf<T>(value: unknown, cls: abstract new (...args: never[]) => T): value is T[] {

@@ -5,11 +5,16 @@
  */
 import type { Tensor, GradFn, MultiOutputGradFn } from '../tensor/tensor.js';
 import { isGradEnabled } from '../tensor/grad-mode.js';
+import { anomalyChecker, currentLayer } from '../tensor/anomaly.js';
 
 export function record(name: string, out: Tensor, inputs: readonly Tensor[], backward: GradFn['backward']): Tensor {
+  // Anomaly detection (autograd/anomaly.ts) checks every op's output and remembers its layer.
+  const check = anomalyChecker();
+  const layer = check === null ? null : currentLayer();
+  if (check !== null) check('forward', name, layer, [out], inputs);
   if (!needsGrad(inputs)) return out;
   out.requiresGrad = true;
-  out.gradFn = { name, inputs, backward };
+  out.gradFn = check === null ? { name, inputs, backward } : { name, inputs, backward, layer };
   return out;
 }
 
@@ -24,11 +29,15 @@ export function recordOutputs(
   inputs: readonly Tensor[],
   backward: MultiOutputGradFn['backward'],
 ): void {
+  const check = anomalyChecker();
+  const layer = check === null ? null : currentLayer();
+  if (check !== null) check('forward', name, layer, outputs, inputs);
   if (!needsGrad(inputs)) return;
   const multi: MultiOutputGradFn = { outputs, backward };
   for (const out of outputs) {
     out.requiresGrad = true;
-    out.gradFn = { name, inputs, multi, backward: (g) => backward(outputs.map((o) => (o === out ? g : null))) };
+    const own = (g: Tensor) => backward(outputs.map((o) => (o === out ? g : null)));
+    out.gradFn = check === null ? { name, inputs, multi, backward: own } : { name, inputs, multi, backward: own, layer };
   }
 }
 

@@ -16,6 +16,8 @@ import { countTransfer, resolveBackend, sharesStorage, type BackendSpec } from '
 export interface GradFn {
   /** The op's name, for error messages and debugging. */
   readonly name: string;
+  /** The layer that ran the op, recorded while anomaly detection is on (see autograd/anomaly.ts). */
+  readonly layer?: string | null;
   /** The op's tensor inputs, in the order `backward` returns their gradients. */
   readonly inputs: readonly Tensor[];
   /** Given d(loss)/d(output), return d(loss)/d(input) for each input (null where none flows). */

@@ -32,6 +32,9 @@ export class BackendError extends TesseraError {}
 /** Autograd misuse: backward on a non-scalar without a gradient, a freed graph. */
 export class GradError extends TesseraError {}
 
+/** A computation that produced NaN or ±∞ where finite numbers were needed: a diverged training run. */
+export class NonFiniteError extends TesseraError {}
+
 /** Short, readable rendering of a value for error messages. */
 export function describe(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`;

@@ -9,9 +9,10 @@ import { Sequential } from '../keras/sequential.js';
 import type { Model } from '../keras/model.js';
 import { saveModel } from '../keras/save.js';
 import type { History } from '../keras/history.js';
+import { TerminateOnNaN } from '../keras/callbacks.js';
 import type { ProgressStream } from '../keras/progress.js';
 import { mnist } from '../data/mnist.js';
-import { reshape, sliceAxis } from '../ops/index.js';
+import { reshape } from '../ops/index.js';
 import { manualSeed } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -54,16 +55,18 @@ export interface MnistData {
  * mnist.loadData's divideBy); `limit` keeps the first N training images (the test set stays whole).
  */
 export function loadMnist(options: { limit?: number; testLimit?: number } = {}): MnistData {
-  const [[xTrain, yTrain], [xTest, yTest]] = mnist.loadData({ divideBy: 255 });
-  const first = (t: Tensor, n: number | undefined): Tensor =>
-    n === undefined || n >= t.shape[0] ? t : sliceAxis(t, 0, 0, n);
-  return {
-    xTrain: withChannel(first(xTrain, options.limit)),
-    yTrain: first(yTrain, options.limit),
-    xTest: withChannel(first(xTest, options.testLimit)),
-    yTest: first(yTest, options.testLimit),
-  };
+  // Only the images asked for are read from disk (`predict --image 3` reads 4 test images, no training ones).
+  const [[xTrain, yTrain], [xTest, yTest]] = mnist.loadData({
+    divideBy: 255,
+    limit: options.limit,
+    testLimit: options.testLimit ?? MNIST_TEST_IMAGES,
+  });
+  return { xTrain: withChannel(xTrain), yTrain, xTest: withChannel(xTest), yTest };
 }
+
+/** The sizes of the MNIST splits. */
+export const MNIST_TRAIN_IMAGES = 60_000;
+export const MNIST_TEST_IMAGES = 10_000;
 
 export interface TrainMnistOptions {
   epochs?: number;
@@ -87,6 +90,8 @@ export interface TrainMnistResult {
   samplesPerSecond: number;
   params: number;
   history: Record<string, number[]>;
+  /** Why training stopped early (TerminateOnNaN: the loss became NaN or ∞), else null; nothing is saved then. */
+  stopReason: string | null;
   savedTo: string | null;
   model: Model;
 }
@@ -104,10 +109,13 @@ export async function trainMnist(options: TrainMnistOptions = {}): Promise<Train
     batchSize,
     verbose: options.verbose ?? 1,
     stream: options.stream,
+    callbacks: [new TerminateOnNaN()],
   });
+  const stopReason = history.stopReason;
   const seconds = (performance.now() - t0) / 1000;
   const logs = model.evaluate(data.xTest, data.yTest, { batchSize: 256 });
-  if (options.out) saveModel(model, options.out);
+  // A diverged model is not worth keeping (nor overwriting a good one with).
+  if (options.out && stopReason === null) saveModel(model, options.out);
   const trainSamples = data.xTrain.shape[0];
   return {
     testAccuracy: logs.accuracy,
@@ -120,7 +128,8 @@ export async function trainMnist(options: TrainMnistOptions = {}): Promise<Train
     samplesPerSecond: (trainSamples * epochs) / seconds,
     params: model.numParameters(),
     history: history.history,
-    savedTo: options.out ?? null,
+    stopReason,
+    savedTo: stopReason === null ? (options.out ?? null) : null,
     model,
   };
 }

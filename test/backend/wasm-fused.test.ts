@@ -44,7 +44,7 @@ function reference(
   const out = new Float32Array(rows * cols);
   for (let i = 0; i < out.length; i++) {
     const v = bias ? Math.fround(x[i] + bias[i % cols]) : x[i];
-    out[i] = act === 'relu' ? (v > 0 ? v : 0) : v;
+    out[i] = act === 'relu' ? (v > 0 || Number.isNaN(v) ? v : 0) : v; // NaN stays NaN, as in PyTorch
   }
   return out;
 }

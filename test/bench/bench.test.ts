@@ -345,7 +345,7 @@ test('runBench runs the selected cases in order, writes the JSON file, and refus
   }
 });
 
-test('tessera bench --json prints the rows as its last line', () => {
+test('tessera bench --json prints one object holding the rows as its last line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
   try {
     const cli = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
@@ -366,7 +366,7 @@ test('tessera bench --json prints the rows as its last line', () => {
       { encoding: 'utf8' },
     );
     assert.equal(r.status, 0, r.stderr);
-    const rows = JSON.parse(r.stdout.trim().split('\n').pop()!) as Row[];
+    const { rows } = JSON.parse(r.stdout.trim().split('\n').pop()!) as { rows: Row[] };
     assert.deepEqual(
       rows.map((row) => row.engine),
       ['tessera', 'tfjs-wasm'],

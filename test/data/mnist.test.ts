@@ -43,6 +43,16 @@ test('the MNIST test split: 10000 images 28×28 in 0..255 with labels 0..9, firs
   // limit applies to each split.
   assert.deepEqual(xTrain.shape, [10000, 28, 28]);
   assert.equal(yTrain.dataSync()[0], 5);
+  // testLimit sets the test split apart (0 training images: only test images are read).
+  const [[noTrain], [fewTest, fewLabels]] = mnist.loadData({ limit: 0, testLimit: 3 });
+  assert.deepEqual(
+    [noTrain.shape, fewTest.shape, Array.from(fewLabels.dataSync())],
+    [
+      [0, 28, 28],
+      [3, 28, 28],
+      [7, 2, 1],
+    ],
+  );
 });
 
 test('the pure parser and the file reader agree on the real label file', () => {

@@ -123,7 +123,7 @@ test('bad strings list the valid names; compile checks its options', () => {
   assert.throws(() => model.compile({ optimizer: 'adam' } as never), /got no loss/);
   assert.throws(
     () => model.compile({ optimizer: 'adam', loss: 'mse', metric: ['accuracy'] } as never),
-    /compile: unknown option 'metric'; known options: optimizer, loss, metrics$/,
+    /compile: unknown option 'metric'; known options: optimizer, loss, metrics, clipNorm, globalClipNorm, clipValue$/,
   );
   assert.throws(() => model.evaluate(x, y), /the model is not compiled; call model.compile/);
   assert.throws(() => model.summary({ print: false, verbose: 1 } as never), /unknown option 'verbose'/);

@@ -168,12 +168,14 @@ test('compile, fit, evaluate, predict, summary, the model constructors and the c
 
 test('the command line refuses an unknown option the same way', () => {
   refuses(
-    () => parseCommand('train', ['--batch_size', '8'], { 'batch-size': { type: 'string' } }),
+    () =>
+      parseCommand({ name: 'train', options: { 'batch-size': { type: 'string', help: '' } } }, ['--batch_size', '8']),
     'tessera train',
     '--batch_size',
   );
   assert.throws(
-    () => parseCommand('train', ['--batch_size', '8'], { 'batch-size': { type: 'string' } }),
+    () =>
+      parseCommand({ name: 'train', options: { 'batch-size': { type: 'string', help: '' } } }, ['--batch_size', '8']),
     /did you mean '--batch-size'\?\); known options: --json, --help, --batch-size$/,
   );
 });

@@ -18,8 +18,8 @@ export function biasActivation(
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++, i++) {
       const v = bias === null ? x[i] : Math.fround(x[i] + bias[c]);
-      // v > 0 ? v : 0, so NaN and -0 give +0 (as the relu kernel does).
-      out[i] = relu ? (v > 0 ? v : 0) : v;
+      // NaN stays NaN and -0 gives +0, as the relu kernel does.
+      out[i] = relu ? (v > 0 || v !== v ? v : 0) : v;
     }
   }
 }

@@ -53,9 +53,10 @@ export function unary(op: UnaryOp, x: TypedArray, out: TypedArray): void {
       for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]);
       return;
     case 'relu':
+      // NaN stays NaN (as in PyTorch: a NaN input must not vanish); -0 gives +0.
       for (let i = 0; i < n; i++) {
         const v = x[i];
-        out[i] = v > 0 ? v : 0;
+        out[i] = v > 0 || v !== v ? v : 0;
       }
       return;
     case 'step':

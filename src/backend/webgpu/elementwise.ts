@@ -112,7 +112,8 @@ const FLOAT_UNARY: Record<UnaryOp, string> = {
   reciprocal: '1.0 / v',
   sigmoid: 'sigmoid_(v)',
   tanh: 'tanh_(v)',
-  relu: 'select(0.0, v, v > 0.0)',
+  // NaN stays NaN (is_nan tests the bits: a driver may fold a NaN-aware max), -0 gives +0.
+  relu: 'select(0.0, v, v > 0.0 || is_nan(v))',
   step: 'select(0.0, 1.0, v > 0.0)',
   erf: 'erf_(v)',
   sin: 'sincos_(v, false)',

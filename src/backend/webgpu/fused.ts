@@ -9,8 +9,8 @@ import type { Queue } from './device.js';
 import type { GpuStorage } from './storage.js';
 import { MAIN_1D, PRELUDE, bindings } from './wgsl.js';
 
-/** relu as `v > 0 ? v : 0`, so NaN and -0 give +0 (as the relu kernel does). */
-const ACTIVATE: Record<FusedActivation, string> = { linear: 'v', relu: 'select(0.0, v, v > 0.0)' };
+/** relu as `v > 0 || v is NaN ? v : 0`, so NaN stays NaN and -0 gives +0 (as the relu kernel does). */
+const ACTIVATE: Record<FusedActivation, string> = { linear: 'v', relu: 'select(0.0, v, v > 0.0 || is_nan(v))' };
 /** The gradient through the activation from its output y: a mask for relu (g = NaN still gives 0 where off). */
 const MASK: Record<FusedActivation, (e: string) => string> = {
   linear: (e) => `g[${e}]`,
