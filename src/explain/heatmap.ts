@@ -37,10 +37,9 @@ function plane(fn: string, what: string, t: Tensor): Tensor {
   throw new ShapeError(`${fn}: got ${what} of shape ${describe(t.shape)}; expected one image [height, width, channels]`);
 }
 
-/** Black → red → yellow → white: heat from 0 to 1. */
+/** Red → orange → yellow as heat goes from 0 to 1 (it is blended in as strongly as it is hot). */
 function heatColor(h: number): [number, number, number] {
-  const c = Math.min(1, Math.max(0, h));
-  return [Math.min(1, 3 * c), Math.min(1, Math.max(0, 3 * c - 1)), Math.max(0, 3 * c - 2)];
+  return [1, Math.min(1, Math.max(0, h)), 0];
 }
 
 /**
