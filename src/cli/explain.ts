@@ -92,7 +92,9 @@ export const explainCommand: Command = {
     for (const r of ranked.slice(0, 3)) ctx.log(`  ${r.class}: ${r.probability.toFixed(4)}`);
     ctx.log(`${method} for class ${targetClass}: attributions sum to ${attributionSum.toPrecision(6)}`);
     if (completenessGap !== null)
-      ctx.log(`completeness gap (sum − (f(x) − f(baseline))): ${completenessGap.toExponential(3)} with ${result.steps ?? 50} steps`);
+      ctx.log(
+        `completeness gap (sum − (f(x) − f(baseline))): ${completenessGap.toExponential(3)} with ${result.steps ?? 50} steps`,
+      );
     if (result.layer !== undefined) ctx.log(`Grad-CAM layer: ${result.layer}`);
     ctx.log(`wrote ${file}`);
     return {

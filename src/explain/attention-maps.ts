@@ -36,9 +36,13 @@ export interface AttentionMapsResult {
 export function attentionMaps(model: AnyModule, ...inputs: unknown[]): AttentionMapsResult {
   const fn = 'attentionMaps';
   if (!(model instanceof Module)) throw new ArgumentError(`${fn}: got model ${describe(model)}; expected a Module`);
-  const layers = model.namedModules().filter((e): e is [string, MultiHeadAttention] => e[1] instanceof MultiHeadAttention);
+  const layers = model
+    .namedModules()
+    .filter((e): e is [string, MultiHeadAttention] => e[1] instanceof MultiHeadAttention);
   if (layers.length === 0)
-    throw new ArgumentError(`${fn}: the ${model.constructor.name} has no MultiHeadAttention layer; expected a model with attention`);
+    throw new ArgumentError(
+      `${fn}: the ${model.constructor.name} has no MultiHeadAttention layer; expected a model with attention`,
+    );
   const maps: AttentionMap[] = [];
   const removers = layers.map(([name, layer]) =>
     layer.registerForwardHook((m, args) => {

@@ -63,7 +63,9 @@ export function gradCam(model: AnyModule, x: Tensor, options: GradCamOptions = {
     throw new ArgumentError(`${fn}: got model ${describe(model)}; expected a Module with a Conv2D layer inside`);
   checkInput(fn, x);
   if (x.rank !== 4)
-    throw new ShapeError(`${fn}: got an input of shape ${describe(x.shape)}; expected images [batch, height, width, channels]`);
+    throw new ShapeError(
+      `${fn}: got an input of shape ${describe(x.shape)}; expected images [batch, height, width, channels]`,
+    );
   const [name, layer] = findConvolution(fn, model, o.layer);
   const f = scoreFunction(fn, model, o.logits);
   return inspecting(model, () => {
@@ -80,7 +82,9 @@ export function gradCam(model: AnyModule, x: Tensor, options: GradCamOptions = {
     }
     const a = activations as Tensor | null;
     if (a === null)
-      throw new ArgumentError(`${fn}: the layer "${name}" did not run in the model's forward pass; expected one that does`);
+      throw new ArgumentError(
+        `${fn}: the layer "${name}" did not run in the model's forward pass; expected one that does`,
+      );
     const targets = resolveTargets(fn, o.target, outputs);
     const scores = enableGrad(() => squeeze(targetScores(outputs, targets, 1), 0));
     const [g] = gradientsOf(sum(scores), [a]);
@@ -98,13 +102,17 @@ function findConvolution(fn: string, model: AnyModule, layer: string | undefined
   if (layer === undefined) {
     const last = convs.at(-1);
     if (last === undefined)
-      throw new ArgumentError(`${fn}: the ${model.constructor.name} has no Conv2D layer; expected a convolutional model`);
+      throw new ArgumentError(
+        `${fn}: the ${model.constructor.name} has no Conv2D layer; expected a convolutional model`,
+      );
     return [last, model.namedModules().find(([n]) => n === last)![1]];
   }
   const found = model.namedModules().find(([n]) => n === layer);
   const known = convs.map((n) => `'${n}'`).join(', ') || '(none)';
   if (!found)
-    throw new ArgumentError(`${fn}: got layer ${describe(layer)}, which the model does not have; expected a convolution: ${known}`);
+    throw new ArgumentError(
+      `${fn}: got layer ${describe(layer)}, which the model does not have; expected a convolution: ${known}`,
+    );
   if (!(found[1] instanceof Conv2D))
     throw new ArgumentError(
       `${fn}: got layer ${describe(layer)}, a ${found[1].constructor.name}; expected a convolution: ${known}`,

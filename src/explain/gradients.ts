@@ -83,4 +83,3 @@ export function smoothGrad(model: Explainable, x: Tensor, options: SmoothGradOpt
     return { attributions: mean(r.grads, [0]), targets, scores: squeeze(targetScores(outputs, targets, 1), 0) };
   });
 }
-

@@ -34,7 +34,9 @@ function plane(fn: string, what: string, t: Tensor): Tensor {
   const shape = t.rank === 4 && t.shape[0] === 1 ? t.shape.slice(1) : t.shape;
   if (shape.length === 2) return reshape(t, shape);
   if (shape.length === 3) return mean(reshape(t, shape), [2]);
-  throw new ShapeError(`${fn}: got ${what} of shape ${describe(t.shape)}; expected one image [height, width, channels]`);
+  throw new ShapeError(
+    `${fn}: got ${what} of shape ${describe(t.shape)}; expected one image [height, width, channels]`,
+  );
 }
 
 /** Red → orange → yellow as heat goes from 0 to 1 (it is blended in as strongly as it is hot). */
@@ -131,10 +133,7 @@ export function withClassBars(picture: RgbaImage, probabilities: readonly number
   };
   fillRect(img, 0, 0, img.width, img.height, [24, 24, 24]);
   for (let y = 0; y < picture.height; y++)
-    img.data.set(
-      picture.data.subarray(y * picture.width * 4, (y + 1) * picture.width * 4),
-      y * img.width * 4,
-    );
+    img.data.set(picture.data.subarray(y * picture.width * 4, (y + 1) * picture.width * 4), y * img.width * 4);
   const rowHeight = Math.floor(picture.height / probabilities.length);
   const pixel = Math.max(1, Math.floor(rowHeight / 7));
   const best = probabilities.indexOf(Math.max(...probabilities));

@@ -1,8 +1,8 @@
-export {
-  type Explainable,
-  type Target,
-  type TargetOptions,
-  type Attribution,
+export type {
+  Explainable,
+  Target,
+  TargetOptions,
+  Attribution,
 } from './score.js';
 export { saliency, gradientXInput, smoothGrad, type SmoothGradOptions } from './gradients.js';
 export {

@@ -141,7 +141,11 @@ export function targetScores(outputs: Tensor, targets: Tensor, k: number): Tenso
 
 /** The model's scores for a batch, without a graph. */
 export function predictScores(fn: string, f: (x: Tensor) => Tensor, x: Tensor): Tensor {
-  return checkScores(fn, noGrad(() => f(x)), x.shape[0]);
+  return checkScores(
+    fn,
+    noGrad(() => f(x)),
+    x.shape[0],
+  );
 }
 
 export interface PointGradients {

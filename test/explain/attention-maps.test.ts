@@ -75,7 +75,8 @@ test('a TransformerEncoder: one map per layer, [batch, heads, t, t], the first e
   // Rows sum to 1 in every layer and head.
   for (const m of maps) {
     const v = m.weights.toFlatArray();
-    for (let r = 0; r < v.length / 5; r++) assert.ok(Math.abs(v.slice(r * 5, r * 5 + 5).reduce((a, c) => a + c, 0) - 1) < 1e-5);
+    for (let r = 0; r < v.length / 5; r++)
+      assert.ok(Math.abs(v.slice(r * 5, r * 5 + 5).reduce((a, c) => a + c, 0) - 1) < 1e-5);
   }
   assert.deepEqual(attentionHead(maps[1], 1).shape, [2, 5, 5]);
   assert.throws(() => attentionHead(maps[1], 2), /attentionHead: got head 2; expected 0 <= head < 2/);

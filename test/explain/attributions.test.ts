@@ -70,7 +70,13 @@ test('linear model: saliency is W[:, target], gradient × input and IG from zero
   const ig = integratedGradients(model, x, { target: targets, steps: 4 });
   assertClose(ig.attributions.dataSync(), contrib, 1e-5, 0, 'IG');
   assertClose(ig.completenessGap.dataSync(), [0, 0], 1e-5, 0, 'completeness gap');
-  assertClose(ig.baselineScores.dataSync(), targets.map((t) => B[t]), 1e-6, 0, 'baseline scores');
+  assertClose(
+    ig.baselineScores.dataSync(),
+    targets.map((t) => B[t]),
+    1e-6,
+    0,
+    'baseline scores',
+  );
 
   // Any baseline x': (x − x')·W[:, t].
   const base = [0.5, 0.5, -1, 2];
@@ -80,7 +86,13 @@ test('linear model: saliency is W[:, target], gradient × input and IG from zero
 
   // The gradient of a linear model is the same at every noisy copy.
   manualSeed(1);
-  assertClose(smoothGrad(model, x, { target: targets, samples: 5 }).attributions.dataSync(), grad, 1e-6, 0, 'SmoothGrad');
+  assertClose(
+    smoothGrad(model, x, { target: targets, samples: 5 }).attributions.dataSync(),
+    grad,
+    1e-6,
+    0,
+    'SmoothGrad',
+  );
 });
 
 test('the default target is the predicted class; model parameters and modes are left as they were', () => {
@@ -150,23 +162,38 @@ test("Integrated Gradients on the seed's CNN, briefly trained: with 64 steps the
     // Measured: at most 0.64% (logits and probabilities alike); 2 steps leave up to 5%.
     for (let i = 0; i < 3; i++) {
       assert.ok(Math.abs(change[i]) > 1e-3, `f(x) − f(0) = ${change[i]} is not trivially small`);
-      assert.ok(Math.abs(gap[i]) < 0.015 * Math.abs(change[i]), `logits ${logits}, image ${i}: gap ${gap[i]} vs change ${change[i]}`);
+      assert.ok(
+        Math.abs(gap[i]) < 0.015 * Math.abs(change[i]),
+        `logits ${logits}, image ${i}: gap ${gap[i]} vs change ${change[i]}`,
+      );
     }
     const coarse = integratedGradients(model, x, { steps: 2, logits }).completenessGap.toFlatArray();
     const total = (g: number[]): number => g.reduce((a, v) => a + Math.abs(v), 0);
-    assert.ok(total(coarse) > 3 * total(gap), `the gap measures the integration error: 2 steps ${coarse}, 64 steps ${gap}`);
+    assert.ok(
+      total(coarse) > 3 * total(gap),
+      `the gap measures the integration error: 2 steps ${coarse}, 64 steps ${gap}`,
+    );
   }
 });
 
 test('errors name the function, what it got and what it expected', () => {
   const model = linearModel();
   const x = tensor(X);
-  assert.throws(() => saliency(model, x, { target: 3 }), (e: Error) => e instanceof ArgumentError && /saliency: got target 3; expected a class in 0\.\.2/.test(e.message));
+  assert.throws(
+    () => saliency(model, x, { target: 3 }),
+    (e: Error) => e instanceof ArgumentError && /saliency: got target 3; expected a class in 0\.\.2/.test(e.message),
+  );
   assert.throws(() => saliency(model, x, { target: [0] }), /expected 2 classes \(one per input\)/);
-  assert.throws(() => integratedGradients(model, x, { steps: 0 }), /integratedGradients: got steps=0; expected a positive integer/);
+  assert.throws(
+    () => integratedGradients(model, x, { steps: 0 }),
+    /integratedGradients: got steps=0; expected a positive integer/,
+  );
   assert.throws(() => integratedGradients(model, x, { baseline: tensor([1, 2]) }), ShapeError);
   assert.throws(() => saliency(model, tensor([1, 2, 3, 4])), /expected a batch/);
-  assert.throws(() => saliency((t: Tensor) => model.call(t), x, { logits: true }), /logits: true with a plain function/);
+  assert.throws(
+    () => saliency((t: Tensor) => model.call(t), x, { logits: true }),
+    /logits: true with a plain function/,
+  );
   assert.throws(() => smoothGrad(model, x, { samples: 1.5 }), /samples=1\.5/);
   assert.throws(() => occlusion(model, x, { window: [2, 2] }), /expected a positive integer or 1 of them/);
   assert.throws(

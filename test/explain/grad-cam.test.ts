@@ -59,8 +59,18 @@ test("Grad-CAM matches PyTorch's on both conv layers, for two classes", () => {
 });
 
 test('resizeBilinear is the identity at the same size and spreads a single pixel as PyTorch does', () => {
-  const m = tensor([[[1, 2], [3, 4]]]);
-  assert.deepEqual(resizeBilinear(m, 2, 2).toArray(), [[[1, 2], [3, 4]]]);
+  const m = tensor([
+    [
+      [1, 2],
+      [3, 4],
+    ],
+  ]);
+  assert.deepEqual(resizeBilinear(m, 2, 2).toArray(), [
+    [
+      [1, 2],
+      [3, 4],
+    ],
+  ]);
   // 2 → 4 with align_corners=False: source positions −0.25 (clamped to 0), 0.25, 0.75, 1.25 (→ 1).
   assertClose(resizeBilinear(tensor([[[0, 4]]]), 1, 4).dataSync(), [0, 1, 3, 4], 1e-6, 0, 'row');
 });
@@ -74,7 +84,10 @@ test('Grad-CAM refuses a layer that is not a convolution, naming the ones that a
       e instanceof ArgumentError &&
       e.message === `gradCam: got layer "1", a MaxPooling2D; expected a convolution: '0', '2'`,
   );
-  assert.throws(() => gradCam(model, x, { layer: 'conv9' }), /which the model does not have; expected a convolution: '0', '2'/);
+  assert.throws(
+    () => gradCam(model, x, { layer: 'conv9' }),
+    /which the model does not have; expected a convolution: '0', '2'/,
+  );
   const dense = new Sequential([new Dense({ units: 2, inputShape: [4] })]);
   assert.throws(() => gradCam(dense, tensor([[[[1]]]])), /has no Conv2D layer/);
 });

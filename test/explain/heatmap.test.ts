@@ -7,8 +7,14 @@ import assert from 'node:assert/strict';
 import { decode } from 'fast-png';
 import { tensor, heatmapOverlay, withClassBars, encodePng, ArgumentError, ShapeError } from '../../src/index.js';
 
-const image = tensor([[[0], [0.5]], [[1], [0.25]]]); // [2, 2, 1]
-const attributions = tensor([[[0], [-2]], [[0], [1]]]);
+const image = tensor([
+  [[0], [0.5]],
+  [[1], [0.25]],
+]); // [2, 2, 1]
+const attributions = tensor([
+  [[0], [-2]],
+  [[0], [1]],
+]);
 
 function pixel(data: ArrayLike<number>, width: number, x: number, y: number): number[] {
   const p = (y * width + x) * 4;
@@ -49,7 +55,10 @@ test('encodePng + withClassBars: a PNG that decodes to the picture with a 120-pi
 
 test('bad pictures are refused with what was expected', () => {
   assert.throws(() => heatmapOverlay(image, tensor([1, 2, 3])), ShapeError);
-  assert.throws(() => heatmapOverlay(image, attributions, { scale: 0 }), /heatmapOverlay: got scale=0; expected an integer in 1\.\.64/);
+  assert.throws(
+    () => heatmapOverlay(image, attributions, { scale: 0 }),
+    /heatmapOverlay: got scale=0; expected an integer in 1\.\.64/,
+  );
   assert.throws(() => heatmapOverlay(image, attributions, { sign: 'negative' as never }), ArgumentError);
   assert.throws(() => withClassBars({ width: 1, height: 1, data: new Uint8Array(4) }, []), /expected 1 to 10 numbers/);
 });
