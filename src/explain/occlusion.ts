@@ -6,6 +6,7 @@
  * masks [windows, elements], divided by how many windows cover each element.
  */
 import type { Tensor } from '../tensor/tensor.js';
+import type { Backend } from '../backend/types.js';
 import { fromHostValues } from '../tensor/creation.js';
 import { add, div, mul, sub } from '../ops/elementwise.js';
 import { matmul } from '../ops/matmul.js';
@@ -64,7 +65,7 @@ export function occlusion(model: Explainable, x: Tensor, options: OcclusionOptio
       const outputs = predictScores(fn, f, x);
       const targets = resolveTargets(fn, o.target, outputs);
       const scores = squeeze(targetScores(outputs, targets, 1), 0);
-      const { masks, windows, coverage } = windowMasks(sample, window, strides);
+      const { masks, windows, coverage } = windowMasks(sample, window, strides, x.backend);
       // [windows, 1, ...sample]: 1 where the window covers, broadcast over the batch.
       const m = reshape(masks, [windows, 1, ...sample]);
       const occluded = add(mul(unsqueeze(x, 0), sub(1, m)), mul(m, baseline));
@@ -116,6 +117,7 @@ function windowMasks(
   sample: readonly number[],
   window: readonly number[],
   strides: readonly number[],
+  backend: Backend,
 ): { masks: Tensor; windows: number; coverage: Tensor } {
   const axisStarts = sample.map((size, i) => starts(size, window[i], strides[i]));
   const elements = sample.reduce((a, b) => a * b, 1);
@@ -140,8 +142,8 @@ function windowMasks(
     }
   });
   return {
-    masks: fromHostValues(masks, [corners.length, elements]),
+    masks: fromHostValues(masks, [corners.length, elements], {}, backend),
     windows: corners.length,
-    coverage: fromHostValues(coverage, [elements]),
+    coverage: fromHostValues(coverage, [elements], {}, backend),
   };
 }
