@@ -12,4 +12,5 @@ export * from './optim/index.js';
 export * from './io/index.js';
 export * from './data/index.js';
 export * from './keras/index.js';
+export * from './explain/index.js';
 export * as nn from './nn/index.js';

@@ -112,6 +112,18 @@ const FLOORS: [floor: string, body: string, expected: unknown, methods: 'none' |
     'none',
   ],
   [
+    'explain',
+    `const nn = await imp('nn'); const ex = await imp('explain');
+    const dense = new nn.Dense({ units: 2, kernelInitializer: 'ones', inputShape: [2] });
+    const x = T.tensor([[1, 2]]);
+    return [ex.saliency(dense, x, { target: 0 }).attributions.toFlatArray(), ex.integratedGradients(dense, x, { target: 0, steps: 4 }).attributions.toFlatArray()];`,
+    [
+      [1, 1],
+      [1, 2],
+    ],
+    'none',
+  ],
+  [
     'zoo',
     `const zoo = await imp('zoo');
     const r = zoo.trainSeedLinearRegression({ epochs: 2 });

@@ -1,12 +1,13 @@
 /**
  * What `npm publish` would ship. The tarball is packed once (`npm pack --json`, whose file list is
  * the one `--dry-run` prints) without lifecycle scripts: `npm test` has just built dist/. Then the
- * list is checked, and the package is unpacked as an app's node_modules/tessera, with no other
- * package beside it, and run: what a library user gets.
+ * list is checked, and the package is unpacked as an app's node_modules/tessera, with only its
+ * runtime dependencies beside it (copied from this repository's node_modules, as npm would install
+ * them; none of the devDependencies), and run: what a library user gets.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, posix, relative, sep } from 'node:path';
@@ -50,7 +51,24 @@ before(() => {
   mkdirSync(installed, { recursive: true });
   const untar = run('tar', ['-xzf', join(app, packed.filename), '-C', installed, '--strip-components=1'], app);
   assert.equal(untar.status, 0, untar.stderr);
+  for (const dep of runtimeDependencies(pkg.dependencies ?? {}))
+    cpSync(join(repoRoot, 'node_modules', dep), join(app, 'node_modules', dep), { recursive: true, dereference: true });
 });
+
+/** The runtime dependencies and theirs, by name (every package in this repository's node_modules is flat). */
+function runtimeDependencies(direct: Record<string, string>): string[] {
+  const found = new Set<string>();
+  const visit = (name: string): void => {
+    if (found.has(name)) return;
+    found.add(name);
+    const manifest = JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    for (const dep of Object.keys(manifest.dependencies ?? {})) visit(dep);
+  };
+  for (const name of Object.keys(direct)) visit(name);
+  return [...found];
+}
 
 after(() => rmSync(app, { recursive: true, force: true }));
 
@@ -164,7 +182,7 @@ test('every import in the shipped code resolves to a shipped file, a Node built-
   );
 });
 
-test('installed alone, the command line runs; bench and the data loaders say what is missing', () => {
+test('installed with only its runtime dependencies, the command line runs; bench and the data loaders say what is missing', () => {
   const cli = join(installed, 'dist', 'src', 'cli', 'main.js');
   const linreg = run(process.execPath, [cli, 'linreg', '--json'], app);
   assert.equal(linreg.status, 0, linreg.stderr);

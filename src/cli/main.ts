@@ -13,11 +13,13 @@ import { benchCommand } from './bench.js';
 import { trainCommand } from './train.js';
 import { evaluateCommand, predictCommand } from './evaluate.js';
 import { generateCommand, pretrainCommand } from './gpt.js';
+import { explainCommand } from './explain.js';
 
 const commands: Command[] = [
   trainCommand,
   evaluateCommand,
   predictCommand,
+  explainCommand,
   pretrainCommand,
   generateCommand,
   linregCommand,

@@ -1,0 +1,66 @@
+/**
+ * The attribution methods and the heat map on the WebGPU backend give the portable backend's
+ * numbers: they are ops only, and the picture reads its values with `await t.data()`. (Conv2D has
+ * no WebGPU kernel yet, so an MLP and an encoder stand in for the CNN.)
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  Dense,
+  Sequential,
+  TransformerEncoder,
+  backendReady,
+  getBackend,
+  manualSeed,
+  rand,
+  randn,
+  setBackend,
+  integratedGradients,
+  occlusion,
+  saliency,
+  attentionMaps,
+  heatmapOverlay,
+  type Backend,
+  type Tensor,
+} from '../../src/index.js';
+import { webgpuSkipReason } from '../helpers/webgpu.js';
+import { assertClose } from '../helpers/gradcheck.js';
+
+async function run(): Promise<number[][]> {
+  manualSeed(0);
+  const mlp = new Sequential([
+    new Dense({ units: 8, activation: 'relu', inputShape: [6] }),
+    new Dense({ units: 3, activation: 'softmax' }),
+  ]);
+  const x = rand([2, 6]);
+  const encoder = new TransformerEncoder({ numLayers: 1, numHeads: 2, dimFeedforward: 8 });
+  const seq = randn([1, 4, 4]);
+  const read = async (t: Tensor): Promise<number[]> => [...(await t.data())];
+  const ig = integratedGradients(mlp, x, { steps: 8, target: [0, 2] });
+  const picture = await heatmapOverlay(x.reshape([2, 3, 2]), ig.attributions.reshape([2, 3, 2]), { scale: 1 });
+  return [
+    await read(saliency(mlp, x, { logits: true }).attributions),
+    await read(ig.attributions),
+    await read(ig.completenessGap),
+    await read(occlusion(mlp, x, { window: 2 }).attributions),
+    await read(attentionMaps(encoder, seq).maps[0].weights),
+    [...picture.data],
+  ];
+}
+
+test('saliency, IG, occlusion, attention maps and the heat map agree between WebGPU and the portable backend', async (t) => {
+  const why = webgpuSkipReason();
+  if (why) return t.skip(why);
+  const before: Backend = getBackend();
+  try {
+    setBackend('portable');
+    const reference = await run();
+    await backendReady('webgpu');
+    assert.equal(getBackend().name, 'webgpu');
+    const gpu = await run();
+    const names = ['saliency', 'IG', 'completeness gap', 'occlusion', 'attention', 'picture'];
+    gpu.forEach((values, i) => assertClose(values, reference[i], i === 5 ? 1 : 1e-5, 1e-4, names[i]));
+  } finally {
+    setBackend(before);
+  }
+});
