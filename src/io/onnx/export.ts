@@ -111,9 +111,14 @@ export async function toOnnx(model: AnyModule, options: ToOnnxOptions = {}): Pro
       return v;
     });
     if (!(out instanceof Tensor))
-      throw unsupported(site, `returned ${describe(out)}; the ONNX export takes layers that return one tensor`);
+      throw unsupported(site, `returned ${describe(out)}; the ONNX export takes layers that return one tensor (a recurrent layer without returnState)`);
     values.set(out, { name: entry.map(unit.module, known, g, site), shape: [null, ...out.shape.slice(1)] });
   }
+  // Checked after the layers, whose own errors say more (an LSTM with returnState returns a list).
+  if (!(output instanceof Tensor))
+    throw new ArgumentError(
+      `${fn}: ${model.constructor.name}.forward returned ${describe(output)}; expected one Tensor (the model's output)`,
+    );
   const last = values.get(output);
   if (last === undefined)
     throw new ArgumentError(
@@ -166,7 +171,7 @@ function exportUnits(model: AnyModule): Unit[] {
 }
 
 /** Run the model once on `sample` in eval mode, recording every hooked layer's call in the order it finished. */
-function trace(model: AnyModule, units: Unit[], sample: Tensor): { calls: Call[]; output: Tensor } {
+function trace(model: AnyModule, units: Unit[], sample: Tensor): { calls: Call[]; output: unknown } {
   const calls: Call[] = [];
   const removers = units.map((unit) =>
     unit.module.registerForwardHook((_m, args, output) => {
@@ -182,10 +187,6 @@ function trace(model: AnyModule, units: Unit[], sample: Tensor): { calls: Call[]
     for (const remove of removers) remove();
     for (const [m, training] of modes) m.training = training;
   }
-  if (!(output instanceof Tensor))
-    throw new ArgumentError(
-      `toOnnx: ${model.constructor.name}.forward returned ${describe(output)}; expected one Tensor (the model's output)`,
-    );
   return { calls, output };
 }
 

@@ -7,13 +7,14 @@
  * The ops run time-major [time, batch, features], so the input is transposed in and the output
  * back. goBackwards is ONNX's direction 'reverse'; tessera then returns the outputs in the order
  * it computed them (last step first), so a returned sequence is reversed along time.
- * Masks, initial states and returnState are not exported (the exporter refuses a call with them).
+ * Masks, initial states and returnState are not exported (the exporter refuses calls with them,
+ * and outputs that are not one tensor).
  */
 import type { Tensor } from '../../tensor/tensor.js';
 import type { GRU, LSTM, RecurrentLayer, SimpleRNN } from '../../nn/recurrent.js';
 import { concat, sliceAxis, unsqueeze } from '../../ops/movement.js';
 import { attr, type OnnxGraph, type OnnxValue } from './graph.js';
-import { registerOnnxMapping, unsupported, type OnnxSite } from './registry.js';
+import { registerOnnxMapping, type OnnxSite } from './registry.js';
 import type { OnnxAttributeValue } from './proto.js';
 
 /** The gate blocks of `w` (stacked on axis 0, `units` rows each) in the order `order`. */
@@ -33,8 +34,6 @@ interface RecurrentOp {
 
 function recurrent(op: RecurrentOp) {
   return (layer: RecurrentLayer, [x]: readonly OnnxValue[], g: OnnxGraph, site: OnnxSite): string => {
-    if (layer.returnState)
-      throw unsupported(site, `has returnState: true; its ONNX mapping (${op.opType}) exports the output only`);
     const p = site.path;
     const units = layer.units;
     const w = (t: Tensor): Tensor => unsqueeze(reorder(t, units, op.order), 0); // [1, gates·units, …]: one direction
