@@ -11,11 +11,13 @@ import { benchCommand } from './bench.js';
 import { trainCommand } from './train.js';
 import { evaluateCommand, predictCommand } from './evaluate.js';
 import { generateCommand, pretrainCommand } from './gpt.js';
+import { exportCommand } from './export.js';
 
 const commands: Command[] = [
   trainCommand,
   evaluateCommand,
   predictCommand,
+  exportCommand,
   pretrainCommand,
   generateCommand,
   linregCommand,

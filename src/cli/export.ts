@@ -1,0 +1,59 @@
+/**
+ * `tessera export <format> DIR`: a saved model (the folder `model.save` / `tessera train` writes)
+ * in another framework's format. Each format is one entry of FORMATS, with its own options; the
+ * command parses the format name first, then the format's options.
+ */
+import { join } from 'node:path';
+import { ArgumentError } from '../util/errors.js';
+import { loadModel } from '../keras/save.js';
+import { exportOnnx } from '../io/onnx/file.js';
+import type { Command, CommandContext } from './command.js';
+import { parseCommand, type OptionSpec, type Parsed } from './args.js';
+
+interface ExportFormat {
+  /** One line for the usage text. */
+  usage: string;
+  options: OptionSpec;
+  /** Export the model in `dir`; returns what --json prints (beside `format` and `model`). */
+  run(dir: string, values: Parsed['values'], ctx: CommandContext): Promise<Record<string, unknown>>;
+}
+
+const FORMATS: Record<string, ExportFormat> = {
+  onnx: {
+    usage: 'tessera export onnx DIR [--out FILE] [--json]   (default FILE: DIR/model.onnx; opset 17)',
+    options: { out: { type: 'string' } },
+    async run(dir, values, ctx) {
+      const out = typeof values.out === 'string' ? values.out : join(dir, 'model.onnx');
+      const summary = await exportOnnx(loadModel(dir), out);
+      const shape = (s: (number | string)[]): string => `[${s.join(', ')}]`;
+      ctx.log(`${out}: ${summary.bytes} bytes, ONNX opset ${summary.opset}, ${summary.nodes} nodes (${summary.ops.join(', ')})`);
+      for (const v of summary.inputs) ctx.log(`  input  ${v.name} ${v.dtype} ${shape(v.shape)}`);
+      for (const v of summary.outputs) ctx.log(`  output ${v.name} ${v.dtype} ${shape(v.shape)}`);
+      return { ...summary };
+    },
+  },
+};
+
+export const exportCommand: Command = {
+  name: 'export',
+  summary: `write a saved model in another format (${Object.keys(FORMATS).join(', ')})`,
+  usage: Object.values(FORMATS)
+    .map((f) => f.usage)
+    .join('\n       '),
+  async run(argv, ctx) {
+    const [name, ...rest] = argv;
+    const known = Object.keys(FORMATS);
+    if (name === undefined || name.startsWith('-') || !Object.hasOwn(FORMATS, name))
+      throw new ArgumentError(
+        `tessera export: got format ${name === undefined || name.startsWith('-') ? 'none' : `"${name}"`}; expected one of ${known.join(', ')}, as in: tessera export onnx DIR`,
+      );
+    const format = FORMATS[name];
+    const { values, positionals } = parseCommand(`export ${name}`, rest, format.options);
+    const [dir, ...extra] = positionals;
+    if (dir === undefined || extra.length)
+      throw new ArgumentError(
+        `tessera export ${name}: got ${dir === undefined ? 'no model folder' : `${positionals.length} folders`}; expected one model folder (written by model.save or tessera train), as in: tessera export ${name} out/mnist-cnn`,
+      );
+    return { format: name, model: dir, ...(await format.run(dir, values, ctx)) };
+  },
+};
