@@ -26,7 +26,9 @@ const FORMATS: Record<string, ExportFormat> = {
       const out = typeof values.out === 'string' ? values.out : join(dir, 'model.onnx');
       const summary = await exportOnnx(loadModel(dir), out);
       const shape = (s: (number | string)[]): string => `[${s.join(', ')}]`;
-      ctx.log(`${out}: ${summary.bytes} bytes, ONNX opset ${summary.opset}, ${summary.nodes} nodes (${summary.ops.join(', ')})`);
+      ctx.log(
+        `${out}: ${summary.bytes} bytes, ONNX opset ${summary.opset}, ${summary.nodes} nodes (${summary.ops.join(', ')})`,
+      );
       for (const v of summary.inputs) ctx.log(`  input  ${v.name} ${v.dtype} ${shape(v.shape)}`);
       for (const v of summary.outputs) ctx.log(`  output ${v.name} ${v.dtype} ${shape(v.shape)}`);
       return { ...summary };

@@ -27,7 +27,9 @@ ort.env.wasm.numThreads = 1;
 async function largestDifference(model: AnyModule, x: Tensor): Promise<number> {
   const { data } = await toOnnx(model);
   const session = await ort.InferenceSession.create(data);
-  const result = await session.run({ input: new ort.Tensor('float32', Float32Array.from(x.toFlatArray()), [...x.shape]) });
+  const result = await session.run({
+    input: new ort.Tensor('float32', Float32Array.from(x.toFlatArray()), [...x.shape]),
+  });
   model.eval();
   const y = noGrad(() => model.call(x)) as Tensor;
   assert.deepEqual([...result.output.dims], [...y.shape], 'output shape');
@@ -71,5 +73,8 @@ test('returnState and masks are refused, naming the layer', async () => {
       return this.gru.call(x, { mask: randn([x.shape[0], x.shape[1]]).gt(0) });
     }
   }
-  await assert.rejects(toOnnx(new Masked(), { inputShape: [3, 2] }), /toOnnx: layer "gru" \(GRU\) was called with .* beside its input/);
+  await assert.rejects(
+    toOnnx(new Masked(), { inputShape: [3, 2] }),
+    /toOnnx: layer "gru" \(GRU\) was called with .* beside its input/,
+  );
 });

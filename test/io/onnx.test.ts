@@ -43,7 +43,11 @@ import { random } from '../helpers/seeded.js';
 ort.env.wasm.numThreads = 1; // the threaded build would start workers the test runner waits on
 
 /** tessera's output (eval mode, as the file computes) and onnxruntime's for the exported file. */
-async function bothOutputs(model: AnyModule, x: Tensor, options = {}): Promise<{ ours: Float32Array; theirs: Float32Array; shape: readonly number[] }> {
+async function bothOutputs(
+  model: AnyModule,
+  x: Tensor,
+  options = {},
+): Promise<{ ours: Float32Array; theirs: Float32Array; shape: readonly number[] }> {
   const { data } = await toOnnx(model, options);
   const session = await ort.InferenceSession.create(data);
   const feed =
@@ -62,7 +66,8 @@ async function bothOutputs(model: AnyModule, x: Tensor, options = {}): Promise<{
 async function assertSameOutputs(model: AnyModule, x: Tensor, options = {}, tolerance = 1e-5): Promise<void> {
   const { ours, theirs } = await bothOutputs(model, x, options);
   let worst = 0;
-  for (let i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(ours[i] - theirs[i]) / (1 + Math.abs(ours[i])));
+  for (let i = 0; i < ours.length; i++)
+    worst = Math.max(worst, Math.abs(ours[i] - theirs[i]) / (1 + Math.abs(ours[i])));
   assert.ok(worst <= tolerance, `largest relative difference ${worst} > ${tolerance}`);
 }
 
@@ -153,15 +158,24 @@ test('a layer with no ONNX mapping is refused, naming the layer and what is miss
   const model = new Sequential([new Dense({ units: 3, inputShape: [2] }), new Scale()]);
   await assert.rejects(toOnnx(model), /toOnnx: layer "1" \(Scale\) has no ONNX mapping.*registerOnnxMapping\('Scale'/);
   const custom = new Sequential([new Dense({ units: 3, inputShape: [2], activation: (x: Tensor) => x.mul(2) })]);
-  await assert.rejects(toOnnx(custom), /toOnnx: layer "0" \(Dense\) uses a custom activation function, which has no ONNX mapping/);
+  await assert.rejects(
+    toOnnx(custom),
+    /toOnnx: layer "0" \(Dense\) uses a custom activation function, which has no ONNX mapping/,
+  );
   class Residual extends Model {
     a = new Dense({ units: 2, inputShape: [2] });
     forward(x: Tensor): Tensor {
       return this.a.call(x).add(x);
     }
   }
-  await assert.rejects(toOnnx(new Residual(), { inputShape: [2] }), /toOnnx: the output of Residual .* is not the output of a layer/);
-  await assert.rejects(toOnnx(new Sequential([new Dense({ units: 2 })])), /toOnnx: the input shape of Sequential is not known; pass \{ inputShape \}/);
+  await assert.rejects(
+    toOnnx(new Residual(), { inputShape: [2] }),
+    /toOnnx: the output of Residual .* is not the output of a layer/,
+  );
+  await assert.rejects(
+    toOnnx(new Sequential([new Dense({ units: 2 })])),
+    /toOnnx: the input shape of Sequential is not known; pass \{ inputShape \}/,
+  );
 });
 
 test('exportOnnx writes the file atomically and describes it', async () => {

@@ -77,10 +77,7 @@ export async function toOnnx(model: AnyModule, options: ToOnnxOptions = {}): Pro
   const dtype = options.inputDType ?? units[0]?.entry?.inputDType ?? 'float32';
   if (dtype !== 'float32' && dtype !== 'int32')
     throw new ArgumentError(`${fn}: got inputDType=${describe(dtype)}; expected 'float32' or 'int32'`);
-  const sample = zeros(
-    [TRACE_BATCH, ...sampleShape.map((d) => d ?? TRACE_SIZE)],
-    { dtype },
-  );
+  const sample = zeros([TRACE_BATCH, ...sampleShape.map((d) => d ?? TRACE_SIZE)], { dtype });
   const { calls, output } = trace(model, units, sample);
 
   const g = new OnnxGraph();
@@ -111,7 +108,10 @@ export async function toOnnx(model: AnyModule, options: ToOnnxOptions = {}): Pro
       return v;
     });
     if (!(out instanceof Tensor))
-      throw unsupported(site, `returned ${describe(out)}; the ONNX export takes layers that return one tensor (a recurrent layer without returnState)`);
+      throw unsupported(
+        site,
+        `returned ${describe(out)}; the ONNX export takes layers that return one tensor (a recurrent layer without returnState)`,
+      );
     values.set(out, { name: entry.map(unit.module, known, g, site), shape: [null, ...out.shape.slice(1)] });
   }
   // Checked after the layers, whose own errors say more (an LSTM with returnState returns a list).
@@ -191,11 +191,7 @@ function trace(model: AnyModule, units: Unit[], sample: Tensor): { calls: Call[]
 }
 
 /** One sample's shape (no batch axis): the option, the shape the model was built for, or its inputShape. */
-function sampleShapeOf(
-  fn: string,
-  model: AnyModule,
-  given: readonly (number | null)[] | undefined,
-): (number | null)[] {
+function sampleShapeOf(fn: string, model: AnyModule, given: readonly (number | null)[] | undefined): (number | null)[] {
   const shape = given ?? model.buildInputShape?.slice(1) ?? model.inputShape;
   if (shape === null || shape === undefined)
     throw new ArgumentError(

@@ -14,7 +14,11 @@ export interface OnnxFileSummary extends Omit<OnnxExport, 'data'> {
  * Write `model` as an ONNX file (opset 17) that onnxruntime and other ONNX tools run.
  * @example await exportOnnx(model, 'out/mnist.onnx') // { file, bytes, opset: 17, inputs, outputs, nodes, ops }
  */
-export async function exportOnnx(model: AnyModule, file: string, options: ToOnnxOptions = {}): Promise<OnnxFileSummary> {
+export async function exportOnnx(
+  model: AnyModule,
+  file: string,
+  options: ToOnnxOptions = {},
+): Promise<OnnxFileSummary> {
   if (typeof file !== 'string' || file === '')
     throw new ArgumentError(`exportOnnx: got file ${describe(file)}; expected the path of the .onnx file to write`);
   const { data, ...summary } = await toOnnx(model, options);

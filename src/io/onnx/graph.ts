@@ -101,7 +101,12 @@ export class OnnxGraph {
 
   /** A 1-d int64 constant: the shape, axes or slice bounds an op takes as an input. */
   int64s(values: readonly (number | bigint)[], hint = 'ints'): string {
-    return this.#constant(hint, 'int64', [values.length], BigInt64Array.from(values, (v) => BigInt(v)));
+    return this.#constant(
+      hint,
+      'int64',
+      [values.length],
+      BigInt64Array.from(values, (v) => BigInt(v)),
+    );
   }
 
   #constant(hint: string, dtype: OnnxDType, dims: number[], data: OnnxInitializer['data']): string {

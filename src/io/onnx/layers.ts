@@ -86,12 +86,21 @@ registerOnnxMapping<Conv2D>('Conv2D', (layer, [x], g, site) => {
 });
 
 function pooling(opType: 'MaxPool' | 'AveragePool') {
-  return (layer: MaxPooling2D | AveragePooling2D, [x]: readonly { name: string }[], g: OnnxGraph, site: { path: string }) => {
+  return (
+    layer: MaxPooling2D | AveragePooling2D,
+    [x]: readonly { name: string }[],
+    g: OnnxGraph,
+    site: { path: string },
+  ) => {
     const nchw = g.transpose(x.name, TO_NCHW, `${site.path}.nchw`);
     const pooled = g.op(
       opType,
       [nchw],
-      { kernel_shape: attr.ints(layer.poolSize), strides: attr.ints(layer.strides), ...padding(layer.padding, layer.poolSize, layer.strides) },
+      {
+        kernel_shape: attr.ints(layer.poolSize),
+        strides: attr.ints(layer.strides),
+        ...padding(layer.padding, layer.poolSize, layer.strides),
+      },
       `${site.path}.pool`,
     );
     return g.transpose(pooled, TO_NHWC, site.path);
@@ -143,12 +152,7 @@ registerOnnxMapping<LayerNormalization>('LayerNormalization', (layer, [x], g, si
   const shape = layer.normalizedShape!;
   const inputs = [x.name, g.weight(layer.weight ?? ones(shape), `${site.path}.weight`)];
   if (layer.bias) inputs.push(g.weight(layer.bias, `${site.path}.bias`));
-  return g.op(
-    'LayerNormalization',
-    inputs,
-    { axis: attr.int(axes[0]), epsilon: attr.float(layer.epsilon) },
-    site.path,
-  );
+  return g.op('LayerNormalization', inputs, { axis: attr.int(axes[0]), epsilon: attr.float(layer.epsilon) }, site.path);
 });
 
 // Inference only: dropout is the identity then.

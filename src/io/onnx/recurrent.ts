@@ -75,8 +75,11 @@ registerOnnxMapping<SimpleRNN>('SimpleRNN', (layer, inputs, g, site) =>
   recurrent({
     opType: 'RNN',
     order: [0],
-    attributes: { activations: attr.strings([layer.activation === 'relu' ? 'Relu' : 'Tanh']) }
+    attributes: { activations: attr.strings([layer.activation === 'relu' ? 'Relu' : 'Tanh']) },
   })(layer, inputs, g, site),
 );
 registerOnnxMapping<LSTM>('LSTM', recurrent({ opType: 'LSTM', order: [0, 3, 1, 2] }));
-registerOnnxMapping<GRU>('GRU', recurrent({ opType: 'GRU', order: [1, 0, 2], attributes: { linear_before_reset: attr.int(1) } }));
+registerOnnxMapping<GRU>(
+  'GRU',
+  recurrent({ opType: 'GRU', order: [1, 0, 2], attributes: { linear_before_reset: attr.int(1) } }),
+);
