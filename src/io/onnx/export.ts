@@ -26,6 +26,7 @@ import { onnxMappingOf, unsupported, type OnnxMappingEntry, type OnnxSite } from
 import './activations.js';
 import './layers.js';
 import './recurrent.js';
+import './attention.js';
 
 export const ONNX_OPSET = 17;
 /** Sizes of the traced sample where the real ones vary: a batch of 2, and 3 for other null sizes. */
@@ -93,7 +94,7 @@ export async function toOnnx(model: AnyModule, options: ToOnnxOptions = {}): Pro
       );
     const inputs = args.filter((a): a is Tensor => a instanceof Tensor);
     const extra = args.filter((a) => !(a instanceof Tensor) && !isEmpty(a));
-    if (extra.length)
+    if (extra.length && !entry.readsOptions)
       throw unsupported(
         site,
         `was called with ${describe(extra[0])} beside its input; the ONNX export writes calls on tensors only (no masks, initial states or options)`,
@@ -112,7 +113,8 @@ export async function toOnnx(model: AnyModule, options: ToOnnxOptions = {}): Pro
         site,
         `returned ${describe(out)}; the ONNX export takes layers that return one tensor (a recurrent layer without returnState)`,
       );
-    values.set(out, { name: entry.map(unit.module, known, g, site), shape: [null, ...out.shape.slice(1)] });
+    const name = entry.map(unit.module, known, g, entry.readsOptions ? { ...site, options: extra } : site);
+    values.set(out, { name, shape: [null, ...out.shape.slice(1)] });
   }
   // Checked after the layers, whose own errors say more (an LSTM with returnState returns a list).
   if (!(output instanceof Tensor))

@@ -109,6 +109,11 @@ export class OnnxGraph {
     );
   }
 
+  /** A 0-d int64 constant (Trilu's diagonal offset). */
+  int64(value: number, hint = 'int'): string {
+    return this.#constant(hint, 'int64', [], BigInt64Array.of(BigInt(value)));
+  }
+
   #constant(hint: string, dtype: OnnxDType, dims: number[], data: OnnxInitializer['data']): string {
     const name = this.uniqueName(hint);
     this.#weights.push({ name, constant: { name, dtype, dims, data } });

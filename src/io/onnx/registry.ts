@@ -24,6 +24,8 @@ import type { OnnxGraph, OnnxValue } from './graph.js';
 export interface OnnxSite {
   path: string;
   className: string;
+  /** The call's arguments beside its tensors (options, masks), for a mapping registered with `readsOptions`. */
+  options?: readonly unknown[];
 }
 
 /** Write one call of `layer` on `inputs` into `g`; returns the name of the output value. */
@@ -38,6 +40,8 @@ export interface OnnxMappingEntry {
   map: OnnxMapping;
   /** The element type of the layer's input when it is the model's input (Embedding: int32 ids). */
   inputDType: 'float32' | 'int32';
+  /** The mapping reads the call's other arguments (site.options) itself; otherwise any that say something are refused. */
+  readsOptions: boolean;
 }
 
 export interface RegisterOnnxMappingOptions {
@@ -45,6 +49,8 @@ export interface RegisterOnnxMappingOptions {
   aliases?: readonly string[];
   /** The element type of the model's input when this layer comes first (default float32). */
   inputDType?: 'float32' | 'int32';
+  /** The mapping checks the call's non-tensor arguments (site.options); default false: calls with any are refused. */
+  readsOptions?: boolean;
   override?: boolean;
 }
 
@@ -58,7 +64,11 @@ export function registerOnnxMapping<M extends AnyModule>(
 ): void {
   if (typeof map !== 'function')
     throw new ArgumentError(`registerOnnxMapping: got a ${typeof map} for "${className}"; expected a function`);
-  const entry: OnnxMappingEntry = { map: map as OnnxMapping, inputDType: options.inputDType ?? 'float32' };
+  const entry: OnnxMappingEntry = {
+    map: map as OnnxMapping,
+    inputDType: options.inputDType ?? 'float32',
+    readsOptions: options.readsOptions ?? false,
+  };
   MAPPINGS.register(className, entry, { aliases: options.aliases, override: options.override });
 }
 
@@ -77,6 +87,14 @@ export function onnxMappingOf(layer: AnyModule): { className: string; entry: Onn
   }
   const canonical = MAPPINGS.canonical(className);
   return { className, entry: canonical === undefined ? null : MAPPINGS.get('onnxMappingOf', canonical) };
+}
+
+/** Write a call of `layer` (a part of a composite layer) with its own mapping; an error when it has none. */
+export function emitLayer(layer: AnyModule, inputs: readonly OnnxValue[], g: OnnxGraph, site: OnnxSite): string {
+  const { className, entry } = onnxMappingOf(layer);
+  const at = { ...site, className };
+  if (entry === null) throw unsupported(at, 'has no ONNX mapping, so there is no ONNX op for what it computes');
+  return entry.map(layer, inputs, g, at);
 }
 
 /** The error for a layer the export cannot write: names the layer, where it is, and what is missing. */
