@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-web';
 import {
+  Bidirectional,
   Dense,
   GRU,
   LSTM,
@@ -78,3 +79,14 @@ test('returnState and masks are refused, naming the layer', async () => {
     /toOnnx: layer "gru" \(GRU\) was called with .* beside its input/,
   );
 });
+
+for (const mergeMode of ['concat', 'sum', 'mul', 'ave'] as const) {
+  test(`Bidirectional (mergeMode ${mergeMode}) runs in onnxruntime as in tessera`, async () => {
+    manualSeed(9);
+    const model = new Sequential([
+      new Bidirectional(new GRU({ units: 3, returnSequences: true, inputShape: [null, 2] }), { mergeMode }),
+      new Bidirectional(new LSTM({ units: 4 }), { mergeMode }),
+    ]);
+    assert.ok((await largestDifference(model, randn([3, 5, 2]))) < 1e-5);
+  });
+}

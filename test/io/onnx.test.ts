@@ -12,6 +12,13 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import {
   Activation,
+  Tanh,
+  Sigmoid,
+  SiLU,
+  ReLU,
+  LogSoftmax,
+  Linear,
+  Identity,
   AveragePooling2D,
   BatchNormalization,
   Conv2D,
@@ -92,6 +99,49 @@ test('an MLP (Dense, activations, Dropout, BatchNormalization) runs in onnxrunti
   bn.movingMean!.copy_(randn([16]).mul(0.3));
   bn.movingVariance!.copy_(randn([16]).abs().add(0.5));
   await assertSameOutputs(model, randn([5, 8]));
+});
+
+const ACTIVATIONS = [
+  'linear',
+  'identity',
+  'relu',
+  'relu6',
+  'sigmoid',
+  'hard_sigmoid',
+  'tanh',
+  'softmax',
+  'log_softmax',
+  'elu',
+  'selu',
+  'gelu',
+  'gelu_tanh',
+  'silu',
+  'swish',
+  'softplus',
+  'softsign',
+  'leaky_relu',
+  'exponential',
+  'mish',
+] as const;
+
+test('every named activation, and the activation layers, run in onnxruntime as in tessera', async () => {
+  manualSeed(6);
+  const x = randn([4, 3]).mul(3); // wide enough to reach relu6's and hard_sigmoid's flat parts
+  for (const name of ACTIVATIONS) {
+    await assertSameOutputs(new Sequential([new Linear(3, 5), new Activation(name)]), x, { inputShape: [3] });
+    await assertSameOutputs(new Sequential([new Dense({ units: 5, inputShape: [3], activation: name })]), x);
+  }
+  const layers = new Sequential([
+    new Dense({ units: 6, inputShape: [3] }),
+    new Identity(),
+    new ReLU(),
+    new Sigmoid(),
+    new Tanh(),
+    new SiLU(),
+    new LogSoftmax(),
+    new Softmax({ axis: 1 }),
+  ]);
+  await assertSameOutputs(layers, x);
 });
 
 test("the seed's CNN (Conv2D, MaxPooling2D, Flatten, Dense) runs in onnxruntime as in tessera", async () => {
