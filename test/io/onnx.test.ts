@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
@@ -242,6 +242,12 @@ test('exportOnnx writes the file atomically and describes it', async () => {
     assert.deepEqual(readdirSync(join(dir, 'nested')), ['mlp.onnx'], 'no temporary file is left behind');
     const session = await ort.InferenceSession.create(file);
     assert.deepEqual(session.inputNames, ['input']);
+    // A failed export leaves the file as it was.
+    const before = readFileSync(file);
+    const custom = new Sequential([new Dense({ units: 3, inputShape: [4], activation: (x: Tensor) => x })]);
+    await assert.rejects(exportOnnx(custom, file), /custom activation function/);
+    assert.deepEqual(readFileSync(file), before);
+    assert.deepEqual(readdirSync(join(dir, 'nested')), ['mlp.onnx']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -85,37 +85,7 @@ export async function toOnnx(model: AnyModule, options: ToOnnxOptions = {}): Pro
   const inputName = g.uniqueName('input');
   const outputName = g.uniqueName('output');
   const values = new Map<Tensor, OnnxValue>([[sample, { name: inputName, shape: [null, ...sample.shape.slice(1)] }]]);
-  for (const { unit, args, output: out } of calls) {
-    const { site, entry } = unit;
-    if (entry === null)
-      throw unsupported(
-        site,
-        `has no ONNX mapping, so there is no ONNX op for what it computes; register one with registerOnnxMapping('${site.className}', (layer, [x], g) => …)`,
-      );
-    const inputs = args.filter((a): a is Tensor => a instanceof Tensor);
-    const extra = args.filter((a) => !(a instanceof Tensor) && !isEmpty(a));
-    if (extra.length && !entry.readsOptions)
-      throw unsupported(
-        site,
-        `was called with ${describe(extra[0])} beside its input; the ONNX export writes calls on tensors only (no masks, initial states or options)`,
-      );
-    const known = inputs.map((t) => {
-      const v = values.get(t);
-      if (v === undefined)
-        throw unsupported(
-          site,
-          `takes a tensor of shape ${describe(t.shape)} that no layer produced (computed in a forward between layers); the ONNX export follows layers only: do that computation in a layer with an ONNX mapping`,
-        );
-      return v;
-    });
-    if (!(out instanceof Tensor))
-      throw unsupported(
-        site,
-        `returned ${describe(out)}; the ONNX export takes layers that return one tensor (a recurrent layer without returnState)`,
-      );
-    const name = entry.map(unit.module, known, g, entry.readsOptions ? { ...site, options: extra } : site);
-    values.set(out, { name, shape: [null, ...out.shape.slice(1)] });
-  }
+  for (const call of calls) writeCall(call, values, g);
   // Checked after the layers, whose own errors say more (an LSTM with returnState returns a list).
   if (!(output instanceof Tensor))
     throw new ArgumentError(
@@ -151,6 +121,40 @@ export async function toOnnx(model: AnyModule, options: ToOnnxOptions = {}): Pro
     nodes: nodes.length,
     ops: [...new Set(nodes.map((n) => n.opType))].sort(),
   };
+}
+
+/** Write one recorded layer call with its mapping, naming its output; refuses what cannot be written. */
+function writeCall({ unit, args, output }: Call, values: Map<Tensor, OnnxValue>, g: OnnxGraph): void {
+  const { site, entry } = unit;
+  if (entry === null)
+    throw unsupported(
+      site,
+      `has no ONNX mapping, so there is no ONNX op for what it computes; register one with registerOnnxMapping('${site.className}', (layer, [x], g) => …)`,
+    );
+  const extra = args.filter((a) => !(a instanceof Tensor) && !isEmpty(a));
+  if (extra.length && !entry.readsOptions)
+    throw unsupported(
+      site,
+      `was called with ${describe(extra[0])} beside its input; the ONNX export writes calls on tensors only (no masks, initial states or options)`,
+    );
+  const inputs = args
+    .filter((a): a is Tensor => a instanceof Tensor)
+    .map((t) => {
+      const v = values.get(t);
+      if (v === undefined)
+        throw unsupported(
+          site,
+          `takes a tensor of shape ${describe(t.shape)} that no layer produced (computed in a forward between layers); the ONNX export follows layers only: do that computation in a layer with an ONNX mapping`,
+        );
+      return v;
+    });
+  if (!(output instanceof Tensor))
+    throw unsupported(
+      site,
+      `returned ${describe(output)}; the ONNX export takes layers that return one tensor (a recurrent layer without returnState)`,
+    );
+  const name = entry.map(unit.module, inputs, g, entry.readsOptions ? { ...site, options: extra } : site);
+  values.set(output, { name, shape: [null, ...output.shape.slice(1)] });
 }
 
 /** The modules to hook: those with a mapping, and leaves without one (an error if called); containers are looked into. */

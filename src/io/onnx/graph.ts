@@ -64,7 +64,12 @@ export class OnnxGraph {
   }
 
   /** A node with one output; returns its name. */
-  op(opType: string, inputs: readonly string[], attributes: Record<string, OnnxAttributeValue> = {}, hint?: string) {
+  op(
+    opType: string,
+    inputs: readonly string[],
+    attributes: Record<string, OnnxAttributeValue> = {},
+    hint?: string,
+  ): string {
     return this.node(opType, inputs, attributes, { hint })[0];
   }
 
