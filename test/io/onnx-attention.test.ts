@@ -16,6 +16,7 @@ import {
   PositionalEmbedding,
   Sequential,
   SinusoidalPositionalEncoding,
+  Transformer,
   TransformerEncoder,
   TransformerEncoderLayer,
   manualSeed,
@@ -99,4 +100,38 @@ test('attention masks are refused, naming the layer and the mask', async () => {
     toOnnx(new Padded(), { inputShape: [3, 2] }),
     /toOnnx: layer "attention" \(MultiHeadAttention\) was called with keyPaddingMask; masks are not exported/,
   );
+});
+
+test('the encoder–decoder Transformer: two graph inputs (source and target of other lengths), causal decoder', async () => {
+  manualSeed(24);
+  const model = new Transformer({
+    numHeads: 2,
+    dModel: 8,
+    dimFeedforward: 16,
+    numEncoderLayers: 1,
+    numDecoderLayers: 2,
+  });
+  const { data, inputs } = await toOnnx(model, {
+    inputShapes: [
+      [null, 8],
+      [null, 8],
+    ],
+  });
+  assert.deepEqual(
+    inputs.map((v) => v.shape),
+    [
+      ['batch', 'input_0_dim1', 8],
+      ['batch', 'input_1_dim1', 8],
+    ],
+  );
+  const session = await ort.InferenceSession.create(data);
+  const src = randn([2, 5, 8]);
+  const tgt = randn([2, 4, 8]);
+  const feed = (x: Tensor) => new ort.Tensor('float32', Float32Array.from(x.toFlatArray()), [...x.shape]);
+  const result = await session.run({ input_0: feed(src), input_1: feed(tgt) });
+  model.eval();
+  const y = noGrad(() => model.call(src, tgt));
+  assert.deepEqual([...result.output.dims], [...y.shape]);
+  const theirs = result.output.data as Float32Array;
+  assert.ok(y.toFlatArray().every((v, i) => Math.abs(v - theirs[i]) < 1e-4));
 });

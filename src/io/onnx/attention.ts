@@ -1,14 +1,15 @@
 /**
  * ONNX mappings of the sequence layers built on attention: MultiHeadAttention (composed of MatMul,
- * Softmax and reshapes: opset 17 has no attention op), TransformerEncoderLayer (attention, the
- * feed-forward block, the residual additions and LayerNormalizations), and the positional layers.
+ * Softmax and reshapes: opset 17 has no attention op), TransformerEncoderLayer and
+ * TransformerDecoderLayer (attention, the feed-forward block, the residual additions and
+ * LayerNormalizations; the stacks and Transformer are containers of them), and the positional layers.
  * Batch and time stay variable: heads are split with Reshape [0, -1, heads, headSize], and the
  * causal mask and the positional tables are cut to the input's length inside the graph.
  * Padding and attention masks are not exported (refused, naming the layer).
  */
 import type { Tensor } from '../../tensor/tensor.js';
 import type { MultiHeadAttention, Projection } from '../../nn/attention.js';
-import type { TransformerEncoderLayer } from '../../nn/transformer.js';
+import type { TransformerDecoderLayer, TransformerEncoderLayer } from '../../nn/transformer.js';
 import type { PositionalEmbedding, SinusoidalPositionalEncoding } from '../../nn/positional.js';
 import type { AnyModule } from '../../nn/module.js';
 import { arange } from '../../tensor/creation.js';
@@ -101,27 +102,58 @@ registerOnnxMapping<MultiHeadAttention>(
   { readsOptions: true },
 );
 
+/** What both Transformer blocks are made of: LayerNorms, the feed-forward block and residual sublayers. */
+function blockParts(
+  layer: TransformerEncoderLayer | TransformerDecoderLayer,
+  g: OnnxGraph,
+  site: OnnxSite,
+  x: OnnxValue,
+) {
+  const s = layer.settings;
+  const p = site.path;
+  const norm = (module: AnyModule, y: string, name: string): string =>
+    emitLayer(module, [{ name: y, shape: x.shape }], g, { path: `${p}.${name}`, className: '' });
+  return {
+    /** linear2(activation(linear1(y))); the dropouts are the identity in inference. */
+    feedForward(y: string): string {
+      const hidden = projection(g, layer.linear1!, y, `${p}.linear1`);
+      const activated = emitActivation(g, s.activation, hidden, site, { hint: `${p}.activation` });
+      return projection(g, layer.linear2!, activated, `${p}.linear2`);
+    },
+    /** Pre-LN y + f(norm(y)), or post-LN norm(y + f(y)). */
+    residual(y: string, normLayer: AnyModule, name: string, f: (z: string) => string): string {
+      return s.normFirst
+        ? g.op('Add', [y, f(norm(normLayer, y, name))], {}, `${p}.${name}.residual`)
+        : norm(normLayer, g.op('Add', [y, f(y)], {}, `${p}.${name}.residual`), name);
+    },
+  };
+}
+
 registerOnnxMapping<TransformerEncoderLayer>(
   'TransformerEncoderLayer',
   (layer, [src], g, site) => {
-    const s = layer.settings;
-    const causal = causalOption(site, MASKS) ?? s.causal;
+    const causal = causalOption(site, MASKS) ?? layer.settings.causal;
+    const { feedForward, residual } = blockParts(layer, g, site, src);
+    const selfAttention = (y: string): string =>
+      attention(layer.self_attn, [y, y, y], g, `${site.path}.self_attn`, causal);
+    return residual(residual(src.name, layer.norm1, 'norm1', selfAttention), layer.norm2, 'norm2', feedForward);
+  },
+  { readsOptions: true },
+);
+
+const DECODER_MASKS = ['tgtKeyPaddingMask', 'memoryKeyPaddingMask', 'tgtAttentionMask', 'memoryAttentionMask'];
+
+registerOnnxMapping<TransformerDecoderLayer>(
+  'TransformerDecoderLayer',
+  (layer, [tgt, memory], g, site) => {
     const p = site.path;
-    const norm = (module: AnyModule, x: string, name: string): string =>
-      emitLayer(module, [{ name: x, shape: src.shape }], g, { path: `${p}.${name}`, className: '' });
-    // Dropouts are the identity in inference, so each sublayer is f(x) alone.
-    const selfAttention = (x: string): string => attention(layer.self_attn, [x, x, x], g, `${p}.self_attn`, causal);
-    const feedForward = (x: string): string => {
-      const hidden = projection(g, layer.linear1!, x, `${p}.linear1`);
-      const activated = emitActivation(g, s.activation, hidden, site, { hint: `${p}.activation` });
-      return projection(g, layer.linear2!, activated, `${p}.linear2`);
-    };
-    const residual = (x: string, normLayer: AnyModule, name: string, f: (y: string) => string): string =>
-      s.normFirst
-        ? g.op('Add', [x, f(norm(normLayer, x, name))], {}, `${p}.${name}.residual`)
-        : norm(normLayer, g.op('Add', [x, f(x)], {}, `${p}.${name}.residual`), name);
-    const x = residual(src.name, layer.norm1, 'norm1', selfAttention);
-    return residual(x, layer.norm2, 'norm2', feedForward);
+    const causal = causalOption(site, DECODER_MASKS) ?? layer.settings.causal;
+    const { feedForward, residual } = blockParts(layer, g, site, tgt);
+    const selfAttention = (y: string): string => attention(layer.self_attn, [y, y, y], g, `${p}.self_attn`, causal);
+    const crossAttention = (y: string): string =>
+      attention(layer.multihead_attn, [y, memory.name, memory.name], g, `${p}.multihead_attn`, false);
+    const x = residual(tgt.name, layer.norm1, 'norm1', selfAttention);
+    return residual(residual(x, layer.norm2, 'norm2', crossAttention), layer.norm3, 'norm3', feedForward);
   },
   { readsOptions: true },
 );

@@ -39,7 +39,12 @@ export interface ToOnnxOptions {
    * axis of a sequence). Default: the shape the model was built for, or its first layer's inputShape.
    */
   inputShape?: readonly (number | null)[];
-  /** The input's element type: 'int32' for token ids. Default: int32 when the first layer is an Embedding, else float32. */
+  /**
+   * For a model whose forward takes several tensors (a Transformer's source and target): one
+   * shape per tensor, in the order forward takes them; the graph's inputs are then `input_0`, `input_1`, ….
+   */
+  inputShapes?: readonly (readonly (number | null)[])[];
+  /** The inputs' element type: 'int32' for token ids. Default: int32 when the first layer is an Embedding, else float32. */
   inputDType?: 'float32' | 'int32';
 }
 
@@ -72,19 +77,21 @@ export async function toOnnx(model: AnyModule, options: ToOnnxOptions = {}): Pro
   const fn = 'toOnnx';
   if (!(model instanceof Module))
     throw new ArgumentError(`${fn}: got ${describe(model)}; expected a model (a Module, e.g. a Sequential)`);
-  checkOptions(fn, options, ['inputShape', 'inputDType'], "{ inputShape: [28, 28, 1], inputDType: 'float32' }");
+  checkOptions(fn, options, ['inputShape', 'inputShapes', 'inputDType'], '{ inputShape: [28, 28, 1] }');
   const units = exportUnits(model);
-  const sampleShape = sampleShapeOf(fn, model, options.inputShape);
+  const shapes = sampleShapesOf(fn, model, options);
   const dtype = options.inputDType ?? units[0]?.entry?.inputDType ?? 'float32';
   if (dtype !== 'float32' && dtype !== 'int32')
     throw new ArgumentError(`${fn}: got inputDType=${describe(dtype)}; expected 'float32' or 'int32'`);
-  const sample = zeros([TRACE_BATCH, ...sampleShape.map((d) => d ?? TRACE_SIZE)], { dtype });
-  const { calls, output } = trace(model, units, sample);
+  const samples = shapes.map((shape) => zeros([TRACE_BATCH, ...shape.map((d) => d ?? TRACE_SIZE)], { dtype }));
+  const { calls, output } = trace(model, units, samples);
 
   const g = new OnnxGraph();
-  const inputName = g.uniqueName('input');
+  const inputNames = samples.map((_, i) => g.uniqueName(samples.length === 1 ? 'input' : `input_${i}`));
   const outputName = g.uniqueName('output');
-  const values = new Map<Tensor, OnnxValue>([[sample, { name: inputName, shape: [null, ...sample.shape.slice(1)] }]]);
+  const values = new Map<Tensor, OnnxValue>(
+    samples.map((x, i) => [x, { name: inputNames[i], shape: [null, ...x.shape.slice(1)] }]),
+  );
   for (const call of calls) writeCall(call, values, g);
   // Checked after the layers, whose own errors say more (an LSTM with returnState returns a list).
   if (!(output instanceof Tensor))
@@ -99,10 +106,12 @@ export async function toOnnx(model: AnyModule, options: ToOnnxOptions = {}): Pro
   g.node('Identity', [last.name], {}, { names: [outputName] });
 
   const { nodes, initializers } = await g.finish([outputName]);
-  const variable = sampleShape.some((d) => d === null);
-  const inputs: OnnxValueInfo[] = [
-    { name: inputName, dtype, shape: ['batch', ...sampleShape.map((d, i) => d ?? `input_dim${i + 1}`)] },
-  ];
+  const variable = shapes.some((shape) => shape.some((d) => d === null));
+  const inputs: OnnxValueInfo[] = shapes.map((shape, i) => ({
+    name: inputNames[i],
+    dtype,
+    shape: ['batch', ...shape.map((d, axis) => d ?? `${inputNames[i]}_dim${axis + 1}`)],
+  }));
   // Where the input has variable sizes the traced output sizes may be stand-ins: those are left named, not fixed.
   const outputs: OnnxValueInfo[] = [
     {
@@ -176,8 +185,8 @@ function exportUnits(model: AnyModule): Unit[] {
   return units;
 }
 
-/** Run the model once on `sample` in eval mode, recording every hooked layer's call in the order it finished. */
-function trace(model: AnyModule, units: Unit[], sample: Tensor): { calls: Call[]; output: unknown } {
+/** Run the model once on `samples` in eval mode, recording every hooked layer's call in the order it finished. */
+function trace(model: AnyModule, units: Unit[], samples: Tensor[]): { calls: Call[]; output: unknown } {
   const calls: Call[] = [];
   const removers = units.map((unit) =>
     unit.module.registerForwardHook((_m, args, output) => {
@@ -188,7 +197,7 @@ function trace(model: AnyModule, units: Unit[], sample: Tensor): { calls: Call[]
   let output: unknown;
   try {
     model.eval(); // dropout off, BatchNormalization on its moving statistics: what the file computes
-    output = noGrad(() => model.call(sample));
+    output = noGrad(() => model.call(...samples));
   } finally {
     for (const remove of removers) remove();
     for (const [m, training] of modes) m.training = training;
@@ -196,16 +205,29 @@ function trace(model: AnyModule, units: Unit[], sample: Tensor): { calls: Call[]
   return { calls, output };
 }
 
-/** One sample's shape (no batch axis): the option, the shape the model was built for, or its inputShape. */
-function sampleShapeOf(fn: string, model: AnyModule, given: readonly (number | null)[] | undefined): (number | null)[] {
-  const shape = given ?? model.buildInputShape?.slice(1) ?? model.inputShape;
+/** Each input's sample shape (no batch axis): the options, the shape the model was built for, or its inputShape. */
+function sampleShapesOf(fn: string, model: AnyModule, options: ToOnnxOptions): (number | null)[][] {
+  if (options.inputShape !== undefined && options.inputShapes !== undefined)
+    throw new ArgumentError(`${fn}: got both inputShape and inputShapes; expected one of them`);
+  if (options.inputShapes !== undefined) {
+    if (!Array.isArray(options.inputShapes) || options.inputShapes.length === 0)
+      throw new ArgumentError(
+        `${fn}: got inputShapes=${describe(options.inputShapes)}; expected one sample shape per input, e.g. [[null, 32], [null, 32]]`,
+      );
+    return options.inputShapes.map((shape) => checkSampleShape(fn, shape));
+  }
+  const shape = options.inputShape ?? model.buildInputShape?.slice(1) ?? model.inputShape;
   if (shape === null || shape === undefined)
     throw new ArgumentError(
       `${fn}: the input shape of ${model.constructor.name} is not known; pass { inputShape } (one sample's shape, e.g. [28, 28, 1]), or build the model first (model.build([null, ...shape]) or one call on a batch)`,
     );
+  return [checkSampleShape(fn, shape)];
+}
+
+function checkSampleShape(fn: string, shape: unknown): (number | null)[] {
   if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => d === null || (Number.isInteger(d) && d > 0)))
     throw new ShapeError(
-      `${fn}: got inputShape ${describe(shape)}; expected one sample's shape without the batch axis, e.g. [28, 28, 1] (null for a size that varies)`,
+      `${fn}: got input shape ${describe(shape)}; expected one sample's shape without the batch axis, e.g. [28, 28, 1] (null for a size that varies)`,
     );
   return [...shape];
 }
