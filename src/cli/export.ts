@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { ArgumentError } from '../util/errors.js';
 import { loadModel } from '../keras/save.js';
 import { exportOnnx } from '../io/onnx/file.js';
+import type { ToOnnxOptions } from '../io/onnx/export.js';
 import type { Command, CommandContext } from './command.js';
 import { parseCommand, type OptionSpec, type Parsed } from './args.js';
 
@@ -20,11 +21,12 @@ interface ExportFormat {
 
 const FORMATS: Record<string, ExportFormat> = {
   onnx: {
-    usage: 'tessera export onnx DIR [--out FILE] [--json]   (default FILE: DIR/model.onnx; opset 17)',
-    options: { out: { type: 'string' } },
+    usage:
+      "tessera export onnx DIR [--out FILE] [--input-shape '28,28,1'] [--input-dtype int32] [--json]   (default FILE: DIR/model.onnx; opset 17)",
+    options: { out: { type: 'string' }, 'input-shape': { type: 'string' }, 'input-dtype': { type: 'string' } },
     async run(dir, values, ctx) {
       const out = typeof values.out === 'string' ? values.out : join(dir, 'model.onnx');
-      const summary = await exportOnnx(loadModel(dir), out);
+      const summary = await exportOnnx(loadModel(dir), out, onnxOptions(values));
       const shape = (s: (number | string)[]): string => `[${s.join(', ')}]`;
       ctx.log(
         `${out}: ${summary.bytes} bytes, ONNX opset ${summary.opset}, ${summary.nodes} nodes (${summary.ops.join(', ')})`,
@@ -35,6 +37,39 @@ const FORMATS: Record<string, ExportFormat> = {
     },
   },
 };
+
+/**
+ * --input-shape: one sample's shape without the batch axis, sizes separated by commas, `?` for a
+ * size that varies ('?,8': any length of 8-wide steps); several inputs separated by ';'.
+ */
+function onnxOptions(values: Parsed['values']): ToOnnxOptions {
+  const options: ToOnnxOptions = {};
+  const dtype = values['input-dtype'];
+  if (dtype !== undefined) {
+    if (dtype !== 'float32' && dtype !== 'int32')
+      throw new ArgumentError(
+        `tessera export onnx: --input-dtype got ${JSON.stringify(dtype)}; expected float32 or int32`,
+      );
+    options.inputDType = dtype;
+  }
+  const text = values['input-shape'];
+  if (typeof text !== 'string') return options;
+  const shapes = text.split(';').map((one) =>
+    one.split(',').map((d) => {
+      const size = d.trim();
+      if (size === '?' || size === 'null') return null;
+      const n = Number(size);
+      if (size === '' || !Number.isInteger(n) || n <= 0)
+        throw new ArgumentError(
+          `tessera export onnx: --input-shape got ${JSON.stringify(text)}; expected sizes separated by commas, ? for a size that varies, ';' between inputs (e.g. '28,28,1' or '?,8;?,8')`,
+        );
+      return n;
+    }),
+  );
+  if (shapes.length === 1) options.inputShape = shapes[0];
+  else options.inputShapes = shapes;
+  return options;
+}
 
 export const exportCommand: Command = {
   name: 'export',

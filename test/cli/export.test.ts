@@ -71,6 +71,13 @@ test('tessera export onnx --out FILE: a saved LSTM keeps its variable time axis'
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual((r.last.inputs as { shape: unknown }[])[0].shape, ['batch', 'input_dim1', 3]);
     assert.ok((await largestDifference(file, dir, randn([3, 7, 3]))) < 1e-5);
+    // --input-shape fixes the length (here 5 steps) or leaves it variable ('?').
+    const fixed = run(['export', 'onnx', dir, '--out', file, '--input-shape', '5,3', '--json']);
+    assert.equal(fixed.code, 0, fixed.stderr);
+    assert.deepEqual((fixed.last.inputs as { shape: unknown }[])[0].shape, ['batch', 5, 3]);
+    const bad = run(['export', 'onnx', dir, '--input-shape', '5,x', '--json']);
+    assert.equal(bad.code, 2);
+    assert.match(String(bad.last.error), /--input-shape got "5,x"; expected sizes separated by commas/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
