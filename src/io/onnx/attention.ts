@@ -57,7 +57,7 @@ function attention(
   g: OnnxGraph,
   path: string,
   causal: boolean,
-) {
+): string {
   const d = layer.dModel!;
   const heads = layer.numHeads;
   const size = d / heads;

@@ -50,12 +50,12 @@ registerOnnxMapping<Dense>(
  * dilation only with stride 1).
  */
 function padding(
-  padding: Padding,
+  mode: Padding,
   kernel: readonly number[],
   strides: readonly number[],
   dilation: readonly number[] = [1, 1],
 ): Record<string, OnnxAttributeValue> {
-  if (padding === 'valid') return { pads: attr.ints([0, 0, 0, 0]) };
+  if (mode === 'valid') return { pads: attr.ints([0, 0, 0, 0]) };
   if (strides.some((s) => s !== 1)) return { auto_pad: attr.string('SAME_UPPER') };
   const total = kernel.map((k, i) => (k - 1) * dilation[i]);
   const before = total.map((t) => Math.floor(t / 2));
