@@ -227,6 +227,7 @@ const NODE_ONLY = [
   'loadModel',
   'saveModel',
   'writeFileAtomic',
+  'exportOnnx',
 ];
 
 /** tsc on a project in the app folder: its diagnostics, one a line ('' when it type-checks). */

@@ -48,15 +48,21 @@ export const explainCommand: Command = {
   usage:
     `tessera explain DIR --image N [--method ${ATTRIBUTION_METHODS.join('|')}] [--target CLASS] ` +
     '[--steps N] [--layer NAME] [--out FILE.png] [--json]',
+  arguments: [['DIR', 'a model folder written by tessera train mnist']],
+  options: {
+    image: { type: 'string', value: 'N', help: 'the MNIST test image to explain (0..9999)' },
+    method: {
+      type: 'string',
+      value: 'NAME',
+      help: `the attribution method: ${ATTRIBUTION_METHODS.join(', ')} (default integrated-gradients)`,
+    },
+    target: { type: 'string', value: 'CLASS', help: 'the class to explain (default: the predicted one)' },
+    steps: { type: 'string', value: 'N', help: 'Integrated Gradients steps / SmoothGrad samples' },
+    layer: { type: 'string', value: 'NAME', help: 'the convolution Grad-CAM reads (default: the last one)' },
+    out: { type: 'string', value: 'FILE.png', help: 'where the heat-map PNG goes' },
+  },
   async run(argv, ctx) {
-    const { values, positionals } = parseCommand('explain', argv, {
-      image: { type: 'string' },
-      method: { type: 'string' },
-      target: { type: 'string' },
-      steps: { type: 'string' },
-      layer: { type: 'string' },
-      out: { type: 'string' },
-    });
+    const { values, positionals } = parseCommand(explainCommand, argv);
     const [dir] = positionals;
     if (!dir)
       throw new ArgumentError(

@@ -14,12 +14,14 @@ import { trainCommand } from './train.js';
 import { evaluateCommand, predictCommand } from './evaluate.js';
 import { generateCommand, pretrainCommand } from './gpt.js';
 import { explainCommand } from './explain.js';
+import { exportCommand } from './export.js';
 
 const commands: Command[] = [
   trainCommand,
   evaluateCommand,
   predictCommand,
   explainCommand,
+  exportCommand,
   pretrainCommand,
   generateCommand,
   linregCommand,
