@@ -167,7 +167,7 @@ export async function streamCsv(path: string, options: StreamCsvOptions): Promis
   const labelDtype = (o.labelDtype as string | undefined) ?? 'int32';
   if (labelDtype !== 'int32' && labelDtype !== 'float32')
     throw new ArgumentError(`${fn}: got labelDtype=${describe(o.labelDtype)}; expected 'int32' or 'float32'`);
-  const header = await readHeader(path, chunkBytes, delimiter);
+  const header = await readHeader(path, delimiter);
   const column = (c: unknown): number => {
     const i = typeof c === 'number' ? c : header.indexOf(c as string);
     if (!Number.isInteger(i) || i < 0 || i >= header.length)
@@ -254,11 +254,11 @@ export async function streamCsv(path: string, options: StreamCsvOptions): Promis
   };
 }
 
-/** The header row's column names (the first line, which must fit in one chunk). */
-async function readHeader(path: string, chunkBytes: number, delimiter: string): Promise<string[]> {
+/** The header row's column names (the first line, which must fit in 64 KiB). */
+async function readHeader(path: string, delimiter: string): Promise<string[]> {
   const file = await open(path, 'r');
   try {
-    const raw = new Uint8Array(Math.min(chunkBytes, 1 << 16));
+    const raw = new Uint8Array(1 << 16);
     const { bytesRead } = await file.read(raw, 0, raw.length, 0);
     let text = new TextDecoder().decode(raw.subarray(0, bytesRead));
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
