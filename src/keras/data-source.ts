@@ -10,7 +10,6 @@
  * batches at a time (endless generators need it, as in Keras).
  */
 import { Tensor } from '../tensor/tensor.js';
-import { sameShape } from '../tensor/shape.js';
 import { DataLoader } from '../data/loader.js';
 import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
 import { checkSampleWeight } from './weights.js';
@@ -51,13 +50,17 @@ function iteratorOf(v: Batchable): Iterator<BatchLike> | AsyncIterator<BatchLike
   return typeof asyncIt === 'function' ? asyncIt.call(v) : (v as Iterable<BatchLike>)[Symbol.iterator]();
 }
 
-interface Signature {
-  x: string;
-  y: string | null;
-  weighted: boolean;
-}
+/** Per-sample shape and dtype of x, y and sampleWeight (null where the batch has none). */
+type Signature = ({ shape: string; dtype: string } | null)[];
 
-const signatureOf = (t: Tensor | null): string => (t === null ? 'none' : `${describe(t.shape.slice(1))} ${t.dtype}`);
+const signatureOf = (b: Batch): Signature =>
+  [b.x, b.y, b.sampleWeight].map((t) => (t === null ? null : { shape: describe(t.shape.slice(1)), dtype: t.dtype }));
+
+function showSignature(s: Signature): string {
+  return ['x', 'y', 'sampleWeight']
+    .map((name, i) => `${name} ${s[i] === null ? 'none' : `${s[i]?.shape} ${s[i]?.dtype}`}`)
+    .join(', ');
+}
 
 /** A DataSource walked batch by batch, epoch after epoch, with every batch checked. */
 export class Batches {
@@ -132,7 +135,7 @@ export class Batches {
     const batch = toBatch(raw);
     if (batch === null || (batch.y === null && this.#targets === 'required')) {
       throw new ArgumentError(
-        `${where} is ${describe(raw)}; expected ${this.#targets === 'required' ? '' : 'x, '}[x, y], [x, y, sampleWeight] or { x, y, sampleWeight? } of Tensors`,
+        `${where} is ${describe(raw)}; expected ${this.#targets === 'required' ? '[x, y], [x, y, sampleWeight] or { x, y, sampleWeight? }' : 'x, [x, …] or { x, … }'} of Tensors`,
       );
     }
     const { x, y } = batch;
@@ -143,15 +146,14 @@ export class Batches {
       );
     }
     if (batch.sampleWeight !== null) batch.sampleWeight = checkSampleWeight(where, batch.sampleWeight, x.shape[0]);
-    const sig: Signature = { x: signatureOf(x), y: y && signatureOf(y), weighted: batch.sampleWeight !== null };
+    const sig = signatureOf(batch);
     this.#first ??= sig;
     const first = this.#first;
-    if (sig.x !== first.x || sig.y !== first.y || sig.weighted !== first.weighted) {
-      const show = (s: Signature) =>
-        `x per sample ${s.x}, y ${s.y ?? 'none'}, ${s.weighted ? 'with' : 'without'} sampleWeight`;
-      const Err = sig.x.split(' ')[1] !== first.x.split(' ')[1] ? DTypeError : ShapeError;
-      throw new Err(
-        `${where} has ${show(sig)} but the first batch had ${show(first)}; expected every batch to have the same per-sample shapes and dtypes`,
+    if (showSignature(sig) !== showSignature(first)) {
+      // Only the dtypes differ: a DTypeError; a shape or a missing part: a ShapeError.
+      const dtypesOnly = sig.every((s, i) => s?.shape === first[i]?.shape && (s === null) === (first[i] === null));
+      throw new (dtypesOnly ? DTypeError : ShapeError)(
+        `${where} has per sample ${showSignature(sig)} but the first batch had ${showSignature(first)}; expected every batch to have the same per-sample shapes and dtypes`,
       );
     }
     return batch;
@@ -171,9 +173,4 @@ function toBatch(raw: BatchLike): Batch | null {
     return { x, y: y ?? null, sampleWeight: sampleWeight ?? null };
   }
   return null;
-}
-
-/** Whether two per-sample shapes agree (for predict's output check). */
-export function samePerSample(a: Tensor, b: Tensor): boolean {
-  return sameShape(a.shape.slice(1), b.shape.slice(1));
 }
