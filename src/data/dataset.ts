@@ -56,4 +56,3 @@ export class TensorDataset implements BatchDataset {
     return this.tensors.map((t) => takeRows(t, indices, 'TensorDataset.get'));
   }
 }
-

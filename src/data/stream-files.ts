@@ -27,12 +27,20 @@ function positiveInt(fn: string, name: string, value: unknown, fallback: number)
 }
 
 /** Read exactly `length` bytes at `position` into `into`, or fail naming the file. */
-async function readAt(file: FileHandle, into: Uint8Array, length: number, position: number, path: string): Promise<void> {
+async function readAt(
+  file: FileHandle,
+  into: Uint8Array,
+  length: number,
+  position: number,
+  path: string,
+): Promise<void> {
   let done = 0;
   while (done < length) {
     const { bytesRead } = await file.read(into, done, length - done, position + done);
     if (bytesRead === 0)
-      throw new FormatError(`streamIdx: ${path} ended after ${position + done} bytes; expected at least ${position + length}`);
+      throw new FormatError(
+        `streamIdx: ${path} ended after ${position + done} bytes; expected at least ${position + length}`,
+      );
     done += bytesRead;
   }
 }
@@ -78,7 +86,13 @@ async function openIdx(path: string, role: string, types: readonly string[], ran
 }
 
 /** Decode `rows` rows of raw big-endian IDX bytes as float32 inputs (divided by `divideBy`) or int32 labels. */
-function decodeRows(f: IdxFile, bytes: Uint8Array, rows: number, as: 'float32' | 'int32', divideBy: number): Float32Array | Int32Array {
+function decodeRows(
+  f: IdxFile,
+  bytes: Uint8Array,
+  rows: number,
+  as: 'float32' | 'int32',
+  divideBy: number,
+): Float32Array | Int32Array {
   const count = (rows * f.rowBytes) / f.header.bytesPerElement;
   const out = as === 'int32' ? new Int32Array(count) : new Float32Array(count);
   if (f.header.type === 'uint8') {
@@ -98,13 +112,22 @@ function decodeRows(f: IdxFile, bytes: Uint8Array, rows: number, as: 'float32' |
  */
 export async function streamIdx(options: StreamIdxOptions): Promise<StreamDataset> {
   const fn = 'streamIdx';
-  const o = checkOptions(fn, options, ['images', 'labels', 'chunkRows', 'divideBy'], "{ images: 'x.idx', labels: 'y.idx' }");
+  const o = checkOptions(
+    fn,
+    options,
+    ['images', 'labels', 'chunkRows', 'divideBy'],
+    "{ images: 'x.idx', labels: 'y.idx' }",
+  );
   if (typeof o.images !== 'string' || typeof o.labels !== 'string')
-    throw new ArgumentError(`${fn}: got images=${describe(o.images)}, labels=${describe(o.labels)}; expected two file paths`);
+    throw new ArgumentError(
+      `${fn}: got images=${describe(o.images)}, labels=${describe(o.labels)}; expected two file paths`,
+    );
   const chunkRows = positiveInt(fn, 'chunkRows', o.chunkRows, 1024);
   const divideBy = Math.fround((o.divideBy as number | undefined) ?? 1);
   if (!Number.isFinite(divideBy) || divideBy === 0)
-    throw new ArgumentError(`${fn}: got divideBy=${describe(o.divideBy)}; expected a finite non-zero number such as 255`);
+    throw new ArgumentError(
+      `${fn}: got divideBy=${describe(o.divideBy)}; expected a finite non-zero number such as 255`,
+    );
   const images = await openIdx(o.images, 'images', ['uint8', 'float32']);
   const labels = await openIdx(o.labels, 'labels', ['uint8', 'int32'], 1);
   const n = images.header.shape[0];
@@ -161,7 +184,12 @@ export interface StreamCsvOptions {
  */
 export async function streamCsv(path: string, options: StreamCsvOptions): Promise<StreamDataset> {
   const fn = 'streamCsv';
-  const o = checkOptions(fn, options, ['label', 'features', 'labelDtype', 'chunkBytes', 'delimiter'], "{ label: 'class' }");
+  const o = checkOptions(
+    fn,
+    options,
+    ['label', 'features', 'labelDtype', 'chunkBytes', 'delimiter'],
+    "{ label: 'class' }",
+  );
   const chunkBytes = positiveInt(fn, 'chunkBytes', o.chunkBytes, 1 << 20);
   const delimiter = (o.delimiter as string | undefined) ?? ',';
   const labelDtype = (o.labelDtype as string | undefined) ?? 'int32';
@@ -171,11 +199,16 @@ export async function streamCsv(path: string, options: StreamCsvOptions): Promis
   const column = (c: unknown): number => {
     const i = typeof c === 'number' ? c : header.indexOf(c as string);
     if (!Number.isInteger(i) || i < 0 || i >= header.length)
-      throw new ArgumentError(`${fn}: ${path} has no column ${describe(c)}; expected one of ${describe(header)} or an index below ${header.length}`);
+      throw new ArgumentError(
+        `${fn}: ${path} has no column ${describe(c)}; expected one of ${describe(header)} or an index below ${header.length}`,
+      );
     return i;
   };
   const label = column(o.label);
-  const features = o.features === undefined ? header.map((_, i) => i).filter((i) => i !== label) : (o.features as unknown[]).map(column);
+  const features =
+    o.features === undefined
+      ? header.map((_, i) => i).filter((i) => i !== label)
+      : (o.features as unknown[]).map(column);
   if (features.length === 0) throw new ArgumentError(`${fn}: ${path} leaves no feature columns; expected at least one`);
 
   const parseLines = (lines: string[], lineNumbers: number[]): HostBlock => {
@@ -199,7 +232,9 @@ export async function streamCsv(path: string, options: StreamCsvOptions): Promis
       });
       const v = num(label);
       if (labelDtype === 'int32' && !Number.isInteger(v))
-        throw new FormatError(`${where}: label ${v} is not an integer; expected a class index (or labelDtype: 'float32')`);
+        throw new FormatError(
+          `${where}: label ${v} is not an integer; expected a class index (or labelDtype: 'float32')`,
+        );
       y[r] = v;
     });
     return {
@@ -264,7 +299,9 @@ async function readHeader(path: string, delimiter: string): Promise<string[]> {
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const end = text.indexOf('\n');
     if (end < 0 && bytesRead === raw.length)
-      throw new FormatError(`streamCsv: ${path} has no line end in its first ${raw.length} bytes; expected a header row`);
+      throw new FormatError(
+        `streamCsv: ${path} has no line end in its first ${raw.length} bytes; expected a header row`,
+      );
     const first = (end < 0 ? text : text.slice(0, end)).replace(/\r$/, '');
     if (first.trim() === '') throw new FormatError(`streamCsv: ${path} is empty; expected a header row`);
     return first.split(delimiter).map((h) => h.trim());

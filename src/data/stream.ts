@@ -34,9 +34,7 @@ export interface StreamDataset {
 }
 
 export function isStreamDataset(value: unknown): value is StreamDataset {
-  return (
-    value !== null && typeof value === 'object' && typeof (value as Partial<StreamDataset>).blocks === 'function'
-  );
+  return value !== null && typeof value === 'object' && typeof (value as Partial<StreamDataset>).blocks === 'function';
 }
 
 /** Where the next random number comes from (a private ShuffleRng, or none: file order). */
@@ -80,8 +78,7 @@ function checkBlock(block: HostBlock, first: HostBlock, index: number): void {
         f.values.length === block.rows * rowLength(f),
     );
   if (!same) {
-    const show = (b: HostBlock) =>
-      describe(b.fields.map((f) => `${f.values.constructor.name}${describe(f.rowShape)}`));
+    const show = (b: HostBlock) => describe(b.fields.map((f) => `${f.values.constructor.name}${describe(f.rowShape)}`));
     throw new ShapeError(
       `StreamDataset: block ${index} has ${block.rows} rows of fields ${show(block)} but block 0 had ${show(first)}; expected every block to hold the same fields, with rows × row size values each`,
     );

@@ -27,7 +27,7 @@ import { Module, type AnyModule } from '../nn/module.js';
 import type { Parameter } from '../nn/parameter.js';
 import { layerToConfig, layerFromConfig, registerLayer, type LayerConfig } from '../nn/registry.js';
 import { Optimizer } from '../optim/optimizer.js';
-import { Loss } from '../nn/losses.js';
+import { Loss, type LossFn } from '../nn/losses.js';
 import type { DataLoader } from '../data/loader.js';
 import { ArgumentError, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
@@ -258,21 +258,19 @@ export abstract class Model extends Module implements EndsInActivation {
         );
       }
       const onLogits = loss.onLogits();
-      let onLogitsPerSample: Loss | undefined; // made at the first weighted batch
+      const onLogitsPerSample = perSampleOf(onLogits);
       const activation = getActivation(final);
       return (x, y, weights) => {
         const logits = this.callBeforeActivation(x);
         const value =
           weights === null
             ? scalarLoss(fn, loss.name, onLogits.call(logits, y))
-            : weightedLoss(fn, loss.name, (onLogitsPerSample ??= perSample(onLogits)).call(logits, y), weights, loss.options.reduction);
+            : weightedLoss(fn, loss.name, onLogitsPerSample(logits, y), weights, loss.options.reduction);
         return { yPred: activation(logits), loss: value };
       };
     }
     // Weighted, a registered loss gives its per-sample values (reduction 'none'); a custom one must return them.
-    let lossPerSample: Loss | undefined;
-    const unreduced = (p: Tensor, t: Tensor): Tensor =>
-      loss === null ? declared.call(p, t) : (lossPerSample ??= perSample(loss)).call(p, t);
+    const unreduced = loss === null ? declared.call : perSampleOf(loss);
     return (x, y, weights) => {
       const yPred = this.call(x);
       const value =
@@ -304,7 +302,7 @@ export abstract class Model extends Module implements EndsInActivation {
     const fn = `${this.constructor.name}.fit`;
     const compiled = this.#requireCompiled(fn);
     const tensors = first instanceof Tensor;
-    const o = resolveFitOptions(fn, (tensors ? third : second) as FitOptions | undefined ?? {});
+    const o = resolveFitOptions(fn, ((tensors ? third : second) as FitOptions | undefined) ?? {});
     const { train, validation, samples } = fitData(fn, first, tensors ? second : null, o);
     const classTable = o.classWeight === null ? null : classWeightTable(fn, o.classWeight);
     const step = this.#lossStep(fn, compiled.loss);
@@ -409,7 +407,11 @@ export abstract class Model extends Module implements EndsInActivation {
    */
   evaluate(x: Tensor, y: Tensor, options?: EvaluateOptions): Logs;
   evaluate(data: DataSource, options?: EvaluateOptions): Promise<Logs>;
-  evaluate(first: Tensor | DataSource, second?: Tensor | EvaluateOptions, third?: EvaluateOptions): Logs | Promise<Logs> {
+  evaluate(
+    first: Tensor | DataSource,
+    second?: Tensor | EvaluateOptions,
+    third?: EvaluateOptions,
+  ): Logs | Promise<Logs> {
     const fn = `${this.constructor.name}.evaluate`;
     const compiled = this.#requireCompiled(fn);
     const tensors = first instanceof Tensor;
@@ -418,7 +420,9 @@ export abstract class Model extends Module implements EndsInActivation {
     const step = this.#lossStep(fn, compiled.loss);
     if (!tensors) {
       if (o.sampleWeight !== undefined)
-        throw new ArgumentError(`${fn}: got sampleWeight with batches; expected each batch to carry its own ([x, y, sampleWeight])`);
+        throw new ArgumentError(
+          `${fn}: got sampleWeight with batches; expected each batch to carry its own ([x, y, sampleWeight])`,
+        );
       const steps = o.steps === undefined ? null : integerOption(fn, 'steps', o.steps, 1, 1);
       return this.#evaluateBatches(step, compiled, new Batches(fn, first, steps, 'required'), 0);
     }
@@ -497,7 +501,9 @@ export abstract class Model extends Module implements EndsInActivation {
       return this.#predictBatches(fn, new Batches(fn, x, steps, 'optional'));
     }
     if (!(x instanceof Tensor) || x.rank === 0)
-      throw new ArgumentError(`${fn}: got ${describe(x)}; expected a Tensor whose first axis holds the samples, or a DataLoader / iterable of batches`);
+      throw new ArgumentError(
+        `${fn}: got ${describe(x)}; expected a Tensor whose first axis holds the samples, or a DataLoader / iterable of batches`,
+      );
     const n = x.shape[0];
     if (n === 0) throw new ArgumentError(`${fn}: got 0 samples (shape ${describe(x.shape)}); expected at least one`);
     return withMode(this, false, () =>
@@ -630,9 +636,16 @@ export abstract class Model extends Module implements EndsInActivation {
   }
 }
 
-/** The same registered loss with reduction 'none': one value per sample (or element), to be weighted. */
-function perSample(loss: Loss): Loss {
-  return new Loss(loss.name, { ...loss.options, reduction: 'none' });
+/**
+ * The same registered loss with reduction 'none' — one value per sample (or element), to be
+ * weighted — made at its first use, so a loss without a reduction option fails only if weighted.
+ */
+function perSampleOf(loss: Loss): LossFn {
+  let unreduced: Loss | undefined;
+  return (yPred, yTrue) => {
+    unreduced ??= new Loss(loss.name, { ...loss.options, reduction: 'none' });
+    return unreduced.call(yPred, yTrue);
+  };
 }
 
 /** The loss of a batch, checked to be a scalar tensor (a custom loss might return one per sample). */

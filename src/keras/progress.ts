@@ -162,10 +162,7 @@ export class ProgressBar {
     const timing = `${Math.round(elapsed)}s ${formatStepTime(steps > 0 ? elapsed / steps : 0)}`;
     if (this.mode === 'live') {
       const bar = this.target === null ? '' : ` ${formatBar(steps, this.target, this.width)}`;
-      this.draw(
-        `${this.counter(steps)}${bar} - ${timing}${formatLogs(logs)}`,
-        false,
-      );
+      this.draw(`${this.counter(steps)}${bar} - ${timing}${formatLogs(logs)}`, false);
       this.stream.write('\n');
     } else {
       this.stream.write(`${this.counter(steps)} - ${timing}${formatLogs(logs)}\n`);

@@ -139,7 +139,8 @@ export function resolveFitOptions(fn: string, options: FitOptions): ResolvedFitO
     validationSplit,
     validationData,
     validationBatchSize: integerOption(fn, 'validationBatchSize', o.validationBatchSize, batchSize, 1),
-    validationSteps: o.validationSteps === undefined ? null : integerOption(fn, 'validationSteps', o.validationSteps, 1, 1),
+    validationSteps:
+      o.validationSteps === undefined ? null : integerOption(fn, 'validationSteps', o.validationSteps, 1, 1),
     stepsPerEpoch: o.stepsPerEpoch === undefined ? null : integerOption(fn, 'stepsPerEpoch', o.stepsPerEpoch, 1, 1),
     classWeight: o.classWeight ?? null,
     sampleWeight: o.sampleWeight ?? null,

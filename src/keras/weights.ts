@@ -33,7 +33,10 @@ export function classWeightTable(fn: string, classWeight: unknown): Tensor {
       throw bad(`class ${c} has weight ${describe(weight)}`);
     table[c] = weight;
   }
-  return fromHostValues(Float32Array.from(table, (w) => w ?? 1), [table.length]);
+  return fromHostValues(
+    Float32Array.from(table, (w) => w ?? 1),
+    [table.length],
+  );
 }
 
 /**

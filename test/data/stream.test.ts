@@ -92,7 +92,11 @@ test('the shuffle buffer: each sample once per epoch, a new order each epoch, re
   const loader = make();
   const e1 = await epochIds(loader),
     e2 = await epochIds(loader);
-  for (const e of [e1, e2]) assert.deepEqual([...e.flat()].sort((a, b) => a - b), range(50));
+  for (const e of [e1, e2])
+    assert.deepEqual(
+      [...e.flat()].sort((a, b) => a - b),
+      range(50),
+    );
   assert.notDeepEqual(e1.flat(), range(50));
   assert.notDeepEqual(e1, e2);
   const again = make();
@@ -131,13 +135,20 @@ async function resumed(make: () => DataLoader, from: number): Promise<[number[][
 }
 
 test('getState/setState resume an epoch mid-way with the batches an unbroken run gives', async () => {
-  const ids = (n: number) => new TensorDataset(tensor(range(n).map((i) => [i, -i])), tensor(range(n), { dtype: 'int32' }));
+  const ids = (n: number) =>
+    new TensorDataset(tensor(range(n).map((i) => [i, -i])), tensor(range(n), { dtype: 'int32' }));
   const cases: [string, () => DataLoader][] = [
     ['in memory, seeded', () => new DataLoader(ids(23), { batchSize: 4, shuffle: true, seed: 9 })],
     ['in memory, global generator', () => new DataLoader(ids(23), { batchSize: 4, shuffle: true })],
     ['in memory, in order', () => new DataLoader(ids(23), { batchSize: 4 })],
-    ['streamed, seeded', () => new DataLoader(numberedStream(23, 5), { batchSize: 4, shuffle: true, seed: 9, shuffleBuffer: 8 })],
-    ['streamed, unseeded', () => new DataLoader(numberedStream(23, 5), { batchSize: 4, shuffle: true, shuffleBuffer: 8 })],
+    [
+      'streamed, seeded',
+      () => new DataLoader(numberedStream(23, 5), { batchSize: 4, shuffle: true, seed: 9, shuffleBuffer: 8 }),
+    ],
+    [
+      'streamed, unseeded',
+      () => new DataLoader(numberedStream(23, 5), { batchSize: 4, shuffle: true, shuffleBuffer: 8 }),
+    ],
   ];
   for (const [name, make] of cases) {
     const [got, expected] = await resumed(make, 2);
@@ -248,13 +259,18 @@ test('streamCsv parses a numeric CSV chunk by chunk, whatever the chunk size, an
 
     await assert.rejects(
       streamCsv(path, { label: 'class' }),
-      (e: Error) => e instanceof ArgumentError && /has no column "class"; expected one of \["a", "b", "label", "c"\]/.test(e.message),
+      (e: Error) =>
+        e instanceof ArgumentError &&
+        /has no column "class"; expected one of \["a", "b", "label", "c"\]/.test(e.message),
     );
     const drain = async (text: string, options: Parameters<typeof streamCsv>[1] = { label: 'y' }) => {
       writeFileSync(path, text);
       for await (const _ of (await streamCsv(path, options)).blocks());
     };
-    await assert.rejects(drain('x,y\n1,0\n2\n'), (e: Error) => e instanceof FormatError && /line 3 has 1 fields; expected 2/.test(e.message));
+    await assert.rejects(
+      drain('x,y\n1,0\n2\n'),
+      (e: Error) => e instanceof FormatError && /line 3 has 1 fields; expected 2/.test(e.message),
+    );
     await assert.rejects(
       drain('x,y\n1,0\n\nabc,1\n'),
       (e: Error) => e instanceof FormatError && /line 4, column "x": got "abc"; expected a number/.test(e.message),

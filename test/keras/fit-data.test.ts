@@ -66,9 +66,13 @@ test('every data form trains on the same batches as tensors: the same weights an
     ['a function returning a generator', () => batches.values(), {}],
     ['a function returning an async generator', asyncOnce, {}],
     ['an endless generator with stepsPerEpoch', endless(), { stepsPerEpoch: 4 }],
-    ['an async generator (one pass) drawn on across epochs', (async function* () {
-      for (let e = 0; e < 2; e++) for (const b of batches) yield b;
-    })(), { stepsPerEpoch: 4 }],
+    [
+      'an async generator (one pass) drawn on across epochs',
+      (async function* () {
+        for (let e = 0; e < 2; e++) for (const b of batches) yield b;
+      })(),
+      { stepsPerEpoch: 4 },
+    ],
   ];
   for (const [name, data, options] of forms) {
     const model = sgdModel();
@@ -89,7 +93,9 @@ test('data of unknown length: the progress line says Unknown in the first epoch 
   // A generator used up in the first epoch, without stepsPerEpoch, is refused in the second.
   await assert.rejects(
     sgdModel().fit(batchesOf(x, y).values(), { epochs: 2, verbose: 0 }),
-    (e: Error) => e instanceof ArgumentError && /no batches in epoch 2; a generator is used up .* give stepsPerEpoch/.test(e.message),
+    (e: Error) =>
+      e instanceof ArgumentError &&
+      /no batches in epoch 2; a generator is used up .* give stepsPerEpoch/.test(e.message),
   );
 });
 
@@ -105,7 +111,12 @@ test('validationData as tensors, tensors with weights, a DataLoader or batches g
   ];
   for (const validationData of forms) {
     const model = sgdModel();
-    const h = await model.fit(xt, yt, { epochs: 1, batchSize: 10, verbose: 0, validationData: validationData as never });
+    const h = await model.fit(xt, yt, {
+      epochs: 1,
+      batchSize: 10,
+      verbose: 0,
+      validationData: validationData as never,
+    });
     const val = model.evaluate(xv, yv);
     assert.ok(Math.abs(h.history.val_loss[0] - val.loss) < 1e-6, `${h.history.val_loss[0]} vs ${val.loss}`);
     const viaData = await model.evaluate(new DataLoader(new TensorDataset(xv, yv), { batchSize: 3 }));
@@ -114,17 +125,27 @@ test('validationData as tensors, tensors with weights, a DataLoader or batches g
   // validationSplit takes the last samples of x, y and sampleWeight alike.
   const model = sgdModel();
   const weights = tensor(Float32Array.from({ length: 60 }, (_, i) => (i < 40 ? 1 : 0)));
-  const h = await model.fit(x, y, { epochs: 1, batchSize: 10, verbose: 0, validationSplit: 1 / 3, sampleWeight: weights });
+  const h = await model.fit(x, y, {
+    epochs: 1,
+    batchSize: 10,
+    verbose: 0,
+    validationSplit: 1 / 3,
+    sampleWeight: weights,
+  });
   assert.equal(h.history.val_loss[0], 0, 'the held-out samples all weigh 0');
   await assert.rejects(
     sgdModel().fit(batchesOf(x, y), { validationSplit: 0.2, verbose: 0 }),
-    (e: Error) => e instanceof ArgumentError && /got validationSplit with data that is not tensors; expected validationData/.test(e.message),
+    (e: Error) =>
+      e instanceof ArgumentError &&
+      /got validationSplit with data that is not tensors; expected validationData/.test(e.message),
   );
 });
 
 /** A 2-class softmax layer with all-zero weights: every prediction is [0.5, 0.5], every loss ln 2. */
 function zeroModel(lr: number): Sequential {
-  const model = new Sequential([new Dense({ units: 2, activation: 'softmax', inputShape: [2], kernelInitializer: 'zeros' })]);
+  const model = new Sequential([
+    new Dense({ units: 2, activation: 'softmax', inputShape: [2], kernelInitializer: 'zeros' }),
+  ]);
   model.compile({ optimizer: (p) => new SGD(p, { lr }), loss: 'sparse_categorical_crossentropy' });
   return model;
 }
@@ -150,7 +171,10 @@ test('classWeight and sampleWeight: loss Σ wᵢ·ln2 / N and one SGD step as th
   const check = async (fit: (m: Sequential) => Promise<{ history: Record<string, number[]> }>) => {
     const model = zeroModel(lr);
     const h = await fit(model);
-    assert.ok(Math.abs(h.history.loss[0] - (w.reduce((a, b) => a + b) * Math.LN2) / n) < 1e-6, `loss ${h.history.loss[0]}`);
+    assert.ok(
+      Math.abs(h.history.loss[0] - (w.reduce((a, b) => a + b) * Math.LN2) / n) < 1e-6,
+      `loss ${h.history.loss[0]}`,
+    );
     const got = Object.values(weightsOf(model));
     got[0].forEach((v, i) => assert.ok(Math.abs(v - kernel[i]) < 1e-6, `kernel ${got[0]} vs ${kernel}`));
     got[1].forEach((v, i) => assert.ok(Math.abs(v - bias[i]) < 1e-6, `bias ${got[1]} vs ${bias}`));
@@ -184,7 +208,8 @@ test('classWeight and sampleWeight: loss Σ wᵢ·ln2 / N and one SGD step as th
   custom.compile({ optimizer: 'sgd', loss: (p: Tensor) => p.sum() });
   await assert.rejects(
     custom.fit(x, y, { verbose: 0, sampleWeight: sw }),
-    (e: Error) => e instanceof ArgumentError && /must give one loss per sample, but it returned Tensor\(shape=\[\]/.test(e.message),
+    (e: Error) =>
+      e instanceof ArgumentError && /must give one loss per sample, but it returned Tensor\(shape=\[\]/.test(e.message),
   );
   await assert.rejects(
     zeroModel(lr).fit(x, y, { verbose: 0, classWeight: { a: 1 } as never }),
@@ -201,7 +226,10 @@ test('a sample of weight 0 is ignored: its label, however wrong, changes nothing
   const labels = Array.from(y.dataSync());
   const train = async (wrong: number) => {
     const model = sgdModel();
-    const yy = tensor(labels.map((c, i) => (i === 5 ? wrong : c)), { dtype: 'int32' });
+    const yy = tensor(
+      labels.map((c, i) => (i === 5 ? wrong : c)),
+      { dtype: 'int32' },
+    );
     const sw = tensor(labels.map((_, i) => (i === 5 ? 0 : 1)));
     await model.fit(x, yy, { epochs: 3, batchSize: 4, verbose: 0, sampleWeight: sw });
     return weightsOf(model);
@@ -210,11 +238,18 @@ test('a sample of weight 0 is ignored: its label, however wrong, changes nothing
   // With weight 1 the label matters.
   const plain = async (wrong: number) => {
     const model = sgdModel();
-    await model.fit(x, tensor(labels.map((c, i) => (i === 5 ? wrong : c)), { dtype: 'int32' }), {
-      epochs: 3,
-      batchSize: 4,
-      verbose: 0,
-    });
+    await model.fit(
+      x,
+      tensor(
+        labels.map((c, i) => (i === 5 ? wrong : c)),
+        { dtype: 'int32' },
+      ),
+      {
+        epochs: 3,
+        batchSize: 4,
+        verbose: 0,
+      },
+    );
     return weightsOf(model);
   };
   assert.notDeepEqual(await plain(0), await plain(1));
@@ -263,11 +298,15 @@ test('batches that change shape or dtype are refused by their index; so is what 
   const floatLabels = [...good.slice(0, 3), [good[3][0], tensor([0, 1, 0, 1, 0])]];
   await assert.rejects(
     model.fit(floatLabels, { verbose: 0 }),
-    (e: Error) => e instanceof DTypeError && /batch 3 \(counting from 0\) of epoch 1 has per sample .*y \[\] float32/.test(e.message),
+    (e: Error) =>
+      e instanceof DTypeError &&
+      /batch 3 \(counting from 0\) of epoch 1 has per sample .*y \[\] float32/.test(e.message),
   );
   await assert.rejects(
     model.fit([good[0], 'text'] as never, { verbose: 0 }),
-    (e: Error) => e instanceof ArgumentError && /batch 1 \(counting from 0\) of epoch 1 is "text"; expected \[x, y\]/.test(e.message),
+    (e: Error) =>
+      e instanceof ArgumentError &&
+      /batch 1 \(counting from 0\) of epoch 1 is "text"; expected \[x, y\]/.test(e.message),
   );
   await assert.rejects(
     model.fit(42 as never, { verbose: 0 }),
@@ -275,7 +314,9 @@ test('batches that change shape or dtype are refused by their index; so is what 
   );
   await assert.rejects(
     model.fit(good, { verbose: 0, sampleWeight: tensor([1]) }),
-    (e: Error) => e instanceof ArgumentError && /got sampleWeight with data that is not tensors; expected each batch to carry its own/.test(e.message),
+    (e: Error) =>
+      e instanceof ArgumentError &&
+      /got sampleWeight with data that is not tensors; expected each batch to carry its own/.test(e.message),
   );
 });
 
