@@ -133,6 +133,7 @@ export abstract class Model extends Module implements EndsInActivation {
   /**
    * While `fit` runs, the DataLoader it draws training batches from (its own over tensors, or the
    * one it was given), whose getState() is the data order's position for a checkpoint; else null.
+   * A callback may setState() it in onTrainBegin to resume mid-epoch: no pass has begun by then.
    */
   trainLoader: DataLoader | null = null;
   #compiled: Compiled | null = null;

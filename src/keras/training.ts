@@ -28,13 +28,19 @@ export interface FitOptions {
   validationSteps?: number;
   /** Batches per epoch: needed for an endless generator; caps any other data (default: all). */
   stepsPerEpoch?: number;
-  /** A weight per class, multiplying each training sample's loss by its class's weight, e.g. { 0: 1, 1: 5 }. */
+  /**
+   * A weight per class, multiplying each training sample's loss by its class's weight, e.g.
+   * { 0: 1, 1: 5 } (classes left out weigh 1). Training loss only, as in Keras: not validation.
+   */
   classWeight?: ClassWeight;
   /** A weight per training sample, float32 [N] (with x, y tensors; batches carry their own). */
   sampleWeight?: Tensor;
   /** Batch size for validation (default batchSize). */
   validationBatchSize?: number;
-  /** A new sample order every epoch, from the global generator (manualSeed) (default true). */
+  /**
+   * With tensors: a new sample order every epoch, from the global generator (manualSeed) (default
+   * true). Other data comes in its own order (a DataLoader shuffles itself, with its own seed).
+   */
   shuffle?: boolean;
   callbacks?: readonly Callback[];
   /** 0 silent, 1 progress bar (plain lines when not a terminal), 2 one line per epoch (default 1). */
