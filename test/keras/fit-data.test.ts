@@ -331,3 +331,45 @@ test('predict over a DataLoader or batches of x gives what predict over the tens
   const logs: Logs = await model.evaluate(batchesOf(x, y, 4), { steps: 2 });
   assert.ok(Math.abs(logs.loss - model.evaluate(rows(x, 0, 8), rows(y, 0, 8)).loss) < 1e-6, 'steps caps the batches');
 });
+
+test("a callback resumes fit's loader mid-epoch in onTrainBegin: the rest of the epoch an unbroken run trains on", async () => {
+  const { x } = blobs(40);
+  // Regression on the sample ids, so that a metric that sees the targets sees which samples were trained on.
+  const ids = tensor(Array.from({ length: 40 }, (_, i) => [i]));
+  const make = () => new DataLoader(new TensorDataset(x, ids), { batchSize: 8, shuffle: true, seed: 7 });
+  const run = async (loader: DataLoader, callback: Callback): Promise<number[][]> => {
+    const seen: number[][] = [];
+    const model = new Sequential([new Dense({ units: 1, inputShape: [2] })]);
+    const record = function seen_ids(_p: Tensor, t: Tensor): number {
+      seen.push(Array.from(t.dataSync()));
+      return 0;
+    };
+    model.compile({ optimizer: 'sgd', loss: 'mse', metrics: [record] });
+    await model.fit(loader, { verbose: 0, callbacks: [callback] });
+    return seen;
+  };
+  const expected = await run(make(), new Callback());
+  const cut = make();
+  let saved = cut.getState();
+  const first = await run(
+    cut,
+    new (class extends Callback {
+      override onBatchEnd(batch: number): void {
+        if (batch < 1) return;
+        saved = JSON.parse(JSON.stringify(this.model?.trainLoader?.getState()));
+        (this.model as Sequential).stopTraining = true;
+      }
+    })(),
+  );
+  assert.deepEqual(first, expected.slice(0, 2));
+  assert.deepEqual([saved.epoch, saved.position], [0, 2]);
+  const rest = await run(
+    make(),
+    new (class extends Callback {
+      override onTrainBegin(): void {
+        this.model?.trainLoader?.setState(saved);
+      }
+    })(),
+  );
+  assert.deepEqual(rest, expected.slice(2));
+});
