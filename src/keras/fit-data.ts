@@ -57,7 +57,7 @@ export function fitData(fn: string, first: Tensor | DataSource, y: unknown, o: R
 }
 
 /** A batch's loss weights: its sampleWeight times its targets' class weights; null when neither. */
-export function batchWeights(fn: string, batch: Batch, classTable: Tensor | null): Tensor | null {
+export function batchWeights(fn: string, batch: Batch, classTable: Float32Array | null): Tensor | null {
   if (classTable === null) return batch.sampleWeight;
   const byClass = classWeightsOf(fn, classTable, batch.y as Tensor);
   return batch.sampleWeight === null ? byClass : mul(batch.sampleWeight, byClass);

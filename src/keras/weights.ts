@@ -16,8 +16,8 @@ import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.
 /** Keras's class_weight: class index → weight; classes left out weigh 1. */
 export type ClassWeight = Readonly<Record<number, number>>;
 
-/** The weights of classes 0..max as one float32 tensor (1 for a class not named). */
-export function classWeightTable(fn: string, classWeight: unknown): Tensor {
+/** The weights of classes 0..max (1 for a class not named), checked once per fit. */
+export function classWeightTable(fn: string, classWeight: unknown): Float32Array {
   const bad = (why: string) =>
     new ArgumentError(
       `${fn}: got classWeight=${describe(classWeight)} (${why}); expected an object mapping class indices to weights >= 0, e.g. { 0: 1, 1: 5 }`,
@@ -33,10 +33,7 @@ export function classWeightTable(fn: string, classWeight: unknown): Tensor {
       throw bad(`class ${c} has weight ${describe(weight)}`);
     table[c] = weight;
   }
-  return fromHostValues(
-    Float32Array.from(table, (w) => w ?? 1),
-    [table.length],
-  );
+  return Float32Array.from(table, (w) => w ?? 1);
 }
 
 /**
@@ -44,7 +41,7 @@ export function classWeightTable(fn: string, classWeight: unknown): Tensor {
  * or probability rows ([N, C], their argmax), or binary targets ([N] or [N, 1] float, 0/1: ≥ 0.5
  * is class 1). A class beyond the table weighs 1.
  */
-export function classWeightsOf(fn: string, table: Tensor, y: Tensor): Tensor {
+export function classWeightsOf(fn: string, table: Float32Array, y: Tensor): Tensor {
   const n = y.shape[0];
   const rowSize = y.size / Math.max(n, 1);
   let classes: Tensor;
@@ -56,9 +53,11 @@ export function classWeightsOf(fn: string, table: Tensor, y: Tensor): Tensor {
       `${fn}: classWeight needs one class per sample, but got targets of shape ${describe(y.shape)} (${y.dtype}); expected int32 classes [N], one-hot rows [N, classes], or binary targets [N] / [N, 1]`,
     );
   }
-  const count = table.shape[0];
+  const count = table.length;
+  // The table (a few numbers) goes where the targets are, so a GPU backend looks it up there.
+  const weights = fromHostValues(table.slice(), [count], {}, y.backend);
   const known = mul(lt(classes, count), ge(classes, 0));
-  return where(known, gather(table, minimum(where(known, classes, 0), count - 1), 0), 1);
+  return where(known, gather(weights, minimum(where(known, classes, 0), count - 1), 0), 1);
 }
 
 /** A batch's sample weights, checked: a float (or int) tensor [N] for a batch of N samples. */
