@@ -307,12 +307,10 @@ export abstract class Model extends Module implements EndsInActivation {
     const { train, validation, samples } = fitData(fn, first, tensors ? second : null, o);
     const classTable = o.classWeight === null ? null : classWeightTable(fn, o.classWeight);
     const step = this.#lossStep(fn, compiled.loss);
-    // Tensors build the model now; other data at its first batch.
-    let optimizer: Optimizer | null = null;
-    if (tensors) {
-      this.#buildFrom(first);
-      optimizer = this.#ensureOptimizer(fn, compiled);
-    }
+    // Tensors build the model now; other data at its first batch (unless it is built already).
+    // Before onTrainBegin, so that callbacks see the optimizer whenever the model can make it.
+    if (tensors) this.#buildFrom(first);
+    let optimizer = this.isBuilt() ? this.#ensureOptimizer(fn, compiled) : null;
 
     const history = new History();
     const callbacks: Callback[] = [...o.callbacks, history];
