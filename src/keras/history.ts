@@ -11,10 +11,13 @@ export type Logs = Record<string, number>;
 /** What a training run looks like, as `fit` tells its callbacks (and `history.params` keeps). */
 export interface TrainingParams {
   epochs: number;
-  /** Batches per epoch. */
-  steps: number;
-  /** Training samples (after any validation split). */
-  samples: number;
+  /**
+   * Batches per epoch; null for data of unknown length until its first epoch has ended (then fit
+   * fills in the count it saw).
+   */
+  steps: number | null;
+  /** Training samples (after any validation split); null when the data does not say ahead. */
+  samples: number | null;
   batchSize: number;
   verbose: 0 | 1 | 2;
   initialEpoch: number;

@@ -5,8 +5,12 @@ export {
   type CompileOptions,
   type CompileConfig,
   type BatchOptions,
+  type EvaluateOptions,
+  type PredictOptions,
   type SummaryOptions,
 } from './model.js';
+export type { DataSource, BatchLike } from './data-source.js';
+export type { ClassWeight } from './weights.js';
 export { Sequential } from './sequential.js';
 export type {
   OptimizerArg,

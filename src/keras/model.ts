@@ -27,7 +27,8 @@ import { Module, type AnyModule } from '../nn/module.js';
 import type { Parameter } from '../nn/parameter.js';
 import { layerToConfig, layerFromConfig, registerLayer, type LayerConfig } from '../nn/registry.js';
 import { Optimizer } from '../optim/optimizer.js';
-import { DataLoader, TensorDataset } from '../data/dataset.js';
+import { Loss, type LossFn } from '../nn/losses.js';
+import type { DataLoader } from '../data/loader.js';
 import { ArgumentError, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { endsInActivation, getActivation, type EndsInActivation } from '../nn/activations.js';
@@ -60,10 +61,12 @@ import {
   resolveFitOptions,
   rowSlice,
   snakeCase,
-  splitValidation,
   withMode,
   type FitOptions,
 } from './training.js';
+import { Batches, isDataSource, type DataSource } from './data-source.js';
+import { batchWeights, fitData } from './fit-data.js';
+import { checkSampleWeight, classWeightTable, weightedLoss } from './weights.js';
 
 export interface CompileOptions {
   /**
@@ -106,6 +109,18 @@ export interface BatchOptions {
   batchSize?: number;
 }
 
+export interface EvaluateOptions extends BatchOptions {
+  /** A weight per sample of y, float32 [N] (tensors only; batches carry their own). */
+  sampleWeight?: Tensor;
+  /** Batches to evaluate from an endless generator (default: until the data ends). */
+  steps?: number;
+}
+
+export interface PredictOptions extends BatchOptions {
+  /** Batches to predict from an endless generator (default: until the data ends). */
+  steps?: number;
+}
+
 export interface SummaryOptions {
   /** Write the table to the stream (default true, as Keras prints it); it is returned either way. */
   print?: boolean;
@@ -119,8 +134,8 @@ interface Compiled {
   clip: GradientClipping;
 }
 
-/** One batch through the model: the predictions (for the metrics) and the loss. */
-type LossStep = (x: Tensor, y: Tensor) => { yPred: Tensor; loss: Tensor };
+/** One batch through the model: the predictions (for the metrics) and the loss, weighted per sample when given weights. */
+type LossStep = (x: Tensor, y: Tensor, weights: Tensor | null) => { yPred: Tensor; loss: Tensor };
 
 export abstract class Model extends Module implements EndsInActivation {
   /** Shown by summary() and saved in the config. */
@@ -129,6 +144,12 @@ export abstract class Model extends Module implements EndsInActivation {
   stopTraining = false;
   /** The History of the last `fit`. */
   history: History | null = null;
+  /**
+   * While `fit` runs, the DataLoader it draws training batches from (its own over tensors, or the
+   * one it was given), whose getState() is the data order's position for a checkpoint; else null.
+   * A callback may setState() it in onTrainBegin to resume mid-epoch: no pass has begun by then.
+   */
+  trainLoader: DataLoader | null = null;
   #compiled: Compiled | null = null;
   #optimizer: Optimizer | null = null;
 
@@ -261,15 +282,26 @@ export abstract class Model extends Module implements EndsInActivation {
         );
       }
       const onLogits = loss.onLogits();
+      const onLogitsPerSample = perSampleOf(onLogits);
       const activation = getActivation(final);
-      return (x, y) => {
+      return (x, y, weights) => {
         const logits = this.callBeforeActivation(x);
-        return { yPred: activation(logits), loss: scalarLoss(fn, loss.name, onLogits.call(logits, y)) };
+        const value =
+          weights === null
+            ? scalarLoss(fn, loss.name, onLogits.call(logits, y))
+            : weightedLoss(fn, loss.name, onLogitsPerSample(logits, y), weights, loss.options.reduction);
+        return { yPred: activation(logits), loss: value };
       };
     }
-    return (x, y) => {
+    // Weighted, a registered loss gives its per-sample values (reduction 'none'); a custom one must return them.
+    const unreduced = loss === null ? declared.call : perSampleOf(loss);
+    return (x, y, weights) => {
       const yPred = this.call(x);
-      return { yPred, loss: scalarLoss(fn, declared.name, declared.call(yPred, y)) };
+      const value =
+        weights === null
+          ? scalarLoss(fn, declared.name, declared.call(yPred, y))
+          : weightedLoss(fn, declared.name, unreduced(yPred, y), weights, loss?.options.reduction);
+      return { yPred, loss: value };
     };
   }
 
@@ -282,34 +314,35 @@ export abstract class Model extends Module implements EndsInActivation {
   // ------------------------------------------------------------------ fit
 
   /**
-   * Train for `epochs` passes over (x, y). Each batch: zeroGrad, forward, loss, backward, one
-   * optimizer step; the logged loss and metrics are running means over the epoch's samples.
-   * After each epoch the validation data (if any) is evaluated in eval mode without a graph.
+   * Train for `epochs` passes over the data: tensors (x, y), or a DataLoader, an (async) iterable or
+   * generator of batches (see data-source.ts). Each batch: zeroGrad, forward, loss (weighted by
+   * sampleWeight / classWeight when given), backward, one optimizer step; the logged loss and
+   * metrics are running means over the epoch's samples. After each epoch the validation data (if
+   * any) is evaluated in eval mode without a graph.
    */
-  async fit(x: Tensor, y: Tensor, options: FitOptions = {}): Promise<History> {
+  async fit(x: Tensor, y: Tensor, options?: FitOptions): Promise<History>;
+  async fit(data: DataSource, options?: FitOptions): Promise<History>;
+  async fit(first: Tensor | DataSource, second?: Tensor | FitOptions, third?: FitOptions): Promise<History> {
     const fn = `${this.constructor.name}.fit`;
     const compiled = this.#requireCompiled(fn);
-    const o = resolveFitOptions(fn, options);
-    checkXY(fn, x, y);
-    let train: [Tensor, Tensor] = [x, y];
-    let validation: readonly [Tensor, Tensor] | null = o.validationData;
-    if (o.validationSplit > 0) [train, validation] = splitValidation(fn, x, y, o.validationSplit);
-    this.#buildFrom(train[0]);
-    const optimizer = this.#ensureOptimizer(fn, compiled);
+    const tensors = first instanceof Tensor;
+    const o = resolveFitOptions(fn, ((tensors ? third : second) as FitOptions | undefined) ?? {});
+    const { train, validation, samples } = fitData(fn, first, tensors ? second : null, o);
+    const classTable = o.classWeight === null ? null : classWeightTable(fn, o.classWeight);
     const step = this.#lossStep(fn, compiled.loss);
+    // Tensors build the model now; other data at its first batch (unless it is built already).
+    // Before onTrainBegin, so that callbacks see the optimizer whenever the model can make it.
+    if (tensors) this.#buildFrom(first);
+    let optimizer = this.isBuilt() ? this.#ensureOptimizer(fn, compiled) : null;
 
-    const loader = new DataLoader(new TensorDataset(train[0], train[1]), {
-      batchSize: o.batchSize,
-      shuffle: o.shuffle,
-    });
     const history = new History();
     const callbacks: Callback[] = [...o.callbacks, history];
     // As Keras: a progress logger is added unless the user passed one (with its own clock, say).
     if (o.verbose > 0 && !callbacks.some((cb) => cb instanceof ProgbarLogger)) callbacks.push(new ProgbarLogger());
     const params: TrainingParams = {
       epochs: o.epochs,
-      steps: loader.length,
-      samples: train[0].shape[0],
+      steps: train.steps,
+      samples,
       batchSize: o.batchSize,
       verbose: o.verbose,
       initialEpoch: o.initialEpoch,
@@ -327,6 +360,7 @@ export abstract class Model extends Module implements EndsInActivation {
 
     this.stopTraining = false;
     this.history = history;
+    this.trainLoader = train.loader;
     const modes = this.modules().map((m) => [m, m.training] as const);
     try {
       await each((cb) => cb.onTrainBegin({}));
@@ -336,31 +370,32 @@ export abstract class Model extends Module implements EndsInActivation {
         await each((cb) => cb.onEpochBegin(epoch, {}));
         const means = new RunningMeans();
         let batch = 0;
-        for (const [xb, yb] of loader) {
+        for await (const b of train.epoch(epoch)) {
+          if (optimizer === null) {
+            this.#buildFrom(b.x);
+            optimizer = this.#ensureOptimizer(fn, compiled);
+          }
           await each((cb) => cb.onBatchBegin(batch, {}));
-          this.#trainStep(step, compiled, optimizer, xb, yb, means);
+          const weights = batchWeights(fn, b, classTable);
+          this.#trainStep(step, compiled, optimizer, b.x, b.y as Tensor, weights, means);
           const batchLogs = means.values();
           await each((cb) => cb.onBatchEnd(batch, batchLogs));
           batch++;
           if (this.stopTraining) break;
           await breathe();
         }
+        // Data of unknown length: the first epoch tells the progress bar what to expect of the next.
+        params.steps ??= batch;
         logs = means.values();
         if (validation !== null) {
-          const val = this.#evaluate(
-            `${fn} (validation)`,
-            step,
-            compiled,
-            validation[0],
-            validation[1],
-            o.validationBatchSize,
-          );
+          const val = await this.#evaluateBatches(step, compiled, validation, epoch);
           for (const [k, v] of Object.entries(val)) logs[`val_${k}`] = v;
         }
         await each((cb) => cb.onEpochEnd(epoch, logs));
       }
       await each((cb) => cb.onTrainEnd(logs));
     } finally {
+      this.trainLoader = null;
       for (const [m, training] of modes) m.training = training;
     }
     return history;
@@ -372,10 +407,11 @@ export abstract class Model extends Module implements EndsInActivation {
     optimizer: Optimizer,
     xb: Tensor,
     yb: Tensor,
+    weights: Tensor | null,
     means: RunningMeans,
   ): void {
     this.zeroGrad();
-    const { yPred, loss } = step(xb, yb);
+    const { yPred, loss } = step(xb, yb, weights);
     // The function, not loss.backward(): that method is attached by the autograd entry, which
     // keras's own entry does not load (test/floor-entries.test.ts).
     backward(loss);
@@ -388,18 +424,47 @@ export abstract class Model extends Module implements EndsInActivation {
 
   // ------------------------------------------------------------------ evaluate and predict
 
-  /** Loss and metrics over (x, y), in eval mode and without recording a graph: `{ loss, accuracy, … }`. */
-  evaluate(x: Tensor, y: Tensor, options: BatchOptions = {}): Logs {
+  /**
+   * Loss and metrics, in eval mode and without recording a graph: `{ loss, accuracy, … }`. Over
+   * tensors it answers at once; over a DataLoader or iterable of batches, with a Promise.
+   */
+  evaluate(x: Tensor, y: Tensor, options?: EvaluateOptions): Logs;
+  evaluate(data: DataSource, options?: EvaluateOptions): Promise<Logs>;
+  evaluate(
+    first: Tensor | DataSource,
+    second?: Tensor | EvaluateOptions,
+    third?: EvaluateOptions,
+  ): Logs | Promise<Logs> {
     const fn = `${this.constructor.name}.evaluate`;
     const compiled = this.#requireCompiled(fn);
-    const o = checkOptions(fn, options, ['batchSize']);
+    const tensors = first instanceof Tensor;
+    const o = checkOptions(fn, tensors ? third : second, ['batchSize', 'sampleWeight', 'steps']) as EvaluateOptions;
     const batchSize = integerOption(fn, 'batchSize', o.batchSize, 32, 1);
-    checkXY(fn, x, y);
-    this.#buildFrom(x);
-    return this.#evaluate(fn, this.#lossStep(fn, compiled.loss), compiled, x, y, batchSize);
+    const step = this.#lossStep(fn, compiled.loss);
+    if (!tensors) {
+      if (o.sampleWeight !== undefined)
+        throw new ArgumentError(
+          `${fn}: got sampleWeight with batches; expected each batch to carry its own ([x, y, sampleWeight])`,
+        );
+      const steps = o.steps === undefined ? null : integerOption(fn, 'steps', o.steps, 1, 1);
+      return this.#evaluateBatches(step, compiled, new Batches(fn, first, steps, 'required'), 0);
+    }
+    const y = second as Tensor;
+    checkXY(fn, first, y);
+    const weight = o.sampleWeight === undefined ? null : checkSampleWeight(fn, o.sampleWeight, first.shape[0]);
+    this.#buildFrom(first);
+    return this.#evaluate(fn, step, compiled, first, y, weight, batchSize);
   }
 
-  #evaluate(fn: string, step: LossStep, compiled: Compiled, x: Tensor, y: Tensor, batchSize: number): Logs {
+  #evaluate(
+    fn: string,
+    step: LossStep,
+    compiled: Compiled,
+    x: Tensor,
+    y: Tensor,
+    weight: Tensor | null,
+    batchSize: number,
+  ): Logs {
     const means = new RunningMeans();
     const n = x.shape[0];
     if (n === 0) throw new ArgumentError(`${fn}: got 0 samples; expected at least one`);
@@ -407,49 +472,107 @@ export abstract class Model extends Module implements EndsInActivation {
       noGrad(() => {
         for (let start = 0; start < n; start += batchSize) {
           const end = Math.min(n, start + batchSize);
-          const xb = rowSlice(x, start, end),
-            yb = rowSlice(y, start, end);
-          const { yPred, loss } = step(xb, yb);
-          means.add('loss', loss.item(), end - start);
-          for (const m of compiled.metrics) means.add(m.name, m.fn(yPred, yb), end - start);
+          const wb = weight && rowSlice(weight, start, end);
+          this.#evalStep(step, compiled, rowSlice(x, start, end), rowSlice(y, start, end), wb, means);
         }
       }),
     );
     return means.values();
   }
 
-  /** The model's outputs for every sample of x, computed in batches in eval mode without a graph. */
-  predict(x: Tensor, options: BatchOptions = {}): Tensor {
+  async #evaluateBatches(step: LossStep, compiled: Compiled, batches: Batches, epoch: number): Promise<Logs> {
+    const means = new RunningMeans();
+    const modes = this.modules().map((m) => [m, m.training] as const);
+    this.train(false);
+    try {
+      for await (const b of batches.epoch(epoch)) {
+        this.#buildFrom(b.x);
+        noGrad(() => this.#evalStep(step, compiled, b.x, b.y as Tensor, b.sampleWeight, means));
+      }
+    } finally {
+      for (const [m, training] of modes) m.training = training;
+    }
+    return means.values();
+  }
+
+  #evalStep(
+    step: LossStep,
+    compiled: Compiled,
+    xb: Tensor,
+    yb: Tensor,
+    weights: Tensor | null,
+    means: RunningMeans,
+  ): void {
+    const { yPred, loss } = step(xb, yb, weights);
+    const n = xb.shape[0];
+    means.add('loss', loss.item(), n);
+    for (const m of compiled.metrics) means.add(m.name, m.fn(yPred, yb), n);
+  }
+
+  /**
+   * The model's outputs for every sample, computed in batches in eval mode without a graph: of a
+   * tensor at once; of a DataLoader or iterable of batches (x, or [x, …]), with a Promise.
+   */
+  predict(x: Tensor, options?: PredictOptions): Tensor;
+  predict(data: DataSource, options?: PredictOptions): Promise<Tensor>;
+  predict(x: Tensor | DataSource, options: PredictOptions = {}): Tensor | Promise<Tensor> {
     const fn = `${this.constructor.name}.predict`;
-    const o = checkOptions(fn, options, ['batchSize']);
+    const o = checkOptions(fn, options, ['batchSize', 'steps']) as PredictOptions;
     const batchSize = integerOption(fn, 'batchSize', o.batchSize, 32, 1);
+    if (isDataSource(x)) {
+      const steps = o.steps === undefined ? null : integerOption(fn, 'steps', o.steps, 1, 1);
+      return this.#predictBatches(fn, new Batches(fn, x, steps, 'optional'));
+    }
     if (!(x instanceof Tensor) || x.rank === 0)
-      throw new ArgumentError(`${fn}: got ${describe(x)}; expected a Tensor whose first axis holds the samples`);
+      throw new ArgumentError(
+        `${fn}: got ${describe(x)}; expected a Tensor whose first axis holds the samples, or a DataLoader / iterable of batches`,
+      );
     const n = x.shape[0];
     if (n === 0) throw new ArgumentError(`${fn}: got 0 samples (shape ${describe(x.shape)}); expected at least one`);
     return withMode(this, false, () =>
       noGrad(() => {
         const parts: Tensor[] = [];
         for (let start = 0; start < n; start += batchSize) {
-          const end = Math.min(n, start + batchSize);
-          const yb = this.call(rowSlice(x, start, end));
-          if (!(yb instanceof Tensor) || yb.rank === 0 || yb.shape[0] !== end - start) {
-            throw new ArgumentError(
-              `${fn}: the model returned ${describe(yb)} for a batch of ${end - start}; expected a Tensor with one row per sample`,
-            );
-          }
-          const first = parts[0];
-          if (first && !sameShape(yb.shape.slice(1), first.shape.slice(1))) {
-            throw new ArgumentError(
-              `${fn}: the model returned shape ${describe(yb.shape)} for samples ${start}..${end - 1} but [${end - start}, ${first.shape.slice(1).join(', ')}] before; expected the same shape per sample`,
-            );
-          }
-          parts.push(yb);
+          parts.push(this.#predictStep(fn, rowSlice(x, start, Math.min(n, start + batchSize)), parts[0], start));
         }
         // One batch is the answer itself; more are joined by the backend.
         return parts.length === 1 ? parts[0] : concat(parts, 0);
       }),
     );
+  }
+
+  async #predictBatches(fn: string, batches: Batches): Promise<Tensor> {
+    const parts: Tensor[] = [];
+    let start = 0;
+    const modes = this.modules().map((m) => [m, m.training] as const);
+    this.train(false);
+    try {
+      for await (const b of batches.epoch(0)) {
+        parts.push(noGrad(() => this.#predictStep(fn, b.x, parts[0], start)));
+        start += b.x.shape[0];
+      }
+    } finally {
+      for (const [m, training] of modes) m.training = training;
+    }
+    return parts.length === 1 ? parts[0] : concat(parts, 0);
+  }
+
+  /** The outputs of one batch (samples start…), checked to be one row per sample shaped like the first batch's. */
+  #predictStep(fn: string, xb: Tensor, first: Tensor | undefined, start: number): Tensor {
+    this.#buildFrom(xb);
+    const rows = xb.shape[0];
+    const yb = this.call(xb);
+    if (!(yb instanceof Tensor) || yb.rank === 0 || yb.shape[0] !== rows) {
+      throw new ArgumentError(
+        `${fn}: the model returned ${describe(yb)} for a batch of ${rows}; expected a Tensor with one row per sample`,
+      );
+    }
+    if (first && !sameShape(yb.shape.slice(1), first.shape.slice(1))) {
+      throw new ArgumentError(
+        `${fn}: the model returned shape ${describe(yb.shape)} for samples ${start}..${start + rows - 1} but [${rows}, ${first.shape.slice(1).join(', ')}] before; expected the same shape per sample`,
+      );
+    }
+    return yb;
   }
 
   // ------------------------------------------------------------------ summary
@@ -534,6 +657,18 @@ export abstract class Model extends Module implements EndsInActivation {
   static wrap(module: AnyModule, options: { name?: string } = {}): Model {
     return new WrappedModel(module, options);
   }
+}
+
+/**
+ * The same registered loss with reduction 'none' — one value per sample (or element), to be
+ * weighted — made at its first use, so a loss without a reduction option fails only if weighted.
+ */
+function perSampleOf(loss: Loss): LossFn {
+  let unreduced: Loss | undefined;
+  return (yPred, yTrue) => {
+    unreduced ??= new Loss(loss.name, { ...loss.options, reduction: 'none' });
+    return unreduced.call(yPred, yTrue);
+  };
 }
 
 /** The loss of a batch, checked to be a scalar tensor (a custom loss might return one per sample). */

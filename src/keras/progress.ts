@@ -81,8 +81,8 @@ export function formatBar(current: number, target: number, width = 30): string {
 }
 
 export interface ProgressBarOptions {
-  /** Steps in the epoch. */
-  target: number;
+  /** Steps in the epoch; null when not known ahead (data of unknown length): "12/Unknown", no bar or ETA. */
+  target: number | null;
   stream?: ProgressStream;
   /** Minimum milliseconds between two redraws of a live bar (default 50, as Keras). */
   interval?: number;
@@ -97,7 +97,7 @@ export interface ProgressBarOptions {
  * writes only the final line (Keras's verbose=2).
  */
 export class ProgressBar {
-  readonly target: number;
+  readonly target: number | null;
   readonly mode: 'live' | 'lines' | 'summary';
   private readonly stream: ProgressStream;
   private readonly interval: number;
@@ -120,6 +120,7 @@ export class ProgressBar {
   }
 
   private get counter(): (current: number) => string {
+    if (this.target === null) return (current) => `${current}/Unknown`;
     const digits = String(this.target).length;
     return (current) => `${String(current).padStart(digits)}/${this.target}`;
   }
@@ -128,19 +129,27 @@ export class ProgressBar {
   update(current: number, logs: Readonly<Record<string, number>>): void {
     const now = this.clock();
     const elapsed = (now - this.start) / 1000;
-    const eta = current > 0 ? (elapsed / current) * (this.target - current) : 0;
+    const target = this.target;
+    if (target === null) {
+      // Nothing to measure against: a live line counts steps; plain lines wait for the epoch's end.
+      if (this.mode !== 'live' || (now - this.lastDraw < this.interval && current > 1)) return;
+      this.lastDraw = now;
+      this.draw(`${this.counter(current)} - ${Math.round(elapsed)}s${formatLogs(logs)}`);
+      return;
+    }
+    const eta = current > 0 ? (elapsed / current) * (target - current) : 0;
     if (this.mode === 'live') {
       // Throttled, but the first step is always drawn so a slow first batch shows something.
       if (now - this.lastDraw < this.interval && current > 1) return;
       this.lastDraw = now;
       const line = (width: number): string =>
-        `${this.counter(current)} ${formatBar(current, this.target, width)} - ETA: ${formatEta(eta)}${formatLogs(logs)}`;
+        `${this.counter(current)} ${formatBar(current, target, width)} - ETA: ${formatEta(eta)}${formatLogs(logs)}`;
       // On a narrow terminal the bar gives up cells (down to 10) before the numbers are cut.
       const room = (this.stream.columns ?? Infinity) - 1;
       const full = line(this.width);
       this.draw(full.length <= room ? full : line(Math.max(10, this.width - (full.length - room))));
-    } else if (this.mode === 'lines' && current < this.target && current >= (this.nextTenth * this.target) / 10) {
-      while (current >= (this.nextTenth * this.target) / 10) this.nextTenth++;
+    } else if (this.mode === 'lines' && current < target && current >= (this.nextTenth * target) / 10) {
+      while (current >= (this.nextTenth * target) / 10) this.nextTenth++;
       this.stream.write(
         `${this.counter(current)} - ${Math.round(elapsed)}s elapsed - ETA: ${formatEta(eta)}${formatLogs(logs)}\n`,
       );
@@ -148,14 +157,12 @@ export class ProgressBar {
   }
 
   /** The epoch is over: write the final line with its time, per-step time and all logs. */
-  finish(logs: Readonly<Record<string, number>>, steps = this.target): void {
+  finish(logs: Readonly<Record<string, number>>, steps = this.target ?? 0): void {
     const elapsed = (this.clock() - this.start) / 1000;
     const timing = `${Math.round(elapsed)}s ${formatStepTime(steps > 0 ? elapsed / steps : 0)}`;
     if (this.mode === 'live') {
-      this.draw(
-        `${this.counter(steps)} ${formatBar(steps, this.target, this.width)} - ${timing}${formatLogs(logs)}`,
-        false,
-      );
+      const bar = this.target === null ? '' : ` ${formatBar(steps, this.target, this.width)}`;
+      this.draw(`${this.counter(steps)}${bar} - ${timing}${formatLogs(logs)}`, false);
       this.stream.write('\n');
     } else {
       this.stream.write(`${this.counter(steps)} - ${timing}${formatLogs(logs)}\n`);

@@ -9,6 +9,8 @@ import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import type { Callback, Logs } from './history.js';
 import type { ProgressStream } from './progress.js';
+import { isDataSource, type DataSource } from './data-source.js';
+import type { ClassWeight } from './weights.js';
 
 export interface FitOptions {
   /** Passes over the training data (default 1). */
@@ -17,11 +19,28 @@ export interface FitOptions {
   batchSize?: number;
   /** Hold out this fraction of the samples — the LAST ones, taken before shuffling, as Keras. */
   validationSplit?: number;
-  /** Data to report val_ metrics on after each epoch (instead of validationSplit). */
-  validationData?: readonly [Tensor, Tensor];
+  /**
+   * Data to report val_ metrics on after each epoch (instead of validationSplit): [xVal, yVal],
+   * [xVal, yVal, sampleWeightVal], or any data fit takes (a DataLoader, an iterable of batches …).
+   */
+  validationData?: readonly [Tensor, Tensor] | readonly [Tensor, Tensor, Tensor] | DataSource;
+  /** Batches per validation pass, for an endless validation generator (default: until it ends). */
+  validationSteps?: number;
+  /** Batches per epoch: needed for an endless generator; caps any other data (default: all). */
+  stepsPerEpoch?: number;
+  /**
+   * A weight per class, multiplying each training sample's loss by its class's weight, e.g.
+   * { 0: 1, 1: 5 } (classes left out weigh 1). Training loss only, as in Keras: not validation.
+   */
+  classWeight?: ClassWeight;
+  /** A weight per training sample, float32 [N] (with x, y tensors; batches carry their own). */
+  sampleWeight?: Tensor;
   /** Batch size for validation (default batchSize). */
   validationBatchSize?: number;
-  /** A new sample order every epoch, from the global generator (manualSeed) (default true). */
+  /**
+   * With tensors: a new sample order every epoch, from the global generator (manualSeed) (default
+   * true). Other data comes in its own order (a DataLoader shuffles itself, with its own seed).
+   */
   shuffle?: boolean;
   callbacks?: readonly Callback[];
   /** 0 silent, 1 progress bar (plain lines when not a terminal), 2 one line per epoch (default 1). */
@@ -36,8 +55,13 @@ export interface ResolvedFitOptions {
   epochs: number;
   batchSize: number;
   validationSplit: number;
-  validationData: readonly [Tensor, Tensor] | null;
+  /** Tensors [x, y] or [x, y, sampleWeight], or a data source. */
+  validationData: readonly Tensor[] | DataSource | null;
   validationBatchSize: number;
+  validationSteps: number | null;
+  stepsPerEpoch: number | null;
+  classWeight: ClassWeight | null;
+  sampleWeight: Tensor | null;
   shuffle: boolean;
   callbacks: Callback[];
   verbose: 0 | 1 | 2;
@@ -51,6 +75,10 @@ const FIT_KEYS = [
   'validationSplit',
   'validationData',
   'validationBatchSize',
+  'validationSteps',
+  'stepsPerEpoch',
+  'classWeight',
+  'sampleWeight',
   'shuffle',
   'callbacks',
   'verbose',
@@ -80,12 +108,16 @@ export function resolveFitOptions(fn: string, options: FitOptions): ResolvedFitO
   if (validationData !== null) {
     if (validationSplit > 0)
       throw new ArgumentError(`${fn}: got both validationSplit and validationData; expected one of them`);
-    if (!Array.isArray(validationData) || validationData.length !== 2) {
+    if (isTensorTuple(validationData)) {
+      checkXY(`${fn} (validationData)`, validationData[0], validationData[1]);
+    } else if (
+      !isDataSource(validationData) ||
+      (Array.isArray(validationData) && validationData[0] instanceof Tensor) // tensors, but not 2 or 3
+    ) {
       throw new ArgumentError(
-        `${fn}: got validationData=${describe(validationData)}; expected a pair [xVal, yVal] of Tensors`,
+        `${fn}: got validationData=${describe(validationData)}; expected a pair [xVal, yVal] (or [xVal, yVal, sampleWeightVal]) of Tensors, or a DataLoader / iterable of batches`,
       );
     }
-    checkXY(`${fn} (validationData)`, validationData[0], validationData[1]);
   }
   const verbose = o.verbose ?? 1;
   if (verbose !== 0 && verbose !== 1 && verbose !== 2)
@@ -113,6 +145,11 @@ export function resolveFitOptions(fn: string, options: FitOptions): ResolvedFitO
     validationSplit,
     validationData,
     validationBatchSize: integerOption(fn, 'validationBatchSize', o.validationBatchSize, batchSize, 1),
+    validationSteps:
+      o.validationSteps === undefined ? null : integerOption(fn, 'validationSteps', o.validationSteps, 1, 1),
+    stepsPerEpoch: o.stepsPerEpoch === undefined ? null : integerOption(fn, 'stepsPerEpoch', o.stepsPerEpoch, 1, 1),
+    classWeight: o.classWeight ?? null,
+    sampleWeight: o.sampleWeight ?? null,
     shuffle: booleanOption(fn, 'shuffle', o.shuffle, true),
     callbacks: [...callbacks],
     verbose,
@@ -126,6 +163,11 @@ export function booleanOption(fn: string, name: string, value: unknown, fallback
   if (typeof value !== 'boolean')
     throw new ArgumentError(`${fn}: got ${name}=${describe(value)}; expected true or false`);
   return value;
+}
+
+/** [x, y] or [x, y, sampleWeight] of tensors — not an array of batches, whose items are arrays. */
+export function isTensorTuple(v: unknown): v is readonly Tensor[] {
+  return Array.isArray(v) && (v.length === 2 || v.length === 3) && v[0] instanceof Tensor;
 }
 
 /** Inputs and targets: tensors with at least one axis and the same number of samples. */
@@ -156,21 +198,17 @@ export function rowSlice(t: Tensor, start: number, end: number): Tensor {
  */
 export function splitValidation(
   fn: string,
-  x: Tensor,
-  y: Tensor,
+  tensors: readonly Tensor[],
   fraction: number,
-): [train: [Tensor, Tensor], val: [Tensor, Tensor]] {
-  const n = x.shape[0];
+): [train: Tensor[], val: Tensor[]] {
+  const n = tensors[0].shape[0];
   const splitAt = Math.floor(n * (1 - fraction));
   if (splitAt === 0 || splitAt === n) {
     throw new ArgumentError(
       `${fn}: validationSplit=${fraction} of ${n} samples leaves ${splitAt} for training and ${n - splitAt} for validation; expected both to be non-empty`,
     );
   }
-  return [
-    [rowSlice(x, 0, splitAt), rowSlice(y, 0, splitAt)],
-    [rowSlice(x, splitAt, n), rowSlice(y, splitAt, n)],
-  ];
+  return [tensors.map((t) => rowSlice(t, 0, splitAt)), tensors.map((t) => rowSlice(t, splitAt, n))];
 }
 
 /** Per-key means over samples, each batch weighted by its size (a short last batch counts less). */
