@@ -48,6 +48,7 @@ import { History, type Callback, type Logs, type TrainingParams } from './histor
 import { ProgbarLogger } from './callbacks.js';
 import { defaultClock, defaultStream, type ProgressStream } from './progress.js';
 import { summarize, type SummaryRow } from './summary.js';
+import { FitRun } from './fit-run.js';
 import {
   RunningMeans,
   checkXY,
@@ -117,6 +118,7 @@ export abstract class Model extends Module implements EndsInActivation {
   history: History | null = null;
   #compiled: Compiled | null = null;
   #optimizer: Optimizer | null = null;
+  #run: FitRun | null = null;
 
   constructor(options: { name?: string } = {}) {
     super();
@@ -131,6 +133,20 @@ export abstract class Model extends Module implements EndsInActivation {
   get optimizer(): Optimizer | null {
     const source = this.#compiled?.optimizer.source;
     return this.#optimizer ?? (source instanceof Optimizer ? source : null);
+  }
+
+  /** The state of the `fit` in progress (its position, for checkpoints); null outside fit. */
+  get fitRun(): FitRun | null {
+    return this.#run;
+  }
+
+  /**
+   * End the `fit` in progress after the current batch, leaving the epoch unfinished (it is not
+   * logged), e.g. on Ctrl-C. Unlike `stopTraining`, nothing more of the epoch runs; a
+   * BackupAndRestore callback saves the position, and a later fit with it continues exactly there.
+   */
+  interrupt(): void {
+    if (this.#run !== null) this.#run.interrupted = true;
   }
 
   get isCompiled(): boolean {
@@ -304,25 +320,36 @@ export abstract class Model extends Module implements EndsInActivation {
 
     this.stopTraining = false;
     this.history = history;
+    const run = new FitRun(this, optimizer, history, callbacks);
+    this.#run = run;
     const modes = this.modules().map((m) => [m, m.training] as const);
     try {
       await each((cb) => cb.onTrainBegin({}));
+      // A callback (BackupAndRestore) may have handed over a checkpoint to continue from.
+      const start = run.start(o.initialEpoch);
       let logs: Logs = {};
-      for (let epoch = o.initialEpoch; epoch < o.epochs && !this.stopTraining; epoch++) {
+      for (let epoch = start.epoch; epoch < o.epochs && !this.stopTraining; epoch++) {
         this.train();
         await each((cb) => cb.onEpochBegin(epoch, {}));
-        const means = new RunningMeans();
+        run.beginEpoch(epoch, epoch === start.epoch && start.batch > 0);
         let batch = 0;
         for (const [xb, yb] of loader) {
+          if (run.skips(batch)) {
+            batch++;
+            continue;
+          }
           await each((cb) => cb.onBatchBegin(batch, {}));
-          this.#trainStep(step, compiled, optimizer, xb, yb, means);
-          const batchLogs = means.values();
+          this.#trainStep(step, compiled, optimizer, xb, yb, run.means);
+          run.batchDone(batch);
+          const batchLogs = run.means.values();
           await each((cb) => cb.onBatchEnd(batch, batchLogs));
           batch++;
-          if (this.stopTraining) break;
+          if (this.stopTraining || run.interrupted) break;
           await breathe();
         }
-        logs = means.values();
+        run.endBatches();
+        if (run.interrupted) break;
+        logs = run.means.values();
         if (validation !== null) {
           const val = this.#evaluate(
             `${fn} (validation)`,
@@ -335,9 +362,11 @@ export abstract class Model extends Module implements EndsInActivation {
           for (const [k, v] of Object.entries(val)) logs[`val_${k}`] = v;
         }
         await each((cb) => cb.onEpochEnd(epoch, logs));
+        run.epochDone(epoch);
       }
       await each((cb) => cb.onTrainEnd(logs));
     } finally {
+      this.#run = null;
       for (const [m, training] of modes) m.training = training;
     }
     return history;
