@@ -120,6 +120,7 @@ export class FitRun {
     // The epoch's shuffle is drawn from the generator as it was when the epoch began; the state
     // after the done batches (dropout draws, …) is put back once that shuffle has been drawn.
     setRngState(t.epochRng);
+    this.#epochRng = [...t.epochRng];
     this.#resumeRng = t.batch > 0 ? t.rng : null;
     this.#skip = t.batch;
     return { epoch: t.epoch, batch: t.batch };

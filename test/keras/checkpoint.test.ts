@@ -138,6 +138,40 @@ test('a crash (an exception) at any step resumes from the last per-step checkpoi
   }
 });
 
+test('resumed again and again (a checkpoint every step, a crash every few steps) still ends bit for bit', async () => {
+  const whole = await reference();
+  const { dir, cleanup } = tempDir();
+  try {
+    const { x, y, validationData } = data();
+    // Each process runs a few steps past its resume point, then dies; all but the first start
+    // from other initial weights, which the checkpoint replaces.
+    for (const at of [2, 3, 6, 7, 9]) {
+      await assert.rejects(
+        model(at === 2 ? 1 : at).fit(x, y, {
+          epochs: EPOCHS,
+          batchSize: BATCH,
+          validationData,
+          verbose: 0,
+          callbacks: [new BackupAndRestore(dir, { saveFreq: 1 }), new StopAt(at, 'throw')],
+        }),
+        /crash/,
+      );
+    }
+    const last = model(42);
+    const h = await last.fit(x, y, {
+      epochs: EPOCHS,
+      batchSize: BATCH,
+      validationData,
+      verbose: 0,
+      callbacks: [new BackupAndRestore(dir, { saveFreq: 1 })],
+    });
+    assert.deepEqual(weightsOf(last), whole.weights);
+    assert.deepEqual(h.history, whole.history);
+  } finally {
+    cleanup();
+  }
+});
+
 test("callbacks' state (EarlyStopping's patience count) is saved and restored", async () => {
   const { dir, cleanup } = tempDir();
   try {
