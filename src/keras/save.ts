@@ -10,10 +10,10 @@
  * folder left aside by a kill mid-swap is put back by the next load or save. Loading checks
  * everything and names the file at fault.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, openSync, readFileSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
-import { recoverFolder, writeFolderAtomic } from '../io/folders.js';
+import { ensureDir, recoverFolder, tempTag, writeFolderAtomic } from '../io/folders.js';
 import { parseSafetensors, type Safetensors } from '../io/safetensors.js';
 import { ArgumentError, FormatError, describe } from '../util/errors.js';
 import type { Model } from './model.js';
@@ -51,6 +51,39 @@ export function saveModel(model: Model, dir: string): void {
     },
     fn,
   );
+}
+
+/**
+ * Check, before a long training run, that `saveModel(model, dir)` can succeed at its end: a
+ * non-empty path, not a file, no other files in the folder, no model there unless `overwrite`,
+ * and a parent folder that exists (it is created) and takes files.
+ */
+export function checkModelDestination(fn: string, dir: unknown, options: { overwrite?: boolean } = {}): void {
+  if (typeof dir !== 'string' || dir === '')
+    throw new ArgumentError(`${fn}: got out=${describe(dir)}; expected the path of a folder to save the model in`);
+  recoverFolder(dir);
+  const k = kind(dir);
+  if (k === 'file') throw new ArgumentError(`${fn}: ${dir} is a file; expected a folder (or nothing) to save the model in`);
+  if (k === 'dir') {
+    const names = readdirSync(dir).filter((f) => !f.startsWith('.'));
+    const other = names.filter((f) => f !== CONFIG_FILE && f !== WEIGHTS_FILE);
+    if (other.length > 0)
+      throw new ArgumentError(
+        `${fn}: ${dir} holds ${describe(other.slice(0, 5))}; expected a new folder or one written by model.save (saving replaces the whole folder)`,
+      );
+    if (names.length > 0 && !options.overwrite)
+      throw new ArgumentError(`${fn}: ${dir} already holds a saved model; pass overwrite (--overwrite) to replace it, or choose another folder`);
+  }
+  const parent = dirname(resolve(dir));
+  ensureDir(fn, parent);
+  // The one way to know a folder takes files is to make one there.
+  const probe = join(parent, `.${basename(resolve(dir))}.${tempTag()}.tmp`);
+  try {
+    closeSync(openSync(probe, 'wx'));
+    unlinkSync(probe);
+  } catch (error) {
+    throw new ArgumentError(`${fn}: cannot write in ${parent} (${(error as Error).message}); expected a folder that takes files`);
+  }
 }
 
 /** 'file', 'dir', or null when nothing is there. */
