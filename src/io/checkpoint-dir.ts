@@ -83,7 +83,8 @@ export function writeCheckpointDir(dir: string, fill: (folder: string) => void, 
     writeFileAtomic(join(root, LATEST_FILE), `${name}\n`);
   } catch (error) {
     rmSync(tmp, { recursive: true, force: true });
-    const kept = current === null ? 'no earlier checkpoint was there' : `the previous checkpoint ${join(dir, current)} is intact`;
+    const kept =
+      current === null ? 'no earlier checkpoint was there' : `the previous checkpoint ${join(dir, current)} is intact`;
     throw new ArgumentError(`${fn}: could not write a checkpoint to ${dir} (${(error as Error).message}); ${kept}`);
   }
   prune(root, new Set([name]));

@@ -15,7 +15,10 @@ export interface OptimizerMeta {
 }
 
 /** Split a state dict into moments (tensors) and the rest (plain data). */
-export function splitOptimizerState(dict: OptimizerStateDict): { moments: Record<string, Tensor>; meta: OptimizerMeta } {
+export function splitOptimizerState(dict: OptimizerStateDict): {
+  moments: Record<string, Tensor>;
+  meta: OptimizerMeta;
+} {
   const moments: Record<string, Tensor> = {};
   const scalars: OptimizerMeta['scalars'] = {};
   for (const [id, entry] of Object.entries(dict.state)) {
@@ -30,7 +33,11 @@ export function splitOptimizerState(dict: OptimizerStateDict): { moments: Record
 }
 
 /** The state dict again, from what splitOptimizerState gave; `source` names the files in errors. */
-export function joinOptimizerState(meta: OptimizerMeta, moments: Record<string, Tensor>, source: string): OptimizerStateDict {
+export function joinOptimizerState(
+  meta: OptimizerMeta,
+  moments: Record<string, Tensor>,
+  source: string,
+): OptimizerStateDict {
   if (meta === null || typeof meta !== 'object' || !Array.isArray(meta.paramGroups) || typeof meta.scalars !== 'object')
     throw new FormatError(`${source}: got optimizer state ${describe(meta)}; expected { paramGroups, scalars }`);
   const state: OptimizerStateDict['state'] = {};

@@ -42,13 +42,15 @@ export class BackupAndRestore extends Callback {
     this.saveFreq = freq;
     this.deleteCheckpoint = booleanOption(fn, 'deleteCheckpoint', options.deleteCheckpoint, true);
     const verbose = options.verbose ?? 0;
-    if (verbose !== 0 && verbose !== 1) throw new ArgumentError(`${fn}: got verbose=${describe(verbose)}; expected 0 or 1`);
+    if (verbose !== 0 && verbose !== 1)
+      throw new ArgumentError(`${fn}: got verbose=${describe(verbose)}; expected 0 or 1`);
     this.verbose = verbose;
   }
 
   #run(): FitRun {
     const run = this.requireModel().fitRun;
-    if (run === null) throw new ArgumentError('BackupAndRestore: no fit is running; expected to be used in fit callbacks');
+    if (run === null)
+      throw new ArgumentError('BackupAndRestore: no fit is running; expected to be used in fit callbacks');
     return run;
   }
 

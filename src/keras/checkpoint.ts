@@ -73,7 +73,9 @@ function layerDifference(saved: SavedModelConfig, current: SavedModelConfig): st
     for (let i = 0; i < Math.max(a.length, b.length); i++) {
       if (JSON.stringify(a[i]) === JSON.stringify(b[i])) continue;
       const name = (l: unknown): string =>
-        l === undefined ? 'nothing' : `${(l as { className?: string }).className} ${JSON.stringify((l as { config?: unknown }).config)}`;
+        l === undefined
+          ? 'nothing'
+          : `${(l as { className?: string }).className} ${JSON.stringify((l as { config?: unknown }).config)}`;
       return `layer ${i} differs: the checkpoint has ${name(a[i])}; this model has ${name(b[i])}`;
     }
   }

@@ -63,7 +63,8 @@ export function checkModelDestination(fn: string, dir: unknown, options: { overw
     throw new ArgumentError(`${fn}: got out=${describe(dir)}; expected the path of a folder to save the model in`);
   recoverFolder(dir);
   const k = kind(dir);
-  if (k === 'file') throw new ArgumentError(`${fn}: ${dir} is a file; expected a folder (or nothing) to save the model in`);
+  if (k === 'file')
+    throw new ArgumentError(`${fn}: ${dir} is a file; expected a folder (or nothing) to save the model in`);
   if (k === 'dir') {
     const names = readdirSync(dir).filter((f) => !f.startsWith('.'));
     const other = names.filter((f) => f !== CONFIG_FILE && f !== WEIGHTS_FILE);
@@ -72,7 +73,9 @@ export function checkModelDestination(fn: string, dir: unknown, options: { overw
         `${fn}: ${dir} holds ${describe(other.slice(0, 5))}; expected a new folder or one written by model.save (saving replaces the whole folder)`,
       );
     if (names.length > 0 && !options.overwrite)
-      throw new ArgumentError(`${fn}: ${dir} already holds a saved model; pass overwrite (--overwrite) to replace it, or choose another folder`);
+      throw new ArgumentError(
+        `${fn}: ${dir} already holds a saved model; pass overwrite (--overwrite) to replace it, or choose another folder`,
+      );
   }
   const parent = dirname(resolve(dir));
   ensureDir(fn, parent);
@@ -82,7 +85,9 @@ export function checkModelDestination(fn: string, dir: unknown, options: { overw
     closeSync(openSync(probe, 'wx'));
     unlinkSync(probe);
   } catch (error) {
-    throw new ArgumentError(`${fn}: cannot write in ${parent} (${(error as Error).message}); expected a folder that takes files`);
+    throw new ArgumentError(
+      `${fn}: cannot write in ${parent} (${(error as Error).message}); expected a folder that takes files`,
+    );
   }
 }
 
@@ -177,4 +182,3 @@ installNodeFiles({
   loadTrainingCheckpoint,
   removeCheckpoint,
 });
-

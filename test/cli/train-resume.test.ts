@@ -30,7 +30,16 @@ function run(args: string[]): { status: number | null; stdout: string; stderr: s
 
 test('Ctrl-C stops after the step, checkpoints, says how to continue; the resumed run equals an uninterrupted one', async () => {
   const ckpt = join(dir, 'ckpt');
-  const child = spawn(process.execPath, [cli, ...RUN, '--out', join(dir, 'a'), '--resume', ckpt, '--checkpoint-every', '1']);
+  const child = spawn(process.execPath, [
+    cli,
+    ...RUN,
+    '--out',
+    join(dir, 'a'),
+    '--resume',
+    ckpt,
+    '--checkpoint-every',
+    '1',
+  ]);
   let stdout = '',
     stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -77,12 +86,35 @@ test('--out is checked before training: empty, unwritable, or a model there with
   assert.equal(proc.status, 2);
   assert.match(lastJson(proc.stdout).error as string, /cannot write in \/proc/);
   const out = join(dir, 'once');
-  const first = run([...RUN.slice(0, 2), '--limit', '32', '--epochs', '1', '--test-limit', '10', '--out', out, '--json']);
+  const first = run([
+    ...RUN.slice(0, 2),
+    '--limit',
+    '32',
+    '--epochs',
+    '1',
+    '--test-limit',
+    '10',
+    '--out',
+    out,
+    '--json',
+  ]);
   assert.equal(first.status, 0, first.stderr);
   const again = run([...RUN.slice(0, 2), '--limit', '32', '--epochs', '1', '--out', out, '--json']);
   assert.equal(again.status, 2);
   assert.match(lastJson(again.stdout).error as string, /already holds a saved model; pass overwrite \(--overwrite\)/);
   assert.doesNotMatch(again.stderr, /Epoch 1/, 'refused before training');
-  const over = run([...RUN.slice(0, 2), '--limit', '32', '--epochs', '1', '--test-limit', '10', '--out', out, '--overwrite', '--json']);
+  const over = run([
+    ...RUN.slice(0, 2),
+    '--limit',
+    '32',
+    '--epochs',
+    '1',
+    '--test-limit',
+    '10',
+    '--out',
+    out,
+    '--overwrite',
+    '--json',
+  ]);
   assert.equal(over.status, 0, over.stderr);
 });

@@ -37,7 +37,16 @@ let count = 0;
 const countOps = (): number => count;
 
 function injectKill(at: number): void {
-  const mutations = ['mkdirSync', 'openSync', 'writeSync', 'fsyncSync', 'closeSync', 'renameSync', 'rmSync', 'unlinkSync'] as const;
+  const mutations = [
+    'mkdirSync',
+    'openSync',
+    'writeSync',
+    'fsyncSync',
+    'closeSync',
+    'renameSync',
+    'rmSync',
+    'unlinkSync',
+  ] as const;
   const table = fs as unknown as Record<string, (...args: unknown[]) => unknown>;
   for (const name of mutations) {
     const original = table[name];
@@ -59,7 +68,10 @@ export interface KillChildResult {
 export async function killChildRun(dir: string | null, ready = (): void => {}): Promise<KillChildResult> {
   manualSeed(11);
   const x = randn([SAMPLES, 4]);
-  const y = tensor(Int32Array.from({ length: SAMPLES }, (_, i) => (i * 7) % 3), { shape: [SAMPLES] });
+  const y = tensor(
+    Int32Array.from({ length: SAMPLES }, (_, i) => (i * 7) % 3),
+    { shape: [SAMPLES] },
+  );
   const model = killChildModel();
   ready();
   const history = await model.fit(x, y, {

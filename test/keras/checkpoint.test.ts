@@ -88,7 +88,13 @@ test('interrupted at any step and resumed by BackupAndRestore equals the uninter
       // A fresh process: other initial weights, the generator elsewhere.
       const backup = new BackupAndRestore(ckpt);
       const second = model(99);
-      const h2 = await second.fit(x, y, { epochs: EPOCHS, batchSize: BATCH, validationData, verbose: 0, callbacks: [backup] });
+      const h2 = await second.fit(x, y, {
+        epochs: EPOCHS,
+        batchSize: BATCH,
+        validationData,
+        verbose: 0,
+        callbacks: [backup],
+      });
       assert.deepEqual(backup.resumedAt, { epoch, batch: at - 4 * epoch });
       assert.deepEqual(weightsOf(second), whole.weights, `weights after resuming at step ${at}`);
       assert.deepEqual(h2.history, whole.history, `history after resuming at step ${at}`);
@@ -186,7 +192,9 @@ test("callbacks' state (EarlyStopping's patience count) is saved and restored", 
       callbacks: [early, new StopAt(9, 'interrupt'), new BackupAndRestore(dir)],
     });
     const saved = loadTrainingCheckpoint(model(), dir)!;
-    assert.deepEqual(Object.values(saved.trainer.callbacks), [{ wait: early.wait, best: early.best, bestEpoch: early.bestEpoch, stoppedEpoch: 0 }]);
+    assert.deepEqual(Object.values(saved.trainer.callbacks), [
+      { wait: early.wait, best: early.best, bestEpoch: early.bestEpoch, stoppedEpoch: 0 },
+    ]);
     const again = new EarlyStopping({ monitor: 'loss', patience: 5 });
     const seen: number[] = [];
     class Probe extends Callback {
@@ -214,7 +222,12 @@ test('a checkpoint of another architecture names the layer; a missing or truncat
   const { dir, cleanup } = tempDir();
   try {
     const { x, y } = data();
-    await model().fit(x, y, { epochs: 1, batchSize: BATCH, verbose: 0, callbacks: [new BackupAndRestore(dir, { saveFreq: 2, deleteCheckpoint: false })] });
+    await model().fit(x, y, {
+      epochs: 1,
+      batchSize: BATCH,
+      verbose: 0,
+      callbacks: [new BackupAndRestore(dir, { saveFreq: 2, deleteCheckpoint: false })],
+    });
     assert.throws(
       () => loadTrainingCheckpoint(model(1, 16), dir),
       /is a checkpoint of another architecture: layer 0 differs: the checkpoint has Dense \{.*"units":8,.*this model has Dense \{.*"units":16/,

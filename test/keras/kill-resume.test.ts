@@ -123,7 +123,10 @@ test('SIGKILL at every third file-system call of a save, each time resumed: the 
       const outcome = await runChild(dir, resultPath, null, { TESSERA_KILL_AT_FS_OP: String(op) });
       assert.equal(outcome, 'killed', `the child was to kill itself at call ${op}`);
       const step = checkpointStep(dir);
-      assert.ok(step >= lastStep, `after a kill at call ${op} the checkpoint went back from step ${lastStep} to ${step}`);
+      assert.ok(
+        step >= lastStep,
+        `after a kill at call ${op} the checkpoint went back from step ${lastStep} to ${step}`,
+      );
       lastStep = step;
     }
     assert.ok(lastStep > 0);

@@ -188,10 +188,7 @@ test('pretrainGpt: interrupted and resumed equals uninterrupted, bit for bit (wi
     const wholeGen = join(root, 'whole', readFileSync(join(root, 'whole', 'latest'), 'utf8').trim());
     const config = JSON.parse(readFileSync(join(wholeGen, 'config.json'), 'utf8'));
     writeFileSync(join(wholeGen, 'config.json'), JSON.stringify({ ...config, layers: 2 }));
-    assert.throws(
-      () => loadGpt(wholeGen),
-      /model\.safetensors does not fit the architecture in .*config\.json/,
-    );
+    assert.throws(() => loadGpt(wholeGen), /model\.safetensors does not fit the architecture in .*config\.json/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
