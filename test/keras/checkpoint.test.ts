@@ -6,7 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import fs, { readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import {
   BackupAndRestore,
@@ -174,6 +175,52 @@ test('resumed again and again (a checkpoint every step, a crash every few steps)
     assert.deepEqual(weightsOf(last), whole.weights);
     assert.deepEqual(h.history, whole.history);
   } finally {
+    cleanup();
+  }
+});
+
+test('a checkpoint write that fails (a full disk) stops fit with a clear error; the previous checkpoint resumes it', async () => {
+  const whole = await reference();
+  const { dir, cleanup } = tempDir();
+  const write = fs.writeSync;
+  const setWrite = (f: typeof fs.writeSync): void => {
+    (fs as { writeSync: unknown }).writeSync = f;
+    syncBuiltinESMExports();
+  };
+  class DiskFullAt extends Callback {
+    override onBatchEnd(): void {
+      if (this.requireModel().fitRun!.step === 6)
+        setWrite(() => {
+          throw new Error('ENOSPC: no space left on device, write');
+        });
+    }
+  }
+  try {
+    const { x, y, validationData } = data();
+    await assert.rejects(
+      model().fit(x, y, {
+        epochs: EPOCHS,
+        batchSize: BATCH,
+        validationData,
+        verbose: 0,
+        callbacks: [new DiskFullAt(), new BackupAndRestore(dir, { saveFreq: 1 })],
+      }),
+      /saveTrainingCheckpoint: could not write a checkpoint to .* \(ENOSPC: no space left on device, write\); the previous checkpoint .*gen-\d+ is intact/,
+    );
+    setWrite(write);
+    assert.equal(loadTrainingCheckpoint(model(), dir)!.trainer.step, 5);
+    const resumed = model(3);
+    const h = await resumed.fit(x, y, {
+      epochs: EPOCHS,
+      batchSize: BATCH,
+      validationData,
+      verbose: 0,
+      callbacks: [new BackupAndRestore(dir)],
+    });
+    assert.deepEqual(weightsOf(resumed), whole.weights);
+    assert.deepEqual(h.history, whole.history);
+  } finally {
+    setWrite(write);
     cleanup();
   }
 });
