@@ -140,14 +140,17 @@ export function writeFolderAtomic(dir: string, fill: (tmp: string) => void, fn =
     rmSync(tmp, { recursive: true, force: true });
     throw error;
   }
-  if (pathKind(target) === 'dir') {
-    const old = join(parent, `.${basename(target)}.${tag}.old`);
-    renameSync(target, old);
+  const old = join(parent, `.${basename(target)}.${tag}.old`);
+  const hadTarget = pathKind(target) === 'dir';
+  try {
+    if (hadTarget) renameSync(target, old);
     renameSync(tmp, target);
-    syncDirectory(parent);
-    rmSync(old, { recursive: true, force: true });
-  } else {
-    renameSync(tmp, target);
-    syncDirectory(parent);
+  } catch (error) {
+    // Put the previous folder back where it was, and drop the new one.
+    if (hadTarget && pathKind(target) === null && pathKind(old) === 'dir') renameSync(old, target);
+    rmSync(tmp, { recursive: true, force: true });
+    throw error;
   }
+  syncDirectory(parent);
+  if (hadTarget) rmSync(old, { recursive: true, force: true });
 }
