@@ -336,6 +336,16 @@ export class LearningRateScheduler extends Callback {
     }
   }
 
+  /** An LRScheduler's position (its epoch count and rates), so a resumed run keeps the schedule. */
+  override getState(): unknown {
+    return this.schedule instanceof LRScheduler ? this.schedule.stateDict() : undefined;
+  }
+
+  override setState(state: unknown): void {
+    if (this.schedule instanceof LRScheduler)
+      this.schedule.loadStateDict(state as ReturnType<LRScheduler['stateDict']>);
+  }
+
   override onEpochBegin(epoch: number): void {
     if (this.schedule instanceof LRScheduler) return;
     const optimizer = this.#optimizer();

@@ -15,7 +15,10 @@ import {
   Dense,
   Dropout,
   EarlyStopping,
+  LearningRateScheduler,
   Sequential,
+  StepLR,
+  Adam,
   loadModel,
   loadTrainingCheckpoint,
   manualSeed,
@@ -221,6 +224,35 @@ test('a checkpoint write that fails (a full disk) stops fit with a clear error; 
     assert.deepEqual(h.history, whole.history);
   } finally {
     setWrite(write);
+    cleanup();
+  }
+});
+
+test('an LRScheduler driven by LearningRateScheduler keeps its position across a resume', async () => {
+  const { dir, cleanup } = tempDir();
+  /** A model compiled with an Adam instance whose rate StepLR halves every epoch. */
+  const run = async (seed: number, extra: Callback[]): Promise<{ m: Sequential; schedule: StepLR }> => {
+    const { x, y } = data();
+    const m = model(seed);
+    const opt = new Adam(m.parameters(), { lr: 0.01 });
+    m.compile({ optimizer: opt, loss: 'sparse_categorical_crossentropy' });
+    const schedule = new StepLR(opt, { stepSize: 1, gamma: 0.5 });
+    await m.fit(x, y, {
+      epochs: EPOCHS,
+      batchSize: BATCH,
+      verbose: 0,
+      callbacks: [new LearningRateScheduler(schedule), ...extra, new BackupAndRestore(dir)],
+    });
+    return { m, schedule };
+  };
+  try {
+    const whole = await run(1, []);
+    await run(1, [new StopAt(6, 'interrupt')]);
+    const resumed = await run(5, []);
+    assert.equal(resumed.schedule.lastEpoch, EPOCHS);
+    assert.equal(resumed.m.optimizer!.lr, whole.m.optimizer!.lr);
+    assert.deepEqual(weightsOf(resumed.m), weightsOf(whole.m));
+  } finally {
     cleanup();
   }
 });
