@@ -26,7 +26,7 @@ const READS_ALLOWED: Record<string, string> = {
   'src/explain/heatmap.ts': 'rendering a picture: reads the finished grey and heat values to colour PNG pixels',
   'src/data/text/tokenizer.ts': 'decode turns token ids (generated text) into a string to show',
   'src/zoo/gpt.ts': 'sampling reads the next-token logits (one row of vocabSize) to pick the token to show',
-  'src/zoo/gpt-train.ts': 'resuming reads saved optimizer moments back from the checkpoint file (I/O)',
+  'src/io/optimizer-file.ts': 'resuming reads saved optimizer moments back from the checkpoint file (I/O)',
 };
 
 function sources(dir: string): string[] {

@@ -5,6 +5,8 @@ export interface CommandContext {
   /** Human-readable output: stdout normally, stderr under --json so stdout holds only the JSON. */
   log(line: string): void;
   json: boolean;
+  /** Set by a command that ends otherwise than in success without an error (130: interrupted). */
+  exitCode?: number;
 }
 
 export interface Command extends CommandSyntax {

@@ -98,7 +98,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     const result = await command.run(rest, ctx);
     if (json) console.log(JSON.stringify(result));
-    return 0;
+    return ctx.exitCode ?? 0;
   } catch (e) {
     // Our own errors are the user's to fix: print the message, not a stack trace.
     const message = e instanceof TesseraError ? e.message : ((e as Error).stack ?? String(e));

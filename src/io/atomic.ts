@@ -3,9 +3,9 @@
  * and only then renamed over the target. A reader (or a crash at any moment) sees either the old
  * file or the complete new one, never a half-written file. Node-only.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { ensureDir, removeStaleTemps, syncDirectory, tempTag } from './folders.js';
 
 /**
  * Write `contents` to `path` atomically, creating parent folders. On any error the temporary file
@@ -15,9 +15,11 @@ import { basename, dirname, join } from 'node:path';
 export function writeFileAtomic(path: string, contents: Uint8Array | string): void {
   const bytes = typeof contents === 'string' ? new TextEncoder().encode(contents) : contents;
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
+  ensureDir('writeFileAtomic', dir);
+  // Temporaries of writers that were killed before their rename would otherwise stay forever.
+  removeStaleTemps(dir, `.${basename(path)}.`);
   // Same folder as the target, so rename never crosses a file system; pid + random avoids collisions.
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = join(dir, `.${basename(path)}.${tempTag()}.tmp`);
   let fd: number | null = openSync(temp, 'wx');
   try {
     let done = 0;
@@ -41,17 +43,4 @@ export function writeFileAtomic(path: string, contents: Uint8Array | string): vo
     throw error;
   }
   syncDirectory(dir);
-}
-
-/** Persist the rename itself; some platforms (Windows) cannot fsync a folder, which is harmless. */
-function syncDirectory(dir: string): void {
-  let fd: number | null = null;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Best effort only.
-  } finally {
-    if (fd !== null) closeSync(fd);
-  }
 }

@@ -191,6 +191,20 @@ export class EarlyStopping extends Callback {
     }
   }
 
+  /** The counters (not the best weights, which restoreBestWeights keeps in memory only). */
+  override getState(): unknown {
+    return { wait: this.wait, best: this.best, bestEpoch: this.bestEpoch, stoppedEpoch: this.stoppedEpoch };
+  }
+
+  override setState(state: unknown): void {
+    const s = state as { wait: number; best: number | null; bestEpoch: number; stoppedEpoch: number };
+    this.wait = s.wait;
+    // JSON writes ±Infinity as null: nothing seen yet.
+    this.best = s.best ?? (this.mode === 'min' ? Infinity : -Infinity);
+    this.bestEpoch = s.bestEpoch;
+    this.stoppedEpoch = s.stoppedEpoch;
+  }
+
   override onTrainEnd(): void {
     if (this.stoppedEpoch > 0 && this.verbose) this.print(`Epoch ${this.stoppedEpoch + 1}: early stopping`);
     if (this.restoreBestWeights && this.#bestWeights !== null) {
@@ -275,6 +289,15 @@ export class ModelCheckpoint extends Callback {
     this.best = this.mode === 'min' ? Infinity : -Infinity;
   }
 
+  override getState(): unknown {
+    return { best: this.best };
+  }
+
+  override setState(state: unknown): void {
+    const best = (state as { best: number | null }).best;
+    this.best = best ?? (this.mode === 'min' ? Infinity : -Infinity);
+  }
+
   override async onEpochEnd(epoch: number, logs: Logs): Promise<void> {
     const model = this.requireModel();
     const path = formatCheckpointPath(this.filepath, epoch, logs);
@@ -342,6 +365,16 @@ export class LearningRateScheduler extends Callback {
           '(compile with an optimizer instance, or use a function (epoch, lr) => lr)',
       );
     }
+  }
+
+  /** An LRScheduler's position (its epoch count and rates), so a resumed run keeps the schedule. */
+  override getState(): unknown {
+    return this.schedule instanceof LRScheduler ? this.schedule.stateDict() : undefined;
+  }
+
+  override setState(state: unknown): void {
+    if (this.schedule instanceof LRScheduler)
+      this.schedule.loadStateDict(state as ReturnType<LRScheduler['stateDict']>);
   }
 
   override onEpochBegin(epoch: number): void {

@@ -93,12 +93,15 @@ export class Batches {
     this.steps = stepsPerEpoch === null ? known : known === null ? stepsPerEpoch : Math.min(known, stepsPerEpoch);
   }
 
-  /** One epoch's batches (`epoch` is for messages). */
-  async *epoch(epoch: number): AsyncGenerator<Batch> {
+  /**
+   * One epoch's batches (`epoch` is for messages); `first`: the index of the first batch the data
+   * yields, when a loader resumes inside the epoch (it may then have none left).
+   */
+  async *epoch(epoch: number, first = 0): AsyncGenerator<Batch> {
     const fresh = this.#shared === null;
     const it = this.#shared ?? this.#freshIterator(epoch);
     const limit = this.#stepsPerEpoch ?? Infinity;
-    let index = 0;
+    let index = first;
     try {
       while (index < limit) {
         const next = await it.next();

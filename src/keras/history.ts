@@ -48,6 +48,17 @@ export class Callback {
   onBatchBegin(_batch: number, _logs: Logs): void | Promise<void> {}
   onBatchEnd(_batch: number, _logs: Logs): void | Promise<void> {}
 
+  /**
+   * What this callback must remember across a resumed run (plain JSON data), saved in training
+   * checkpoints; undefined (the default) saves nothing. `setState` gets it back on resume, after
+   * onTrainBegin.
+   */
+  getState(): unknown {
+    return undefined;
+  }
+
+  setState(_state: unknown): void {}
+
   /** Write one line of this callback's output. */
   protected print(line: string): void {
     (this.stream ?? defaultStream()).write(`${line}\n`);

@@ -38,6 +38,8 @@ export {
   type LrScheduleFn,
   type MonitorMode,
 } from './callbacks.js';
+export { BackupAndRestore, type BackupAndRestoreOptions } from './backup.js';
+export { FitRun, type TrainingState, type TrainerRecord, type DataSourceState } from './fit-run.js';
 export { ProgressBar, defaultStream, type ProgressStream, type ProgressBarOptions, type Clock } from './progress.js';
 export {
   modelToConfig,

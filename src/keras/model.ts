@@ -52,6 +52,7 @@ import { History, type Callback, type Logs, type TrainingParams } from './histor
 import { ProgbarLogger } from './callbacks.js';
 import { defaultClock, defaultStream, type ProgressStream } from './progress.js';
 import { summarize, type SummaryRow } from './summary.js';
+import { FitRun } from './fit-run.js';
 import {
   RunningMeans,
   checkXY,
@@ -152,6 +153,7 @@ export abstract class Model extends Module implements EndsInActivation {
   trainLoader: DataLoader | null = null;
   #compiled: Compiled | null = null;
   #optimizer: Optimizer | null = null;
+  #run: FitRun | null = null;
 
   constructor(options: { name?: string } = {}) {
     super();
@@ -166,6 +168,20 @@ export abstract class Model extends Module implements EndsInActivation {
   get optimizer(): Optimizer | null {
     const source = this.#compiled?.optimizer.source;
     return this.#optimizer ?? (source instanceof Optimizer ? source : null);
+  }
+
+  /** The state of the `fit` in progress (its position, for checkpoints); null outside fit. */
+  get fitRun(): FitRun | null {
+    return this.#run;
+  }
+
+  /**
+   * End the `fit` in progress after the current batch, leaving the epoch unfinished (it is not
+   * logged), e.g. on Ctrl-C. Unlike `stopTraining`, nothing more of the epoch runs; a
+   * BackupAndRestore callback saves the position, and a later fit with it continues exactly there.
+   */
+  interrupt(): void {
+    if (this.#run !== null) this.#run.interrupted = true;
   }
 
   get isCompiled(): boolean {
@@ -361,41 +377,56 @@ export abstract class Model extends Module implements EndsInActivation {
     this.stopTraining = false;
     this.history = history;
     this.trainLoader = train.loader;
+    const run = new FitRun(this, optimizer, history, callbacks);
+    // The loader's position (epoch, batches handed out, shuffle stream) goes into checkpoints.
+    run.dataSource = train.loader;
+    this.#run = run;
     const modes = this.modules().map((m) => [m, m.training] as const);
     try {
       await each((cb) => cb.onTrainBegin({}));
+      // A callback (BackupAndRestore) may have handed over a checkpoint to continue from.
+      const start = run.start(o.initialEpoch);
       let logs: Logs = {};
-      for (let epoch = o.initialEpoch; epoch < o.epochs && !this.stopTraining; epoch++) {
+      for (let epoch = start.epoch; epoch < o.epochs && !this.stopTraining; epoch++) {
         this.train();
         await each((cb) => cb.onEpochBegin(epoch, {}));
-        const means = new RunningMeans();
-        let batch = 0;
-        for await (const b of train.epoch(epoch)) {
+        let batch = run.beginEpoch(epoch, epoch === start.epoch && start.batch > 0);
+        for await (const b of train.epoch(epoch, batch)) {
+          if (run.skips(batch)) {
+            batch++;
+            continue;
+          }
           if (optimizer === null) {
             this.#buildFrom(b.x);
             optimizer = this.#ensureOptimizer(fn, compiled);
+            run.optimizer = optimizer;
           }
           await each((cb) => cb.onBatchBegin(batch, {}));
           const weights = batchWeights(fn, b, classTable);
-          this.#trainStep(step, compiled, optimizer, b.x, b.y as Tensor, weights, means);
-          const batchLogs = means.values();
+          this.#trainStep(step, compiled, optimizer, b.x, b.y as Tensor, weights, run.means);
+          run.batchDone(batch);
+          const batchLogs = run.means.values();
           await each((cb) => cb.onBatchEnd(batch, batchLogs));
           batch++;
-          if (this.stopTraining) break;
+          if (this.stopTraining || run.interrupted) break;
           await breathe();
         }
+        run.endBatches();
+        if (run.interrupted) break;
         // Data of unknown length: the first epoch tells the progress bar what to expect of the next.
         params.steps ??= batch;
-        logs = means.values();
+        logs = run.means.values();
         if (validation !== null) {
           const val = await this.#evaluateBatches(step, compiled, validation, epoch);
           for (const [k, v] of Object.entries(val)) logs[`val_${k}`] = v;
         }
         await each((cb) => cb.onEpochEnd(epoch, logs));
+        run.epochDone(epoch);
       }
       await each((cb) => cb.onTrainEnd(logs));
     } finally {
       this.trainLoader = null;
+      this.#run = null;
       for (const [m, training] of modes) m.training = training;
     }
     return history;

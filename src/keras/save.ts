@@ -5,26 +5,90 @@
  *   dir/config.json        { format: 'tessera-model', version: 1, className, config, inputShape, compile }
  *   dir/model.safetensors  the state dict (parameters and buffers), named by state-dict keys
  *
- * Each file is written atomically (temporary file, fsync, rename), the weights first, so a folder
- * never holds a config without its weights. Loading checks everything and names the file at fault.
+ * The folder is written whole beside the target and swapped in (io/folders.ts), so a kill at any
+ * moment leaves the previous model or the new one, never new weights beside an old config; a
+ * folder left aside by a kill mid-swap is put back by the next load or save. Loading checks
+ * everything and names the file at fault.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, openSync, readFileSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
+import { ensureDir, recoverFolder, tempTag, writeFolderAtomic } from '../io/folders.js';
 import { parseSafetensors, type Safetensors } from '../io/safetensors.js';
-import { ArgumentError, FormatError } from '../util/errors.js';
+import { ArgumentError, FormatError, describe } from '../util/errors.js';
 import type { Model } from './model.js';
 import { loadWeightsInto, modelFromConfig, modelToArtifacts, weightsToBytes } from './serialize.js';
 import { installNodeFiles } from './training.js';
+import { loadTrainingCheckpoint, removeCheckpoint, saveTrainingCheckpoint } from './checkpoint.js';
 
 export const CONFIG_FILE = 'config.json';
 export const WEIGHTS_FILE = 'model.safetensors';
 
-/** Write `dir/config.json` and `dir/model.safetensors`, creating the folder. */
+/**
+ * Write `dir/config.json` and `dir/model.safetensors` as one folder swapped in whole. A folder
+ * holding anything else is refused: the swap would drop those files.
+ */
 export function saveModel(model: Model, dir: string): void {
+  const fn = 'saveModel';
+  if (typeof dir !== 'string' || dir === '')
+    throw new ArgumentError(`${fn}: got ${describe(dir)}; expected the path of a folder to write the model into`);
   const { config, weights } = modelToArtifacts(model);
-  writeFileAtomic(join(dir, WEIGHTS_FILE), weights);
-  writeFileAtomic(join(dir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
+  recoverFolder(dir);
+  const k = kind(dir);
+  if (k === 'file') throw new ArgumentError(`${fn}: ${dir} is a file; expected a folder (or nothing) there`);
+  if (k === 'dir') {
+    const other = readdirSync(dir).filter((f) => f !== CONFIG_FILE && f !== WEIGHTS_FILE && !f.startsWith('.'));
+    if (other.length > 0)
+      throw new ArgumentError(
+        `${fn}: ${dir} holds ${describe(other.slice(0, 5))} besides a model; expected a new folder or one written by model.save (saving replaces the whole folder)`,
+      );
+  }
+  writeFolderAtomic(
+    dir,
+    (tmp) => {
+      writeFileAtomic(join(tmp, WEIGHTS_FILE), weights);
+      writeFileAtomic(join(tmp, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
+    },
+    fn,
+  );
+}
+
+/**
+ * Check, before a long training run, that `saveModel(model, dir)` can succeed at its end: a
+ * non-empty path, not a file, no other files in the folder, no model there unless `overwrite`,
+ * and a parent folder that exists (it is created) and takes files.
+ */
+export function checkModelDestination(fn: string, dir: unknown, options: { overwrite?: boolean } = {}): void {
+  if (typeof dir !== 'string' || dir === '')
+    throw new ArgumentError(`${fn}: got out=${describe(dir)}; expected the path of a folder to save the model in`);
+  recoverFolder(dir);
+  const k = kind(dir);
+  if (k === 'file')
+    throw new ArgumentError(`${fn}: ${dir} is a file; expected a folder (or nothing) to save the model in`);
+  if (k === 'dir') {
+    const names = readdirSync(dir).filter((f) => !f.startsWith('.'));
+    const other = names.filter((f) => f !== CONFIG_FILE && f !== WEIGHTS_FILE);
+    if (other.length > 0)
+      throw new ArgumentError(
+        `${fn}: ${dir} holds ${describe(other.slice(0, 5))}; expected a new folder or one written by model.save (saving replaces the whole folder)`,
+      );
+    if (names.length > 0 && !options.overwrite)
+      throw new ArgumentError(
+        `${fn}: ${dir} already holds a saved model; pass overwrite (--overwrite) to replace it, or choose another folder`,
+      );
+  }
+  const parent = dirname(resolve(dir));
+  ensureDir(fn, parent);
+  // The one way to know a folder takes files is to make one there.
+  const probe = join(parent, `.${basename(resolve(dir))}.${tempTag()}.tmp`);
+  try {
+    closeSync(openSync(probe, 'wx'));
+    unlinkSync(probe);
+  } catch (error) {
+    throw new ArgumentError(
+      `${fn}: cannot write in ${parent} (${(error as Error).message}); expected a folder that takes files`,
+    );
+  }
 }
 
 /** 'file', 'dir', or null when nothing is there. */
@@ -62,6 +126,7 @@ export function loadModel(dir: string): Model {
   const fn = 'loadModel';
   if (typeof dir !== 'string' || dir === '')
     throw new ArgumentError(`${fn}: got ${String(dir)}; expected the path of a folder written by model.save(dir)`);
+  recoverFolder(dir);
   const k = kind(dir);
   if (k !== 'dir')
     throw new ArgumentError(
@@ -85,6 +150,8 @@ export function loadModel(dir: string): Model {
 
 /** Write the model's state dict to a safetensors file, atomically. */
 export function saveWeights(model: Model, path: string): void {
+  if (typeof path !== 'string' || path === '')
+    throw new ArgumentError(`saveWeights: got ${describe(path)}; expected the path of a .safetensors file`);
   writeFileAtomic(path, weightsToBytes(model));
 }
 
@@ -105,4 +172,13 @@ export function writeTextAtomic(path: string, text: string): void {
 
 // Model.save / saveWeights / loadWeights and CSVLogger (browser-safe files) reach this code through
 // training.ts, which never imports it: loading this module is what makes them work.
-installNodeFiles({ saveModel, saveWeights, loadWeights, readTextIfExists, writeTextAtomic });
+installNodeFiles({
+  saveModel,
+  saveWeights,
+  loadWeights,
+  readTextIfExists,
+  writeTextAtomic,
+  saveTrainingCheckpoint,
+  loadTrainingCheckpoint,
+  removeCheckpoint,
+});

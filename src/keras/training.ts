@@ -226,6 +226,21 @@ export class RunningMeans {
     for (const [key, sum] of this.#sums) out[key] = sum / (this.#counts.get(key) as number);
     return out;
   }
+
+  /** The sums and counts so far, as plain data (a checkpoint taken mid-epoch keeps them). */
+  getState(): RunningMeansState {
+    return { sums: Object.fromEntries(this.#sums), counts: Object.fromEntries(this.#counts) };
+  }
+
+  setState(state: RunningMeansState): void {
+    this.#sums = new Map(Object.entries(state.sums));
+    this.#counts = new Map(Object.entries(state.counts));
+  }
+}
+
+export interface RunningMeansState {
+  sums: Record<string, number>;
+  counts: Record<string, number>;
 }
 
 /** Run `fn` with `module` (and all inside) in the given mode, then put every module's mode back. */
@@ -263,8 +278,15 @@ export function eventLoopYielder(clock: () => number, intervalMs = 100): () => P
 
 /** The Node-only file code: save.ts, which hands itself over here when it is loaded. */
 export type NodeFiles = Pick<
-  typeof import('./save.js'),
-  'saveModel' | 'saveWeights' | 'loadWeights' | 'readTextIfExists' | 'writeTextAtomic'
+  typeof import('./save.js') & typeof import('./checkpoint.js'),
+  | 'saveModel'
+  | 'saveWeights'
+  | 'loadWeights'
+  | 'readTextIfExists'
+  | 'writeTextAtomic'
+  | 'saveTrainingCheckpoint'
+  | 'loadTrainingCheckpoint'
+  | 'removeCheckpoint'
 >;
 
 let nodeFiles: NodeFiles | undefined;

@@ -10,15 +10,13 @@
  *
  * A checkpoint is a folder: config.json (the GPTConfig), model.safetensors, tokenizer.json,
  * optimizer.safetensors (AdamW's moments) and trainer.json (step, schedule length, options,
- * optimizer scalars and groups, scheduler, sampler and global RNG state, loss history). It is
- * written whole into a temporary folder beside the target and then renamed over it, so a kill
- * leaves either the previous checkpoint or the new one. Resuming restores all of it: the run
+ * optimizer scalars and groups, scheduler, sampler and global RNG state, loss history). It is one
+ * generation of a checkpoint folder (io/checkpoint-dir.ts: `dir/gen-00000N/` and a `latest`
+ * pointer written last), so a kill at any instant leaves a loadable checkpoint. Resuming restores all of it: the run
  * continues with the same batches and the same updates as one that was never interrupted.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fromHostValues } from '../tensor/creation.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { getRngState, manualSeed, setRngState } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { noGrad } from '../autograd/mode.js';
@@ -36,6 +34,8 @@ import { mobyDick, sotu } from '../data/text/corpora.js';
 import { loadCharTokenizer, saveCharTokenizer } from '../data/text/tokenizer-file.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadSafetensors, saveSafetensors } from '../io/safetensors-file.js';
+import { isCheckpointDir, latestCheckpoint, writeCheckpointDir } from '../io/checkpoint-dir.js';
+import { joinOptimizerState, splitOptimizerState, type OptimizerMeta } from '../io/optimizer-file.js';
 import { ArgumentError, FormatError, describe } from '../util/errors.js';
 import { GPT, gptConfig, type GPTConfig } from './gpt.js';
 
@@ -113,7 +113,7 @@ interface TrainerState {
   sampler: WindowSamplerState;
   rng: number[];
   scheduler: ReturnType<CosineWithWarmup['stateDict']>;
-  optimizer: { paramGroups: OptimizerStateDict['paramGroups']; scalars: Record<string, Record<string, number>> };
+  optimizer: OptimizerMeta;
   losses: number[];
   evals: { step: number; valLoss: number }[];
   trainSeconds: number;
@@ -219,7 +219,7 @@ export function pretrainGpt(options: PretrainGptOptions): PretrainGptResult {
         dropout: options.dropout ?? 0,
       });
   const model = new GPT(config);
-  if (resumed) loadWeights(options.resume!, model, resumed.weights);
+  if (resumed) loadWeights(resumed.folder, model, resumed.weights);
   if (!resumed && options.minutes !== undefined && options.steps === undefined) {
     positive(fn, 'minutes', options.minutes, false);
     const seconds = timeStep(model, split.train, settings);
@@ -351,7 +351,7 @@ function checkSameArchitecture(dir: string, config: GPTConfig, options: Pretrain
   }
 }
 
-/** Write the checkpoint folder whole, then rename it into place. */
+/** Write one checkpoint generation (the folder stays loadable if the process dies at any moment). */
 function saveCheckpoint(
   dir: string,
   model: GPT,
@@ -359,46 +359,19 @@ function saveCheckpoint(
   opt: OptimizerStateDict,
   trainer: TrainerState,
 ): void {
-  writeFolderAtomic(dir, (tmp) => {
-    writeFileAtomic(join(tmp, 'config.json'), `${JSON.stringify(model.config, null, 2)}\n`);
-    saveSafetensors(join(tmp, 'model.safetensors'), model.stateDict(), { format: 'pt' });
-    saveCharTokenizer(tokenizer, join(tmp, 'tokenizer.json'));
-    const moments: Record<string, Tensor> = {};
-    const scalars: Record<string, Record<string, number>> = {};
-    for (const [id, entry] of Object.entries(opt.state)) {
-      for (const [k, v] of Object.entries(entry)) {
-        if (typeof v === 'number') {
-          scalars[id] = scalars[id] ?? {};
-          scalars[id][k] = v;
-        } else moments[`${id}.${k}`] = fromHostValues(Float32Array.from(v as ArrayLike<number>), [v.length]);
-      }
-    }
-    saveSafetensors(join(tmp, 'optimizer.safetensors'), moments);
-    const state: TrainerState = { ...trainer, optimizer: { paramGroups: opt.paramGroups, scalars } };
-    writeFileAtomic(join(tmp, 'trainer.json'), `${JSON.stringify(state)}\n`);
-  });
-}
-
-/** Fill a temporary folder beside `dir` and swap it in; a crash leaves the old folder or the new one. */
-export function writeFolderAtomic(dir: string, fill: (tmp: string) => void): void {
-  const target = resolve(dir);
-  const parent = dirname(target);
-  mkdirSync(parent, { recursive: true });
-  const tag = `${process.pid}.${randomBytes(6).toString('hex')}`;
-  const tmp = join(parent, `.${basename(target)}.${tag}.tmp`);
-  mkdirSync(tmp);
-  try {
-    fill(tmp);
-  } catch (error) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw error;
-  }
-  if (existsSync(target)) {
-    const old = join(parent, `.${basename(target)}.${tag}.old`);
-    renameSync(target, old);
-    renameSync(tmp, target);
-    rmSync(old, { recursive: true, force: true });
-  } else renameSync(tmp, target);
+  writeCheckpointDir(
+    dir,
+    (tmp) => {
+      writeFileAtomic(join(tmp, 'config.json'), `${JSON.stringify(model.config, null, 2)}\n`);
+      saveSafetensors(join(tmp, 'model.safetensors'), model.stateDict(), { format: 'pt' });
+      saveCharTokenizer(tokenizer, join(tmp, 'tokenizer.json'));
+      const { moments, meta } = splitOptimizerState(opt);
+      saveSafetensors(join(tmp, 'optimizer.safetensors'), moments);
+      const state: TrainerState = { ...trainer, optimizer: meta };
+      writeFileAtomic(join(tmp, 'trainer.json'), `${JSON.stringify(state)}\n`);
+    },
+    'pretrainGpt',
+  );
 }
 
 function readJson(dir: string, file: string): unknown {
@@ -410,22 +383,20 @@ function readJson(dir: string, file: string): unknown {
   }
 }
 
-function requireFiles(dir: string, files: readonly string[]): void {
-  if (!existsSync(dir)) {
-    // A kill between the two renames of writeFolderAtomic leaves the previous checkpoint beside it.
-    const target = resolve(dir);
-    const left = readdirSync(dirname(target)).filter(
-      (f) => f.startsWith(`.${basename(target)}.`) && f.endsWith('.old'),
-    );
-    const hint =
-      left.length > 0 ? `; the previous checkpoint is in ${join(dirname(target), left[0])} (rename it to ${dir})` : '';
-    throw new ArgumentError(`GPT checkpoint: folder ${dir} does not exist${hint}`);
-  }
-  const missing = files.filter((f) => !existsSync(join(dir, f)));
+/**
+ * The folder holding the files: the latest generation of a checkpoint folder, or `dir` itself (a
+ * plain folder of the files, as older versions wrote). Missing files are named.
+ */
+function checkpointFiles(dir: string, files: readonly string[]): string {
+  if (!existsSync(dir)) throw new ArgumentError(`GPT checkpoint: folder ${dir} does not exist`);
+  const folder = isCheckpointDir(dir) ? latestCheckpoint(dir, 'GPT checkpoint') : dir;
+  if (folder === null) throw new ArgumentError(`GPT checkpoint: ${dir} holds no checkpoint yet`);
+  const missing = files.filter((f) => !existsSync(join(folder, f)));
   if (missing.length > 0)
     throw new FormatError(
-      `GPT checkpoint: ${dir} is missing ${missing.join(', ')}; expected a checkpoint folder holding ${files.join(', ')}`,
+      `GPT checkpoint: ${folder} is missing ${missing.join(', ')}; expected a checkpoint folder holding ${files.join(', ')}`,
     );
+  return folder;
 }
 
 /** Weights into a model of the folder's config; a different architecture is named. */
@@ -444,8 +415,8 @@ function loadWeights(dir: string, model: GPT, weights: Record<string, Tensor>): 
  * tokenizer.json), for generation. Errors name the missing file or the mismatch.
  * @example const { model, tokenizer } = loadGpt('out/gpt')
  */
-export function loadGpt(dir: string): { model: GPT; tokenizer: CharTokenizer; config: GPTConfig } {
-  requireFiles(dir, GPT_MODEL_FILES);
+export function loadGpt(checkpoint: string): { model: GPT; tokenizer: CharTokenizer; config: GPTConfig } {
+  const dir = checkpointFiles(checkpoint, GPT_MODEL_FILES);
   const config = gptConfig(`GPT checkpoint ${join(dir, 'config.json')}`, readJson(dir, 'config.json'));
   const tokenizer = loadCharTokenizer(join(dir, 'tokenizer.json'));
   if (tokenizer.vocabSize !== config.vocabSize)
@@ -457,14 +428,15 @@ export function loadGpt(dir: string): { model: GPT; tokenizer: CharTokenizer; co
   return { model, tokenizer, config };
 }
 
-function readCheckpoint(dir: string): {
+function readCheckpoint(checkpoint: string): {
+  folder: string;
   config: GPTConfig;
   tokenizer: CharTokenizer;
   weights: Record<string, Tensor>;
   optimizer: Record<string, Tensor>;
   trainer: TrainerState;
 } {
-  requireFiles(dir, GPT_CHECKPOINT_FILES);
+  const dir = checkpointFiles(checkpoint, GPT_CHECKPOINT_FILES);
   const config = gptConfig(`GPT checkpoint ${join(dir, 'config.json')}`, readJson(dir, 'config.json'));
   const tokenizer = loadCharTokenizer(join(dir, 'tokenizer.json'));
   const trainer = readJson(dir, 'trainer.json') as TrainerState;
@@ -473,6 +445,7 @@ function readCheckpoint(dir: string): {
       `GPT checkpoint: ${join(dir, 'trainer.json')} has no step and settings; expected a trainer state`,
     );
   return {
+    folder: dir,
     config,
     tokenizer,
     weights: loadSafetensors(join(dir, 'model.safetensors')).tensors,
@@ -483,13 +456,5 @@ function readCheckpoint(dir: string): {
 
 /** The optimizer's stateDict again, from trainer.json's scalars and groups and the moments file. */
 function optimizerState(trainer: TrainerState, moments: Record<string, Tensor>): OptimizerStateDict {
-  const state: OptimizerStateDict['state'] = {};
-  for (const [id, scalars] of Object.entries(trainer.optimizer.scalars)) state[id] = { ...scalars };
-  for (const [name, t] of Object.entries(moments)) {
-    const dot = name.indexOf('.');
-    const id = name.slice(0, dot);
-    // Restoring saved moments is I/O: the values come back to the host to be handed to the optimizer.
-    state[id] = { ...state[id], [name.slice(dot + 1)]: t.dataSync() as Float32Array };
-  }
-  return { state, paramGroups: trainer.optimizer.paramGroups };
+  return joinOptimizerState(trainer.optimizer, moments, 'GPT checkpoint: optimizer.safetensors');
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/fixtures.js';
@@ -73,10 +73,11 @@ test('tessera pretrain gpt and tessera generate: --json keys, checkpoint errors,
     assert.equal(other.code, 2);
     assert.match(String(other.last.error), /holds a model with layers=1; got layers=2/);
 
-    rmSync(join(out, 'model.safetensors'));
+    // The checkpoint's latest generation (out/gen-00000N, named by out/latest) without its weights.
+    rmSync(join(out, readFileSync(join(out, 'latest'), 'utf8').trim(), 'model.safetensors'));
     const missing = run(['generate', out, '--prompt', 'Call me']);
     assert.equal(missing.code, 2);
-    assert.match(String(missing.last.error), /is missing model\.safetensors/);
+    assert.match(String(missing.last.error), /checkpoint file .*model\.safetensors is missing/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

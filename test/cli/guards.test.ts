@@ -108,7 +108,7 @@ test('Ctrl-C during train says what was not saved and exits 130; the banner coun
     assert.equal(code, 130, stderr);
     assert.match(
       stderr,
-      /tessera train: interrupted \(Ctrl-C\); the model is saved only when training ends, so nothing was written to /,
+      /tessera train: interrupted \(Ctrl-C\); stopping after the current step; the model is not saved/,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

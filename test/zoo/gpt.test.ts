@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GPT, generate, sampleLogits } from '../../src/zoo/gpt.js';
-import { loadGpt, pretrainGpt, writeFolderAtomic } from '../../src/zoo/gpt-train.js';
+import { loadGpt, pretrainGpt } from '../../src/zoo/gpt-train.js';
+import { writeFolderAtomic } from '../../src/io/folders.js';
 import { manualSeed } from '../../src/tensor/random.js';
 import { fromHostValues } from '../../src/tensor/creation.js';
 import { noGrad } from '../../src/autograd/mode.js';
@@ -155,8 +156,10 @@ test('pretrainGpt: interrupted and resumed equals uninterrupted, bit for bit (wi
     assert.deepEqual(first.losses, whole.losses.slice(0, 5));
     // Only the finished folder is left: no temporary folder beside it.
     assert.deepEqual(readdirSync(root).sort(), ['split', 'whole']);
-    assert.deepEqual(readdirSync(join(root, 'split')).sort(), [
+    assert.deepEqual(readdirSync(join(root, 'split')).sort(), ['gen-000001', 'latest']);
+    assert.deepEqual(readdirSync(join(root, 'split', 'gen-000001')).sort(), [
       'config.json',
+      'manifest.json',
       'model.safetensors',
       'optimizer.safetensors',
       'tokenizer.json',
@@ -178,15 +181,14 @@ test('pretrainGpt: interrupted and resumed equals uninterrupted, bit for bit (wi
       () => pretrainGpt({ resume: join(root, 'split'), width: 32 }),
       /holds a model with width=16; got width=32/,
     );
-    rmSync(join(root, 'split', 'optimizer.safetensors'));
-    assert.throws(() => pretrainGpt({ resume: join(root, 'split') }), /is missing optimizer\.safetensors/);
-    // Weights of another architecture under this config.json.
-    const config = JSON.parse(readFileSync(join(root, 'whole', 'config.json'), 'utf8'));
-    writeFileSync(join(root, 'whole', 'config.json'), JSON.stringify({ ...config, layers: 2 }));
-    assert.throws(
-      () => loadGpt(join(root, 'whole')),
-      /model\.safetensors does not fit the architecture in .*config\.json/,
-    );
+    const resumedGen = join(root, 'split', readFileSync(join(root, 'split', 'latest'), 'utf8').trim());
+    rmSync(join(resumedGen, 'optimizer.safetensors'));
+    assert.throws(() => pretrainGpt({ resume: join(root, 'split') }), /optimizer\.safetensors is missing/);
+    // Weights of another architecture under this config.json (a plain folder of the files loads too).
+    const wholeGen = join(root, 'whole', readFileSync(join(root, 'whole', 'latest'), 'utf8').trim());
+    const config = JSON.parse(readFileSync(join(wholeGen, 'config.json'), 'utf8'));
+    writeFileSync(join(wholeGen, 'config.json'), JSON.stringify({ ...config, layers: 2 }));
+    assert.throws(() => loadGpt(wholeGen), /model\.safetensors does not fit the architecture in .*config\.json/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
