@@ -11,6 +11,7 @@ import { benchCommand } from './bench.js';
 import { trainCommand } from './train.js';
 import { evaluateCommand, predictCommand } from './evaluate.js';
 import { generateCommand, pretrainCommand } from './gpt.js';
+import { exportCommand, importCommand } from './pytorch.js';
 
 const commands: Command[] = [
   trainCommand,
@@ -18,6 +19,8 @@ const commands: Command[] = [
   predictCommand,
   pretrainCommand,
   generateCommand,
+  exportCommand,
+  importCommand,
   linregCommand,
   infoCommand,
   benchCommand,

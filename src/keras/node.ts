@@ -1,2 +1,10 @@
 // Node-only: models and weights as files on disk.
 export { saveModel, loadModel, saveWeights, loadWeights } from './save.js';
+export {
+  exportPytorch,
+  importPytorch,
+  PYTORCH_SOURCE_FILE,
+  PYTORCH_WEIGHTS_FILE,
+  TESSERA_CONFIG_FILE,
+  type PytorchExportResult,
+} from './pytorch/files.js';
