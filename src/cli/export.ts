@@ -10,6 +10,7 @@ import { exportOnnx } from '../io/onnx/file.js';
 import type { ToOnnxOptions } from '../io/onnx/export.js';
 import type { Command, CommandContext } from './command.js';
 import { parseCommand, type OptionSpec, type Parsed } from './args.js';
+import { pytorchExportFormat } from './pytorch.js';
 
 interface ExportFormat {
   /** One line for the usage text. */
@@ -44,6 +45,7 @@ const FORMATS: Record<string, ExportFormat> = {
       return { ...summary };
     },
   },
+  pytorch: pytorchExportFormat,
 };
 
 /**

@@ -15,6 +15,7 @@ import { evaluateCommand, predictCommand } from './evaluate.js';
 import { generateCommand, pretrainCommand } from './gpt.js';
 import { explainCommand } from './explain.js';
 import { exportCommand } from './export.js';
+import { importCommand } from './pytorch.js';
 
 const commands: Command[] = [
   trainCommand,
@@ -22,6 +23,7 @@ const commands: Command[] = [
   predictCommand,
   explainCommand,
   exportCommand,
+  importCommand,
   pretrainCommand,
   generateCommand,
   linregCommand,

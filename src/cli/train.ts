@@ -21,7 +21,11 @@ export const trainCommand: Command = {
       value: 'N',
       help: `train on the first N of the ${MNIST_TRAIN_IMAGES.toLocaleString('en')} training images (default all)`,
     },
-    'test-limit': { type: 'string', value: 'N', help: 'evaluate on the first N of the 10,000 test images (default all)' },
+    'test-limit': {
+      type: 'string',
+      value: 'N',
+      help: 'evaluate on the first N of the 10,000 test images (default all)',
+    },
     out: { type: 'string', value: 'DIR', help: 'folder to save the trained model in (default out/mnist-cnn)' },
     overwrite: { type: 'boolean', help: 'replace a model already saved in --out' },
     resume: {
@@ -29,7 +33,11 @@ export const trainCommand: Command = {
       value: 'DIR',
       help: 'checkpoint the run in DIR (every epoch, every --checkpoint-every steps, and on Ctrl-C) and continue from the checkpoint there when there is one',
     },
-    'checkpoint-every': { type: 'string', value: 'STEPS', help: 'with --resume: also checkpoint every STEPS optimizer steps' },
+    'checkpoint-every': {
+      type: 'string',
+      value: 'STEPS',
+      help: 'with --resume: also checkpoint every STEPS optimizer steps',
+    },
     seed: { type: 'string', value: 'N', help: 'seed of the weight initialisation and the shuffling (default 0)' },
   },
   interrupted: () =>
@@ -85,7 +93,8 @@ export const trainCommand: Command = {
     }
     const { model: _model, ...result } = r;
     if (r.resumedAt) ctx.log(`resumed from ${resume} at epoch ${r.resumedAt.epoch + 1}, batch ${r.resumedAt.batch}`);
-    if (r.stopReason !== null) throw new NonFiniteError(`tessera train mnist: ${r.stopReason}; the model was not saved`);
+    if (r.stopReason !== null)
+      throw new NonFiniteError(`tessera train mnist: ${r.stopReason}; the model was not saved`);
     if (r.interrupted) {
       const at = r.stoppedAt ? ` at epoch ${r.stoppedAt.epoch + 1}, batch ${r.stoppedAt.batch}` : '';
       ctx.log(

@@ -51,3 +51,4 @@ export {
   type SavedModelConfig,
   type ModelArtifacts,
 } from './serialize.js';
+export { toPytorch, fromPytorch, type PytorchExport } from './pytorch/convert.js';

@@ -37,7 +37,8 @@ export function recordOutputs(
   for (const out of outputs) {
     out.requiresGrad = true;
     const own = (g: Tensor) => backward(outputs.map((o) => (o === out ? g : null)));
-    out.gradFn = check === null ? { name, inputs, multi, backward: own } : { name, inputs, multi, backward: own, layer };
+    out.gradFn =
+      check === null ? { name, inputs, multi, backward: own } : { name, inputs, multi, backward: own, layer };
   }
 }
 
