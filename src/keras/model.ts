@@ -378,8 +378,10 @@ export abstract class Model extends Module implements EndsInActivation {
     this.history = history;
     this.trainLoader = train.loader;
     const run = new FitRun(this, optimizer, history, callbacks);
-    // The loader's position (epoch, batches handed out, shuffle stream) goes into checkpoints.
-    run.dataSource = train.loader;
+    // A DataLoader the caller gave keeps its own position (epoch, batches handed out, shuffle stream)
+    // in checkpoints. Over tensors, fit's own loader draws each epoch's shuffle from the global
+    // generator, which the checkpoint restores: the done batches are then counted off.
+    run.dataSource = tensors ? null : train.loader;
     this.#run = run;
     const modes = this.modules().map((m) => [m, m.training] as const);
     try {

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import {
   BackupAndRestore,
   Callback,
+  DataLoader,
+  TensorDataset,
   Dense,
   Dropout,
   EarlyStopping,
@@ -328,3 +330,29 @@ test('a checkpoint of another architecture names the layer; a missing or truncat
     cleanup();
   }
 });
+
+for (const seed of [5, undefined])
+  test(`a DataLoader given to fit (seed ${seed}) resumes at its own position: interrupted at any step equals the uninterrupted run`, async () => {
+    const { x, y } = data();
+    const loader = (): DataLoader => new DataLoader(new TensorDataset(x, y), { batchSize: BATCH, shuffle: true, seed });
+    const m0 = model();
+    const h0 = await m0.fit(loader(), { epochs: EPOCHS, verbose: 0 });
+    const whole = { weights: weightsOf(m0), history: h0.history };
+    const { dir, cleanup } = tempDir();
+    try {
+      for (let at = 1; at < EPOCHS * 4; at++) {
+        const ckpt = join(dir, `loader-${at}`);
+        await model().fit(loader(), {
+          epochs: EPOCHS,
+          verbose: 0,
+          callbacks: [new StopAt(at, 'interrupt'), new BackupAndRestore(ckpt)],
+        });
+        const second = model(99);
+        manualSeed(12345);
+        const h2 = await second.fit(loader(), { epochs: EPOCHS, verbose: 0, callbacks: [new BackupAndRestore(ckpt)] });
+        assert.deepEqual({ weights: weightsOf(second), history: h2.history }, whole, `stopped after step ${at}`);
+      }
+    } finally {
+      cleanup();
+    }
+  });
