@@ -1,6 +1,6 @@
 /**
  * The browser entry: everything that runs without Node.js (tensors, autograd, layers, optimizers,
- * data pipelines, safetensors bytes). Bundlers pick it through the "browser" export condition.
+ * data pipelines, safetensors bytes, the seed's MNIST CNN). Bundlers pick it through the "browser" export condition.
  */
 export * from './util/errors.js';
 export * from './backend/index.js';
@@ -14,3 +14,5 @@ export * from './data/index.js';
 export * from './keras/index.js';
 export * from './explain/index.js';
 export * as nn from './nn/index.js';
+// The zoo's browser-safe part: its training runs read files, so they stay in the Node entry.
+export { seedMnistLayers, seedMnistCnn } from './zoo/mnist-model.js';
