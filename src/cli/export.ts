@@ -1,11 +1,14 @@
 /**
  * `tessera export <format> DIR`: a saved model (the folder `model.save` / `tessera train` writes)
- * in another framework's format. Each format is one entry of FORMATS, with its own options; the
- * command parses the format name first, then the format's options.
+ * or a GPT checkpoint (`tessera pretrain gpt`) in another framework's format. Each format is one
+ * entry of FORMATS, with its own options; the command parses the format name first, then the
+ * format's options.
  */
 import { join } from 'node:path';
 import { ArgumentError } from '../util/errors.js';
+import type { AnyModule } from '../nn/module.js';
 import { loadModel } from '../keras/save.js';
+import { isGptCheckpoint, loadGpt } from '../zoo/gpt-train.js';
 import { exportOnnx } from '../io/onnx/file.js';
 import type { ToOnnxOptions } from '../io/onnx/export.js';
 import type { Command, CommandContext } from './command.js';
@@ -35,7 +38,7 @@ const FORMATS: Record<string, ExportFormat> = {
     },
     async run(dir, values, ctx) {
       const out = typeof values.out === 'string' ? values.out : join(dir, 'model.onnx');
-      const summary = await exportOnnx(loadModel(dir), out, onnxOptions(values));
+      const summary = await exportOnnx(loadExportable(dir), out, onnxOptions(values));
       const shape = (s: (number | string)[]): string => `[${s.join(', ')}]`;
       ctx.log(
         `${out}: ${summary.bytes} bytes, ONNX opset ${summary.opset}, ${summary.nodes} nodes (${summary.ops.join(', ')})`,
@@ -47,6 +50,11 @@ const FORMATS: Record<string, ExportFormat> = {
   },
   pytorch: pytorchExportFormat,
 };
+
+/** The model in `dir`: a GPT checkpoint's model (token ids [batch, time] in), else a saved Model. */
+function loadExportable(dir: string): AnyModule {
+  return isGptCheckpoint(dir) ? loadGpt(dir).model : loadModel(dir);
+}
 
 /**
  * --input-shape: one sample's shape without the batch axis, sizes separated by commas, `?` for a
@@ -89,7 +97,7 @@ export const exportCommand: Command = {
     .join('\n       '),
   arguments: [
     ['FORMAT', `one of ${Object.keys(FORMATS).join(', ')} (each has its own options)`],
-    ['DIR', 'the saved model folder (model.save / tessera train)'],
+    ['DIR', 'the saved model folder (model.save / tessera train), or a GPT checkpoint (tessera pretrain gpt)'],
   ],
   options: {},
   async run(argv, ctx) {

@@ -51,4 +51,10 @@ export {
   type SavedModelConfig,
   type ModelArtifacts,
 } from './serialize.js';
-export { toPytorch, fromPytorch, type PytorchExport } from './pytorch/convert.js';
+export {
+  toPytorch,
+  fromPytorch,
+  registerPytorchModel,
+  type PytorchExport,
+  type PytorchModelForm,
+} from './pytorch/convert.js';

@@ -362,9 +362,7 @@ function saveCheckpoint(
   writeCheckpointDir(
     dir,
     (tmp) => {
-      writeFileAtomic(join(tmp, 'config.json'), `${JSON.stringify(model.config, null, 2)}\n`);
-      saveSafetensors(join(tmp, 'model.safetensors'), model.stateDict(), { format: 'pt' });
-      saveCharTokenizer(tokenizer, join(tmp, 'tokenizer.json'));
+      writeModelFiles(tmp, model, tokenizer);
       const { moments, meta } = splitOptimizerState(opt);
       saveSafetensors(join(tmp, 'optimizer.safetensors'), moments);
       const state: TrainerState = { ...trainer, optimizer: meta };
@@ -372,6 +370,42 @@ function saveCheckpoint(
     },
     'pretrainGpt',
   );
+}
+
+/** config.json, model.safetensors and tokenizer.json: what generation needs (GPT_MODEL_FILES). */
+function writeModelFiles(folder: string, model: GPT, tokenizer: CharTokenizer): void {
+  writeFileAtomic(join(folder, 'config.json'), `${JSON.stringify(model.config, null, 2)}\n`);
+  saveSafetensors(join(folder, 'model.safetensors'), model.stateDict(), { format: 'pt' });
+  saveCharTokenizer(tokenizer, join(folder, 'tokenizer.json'));
+}
+
+/**
+ * Save a model and its tokenizer as a checkpoint folder that `loadGpt` and `tessera generate`
+ * read (one generation holding GPT_MODEL_FILES; no optimizer or trainer state, so not resumable):
+ * a model trained elsewhere (in PyTorch, say) and imported.
+ * @example saveGpt('out/gpt-back', importPytorch<GPT>('out/gpt/pytorch'), tokenizer)
+ */
+export function saveGpt(dir: string, model: GPT, tokenizer: CharTokenizer): string {
+  if (tokenizer.vocabSize !== model.config.vocabSize)
+    throw new ArgumentError(
+      `saveGpt: got a tokenizer of ${tokenizer.vocabSize} characters for a model of vocabSize=${model.config.vocabSize}; expected the same vocabulary`,
+    );
+  return writeCheckpointDir(dir, (tmp) => writeModelFiles(tmp, model, tokenizer), 'saveGpt');
+}
+
+/**
+ * Whether `dir` holds a GPT checkpoint (from pretrainGpt or saveGpt), not a saved Model: its
+ * latest generation (or the folder itself) has tokenizer.json and a config.json that is a GPTConfig.
+ */
+export function isGptCheckpoint(dir: string): boolean {
+  try {
+    const folder = isCheckpointDir(dir) ? latestCheckpoint(dir, 'GPT checkpoint') : dir;
+    if (folder === null || !existsSync(join(folder, 'tokenizer.json'))) return false;
+    const config = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as Record<string, unknown>;
+    return config !== null && typeof config === 'object' && 'vocabSize' in config && !('format' in config);
+  } catch {
+    return false;
+  }
 }
 
 function readJson(dir: string, file: string): unknown {

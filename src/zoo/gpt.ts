@@ -29,9 +29,13 @@ import { Parameter } from '../nn/parameter.js';
 import { Dropout } from '../nn/dropout.js';
 import { LayerNormalization } from '../nn/layernorm.js';
 import { TransformerEncoderLayer } from '../nn/transformer.js';
+import { registerLayer } from '../nn/registry.js';
 import { ShuffleRng } from '../data/shuffle.js';
 import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
+// The GPT's ONNX mapping and PyTorch form (they need only its type, so there is no import cycle).
+import './gpt-onnx.js';
+import './gpt-pytorch.js';
 
 /** A GPT's architecture, as saved in config.json. */
 export interface GPTConfig {
@@ -136,6 +140,11 @@ export class GPT extends Module<[ids: Tensor], Tensor> {
     return true;
   }
 
+  /** Token ids [batch, time] of any length up to context (not the first call's length): what exports take. */
+  override get buildInputShape(): readonly (number | null)[] {
+    return [null, null];
+  }
+
   /** int32 ids [batch, time] → logits [batch, time, vocabSize] (position t predicts token t + 1). */
   forward(ids: Tensor): Tensor {
     this.#checkIds('GPT', ids, 0);
@@ -219,6 +228,10 @@ export class GPT extends Module<[ids: Tensor], Tensor> {
     return `vocabSize=${c.vocabSize}, context=${c.context}, layers=${c.layers}, heads=${c.heads}, width=${c.width}${c.tied ? ', tied' : ''}`;
   }
 }
+
+// A GPT is a registered layer, so its config round-trips as data (layerToConfig / layerFromConfig:
+// the PyTorch hand-off's tessera-model.json), and its exports register themselves with it.
+registerLayer('GPT', (config) => new GPT(config as unknown as GPTConfig), { layerClass: GPT });
 
 export interface SampleOptions {
   /** Divides the logits; 0 picks the most likely token (greedy). Default 1. */

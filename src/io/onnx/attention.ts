@@ -159,7 +159,7 @@ registerOnnxMapping<TransformerDecoderLayer>(
 );
 
 /** The first `length of x's time axis` rows of `table` [rows, d] (a Slice whose end is read from x's shape). */
-function rowsForTime(g: OnnxGraph, table: string, x: OnnxValue, hint: string): string {
+export function rowsForTime(g: OnnxGraph, table: string, x: OnnxValue, hint: string): string {
   const time = g.op('Shape', [x.name], { start: attr.int(1), end: attr.int(2) });
   return g.op('Slice', [table, g.int64s([0]), time, g.int64s([0])], {}, hint);
 }

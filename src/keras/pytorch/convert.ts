@@ -3,14 +3,18 @@
  * definition and the weights under PyTorch's `state_dict` names and layouts, so that
  * `model.load_state_dict(load_file('model.safetensors'))` just works — and the way back, so weights
  * trained in PyTorch (DistributedDataParallel on many machines, say) return into tessera.
+ *
+ * A model that is not a Sequential is written whole by a form registered for its class
+ * (`registerPytorchModel`; the zoo's GPT registers one): its Python class and its state-dict names.
  */
 import type { Tensor } from '../../tensor/tensor.js';
-import { layerToConfig } from '../../nn/registry.js';
+import type { AnyModule } from '../../nn/module.js';
+import { layerClassName, layerToConfig } from '../../nn/registry.js';
 import { ArgumentError, describe } from '../../util/errors.js';
-import type { Model } from '../model.js';
+import { Registry } from '../../util/registry.js';
 import { Sequential } from '../sequential.js';
 import { activationExpr, TORCH_LAYERS, type LayerSite, type TorchLayer } from './layers.js';
-import { PYTHON_HEADER } from './python.js';
+import { pythonHeader } from './python.js';
 
 export interface PytorchExport {
   /** The Python source of the module (model.py). */
@@ -21,6 +25,46 @@ export interface PytorchExport {
   className: string;
 }
 
+/** The PyTorch form of a whole model (not a Sequential), registered by its layer class name. */
+export interface PytorchModelForm<M extends AnyModule = AnyModule> {
+  /** The generated main class's default name. */
+  className: string;
+  /** The Python definitions (after model.py's common header), the main class named `className`. */
+  source(model: M, className: string): string;
+  /** The model's weights under the generated module's state-dict names and layouts. */
+  toTorch(model: M): Record<string, Tensor>;
+  /** The inverse of toTorch: a state dict under those names as the model's own state dict. */
+  fromTorch(model: M, state: Record<string, Tensor>): Record<string, Tensor>;
+}
+
+const MODEL_FORMS = new Registry<PytorchModelForm>('PyTorch model form', 'registerPytorchModel');
+
+/** Make models of the registered layer class `className` (one with a config: see registerLayer) exportable whole. */
+export function registerPytorchModel<M extends AnyModule>(
+  className: string,
+  form: PytorchModelForm<M>,
+  options: { override?: boolean } = {},
+): void {
+  MODEL_FORMS.register(className, form as unknown as PytorchModelForm, options);
+}
+
+/** The registered whole-model form of `model`'s class, or null (a Sequential, or a class without one). */
+export function pytorchModelForm(model: AnyModule): PytorchModelForm | null {
+  if (model instanceof Sequential) return null;
+  let className: string;
+  try {
+    className = layerClassName(model);
+  } catch {
+    return null;
+  }
+  return hasPytorchModelForm(className) ? MODEL_FORMS.get('pytorchModelForm', className) : null;
+}
+
+/** Whether a class name (as tessera-model.json writes it) has a whole-model form. */
+export function hasPytorchModelForm(className: string): boolean {
+  return MODEL_FORMS.has(className);
+}
+
 interface Walked {
   site: LayerSite;
   spec: TorchLayer;
@@ -29,10 +73,10 @@ interface Walked {
 const FINAL_ACTIVATIONS = new Set(['softmax', 'sigmoid', 'log_softmax']);
 
 /** Every layer with its PyTorch form and the facts its conversion needs; unmappable layers are named. */
-function walk(model: Model, fn: string): Walked[] {
+function walk(model: AnyModule, fn: string): Walked[] {
   if (!(model instanceof Sequential))
     throw new ArgumentError(
-      `${fn}: got ${describe(model)}; expected a Sequential model (custom Modules have no generated PyTorch form yet)`,
+      `${fn}: got ${describe(model)}; expected a Sequential model, or a model with a registered PyTorch form (${MODEL_FORMS.names().join(', ') || 'none loaded'}; registerPytorchModel adds one)`,
     );
   if (!model.isBuilt())
     throw new ArgumentError(
@@ -65,12 +109,19 @@ function walk(model: Model, fn: string): Walked[] {
   return out;
 }
 
-/** The PyTorch definition and weights of a built Sequential model. */
-export function toPytorch(model: Model, options: { className?: string } = {}): PytorchExport {
+/** The PyTorch definition and weights of a built Sequential model, or of a model with a registered form (a GPT). */
+export function toPytorch(model: AnyModule, options: { className?: string } = {}): PytorchExport {
   const fn = 'exportPytorch';
-  const className = options.className ?? 'TesseraModel';
+  const form = pytorchModelForm(model);
+  const className = options.className ?? form?.className ?? 'TesseraModel';
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(className))
     throw new ArgumentError(`${fn}: got className ${describe(className)}; expected a Python identifier`);
+  if (form !== null)
+    return {
+      source: `${pythonHeader(className)}\n\n${form.source(model, className)}`,
+      stateDict: form.toTorch(model),
+      className,
+    };
   const walked = walk(model, fn);
   const stateDict: Record<string, Tensor> = {};
   const modules: string[] = [];
@@ -155,14 +206,25 @@ function pythonSource(
       `        return ${final}`,
     );
   } else body.push('    def forward(self, x):', ...indent(logits), '        return x');
-  return `${PYTHON_HEADER}\n\n${body.join('\n')}\n`;
+  return `${pythonHeader(className)}\n\n${body.join('\n')}\n`;
 }
 
 /**
  * Load PyTorch weights (as `toPytorch` names them) into a tessera model of the same architecture.
  * Every tensor must be present with the right shape; extra or missing names are errors.
  */
-export function fromPytorch(model: Model, stateDict: Record<string, Tensor>, source = 'importPytorch'): void {
+export function fromPytorch(model: AnyModule, stateDict: Record<string, Tensor>, source = 'importPytorch'): void {
+  const form = pytorchModelForm(model);
+  if (form !== null) {
+    const names = Object.keys(form.toTorch(model));
+    const extra = Object.keys(stateDict).filter((k) => !names.includes(k));
+    if (extra.length > 0)
+      throw new ArgumentError(
+        `${source}: the state dict has ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', …' : ''}, which the model has no place for; expected the exported names (${names.slice(0, 4).join(', ')}, …)`,
+      );
+    model.loadStateDict(form.fromTorch(model, stateDict));
+    return;
+  }
   const walked = walk(model, source);
   const remaining = new Set(Object.keys(stateDict));
   const tesseraState: Record<string, Tensor> = {};
