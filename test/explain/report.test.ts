@@ -11,6 +11,9 @@ import { join } from 'node:path';
 import { decode } from 'fast-png';
 import {
   Dense,
+  Flatten,
+  buildReport,
+  rand,
   FormatError,
   History,
   Sequential,
@@ -189,4 +192,38 @@ test('reportHtml: one page, no script and nothing fetched, curves and matrix inl
   assert.ok(html.includes('<td>1</td><td>0.6667</td><td>1.0000</td><td>2</td>'), 'class 1: precision 2/3, recall 1');
   assert.ok(html.includes('<b id="test-accuracy">71.43 %</b>'));
   assert.ok(html.includes('src="data:image/png;base64,'));
+});
+
+test('buildReport: worst images by true-class probability, their PNGs, and bad input named', async () => {
+  manualSeed(2);
+  const mlp = new Sequential([new Flatten({ inputShape: [3, 2, 1] }), new Dense({ units: 3, activation: 'softmax' })]);
+  const x = rand([9, 3, 2, 1]);
+  const y = tensor([0, 1, 2, 0, 1, 2, 0, 1, 2], { dtype: 'int32' });
+  const data = await buildReport(mlp, new History(), x, y, { worst: 4 });
+  const p = (await mlp.predict(x).data()) as Float32Array;
+  const yv = [0, 1, 2, 0, 1, 2, 0, 1, 2];
+  const byHand = yv.map((c, i) => p[i * 3 + c]);
+  const order = byHand.map((_, i) => i).sort((a, b) => byHand[a] - byHand[b]);
+  assert.deepEqual(
+    data.worst.map((w) => w.index),
+    order.slice(0, 4),
+  );
+  for (const w of data.worst) {
+    assert.ok(Math.abs(w.labelProbability - byHand[w.index]) < 1e-6);
+    const row = [...p.subarray(w.index * 3, w.index * 3 + 3)];
+    assert.equal(w.predicted, row.indexOf(Math.max(...row)));
+    assert.deepEqual([decode(w.png).width, decode(w.png).height], [2 * 4, 3 * 4]);
+  }
+  assert.equal(data.metrics.samples, 9);
+  assert.ok(data.summary?.includes('Total params: 21'));
+  await assert.rejects(
+    buildReport(mlp, new History(), x, tensor([0, 1], { dtype: 'int32' })),
+    /buildReport: got labels of shape \[2\]/,
+  );
+  await assert.rejects(buildReport(mlp, new History(), x, y, { worst: -1 }), /buildReport: got worst=-1/);
+  const flat = new Sequential([new Dense({ units: 3, inputShape: [3, 2, 1] })]);
+  await assert.rejects(
+    buildReport(flat, new History(), x, y),
+    /buildReport: the model outputs shape \[9, 3, 2, 3\]; expected \[samples, classes\]/,
+  );
 });

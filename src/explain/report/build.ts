@@ -79,6 +79,10 @@ export async function buildReport(
     );
   if (x.shape[0] === 0) throw new ArgumentError(`${fn}: got no test images; expected at least one`);
   const output = model.predict(x, { batchSize: o.batchSize ?? 256 });
+  if (output.rank !== 2)
+    throw new ShapeError(
+      `${fn}: the model outputs shape ${describe(output.shape)}; expected [samples, classes] (class probabilities or logits) from a classifier`,
+    );
   const { probabilities, predicted, labelProbability } = noGrad(() => {
     const p = model.finalActivation === 'softmax' ? output : softmax(output, -1);
     return { probabilities: p, predicted: argmax(p, 1), labelProbability: sum(mul(p, oneHot(y, p.shape[1])), [1]) };
