@@ -23,6 +23,10 @@ const READS_ALLOWED: Record<string, string> = {
     'the closed-form least-squares check runs in float64 on the host, as an independent oracle',
   'src/cli/evaluate.ts': 'prints a digit and its class probabilities',
   'src/cli/explain.ts': 'prints the class probabilities and the attribution sum of the explained image',
+  'src/explain/report/metrics.ts':
+    'a training report prints and draws the finished confusion matrix and per-class precision/recall',
+  'src/explain/report/build.ts':
+    "a training report picks the worst test images (a sort of each image's true-class probability) and captions them",
   'src/explain/heatmap.ts': 'rendering a picture: reads the finished grey and heat values to colour PNG pixels',
   'src/data/text/tokenizer.ts': 'decode turns token ids (generated text) into a string to show',
   'src/zoo/gpt.ts': 'sampling reads the next-token logits (one row of vocabSize) to pick the token to show',

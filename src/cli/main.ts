@@ -14,6 +14,7 @@ import { trainCommand } from './train.js';
 import { evaluateCommand, predictCommand } from './evaluate.js';
 import { generateCommand, pretrainCommand } from './gpt.js';
 import { explainCommand } from './explain.js';
+import { reportCommand } from './report.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './pytorch.js';
 
@@ -22,6 +23,7 @@ const commands: Command[] = [
   evaluateCommand,
   predictCommand,
   explainCommand,
+  reportCommand,
   exportCommand,
   importCommand,
   pretrainCommand,

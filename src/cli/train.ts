@@ -2,7 +2,7 @@
 import { ArgumentError, NonFiniteError } from '../util/errors.js';
 import { MNIST_TRAIN_IMAGES, trainMnist } from '../zoo/mnist-cnn.js';
 import type { Command } from './command.js';
-import { intOption, parseCommand } from './args.js';
+import { intOption, numberOption, parseCommand } from './args.js';
 
 let checkpointingTo: string | null = null;
 
@@ -10,7 +10,7 @@ export const trainCommand: Command = {
   name: 'train',
   summary: "train a zoo model on its data set (mnist: the seed's CNN), report test accuracy, save it",
   usage:
-    'tessera train mnist [--epochs 5] [--batch-size 32] [--limit N] [--test-limit N] [--out out/mnist-cnn] [--overwrite] ' +
+    'tessera train mnist [--epochs 5] [--batch-size 32] [--limit N] [--validation-split F] [--test-limit N] [--out out/mnist-cnn] [--overwrite] ' +
     '[--resume DIR] [--checkpoint-every STEPS] [--seed 0] [--json]',
   arguments: [['mnist', "the model to train: the seed's CNN on MNIST (the only one so far)"]],
   options: {
@@ -20,6 +20,11 @@ export const trainCommand: Command = {
       type: 'string',
       value: 'N',
       help: `train on the first N of the ${MNIST_TRAIN_IMAGES.toLocaleString('en')} training images (default all)`,
+    },
+    'validation-split': {
+      type: 'string',
+      value: 'F',
+      help: 'hold out the last fraction F of the training images for val_loss/val_accuracy each epoch (default 0)',
     },
     'test-limit': {
       type: 'string',
@@ -57,6 +62,11 @@ export const trainCommand: Command = {
     const limit = optional('limit');
     const testLimit = optional('test-limit');
     const seed = optional('seed', 0);
+    const validationSplit = numberOption('train', 'validation-split', values['validation-split'], 0);
+    if (!(validationSplit >= 0 && validationSplit < 1))
+      throw new ArgumentError(
+        `tessera train: --validation-split got ${validationSplit}; expected a fraction in [0, 1), e.g. 0.1`,
+      );
     const checkpointEvery = optional('checkpoint-every');
     const out = (values.out as string | undefined) ?? 'out/mnist-cnn';
     if (out === '') throw new ArgumentError('tessera train: --out got ""; expected the folder to save the model in');
@@ -78,6 +88,7 @@ export const trainCommand: Command = {
         epochs,
         batchSize,
         limit,
+        validationSplit,
         testLimit,
         seed,
         out,
@@ -111,7 +122,7 @@ export const trainCommand: Command = {
     ctx.log(
       `${r.trainSamples} training images × ${r.epochs} epoch(s) in ${r.seconds.toFixed(1)} s = ${r.samplesPerSecond.toFixed(1)} samples/s, ${r.params} parameters`,
     );
-    ctx.log(`saved to ${r.savedTo}`);
+    ctx.log(`saved to ${r.savedTo} (with its training history: tessera report ${r.savedTo} draws it)`);
     return result;
   },
 };

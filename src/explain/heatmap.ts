@@ -104,7 +104,7 @@ export async function heatmapOverlay(
 }
 
 /** 3×5 bitmaps of the digits 0–9, one row a string. */
-const DIGITS = [
+export const DIGITS: readonly (readonly string[])[] = [
   ['111', '101', '101', '101', '111'],
   ['010', '110', '010', '010', '111'],
   ['111', '001', '111', '100', '111'],
@@ -117,7 +117,8 @@ const DIGITS = [
   ['111', '101', '111', '001', '111'],
 ];
 
-function fillRect(img: RgbaImage, x: number, y: number, w: number, h: number, rgb: readonly number[]): void {
+/** Fill a rectangle of `img` (clipped to it) with an opaque colour. */
+export function fillRect(img: RgbaImage, x: number, y: number, w: number, h: number, rgb: readonly number[]): void {
   for (let yy = Math.max(0, y); yy < Math.min(img.height, y + h); yy++)
     for (let xx = Math.max(0, x); xx < Math.min(img.width, x + w); xx++)
       img.data.set([rgb[0], rgb[1], rgb[2], 255], (yy * img.width + xx) * 4);

@@ -22,3 +22,19 @@ export {
   type AttributeResult,
 } from './methods.js';
 export { heatmapOverlay, withClassBars, encodePng, type RgbaImage, type HeatmapOptions } from './heatmap.js';
+export {
+  classificationMetrics,
+  buildReport,
+  reportHtml,
+  reportCharts,
+  lineChartSvg,
+  confusionSvg,
+  lineChartImage,
+  confusionImage,
+  type ClassificationMetrics,
+  type BuildReportOptions,
+  type ReportData,
+  type WorstImage,
+  type LineChart,
+  type Series,
+} from './report/index.js';

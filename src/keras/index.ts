@@ -24,7 +24,16 @@ export type {
   GradientClipping,
 } from './compile.js';
 export type { FitOptions } from './training.js';
-export { Callback, History, type Logs, type TrainingParams } from './history.js';
+export {
+  Callback,
+  History,
+  historyFromJson,
+  HISTORY_FORMAT,
+  type HistoryJson,
+  type RunInfo,
+  type Logs,
+  type TrainingParams,
+} from './history.js';
 export {
   EarlyStopping,
   ModelCheckpoint,

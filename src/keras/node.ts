@@ -1,5 +1,5 @@
 // Node-only: models and weights as files on disk.
-export { saveModel, loadModel, saveWeights, loadWeights, checkModelDestination } from './save.js';
+export { saveModel, loadModel, loadHistory, saveWeights, loadWeights, checkModelDestination } from './save.js';
 export { saveTrainingCheckpoint, loadTrainingCheckpoint, removeCheckpoint } from './checkpoint.js';
 export {
   exportPytorch,

@@ -4,6 +4,7 @@
  *
  *   dir/config.json        { format: 'tessera-model', version: 1, className, config, inputShape, compile }
  *   dir/model.safetensors  the state dict (parameters and buffers), named by state-dict keys
+ *   dir/history.json       the last fit's History and run facts (history.toJSON()), when it was trained
  *
  * The folder is written whole beside the target and swapped in (io/folders.ts), so a kill at any
  * moment leaves the previous model or the new one, never new weights beside an old config; a
@@ -17,27 +18,33 @@ import { ensureDir, recoverFolder, tempTag, writeFolderAtomic } from '../io/fold
 import { parseSafetensors, type Safetensors } from '../io/safetensors.js';
 import { ArgumentError, FormatError, describe } from '../util/errors.js';
 import type { Model } from './model.js';
+import { type History, historyFromJson } from './history.js';
 import { loadWeightsInto, modelFromConfig, modelToArtifacts, weightsToBytes } from './serialize.js';
 import { installNodeFiles } from './training.js';
 import { loadTrainingCheckpoint, removeCheckpoint, saveTrainingCheckpoint } from './checkpoint.js';
 
 export const CONFIG_FILE = 'config.json';
 export const WEIGHTS_FILE = 'model.safetensors';
+export const HISTORY_FILE = 'history.json';
+/** The files model.save writes; a folder holding others is not a model folder. */
+const MODEL_FILES: readonly string[] = [CONFIG_FILE, WEIGHTS_FILE, HISTORY_FILE];
 
 /**
- * Write `dir/config.json` and `dir/model.safetensors` as one folder swapped in whole. A folder
- * holding anything else is refused: the swap would drop those files.
+ * Write `dir/config.json`, `dir/model.safetensors` and (when the model was trained) the History
+ * of its last fit as `dir/history.json`, as one folder swapped in whole. A folder holding anything
+ * else is refused: the swap would drop those files.
  */
 export function saveModel(model: Model, dir: string): void {
   const fn = 'saveModel';
   if (typeof dir !== 'string' || dir === '')
     throw new ArgumentError(`${fn}: got ${describe(dir)}; expected the path of a folder to write the model into`);
   const { config, weights } = modelToArtifacts(model);
+  const history = model.history !== null && model.history.epoch.length > 0 ? model.history : null;
   recoverFolder(dir);
   const k = kind(dir);
   if (k === 'file') throw new ArgumentError(`${fn}: ${dir} is a file; expected a folder (or nothing) there`);
   if (k === 'dir') {
-    const other = readdirSync(dir).filter((f) => f !== CONFIG_FILE && f !== WEIGHTS_FILE && !f.startsWith('.'));
+    const other = readdirSync(dir).filter((f) => !MODEL_FILES.includes(f) && !f.startsWith('.'));
     if (other.length > 0)
       throw new ArgumentError(
         `${fn}: ${dir} holds ${describe(other.slice(0, 5))} besides a model; expected a new folder or one written by model.save (saving replaces the whole folder)`,
@@ -48,6 +55,7 @@ export function saveModel(model: Model, dir: string): void {
     (tmp) => {
       writeFileAtomic(join(tmp, WEIGHTS_FILE), weights);
       writeFileAtomic(join(tmp, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
+      if (history !== null) writeFileAtomic(join(tmp, HISTORY_FILE), `${JSON.stringify(history.toJSON())}\n`);
     },
     fn,
   );
@@ -67,7 +75,7 @@ export function checkModelDestination(fn: string, dir: unknown, options: { overw
     throw new ArgumentError(`${fn}: ${dir} is a file; expected a folder (or nothing) to save the model in`);
   if (k === 'dir') {
     const names = readdirSync(dir).filter((f) => !f.startsWith('.'));
-    const other = names.filter((f) => f !== CONFIG_FILE && f !== WEIGHTS_FILE);
+    const other = names.filter((f) => !MODEL_FILES.includes(f));
     if (other.length > 0)
       throw new ArgumentError(
         `${fn}: ${dir} holds ${describe(other.slice(0, 5))}; expected a new folder or one written by model.save (saving replaces the whole folder)`,
@@ -145,7 +153,27 @@ export function loadModel(dir: string): Model {
   const model = modelFromConfig(json, `${fn}: ${configPath}`);
   const weightsPath = join(dir, WEIGHTS_FILE);
   loadWeightsInto(model, readWeights(fn, weightsPath).tensors, `${fn}: ${weightsPath}`);
+  model.history = loadHistory(dir);
   return model;
+}
+
+/**
+ * The History kept in a model folder (history.json, written by model.save after fit), or null
+ * when the folder has none (a model saved before it was trained, or by an older tessera).
+ */
+export function loadHistory(dir: string): History | null {
+  const path = join(dir, HISTORY_FILE);
+  const text = readTextIfExists(path);
+  if (text === null) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new FormatError(
+      `loadHistory: ${path} is not valid JSON (${(error as Error).message}); expected the history written by model.save`,
+    );
+  }
+  return historyFromJson(json, `loadHistory: ${path}`);
 }
 
 /** Write the model's state dict to a safetensors file, atomically. */

@@ -12,6 +12,7 @@ import type { ProgressStream } from '../keras/progress.js';
 import { mnist } from '../data/mnist.js';
 import { reshape } from '../ops/index.js';
 import { manualSeed } from '../tensor/random.js';
+import { getBackend } from '../backend/registry.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,6 +57,11 @@ export interface TrainMnistOptions {
   epochs?: number;
   batchSize?: number;
   limit?: number;
+  /**
+   * Hold out this fraction of the training images (the last ones) to report val_loss and
+   * val_accuracy after each epoch (default 0: none, as the seed trains).
+   */
+  validationSplit?: number;
   /** Test images to evaluate on (default all 10,000). */
   testLimit?: number;
   /** Where to save the trained model (skipped when undefined); checked before training starts. */
@@ -207,6 +213,7 @@ export async function trainMnist(options: TrainMnistOptions = {}): Promise<Train
     history = await model.fit(data.xTrain, data.yTrain, {
       epochs: run.epochs,
       batchSize: run.batchSize,
+      validationSplit: options.validationSplit,
       verbose: options.verbose ?? 1,
       stream: options.stream,
       callbacks: backup ? [position, new TerminateOnNaN(), backup] : [position, new TerminateOnNaN()],
@@ -216,7 +223,21 @@ export async function trainMnist(options: TrainMnistOptions = {}): Promise<Train
   }
   const seconds = (performance.now() - t0) / 1000;
   const stopReason = history.stopReason;
-  const trainSamples = data.xTrain.shape[0];
+  const trainSamples = history.params?.samples ?? data.xTrain.shape[0];
+  // Kept in the model folder's history.json, for `tessera report`.
+  history.run = {
+    ...history.run,
+    model: 'mnist-cnn',
+    epochs: run.epochs,
+    batchSize: run.batchSize,
+    limit: run.limit,
+    seed: run.seed,
+    validationSplit: options.validationSplit ?? 0,
+    backend: getBackend().name,
+    trainSamples,
+    seconds,
+    samplesPerSecond: (trainSamples * run.epochs) / seconds,
+  };
   const interrupted = options.signal?.aborted === true;
   const logs = interrupted ? { accuracy: NaN, loss: NaN } : model.evaluate(data.xTest, data.yTest, { batchSize: 256 });
   // A diverged model is not worth keeping (nor overwriting a good one with).

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   Dense,
+  Flatten,
   Sequential,
   TransformerEncoder,
   backendReady,
@@ -20,6 +21,9 @@ import {
   saliency,
   attentionMaps,
   heatmapOverlay,
+  buildReport,
+  History,
+  tensor,
   type Backend,
   type Tensor,
 } from '../../src/index.js';
@@ -60,6 +64,38 @@ test('saliency, IG, occlusion, attention maps and the heat map agree between Web
     const gpu = await run();
     const names = ['saliency', 'IG', 'completeness gap', 'occlusion', 'attention', 'picture'];
     gpu.forEach((values, i) => assertClose(values, reference[i], i === 5 ? 1 : 1e-5, 1e-4, names[i]));
+  } finally {
+    setBackend(before);
+  }
+});
+
+/** The training report's numbers for an MLP on 12 random samples: scorecard, worst images, their PNGs. */
+async function report(): Promise<unknown> {
+  manualSeed(1);
+  const mlp = new Sequential([new Flatten({ inputShape: [4, 2, 1] }), new Dense({ units: 3, activation: 'softmax' })]);
+  const x = rand([12, 4, 2, 1]);
+  const y = tensor([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2], { dtype: 'int32' });
+  const data = await buildReport(mlp, new History(), x, y, { worst: 3 });
+  const worst = data.worst.map((w) => ({ ...w, png: [...w.png] }));
+  return { metrics: data.metrics, worst };
+}
+
+test('the training report computes the same scorecard and worst images on WebGPU as on the portable backend', async (t) => {
+  const why = webgpuSkipReason();
+  if (why) return t.skip(why);
+  const before: Backend = getBackend();
+  try {
+    setBackend('portable');
+    const reference = JSON.parse(JSON.stringify(await report()));
+    await backendReady('webgpu');
+    const gpu = JSON.parse(JSON.stringify(await report()));
+    // Probabilities to float rounding; the chosen images, classes and counts exactly.
+    for (const w of [...gpu.worst, ...reference.worst]) {
+      w.labelProbability = Math.round(w.labelProbability * 1e4);
+      w.predictedProbability = Math.round(w.predictedProbability * 1e4);
+      w.png = w.png.length > 0;
+    }
+    assert.deepEqual(gpu, reference);
   } finally {
     setBackend(before);
   }

@@ -134,8 +134,10 @@ test('ModelCheckpoint saves a loadable model every epoch, or only on improvement
       'w2.safetensors',
       'w3.safetensors',
     ]);
-    assert.deepEqual(readdirSync(join(dir, 'every-02')).sort(), ['config.json', 'model.safetensors']);
+    assert.deepEqual(readdirSync(join(dir, 'every-02')).sort(), ['config.json', 'history.json', 'model.safetensors']);
     const second = loadModel(join(dir, 'every-02'));
+    // Callbacks run before History's own onEpochEnd: the model saved at epoch 2 holds epoch 1's record.
+    assert.deepEqual(second.history?.epoch, [0]);
     assert.deepEqual(weightsOf(second), log.epochs[1]);
     const restored = blobModel(99);
     await restored.loadWeights(join(dir, 'w1.safetensors'));

@@ -51,7 +51,11 @@ test('save → loadModel: the same architecture, weights, BatchNorm statistics, 
     const model = await trainedModel();
     const target = join(dir, 'nested', 'mnist-model');
     await model.save(target);
-    assert.deepEqual(readdirSync(target).sort(), ['config.json', 'model.safetensors'], 'no temporary files left');
+    assert.deepEqual(
+      readdirSync(target).sort(),
+      ['config.json', 'history.json', 'model.safetensors'],
+      'the trained model keeps its History; no temporary files left',
+    );
     const config = JSON.parse(readFileSync(join(target, 'config.json'), 'utf8'));
     assert.equal(config.format, 'tessera-model');
     assert.equal(config.version, 1);
