@@ -25,6 +25,7 @@ const READS_ALLOWED: Record<string, string> = {
   'src/cli/explain.ts': 'prints the class probabilities and the attribution sum of the explained image',
   'src/explain/heatmap.ts': 'rendering a picture: reads the finished grey and heat values to colour PNG pixels',
   'src/data/text/tokenizer.ts': 'decode turns token ids (generated text) into a string to show',
+  'src/data/text/bpe.ts': 'decode turns token ids (generated text) into a string to show',
   'src/zoo/gpt.ts': 'sampling reads the next-token logits (one row of vocabSize) to pick the token to show',
   'src/io/optimizer-file.ts': 'resuming reads saved optimizer moments back from the checkpoint file (I/O)',
 };
