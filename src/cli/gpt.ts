@@ -55,7 +55,9 @@ export const pretrainCommand: Command = {
       );
     const tokenizer = values.tokenizer as string | undefined;
     if (tokenizer !== undefined && tokenizer !== 'char' && tokenizer !== 'bpe')
-      throw new ArgumentError(`tessera pretrain: --tokenizer got ${JSON.stringify(tokenizer)}; expected "char" or "bpe"`);
+      throw new ArgumentError(
+        `tessera pretrain: --tokenizer got ${JSON.stringify(tokenizer)}; expected "char" or "bpe"`,
+      );
     if (values['vocab-size'] !== undefined && tokenizer !== 'bpe')
       throw new ArgumentError('tessera pretrain: --vocab-size is the BPE vocabulary; expected it with --tokenizer bpe');
     const int = (name: string): number | undefined =>

@@ -67,9 +67,7 @@ export function corpusText(name: string): string {
   if (name === 'moby-dick') return mobyDick.loadText();
   if (name === 'sotu') return sotu.loadText();
   if (name === 'spam-assassin') return emailsText(spamSplit(spamAssassin(), { seed: 0 }).train);
-  throw new ArgumentError(
-    `corpusText: got corpus ${describe(name)}; expected "moby-dick", "sotu" or "spam-assassin"`,
-  );
+  throw new ArgumentError(`corpusText: got corpus ${describe(name)}; expected "moby-dick", "sotu" or "spam-assassin"`);
 }
 
 export type GptTokenizerKind = 'char' | 'bpe';
@@ -243,6 +241,13 @@ export function pretrainGpt(options: PretrainGptOptions): PretrainGptResult {
   const log = options.log ?? (() => {});
   const resumed = options.resume ? readCheckpoint(options.resume) : null;
   if (resumed) checkSameArchitecture(options.resume!, resumed.config, options);
+  if (resumed && options.tokenizer !== undefined) {
+    const kind = resumed.tokenizer instanceof BpeTokenizer ? 'bpe' : 'char';
+    if (options.tokenizer !== kind)
+      throw new ArgumentError(
+        `${fn}: checkpoint ${options.resume} holds a model of ${kind} tokens; got tokenizer=${options.tokenizer} (a different tokenizer cannot resume it)`,
+      );
+  }
   const settings: RunSettings = resumed
     ? { ...resumed.trainer.settings, steps: options.steps ?? resumed.trainer.settings.steps }
     : {
@@ -269,7 +274,9 @@ export function pretrainGpt(options: PretrainGptOptions): PretrainGptResult {
   if (settings.tokenizer !== undefined && settings.tokenizer !== 'char' && settings.tokenizer !== 'bpe')
     throw new ArgumentError(`${fn}: got tokenizer=${describe(settings.tokenizer)}; expected "char" or "bpe"`);
   if (options.vocabSize !== undefined && settings.tokenizer !== 'bpe')
-    throw new ArgumentError(`${fn}: got vocabSize=${options.vocabSize} with character tokens; expected tokenizer: 'bpe'`);
+    throw new ArgumentError(
+      `${fn}: got vocabSize=${options.vocabSize} with character tokens; expected tokenizer: 'bpe'`,
+    );
   const { tokenizer, split } = tokenize(
     fn,
     text,

@@ -81,7 +81,10 @@ function randomStrings(n: number, seed: number): string[] {
 test('BpeTokenizer: decode(encode(s)) === s for 200 random strings, astral characters and lone surrogates included', () => {
   const tok = BpeTokenizer.train(mobyDick.loadText({ limit: 3 }), { vocabSize: 600 });
   const strings = randomStrings(200, 7);
-  assert.ok(strings.some((x) => /[\ud800-\udbff](?![\udc00-\udfff])/.test(x)), 'some strings hold a lone surrogate');
+  assert.ok(
+    strings.some((x) => /[\ud800-\udbff](?![\udc00-\udfff])/.test(x)),
+    'some strings hold a lone surrogate',
+  );
   for (const s of strings) {
     assert.equal(bpePieces(s).join(''), s, 'the pre-tokenizer loses nothing');
     assert.equal(tok.decode(tok.encode(s)), s, JSON.stringify(s));
@@ -98,7 +101,12 @@ test('wtf8: well-formed text gives the bytes of TextEncoder; lone surrogates are
   assert.deepEqual(wtf8Bytes('x\udfff'), [0x78, 0xed, 0xbf, 0xbf]);
   assert.equal(wtf8String([0xed, 0xa0, 0x80]), '\ud800');
   // Half a character, an overlong form and a stray continuation byte: U+FFFD, as TextDecoder reads them.
-  for (const bytes of [[0xe2, 0x82], [0x61, 0xc0, 0xaf, 0x62], [0x80, 0x61], [0xf0, 0x9f, 0x98]])
+  for (const bytes of [
+    [0xe2, 0x82],
+    [0x61, 0xc0, 0xaf, 0x62],
+    [0x80, 0x61],
+    [0xf0, 0x9f, 0x98],
+  ])
     assert.equal(wtf8String(bytes), new TextDecoder().decode(new Uint8Array(bytes)).replace(/\ufffd+/g, '\ufffd'));
 });
 
@@ -130,10 +138,21 @@ test('BpeTokenizer.encodeBatch: padded ids and attention masks, truncation, [CLS
   const mask = (await longest.attentionMask.toArray()) as number[][];
   ids.forEach((row, i) => {
     assert.deepEqual(row.slice(0, lengths[i]), [...tok.encode(texts[i])]);
-    assert.ok(row.slice(lengths[i]).every((id) => id === 0), 'padded with [PAD] = 0');
-    assert.deepEqual(mask[i], row.map((_, j) => (j < lengths[i] ? 1 : 0)));
+    assert.ok(
+      row.slice(lengths[i]).every((id) => id === 0),
+      'padded with [PAD] = 0',
+    );
+    assert.deepEqual(
+      mask[i],
+      row.map((_, j) => (j < lengths[i] ? 1 : 0)),
+    );
   });
-  const wrapped = tok.encodeBatch(texts, { maxLength: 4, padding: 'max_length', truncation: true, addSpecialTokens: true });
+  const wrapped = tok.encodeBatch(texts, {
+    maxLength: 4,
+    padding: 'max_length',
+    truncation: true,
+    addSpecialTokens: true,
+  });
   assert.deepEqual(wrapped.ids.shape, [3, 4]);
   const w = (await wrapped.ids.toArray()) as number[][];
   assert.deepEqual(w[1], [2, ...tok.encode(texts[1]).slice(0, 2), 3]);
@@ -143,7 +162,10 @@ test('BpeTokenizer.encodeBatch: padded ids and attention masks, truncation, [CLS
     [1, 1, 1, 1],
     [1, 1, 0, 0],
   ]);
-  assert.throws(() => tok.encodeBatch(texts, { maxLength: 3 }), /encodeBatch: text 1 is \d+ tokens, more than maxLength=3/);
+  assert.throws(
+    () => tok.encodeBatch(texts, { maxLength: 3 }),
+    /encodeBatch: text 1 is \d+ tokens, more than maxLength=3/,
+  );
   assert.throws(() => tok.encodeBatch(texts, { padding: 'max_length' }), /padding='max_length' without maxLength/);
   assert.throws(() => tok.encodeBatch([]), /expected a non-empty array of strings/);
   assert.throws(() => tok.encodeBatch(['a'], { pad: true } as never), /unknown option 'pad'/);
@@ -167,9 +189,12 @@ test('saveTokenizer/loadTokenizer: a BPE and a character tokenizer come back as 
     saveTokenizer(chars, join(dir, 'char.json'));
     assert.ok(loadTokenizer(join(dir, 'char.json')) instanceof CharTokenizer);
     writeFileSync(join(dir, 'bad.json'), '{"type":"BpeTokenizer","version":1,"specialTokens":[],"merges":[[300,1]]}');
-    assert.throws(() => loadTokenizer(join(dir, 'bad.json')), (e: Error) => {
-      return e instanceof FormatError && /bad\.json has bad merges.*merge 0 is \[300, ?1\]/.test(e.message);
-    });
+    assert.throws(
+      () => loadTokenizer(join(dir, 'bad.json')),
+      (e: Error) => {
+        return e instanceof FormatError && /bad\.json has bad merges.*merge 0 is \[300, ?1\]/.test(e.message);
+      },
+    );
     writeFileSync(join(dir, 'other.json'), '{"type":"WordPiece"}');
     assert.throws(() => loadTokenizer(join(dir, 'other.json')), /other\.json has type "WordPiece"/);
   } finally {
@@ -178,12 +203,18 @@ test('saveTokenizer/loadTokenizer: a BPE and a character tokenizer come back as 
 });
 
 test('BpeTokenizer: bad arguments are errors that say what was expected', () => {
-  assert.throws(() => BpeTokenizer.train('abc', { vocabSize: 100 }), (e: Error) => {
-    return e instanceof ArgumentError && /vocabSize=100; expected an integer from 261/.test(e.message);
-  });
+  assert.throws(
+    () => BpeTokenizer.train('abc', { vocabSize: 100 }),
+    (e: Error) => {
+      return e instanceof ArgumentError && /vocabSize=100; expected an integer from 261/.test(e.message);
+    },
+  );
   assert.throws(() => new BpeTokenizer([[5, 5]], { specialTokens: ['[PAD]', '[PAD]'] }), /listed twice/);
   const tok = new BpeTokenizer([]);
-  assert.throws(() => tok.decode([0, 261]), /id 261 at position 1 is outside the vocabulary; expected integer ids in 0\.\.260/);
+  assert.throws(
+    () => tok.decode([0, 261]),
+    /id 261 at position 1 is outside the vocabulary; expected integer ids in 0\.\.260/,
+  );
   assert.throws(() => tok.encode(3 as never), /BpeTokenizer\.encode: got 3; expected a string/);
 });
 

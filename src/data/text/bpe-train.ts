@@ -109,9 +109,9 @@ export function learnMerges(
       if (before !== null && !before.has(key)) before.set(key, old);
       pairCounts.set(key, old + sign * counts[w]);
       if (sign > 0) {
-        let set = holders.get(key);
-        if (set === undefined) holders.set(key, (set = new Set()));
-        set.add(w);
+        const set = holders.get(key);
+        if (set === undefined) holders.set(key, new Set([w]));
+        else set.add(w);
       }
     }
   };

@@ -347,6 +347,12 @@ function splitSpecials(text: string, specials: readonly string[], pattern?: RegE
       ? pattern
       : specials.length === 0
         ? null
-        : new RegExp(`(${[...specials].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|')})`, 'u');
+        : new RegExp(
+            `(${[...specials]
+              .sort((a, b) => b.length - a.length)
+              .map(escapeRegExp)
+              .join('|')})`,
+            'u',
+          );
   return re === null ? [text] : text.split(re);
 }

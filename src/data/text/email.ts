@@ -109,7 +109,8 @@ function partTexts(part: Part, depth: number): { texts: string[]; plain: boolean
     const subs = boundary ? multipartParts(part.body, boundary).map((p) => partTexts(p, depth + 1)) : [];
     if (boundary === undefined || subs.length === 0) return { texts: [part.body], plain: true };
     if (type === 'multipart/alternative') {
-      const chosen = subs.find((s) => s.plain && s.texts.length > 0) ?? [...subs].reverse().find((s) => s.texts.length > 0);
+      const chosen =
+        subs.find((s) => s.plain && s.texts.length > 0) ?? [...subs].reverse().find((s) => s.texts.length > 0);
       return chosen ?? { texts: [], plain: false };
     }
     return { texts: subs.flatMap((s) => s.texts), plain: subs.some((s) => s.plain) };
@@ -134,7 +135,8 @@ function partTexts(part: Part, depth: number): { texts: string[]; plain: boolean
  * @example parseEmail('Subject: Hi\n\nHello').body === 'Hello'
  */
 export function parseEmail(raw: string, depth = 0): ParsedEmail {
-  if (typeof raw !== 'string') throw new ArgumentError(`parseEmail: got ${describe(raw)}; expected the raw e-mail text`);
+  if (typeof raw !== 'string')
+    throw new ArgumentError(`parseEmail: got ${describe(raw)}; expected the raw e-mail text`);
   const message = splitPart(raw.replace(/\r\n?/g, '\n'));
   const subject = decodeHeaderWords(message.headers.get('subject') ?? '').trim();
   const body = partTexts(message, depth)

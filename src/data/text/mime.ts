@@ -20,13 +20,11 @@ export function decodeCharset(bytes: Uint8Array, charset: string | undefined): s
  * escapes read as bytes in `charset`; literal characters stay as they are.
  */
 export function decodeQuotedPrintable(text: string, charset?: string): string {
-  return text
-    .replace(/=[ \t]*\r?\n/g, '')
-    .replace(/(?:=[0-9A-Fa-f]{2})+/g, (run) => {
-      const bytes = new Uint8Array(run.length / 3);
-      for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(run.slice(3 * i + 1, 3 * i + 3), 16);
-      return decodeCharset(bytes, charset);
-    });
+  return text.replace(/=[ \t]*\r?\n/g, '').replace(/(?:=[0-9A-Fa-f]{2})+/g, (run) => {
+    const bytes = new Uint8Array(run.length / 3);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(run.slice(3 * i + 1, 3 * i + 3), 16);
+    return decodeCharset(bytes, charset);
+  });
 }
 
 /** The bytes of base64 text (line breaks and other stray characters ignored, padding optional). */
@@ -99,7 +97,9 @@ export function htmlToText(html: string): string {
     .replace(/<[^>]*>/g, '')
     .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (ref, name: string) => {
       if (name[0] === '#')
-        return fromCodePoint(name[1] === 'x' || name[1] === 'X' ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1)));
+        return fromCodePoint(
+          name[1] === 'x' || name[1] === 'X' ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1)),
+        );
       return ENTITIES[name.toLowerCase()] ?? ref;
     })
     .replace(/[ \t\u00a0]+/g, ' ')

@@ -38,9 +38,9 @@ export function spamSplit<T extends { label: number }>(
     const label = item?.label;
     if (!Number.isInteger(label))
       throw new ArgumentError(`${fn}: item ${i} has label ${describe(label)}; expected an integer label`);
-    let list = byLabel.get(label);
-    if (list === undefined) byLabel.set(label, (list = []));
-    list.push(i);
+    const list = byLabel.get(label);
+    if (list === undefined) byLabel.set(label, [i]);
+    else list.push(i);
   });
   const rng = new ShuffleRng(seed, fn);
   const inTest = new Uint8Array(items.length);
@@ -71,9 +71,11 @@ export const EMAIL_SEPARATOR = '\n\f\n';
 export function emailsText(emails: readonly { text: string }[], separator = EMAIL_SEPARATOR): string {
   if (!Array.isArray(emails))
     throw new ArgumentError(`emailsText: got ${describe(emails)}; expected an array of { text } e-mails`);
-  return emails.map((e, i) => {
-    if (typeof e?.text !== 'string')
-      throw new ArgumentError(`emailsText: e-mail ${i} has text ${describe(e?.text)}; expected a string`);
-    return e.text + separator;
-  }).join('');
+  return emails
+    .map((e, i) => {
+      if (typeof e?.text !== 'string')
+        throw new ArgumentError(`emailsText: e-mail ${i} has text ${describe(e?.text)}; expected a string`);
+      return e.text + separator;
+    })
+    .join('');
 }
