@@ -277,6 +277,11 @@ export function pretrainGpt(options: PretrainGptOptions): PretrainGptResult {
     throw new ArgumentError(
       `${fn}: got vocabSize=${options.vocabSize} with character tokens; expected tokenizer: 'bpe'`,
     );
+  // The bigram baseline keeps a V×V table of counts: BigramModel takes vocabularies up to 4096.
+  if (settings.vocabSize != null && !(Number.isInteger(settings.vocabSize) && settings.vocabSize <= 4096))
+    throw new ArgumentError(
+      `${fn}: got vocabSize=${describe(settings.vocabSize)}; expected an integer up to 4096 (the bigram baseline counts a V×V table)`,
+    );
   const { tokenizer, split } = tokenize(
     fn,
     text,
