@@ -29,6 +29,7 @@ const READS_ALLOWED: Record<string, string> = {
     "a training report picks the worst test images (a sort of each image's true-class probability) and captions them",
   'src/explain/heatmap.ts': 'rendering a picture: reads the finished grey and heat values to colour PNG pixels',
   'src/data/text/tokenizer.ts': 'decode turns token ids (generated text) into a string to show',
+  'src/data/text/bpe.ts': 'decode turns token ids (generated text) into a string to show',
   'src/zoo/gpt.ts': 'sampling reads the next-token logits (one row of vocabSize) to pick the token to show',
   'src/io/optimizer-file.ts': 'resuming reads saved optimizer moments back from the checkpoint file (I/O)',
 };

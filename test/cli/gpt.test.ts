@@ -82,3 +82,38 @@ test('tessera pretrain gpt and tessera generate: --json keys, checkpoint errors,
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('tessera pretrain gpt --tokenizer bpe: the checkpoint holds the BPE tokenizer; generate reads any prompt', () => {
+  const root = mkdtempSync(join(tmpdir(), 'tessera-gpt-bpe-'));
+  try {
+    const out = join(root, 'ckpt');
+    const tiny = ['--chars', '6000', '--layers', '1', '--heads', '2', '--width', '16', '--context', '16'];
+    const args = ['pretrain', 'gpt', '--tokenizer', 'bpe', '--vocab-size', '300', ...tiny, '--batch-size', '4'];
+    const p = run([...args, '--steps', '4', '--eval-windows', '2', '--out', out]);
+    assert.equal(p.code, 0, p.stderr);
+    assert.equal(p.last.tokenizer, 'bpe');
+    assert.equal((p.last.config as { vocabSize: number }).vocabSize, 300);
+    for (const key of ['valLoss', 'valLossPerChar', 'bigramValLoss', 'bigramValLossPerChar'])
+      assert.equal(typeof p.last[key], 'number', `pretrain --json has ${key}`);
+    // BPE tokens hold several characters each: a loss per character is smaller than per token.
+    assert.ok((p.last.valLossPerChar as number) < (p.last.valLoss as number));
+    const tokenizerFile = join(out, readFileSync(join(out, 'latest'), 'utf8').trim(), 'tokenizer.json');
+    assert.equal(JSON.parse(readFileSync(tokenizerFile, 'utf8')).type, 'BpeTokenizer');
+
+    const g = run(['generate', out, '--prompt', 'Call me ☃', '--tokens', '5', '--seed', '3']);
+    assert.equal(g.code, 0, g.stderr);
+    assert.equal(g.last.tokens, 5);
+
+    const resumed = run(['pretrain', 'gpt', '--resume', out, '--steps', '5']);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(resumed.last.steps, 5);
+    const otherKind = run(['pretrain', 'gpt', '--resume', out, '--tokenizer', 'char']);
+    assert.equal(otherKind.code, 2);
+    assert.match(String(otherKind.last.error), /holds a model of bpe tokens; got tokenizer=char/);
+    const noBpe = run(['pretrain', 'gpt', '--vocab-size', '300', '--steps', '1']);
+    assert.equal(noBpe.code, 2);
+    assert.match(String(noBpe.last.error), /--vocab-size is the BPE vocabulary; expected it with --tokenizer bpe/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -7,6 +7,8 @@ import { GPT, generate, sampleLogits } from '../../src/zoo/gpt.js';
 import { loadGpt, pretrainGpt } from '../../src/zoo/gpt-train.js';
 import { writeFolderAtomic } from '../../src/io/folders.js';
 import { manualSeed } from '../../src/tensor/random.js';
+import { BpeTokenizer } from '../../src/data/text/bpe.js';
+import { mobyDick } from '../../src/data/text/corpora.js';
 import { fromHostValues } from '../../src/tensor/creation.js';
 import { noGrad } from '../../src/autograd/mode.js';
 
@@ -138,6 +140,33 @@ test('pretrainGpt: a tiny GPT on 8 KB of Moby Dick ends below the bigram validat
     `validation loss ${r.valLoss} should be below the bigram baseline's ${r.bigramValLoss}`,
   );
   assert.ok(r.losses[199] < r.losses[0] - 1, `training loss ${r.losses[0]} → ${r.losses[199]}`);
+  // One token per character: the loss per character is the loss per token.
+  assert.equal(r.valLossPerChar, r.valLoss);
+});
+
+test('pretrainGpt with BPE tokens: the tokenizer learns from the training text only; losses per token and per character', () => {
+  const text = mobyDick.loadText({ limit: 3 }).slice(0, 20000);
+  const r = pretrainGpt({
+    text,
+    tokenizer: 'bpe',
+    vocabSize: 400,
+    layers: 1,
+    heads: 2,
+    width: 32,
+    context: 32,
+    batchSize: 8,
+    steps: 30,
+    lr: 1e-2,
+    evalInterval: 1000,
+    evalWindows: 4,
+  });
+  assert.ok(r.tokenizer instanceof BpeTokenizer);
+  assert.equal(r.config.vocabSize, 400);
+  assert.deepEqual(r.tokenizer.toJSON(), BpeTokenizer.train(text.slice(0, 18000), { vocabSize: 400 }).toJSON());
+  const chars = r.valLoss / r.valLossPerChar;
+  assert.ok(chars > 2 && chars < 6, `${chars} characters per token`);
+  assert.ok(Math.abs(r.bigramValLossPerChar / r.bigramValLoss - 1 / chars) < 1e-12);
+  assert.throws(() => pretrainGpt({ text, vocabSize: 400, steps: 1 }), /vocabSize=400 with character tokens/);
 });
 
 /** The tensors of a weights file, as plain arrays. */
