@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { writeProtocol } from './generate-protocol.mjs';
+import { buildWorker } from './build-worker.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const sourceDir = join(root, 'assembly');
@@ -48,6 +49,8 @@ const builds = {
 };
 
 for (const path of writeProtocol(root)) console.log(`build-wasm: wrote ${path}`);
+const worker = await buildWorker(root);
+if (worker) console.log(`build-wasm: wrote ${worker.path} (${worker.bytes} bytes)`);
 
 /** The .ts files under dir (generated/ included), as paths relative to it, sorted. */
 function sources(dir, prefix = '') {
