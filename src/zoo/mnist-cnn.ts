@@ -4,7 +4,7 @@
  *   → Conv2D(64, 3×3, relu) → Flatten → Dense(64, relu) → Dense(10, softmax)
  * compiled with Adam, sparse categorical cross-entropy and accuracy: 93,322 parameters.
  */
-import { Conv2D, Dense, Flatten, MaxPooling2D, type Module } from '../nn/index.js';
+import { seedMnistLayers } from './mnist-layers.js';
 import { Sequential } from '../keras/sequential.js';
 import type { Model } from '../keras/model.js';
 import { checkModelDestination, saveModel } from '../keras/save.js';
@@ -22,19 +22,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { ArgumentError, describe } from '../util/errors.js';
 
-/** The seed's layers, fresh and unbuilt-but-shaped (the first has inputShape [28, 28, 1]). */
-export function seedMnistLayers(): Module[] {
-  return [
-    new Conv2D({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
-    new MaxPooling2D({ poolSize: 2 }),
-    new Conv2D({ filters: 64, kernelSize: 3, activation: 'relu' }),
-    new MaxPooling2D({ poolSize: 2 }),
-    new Conv2D({ filters: 64, kernelSize: 3, activation: 'relu' }),
-    new Flatten(),
-    new Dense({ units: 64, activation: 'relu' }),
-    new Dense({ units: 10, activation: 'softmax' }),
-  ];
-}
+export { seedMnistLayers };
 
 /** The seed's model, compiled as the seed compiles it. */
 export function seedMnistCnn(): Sequential {
