@@ -3,7 +3,16 @@
  * in a browser page (chromium-page.ts bundles this file): the browser entry only, so the code is
  * the same on both sides. One step is one `fit` call on one batch: forward, loss, backward, Adam.
  */
-import { Sequential, backendInfo, backendReady, getBackend, manualSeed, rand, randint } from '../browser.js';
+import {
+  Sequential,
+  backendInfo,
+  backendReady,
+  getBackend,
+  manualSeed,
+  rand,
+  randint,
+  setThreads,
+} from '../browser.js';
 import { seedMnistLayers } from '../zoo/mnist-layers.js';
 
 export interface CnnStepsOptions {
@@ -12,6 +21,8 @@ export interface CnnStepsOptions {
   /** Untimed steps first (JIT, the heap's free lists, the workers coming up). */
   warmup?: number;
   batch?: number;
+  /** setThreads first (default: the backend's, the number of cores). */
+  threads?: number;
 }
 
 export interface CnnSteps {
@@ -32,7 +43,8 @@ function workerChunks(): number {
 }
 
 export async function cnnSteps(options: CnnStepsOptions = {}): Promise<CnnSteps> {
-  const { steps = 20, warmup = 10, batch = 32 } = options;
+  const { steps = 20, warmup = 10, batch = 32, threads } = options;
+  if (threads !== undefined) setThreads(threads);
   await backendReady();
   manualSeed(0);
   const model = new Sequential(seedMnistLayers());
