@@ -4,6 +4,8 @@
  */
 import type { Model } from './model.js';
 import { defaultStream, type ProgressStream } from './progress.js';
+import { classNameOf } from '../util/class-names.js';
+import { nameClass } from '../util/class-names.js';
 
 /** Numbers a hook sees: running means of loss and metrics, `val_*` at epoch end, and extras. */
 export type Logs = Record<string, number>;
@@ -68,7 +70,7 @@ export class Callback {
   protected requireModel(): Model {
     if (this.model === null) {
       throw new Error(
-        `${this.constructor.name}: no model is set; callbacks run inside model.fit(x, y, { callbacks: [...] })`,
+        `${classNameOf(this)}: no model is set; callbacks run inside model.fit(x, y, { callbacks: [...] })`,
       );
     }
     return this.model;
@@ -93,3 +95,6 @@ export class History extends Callback {
     }
   }
 }
+
+nameClass(Callback, 'Callback');
+nameClass(History, 'History');
