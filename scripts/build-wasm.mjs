@@ -112,10 +112,13 @@ function editFrom(privateB64, sharedB64) {
   let start = 0;
   while (start < a.length && start < b.length && a[start] === b[start]) start++;
   let tail = 0;
-  while (tail < a.length - start && tail < b.length - start && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  while (tail < a.length - start && tail < b.length - start && a[a.length - 1 - tail] === b[b.length - 1 - tail])
+    tail++;
   const bytes = b.subarray(start, b.length - tail);
   if (bytes.length > 64) {
-    console.error(`build-wasm: the shared build differs from the private one in ${bytes.length} bytes; expected only the memory import`);
+    console.error(
+      `build-wasm: the shared build differs from the private one in ${bytes.length} bytes; expected only the memory import`,
+    );
     process.exit(1);
   }
   return { start, end: a.length - tail, bytes: bytes.toString('hex') };

@@ -211,7 +211,11 @@ test('a Node bundle (esbuild --platform=node) carries its worker threads, and th
     console.log(JSON.stringify({ threads: info.threads, problem: info.threadProblem, chunks: t.getBackend().workerChunks }));`,
     { TESSERA_THREADS: '2', TESSERA_BACKEND: '' },
   );
-  const r = JSON.parse(stdout.trim().split('\n').at(-1)!) as { threads: number; problem: string | null; chunks: number };
+  const r = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+    threads: number;
+    problem: string | null;
+    chunks: number;
+  };
   assert.deepEqual({ threads: r.threads, problem: r.problem }, { threads: 2, problem: null });
   assert.ok(r.chunks > 0, 'the workers ran no chunk');
 });

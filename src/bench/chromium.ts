@@ -91,7 +91,10 @@ export async function openChromium(): Promise<ChromiumSession> {
       format: 'esm',
       logLevel: 'silent',
     });
-    writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="page.js"></script>\n');
+    writeFileSync(
+      join(dir, 'index.html'),
+      '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="page.js"></script>\n',
+    );
     const isolated = await serve.serveStatic({ root: dir, isolated: true });
     servers.push(isolated);
     const plain = await serve.serveStatic({ root: dir, isolated: false });
@@ -109,7 +112,8 @@ export async function openChromium(): Promise<ChromiumSession> {
           await page.goto((onIsolated ? isolated : plain).url);
           await page.waitForFunction('globalThis.tesseraCnnSteps !== undefined', { timeout: 30_000 });
           const result = await page.evaluate(
-            (o) => (globalThis as unknown as { tesseraCnnSteps(o: CnnStepsOptions): Promise<CnnSteps> }).tesseraCnnSteps(o),
+            (o) =>
+              (globalThis as unknown as { tesseraCnnSteps(o: CnnStepsOptions): Promise<CnnSteps> }).tesseraCnnSteps(o),
             options,
           );
           return { result, errors };

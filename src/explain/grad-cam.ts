@@ -104,9 +104,7 @@ function findConvolution(fn: string, model: AnyModule, layer: string | undefined
   if (layer === undefined) {
     const last = convs.at(-1);
     if (last === undefined)
-      throw new ArgumentError(
-        `${fn}: the ${classNameOf(model)} has no Conv2D layer; expected a convolutional model`,
-      );
+      throw new ArgumentError(`${fn}: the ${classNameOf(model)} has no Conv2D layer; expected a convolutional model`);
     return [last, model.namedModules().find(([n]) => n === last)![1]];
   }
   const found = model.namedModules().find(([n]) => n === layer);

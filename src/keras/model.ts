@@ -161,7 +161,9 @@ export abstract class Model extends Module implements EndsInActivation {
     checkOptions(nameOfClass(new.target), options, ['name']);
     const name = options.name ?? snakeCase(nameOfClass(new.target));
     if (typeof name !== 'string' || name === '')
-      throw new ArgumentError(`${nameOfClass(new.target)}: got name=${describe(options.name)}; expected a non-empty string`);
+      throw new ArgumentError(
+        `${nameOfClass(new.target)}: got name=${describe(options.name)}; expected a non-empty string`,
+      );
     this.name = name;
   }
 
