@@ -48,8 +48,11 @@ export interface PageRun {
 }
 
 export interface ChromiumSession {
-  /** Train the seed CNN on the isolated or the plain page (a fresh page each time). */
-  run(isolated: boolean, options: CnnStepsOptions): Promise<PageRun>;
+  /**
+   * Train the seed CNN on the isolated or the plain page (a fresh page each time), on its main
+   * thread or in a Web Worker it starts.
+   */
+  run(isolated: boolean, options: CnnStepsOptions, inWorker?: boolean): Promise<PageRun>;
   close(): Promise<void>;
 }
 
@@ -103,7 +106,7 @@ export async function openChromium(): Promise<ChromiumSession> {
     const b = browser;
     return {
       close,
-      async run(onIsolated, options) {
+      async run(onIsolated, options, inWorker = false) {
         const page = await b.newPage();
         const errors: string[] = [];
         page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
@@ -111,11 +114,11 @@ export async function openChromium(): Promise<ChromiumSession> {
         try {
           await page.goto((onIsolated ? isolated : plain).url);
           await page.waitForFunction('globalThis.tesseraCnnSteps !== undefined', { timeout: 30_000 });
-          const result = await page.evaluate(
-            (o) =>
-              (globalThis as unknown as { tesseraCnnSteps(o: CnnStepsOptions): Promise<CnnSteps> }).tesseraCnnSteps(o),
-            options,
-          );
+          type Steps = (o: CnnStepsOptions) => Promise<CnnSteps>;
+          type Entry = { tesseraCnnSteps: Steps; tesseraCnnStepsInWorker: Steps };
+          const result = inWorker
+            ? await page.evaluate((o) => (globalThis as unknown as Entry).tesseraCnnStepsInWorker(o), options)
+            : await page.evaluate((o) => (globalThis as unknown as Entry).tesseraCnnSteps(o), options);
           return { result, errors };
         } finally {
           await page.close();

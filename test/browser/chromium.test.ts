@@ -36,6 +36,14 @@ test('an isolated page trains the seed CNN on Web Worker threads, with no consol
   assert.ok(result.stepsPerSecond > 0);
 });
 
+test('a Web Worker of an isolated page trains on threads too (workers start workers)', { skip }, async () => {
+  const { result, errors } = await session!.run(true, { ...few, threads: 2 }, true);
+  assert.deepEqual(errors, []);
+  assert.equal(result.crossOriginIsolated, true);
+  assert.equal(result.threads, 2, result.threadProblem ?? '');
+  assert.ok(result.workerChunks > 0, 'the workers ran no chunk');
+});
+
 test('a page that is not isolated trains on one thread and says why, with no console error', { skip }, async () => {
   const { result, errors } = await session!.run(false, few);
   assert.deepEqual(errors, []);
