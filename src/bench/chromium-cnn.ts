@@ -1,6 +1,7 @@
 /**
  * 'seed CNN training in Chromium': the seed CNN's training steps/s in headless Chromium, on a
- * cross-origin-isolated page (Web Worker threads) and on a plain one (one thread), next to Node's
+ * cross-origin-isolated page (Web Worker threads; on its main thread and in a Web Worker of its
+ * own) and on a plain one (one thread), next to Node's
  * in this same process, timed by the same code (cnn-steps.ts) with the same thread count.
  * Measurements alternate over a few rounds and each keeps its best, so a burst of load from
  * another process skews one side less. Where Chromium or puppeteer-core is missing, the row says so.
@@ -41,22 +42,29 @@ async function chromiumCnnRows(settings: BenchSettings): Promise<Row[]> {
     return [row('node', node!), { case: CHROMIUM_CNN_CASE, engine: 'tessera', note: `Chromium not run: ${missing}` }];
   }
   const session = await openChromium();
-  let isolated: CnnSteps | undefined, plain: CnnSteps | undefined;
+  let isolated: CnnSteps | undefined, inWorker: CnnSteps | undefined, plain: CnnSteps | undefined;
   const errors: string[] = [];
   try {
     for (let i = 0; i < rounds; i++) {
       node = best(node, await cnnSteps(options));
       const a = await session.run(true, options);
+      const w = await session.run(true, options, true);
       const b = await session.run(false, options);
       isolated = best(isolated, a.result);
+      inWorker = best(inWorker, w.result);
       plain = best(plain, b.result);
-      errors.push(...a.errors, ...b.errors);
+      errors.push(...a.errors, ...w.errors, ...b.errors);
     }
   } finally {
     await session.close();
   }
   const n = node!.stepsPerSecond;
-  const rows = [row('node', node!), row('chromium isolated', isolated!, n), row('chromium not isolated', plain!, n)];
+  const rows = [
+    row('node', node!),
+    row('chromium isolated, main thread', isolated!, n),
+    row('chromium isolated, in a Web Worker', inWorker!, n),
+    row('chromium not isolated, main thread', plain!, n),
+  ];
   if (errors.length > 0) rows[1].consoleErrors = errors.slice(0, 3).join(' | ');
   return rows;
 }

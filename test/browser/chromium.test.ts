@@ -4,11 +4,14 @@
  * built-in anywhere in it fails that build) and trains a few seed-CNN steps on it. On a
  * cross-origin-isolated page the wasm backend runs on 2 threads and the Web Workers take chunks
  * of the work; on a plain page it runs on one; neither logs a console error. Skipped, with the
- * reason, where Chromium or puppeteer-core is missing, unless TESSERA_REQUIRE_BROWSER=1.
+ * reason, where Chromium or puppeteer-core is missing, unless TESSERA_REQUIRE_BROWSER=1. The
+ * benchmark row built on the same helpers says so where Chromium is missing.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromiumMissing, openChromium, type ChromiumSession } from '../../src/bench/chromium.js';
+import { chromiumCnnCase } from '../../src/bench/chromium-cnn.js';
+import { defaultSettings } from '../../src/bench/types.js';
 
 const missing = await chromiumMissing();
 if (missing && process.env.TESSERA_REQUIRE_BROWSER === '1')
@@ -52,4 +55,19 @@ test('a page that is not isolated trains on one thread and says why, with no con
   assert.equal(result.threads, 1);
   assert.match(result.threadProblem ?? '', /cross-origin isolated/);
   assert.equal(result.workerChunks, 0);
+});
+
+test("the benchmark's Chromium row says why when Chromium is missing, next to Node's figure", async () => {
+  const saved = process.env.TESSERA_CHROMIUM;
+  process.env.TESSERA_CHROMIUM = '/nonexistent/chromium';
+  try {
+    const rows = await chromiumCnnCase().run(defaultSettings(true));
+    assert.equal(rows.length, 2);
+    assert.match(String(rows[0].backend), /^node: wasm/);
+    assert.ok((rows[0].stepsPerSecond as number) > 0);
+    assert.match(String(rows[1].note), /^Chromium not run: no Chromium at \/nonexistent\/chromium/);
+  } finally {
+    if (saved === undefined) delete process.env.TESSERA_CHROMIUM;
+    else process.env.TESSERA_CHROMIUM = saved;
+  }
 });
