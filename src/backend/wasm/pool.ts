@@ -234,13 +234,21 @@ export class ThreadPool {
     let settle!: () => void;
     const started = new Promise<void>((resolve) => (settle = resolve));
     const fail = (why: string): void => {
+      // The first reason is the telling one ('exit' follows 'error').
+      if (this.failed.has(slot)) return;
       this.failure = `a kernel worker failed: ${why}`;
       this.failed.add(slot);
       settle();
     };
-    const stop = nodeBuiltin('node:worker_threads')
-      ? this.spawnNode(init, settle, fail)
-      : this.spawnWeb(init, settle, fail);
+    let stop = (): void => {};
+    try {
+      stop = nodeBuiltin('node:worker_threads')
+        ? this.spawnNode(init, settle, fail)
+        : this.spawnWeb(init, settle, fail);
+    } catch (err) {
+      // e.g. a Content-Security-Policy that refuses blob: workers (a SecurityError), or no memory.
+      fail(err instanceof Error ? err.message : String(err));
+    }
     this.members.push({ stop, slot });
     const tracked = started.then(() => void this.pending.delete(tracked));
     this.pending.add(tracked);
