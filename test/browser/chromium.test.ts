@@ -30,26 +30,26 @@ const few = { steps: 2, warmup: 1, batch: 32 };
 
 test('an isolated page trains the seed CNN on Web Worker threads, with no console error', { skip }, async () => {
   const { result, errors } = await session!.run(true, { ...few, threads: 2 });
-  assert.deepEqual(errors, []);
+  assert.deepEqual(errors, [], JSON.stringify(result));
   assert.equal(result.crossOriginIsolated, true);
   assert.match(result.backend, /^wasm-(relaxed-)?simd \(2 threads\)$/, result.threadProblem ?? '');
   assert.equal(result.threads, 2);
   assert.equal(result.threadProblem, null);
-  assert.ok(result.workerChunks > 0, 'the workers ran no chunk');
+  assert.ok(result.workerChunks > 0, `the workers ran no chunk: ${JSON.stringify(result)}`);
   assert.ok(result.stepsPerSecond > 0);
 });
 
 test('a Web Worker of an isolated page trains on threads too (workers start workers)', { skip }, async () => {
   const { result, errors } = await session!.run(true, { ...few, threads: 2 }, true);
-  assert.deepEqual(errors, []);
+  assert.deepEqual(errors, [], JSON.stringify(result));
   assert.equal(result.crossOriginIsolated, true);
   assert.equal(result.threads, 2, result.threadProblem ?? '');
-  assert.ok(result.workerChunks > 0, 'the workers ran no chunk');
+  assert.ok(result.workerChunks > 0, `the workers ran no chunk: ${JSON.stringify(result)}`);
 });
 
 test('a page that is not isolated trains on one thread and says why, with no console error', { skip }, async () => {
   const { result, errors } = await session!.run(false, few);
-  assert.deepEqual(errors, []);
+  assert.deepEqual(errors, [], JSON.stringify(result));
   assert.equal(result.crossOriginIsolated, false);
   assert.match(result.backend, /^wasm-(relaxed-)?simd \(1 thread\)$/);
   assert.equal(result.threads, 1);
