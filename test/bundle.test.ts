@@ -74,25 +74,31 @@ function externalsOfGraph(found: string[]): Plugin {
 }
 
 /**
- * Run the bundle in a fresh Node process (single-threaded: its worker file is not bundled): one
- * training step works, and save() — without the Node entry — says what to import instead
- * (esbuild renames the class to _Sequential, hence no anchor).
+ * Run the bundle in a fresh Node process: one training step works, and save() — without the Node
+ * entry — says what to import instead (esbuild renames the class to _Sequential, hence no anchor).
  */
 function runBundle(file: string): void {
-  const script = `
-    const t = await import(${JSON.stringify(file)});
+  runScript(file, TRAIN_AND_SAVE);
+}
+
+const TRAIN_AND_SAVE = `
     const model = new t.Sequential([new t.Dense({ units: 1, inputShape: [2] })]);
     model.compile({ optimizer: 'sgd', loss: 'mse' });
     const h = await model.fit(t.tensor([[1, 2], [3, 4]]), t.tensor([[1], [2]]), { epochs: 1, verbose: 0 });
     if (!Number.isFinite(h.history.loss[0])) throw new Error('no loss');
     try { await model.save('unused'); throw new Error('save worked'); }
     catch (e) { if (!/Sequential.save: .*Node entry/.test(e.message)) throw e; }`;
+
+/** Run `body` (with the bundle imported as `t`) in a fresh Node process; returns its stdout. */
+function runScript(file: string, body: string, env: Record<string, string> = {}): string {
+  const script = `const t = await import(${JSON.stringify(file)});\n${body}`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     encoding: 'utf8',
-    env: { ...process.env, TESSERA_THREADS: '1' },
+    env: { ...process.env, ...env },
     timeout: 60_000,
   });
   assert.equal(r.status, 0, `the bundle did not run:\n${r.stderr}`);
+  return r.stdout;
 }
 
 test('esbuild bundles the browser entry for a browser, with no Node built-in and nothing external', async (t) => {
@@ -148,4 +154,69 @@ test('the check finds Node built-ins in import positions, and only there', () =>
     ['node:fs', 'path', 'worker_threads'],
   );
   assert.deepEqual(nodeImportsIn(`getBuiltinModule("node:v8"); throw new Error("import from 'tessera'");`), []);
+});
+
+test('a minified esbuild bundle keeps the names users see: summary() types, error names', async (t) => {
+  const out = join(app, 'esbuild.min.js');
+  await build({ entryPoints: [entry], outfile: out, bundle: true, platform: 'browser', format: 'esm', minify: true });
+  const code = readFileSync(out, 'utf8');
+  // The check means something only if the minifier did rename the classes.
+  assert.doesNotMatch(code, /class Conv2D\b/);
+  t.diagnostic(`esbuild --minify (browser entry): ${sizes(code)}`);
+  const stdout = runScript(
+    out,
+    `
+    const model = new t.Sequential([
+      new t.Conv2D({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [8, 8, 1] }),
+      new t.MaxPooling2D({ poolSize: 2 }),
+      new t.Flatten(),
+      new t.Dense({ units: 2 }),
+    ]);
+    model.compile({ optimizer: 'adam', loss: 'mse' });
+    let error;
+    try { new t.Dense({ units: -1 }); } catch (e) { error = e; }
+    console.log(JSON.stringify({ summary: model.summary({ print: false }), name: error?.name, message: error?.message,
+      config: t.layerToConfig(model.layers[0]).className }));`,
+    { TESSERA_THREADS: '1' },
+  );
+  const r = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, string>;
+  for (const row of ['conv2d (Conv2D)', 'max_pooling2d (MaxPooling2D)', 'flatten (Flatten)', 'dense (Dense)'])
+    assert.ok(r.summary.includes(row), `no "${row}" in\n${r.summary}`);
+  assert.equal(r.name, 'ArgumentError');
+  assert.match(r.message, /^Dense\b/);
+  assert.equal(r.config, 'Conv2D');
+});
+
+test('a Node bundle (esbuild --platform=node) carries its worker threads, and they run', async () => {
+  const out = join(app, 'esbuild-node.mjs');
+  const result = await build({
+    entryPoints: [entry],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    metafile: true,
+    logLevel: 'silent',
+    // The optional WebGPU binding is a native module: it stays a package import.
+    external: ['webgpu'],
+  });
+  assert.ok(Object.keys(result.metafile.outputs).length === 1, 'one file: no worker script beside it');
+  const stdout = runScript(
+    out,
+    `
+    await t.backendReady();
+    const a = t.rand([256, 256]);
+    // On a busy machine the caller may claim every chunk of a product before a worker wakes up.
+    for (let i = 0; i < 500 && t.getBackend().workerChunks === 0; i++) a.matmul(a).dataSync();
+    const info = t.backendInfo();
+    console.log(JSON.stringify({ threads: info.threads, problem: info.threadProblem, chunks: t.getBackend().workerChunks }));`,
+    { TESSERA_THREADS: '2', TESSERA_BACKEND: '' },
+  );
+  const r = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+    threads: number;
+    problem: string | null;
+    chunks: number;
+  };
+  assert.deepEqual({ threads: r.threads, problem: r.problem }, { threads: 2, problem: null });
+  assert.ok(r.chunks > 0, 'the workers ran no chunk');
 });

@@ -55,6 +55,8 @@ const PHRASES: Record<string, (v: unknown) => string> = {
   steps: (v) => `${v} steps`,
   seconds: (v) => `in ${v} s`,
   stepsPerSecond: (v) => `${v} steps/s`,
+  vsNode: (v) => `${v}x Node`,
+  workerChunks: (v) => `${v} chunks on workers`,
   rssGrowthMiB: (v) => `RSS growth ${v} MiB`,
   typescriptLoopMs: (v) => `TypeScript loop ${v} ms`,
   vsTypescriptLoop: (v) => `wasm ${v}x the loop`,

@@ -13,6 +13,7 @@ import { gemmCases } from './gemm.js';
 import { convCases } from './conv.js';
 import { elementwiseCases } from './elementwise.js';
 import { cnnCases } from './cnn.js';
+import { chromiumCnnCase } from './chromium-cnn.js';
 import { memoryCase } from './memory.js';
 import { gptCases } from './gpt.js';
 import { lstmCases } from './lstm.js';
@@ -48,6 +49,7 @@ export function standardCases(settings: BenchSettings): BenchCase[] {
     ...convCases(),
     ...elementwiseCases(),
     ...cnnCases(),
+    chromiumCnnCase(),
     memoryCase(settings.memorySteps),
     ...gptCases(settings),
     ...lstmCases(),

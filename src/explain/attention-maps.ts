@@ -12,6 +12,7 @@ import { Module, type AnyModule } from '../nn/module.js';
 import { MultiHeadAttention, type AttentionCallOptions } from '../nn/attention.js';
 import { ArgumentError, describe } from '../util/errors.js';
 import { inspecting } from './score.js';
+import { classNameOf } from '../util/class-names.js';
 
 export interface AttentionMap {
   /** The attention layer's name in `model.namedModules()`, e.g. 'encoder.layers.0.self_attn'. */
@@ -41,7 +42,7 @@ export function attentionMaps(model: AnyModule, ...inputs: unknown[]): Attention
     .filter((e): e is [string, MultiHeadAttention] => e[1] instanceof MultiHeadAttention);
   if (layers.length === 0)
     throw new ArgumentError(
-      `${fn}: the ${model.constructor.name} has no MultiHeadAttention layer; expected a model with attention`,
+      `${fn}: the ${classNameOf(model)} has no MultiHeadAttention layer; expected a model with attention`,
     );
   const maps: AttentionMap[] = [];
   const removers = layers.map(([name, layer]) =>

@@ -31,6 +31,7 @@ import {
   type Attribution,
   type TargetOptions,
 } from './score.js';
+import { classNameOf } from '../util/class-names.js';
 
 export interface GradCamOptions extends TargetOptions {
   /** The convolution's name in `model.namedModules()` (a Sequential's layers are '0', '1', …); default the last Conv2D. */
@@ -103,9 +104,7 @@ function findConvolution(fn: string, model: AnyModule, layer: string | undefined
   if (layer === undefined) {
     const last = convs.at(-1);
     if (last === undefined)
-      throw new ArgumentError(
-        `${fn}: the ${model.constructor.name} has no Conv2D layer; expected a convolutional model`,
-      );
+      throw new ArgumentError(`${fn}: the ${classNameOf(model)} has no Conv2D layer; expected a convolutional model`);
     return [last, model.namedModules().find(([n]) => n === last)![1]];
   }
   const found = model.namedModules().find(([n]) => n === layer);
@@ -116,7 +115,7 @@ function findConvolution(fn: string, model: AnyModule, layer: string | undefined
     );
   if (!(found[1] instanceof Conv2D))
     throw new ArgumentError(
-      `${fn}: got layer ${describe(layer)}, a ${found[1].constructor.name}; expected a convolution: ${known}`,
+      `${fn}: got layer ${describe(layer)}, a ${classNameOf(found[1])}; expected a convolution: ${known}`,
     );
   return found;
 }

@@ -17,6 +17,7 @@ import { enableGrad, noGrad } from '../autograd/mode.js';
 import { gradientsOf } from '../autograd/backward.js';
 import { Module, type AnyModule } from '../nn/module.js';
 import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
+import { classNameOf } from '../util/class-names.js';
 
 /** A model to explain: any Module of one tensor (Sequential, a custom Module) or a plain function. */
 export type Explainable = AnyModule | ((x: Tensor) => Tensor);
@@ -60,7 +61,7 @@ export function scoreFunction(fn: string, model: Explainable, logits = false): (
     if (!logits) return (x) => model.call(x) as Tensor;
     if (!hasLogits(model)) {
       throw new ArgumentError(
-        `${fn}: got logits: true for a ${model.constructor.name} that declares no final activation; expected a model whose last layer has one (e.g. Dense({ activation: 'softmax' })), or logits: false`,
+        `${fn}: got logits: true for a ${classNameOf(model)} that declares no final activation; expected a model whose last layer has one (e.g. Dense({ activation: 'softmax' })), or logits: false`,
       );
     }
     return (x) => model.callBeforeActivation(x);

@@ -9,6 +9,7 @@ import { checkOptions } from '../util/options.js';
 import type { FitRun } from './fit-run.js';
 import { Callback } from './history.js';
 import { booleanOption, loadNodeFiles } from './training.js';
+import { nameClass } from '../util/class-names.js';
 
 export interface BackupAndRestoreOptions {
   /** 'epoch' (default): after every epoch; a number N: after every N optimizer steps as well. */
@@ -101,3 +102,5 @@ export class BackupAndRestore extends Callback {
     this.#epochDue = false;
   }
 }
+
+nameClass(BackupAndRestore, 'BackupAndRestore');

@@ -13,6 +13,7 @@ import { ProgressBar, defaultStream, formatValue, type Clock } from './progress.
 import type { Optimizer } from '../optim/optimizer.js';
 import { booleanOption, loadNodeFiles } from './training.js';
 import { checkOptions } from '../util/options.js';
+import { nameClass } from '../util/class-names.js';
 
 export type MonitorMode = 'auto' | 'min' | 'max';
 
@@ -475,3 +476,14 @@ export class ProgbarLogger extends Callback {
     this.#bar = null;
   }
 }
+
+// Names that survive minification (see util/class-names.ts).
+for (const [cls, name] of [
+  [TerminateOnNaN, 'TerminateOnNaN'],
+  [EarlyStopping, 'EarlyStopping'],
+  [ModelCheckpoint, 'ModelCheckpoint'],
+  [LearningRateScheduler, 'LearningRateScheduler'],
+  [CSVLogger, 'CSVLogger'],
+  [ProgbarLogger, 'ProgbarLogger'],
+] as const)
+  nameClass(cls, name);

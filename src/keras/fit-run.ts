@@ -19,6 +19,7 @@ import { ArgumentError, FormatError, describe } from '../util/errors.js';
 import type { Callback, History } from './history.js';
 import type { Model } from './model.js';
 import { RunningMeans, type RunningMeansState } from './training.js';
+import { classNameOf } from '../util/class-names.js';
 
 export const TRAINER_FORMAT = 'tessera-fit-state';
 
@@ -62,7 +63,7 @@ export interface StartPoint {
 }
 
 function callbackKey(index: number, cb: Callback): string {
-  return `${index}:${cb.constructor.name}`;
+  return `${index}:${classNameOf(cb)}`;
 }
 
 /** The run state of one `fit` call: `model.fitRun` while it trains. */

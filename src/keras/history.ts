@@ -5,6 +5,7 @@
 import type { Model } from './model.js';
 import { defaultStream, type ProgressStream } from './progress.js';
 import { FormatError, describe } from '../util/errors.js';
+import { classNameOf, nameClass } from '../util/class-names.js';
 
 /** Numbers a hook sees: running means of loss and metrics, `val_*` at epoch end, and extras. */
 export type Logs = Record<string, number>;
@@ -69,7 +70,7 @@ export class Callback {
   protected requireModel(): Model {
     if (this.model === null) {
       throw new Error(
-        `${this.constructor.name}: no model is set; callbacks run inside model.fit(x, y, { callbacks: [...] })`,
+        `${classNameOf(this)}: no model is set; callbacks run inside model.fit(x, y, { callbacks: [...] })`,
       );
     }
     return this.model;
@@ -168,3 +169,6 @@ export function historyFromJson(json: unknown, source: string): History {
   h.run = j.run !== null && typeof j.run === 'object' ? { ...j.run } : {};
   return h;
 }
+
+nameClass(Callback, 'Callback');
+nameClass(History, 'History');

@@ -68,6 +68,7 @@ import {
 import { Batches, isDataSource, type DataSource } from './data-source.js';
 import { batchWeights, fitData } from './fit-data.js';
 import { checkSampleWeight, classWeightTable, weightedLoss } from './weights.js';
+import { classNameOf, nameOfClass } from '../util/class-names.js';
 
 export interface CompileOptions {
   /**
@@ -157,10 +158,12 @@ export abstract class Model extends Module implements EndsInActivation {
 
   constructor(options: { name?: string } = {}) {
     super();
-    checkOptions(new.target.name, options, ['name']);
-    const name = options.name ?? snakeCase(new.target.name);
+    checkOptions(nameOfClass(new.target), options, ['name']);
+    const name = options.name ?? snakeCase(nameOfClass(new.target));
     if (typeof name !== 'string' || name === '')
-      throw new ArgumentError(`${new.target.name}: got name=${describe(options.name)}; expected a non-empty string`);
+      throw new ArgumentError(
+        `${nameOfClass(new.target)}: got name=${describe(options.name)}; expected a non-empty string`,
+      );
     this.name = name;
   }
 
@@ -213,7 +216,7 @@ export abstract class Model extends Module implements EndsInActivation {
   /** The model's output before its declared final activation: the logits of a softmax or sigmoid. */
   callBeforeActivation(_x: Tensor): Tensor {
     throw new ArgumentError(
-      `${this.constructor.name}.callBeforeActivation: the model declares no final activation (finalActivation is null)`,
+      `${classNameOf(this)}.callBeforeActivation: the model declares no final activation (finalActivation is null)`,
     );
   }
 
@@ -221,7 +224,7 @@ export abstract class Model extends Module implements EndsInActivation {
 
   /** Choose the optimizer, loss and metrics. Compiling again starts a fresh optimizer. */
   compile(options: CompileOptions): void {
-    const fn = `${this.constructor.name}.compile`;
+    const fn = `${classNameOf(this)}.compile`;
     const o = checkOptions(fn, options, [
       'optimizer',
       'loss',
@@ -339,7 +342,7 @@ export abstract class Model extends Module implements EndsInActivation {
   async fit(x: Tensor, y: Tensor, options?: FitOptions): Promise<History>;
   async fit(data: DataSource, options?: FitOptions): Promise<History>;
   async fit(first: Tensor | DataSource, second?: Tensor | FitOptions, third?: FitOptions): Promise<History> {
-    const fn = `${this.constructor.name}.fit`;
+    const fn = `${classNameOf(this)}.fit`;
     const compiled = this.#requireCompiled(fn);
     const tensors = first instanceof Tensor;
     const o = resolveFitOptions(fn, ((tensors ? third : second) as FitOptions | undefined) ?? {});
@@ -468,7 +471,7 @@ export abstract class Model extends Module implements EndsInActivation {
     second?: Tensor | EvaluateOptions,
     third?: EvaluateOptions,
   ): Logs | Promise<Logs> {
-    const fn = `${this.constructor.name}.evaluate`;
+    const fn = `${classNameOf(this)}.evaluate`;
     const compiled = this.#requireCompiled(fn);
     const tensors = first instanceof Tensor;
     const o = checkOptions(fn, tensors ? third : second, ['batchSize', 'sampleWeight', 'steps']) as EvaluateOptions;
@@ -549,7 +552,7 @@ export abstract class Model extends Module implements EndsInActivation {
   predict(x: Tensor, options?: PredictOptions): Tensor;
   predict(data: DataSource, options?: PredictOptions): Promise<Tensor>;
   predict(x: Tensor | DataSource, options: PredictOptions = {}): Tensor | Promise<Tensor> {
-    const fn = `${this.constructor.name}.predict`;
+    const fn = `${classNameOf(this)}.predict`;
     const o = checkOptions(fn, options, ['batchSize', 'steps']) as PredictOptions;
     const batchSize = integerOption(fn, 'batchSize', o.batchSize, 32, 1);
     if (isDataSource(x)) {
@@ -643,7 +646,7 @@ export abstract class Model extends Module implements EndsInActivation {
    * an `inputShape`, call `build([null, ...])`, or run it on data first.
    */
   summary(options: SummaryOptions = {}): string {
-    const fn = `${this.constructor.name}.summary`;
+    const fn = `${classNameOf(this)}.summary`;
     const o = checkOptions(fn, options, ['print', 'stream']) as SummaryOptions;
     const inputShape = this.buildInputShape;
     if (!this.isBuilt() || inputShape === null) {
@@ -656,7 +659,7 @@ export abstract class Model extends Module implements EndsInActivation {
     const shapes = this.layerOutputShapes(inputShape);
     const rows: SummaryRow[] = layers.map(([field, layer], i) => ({
       name: layerName(field, layer, i, layers),
-      type: layer.constructor.name,
+      type: classNameOf(layer),
       outputShape: shapes[i],
       ...countWeights(layer),
     }));
@@ -673,17 +676,17 @@ export abstract class Model extends Module implements EndsInActivation {
    * each atomically. Node-only; in a browser use `modelToArtifacts(model)`.
    */
   async save(dir: string): Promise<void> {
-    (await loadNodeFiles(`${this.constructor.name}.save`)).saveModel(this, dir);
+    (await loadNodeFiles(`${classNameOf(this)}.save`)).saveModel(this, dir);
   }
 
   /** Write the weights alone to a safetensors file, atomically. Node-only. */
   async saveWeights(path: string): Promise<void> {
-    (await loadNodeFiles(`${this.constructor.name}.saveWeights`)).saveWeights(this, path);
+    (await loadNodeFiles(`${classNameOf(this)}.saveWeights`)).saveWeights(this, path);
   }
 
   /** Load weights saved by `saveWeights` (names and shapes must match exactly). Node-only. */
   async loadWeights(path: string): Promise<void> {
-    (await loadNodeFiles(`${this.constructor.name}.loadWeights`)).loadWeights(this, path);
+    (await loadNodeFiles(`${classNameOf(this)}.loadWeights`)).loadWeights(this, path);
   }
 
   /** Train an existing module (any network of layers) with compile / fit / evaluate / predict. */
@@ -734,7 +737,7 @@ function layerName(field: string, layer: AnyModule, index: number, layers: [stri
   const own = (layer as { name?: unknown }).name;
   if (typeof own === 'string' && own !== '') return own;
   if (!/^\d+$/.test(field)) return field;
-  const base = snakeCase(layer.constructor.name);
+  const base = snakeCase(classNameOf(layer));
   const before = layers.slice(0, index).filter(([, m]) => m.constructor === layer.constructor).length;
   return before === 0 ? base : `${base}_${before}`;
 }
@@ -747,7 +750,7 @@ export class WrappedModel extends Model {
     super({
       name:
         (checkOptions('Model.wrap', options, ['name']).name as string | undefined) ??
-        snakeCase(module?.constructor?.name ?? 'model'),
+        snakeCase(module instanceof Module ? classNameOf(module) : 'model'),
     });
     if (!(module instanceof Module))
       throw new ArgumentError(`Model.wrap: got ${describe(module)}; expected a Module (a layer or network)`);

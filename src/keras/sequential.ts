@@ -29,6 +29,7 @@ import { endsInActivation } from '../nn/activations.js';
 import { ArgumentError, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { Model } from './model.js';
+import { classNameOf } from '../util/class-names.js';
 
 export class Sequential extends Model {
   readonly layers: Module[] = [];
@@ -178,7 +179,7 @@ function buildLayer(
     return layer.computeOutputShape(shape);
   } catch (error) {
     if (error instanceof Error)
-      error.message = `${error.message} (${fn}: layer ${index}, ${layer.constructor.name}, given input shape ${describe(shape)})`;
+      error.message = `${error.message} (${fn}: layer ${index}, ${classNameOf(layer)}, given input shape ${describe(shape)})`;
     throw error;
   }
 }

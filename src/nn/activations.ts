@@ -12,6 +12,7 @@ import { ArgumentError, describe } from '../util/errors.js';
 import { Module } from './module.js';
 import { registerLayer } from './registry.js';
 import { checkOptions, type LayerShape } from './layer-util.js';
+import { nameOfClass } from '../util/class-names.js';
 
 export type ActivationFn = (x: Tensor) => Tensor;
 
@@ -139,7 +140,7 @@ export interface InputShapeOption {
 abstract class ShapePreserving extends Module {
   protected constructor(options: unknown, keys: readonly string[] = []) {
     super();
-    const o = checkOptions(new.target.name, options, [...keys, 'inputShape']);
+    const o = checkOptions(nameOfClass(new.target), options, [...keys, 'inputShape']);
     this.setInputShape(o.inputShape);
   }
 

@@ -38,6 +38,7 @@ import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 import { registerLayer } from './registry.js';
 import { booleanOption, checkLayerShape, checkOptions, positiveInt, type LayerShape } from './layer-util.js';
+import { nameClass } from '../util/class-names.js';
 
 /**
  * A linear map stored as torch.nn.Linear stores it — weight [out, in], bias [out] — so the
@@ -343,3 +344,5 @@ export function rateOption(fn: string, name: string, value: unknown, fallback: n
     throw new ArgumentError(`${fn}: got ${name}=${describe(value)}; expected a number in [0, 1)`);
   return value;
 }
+
+nameClass(Projection, 'Projection');

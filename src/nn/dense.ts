@@ -28,6 +28,7 @@ import {
 import { registerLayer } from './registry.js';
 import { booleanOption, checkLayerShape, checkOptions, initializerNames, type LayerShape } from './layer-util.js';
 import { getInitializer, type Initializer, type InitializerName } from './init.js';
+import { classNameOf, nameOfClass } from '../util/class-names.js';
 
 export interface DenseOptions {
   /** Output features. */
@@ -74,7 +75,7 @@ export class Dense extends Module implements EndsInActivation {
 
   constructor(options: DenseOptions) {
     super();
-    const fn = new.target.name;
+    const fn = nameOfClass(new.target);
     checkOptions(fn, options, DENSE_KEYS, '{ units: 10 }');
     this.units = checkSize(fn, 'units', options.units);
     this.useBias = booleanOption(fn, 'useBias', options.useBias, true);
@@ -105,7 +106,7 @@ export class Dense extends Module implements EndsInActivation {
 
   /** Create the weights for inputs whose last axis is `inputShape[-1]`. Called by the first `call`. */
   override build(inputShape: LayerShape): void {
-    const fn = `${this.constructor.name}.build`;
+    const fn = `${classNameOf(this)}.build`;
     const inputDim = this.#featuresOf(fn, inputShape);
     if (this.weight) {
       if (this.weight.shape[0] === inputDim) return;
@@ -124,7 +125,7 @@ export class Dense extends Module implements EndsInActivation {
 
   /** [..., features] → [..., units]. */
   override computeOutputShape(inputShape: LayerShape): (number | null)[] {
-    const fn = `${this.constructor.name}.computeOutputShape`;
+    const fn = `${classNameOf(this)}.computeOutputShape`;
     const inputDim = this.#featuresOf(fn, inputShape);
     if (this.weight && this.weight.shape[0] !== inputDim) {
       throw new ShapeError(
@@ -151,7 +152,7 @@ export class Dense extends Module implements EndsInActivation {
     const config: Record<string, unknown> = {
       ...super.getConfig(),
       units: this.units,
-      activation: activationConfig(`${this.constructor.name}.getConfig`, o.activation),
+      activation: activationConfig(`${classNameOf(this)}.getConfig`, o.activation),
       useBias: this.useBias,
       ...initializerNames(o),
     };
@@ -175,7 +176,7 @@ export class Dense extends Module implements EndsInActivation {
 
   /** x·W for a checked input, building the layer on its first one. */
   #product(x: Tensor): Tensor {
-    const fn = this.constructor.name;
+    const fn = classNameOf(this);
     requireFloat(fn, x);
     if (x.rank === 0) throw new ShapeError(`${fn}: got a 0-d input; expected shape [..., features]`);
     if (!this.weight) this.build(x.shape);

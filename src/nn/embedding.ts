@@ -25,6 +25,7 @@ import { getInitializer, type Initializer, type InitializerName } from './init.j
 import { fromHostValues } from '../tensor/creation.js';
 import { ne, where } from '../ops/elementwise.js';
 import { reshape } from '../ops/movement.js';
+import { classNameOf, nameOfClass } from '../util/class-names.js';
 
 export interface EmbeddingOptions {
   /** The vocabulary size: ids run from 0 to inputDim − 1 (PyTorch's num_embeddings). */
@@ -52,7 +53,7 @@ export class Embedding extends Module {
 
   constructor(options: EmbeddingOptions) {
     super();
-    const fn = new.target.name;
+    const fn = nameOfClass(new.target);
     checkOptions(fn, options, KEYS, '{ inputDim: 1000, outputDim: 64 }');
     this.inputDim = positiveInt(fn, 'inputDim', options.inputDim);
     this.outputDim = positiveInt(fn, 'outputDim', options.outputDim);
@@ -80,12 +81,12 @@ export class Embedding extends Module {
 
   /** [...] → [..., outputDim]. */
   override computeOutputShape(inputShape: LayerShape): (number | null)[] {
-    const shape = checkLayerShape(`${this.constructor.name}.computeOutputShape`, inputShape);
+    const shape = checkLayerShape(`${classNameOf(this)}.computeOutputShape`, inputShape);
     return [...shape, this.outputDim];
   }
 
   forward(ids: Tensor): Tensor {
-    const fn = this.constructor.name;
+    const fn = classNameOf(this);
     if (ids.dtype !== 'int32') {
       throw new DTypeError(
         `${fn}: got input of dtype ${ids.dtype}; expected int32 token ids in [0, ${this.inputDim}) (convert with ids.int())`,

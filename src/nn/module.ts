@@ -32,6 +32,7 @@ import { noGrad } from '../autograd/mode.js';
 import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
 import { Parameter } from './parameter.js';
 import { checkLayerShape, inputShapeOption, type LayerShape } from './layer-util.js';
+import { classNameOf } from '../util/class-names.js';
 
 /**
  * A module of any signature, for containers and walks. The `any` is deliberate (and the only one):
@@ -115,12 +116,12 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   protected registerBuffer<T extends Tensor | null>(name: string, value: T, options: { persistent?: boolean } = {}): T {
     if (value !== null && !(value instanceof Tensor)) {
       throw new ArgumentError(
-        `${this.constructor.name}.registerBuffer: got ${describe(value)} for "${name}"; expected a Tensor or null`,
+        `${classNameOf(this)}.registerBuffer: got ${describe(value)} for "${name}"; expected a Tensor or null`,
       );
     }
     if (value instanceof Parameter) {
       throw new ArgumentError(
-        `${this.constructor.name}.registerBuffer: "${name}" is a Parameter; buffers are tensors that are not learned`,
+        `${classNameOf(this)}.registerBuffer: "${name}" is a Parameter; buffers are tensors that are not learned`,
       );
     }
     (this as Record<string, unknown>)[name] = value;
@@ -219,7 +220,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
       if (requireBuilt && !m.built) {
         const where = prefix ? ` at "${prefix}"` : '';
         throw new ArgumentError(
-          `${this.constructor.name}.${fn}: ${m.constructor.name}${where} is not built yet, so its weights do not exist; ` +
+          `${classNameOf(this)}.${fn}: ${classNameOf(m)}${where} is not built yet, so its weights do not exist; ` +
             'a lazy layer creates them from the shape of its first input. Call the model once on a sample batch ' +
             '(model.call(x)), or give the layer its input size (e.g. Dense({ units, inputDim })), before asking for them',
         );
@@ -286,7 +287,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
    * failed load leaves the module unchanged.
    */
   loadStateDict(dict: StateDict, options: LoadStateDictOptions = {}): LoadStateDictResult {
-    const fn = `${this.constructor.name}.loadStateDict`;
+    const fn = `${classNameOf(this)}.loadStateDict`;
     if (dict === null || typeof dict !== 'object')
       throw new ArgumentError(`${fn}: got ${describe(dict)}; expected an object of name → Tensor`);
     const strict = options.strict ?? true;
@@ -331,7 +332,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
 
   /** For constructors taking an `inputShape` option: validate and keep it (it is part of the config). */
   protected setInputShape(value: unknown): void {
-    this.#inputShape = inputShapeOption(this.constructor.name, value);
+    this.#inputShape = inputShapeOption(classNameOf(this), value);
   }
 
   /**
@@ -355,7 +356,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
    * runs a trial batch of zeros (see `computeOutputShape`) when something inside is unbuilt.
    */
   build(inputShape: LayerShape): void {
-    const fn = `${this.constructor.name}.build`;
+    const fn = `${classNameOf(this)}.build`;
     const shape = checkLayerShape(fn, inputShape);
     if (!this.isBuilt()) this.#trialRun(fn, shape);
     this.rememberBuildShape(shape);
@@ -368,7 +369,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
    * but the batch size must be known (override it where that does not hold).
    */
   computeOutputShape(inputShape: LayerShape): (number | null)[] {
-    const fn = `${this.constructor.name}.computeOutputShape`;
+    const fn = `${classNameOf(this)}.computeOutputShape`;
     return this.#trialRun(fn, checkLayerShape(fn, inputShape));
   }
 
@@ -376,7 +377,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     if (shape.some((d, i) => d === null && i > 0)) {
       throw new ShapeError(
         `${fn}: got input shape ${describe(shape)}; a trial run needs every size but the batch size. ` +
-          `Give the sizes, or override computeOutputShape and build in ${this.constructor.name}`,
+          `Give the sizes, or override computeOutputShape and build in ${classNameOf(this)}`,
       );
     }
     const modes = this.modules().map((m) => [m, m.training] as const);
@@ -390,7 +391,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     }
     if (!(out instanceof Tensor)) {
       throw new ArgumentError(
-        `${fn}: ${this.constructor.name}.forward returned ${describe(out)}; expected a Tensor (override computeOutputShape for other outputs)`,
+        `${fn}: ${classNameOf(this)}.forward returned ${describe(out)}; expected a Tensor (override computeOutputShape for other outputs)`,
       );
     }
     const result: (number | null)[] = [...out.shape];
@@ -417,7 +418,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
 
   /** A tree of the module and its children, like PyTorch's repr. */
   toString(): string {
-    const head = `${this.constructor.name}(${this.describeSelf()}`;
+    const head = `${classNameOf(this)}(${this.describeSelf()}`;
     const children = this.namedChildren();
     if (!children.length) return `${head})`;
     const lines = children.map(([name, m]) => `  (${name}): ${m.toString().split('\n').join('\n  ')}`);

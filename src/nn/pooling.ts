@@ -21,6 +21,7 @@ import {
   sizePair,
   type LayerShape,
 } from './layer-util.js';
+import { classNameOf } from '../util/class-names.js';
 
 export interface Pooling2DOptions {
   /** Window size (default 2). */
@@ -71,7 +72,7 @@ abstract class Pooling2D extends Module {
 
   /** [N, H, W, C] → [N, OH, OW, C], OH = ceil(H / stride) for 'same', else ⌊(H − pool) / stride⌋ + 1. */
   override computeOutputShape(inputShape: LayerShape): (number | null)[] {
-    const name = this.constructor.name;
+    const name = classNameOf(this);
     const [batch, height, width, channels] = imageShape(`${name}.computeOutputShape`, inputShape);
     const axis = (size: number | null, i: 0 | 1, what: string): number | null => {
       if (size === null) return null;
@@ -87,7 +88,7 @@ abstract class Pooling2D extends Module {
   }
 
   protected window(x: Tensor): { poolSize: [number, number]; strides: [number, number]; padding: Padding } {
-    requireImages(this.constructor.name, x);
+    requireImages(classNameOf(this), x);
     this.computeOutputShape(x.shape); // the layer's own error for an image smaller than the window
     return { poolSize: [...this.poolSize], strides: [...this.strides], padding: this.padding };
   }

@@ -45,6 +45,7 @@ import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 import { layerClassName, layerFromConfig, layerToConfig, registerLayer, type LayerConfig } from './registry.js';
 import { booleanOption, checkLayerShape, checkOptions, positiveInt, type LayerShape } from './layer-util.js';
+import { classNameOf, nameOfClass } from '../util/class-names.js';
 
 export interface RecurrentOptions {
   /** Size of the state (and of each output step). */
@@ -108,7 +109,7 @@ export abstract class RecurrentLayer<Out extends Tensor | Tensor[] = Tensor> ext
 
   constructor(options: RecurrentOptions, extraKeys: readonly string[] = []) {
     super();
-    const fn = new.target.name;
+    const fn = nameOfClass(new.target);
     checkOptions(fn, options, [...KEYS, ...extraKeys], '{ units: 32 }');
     this.units = positiveInt(fn, 'units', options.units);
     this.returnSequences = booleanOption(fn, 'returnSequences', options.returnSequences, false);
@@ -122,7 +123,7 @@ export abstract class RecurrentLayer<Out extends Tensor | Tensor[] = Tensor> ext
   /** Call once the subclass's fields (gates) exist: builds the layer when its input size is given. */
   protected buildFromOptions(): void {
     const o = this.#options;
-    if (o.inputDim !== undefined) this.build([null, null, positiveInt(this.constructor.name, 'inputDim', o.inputDim)]);
+    if (o.inputDim !== undefined) this.build([null, null, positiveInt(classNameOf(this), 'inputDim', o.inputDim)]);
     else if (this.inputShape) this.build([null, ...this.inputShape]);
   }
 
@@ -132,7 +133,7 @@ export abstract class RecurrentLayer<Out extends Tensor | Tensor[] = Tensor> ext
 
   /** Create the weights for inputs [batch, time, features]. Called by the first `call`. */
   override build(inputShape: LayerShape): void {
-    const fn = `${this.constructor.name}.build`;
+    const fn = `${classNameOf(this)}.build`;
     const features = this.#featuresOf(fn, inputShape);
     if (this.weight_ih_l0) {
       if (this.weight_ih_l0.shape[1] === features) return;
@@ -154,7 +155,7 @@ export abstract class RecurrentLayer<Out extends Tensor | Tensor[] = Tensor> ext
 
   /** [batch, time, features] → [batch, time, units] (returnSequences) or [batch, units]. */
   override computeOutputShape(inputShape: LayerShape): (number | null)[] {
-    const fn = `${this.constructor.name}.computeOutputShape`;
+    const fn = `${classNameOf(this)}.computeOutputShape`;
     const features = this.#featuresOf(fn, inputShape);
     if (this.weight_ih_l0 && this.weight_ih_l0.shape[1] !== features) {
       throw new ShapeError(
@@ -201,7 +202,7 @@ export abstract class RecurrentLayer<Out extends Tensor | Tensor[] = Tensor> ext
 
   /** The output and the final states, whatever returnState says. */
   run(x: Tensor, options: RecurrentCallOptions = {}): RecurrentResult {
-    const fn = this.constructor.name;
+    const fn = classNameOf(this);
     checkOptions(fn, options, ['mask', 'initialState']);
     if (!(x instanceof Tensor))
       throw new ArgumentError(`${fn}: got ${describe(x)}; expected a Tensor of shape [batch, time, features]`);

@@ -22,6 +22,7 @@
 import { ArgumentError, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
 import { Registry } from '../util/registry.js';
+import { classNameOf, nameClass } from '../util/class-names.js';
 import { Module, type AnyModule } from './module.js';
 
 export type LayerFactory = (config: Record<string, unknown>) => AnyModule;
@@ -44,7 +45,6 @@ export interface RegisterLayerOptions {
 }
 
 const LAYERS = new Registry<LayerFactory>('layer class', 'registerLayer');
-const namesByClass = new Map<unknown, string>();
 
 /** Make `className` buildable from a config; `factory(config)` returns a new, unbuilt-or-built layer. */
 export function registerLayer(className: string, factory: LayerFactory, options: RegisterLayerOptions = {}): void {
@@ -55,7 +55,7 @@ export function registerLayer(className: string, factory: LayerFactory, options:
       `${fn}: got factory ${describe(factory)} for "${className}"; expected a function (config) => layer`,
     );
   LAYERS.register(className, factory, { override: o.override });
-  if (o.layerClass !== undefined) namesByClass.set(o.layerClass, className);
+  if (o.layerClass !== undefined) nameClass(o.layerClass, className);
 }
 
 /** Names that `layerFromConfig` knows, sorted. */
@@ -65,7 +65,7 @@ export function registeredLayers(): string[] {
 
 /** The registered name of a layer's class; a clear error when it has none. */
 export function layerClassName(layer: AnyModule): string {
-  const name = namesByClass.get(layer.constructor) ?? layer.constructor.name;
+  const name = classNameOf(layer);
   if (!LAYERS.has(name)) {
     throw new ArgumentError(
       `layerToConfig: the layer class "${name}" is not registered, so a saved model could not rebuild it. ` +

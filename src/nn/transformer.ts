@@ -34,6 +34,7 @@ import { LayerNormalization } from './layernorm.js';
 import { MultiHeadAttention, Projection, rateOption, type AttentionCallOptions } from './attention.js';
 import { registerLayer } from './registry.js';
 import { booleanOption, checkLayerShape, checkOptions, positiveInt, type LayerShape } from './layer-util.js';
+import { classNameOf } from '../util/class-names.js';
 
 export type TransformerActivation = 'relu' | 'gelu';
 
@@ -159,7 +160,7 @@ abstract class TransformerBlock<In extends unknown[]> extends Module<In, Tensor>
 
   /** Create the weights for inputs of shape [batch, time, dModel]. */
   override build(inputShape: LayerShape): void {
-    const d = widthOf(`${this.constructor.name}.build`, inputShape, this.settings.numHeads, this.dModel);
+    const d = widthOf(`${classNameOf(this)}.build`, inputShape, this.settings.numHeads, this.dModel);
     if (this.built) return;
     this.rememberBuildShape(inputShape);
     this.buildParts(inputShape, d);
@@ -174,7 +175,7 @@ abstract class TransformerBlock<In extends unknown[]> extends Module<In, Tensor>
   }
 
   override computeOutputShape(inputShape: LayerShape): (number | null)[] {
-    widthOf(`${this.constructor.name}.computeOutputShape`, inputShape, this.settings.numHeads, this.dModel);
+    widthOf(`${classNameOf(this)}.computeOutputShape`, inputShape, this.settings.numHeads, this.dModel);
     return [...inputShape];
   }
 

@@ -19,6 +19,7 @@ import { Adam, AdamW } from './adam.js';
 import { SGD } from './sgd.js';
 import { RMSprop } from './rmsprop.js';
 import { GradientDescent } from './gradient-descent.js';
+import { nameClass } from '../util/class-names.js';
 
 /** An optimizer class: `new (params, options) => Optimizer`, as every built-in one is. */
 export type OptimizerClass = new (params: Iterable<Tensor>, options?: never) => Optimizer;
@@ -58,6 +59,7 @@ export function registerOptimizer(
   const defaults = { ...(o.defaults ?? {}) };
   new optimizerClass([probe()], defaults as never); // the defaults must be options it takes
   OPTIMIZERS.register(name, { optimizerClass, defaults }, { aliases: o.aliases, override: o.override });
+  nameClass(optimizerClass, name);
 }
 
 /** The canonical names of the registered optimizers, sorted. */

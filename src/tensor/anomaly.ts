@@ -5,6 +5,7 @@
  * more than that one comparison.
  */
 import type { Tensor } from './tensor.js';
+import { classNameOf } from '../util/class-names.js';
 
 /** Checks tensors an op just made: its output ('forward') or its inputs' gradients ('backward'). */
 export type AnomalyChecker = (
@@ -37,7 +38,7 @@ export function setAnomalyChecker(value: AnomalyChecker | null): AnomalyChecker 
  */
 export function currentLayer(): string | null {
   const top = layers[layers.length - 1];
-  return top === undefined ? null : `${top.path} (${top.module.constructor.name})`;
+  return top === undefined ? null : `${top.path} (${classNameOf(top.module)})`;
 }
 
 /**
@@ -52,8 +53,8 @@ export function withinLayer<T>(
   const parent = layers[layers.length - 1];
   const path =
     parent === undefined
-      ? module.constructor.name
-      : `${parent.path}.${childName(parent.module, module) ?? module.constructor.name}`;
+      ? classNameOf(module)
+      : `${parent.path}.${childName(parent.module, module) ?? classNameOf(module)}`;
   layers.push({ module, path });
   try {
     return body();

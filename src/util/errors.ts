@@ -3,11 +3,14 @@
  * what it received and what it expected, so the user can fix the call without a debugger.
  */
 
+import { classNameOf, nameClass } from './class-names.js';
+
 /** Base of every error tessera throws on purpose. */
 export class TesseraError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = new.target.name;
+    // Registered names (below), not the constructor's, which a minifying bundler rewrites.
+    this.name = classNameOf(this);
   }
 }
 
@@ -34,6 +37,18 @@ export class GradError extends TesseraError {}
 
 /** A computation that produced NaN or ±∞ where finite numbers were needed: a diverged training run. */
 export class NonFiniteError extends TesseraError {}
+
+for (const [cls, name] of [
+  [TesseraError, 'TesseraError'],
+  [ShapeError, 'ShapeError'],
+  [DTypeError, 'DTypeError'],
+  [ArgumentError, 'ArgumentError'],
+  [FormatError, 'FormatError'],
+  [BackendError, 'BackendError'],
+  [GradError, 'GradError'],
+  [NonFiniteError, 'NonFiniteError'],
+] as const)
+  nameClass(cls, name);
 
 /** Short, readable rendering of a value for error messages. */
 export function describe(value: unknown): string {

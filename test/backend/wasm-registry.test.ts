@@ -147,6 +147,41 @@ test('without SharedArrayBuffer (a browser page that is not cross-origin isolate
   assert.ok(out.worst < 1e-4, `largest relative difference from portable: ${out.worst}`);
 });
 
+test('workers that fail to start are not counted: backendInfo says 1 thread and why, and products still run', () => {
+  // Every worker fails: the constructor throws (as a CSP-refused blob: worker does) or the worker
+  // reports an error event (as an unloadable script does).
+  for (const how of ['throw', 'error event']) {
+    const r = runWith(
+      { TESSERA_THREADS: '3' },
+      [
+        'await t.backendReady();',
+        'const a = t.rand([128, 128]);',
+        'const product = a.matmul(a).sum().item();',
+        'const i = t.backendInfo();',
+        'console.log(JSON.stringify({ threads: i.threads, name: i.name, problem: i.threadProblem, finite: Number.isFinite(product) }));',
+      ].join('\n'),
+      how === 'throw'
+        ? 'process.getBuiltinModule("node:worker_threads").Worker = class { constructor() { throw new Error("refused"); } };'
+        : [
+            'const { EventEmitter } = process.getBuiltinModule("node:events");',
+            'process.getBuiltinModule("node:worker_threads").Worker = class extends EventEmitter {',
+            '  constructor() { super(); setTimeout(() => { this.emit("error", new Error("no script")); this.emit("exit", 1); }, 1); }',
+            '  unref() {} terminate() {}',
+            '};',
+          ].join('\n'),
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { threads: number; name: string; problem: string; finite: boolean };
+    assert.equal(out.threads, 1, how);
+    assert.match(out.name, /\(1 thread\)$/, how);
+    assert.match(
+      out.problem,
+      how === 'throw' ? /a kernel worker failed: refused/ : /a kernel worker failed: no script/,
+    );
+    assert.ok(out.finite, how);
+  }
+});
+
 test('a program that made tensors in the wasm heap gives pending finalizers one more turn before it exits', () => {
   // Node runs a FinalizationRegistry cleanup task still pending when the loop empties while it
   // frees the environment, where JavaScript may not run: "illegal access" on stderr and a failing

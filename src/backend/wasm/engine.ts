@@ -228,9 +228,13 @@ export class WasmEngine {
     return true;
   }
 
-  /** Threads a large GEMM is split across (the calling thread included). */
+  /**
+   * Threads a large GEMM is split across (the calling thread included): the count asked for,
+   * less the workers that failed to start once they were started.
+   */
   get threads(): number {
-    return this.threadCount;
+    if (!this.workersStarted || this.pool === null) return this.threadCount;
+    return Math.min(this.threadCount, 1 + this.pool.working);
   }
 
   /** Chunks of products run by worker threads so far (0 without workers). */
@@ -245,8 +249,7 @@ export class WasmEngine {
 
   /** Why workers are unavailable or failed, if they are. */
   get threadProblem(): string | null {
-    if (this.pool === null)
-      return this.shared ? 'this runtime has no worker_threads' : 'private memory: single-threaded build';
+    if (this.pool === null) return ThreadPool.unavailableReason() ?? 'private memory: single-threaded build';
     return this.pool.failure;
   }
 

@@ -4,7 +4,7 @@
  * flag below is set, before the first compile, and Node ≥ 22 without it. `WebAssembly.validate`
  * is the judge, so an engine without it gets the plain SIMD build.
  */
-import { kernelBuilds, sharedMaxPages } from './generated/kernels.js';
+import { kernelBuilds, sharedEdits, sharedMaxPages } from './generated/kernels.js';
 import { nodeBuiltin } from './node.js';
 
 export type BuildName = 'wasm-relaxed-simd' | 'wasm-simd';
@@ -186,22 +186,34 @@ function decodeBase64(b64: string): Uint8Array {
   return bytes;
 }
 
+/**
+ * A build's bytes; the shared-memory one is its private twin with the memory import edited
+ * (scripts/build-wasm.mjs computes the edit from the compiled builds).
+ */
+export function buildBytes(name: 'simd' | 'relaxedSimd', shared: boolean): Uint8Array {
+  const bytes = decodeBase64(kernelBuilds[name]);
+  if (!shared) return bytes;
+  const { start, end, bytes: hex } = sharedEdits[name];
+  const edit = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < edit.length; i++) edit[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  const out = new Uint8Array(bytes.length - (end - start) + edit.length);
+  out.set(bytes.subarray(0, start));
+  out.set(edit, start);
+  out.set(bytes.subarray(end), start + edit.length);
+  return out;
+}
+
 /** The best build this engine validates, as bytes; throws (with the reason) when there is none. */
 function chooseBuild(shared: boolean, allowRelaxed: boolean): { build: BuildName; bytes: Uint8Array } {
   if (typeof WebAssembly !== 'object') throw new Error('this JavaScript engine has no WebAssembly');
   if (allowRelaxed) enableRelaxedSimdFlag();
-  const candidates: [BuildName, string][] = shared
-    ? [
-        ['wasm-relaxed-simd', kernelBuilds.relaxedSimdShared],
-        ['wasm-simd', kernelBuilds.simdShared],
-      ]
-    : [
-        ['wasm-relaxed-simd', kernelBuilds.relaxedSimd],
-        ['wasm-simd', kernelBuilds.simd],
-      ];
-  for (const [build, b64] of candidates) {
+  const candidates: [BuildName, 'simd' | 'relaxedSimd'][] = [
+    ['wasm-relaxed-simd', 'relaxedSimd'],
+    ['wasm-simd', 'simd'],
+  ];
+  for (const [build, name] of candidates) {
     if (build === 'wasm-relaxed-simd' && !allowRelaxed) continue;
-    const bytes = decodeBase64(b64);
+    const bytes = buildBytes(name, shared);
     if (WebAssembly.validate(bytes)) return { build, bytes };
   }
   throw new Error(`this engine does not validate the WebAssembly SIMD kernels${shared ? ' with shared memory' : ''}`);

@@ -27,6 +27,7 @@ import './activations.js';
 import './layers.js';
 import './recurrent.js';
 import './attention.js';
+import { classNameOf } from '../../util/class-names.js';
 
 export const ONNX_OPSET = 17;
 /** Sizes of the traced sample where the real ones vary: a batch of 2, and 3 for other null sizes. */
@@ -96,12 +97,12 @@ export async function toOnnx(model: AnyModule, options: ToOnnxOptions = {}): Pro
   // Checked after the layers, whose own errors say more (an LSTM with returnState returns a list).
   if (!(output instanceof Tensor))
     throw new ArgumentError(
-      `${fn}: ${model.constructor.name}.forward returned ${describe(output)}; expected one Tensor (the model's output)`,
+      `${fn}: ${classNameOf(model)}.forward returned ${describe(output)}; expected one Tensor (the model's output)`,
     );
   const last = values.get(output);
   if (last === undefined)
     throw new ArgumentError(
-      `${fn}: the output of ${model.constructor.name} (shape ${describe(output.shape)}) is not the output of a layer (it is computed in a forward after the last layer); the ONNX export follows layers only`,
+      `${fn}: the output of ${classNameOf(model)} (shape ${describe(output.shape)}) is not the output of a layer (it is computed in a forward after the last layer); the ONNX export follows layers only`,
     );
   g.node('Identity', [last.name], {}, { names: [outputName] });
 
@@ -120,7 +121,7 @@ export async function toOnnx(model: AnyModule, options: ToOnnxOptions = {}): Pro
       shape: ['batch', ...output.shape.slice(1).map((d, i) => (variable ? `output_dim${i + 1}` : d))],
     },
   ];
-  const graphName = 'name' in model && typeof model.name === 'string' ? model.name : model.constructor.name;
+  const graphName = 'name' in model && typeof model.name === 'string' ? model.name : classNameOf(model);
   const data = await encodeOnnxModel({ opset: ONNX_OPSET, graphName, nodes, initializers, inputs, outputs });
   return {
     data,
@@ -219,7 +220,7 @@ function sampleShapesOf(fn: string, model: AnyModule, options: ToOnnxOptions): (
   const shape = options.inputShape ?? model.buildInputShape?.slice(1) ?? model.inputShape;
   if (shape === null || shape === undefined)
     throw new ArgumentError(
-      `${fn}: the input shape of ${model.constructor.name} is not known; pass { inputShape } (one sample's shape, e.g. [28, 28, 1]), or build the model first (model.build([null, ...shape]) or one call on a batch)`,
+      `${fn}: the input shape of ${classNameOf(model)} is not known; pass { inputShape } (one sample's shape, e.g. [28, 28, 1]), or build the model first (model.build([null, ...shape]) or one call on a batch)`,
     );
   return [checkSampleShape(fn, shape)];
 }

@@ -17,6 +17,7 @@ import { concat, sliceAxis, stack } from '../../ops/movement.js';
 import { attr, type OnnxGraph, type OnnxValue } from './graph.js';
 import { registerOnnxMapping, unsupported, type OnnxSite } from './registry.js';
 import type { OnnxAttributeValue } from './proto.js';
+import { classNameOf } from '../../util/class-names.js';
 
 /** A recurrent layer of either output form (the exporter refuses returnState's list). */
 type AnyRecurrent = RecurrentLayer<Tensor | Tensor[]>;
@@ -132,7 +133,7 @@ registerOnnxMapping<Bidirectional>('Bidirectional', (layer, [x], g, site) => {
   if (op === null || fwd.goBackwards)
     throw unsupported(
       site,
-      `wraps ${fwd.constructor.name}${fwd.goBackwards ? ' with goBackwards' : ''}; its ONNX mapping takes a SimpleRNN, LSTM or GRU running forwards`,
+      `wraps ${classNameOf(fwd)}${fwd.goBackwards ? ' with goBackwards' : ''}; its ONNX mapping takes a SimpleRNN, LSTM or GRU running forwards`,
     );
   const p = site.path;
   const [y, yH] = runOp(op, [fwd, layer.backwardLayer], x, g, p, 'bidirectional');

@@ -19,6 +19,7 @@ import { layerClassName } from '../../nn/registry.js';
 import { ArgumentError } from '../../util/errors.js';
 import { Registry } from '../../util/registry.js';
 import type { OnnxGraph, OnnxValue } from './graph.js';
+import { classNameOf } from '../../util/class-names.js';
 
 /** Where a mapping is writing: the layer's dotted path in the model and its class name, for messages and names. */
 export interface OnnxSite {
@@ -83,7 +84,7 @@ export function onnxMappingOf(layer: AnyModule): { className: string; entry: Onn
   try {
     className = layerClassName(layer);
   } catch {
-    className = layer.constructor.name; // not in the layer registry: a custom layer or container
+    className = classNameOf(layer); // not in the layer registry: a custom layer or container
   }
   const canonical = MAPPINGS.canonical(className);
   return { className, entry: canonical === undefined ? null : MAPPINGS.get('onnxMappingOf', canonical) };
