@@ -3,3 +3,6 @@
 export * from './tokenizer.js';
 export * from './windows.js';
 export * from './bigram.js';
+export * from './words.js';
+export * from './skipgram.js';
+export * from './cooccurrence.js';
