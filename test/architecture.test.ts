@@ -26,6 +26,8 @@ const READS_ALLOWED: Record<string, string> = {
   'src/explain/heatmap.ts': 'rendering a picture: reads the finished grey and heat values to colour PNG pixels',
   'src/data/text/tokenizer.ts': 'decode turns token ids (generated text) into a string to show',
   'src/zoo/gpt.ts': 'sampling reads the next-token logits (one row of vocabSize) to pick the token to show',
+  'src/cli/embed.ts':
+    "tessera similar reads one word's cosines to every word (a vector of vocabulary size) to rank and print them",
   'src/io/optimizer-file.ts': 'resuming reads saved optimizer moments back from the checkpoint file (I/O)',
 };
 

@@ -16,6 +16,7 @@ import { generateCommand, pretrainCommand } from './gpt.js';
 import { explainCommand } from './explain.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './pytorch.js';
+import { embedCommand, similarCommand } from './embed.js';
 
 const commands: Command[] = [
   trainCommand,
@@ -26,6 +27,8 @@ const commands: Command[] = [
   importCommand,
   pretrainCommand,
   generateCommand,
+  embedCommand,
+  similarCommand,
   linregCommand,
   infoCommand,
   benchCommand,
