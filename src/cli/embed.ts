@@ -30,7 +30,7 @@ export const embedCommand: Command = {
     corpus: { type: 'string', value: 'NAME', help: 'the training text: moby-dick (default) or sotu' },
     method: { type: 'string', value: 'NAME', help: 'word2vec (skip-gram, negative sampling; default) or glove' },
     dim: { type: 'string', value: 'N', help: 'the vector size (default 100)' },
-    steps: { type: 'string', value: 'N', help: 'optimizer steps (default 1500 for word2vec, 1500 for glove)' },
+    steps: { type: 'string', value: 'N', help: 'optimizer steps (default 1500)' },
     lr: { type: 'string', value: 'R', help: 'learning rate (default: Adam; word2vec 0.03, glove 0.05)' },
     'batch-size': {
       type: 'string',
@@ -84,13 +84,13 @@ export const embedCommand: Command = {
       const negatives = intOption(cmd, 'negatives', values.negatives, 5);
       const subsample = numberOption(cmd, 'subsample', values.subsample, 1e-3);
       options = { steps, lr, batchSize, window, negatives, subsample, seed };
-      const r = trainWord2Vec(ids, vocab, { dim, ...options, onStep } as Parameters<typeof trainWord2Vec>[2]);
+      const r = await trainWord2Vec(ids, vocab, { dim, ...options, onStep } as Parameters<typeof trainWord2Vec>[2]);
       vectors = r.model.input.detach();
       extra = { context: r.model.output.detach() };
       run = r;
     } else {
       options = { steps, lr, batchSize, window, seed };
-      const r = trainGlove(ids, vocab, { dim, ...options, onStep } as Parameters<typeof trainGlove>[2]);
+      const r = await trainGlove(ids, vocab, { dim, ...options, onStep } as Parameters<typeof trainGlove>[2]);
       vectors = r.model.vectors();
       extra = { word: r.model.word.detach(), context: r.model.context.detach() };
       run = r;
@@ -112,7 +112,7 @@ export const embedCommand: Command = {
       },
     };
     saveWordVectors(out, wv, extra);
-    const scores = scorePairs(wv, MOBY_DICK_RELATED_PAIRS, { seed });
+    const scores = await scorePairs(wv, MOBY_DICK_RELATED_PAIRS, { seed });
     const seconds = (Date.now() - started) / 1000;
     ctx.log(`loss ${run.lossStart.toFixed(4)} → ${run.lossEnd.toFixed(4)} in ${seconds.toFixed(1)} s`);
     ctx.log(

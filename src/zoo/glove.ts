@@ -134,11 +134,11 @@ export interface GloveResult extends TrainTablesResult {
 }
 
 /** Train GloVe vectors for `vocab` on the text `ids` (its word ids). Seeded by `seed`. */
-export function trainGlove(ids: Int32Array, vocab: WordVocab, options: GloveOptions = {}): GloveResult {
+export async function trainGlove(ids: Int32Array, vocab: WordVocab, options: GloveOptions = {}): Promise<GloveResult> {
   const { dim = 100, window = 10, batchSize = 8192, xMax, alpha, steps, lr = 0.05, seed = 0, onStep } = options;
   const entries = cooccurrences(ids, vocab.size, { window });
   const batches = new CooccurrenceBatches(entries, batchSize, seed);
-  const run = trainTables(
+  const run = await trainTables(
     'trainGlove',
     () => new Glove(vocab.size, dim, { xMax, alpha }),
     (model) => model.call(batches.next()),

@@ -1,6 +1,6 @@
 /**
  * The loop word2vec and GloVe share: seed, build the model, then `steps` of loss → backward →
- * Adam step, keeping every step's loss (one scalar read per step) so a caller can show that it falls.
+ * Adam step, keeping every step's loss (one awaited scalar read per step) so a caller can show that it falls.
  */
 import { manualSeed } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -30,12 +30,12 @@ export interface TrainTablesResult {
 // biome-ignore lint/suspicious/noExplicitAny: any module whose forward takes the caller's batch
 type AnyModule = Module<any, Tensor>;
 
-export function trainTables<M extends AnyModule>(
+export async function trainTables<M extends AnyModule>(
   fn: string,
   build: () => M,
   loss: (model: M) => Tensor,
   options: TrainTablesOptions,
-): TrainTablesResult & { model: M } {
+): Promise<TrainTablesResult & { model: M }> {
   const steps = options.steps ?? 1000;
   if (!Number.isInteger(steps) || steps < 1)
     throw new ArgumentError(`${fn}: got steps=${describe(steps)}; expected a positive integer`);
@@ -53,7 +53,8 @@ export function trainTables<M extends AnyModule>(
     const value = loss(model);
     value.backward();
     optimizer.step();
-    const v = value.item();
+    // Awaited: under WebGPU a synchronous read is refused. One scalar per step.
+    const v = (await value.data())[0];
     losses.push(v);
     options.onStep?.(step, v);
   }

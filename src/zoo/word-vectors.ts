@@ -60,15 +60,16 @@ export function cosineToAll(wv: WordVectors, word: string): Tensor {
 }
 
 /** The mean cosine similarity of pairs of word ids (a[n], b[n]) under `vectors`. */
-export function meanPairCosine(vectors: Tensor, a: Int32Array, b: Int32Array): number {
+export async function meanPairCosine(vectors: Tensor, a: Int32Array, b: Int32Array): Promise<number> {
   if (a.length === 0 || a.length !== b.length)
     throw new ArgumentError(`meanPairCosine: got ${a.length} and ${b.length} ids; expected two equal, non-empty lists`);
-  return noGrad(() => {
+  const cosine = noGrad(() => {
     const unit = normalizeRows(vectors);
     const ra = gather(unit, fromHostValues(a, [a.length]), 0);
     const rb = gather(unit, fromHostValues(b, [b.length]), 0);
-    return mean(sum(mul(ra, rb), -1)).item();
+    return mean(sum(mul(ra, rb), -1));
   });
+  return (await cosine.data())[0]; // awaited: WebGPU refuses synchronous reads
 }
 
 /** Pair quality: related pairs against random words, the same words re-paired, and random vectors. */
@@ -86,11 +87,11 @@ export interface PairScores {
 }
 
 /** Score `pairs` on `wv`; random pairs and vectors come from a generator seeded with `seed`. */
-export function scorePairs(
+export async function scorePairs(
   wv: WordVectors,
   pairs: readonly (readonly [string, string])[],
   options: { randomPairs?: number; seed?: number } = {},
-): PairScores {
+): Promise<PairScores> {
   const fn = 'scorePairs';
   checkTable(fn, wv.vectors, wv.vocab);
   const known = pairs.filter(([x, y]) => wv.vocab.id(x) !== undefined && wv.vocab.id(y) !== undefined);
@@ -108,10 +109,10 @@ export function scorePairs(
   const sa = Int32Array.from(perm, (p) => a[p]);
   const sb = Int32Array.from(perm, (_, i) => b[perm[(i + 1) % perm.length]]);
   return {
-    related: meanPairCosine(wv.vectors, a, b),
-    random: meanPairCosine(wv.vectors, ra, rb),
-    shuffled: meanPairCosine(wv.vectors, sa, sb),
-    randomVector: meanPairCosine(randomNormalTable(rng, wv.vectors.shape[0], wv.vectors.shape[1]), a, b),
+    related: await meanPairCosine(wv.vectors, a, b),
+    random: await meanPairCosine(wv.vectors, ra, rb),
+    shuffled: await meanPairCosine(wv.vectors, sa, sb),
+    randomVector: await meanPairCosine(randomNormalTable(rng, wv.vectors.shape[0], wv.vectors.shape[1]), a, b),
     pairsUsed: known.length,
   };
 }

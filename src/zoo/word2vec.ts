@@ -62,10 +62,14 @@ export interface Word2VecResult extends TrainTablesResult {
 }
 
 /** Train skip-gram vectors for `vocab` on the text `ids` (its word ids). Seeded by `seed`. */
-export function trainWord2Vec(ids: Int32Array, vocab: WordVocab, options: Word2VecOptions = {}): Word2VecResult {
+export async function trainWord2Vec(
+  ids: Int32Array,
+  vocab: WordVocab,
+  options: Word2VecOptions = {},
+): Promise<Word2VecResult> {
   const { dim = 100, steps, lr = 0.03, seed = 0, onStep, ...sampling } = options;
   const sampler = new SkipGramSampler(ids, vocab.counts, { ...sampling, seed });
-  const run = trainTables(
+  const run = await trainTables(
     'trainWord2Vec',
     () => new SkipGram(vocab.size, dim),
     (model) => model.call(sampler.nextBatch()),

@@ -51,7 +51,7 @@ const related = Array.from({ length: TOPICS * (PER_TOPIC - 1) }, (_, n) => {
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
-test('SkipGram loss is −log σ(u_c·v) − Σ log σ(−u_n·v), averaged over the batch', () => {
+test('SkipGram loss is −log σ(u_c·v) − Σ log σ(−u_n·v), averaged over the batch', async () => {
   const model = new SkipGram(3, 2);
   model.input.copy_(tensor([1, 0, 0, 2, 1, 1], { shape: [3, 2] }));
   model.output.copy_(tensor([0.5, -1, 1, 1, -2, 0.5], { shape: [3, 2] }));
@@ -73,10 +73,10 @@ test('SkipGram loss is −log σ(u_c·v) − Σ log σ(−u_n·v), averaged over
   const pair = (c: number, ctx: number, negs: number[]) =>
     -Math.log(sigmoid(dot(u[ctx], v[c]))) - negs.reduce((s, n) => s + Math.log(sigmoid(-dot(u[n], v[c]))), 0);
   const expected = (pair(0, 1, [2, 0]) + pair(1, 2, [0, 0])) / 2;
-  assert.ok(Math.abs(model.call(batch).item() - expected) < 1e-5);
+  assert.ok(Math.abs((await model.call(batch).data())[0] - expected) < 1e-5);
 });
 
-test('Glove loss is the mean of min(1, (x/x_max)^α)·(w·c + b + b̃ − log x)²', () => {
+test('Glove loss is the mean of min(1, (x/x_max)^α)·(w·c + b + b̃ − log x)²', async () => {
   const model = new Glove(2, 2, { xMax: 10, alpha: 0.5 });
   model.word.copy_(tensor([1, 2, 0, 1], { shape: [2, 2] }));
   model.context.copy_(tensor([0.5, 0.5, -1, 0], { shape: [2, 2] }));
@@ -90,17 +90,17 @@ test('Glove loss is the mean of min(1, (x/x_max)^α)·(w·c + b + b̃ − log x)
   const e0 = 1 * -1 + 2 * 0 + 0.1 + 0 - Math.log(2.5);
   const e1 = 0 * 0.5 + 1 * 0.5 - 0.2 + 0.3 - Math.log(40);
   const expected = (Math.sqrt(2.5 / 10) * e0 * e0 + 1 * e1 * e1) / 2;
-  assert.ok(Math.abs(model.call(batch).item() - expected) < 1e-5);
+  assert.ok(Math.abs((await model.call(batch).data())[0] - expected) < 1e-5);
 });
 
-test('meanPairCosine matches the closed form', () => {
+test('meanPairCosine matches the closed form', async () => {
   const vectors = tensor([1, 0, 0, 1, 1, 1], { shape: [3, 2] });
-  const c = meanPairCosine(vectors, Int32Array.of(0, 0, 2), Int32Array.of(2, 1, 2));
+  const c = await meanPairCosine(vectors, Int32Array.of(0, 0, 2), Int32Array.of(2, 1, 2));
   assert.ok(Math.abs(c - (Math.SQRT1_2 + 0 + 1) / 3) < 1e-6);
 });
 
-function checkQuality(name: string, wv: WordVectors, lossStart: number, lossEnd: number): void {
-  const s = scorePairs(wv, related, { seed: 1 });
+async function checkQuality(name: string, wv: WordVectors, lossStart: number, lossEnd: number): Promise<void> {
+  const s = await scorePairs(wv, related, { seed: 1 });
   assert.ok(lossEnd < 0.9 * lossStart, `${name}: loss ${lossStart} → ${lossEnd}`);
   assert.equal(s.pairsUsed, related.length);
   assert.ok(s.related > s.random + 0.3, `${name}: related ${s.related} vs random ${s.random}`);
@@ -108,22 +108,27 @@ function checkQuality(name: string, wv: WordVectors, lossStart: number, lossEnd:
   assert.ok(Math.abs(s.randomVector) < 0.15, `${name}: random vectors ${s.randomVector}`);
 }
 
-test('word2vec learns the planted topics: loss falls, same-topic pairs are far closer than random ones', () => {
-  const r = trainWord2Vec(ids, vocab, { dim: 16, steps: 120, batchSize: 512, window: 3, subsample: 0, seed: 1 });
-  checkQuality('word2vec', { vocab, vectors: r.model.input.detach(), config: {} as never }, r.lossStart, r.lossEnd);
+test('word2vec learns the planted topics: loss falls, same-topic pairs are far closer than random ones', async () => {
+  const r = await trainWord2Vec(ids, vocab, { dim: 16, steps: 120, batchSize: 512, window: 3, subsample: 0, seed: 1 });
+  await checkQuality(
+    'word2vec',
+    { vocab, vectors: r.model.input.detach(), config: {} as never },
+    r.lossStart,
+    r.lossEnd,
+  );
 });
 
-test('GloVe learns the planted topics: loss falls, same-topic pairs are far closer than random ones', () => {
-  const r = trainGlove(ids, vocab, { dim: 16, steps: 150, batchSize: 512, window: 3, seed: 1 });
+test('GloVe learns the planted topics: loss falls, same-topic pairs are far closer than random ones', async () => {
+  const r = await trainGlove(ids, vocab, { dim: 16, steps: 150, batchSize: 512, window: 3, seed: 1 });
   assert.ok(r.entries > 0 && r.entries <= vocab.size ** 2);
-  checkQuality('glove', { vocab, vectors: r.model.vectors(), config: {} as never }, r.lossStart, r.lossEnd);
+  await checkQuality('glove', { vocab, vectors: r.model.vectors(), config: {} as never }, r.lossStart, r.lossEnd);
 });
 
 test('word vectors save to a folder and load back; a word is nearest to itself', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-wv-'));
   try {
     manualSeed(0);
-    const r = trainWord2Vec(ids, vocab, { dim: 8, steps: 2, batchSize: 64 });
+    const r = await trainWord2Vec(ids, vocab, { dim: 8, steps: 2, batchSize: 64 });
     const wv: WordVectors = {
       vocab,
       vectors: r.model.input.detach(),
