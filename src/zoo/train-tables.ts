@@ -11,7 +11,7 @@ import { ArgumentError, describe } from '../util/errors.js';
 export interface TrainTablesOptions {
   /** Optimizer steps (default 1000). */
   steps?: number;
-  /** Adam's learning rate. */
+  /** Adam's starting learning rate; it falls linearly to 1% of it over the run (word2vec's rate falls to 0.01%). */
   lr?: number;
   /** Seeds the initial tables and the data sampler (default 0). */
   seed?: number;
@@ -49,6 +49,7 @@ export async function trainTables<M extends AnyModule>(
   const optimizer = new Adam(model.parameters(), { lr });
   const losses: number[] = [];
   for (let step = 1; step <= steps; step++) {
+    optimizer.lr = lr * Math.max(0.01, 1 - (step - 1) / steps);
     optimizer.zeroGrad();
     const value = loss(model);
     value.backward();
