@@ -31,6 +31,10 @@ const READS_ALLOWED: Record<string, string> = {
   'src/data/text/tokenizer.ts': 'decode turns token ids (generated text) into a string to show',
   'src/data/text/bpe.ts': 'decode turns token ids (generated text) into a string to show',
   'src/zoo/gpt.ts': 'sampling reads the next-token logits (one row of vocabSize) to pick the token to show',
+  'src/cli/embed.ts':
+    "tessera similar reads one word's cosines to every word (a vector of vocabulary size) to rank and print them",
+  'src/zoo/train-tables.ts': "reads each step's loss (one scalar, awaited as WebGPU requires) to report that it falls",
+  'src/zoo/word-vectors.ts': 'reads a mean cosine (one scalar, awaited as WebGPU requires) to report pair quality',
   'src/io/optimizer-file.ts': 'resuming reads saved optimizer moments back from the checkpoint file (I/O)',
 };
 

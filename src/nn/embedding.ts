@@ -14,9 +14,9 @@
  *
  * The lookup is the `embedding` op: a gather forward and a scatter-add backward (no one-hot).
  */
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { embedding, paddingIndex } from '../ops/embedding.js';
-import { DTypeError, ShapeError } from '../util/errors.js';
+import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 import { registerLayer } from './registry.js';
@@ -24,7 +24,7 @@ import { checkInitShape, checkLayerShape, checkOptions, positiveInt, type LayerS
 import { getInitializer, type Initializer, type InitializerName } from './init.js';
 import { fromHostValues } from '../tensor/creation.js';
 import { ne, where } from '../ops/elementwise.js';
-import { reshape } from '../ops/movement.js';
+import { clone, reshape } from '../ops/movement.js';
 import { classNameOf, nameOfClass } from '../util/class-names.js';
 
 export interface EmbeddingOptions {
@@ -38,9 +38,19 @@ export interface EmbeddingOptions {
   paddingIdx?: number | null;
   /** One sample's shape without the batch axis, e.g. [sequenceLength] or [null]. */
   inputShape?: readonly (number | null)[];
+  /** false freezes the table (requiresGrad false: no gradient, so optimizers leave it); default true. */
+  trainable?: boolean;
 }
 
-const KEYS = ['inputDim', 'outputDim', 'embeddingsInitializer', 'paddingIdx', 'inputShape'] as const;
+/** Options of `Embedding.fromPretrained`: the table fixes inputDim and outputDim. */
+export interface PretrainedEmbeddingOptions {
+  /** Default false, as PyTorch's from_pretrained (freeze=True): the vectors stay as given. */
+  trainable?: boolean;
+  paddingIdx?: number | null;
+  inputShape?: readonly (number | null)[];
+}
+
+const KEYS = ['inputDim', 'outputDim', 'embeddingsInitializer', 'paddingIdx', 'inputShape', 'trainable'] as const;
 
 export class Embedding extends Module {
   /** The table, [inputDim, outputDim]; built at construction (its shape is known from the options). */
@@ -65,7 +75,30 @@ export class Embedding extends Module {
     let table = init(shape);
     checkInitShape(fn, 'embeddingsInitializer', table, shape);
     if (this.paddingIdx !== null) table = zeroRow(table.detach(), this.paddingIdx);
-    this.weight = new Parameter(table);
+    if (options.trainable !== undefined && typeof options.trainable !== 'boolean')
+      throw new ArgumentError(`${fn}: got trainable=${describe(options.trainable)}; expected true or false`);
+    this.weight = new Parameter(table, options.trainable ?? true);
+  }
+
+  /**
+   * An embedding whose table is a copy of `table` [inputDim, outputDim], e.g. word vectors from
+   * `tessera embed`; frozen unless `trainable: true`.
+   * @example const layer = Embedding.fromPretrained(loadWordVectors('out/embed-word2vec').vectors)
+   */
+  static fromPretrained(table: Tensor, options: PretrainedEmbeddingOptions = {}): Embedding {
+    const fn = 'Embedding.fromPretrained';
+    if (!(table instanceof Tensor) || table.rank !== 2 || table.dtype !== 'float32')
+      throw new ShapeError(`${fn}: got ${describe(table)}; expected a float32 Tensor [inputDim, outputDim]`);
+    checkOptions(fn, options, ['trainable', 'paddingIdx', 'inputShape'], '{ trainable: false }');
+    const [inputDim, outputDim] = table.shape;
+    return new Embedding({
+      inputDim,
+      outputDim,
+      embeddingsInitializer: () => clone(table.detach()),
+      trainable: options.trainable ?? false,
+      ...(options.paddingIdx !== undefined ? { paddingIdx: options.paddingIdx } : {}),
+      ...(options.inputShape !== undefined ? { inputShape: options.inputShape } : {}),
+    });
   }
 
   /** Keras's name for the table. */
@@ -107,6 +140,7 @@ export class Embedding extends Module {
     if (typeof o.embeddingsInitializer !== 'function')
       config.embeddingsInitializer = o.embeddingsInitializer ?? 'uniform';
     if (o.paddingIdx !== undefined && o.paddingIdx !== null) config.paddingIdx = o.paddingIdx;
+    if (!this.weight.requiresGrad) config.trainable = false;
     return config;
   }
 

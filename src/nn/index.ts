@@ -32,7 +32,7 @@ export {
 } from './activations.js';
 export { Dense, Linear, type DenseOptions, type LinearOptions } from './dense.js';
 export { Dropout, type DropoutOptions } from './dropout.js';
-export { Embedding, type EmbeddingOptions } from './embedding.js';
+export { Embedding, type EmbeddingOptions, type PretrainedEmbeddingOptions } from './embedding.js';
 export { Conv2D, type Conv2DOptions } from './conv.js';
 export {
   MaxPooling2D,

@@ -3,3 +3,8 @@ export * from './linear-regression.js';
 export * from './mnist-cnn.js';
 export * from './gpt.js';
 export * from './gpt-train.js';
+export * from './word-pairs.js';
+export * from './word-vectors.js';
+export * from './word2vec.js';
+export * from './glove.js';
+export * from './word-vectors-file.js';

@@ -8,3 +8,6 @@ export * from './windows.js';
 export * from './bigram.js';
 export * from './email.js';
 export * from './spam-split.js';
+export * from './words.js';
+export * from './skipgram.js';
+export * from './cooccurrence.js';
