@@ -17,6 +17,7 @@ import { explainCommand } from './explain.js';
 import { reportCommand } from './report.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './pytorch.js';
+import { baselinesCommand } from './baselines.js';
 
 const commands: Command[] = [
   trainCommand,
@@ -28,6 +29,7 @@ const commands: Command[] = [
   importCommand,
   pretrainCommand,
   generateCommand,
+  baselinesCommand,
   linregCommand,
   infoCommand,
   benchCommand,
