@@ -224,6 +224,7 @@ const NODE_ONLY = [
   'mobyDick',
   'sotu',
   'spamAssassin',
+  'spamBaselines',
   'loadCharTokenizer',
   'saveCharTokenizer',
   'loadTokenizer',

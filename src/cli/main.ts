@@ -18,6 +18,7 @@ import { reportCommand } from './report.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './pytorch.js';
 import { embedCommand, similarCommand } from './embed.js';
+import { baselinesCommand } from './baselines.js';
 
 const commands: Command[] = [
   trainCommand,
@@ -31,6 +32,7 @@ const commands: Command[] = [
   generateCommand,
   embedCommand,
   similarCommand,
+  baselinesCommand,
   linregCommand,
   infoCommand,
   benchCommand,

@@ -117,6 +117,8 @@ export {
 export {
   accuracy,
   binaryAccuracy,
+  binaryMetrics,
+  type BinaryMetrics,
   categoricalAccuracy,
   sparseCategoricalAccuracy,
   perplexity,

@@ -7,7 +7,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { sameShape } from '../tensor/shape.js';
 import { argmax, sum } from '../ops/reduce.js';
-import { eq, ge, gt } from '../ops/elementwise.js';
+import { eq, ge, gt, mul } from '../ops/elementwise.js';
 import { reshape } from '../ops/movement.js';
 import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
@@ -35,6 +35,59 @@ export function binaryAccuracy(yPred: Tensor, yTrue: Tensor, options: { threshol
     );
   }
   return fraction(eq(gt(yPred, threshold), ge(reshape(yTrue, yPred.shape), 0.5)));
+}
+
+/** Accuracy and the positive class's precision, recall and F1: what `binaryMetrics` returns. */
+export interface BinaryMetrics {
+  /** Correct predictions / samples. */
+  accuracy: number;
+  /** Of the samples predicted 1, the fraction that are 1 (0 when none is predicted 1). */
+  precision: number;
+  /** Of the samples that are 1, the fraction predicted 1 (0 when there are none). */
+  recall: number;
+  /** 2·TP / (2·TP + FP + FN), the harmonic mean of the two (0 when there is no 1 at all, predicted or true). */
+  f1: number;
+}
+
+/**
+ * Accuracy, precision, recall and F1 of a two-class prediction, class 1 being the positive one
+ * (spam, say). `predictions` are classes 0/1 or scores: a value above `threshold` (default 0.5;
+ * 0 for logits) is a 1, as in `binaryAccuracy`; `labels` are rounded at 0.5; shapes [N] (or
+ * [N, 1] predictions for [N] labels). Counts are exact sums of int32 masks, four scalar reads.
+ * The rates whose denominator is zero are 0, not NaN, so a model that never predicts 1 scores F1 0.
+ * @example const { accuracy, f1 } = binaryMetrics(model.predict(xTest), yTest)
+ */
+export function binaryMetrics(
+  predictions: Tensor,
+  labels: Tensor,
+  options: { threshold?: number } = {},
+): BinaryMetrics {
+  const fn = 'binaryMetrics';
+  checkOptions(fn, options, ['threshold']);
+  checkTensors(fn, predictions, labels);
+  const threshold = options.threshold ?? 0.5;
+  if (!Number.isFinite(threshold))
+    throw new ArgumentError(`${fn}: got threshold=${describe(threshold)}; expected a finite number`);
+  const n = predictions.size;
+  const trailingOne =
+    predictions.rank === 2 && predictions.shape[1] === 1 && sameShape(predictions.shape.slice(0, 1), labels.shape);
+  if (labels.rank !== 1 || (!sameShape(predictions.shape, labels.shape) && !trailingOne))
+    throw new ShapeError(
+      `${fn}: predictions have shape ${describe(predictions.shape)} but labels ${describe(labels.shape)}; expected the same shape [N]`,
+    );
+  const predicted = reshape(gt(predictions, threshold), [n]);
+  const actual = reshape(ge(labels, 0.5), [n]);
+  const truePositives = sum(mul(predicted, actual)).item();
+  const predictedPositives = sum(predicted).item();
+  const actualPositives = sum(actual).item();
+  const correct = sum(eq(predicted, actual)).item();
+  const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
+  return {
+    accuracy: ratio(correct, n),
+    precision: ratio(truePositives, predictedPositives),
+    recall: ratio(truePositives, actualPositives),
+    f1: ratio(2 * truePositives, predictedPositives + actualPositives),
+  };
 }
 
 /** Fraction of rows whose highest score is at the int32 label; labels [N] (or [N, 1]) for scores [N, C]. */

@@ -54,7 +54,17 @@ test('--version, and --help of every command lists its options with what they do
   assert.match(train, /^usage: tessera train mnist/);
   assert.match(train, /--epochs N +passes over the training images \(default 5\)/);
   assert.match(train, /-h, --help +show this help/);
-  for (const command of ['train', 'evaluate', 'predict', 'pretrain', 'generate', 'linreg', 'info', 'bench']) {
+  for (const command of [
+    'train',
+    'evaluate',
+    'predict',
+    'pretrain',
+    'generate',
+    'baselines',
+    'linreg',
+    'info',
+    'bench',
+  ]) {
     const r = run([command, '--help']);
     assert.equal(r.code, 0, command);
     assert.match(r.stdout, /\noptions:\n(.+\n)* {2}--json +print one JSON object/, command);
