@@ -32,6 +32,8 @@ import {
 import { Heap } from './heap.js';
 
 const PAGE = 65536;
+/** The least the memory grows by: 1 MiB (see ensure). */
+const GROW_MIN_PAGES = 16;
 /** Below this many multiply-adds a GEMM stays on the calling thread: splitting costs more than it saves. */
 const THREAD_MIN_WORK = 1 << 18;
 /**
@@ -279,12 +281,25 @@ export class WasmEngine {
     const need = Math.ceil(bytes / PAGE);
     if (need <= this.pages) return true;
     if (need > this.maxPages) return false;
+    // Grow by an eighth at least (1 MiB at least): growing a shared memory costs far more than the
+    // bytes (every view is remade), and between forced collections the heap's top creeps up by
+    // small blocks — page by page, decoding a token at a time spent 16 % of its time growing.
+    // Untouched pages cost no resident memory.
+    const want = Math.min(this.maxPages, Math.max(need, this.pages + (this.pages >> 3), this.pages + GROW_MIN_PAGES));
     try {
-      this.memory.grow(need - this.pages);
+      this.memory.grow(want - this.pages);
     } catch {
-      return false;
+      try {
+        this.memory.grow(need - this.pages);
+      } catch {
+        return false;
+      }
+      this.pages = need;
+      this.f32 = new Float32Array(this.memory.buffer);
+      this.i32 = new Int32Array(this.memory.buffer);
+      return true;
     }
-    this.pages = need;
+    this.pages = want;
     this.f32 = new Float32Array(this.memory.buffer);
     this.i32 = new Int32Array(this.memory.buffer);
     return true;
