@@ -27,7 +27,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { glorotUniform, zeros } from '../tensor/creation.js';
 import { add, ne } from '../ops/elementwise.js';
-import { biasActivation } from '../ops/fused.js';
+import { biasActivationOverProduct } from '../ops/fused.js';
 import { mm } from '../ops/matmul.js';
 import { permute, reshape, sliceAxis } from '../ops/movement.js';
 import { scaledDotProductAttention, type AttentionResult } from '../ops/attention.js';
@@ -69,7 +69,11 @@ export class Projection extends Module<[x: Tensor, activation?: FusedActivation]
 function linearLastAxis(x: Tensor, weight: Tensor, bias: Tensor | null, activation: FusedActivation): Tensor {
   const [out, inFeatures] = weight.shape;
   const rows = reshape(x, [x.size / inFeatures, inFeatures]);
-  return reshape(biasActivation(mm(rows, weight, false, true), bias, activation), [...x.shape.slice(0, -1), out]);
+  // The bias goes over the product's own storage: no second array per projection.
+  return reshape(biasActivationOverProduct(mm(rows, weight, false, true), bias, activation), [
+    ...x.shape.slice(0, -1),
+    out,
+  ]);
 }
 
 export interface MultiHeadAttentionOptions {
