@@ -111,7 +111,8 @@ export function gemvPlain(x: usize, b: usize, c: usize, k: i32, n: i32, col0: i3
   }
   for (; j < col1; j++) {
     let s: f32 = 0;
-    for (let p = 0; p < k; p++) s += load<f32>(x + ((<usize>p) << 2)) * load<f32>(b + <usize>p * row + ((<usize>j) << 2));
+    for (let p = 0; p < k; p++)
+      s += load<f32>(x + ((<usize>p) << 2)) * load<f32>(b + <usize>p * row + ((<usize>j) << 2));
     store<f32>(c + ((<usize>j) << 2), s);
   }
 }

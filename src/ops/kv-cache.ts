@@ -75,7 +75,10 @@ export function cachedAttention(q: Tensor, keys: Tensor, values: Tensor, length:
   const capacity = keys.shape[rank - 2];
   const batchShape = q.shape.slice(0, -2);
   const fits = (t: Tensor): boolean =>
-    t.rank === rank && t.shape[rank - 1] === d && t.shape[rank - 2] === capacity && batchShape.every((n, i) => n === t.shape[i]);
+    t.rank === rank &&
+    t.shape[rank - 1] === d &&
+    t.shape[rank - 2] === capacity &&
+    batchShape.every((n, i) => n === t.shape[i]);
   if (rank < 2 || !fits(keys) || !fits(values))
     throw new ShapeError(
       `${fn}: got query ${describe(q.shape)}, keys ${describe(keys.shape)} and values ${describe(values.shape)}; expected [...batch, tq, d] and two caches [...batch, capacity, d]`,
@@ -85,7 +88,8 @@ export function cachedAttention(q: Tensor, keys: Tensor, values: Tensor, length:
       `${fn}: got length ${describe(length)} with ${tq} queries and a cache of ${capacity}; expected an integer ${tq} <= length <= ${capacity}`,
     );
   // Query i sits at position length − tq + i and may not see the keys after it.
-  const blocked = tq > 1 ? gt(reshape(arange(length), [1, length]), reshape(arange(length - tq, length), [tq, 1])) : null;
+  const blocked =
+    tq > 1 ? gt(reshape(arange(length), [1, length]), reshape(arange(length - tq, length), [tq, 1])) : null;
   if (isGradEnabled() && (q.requiresGrad || keys.requiresGrad || values.requiresGrad)) {
     const k = sliceAxis(keys, -2, 0, length);
     const v = sliceAxis(values, -2, 0, length);

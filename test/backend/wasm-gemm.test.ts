@@ -111,7 +111,16 @@ test('wasm one-row products (the matrix-vector kernel) match portable: odd sizes
     // of which the first `length` rows are used; shared and batched vectors.
     for (const tB of [false, true]) {
       const [k, n, capacity] = tB ? [32, 7, 12] : [7, 32, 12];
-      const p: MatmulArgs = { m: 1, k, n, transA: false, transB: tB, batch: 4, aBatchStride: k, bBatchStride: capacity * 32 };
+      const p: MatmulArgs = {
+        m: 1,
+        k,
+        n,
+        transA: false,
+        transB: tB,
+        batch: 4,
+        aBatchStride: k,
+        bBatchStride: capacity * 32,
+      };
       const rnd = random(seed++);
       const a = randomArray(4 * k, rnd);
       const b = randomArray(4 * capacity * 32, rnd);
@@ -119,7 +128,8 @@ test('wasm one-row products (the matrix-vector kernel) match portable: odd sizes
       portableBackend.matmul(a, b, want, p);
       const got = new Float32Array(4 * n);
       be.matmul(a, b, got, p);
-      for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) <= 1e-5, `C[${i}] ${got[i]} vs ${want[i]}`);
+      for (let i = 0; i < want.length; i++)
+        assert.ok(Math.abs(got[i] - want[i]) <= 1e-5, `C[${i}] ${got[i]} vs ${want[i]}`);
     }
     check(be, args(1, 9, 13, false, true, 3, false, true), seed++, [2, 5]);
   }

@@ -74,7 +74,13 @@ test('a Transformer gives the same outputs and gradients on WebGPU as on the por
 /** Incremental decoding: a prefill of 3 positions, then one per step, through a preallocated cache. */
 async function decode(): Promise<Float32Array> {
   manualSeed(11);
-  const layer = new TransformerEncoderLayer({ numHeads: 2, dModel: 8, dimFeedforward: 16, dropout: 0, normFirst: true });
+  const layer = new TransformerEncoderLayer({
+    numHeads: 2,
+    dModel: 8,
+    dimFeedforward: 16,
+    dropout: 0,
+    normFirst: true,
+  });
   const x = randn([1, 6, 8]);
   const cache = layer.self_attn.createCache(6);
   const outs = noGrad(() => [3, 4, 5].map((t, i) => layer.step(sliceAxis(x, 1, i === 0 ? 0 : t - 1, t), cache)));

@@ -35,11 +35,7 @@ test('MultiHeadAttention.step equals the full causal forward pass, position for 
   for (const batch of [1, 2]) {
     const x = randn([batch, 9, 16]);
     const full = mha.call(x, null, null, { causal: true });
-    for (const pieces of [
-      [1, 1, 1, 1, 1, 1, 1, 1, 1],
-      [3, 1, 1, 4],
-      [9],
-    ]) {
+    for (const pieces of [[1, 1, 1, 1, 1, 1, 1, 1, 1], [3, 1, 1, 4], [9]]) {
       const cache = mha.createCache(12);
       const got = noGrad(() => stepwise(x, pieces, (p) => mha.step(p, cache)));
       assert.equal(cache.length, 9);

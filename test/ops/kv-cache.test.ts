@@ -42,14 +42,12 @@ function onEach(body: () => void): void {
 test('writeAt writes a slice in place along any axis and returns dst', () => {
   onEach(() => {
     const dst = zeros([2, 3, 4]);
-    const src = tensor([
-      [[1, 2, 3, 4]],
-      [[5, 6, 7, 8]],
-    ]);
+    const src = tensor([[[1, 2, 3, 4]], [[5, 6, 7, 8]]]);
     assert.equal(writeAt(dst, src, 1, 2), dst);
-    assert.deepEqual(Array.from(dst.toFlatArray()), [
-      0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 5, 6, 7, 8,
-    ]);
+    assert.deepEqual(
+      Array.from(dst.toFlatArray()),
+      [0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 5, 6, 7, 8],
+    );
     // Last axis, a negative axis, and an int32 buffer.
     const ints = zeros([2, 5], { dtype: 'int32' });
     writeAt(ints, tensor([[7], [9]]).int(), -1, 4);
@@ -58,28 +56,25 @@ test('writeAt writes a slice in place along any axis and returns dst', () => {
     const cache = zeros([1, 4, 64, 32]);
     const token = randn([1, 4, 1, 32]);
     writeAt(cache, token, 2, 63);
-    assert.deepEqual(
-      Array.from(sliceAxis(cache, 2, 63, 64).toFlatArray()),
-      Array.from(token.toFlatArray()),
-    );
-    assert.equal(
-      sliceAxis(cache, 2, 0, 63)
-        .abs()
-        .sum()
-        .item(),
-      0,
-    );
+    assert.deepEqual(Array.from(sliceAxis(cache, 2, 63, 64).toFlatArray()), Array.from(token.toFlatArray()));
+    assert.equal(sliceAxis(cache, 2, 0, 63).abs().sum().item(), 0);
   });
 });
 
 test('writeAt refuses offsets out of range, mismatched shapes and dtypes, by name', () => {
   const dst = zeros([1, 2, 8, 4]);
   const src = zeros([1, 2, 3, 4]);
-  assert.throws(() => writeAt(dst, src, 2, 6), (e: Error) => {
-    assert.ok(e instanceof ShapeError);
-    assert.match(e.message, /writeAt: got offset 6 for 3 entries along axis 2 of size 8; expected an integer 0 <= offset <= 5/);
-    return true;
-  });
+  assert.throws(
+    () => writeAt(dst, src, 2, 6),
+    (e: Error) => {
+      assert.ok(e instanceof ShapeError);
+      assert.match(
+        e.message,
+        /writeAt: got offset 6 for 3 entries along axis 2 of size 8; expected an integer 0 <= offset <= 5/,
+      );
+      return true;
+    },
+  );
   assert.throws(() => writeAt(dst, src, 2, -1), /writeAt: got offset -1/);
   assert.throws(() => writeAt(dst, src, 2, 1.5), /writeAt: got offset 1\.5/);
   assert.throws(() => writeAt(dst, zeros([1, 3, 1, 4]), 2, 0), /writeAt: got src \[1, ?3, ?1, ?4\].*every axis but 2/);
@@ -89,7 +84,12 @@ test('writeAt refuses offsets out of range, mismatched shapes and dtypes, by nam
 });
 
 /** scaledDotProductAttention over the first `length` positions, the last tq of them as queries. */
-function reference(q: ReturnType<typeof randn>, k: ReturnType<typeof randn>, v: ReturnType<typeof randn>, length: number) {
+function reference(
+  q: ReturnType<typeof randn>,
+  k: ReturnType<typeof randn>,
+  v: ReturnType<typeof randn>,
+  length: number,
+) {
   const tq = q.shape[q.rank - 2];
   const blocked = gt(reshape(arange(length), [1, length]), reshape(arange(length - tq, length), [tq, 1]));
   return scaledDotProductAttention(q, sliceAxis(k, -2, 0, length), sliceAxis(v, -2, 0, length), { mask: blocked })
@@ -110,7 +110,13 @@ test('cachedAttention equals scaledDotProductAttention on the sliced caches (one
       const q = randn([2, 3, tq, 8]);
       const got = cachedAttention(q, keys, values, length);
       assert.deepEqual(got.shape, [2, 3, tq, 8]);
-      assertClose(got.toFlatArray(), reference(q, keys, values, length).toFlatArray(), 1e-5, 1e-5, `tq=${tq} length=${length}`);
+      assertClose(
+        got.toFlatArray(),
+        reference(q, keys, values, length).toFlatArray(),
+        1e-5,
+        1e-5,
+        `tq=${tq} length=${length}`,
+      );
     }
   });
 });
@@ -121,7 +127,13 @@ test('cachedAttention: gradients by finite differences; bad lengths and shapes a
   const values = randn([1, 2, 6, 4]).requiresGrad_();
   const q = randn([1, 2, 2, 4]).requiresGrad_();
   gradcheck((a, b, c) => cachedAttention(a, b, c, 5), [q, keys, values]);
-  assert.throws(() => cachedAttention(q, keys, values, 7), /cachedAttention: got length 7 with 2 queries and a cache of 6; expected an integer 2 <= length <= 6/);
+  assert.throws(
+    () => cachedAttention(q, keys, values, 7),
+    /cachedAttention: got length 7 with 2 queries and a cache of 6; expected an integer 2 <= length <= 6/,
+  );
   assert.throws(() => cachedAttention(q, keys, values, 1), /got length 1/);
-  assert.throws(() => cachedAttention(q, zeros([1, 2, 6, 3]), values, 4), /cachedAttention: got query .*expected \[\.\.\.batch, tq, d\]/);
+  assert.throws(
+    () => cachedAttention(q, zeros([1, 2, 6, 3]), values, 4),
+    /cachedAttention: got query .*expected \[\.\.\.batch, tq, d\]/,
+  );
 });
