@@ -37,6 +37,7 @@ import type { FusedActivation } from '../backend/types.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
+import { noGrad } from '../autograd/mode.js';
 import { registerLayer } from './registry.js';
 import { AttentionCache } from './attention-cache.js';
 import { booleanOption, checkLayerShape, checkOptions, positiveInt, type LayerShape } from './layer-util.js';
@@ -252,9 +253,14 @@ export class MultiHeadAttention extends Module {
    * `cache.length` already in `cache` — over those and itself, for incremental decoding: the
    * result equals the last t positions of `call(sequence, null, null, { causal: true })` on the
    * whole sequence, at the cost of the new positions only. Their keys and values are written into
-   * the cache, and its length advances by t. No masks, no attention dropout (decoding is inference).
+   * the cache, and its length advances by t. Inference only: no masks, no attention dropout, and
+   * no gradient (it runs under noGrad: the cache is written in place, outside the graph).
    */
   step(query: Tensor, cache: AttentionCache): Tensor {
+    return noGrad(() => this.#step(query, cache));
+  }
+
+  #step(query: Tensor, cache: AttentionCache): Tensor {
     const fn = 'MultiHeadAttention.step';
     if (!(query instanceof Tensor)) throw new ArgumentError(`${fn}: got query ${describe(query)}; expected a Tensor`);
     requireFloat(fn, query, 'query');

@@ -146,14 +146,17 @@ export class GPT extends Module<[ids: Tensor], Tensor> {
   /**
    * Run `ids` [batch, t] after the `cache.length` tokens already in `cache`, append their keys and
    * values to it, and return their logits [batch, t, vocabSize]. Same weights and result as
-   * `forward` over the whole sequence, at the cost of the new tokens only.
+   * `forward` over the whole sequence, at the cost of the new tokens only. Inference only (run
+   * under noGrad): the cache is written in place, outside the graph.
    */
   step(ids: Tensor, cache: KVCache): Tensor {
     const past = cache.length;
     this.#checkIds('GPT.step', ids, past);
-    let x = this.#embed(ids, past);
-    this.blocks.forEach((block, l) => (x = block.step(x, cache.layers[l])));
-    return this.#head(this.ln_f.call(x));
+    return noGrad(() => {
+      let x = this.#embed(ids, past);
+      this.blocks.forEach((block, l) => (x = block.step(x, cache.layers[l])));
+      return this.#head(this.ln_f.call(x));
+    });
   }
 
   /** An empty cache for `step`: one AttentionCache per block, each holding up to `context` tokens. */

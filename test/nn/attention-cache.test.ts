@@ -83,7 +83,8 @@ test('AttentionCache: allocated once, reused after reset; capacity and shape are
   cache.reset();
   assert.equal(cache.length, 0);
   const x = randn([1, 4, 8]);
-  const again = noGrad(() => mha.step(x, cache));
+  const again = mha.step(x, cache);
   assert.equal(cache.keys, keys, 'the same storage after reset');
+  assert.equal(again.requiresGrad, false, 'decoding runs under noGrad, even when called outside it');
   assertClose(again.toFlatArray(), mha.call(x, null, null, { causal: true }).toFlatArray(), 1e-5, 1e-5);
 });
