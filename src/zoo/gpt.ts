@@ -293,8 +293,13 @@ export function sampleLogits(logits: ArrayLike<number>, options: SampleOptions, 
   const fn = 'sampleLogits';
   checkSampleOptions(fn, options);
   const temperature = options.temperature ?? 1;
+  if (temperature === 0) {
+    // Greedy: the first largest logit, found in one pass rather than by sorting them all.
+    let best = 0;
+    for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+    return best;
+  }
   const order = Array.from({ length: logits.length }, (_, i) => i).sort((a, b) => logits[b] - logits[a] || a - b);
-  if (temperature === 0) return order[0];
   const kept = order.slice(0, Math.min(options.topK ?? order.length, order.length));
   const top = logits[kept[0]];
   const weights = kept.map((i) => Math.exp((logits[i] - top) / temperature));
