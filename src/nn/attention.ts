@@ -31,7 +31,7 @@ import { biasActivationOverProduct } from '../ops/fused.js';
 import { mm } from '../ops/matmul.js';
 import { permute, reshape, sliceAxis } from '../ops/movement.js';
 import { scaledDotProductAttention, type AttentionResult } from '../ops/attention.js';
-import { cachedAttention, writeAt } from '../ops/kv-cache.js';
+import { cachedAttention, writeHeads } from '../ops/kv-cache.js';
 import { requireFloat } from '../ops/util.js';
 import type { FusedActivation } from '../backend/types.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
@@ -272,12 +272,12 @@ export class MultiHeadAttention extends Module {
     const heads = this.numHeads;
     cache.reserve(fn, query, heads, d / heads, t);
     const qkv = linearLastAxis(query, this.in_proj_weight!, this.in_proj_bias, 'linear');
-    const part = (i: number): Tensor => this.#heads(sliceAxis(qkv, 2, i * d, (i + 1) * d));
     const position = cache.length;
-    writeAt(cache.keys!, part(1), 2, position);
-    writeAt(cache.values!, part(2), 2, position);
+    writeHeads(cache.keys!, qkv, 1, position);
+    writeHeads(cache.values!, qkv, 2, position);
     cache.length = position + t;
-    const out = cachedAttention(part(0), cache.keys!, cache.values!, cache.length);
+    const q = this.#heads(sliceAxis(qkv, 2, 0, d));
+    const out = cachedAttention(q, cache.keys!, cache.values!, cache.length);
     return this.out_proj!.call(this.#merge(out));
   }
 

@@ -1,9 +1,10 @@
 /**
- * The two ops of incremental (KV-cached) decoding:
+ * The ops of incremental (KV-cached) decoding:
  * - `writeAt` writes a tensor into a slice of another in place — a new token's keys and values go
  *   into a cache allocated once at full length, so nothing is copied or reallocated per token
  *   (growing the cache with `concat` copied all of it every token and, with a new size each time,
- *   left freed blocks that never fitted the next one);
+ *   left freed blocks that never fitted the next one); `writeHeads` does the same straight from the
+ *   layer's stacked projection, split into heads on the way;
  * - `cachedAttention` attends over the first `length` positions of such a cache without slicing it:
  *   both products are one batched matmul whose key/value operand advances by the cache's full
  *   per-head stride, so only the `length` rows in use are read.
@@ -49,6 +50,46 @@ export function writeAt(dst: Tensor, src: Tensor, axis: number, offset: number):
   const be = backendOf(fn, dst, src);
   const strides = contiguousStrides(dst.shape);
   be.copyStrided(src.storage, 0, contiguousStrides(src.shape), dst.storage, offset * strides[a], strides, src.shape);
+  return dst;
+}
+
+/**
+ * Write the heads of one part of a stacked projection into a cache, in place: x [batch, t, P·d]
+ * holds P parts of width d (a self-attention's queries, keys and values: P = 3), each d = heads ·
+ * size wide; part `part` is split into dst's heads and written at positions offset .. offset + t
+ * of dst [batch, heads, capacity, size]. Equals writeAt(dst, [part split into heads], 2, offset)
+ * without the two copies in between (the slice, the transpose). Records no gradient; returns dst.
+ */
+export function writeHeads(dst: Tensor, x: Tensor, part: number, offset: number): Tensor {
+  const fn = 'writeHeads';
+  if (!(dst instanceof Tensor) || !(x instanceof Tensor))
+    throw new ArgumentError(`${fn}: got ${describe(dst)} and ${describe(x)}; expected two Tensors (dst, x)`);
+  if (x.dtype !== dst.dtype)
+    throw new DTypeError(`${fn}: got x of dtype ${x.dtype} for dst of dtype ${dst.dtype}; expected the same`);
+  const [batch, heads, capacity, size] = dst.shape;
+  const d = heads * size;
+  const width = x.shape[2];
+  if (dst.rank !== 4 || x.rank !== 3 || x.shape[0] !== batch || width % d !== 0)
+    throw new ShapeError(
+      `${fn}: got dst ${describe(dst.shape)} and x ${describe(x.shape)}; expected dst [batch, heads, capacity, size] and x [batch, t, parts · heads · size]`,
+    );
+  if (!Number.isInteger(part) || part < 0 || part >= width / d)
+    throw new ArgumentError(`${fn}: got part ${describe(part)}; expected an integer 0 <= part < ${width / d}`);
+  const t = x.shape[1];
+  if (!Number.isInteger(offset) || offset < 0 || offset + t > capacity)
+    throw new ShapeError(
+      `${fn}: got offset ${describe(offset)} for ${t} positions in a cache of ${capacity}; expected an integer 0 <= offset <= ${capacity - t}`,
+    );
+  if (x.size === 0) return dst;
+  const be = backendOf(fn, dst, x);
+  const strides = contiguousStrides(dst.shape);
+  // x viewed as [batch, heads, t, size] from the part's first column: heads step by size, time by a row.
+  be.copyStrided(x.storage, part * d, [t * width, size, width, 1], dst.storage, offset * size, strides, [
+    batch,
+    heads,
+    t,
+    size,
+  ]);
   return dst;
 }
 

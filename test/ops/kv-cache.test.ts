@@ -16,7 +16,9 @@ import {
   sliceAxis,
   tensor,
   writeAt,
+  writeHeads,
   zeros,
+  permute,
   ShapeError,
   DTypeError,
   arange,
@@ -81,6 +83,33 @@ test('writeAt refuses offsets out of range, mismatched shapes and dtypes, by nam
   assert.throws(() => writeAt(dst, zeros([2, 1, 4]), 2, 0), /writeAt: got src/);
   assert.throws(() => writeAt(dst, zeros([1, 2, 1, 4], { dtype: 'int32' }), 2, 0), DTypeError);
   assert.throws(() => writeAt(dst, src, 4, 0), /axis/);
+});
+
+test('writeHeads equals writeAt of the part split into heads, and checks its arguments by name', () => {
+  onEach(() => {
+    manualSeed(8);
+    // batch 2, t 3, three parts of 2 heads × 4.
+    const x = randn([2, 3, 24]);
+    for (const part of [0, 1, 2]) {
+      const want = zeros([2, 2, 7, 4]);
+      const heads = permute(reshape(sliceAxis(x, 2, part * 8, (part + 1) * 8), [2, 3, 2, 4]), [0, 2, 1, 3]);
+      writeAt(want, heads, 2, 4);
+      const got = zeros([2, 2, 7, 4]);
+      assert.equal(writeHeads(got, x, part, 4), got);
+      assert.deepEqual(Array.from(got.toFlatArray()), Array.from(want.toFlatArray()), `part ${part}`);
+    }
+  });
+  const dst = zeros([1, 2, 5, 4]);
+  assert.throws(
+    () => writeHeads(dst, zeros([1, 2, 24]), 3, 0),
+    /writeHeads: got part 3; expected an integer 0 <= part < 3/,
+  );
+  assert.throws(
+    () => writeHeads(dst, zeros([1, 2, 24]), 1, 4),
+    /writeHeads: got offset 4 for 2 positions in a cache of 5; expected an integer 0 <= offset <= 3/,
+  );
+  assert.throws(() => writeHeads(dst, zeros([1, 2, 20]), 0, 0), /writeHeads: got dst .* and x .*parts · heads · size/);
+  assert.throws(() => writeHeads(dst, zeros([2, 1, 24]), 0, 0), /writeHeads: got dst/);
 });
 
 /** scaledDotProductAttention over the first `length` positions, the last tq of them as queries. */
