@@ -29,6 +29,7 @@
 
 import { copyStrided, packAConv, packAConvT } from './conv-pack';
 import { GemmAMode } from './generated/protocol';
+import { gemvPlain, gemvTrans } from './gemv';
 
 const NR: i32 = 8;
 const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
@@ -109,6 +110,13 @@ export function gemm(
     if (k == 0) {
       for (let i = row0; i < row1; i++)
         memory.fill(cb + ((<usize>(i * n + col0)) << 2), 0, (<usize>(col1 - col0)) << 2);
+      continue;
+    }
+    // One row: a matrix-vector product, reading B once where it lies (gemv.ts).
+    if (m == 1) {
+      if (row0 >= row1) continue;
+      if (transB) gemvTrans(ab, bb, cb, k, col0, col1);
+      else gemvPlain(ab, bb, cb, k, n, col0, col1);
       continue;
     }
     gemmOne(

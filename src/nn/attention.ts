@@ -27,16 +27,19 @@
 import { Tensor } from '../tensor/tensor.js';
 import { glorotUniform, zeros } from '../tensor/creation.js';
 import { add, ne } from '../ops/elementwise.js';
-import { biasActivation } from '../ops/fused.js';
+import { biasActivationOverProduct } from '../ops/fused.js';
 import { mm } from '../ops/matmul.js';
 import { permute, reshape, sliceAxis } from '../ops/movement.js';
 import { scaledDotProductAttention, type AttentionResult } from '../ops/attention.js';
+import { cachedAttention, writeHeads } from '../ops/kv-cache.js';
 import { requireFloat } from '../ops/util.js';
 import type { FusedActivation } from '../backend/types.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
+import { noGrad } from '../autograd/mode.js';
 import { registerLayer } from './registry.js';
+import { AttentionCache } from './attention-cache.js';
 import { booleanOption, checkLayerShape, checkOptions, positiveInt, type LayerShape } from './layer-util.js';
 import { nameClass } from '../util/class-names.js';
 
@@ -68,7 +71,11 @@ export class Projection extends Module<[x: Tensor, activation?: FusedActivation]
 function linearLastAxis(x: Tensor, weight: Tensor, bias: Tensor | null, activation: FusedActivation): Tensor {
   const [out, inFeatures] = weight.shape;
   const rows = reshape(x, [x.size / inFeatures, inFeatures]);
-  return reshape(biasActivation(mm(rows, weight, false, true), bias, activation), [...x.shape.slice(0, -1), out]);
+  // The bias goes over the product's own storage: no second array per projection.
+  return reshape(biasActivationOverProduct(mm(rows, weight, false, true), bias, activation), [
+    ...x.shape.slice(0, -1),
+    out,
+  ]);
 }
 
 export interface MultiHeadAttentionOptions {
@@ -234,9 +241,51 @@ export class MultiHeadAttention extends Module {
       causal: o.causal ?? this.causal,
       dropout: this.training ? this.dropout : 0,
     });
-    // [batch, heads, tq, headSize] → [batch, tq, heads·headSize], heads concatenated in order.
-    const merged = reshape(permute(attention.output, [0, 2, 1, 3]), [batch, tq, d]);
-    return { output: this.out_proj!.call(merged), weights: attention.weights };
+    return { output: this.out_proj!.call(this.#merge(attention.output)), weights: attention.weights };
+  }
+
+  /** A cache for `step`, for sequences of up to `capacity` positions. */
+  createCache(capacity: number): AttentionCache {
+    return new AttentionCache(capacity);
+  }
+
+  /**
+   * Causal self-attention of `query` [batch, t, dModel] — the t positions after the
+   * `cache.length` already in `cache` — over those and itself, for incremental decoding: the
+   * result equals the last t positions of `call(sequence, null, null, { causal: true })` on the
+   * whole sequence, at the cost of the new positions only. Their keys and values are written into
+   * the cache, and its length advances by t. Inference only: no masks, no attention dropout, and
+   * no gradient (it runs under noGrad: the cache is written in place, outside the graph).
+   */
+  step(query: Tensor, cache: AttentionCache): Tensor {
+    return noGrad(() => this.#step(query, cache));
+  }
+
+  #step(query: Tensor, cache: AttentionCache): Tensor {
+    const fn = 'MultiHeadAttention.step';
+    if (!(query instanceof Tensor)) throw new ArgumentError(`${fn}: got query ${describe(query)}; expected a Tensor`);
+    requireFloat(fn, query, 'query');
+    if (!(cache instanceof AttentionCache))
+      throw new ArgumentError(`${fn}: got cache ${describe(cache)}; expected an AttentionCache (layer.createCache(n))`);
+    if (!this.in_proj_weight) this.build(query.shape);
+    const d = this.#widthOf(fn, query.shape);
+    const t = query.shape[1];
+    const heads = this.numHeads;
+    cache.reserve(fn, query, heads, d / heads, t);
+    const qkv = linearLastAxis(query, this.in_proj_weight!, this.in_proj_bias, 'linear');
+    const position = cache.length;
+    writeHeads(cache.keys!, qkv, 1, position);
+    writeHeads(cache.values!, qkv, 2, position);
+    cache.length = position + t;
+    const q = this.#heads(sliceAxis(qkv, 2, 0, d));
+    const out = cachedAttention(q, cache.keys!, cache.values!, cache.length);
+    return this.out_proj!.call(this.#merge(out));
+  }
+
+  /** [batch, heads, time, headSize] → [batch, time, heads·headSize], heads concatenated in order. */
+  #merge(x: Tensor): Tensor {
+    const [batch, heads, time, headSize] = x.shape;
+    return reshape(permute(x, [0, 2, 1, 3]), [batch, time, heads * headSize]);
   }
 
   /** The query, key and value projected and split into heads, each [batch, heads, time, headSize]. */

@@ -62,6 +62,7 @@ export {
   type MultiHeadAttentionOptions,
   type AttentionCallOptions,
 } from './attention.js';
+export { AttentionCache } from './attention-cache.js';
 export {
   PositionalEmbedding,
   SinusoidalPositionalEncoding,

@@ -32,6 +32,8 @@ import { Module } from './module.js';
 import { Dropout } from './dropout.js';
 import { LayerNormalization } from './layernorm.js';
 import { MultiHeadAttention, Projection, rateOption, type AttentionCallOptions } from './attention.js';
+import { noGrad } from '../autograd/mode.js';
+import type { AttentionCache } from './attention-cache.js';
 import { registerLayer } from './registry.js';
 import { booleanOption, checkLayerShape, checkOptions, positiveInt, type LayerShape } from './layer-util.js';
 import { classNameOf } from '../util/class-names.js';
@@ -270,6 +272,21 @@ export class TransformerEncoderLayer extends TransformerBlock<[Tensor]> {
     let x = this.residual(src, this.norm1, (y) => this.dropout1.call(this.self_attn.call(y, y, y, attend)));
     x = this.residual(x, this.norm2, (y) => this.feedForward(y, this.dropout, this.dropout2));
     return x;
+  }
+
+  /**
+   * The layer on `src` [batch, t, dModel], the t positions after those in `cache`, with causal
+   * self-attention over the cached ones and itself (MultiHeadAttention.step): the last t positions
+   * of `call` on the whole sequence with causal: true. For incremental decoding: inference only,
+   * run under noGrad.
+   */
+  step(src: Tensor, cache: AttentionCache): Tensor {
+    checkSequence('TransformerEncoderLayer.step', src, 'src', this.settings.numHeads, this.dModel);
+    if (!this.linear1) this.build(src.shape);
+    return noGrad(() => {
+      const x = this.residual(src, this.norm1, (y) => this.dropout1.call(this.self_attn.step(y, cache)));
+      return this.residual(x, this.norm2, (y) => this.feedForward(y, this.dropout, this.dropout2));
+    });
   }
 }
 

@@ -11,6 +11,7 @@ export type { Padding, Size2d, Conv2dOptions, Pool2dOptions } from './conv.js';
 export * from './fused.js';
 export { layerNorm, type LayerNormOptions } from './normalization.js';
 export { scaledDotProductAttention, type AttentionOptions, type AttentionResult } from './attention.js';
+export { writeAt, writeHeads, cachedAttention } from './kv-cache.js';
 export { record } from './record.js';
 export type { TensorLike } from './util.js';
 // timeSteps stays inside: it is only for a layer's private tensor (see ops/rnn.ts).

@@ -72,6 +72,10 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
     throw new ArgumentError(`${fn}: got ${describe(perm)}; expected each axis exactly once`);
   if (p.every((a, i) => a === i)) return x;
   const shape = p.map((a) => x.shape[a]);
+  // Moving only size-1 axes keeps every element where it is: a reshape, no copy (a single token's
+  // [batch, 1, heads, size] → [batch, heads, 1, size] in attention, say).
+  const moved = p.filter((a) => x.shape[a] !== 1);
+  if (moved.every((a, i) => i === 0 || a > moved[i - 1])) return reshape(x, shape);
   const inStrides = contiguousStrides(x.shape);
   const be = backendOf(fn, x);
   const out = output(shape, x.dtype, be);

@@ -8,21 +8,18 @@
  *
  * The config is plain data (`GPTConfig`), saved beside the weights, so a model is rebuilt from
  * its folder. Generation (`generate`) runs with a KV cache: the prompt is run once, and each new
- * token is one step of the same weights over the cached keys and values of every layer (the cached
- * attention is written here, over the blocks' own MultiHeadAttention weights; MultiHeadAttention
- * itself is unchanged). Once the sequence fills the context the window slides, and the cache is
- * rebuilt from the last `context` tokens for each further token — exactly what a run without the
- * cache computes, so both give the same tokens.
+ * token is one step of the same weights over the cached keys and values of every layer (each
+ * block's `step`, whose MultiHeadAttention keeps its own preallocated AttentionCache). Once the
+ * sequence fills the context the window slides, and the cache is rebuilt from the last `context`
+ * tokens for each further token — exactly what a run without the cache computes, so both give the
+ * same tokens.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { arange, fromHostValues, normal } from '../tensor/creation.js';
-import { add, gt } from '../ops/elementwise.js';
-import { gelu } from '../ops/activations.js';
-import { biasActivation } from '../ops/fused.js';
+import { fromHostValues, normal } from '../tensor/creation.js';
+import { add } from '../ops/elementwise.js';
 import { mm } from '../ops/matmul.js';
-import { concat, permute, reshape, sliceAxis } from '../ops/movement.js';
+import { reshape, sliceAxis } from '../ops/movement.js';
 import { embedding } from '../ops/embedding.js';
-import { scaledDotProductAttention } from '../ops/attention.js';
 import { noGrad } from '../autograd/mode.js';
 import { Module } from '../nn/module.js';
 import { Parameter } from '../nn/parameter.js';
@@ -30,6 +27,7 @@ import { Dropout } from '../nn/dropout.js';
 import { LayerNormalization } from '../nn/layernorm.js';
 import { TransformerEncoderLayer } from '../nn/transformer.js';
 import { registerLayer } from '../nn/registry.js';
+import type { AttentionCache } from '../nn/attention-cache.js';
 import { ShuffleRng } from '../data/shuffle.js';
 import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
@@ -91,12 +89,13 @@ export function gptConfig(fn: string, config: unknown): GPTConfig {
   return c;
 }
 
-/** Per-layer keys and values [batch, heads, time, headSize] of the tokens seen so far. */
+/** The keys and values of the tokens seen so far: each block's attention cache (preallocated, written in place). */
 export interface KVCache {
-  keys: Tensor[];
-  values: Tensor[];
+  readonly layers: AttentionCache[];
   /** Tokens cached. */
-  length: number;
+  readonly length: number;
+  /** Forget the tokens, keeping the storage. */
+  reset(): void;
 }
 
 export class GPT extends Module<[ids: Tensor], Tensor> {
@@ -156,43 +155,29 @@ export class GPT extends Module<[ids: Tensor], Tensor> {
   /**
    * Run `ids` [batch, t] after the `cache.length` tokens already in `cache`, append their keys and
    * values to it, and return their logits [batch, t, vocabSize]. Same weights and result as
-   * `forward` over the whole sequence, at the cost of the new tokens only.
+   * `forward` over the whole sequence, at the cost of the new tokens only. Inference only (run
+   * under noGrad): the cache is written in place, outside the graph.
    */
   step(ids: Tensor, cache: KVCache): Tensor {
     const past = cache.length;
     this.#checkIds('GPT.step', ids, past);
-    const [batch, t] = ids.shape;
-    const { width: d, heads } = this.config;
-    const headSize = d / heads;
-    const split = (z: Tensor): Tensor => permute(reshape(z, [batch, t, heads, headSize]), [0, 2, 1, 3]);
-    const total = past + t;
-    // Query i (at position past + i) may not look at keys after it; a single new token sees them all.
-    const mask = t > 1 ? gt(reshape(arange(total), [1, total]), reshape(arange(past, total), [t, 1])) : null;
-    let x = this.#embed(ids, past);
-    this.blocks.forEach((block, l) => {
-      const attn = block.self_attn;
-      const y = block.norm1.call(x);
-      const qkv = reshape(
-        biasActivation(mm(reshape(y, [batch * t, d]), attn.in_proj_weight!, false, true), attn.in_proj_bias, 'linear'),
-        [batch, t, 3 * d],
-      );
-      const [q, k, v] = [0, 1, 2].map((i) => split(sliceAxis(qkv, 2, i * d, (i + 1) * d)));
-      const keys = past > 0 ? concat([cache.keys[l], k], 2) : k;
-      const values = past > 0 ? concat([cache.values[l], v], 2) : v;
-      cache.keys[l] = keys;
-      cache.values[l] = values;
-      const out = scaledDotProductAttention(q, keys, values, { mask }).output;
-      x = add(x, attn.out_proj!.call(reshape(permute(out, [0, 2, 1, 3]), [batch, t, d])));
-      const h = block.norm2.call(x);
-      x = add(x, block.linear2!.call(gelu(block.linear1!.call(h))));
+    return noGrad(() => {
+      let x = this.#embed(ids, past);
+      this.blocks.forEach((block, l) => (x = block.step(x, cache.layers[l])));
+      return this.#head(this.ln_f.call(x));
     });
-    cache.length = total;
-    return this.#head(this.ln_f.call(x));
   }
 
-  /** An empty cache for `step`. */
+  /** An empty cache for `step`: one AttentionCache per block, each holding up to `context` tokens. */
   emptyCache(): KVCache {
-    return { keys: [], values: [], length: 0 };
+    const layers = this.blocks.map((block) => block.self_attn.createCache(this.config.context));
+    return {
+      layers,
+      get length() {
+        return layers[0].length;
+      },
+      reset: () => layers.forEach((c) => c.reset()),
+    };
   }
 
   #embed(ids: Tensor, past: number): Tensor {
@@ -283,13 +268,13 @@ export function generate(model: GPT, prompt: ArrayLike<number>, options: Generat
   model.eval();
   try {
     noGrad(() => {
-      let cache = model.emptyCache();
+      const cache = model.emptyCache();
       let logits: Float32Array | null = null;
       for (let n = 0; n < o.tokens; n++) {
         if (!useCache) logits = lastLogits(model.call(row(ids.slice(-context))));
         else if (logits === null || cache.length >= context) {
           // First token, or the window slides: (re)build the cache from the last `context` tokens.
-          cache = model.emptyCache();
+          cache.reset();
           logits = lastLogits(model.step(row(ids.slice(-context)), cache));
         }
         const next = sampleLogits(logits!, o, () => rng.next());
@@ -321,8 +306,13 @@ export function sampleLogits(logits: ArrayLike<number>, options: SampleOptions, 
   const fn = 'sampleLogits';
   checkSampleOptions(fn, options);
   const temperature = options.temperature ?? 1;
+  if (temperature === 0) {
+    // Greedy: the first largest logit, found in one pass rather than by sorting them all.
+    let best = 0;
+    for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+    return best;
+  }
   const order = Array.from({ length: logits.length }, (_, i) => i).sort((a, b) => logits[b] - logits[a] || a - b);
-  if (temperature === 0) return order[0];
   const kept = order.slice(0, Math.min(options.topK ?? order.length, order.length));
   const top = logits[kept[0]];
   const weights = kept.map((i) => Math.exp((logits[i] - top) / temperature));

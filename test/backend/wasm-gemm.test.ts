@@ -101,6 +101,40 @@ test('wasm GEMM handles batch strides, shared operands and subarray views', () =
   }
 });
 
+test('wasm one-row products (the matrix-vector kernel) match portable: odd sizes, transposes, cache strides', () => {
+  let seed = 500;
+  for (const be of [single, plain]) {
+    for (const k of [1, 3, 4, 5, 31, 128, 131])
+      for (const n of [1, 3, 4, 5, 15, 16, 17, 33, 81, 384])
+        for (const tA of [false, true]) for (const tB of [false, true]) check(be, args(1, k, n, tA, tB), seed++);
+    // Attention over a preallocated cache: B advances by the whole cache (capacity · d) per head,
+    // of which the first `length` rows are used; shared and batched vectors.
+    for (const tB of [false, true]) {
+      const [k, n, capacity] = tB ? [32, 7, 12] : [7, 32, 12];
+      const p: MatmulArgs = {
+        m: 1,
+        k,
+        n,
+        transA: false,
+        transB: tB,
+        batch: 4,
+        aBatchStride: k,
+        bBatchStride: capacity * 32,
+      };
+      const rnd = random(seed++);
+      const a = randomArray(4 * k, rnd);
+      const b = randomArray(4 * capacity * 32, rnd);
+      const want = new Float32Array(4 * n);
+      portableBackend.matmul(a, b, want, p);
+      const got = new Float32Array(4 * n);
+      be.matmul(a, b, got, p);
+      for (let i = 0; i < want.length; i++)
+        assert.ok(Math.abs(got[i] - want[i]) <= 1e-5, `C[${i}] ${got[i]} vs ${want[i]}`);
+    }
+    check(be, args(1, 9, 13, false, true, 3, false, true), seed++, [2, 5]);
+  }
+});
+
 test('wasm GEMM with k = 0 writes zeros and empty outputs are a no-op', () => {
   const out = new Float32Array(6).fill(Number.NaN);
   single.matmul(new Float32Array(0), new Float32Array(0), out, args(2, 0, 3));

@@ -8,7 +8,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   Transformer,
+  TransformerEncoderLayer,
   backendReady,
+  concat,
+  noGrad,
+  sliceAxis,
   getBackend,
   manualSeed,
   randn,
@@ -62,6 +66,39 @@ test('a Transformer gives the same outputs and gradients on WebGPU as on the por
     const gpu = await run();
     for (const [name, expected] of reference) assertClose(gpu.get(name)!, expected, 1e-4, 1e-3, `webgpu ${name}`);
     assert.equal(transferStats().count, moved, 'no tensor moved between backends during the pass');
+  } finally {
+    setBackend(before);
+  }
+});
+
+/** Incremental decoding: a prefill of 3 positions, then one per step, through a preallocated cache. */
+async function decode(): Promise<Float32Array> {
+  manualSeed(11);
+  const layer = new TransformerEncoderLayer({
+    numHeads: 2,
+    dModel: 8,
+    dimFeedforward: 16,
+    dropout: 0,
+    normFirst: true,
+  });
+  const x = randn([1, 6, 8]);
+  const cache = layer.self_attn.createCache(6);
+  const outs = noGrad(() => [3, 4, 5].map((t, i) => layer.step(sliceAxis(x, 1, i === 0 ? 0 : t - 1, t), cache)));
+  return (await concat(outs, 1).data()) as Float32Array;
+}
+
+test('incremental decoding (writeAt into the KV cache, cachedAttention) gives the same values on WebGPU', async (t) => {
+  const why = webgpuSkipReason();
+  if (why) return t.skip(why);
+  const before: Backend = getBackend();
+  try {
+    setBackend('portable');
+    const reference = await decode();
+    await backendReady('webgpu');
+    const moved = transferStats().count;
+    const gpu = await decode();
+    assertClose(gpu, reference, 1e-5, 1e-4, 'webgpu decoding');
+    assert.equal(transferStats().count, moved, 'no tensor moved between backends while decoding');
   } finally {
     setBackend(before);
   }

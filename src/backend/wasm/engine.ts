@@ -32,6 +32,8 @@ import {
 import { Heap } from './heap.js';
 
 const PAGE = 65536;
+/** The least the memory grows by: 1 MiB (see ensure). */
+const GROW_MIN_PAGES = 16;
 /** Below this many multiply-adds a GEMM stays on the calling thread: splitting costs more than it saves. */
 const THREAD_MIN_WORK = 1 << 18;
 /**
@@ -41,6 +43,14 @@ const THREAD_MIN_WORK = 1 << 18;
 export const GUIDED_MIN_UNITS_PER_THREAD = 6;
 /** Below this many floats written, a range kernel (im2col, pooling, …) stays on the calling thread. */
 const RANGE_MIN_WORK = 1 << 15;
+/**
+ * Scratch blocks of at most this many bytes (a scalar operand, a row's statistics: arrays too small
+ * for the heap, see index.ts) come from a fixed arena, taken and returned by moving its top, not
+ * from the heap: token-by-token decoding, all small ops, spent a quarter of its time allocating
+ * and freeing such blocks in the heap's maps.
+ */
+const ARENA_BLOCK_MAX = 4096;
+const ARENA_BYTES = 64 * 1024;
 /** Tensor storage may fill at most this share of the memory's maximum; the rest is for scratch. */
 const STORAGE_SHARE = 0.5;
 
@@ -64,8 +74,12 @@ export class Call {
   ok = true;
   private readonly blocks: number[] = [];
   private readonly results: { ptr: number; to: Float32Array | Int32Array }[] = [];
+  /** The scratch arena's top when the call began: its small blocks are returned by resetting it. */
+  private readonly arenaMark: number;
 
-  constructor(private readonly e: WasmEngine) {}
+  constructor(private readonly e: WasmEngine) {
+    this.arenaMark = e.arenaTop;
+  }
 
   /** The address of the first n elements of `a`, an input (copied in unless it lives in the heap). */
   in(a: Float32Array | Int32Array, n: number = a.length): number {
@@ -119,6 +133,10 @@ export class Call {
   /** A scratch block of `bytes` (0 bytes: address 0, never read). */
   scratch(bytes: number): number {
     if (bytes === 0 || !this.ok) return 0;
+    if (bytes <= ARENA_BLOCK_MAX) {
+      const small = this.e.arenaTake(align(bytes));
+      if (small > 0) return small;
+    }
     const ptr = this.e.heap.alloc(bytes);
     if (ptr < 0) {
       this.ok = false;
@@ -139,6 +157,7 @@ export class Call {
     for (const ptr of this.blocks) this.e.heap.release(ptr);
     this.blocks.length = 0;
     this.results.length = 0;
+    this.e.arenaTop = this.arenaMark;
     return false;
   }
 }
@@ -164,6 +183,9 @@ export class WasmEngine {
   private threadCount = 1;
   private workersStarted = false;
   private readonly args = new Array<number>(ARG_COUNT).fill(0);
+  /** The small-scratch arena (see ARENA_BLOCK_MAX): its address (0: none) and bytes in use. */
+  private arenaBase = 0;
+  arenaTop = 0;
 
   /** Instantiate synchronously (where the runtime allows it; see load.ts). */
   static create(compiled: CompiledKernels): WasmEngine {
@@ -213,6 +235,7 @@ export class WasmEngine {
     this.packBBytes = align(this.kernels.packBBytes());
     this.tileRows = this.kernels.tileRows();
     if (!this.reservePacking(1)) throw new Error('could not allocate the GEMM packing buffers');
+    this.arenaBase = Math.max(this.heap.alloc(ARENA_BYTES), 0);
     if (compiled.shared && ThreadPool.available()) {
       this.pool = new ThreadPool(compiled.module, this.memory, this.controlBase, (t) => this.packing[t]);
     }
@@ -282,15 +305,36 @@ export class WasmEngine {
     const need = Math.ceil(bytes / PAGE);
     if (need <= this.pages) return true;
     if (need > this.maxPages) return false;
+    // Grow by an eighth at least (1 MiB at least): growing a shared memory costs far more than the
+    // bytes (every view is remade), and between forced collections the heap's top creeps up by
+    // small blocks — page by page, decoding a token at a time spent 16 % of its time growing.
+    // Untouched pages cost no resident memory.
+    const want = Math.min(this.maxPages, Math.max(need, this.pages + (this.pages >> 3), this.pages + GROW_MIN_PAGES));
     try {
-      this.memory.grow(need - this.pages);
+      this.memory.grow(want - this.pages);
     } catch {
-      return false;
+      try {
+        this.memory.grow(need - this.pages);
+      } catch {
+        return false;
+      }
+      this.pages = need;
+      this.f32 = new Float32Array(this.memory.buffer);
+      this.i32 = new Int32Array(this.memory.buffer);
+      return true;
     }
-    this.pages = need;
+    this.pages = want;
     this.f32 = new Float32Array(this.memory.buffer);
     this.i32 = new Int32Array(this.memory.buffer);
     return true;
+  }
+
+  /** `bytes` (64-aligned) of the small-scratch arena, or 0 when it is full (or absent). */
+  arenaTake(bytes: number): number {
+    if (this.arenaBase === 0 || this.arenaTop + bytes > ARENA_BYTES) return 0;
+    const ptr = this.arenaBase + this.arenaTop;
+    this.arenaTop += bytes;
+    return ptr;
   }
 
   /** Operand addresses for one kernel call (see Call). */
