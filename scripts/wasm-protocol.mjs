@@ -231,5 +231,13 @@ export const tasks = {
     },
     { name: 'logSoftmaxApply', args: ['x', 'stats', 'lse', 'cols', 'out'] },
     { name: 'logSoftmaxBackward', args: ['g', 'x', 'stats', 'cols', 'dx'] },
+    {
+      name: 'attentionSoftmax',
+      doc: "Attention's softmax over a range of rows, scaled (scaleBits: the f32 scale's bits) and causally masked (causal 1; row r is query r mod tq).",
+      args: ['x', 'out', 'cols', 'tq', 'scaleBits', 'causal'],
+    },
+    { name: 'attentionSoftmaxBackward', args: ['g', 'y', 'cols', 'scaleBits', 'dx'] },
+    { name: 'gelu', doc: 'The exact GELU over a range of ELEMENT_BLOCK-float blocks.', args: ['x', 'out', 'n'] },
+    { name: 'geluBackward', args: ['g', 'x', 'dx', 'n'] },
   ],
 };

@@ -15,6 +15,7 @@ import { biasActivation, biasActivationBackward } from './bias.js';
 import { adamStep } from './adam.js';
 import { gruCell, gruCellBackward, lstmCell, lstmCellBackward } from './rnn.js';
 import { logSoftmax, logSoftmaxBackward } from './softmax.js';
+import { attentionSoftmax, attentionSoftmaxBackward, gelu, geluBackward } from './attention.js';
 
 /** The kernels of the composed convolution, for this backend. */
 export const portableConvKernels: ConvKernels = { im2col, col2im, matmul, biasActivation };
@@ -32,6 +33,12 @@ export const portableBackend: Backend<TypedArray> = {
     logSoftmax(x as Float32Array, rows, cols, out as Float32Array, stats as Float32Array),
   logSoftmaxBackward: (g, x, stats, rows, cols, dx) =>
     logSoftmaxBackward(g as Float32Array, x as Float32Array, stats as Float32Array, rows, cols, dx as Float32Array),
+  gelu: (x, out) => gelu(x as Float32Array, out as Float32Array),
+  geluBackward: (g, x, dx) => geluBackward(g as Float32Array, x as Float32Array, dx as Float32Array),
+  attentionSoftmax: (x, rows, cols, tq, scale, causal, out) =>
+    attentionSoftmax(x as Float32Array, rows, cols, tq, scale, causal, out as Float32Array),
+  attentionSoftmaxBackward: (g, y, rows, cols, scale, dx) =>
+    attentionSoftmaxBackward(g as Float32Array, y as Float32Array, rows, cols, scale, dx as Float32Array),
   matmul: (a, b, out, args) => matmul(a as Float32Array, b as Float32Array, out as Float32Array, args),
   copyStrided,
   gather: (src, outer, axisSize, inner, indices, out) =>

@@ -30,6 +30,7 @@ import * as convFused from './conv-fused.js';
 import * as elementwise from './elementwise.js';
 import * as fused from './fused.js';
 import * as softmax from './softmax.js';
+import * as attention from './attention.js';
 
 export interface WasmBackendOptions {
   /** Threads for large kernels, the calling thread included (default: the number of cores). */
@@ -195,6 +196,35 @@ function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend
     ): void {
       if (!softmax.logSoftmaxBackward(engine, g, x, stats, rows, cols, dx))
         portableBackend.logSoftmaxBackward(g, x, stats, rows, cols, dx);
+    },
+    gelu(x: Float32Array, out: Float32Array): void {
+      if (!attention.gelu(engine, x, out)) portableBackend.gelu!(x, out);
+    },
+    geluBackward(g: Float32Array, x: Float32Array, dx: Float32Array): void {
+      if (!attention.geluBackward(engine, g, x, dx)) portableBackend.geluBackward!(g, x, dx);
+    },
+    attentionSoftmax(
+      x: Float32Array,
+      rows: number,
+      cols: number,
+      tq: number,
+      scale: number,
+      causal: boolean,
+      out: Float32Array,
+    ): void {
+      if (!attention.attentionSoftmax(engine, x, rows, cols, tq, scale, causal, out))
+        portableBackend.attentionSoftmax!(x, rows, cols, tq, scale, causal, out);
+    },
+    attentionSoftmaxBackward(
+      g: Float32Array,
+      y: Float32Array,
+      rows: number,
+      cols: number,
+      scale: number,
+      dx: Float32Array,
+    ): void {
+      if (!attention.attentionSoftmaxBackward(engine, g, y, rows, cols, scale, dx))
+        portableBackend.attentionSoftmaxBackward!(g, y, rows, cols, scale, dx);
     },
     conv2d: (x, kernel, a, cout, out, transformed, tail) =>
       conv2dComposed(

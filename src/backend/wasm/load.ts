@@ -104,6 +104,21 @@ export interface KernelExports {
   softmaxStats(x: number, cols: number, stats: number, r0: number, r1: number): void;
   logSoftmaxApply(x: number, stats: number, lse: number, cols: number, out: number, r0: number, r1: number): void;
   logSoftmaxBackward(g: number, x: number, stats: number, cols: number, dx: number, r0: number, r1: number): void;
+  /** Attention's softmax over rows [r0, r1) (assembly/softmax.ts); scaleBits: an f32's bits. */
+  attentionSoftmax(
+    x: number,
+    out: number,
+    cols: number,
+    tq: number,
+    scaleBits: number,
+    causal: number,
+    r0: number,
+    r1: number,
+  ): void;
+  attentionSoftmaxBackward(g: number, y: number, cols: number, scaleBits: number, dx: number, r0: number, r1: number): void;
+  /** The exact GELU over n floats (assembly/gelu.ts). */
+  gelu(x: number, out: number, n: number): void;
+  geluBackward(g: number, x: number, dx: number, n: number): void;
   /** bias = 0: no bias. act: an ActivationCode. */
   biasActivation(x: number, bias: number, rows: number, cols: number, act: number, out: number): void;
   /** dx = 0 or dBias = 0: that gradient is not wanted. */

@@ -313,6 +313,30 @@ export function runTask(k: KernelExports, task: number, a: readonly number[], pa
       k.logSoftmaxBackward(a[s.g], a[s.x], a[s.stats], a[s.cols], a[s.dx], r0, r1);
       return;
     }
+    case Task.attentionSoftmax: {
+      const s = TaskSlot.attentionSoftmax;
+      k.attentionSoftmax(a[s.x], a[s.out], a[s.cols], a[s.tq], a[s.scaleBits], a[s.causal], r0, r1);
+      return;
+    }
+    case Task.attentionSoftmaxBackward: {
+      const s = TaskSlot.attentionSoftmaxBackward;
+      k.attentionSoftmaxBackward(a[s.g], a[s.y], a[s.cols], a[s.scaleBits], a[s.dx], r0, r1);
+      return;
+    }
+    case Task.gelu: {
+      const s = TaskSlot.gelu;
+      const e0 = r0 * ELEMENT_BLOCK,
+        skip = e0 * 4;
+      k.gelu(a[s.x] + skip, a[s.out] + skip, Math.min(a[s.n], r1 * ELEMENT_BLOCK) - e0);
+      return;
+    }
+    case Task.geluBackward: {
+      const s = TaskSlot.geluBackward;
+      const e0 = r0 * ELEMENT_BLOCK,
+        skip = e0 * 4;
+      k.geluBackward(a[s.g] + skip, a[s.x] + skip, a[s.dx] + skip, Math.min(a[s.n], r1 * ELEMENT_BLOCK) - e0);
+      return;
+    }
     case Task.adam: {
       // Units of 16 weights (a cache line), so two threads never write the same line.
       const s = TaskSlot.adam;
