@@ -9,6 +9,7 @@ export { convDirect, convDirectKernelGrad } from './conv-direct';
 export { unary, binary, reduce } from './elementwise';
 export { softmaxStats, logSoftmaxApply, logSoftmaxBackward, attentionSoftmax, attentionSoftmaxBackward } from './softmax';
 export { gelu, geluBackward } from './gelu';
+export { layerNorm, layerNormBackward, layerNormParamGrads } from './layernorm';
 export { biasActivation, biasActivationBackward, biasGradientColumns } from './bias';
 export { fmaPeak } from './peak';
 export { adamStep } from './optim';

@@ -6,6 +6,9 @@
  * kernel (each call of a Backend method timed, keyed by method and shape). The per-kernel timing
  * adds a little overhead of its own; the step total is taken without it first.
  *
+ * CPU time (worker threads included) is reported too: on a loaded machine it is the steadier
+ * measure.
+ *
  *   node scripts/profile-gpt-step.mjs [--steps 10] [--ops] [--dropout 0] [--threads 2] [--json]
  * (run `npm run build` first: it imports dist/). TESSERA_BACKEND picks the backend as usual.
  */
@@ -65,11 +68,15 @@ const warmup = Number(a.warmup);
 const steps = Number(a.steps);
 for (let i = 0; i < warmup; i++) step();
 const times = [];
+// CPU time (this process, its worker threads included) as well as wall time: on a machine shared
+// with other work the wall time says more about the neighbours than about the step.
+const cpu0 = process.cpuUsage();
 for (let i = 0; i < steps; i++) {
   const t0 = performance.now();
   step();
   times.push(performance.now() - t0);
 }
+const cpu = process.cpuUsage(cpu0);
 times.sort((x, y) => x - y);
 const median = times[Math.floor(times.length / 2)];
 const mean = times.reduce((s, t) => s + t, 0) / times.length;
@@ -79,6 +86,8 @@ const result = {
   backend: be.name,
   msPerStepMedian: +median.toFixed(2),
   msPerStepMean: +mean.toFixed(2),
+  msPerStepMin: +times[0].toFixed(2),
+  cpuMsPerStep: +((cpu.user + cpu.system) / 1000 / steps).toFixed(2),
   tokensPerSecond: Math.round(tokens / (median / 1000)),
   loss: +lastLoss.toFixed(4),
   load: (await import('node:os')).loadavg().map((x) => +x.toFixed(2)),

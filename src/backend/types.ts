@@ -373,4 +373,27 @@ export interface Backend<S = unknown> {
 
   /** attentionSoftmax's backward from its output y: dx = scale·y·(g − Σ g·y) per row. */
   attentionSoftmaxBackward?(g: S, y: S, rows: number, cols: number, scale: number, dx: S): void;
+
+  /**
+   * Layer norm over the rows of x [rows, cols]: out = (x − mean)·rstd·w + b, rstd =
+   * 1/sqrt(biased variance + eps), w and b [cols] or null (none); stats receives each row's mean
+   * and rstd (2·rows floats) for the backward.
+   */
+  layerNorm?(x: S, w: S | null, b: S | null, rows: number, cols: number, eps: number, out: S, stats: S): void;
+
+  /**
+   * layerNorm's backward from its input and stats: dx (overwritten), and where not null the
+   * weight and bias gradients dw = Σ_rows g·x̂, db = Σ_rows g (overwritten).
+   */
+  layerNormBackward?(
+    g: S,
+    x: S,
+    w: S | null,
+    stats: S,
+    rows: number,
+    cols: number,
+    dx: S | null,
+    dw: S | null,
+    db: S | null,
+  ): void;
 }

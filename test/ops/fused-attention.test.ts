@@ -3,7 +3,8 @@
  * replace and against finite differences: gelu's one-pass kernel vs ½x(1 + erf(x/√2)) composed of
  * elementwise ops, and scaledDotProductAttention's fused scale + causal mask + softmax (taken
  * without a mask tensor) vs the composed path (taken with an all-zero mask, which blocks nothing),
- * values and gradients, on the active backend and on the portable reference.
+ * values and gradients, on the active backend and on the portable reference; and layerNorm's fused
+ * pass over the last axis vs the composition of mean, sub, square, sqrt and friends.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,8 +14,15 @@ import {
   getBackend,
   gelu,
   grad,
+  layerNorm,
   manualSeed,
+  mean,
   mul,
+  reciprocal,
+  reshape,
+  sqrt,
+  square,
+  sub,
   portableBackend,
   randn,
   scaledDotProductAttention,
@@ -128,5 +136,61 @@ test('attention (fused softmax): causal rows are exactly 0 past the query, and g
     const [a, b, c] = [randn([1, 2, 6, 4]), randn([1, 2, 6, 4]), randn([1, 2, 6, 4])];
     gradcheck((x, y, z) => scaledDotProductAttention(x, y, z, { causal: true }).output, [a, b, c]);
     gradcheck((x, y, z) => scaledDotProductAttention(x, y, z, { scale: 0.7 }).output, [a, b, c]);
+  });
+});
+
+/** layerNorm over the last axis, composed (what ops/normalization.ts does without the kernel). */
+function composedLayerNorm(x: Tensor, w: Tensor | null, b: Tensor | null, eps: number): Tensor {
+  const centred = sub(x, mean(x, [-1], { keepDims: true }));
+  let y = mul(centred, reciprocal(sqrt(add(mean(square(centred), [-1], { keepDims: true }), eps))));
+  const cols = x.shape[x.rank - 1];
+  if (w) y = mul(y, reshape(w, [1, 1, cols]));
+  if (b) y = add(y, reshape(b, [1, 1, cols]));
+  return y;
+}
+
+test('layerNorm (fused, last axis) equals the composition: values and gradients, with and without weight and bias', () => {
+  onBothBackends((be) => {
+    manualSeed(44);
+    for (const shape of [
+      [2, 3, 5],
+      [4, 33, 70],
+    ]) {
+      const cols = shape[2];
+      const x = add(mul(randn(shape), 3), 1.5);
+      const w = add(randn([cols]), 1),
+        b = randn([cols]);
+      const gOut = randn(shape);
+      for (const [wt, bt] of [
+        [w, b],
+        [null, null],
+        [w, null],
+      ] as const) {
+        const what = `${be} ${JSON.stringify(shape)} weight=${wt !== null} bias=${bt !== null}`;
+        const fused = layerNorm(x, { weight: wt, bias: bt, epsilon: 1e-5 });
+        assertClose(fused.dataSync(), composedLayerNorm(x, wt, bt, 1e-5).dataSync(), 1e-5, 1e-5, `${what} forward`);
+        const inputs = [x, ...(wt ? [wt] : []), ...(bt ? [bt] : [])];
+        const call =
+          (f: (a: Tensor, c: Tensor | null, d: Tensor | null) => Tensor) =>
+          (...t: Tensor[]) =>
+            f(t[0], wt ? t[1] : null, bt ? t[wt ? 2 : 1] : null)
+              .mul(gOut)
+              .sum();
+        const gF = grad(call((a, c, d) => layerNorm(a, { weight: c, bias: d })))(...inputs);
+        const gC = grad(call((a, c, d) => composedLayerNorm(a, c, d, 1e-5)))(...inputs);
+        gF.forEach((g, i) => assertClose(g.dataSync(), gC[i].dataSync(), 1e-4, 1e-4, `${what} gradient ${i}`));
+      }
+    }
+  });
+});
+
+test('layerNorm (fused) gradchecks', () => {
+  onBothBackends(() => {
+    manualSeed(45);
+    const x = randn([2, 3, 6]);
+    gradcheck((a, c, d) => layerNorm(a, { weight: c, bias: d }), [x, add(randn([6]), 1), randn([6])], {
+      eps: 1e-2,
+      atol: 3e-2,
+    });
   });
 });

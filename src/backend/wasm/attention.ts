@@ -1,6 +1,6 @@
 /**
  * The wasm side of the transformer block's fused kernels (assembly/gelu.ts, attentionSoftmax in
- * assembly/softmax.ts), threaded by blocks of elements or by rows. Each returns false for work
+ * assembly/softmax.ts, assembly/layernorm.ts), threaded by blocks of elements or by rows. Each returns false for work
  * too small to pay for the call (or operands that do not fit in the memory); the backend then
  * runs the portable loop.
  */
@@ -80,6 +80,64 @@ export function attentionSoftmaxBackward(
     dxPtr = c.out(dx, n);
   if (!c.ok) return c.abort();
   e.parallel('attentionSoftmaxBackward', { g: gPtr, y: yPtr, cols, scaleBits: bitsOf(scale), dx: dxPtr }, rows, n);
+  c.end();
+  return true;
+}
+
+export function layerNorm(
+  e: WasmEngine,
+  x: Float32Array,
+  w: Float32Array | null,
+  b: Float32Array | null,
+  rows: number,
+  cols: number,
+  eps: number,
+  out: Float32Array,
+  stats: Float32Array,
+): boolean {
+  const n = rows * cols;
+  if (n < MIN_ELEMENTS) return false;
+  const c = e.call();
+  const xPtr = c.in(x, n),
+    wPtr = w ? c.in(w, cols) : 0,
+    bPtr = b ? c.in(b, cols) : 0,
+    outPtr = c.out(out, n),
+    statsPtr = c.out(stats, 2 * rows);
+  if (!c.ok) return c.abort();
+  const args = { x: xPtr, w: wPtr, b: bPtr, cols, epsBits: bitsOf(eps), out: outPtr, stats: statsPtr };
+  e.parallel('layerNorm', args, rows, n);
+  c.end();
+  return true;
+}
+
+export function layerNormBackward(
+  e: WasmEngine,
+  g: Float32Array,
+  x: Float32Array,
+  w: Float32Array | null,
+  stats: Float32Array,
+  rows: number,
+  cols: number,
+  dx: Float32Array | null,
+  dw: Float32Array | null,
+  db: Float32Array | null,
+): boolean {
+  const n = rows * cols;
+  if (n < MIN_ELEMENTS) return false;
+  const c = e.call();
+  const gPtr = c.in(g, n),
+    xPtr = c.in(x, n),
+    wPtr = w ? c.in(w, cols) : 0,
+    statsPtr = c.in(stats, 2 * rows),
+    dxPtr = dx ? c.out(dx, n) : 0,
+    dwPtr = dw ? c.out(dw, cols) : 0,
+    dbPtr = db ? c.out(db, cols) : 0;
+  if (!c.ok) return c.abort();
+  if (dx) e.parallel('layerNormBackward', { g: gPtr, x: xPtr, w: wPtr, stats: statsPtr, cols, dx: dxPtr }, rows, n);
+  if (dw || db) {
+    const args = { g: gPtr, x: xPtr, stats: statsPtr, rows, cols, dw: dwPtr, db: dbPtr };
+    e.parallel('layerNormParamGrads', args, Math.ceil(cols / 16), n, false);
+  }
   c.end();
   return true;
 }

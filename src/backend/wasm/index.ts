@@ -226,6 +226,33 @@ function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend
       if (!attention.attentionSoftmaxBackward(engine, g, y, rows, cols, scale, dx))
         portableBackend.attentionSoftmaxBackward!(g, y, rows, cols, scale, dx);
     },
+    layerNorm(
+      x: Float32Array,
+      w: Float32Array | null,
+      b: Float32Array | null,
+      rows: number,
+      cols: number,
+      eps: number,
+      out: Float32Array,
+      stats: Float32Array,
+    ): void {
+      if (!attention.layerNorm(engine, x, w, b, rows, cols, eps, out, stats))
+        portableBackend.layerNorm!(x, w, b, rows, cols, eps, out, stats);
+    },
+    layerNormBackward(
+      g: Float32Array,
+      x: Float32Array,
+      w: Float32Array | null,
+      stats: Float32Array,
+      rows: number,
+      cols: number,
+      dx: Float32Array | null,
+      dw: Float32Array | null,
+      db: Float32Array | null,
+    ): void {
+      if (!attention.layerNormBackward(engine, g, x, w, stats, rows, cols, dx, dw, db))
+        portableBackend.layerNormBackward!(g, x, w, stats, rows, cols, dx, dw, db);
+    },
     conv2d: (x, kernel, a, cout, out, transformed, tail) =>
       conv2dComposed(
         conv,

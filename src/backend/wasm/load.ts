@@ -119,6 +119,31 @@ export interface KernelExports {
   /** The exact GELU over n floats (assembly/gelu.ts). */
   gelu(x: number, out: number, n: number): void;
   geluBackward(g: number, x: number, dx: number, n: number): void;
+  /** Layer norm over rows [r0, r1) (assembly/layernorm.ts); w, b = 0: none; epsBits: an f32's bits. */
+  layerNorm(
+    x: number,
+    w: number,
+    b: number,
+    cols: number,
+    epsBits: number,
+    out: number,
+    stats: number,
+    r0: number,
+    r1: number,
+  ): void;
+  layerNormBackward(g: number, x: number, w: number, stats: number, cols: number, dx: number, r0: number, r1: number): void;
+  /** Columns [c0, c1) of the weight and bias gradients; dw, db = 0: not wanted. */
+  layerNormParamGrads(
+    g: number,
+    x: number,
+    stats: number,
+    rows: number,
+    cols: number,
+    dw: number,
+    db: number,
+    c0: number,
+    c1: number,
+  ): void;
   /** bias = 0: no bias. act: an ActivationCode. */
   biasActivation(x: number, bias: number, rows: number, cols: number, act: number, out: number): void;
   /** dx = 0 or dBias = 0: that gradient is not wanted. */

@@ -337,6 +337,23 @@ export function runTask(k: KernelExports, task: number, a: readonly number[], pa
       k.geluBackward(a[s.g] + skip, a[s.x] + skip, a[s.dx] + skip, Math.min(a[s.n], r1 * ELEMENT_BLOCK) - e0);
       return;
     }
+    case Task.layerNorm: {
+      const s = TaskSlot.layerNorm;
+      k.layerNorm(a[s.x], a[s.w], a[s.b], a[s.cols], a[s.epsBits], a[s.out], a[s.stats], r0, r1);
+      return;
+    }
+    case Task.layerNormBackward: {
+      const s = TaskSlot.layerNormBackward;
+      k.layerNormBackward(a[s.g], a[s.x], a[s.w], a[s.stats], a[s.cols], a[s.dx], r0, r1);
+      return;
+    }
+    case Task.layerNormParamGrads: {
+      // Blocks of 16 columns [r0, r1).
+      const s = TaskSlot.layerNormParamGrads;
+      const cols = a[s.cols];
+      k.layerNormParamGrads(a[s.g], a[s.x], a[s.stats], a[s.rows], cols, a[s.dw], a[s.db], r0 * 16, Math.min(cols, r1 * 16));
+      return;
+    }
     case Task.adam: {
       // Units of 16 weights (a cache line), so two threads never write the same line.
       const s = TaskSlot.adam;
