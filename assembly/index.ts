@@ -10,6 +10,7 @@ export { unary, binary, reduce } from './elementwise';
 export { softmaxStats, logSoftmaxApply, logSoftmaxBackward, attentionSoftmax, attentionSoftmaxBackward } from './softmax';
 export { gelu, geluBackward } from './gelu';
 export { layerNorm, layerNormBackward, layerNormParamGrads } from './layernorm';
+export { copyStrided } from './movement';
 export { biasActivation, biasActivationBackward, biasGradientColumns } from './bias';
 export { fmaPeak } from './peak';
 export { adamStep } from './optim';

@@ -240,6 +240,11 @@ export const tasks = {
     { name: 'gelu', doc: 'The exact GELU over a range of ELEMENT_BLOCK-float blocks.', args: ['x', 'out', 'n'] },
     { name: 'geluBackward', args: ['g', 'x', 'dx', 'n'] },
     {
+      name: 'copyStrided',
+      doc: 'A strided copy of 4-byte elements over four axes (sizes n1..n3 after the outer one, strides in elements) for a range of the outer index.',
+      args: ['src', 'dst', 'n1', 'n2', 'n3', 'ss0', 'ss1', 'ss2', 'ss3', 'ds0', 'ds1', 'ds2', 'ds3'],
+    },
+    {
       name: 'layerNorm',
       doc: "Layer norm over a range of rows (w, b 0: none; epsBits: the f32 epsilon's bits); stats: mean and 1/std per row.",
       args: ['x', 'w', 'b', 'cols', 'epsBits', 'out', 'stats'],

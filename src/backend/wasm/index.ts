@@ -31,6 +31,7 @@ import * as elementwise from './elementwise.js';
 import * as fused from './fused.js';
 import * as softmax from './softmax.js';
 import * as attention from './attention.js';
+import * as movement from './movement.js';
 
 export interface WasmBackendOptions {
   /** Threads for large kernels, the calling thread included (default: the number of cores). */
@@ -132,7 +133,7 @@ function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend
       convFused.conv2dBackward(engine, x, kernel, dOut, a, cout, dx, dk),
   };
   return {
-    // Kernels without a wasm version (where, copyStrided, gather, scatterAdd) and the host storage methods.
+    // Kernels without a wasm version (where, gather, scatterAdd) and the host storage methods.
     ...portableBackend,
     allocate,
     fromHost(values: TypedArray, owned: boolean): TypedArray {
@@ -196,6 +197,18 @@ function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend
     ): void {
       if (!softmax.logSoftmaxBackward(engine, g, x, stats, rows, cols, dx))
         portableBackend.logSoftmaxBackward(g, x, stats, rows, cols, dx);
+    },
+    copyStrided(
+      src: TypedArray,
+      srcOffset: number,
+      srcStrides: Shape,
+      dst: TypedArray,
+      dstOffset: number,
+      dstStrides: Shape,
+      shape: Shape,
+    ): void {
+      if (!movement.copyStrided(engine, src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape))
+        portableBackend.copyStrided(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape);
     },
     gelu(x: Float32Array, out: Float32Array): void {
       if (!attention.gelu(engine, x, out)) portableBackend.gelu!(x, out);

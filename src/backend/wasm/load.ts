@@ -119,6 +119,24 @@ export interface KernelExports {
   /** The exact GELU over n floats (assembly/gelu.ts). */
   gelu(x: number, out: number, n: number): void;
   geluBackward(g: number, x: number, dx: number, n: number): void;
+  /** A strided copy of 4-byte elements (assembly/movement.ts), outer indices [r0, r1). */
+  copyStrided(
+    src: number,
+    dst: number,
+    n1: number,
+    n2: number,
+    n3: number,
+    ss0: number,
+    ss1: number,
+    ss2: number,
+    ss3: number,
+    ds0: number,
+    ds1: number,
+    ds2: number,
+    ds3: number,
+    r0: number,
+    r1: number,
+  ): void;
   /** Layer norm over rows [r0, r1) (assembly/layernorm.ts); w, b = 0: none; epsBits: an f32's bits. */
   layerNorm(
     x: number,

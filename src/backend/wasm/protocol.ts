@@ -337,6 +337,27 @@ export function runTask(k: KernelExports, task: number, a: readonly number[], pa
       k.geluBackward(a[s.g] + skip, a[s.x] + skip, a[s.dx] + skip, Math.min(a[s.n], r1 * ELEMENT_BLOCK) - e0);
       return;
     }
+    case Task.copyStrided: {
+      const s = TaskSlot.copyStrided;
+      k.copyStrided(
+        a[s.src],
+        a[s.dst],
+        a[s.n1],
+        a[s.n2],
+        a[s.n3],
+        a[s.ss0],
+        a[s.ss1],
+        a[s.ss2],
+        a[s.ss3],
+        a[s.ds0],
+        a[s.ds1],
+        a[s.ds2],
+        a[s.ds3],
+        r0,
+        r1,
+      );
+      return;
+    }
     case Task.layerNorm: {
       const s = TaskSlot.layerNorm;
       k.layerNorm(a[s.x], a[s.w], a[s.b], a[s.cols], a[s.epsBits], a[s.out], a[s.stats], r0, r1);
