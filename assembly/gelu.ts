@@ -9,38 +9,83 @@
  */
 import { exp4 } from './elementwise';
 
+/**
+ * The constants, each splat over a 16-byte row and read from memory (as exp4's: V8 would rebuild a
+ * v128.const splat in the loop on every pass). Rows: 1/√2; the Maclaurin coefficients from k = 6
+ * down and 2/√π; the erfc fit's coefficients from t⁹ down; ½, 1, −½ and 1/√(2π).
+ */
+const K = memory.data<f32>(
+  [
+    0.7071067811865476, 0.7071067811865476, 0.7071067811865476, 0.7071067811865476,
+    -0.00010683760683760684, -0.00010683760683760684, -0.00010683760683760684, -0.00010683760683760684,
+    0.0007575757575757576, 0.0007575757575757576, 0.0007575757575757576, 0.0007575757575757576,
+    -0.004629629629629629, -0.004629629629629629, -0.004629629629629629, -0.004629629629629629,
+    0.023809523809523808, 0.023809523809523808, 0.023809523809523808, 0.023809523809523808,
+    -0.1, -0.1, -0.1, -0.1,
+    0.3333333333333333, 0.3333333333333333, 0.3333333333333333, 0.3333333333333333,
+    1.1283791670955126, 1.1283791670955126, 1.1283791670955126, 1.1283791670955126,
+    0.17087277, 0.17087277, 0.17087277, 0.17087277,
+    -0.82215223, -0.82215223, -0.82215223, -0.82215223,
+    1.48851587, 1.48851587, 1.48851587, 1.48851587,
+    -1.13520398, -1.13520398, -1.13520398, -1.13520398,
+    0.27886807, 0.27886807, 0.27886807, 0.27886807,
+    -0.18628806, -0.18628806, -0.18628806, -0.18628806,
+    0.09678418, 0.09678418, 0.09678418, 0.09678418,
+    0.37409196, 0.37409196, 0.37409196, 0.37409196,
+    1.00002368, 1.00002368, 1.00002368, 1.00002368,
+    -1.26551223, -1.26551223, -1.26551223, -1.26551223,
+    0.5, 0.5, 0.5, 0.5,
+    1, 1, 1, 1,
+    -0.5, -0.5, -0.5, -0.5,
+    0.3989422804014327, 0.3989422804014327, 0.3989422804014327, 0.3989422804014327,
+  ],
+  16,
+);
+
+/**
+ * a·b + c: fused where the relaxed-SIMD build allows it (as the GEMM's), which halves the latency of
+ * the long Horner chains below — those chains, not the arithmetic, bound this kernel's speed.
+ */
+// @ts-ignore: decorator
+@inline
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
 /** Φ(x) for four lanes. */
 // @ts-ignore: decorator
 @inline
 function phi4(x: v128): v128 {
-  const half = f32x4.splat(0.5);
-  const z = f32x4.mul(x, f32x4.splat(<f32>Math.SQRT1_2));
+  const half = v128.load(K, 288),
+    one = v128.load(K, 304);
+  const z = f32x4.mul(x, v128.load(K, 0));
   const az = f32x4.abs(z);
   const u = f32x4.mul(z, z);
   // erf(z) = 2/√π · z · Σ (−u)^k / (k!(2k + 1)), k < 7: under 2e-8 of error for |z| < 0.5.
-  let s = f32x4.splat(<f32>(-1.0 / (720.0 * 13.0)));
-  s = f32x4.add(f32x4.mul(s, u), f32x4.splat(<f32>(1.0 / (120.0 * 11.0))));
-  s = f32x4.add(f32x4.mul(s, u), f32x4.splat(<f32>(-1.0 / (24.0 * 9.0))));
-  s = f32x4.add(f32x4.mul(s, u), f32x4.splat(<f32>(1.0 / (6.0 * 7.0))));
-  s = f32x4.add(f32x4.mul(s, u), f32x4.splat(<f32>(-1.0 / (2.0 * 5.0))));
-  s = f32x4.add(f32x4.mul(s, u), f32x4.splat(<f32>(1.0 / 3.0)));
-  s = f32x4.sub(f32x4.splat(1), f32x4.mul(s, u));
-  const erfSmall = f32x4.mul(f32x4.mul(z, s), f32x4.splat(<f32>(2.0 / Math.sqrt(Math.PI))));
+  let s = v128.load(K, 16);
+  s = madd(s, u, v128.load(K, 32));
+  s = madd(s, u, v128.load(K, 48));
+  s = madd(s, u, v128.load(K, 64));
+  s = madd(s, u, v128.load(K, 80));
+  s = madd(s, u, v128.load(K, 96));
+  s = f32x4.sub(one, f32x4.mul(s, u));
+  const erfSmall = f32x4.mul(f32x4.mul(z, s), v128.load(K, 112));
   const small = f32x4.add(half, f32x4.mul(half, erfSmall));
   // erfc(|z|) = t·exp(−z² + P(t)), t = 1/(1 + |z|/2).
-  const t = f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), f32x4.mul(half, az)));
-  let p = f32x4.splat(0.17087277);
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-0.82215223));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(1.48851587));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-1.13520398));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.27886807));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-0.18628806));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.09678418));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.37409196));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(1.00002368));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-1.26551223));
+  const t = f32x4.div(one, f32x4.add(one, f32x4.mul(half, az)));
+  let p = v128.load(K, 128);
+  p = madd(p, t, v128.load(K, 144));
+  p = madd(p, t, v128.load(K, 160));
+  p = madd(p, t, v128.load(K, 176));
+  p = madd(p, t, v128.load(K, 192));
+  p = madd(p, t, v128.load(K, 208));
+  p = madd(p, t, v128.load(K, 224));
+  p = madd(p, t, v128.load(K, 240));
+  p = madd(p, t, v128.load(K, 256));
+  p = madd(p, t, v128.load(K, 272));
   const halfErfc = f32x4.mul(f32x4.mul(half, t), exp4(f32x4.sub(p, u)));
-  const large = v128.bitselect(halfErfc, f32x4.sub(f32x4.splat(1), halfErfc), f32x4.lt(z, f32x4.splat(0)));
+  const large = v128.bitselect(halfErfc, f32x4.sub(one, halfErfc), f32x4.lt(z, f32x4.splat(0)));
   // NaN fails the comparison and takes the large branch, whose arithmetic keeps it NaN.
   return v128.bitselect(small, large, f32x4.lt(az, half));
 }
@@ -64,10 +109,7 @@ export function gelu(x: usize, out: usize, n: i32): void {
 // @ts-ignore: decorator
 @inline
 function geluGrad4(g: v128, v: v128): v128 {
-  const density = f32x4.mul(
-    exp4(f32x4.mul(f32x4.mul(v, v), f32x4.splat(-0.5))),
-    f32x4.splat(<f32>(1.0 / Math.sqrt(2.0 * Math.PI))),
-  );
+  const density = f32x4.mul(exp4(f32x4.mul(f32x4.mul(v, v), v128.load(K, 320))), v128.load(K, 336));
   return f32x4.mul(g, f32x4.add(phi4(v), f32x4.mul(v, density)));
 }
 

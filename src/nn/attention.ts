@@ -247,9 +247,10 @@ export class MultiHeadAttention extends Module {
     const project = (x: Tensor, from: number, to: number): Tensor =>
       linearLastAxis(x, sliceAxis(w, 0, from * d, to * d), b ? sliceAxis(b, 0, from * d, to * d) : null, 'linear');
     if (key === query && value === query) {
-      // Self-attention: one GEMM against the whole stacked weight.
-      const qkv = linearLastAxis(query, w, b, 'linear');
-      return [0, 1, 2].map((i) => this.#heads(sliceAxis(qkv, 2, i * d, (i + 1) * d))) as [Tensor, Tensor, Tensor];
+      // Self-attention: a GEMM per projection against its rows of the stacked weight. One GEMM
+      // against all of it would then slice its output three ways, and backward pad three
+      // gradients to its full width and add them: more passes over memory than the GEMMs save.
+      return [0, 1, 2].map((i) => this.#heads(project(query, i, i + 1))) as [Tensor, Tensor, Tensor];
     }
     const q = this.#heads(project(query, 0, 1));
     if (value === key) {
