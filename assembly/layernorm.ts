@@ -15,7 +15,8 @@ function rowSum(x: usize, cols: i32): f32 {
   let s4 = f32x4.splat(0);
   let c = 0;
   for (; c + 4 <= cols; c += 4) s4 = f32x4.add(s4, v128.load(x + ((<usize>c) << 2)));
-  let s = f32x4.extract_lane(s4, 0) + f32x4.extract_lane(s4, 1) + (f32x4.extract_lane(s4, 2) + f32x4.extract_lane(s4, 3));
+  let s =
+    f32x4.extract_lane(s4, 0) + f32x4.extract_lane(s4, 1) + (f32x4.extract_lane(s4, 2) + f32x4.extract_lane(s4, 3));
   for (; c < cols; c++) s += load<f32>(x + ((<usize>c) << 2));
   return s;
 }
@@ -46,7 +47,8 @@ export function layerNorm(
       const d = f32x4.sub(v128.load(row + ((<usize>c) << 2)), mv);
       v4 = f32x4.add(v4, f32x4.mul(d, d));
     }
-    let sq = f32x4.extract_lane(v4, 0) + f32x4.extract_lane(v4, 1) + (f32x4.extract_lane(v4, 2) + f32x4.extract_lane(v4, 3));
+    let sq =
+      f32x4.extract_lane(v4, 0) + f32x4.extract_lane(v4, 1) + (f32x4.extract_lane(v4, 2) + f32x4.extract_lane(v4, 3));
     for (; c < cols; c++) {
       const d = load<f32>(row + ((<usize>c) << 2)) - mean;
       sq += d * d;
@@ -108,8 +110,10 @@ export function layerNormBackward(
       s4 = f32x4.add(s4, gv);
       t4 = f32x4.add(t4, f32x4.mul(gv, xh));
     }
-    let s = f32x4.extract_lane(s4, 0) + f32x4.extract_lane(s4, 1) + (f32x4.extract_lane(s4, 2) + f32x4.extract_lane(s4, 3));
-    let t = f32x4.extract_lane(t4, 0) + f32x4.extract_lane(t4, 1) + (f32x4.extract_lane(t4, 2) + f32x4.extract_lane(t4, 3));
+    let s =
+      f32x4.extract_lane(s4, 0) + f32x4.extract_lane(s4, 1) + (f32x4.extract_lane(s4, 2) + f32x4.extract_lane(s4, 3));
+    let t =
+      f32x4.extract_lane(t4, 0) + f32x4.extract_lane(t4, 1) + (f32x4.extract_lane(t4, 2) + f32x4.extract_lane(t4, 3));
     for (let k = c; k < cols; k++) {
       const q = (<usize>k) << 2;
       let gv = load<f32>(gr + q);

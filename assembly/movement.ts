@@ -38,7 +38,8 @@ export function copyStrided(
           for (; k + 4 <= n3; k += 4) v128.store(d + ((<usize>k) << 2), vv);
           for (; k < n3; k++) store<u32>(d + ((<usize>k) << 2), v);
         } else {
-          for (let k = 0; k < n3; k++) store<u32>(d + ((<usize>(k * ds3)) << 2), load<u32>(s + ((<usize>(k * ss3)) << 2)));
+          for (let k = 0; k < n3; k++)
+            store<u32>(d + ((<usize>(k * ds3)) << 2), load<u32>(s + ((<usize>(k * ss3)) << 2)));
         }
       }
     }

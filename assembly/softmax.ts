@@ -125,7 +125,9 @@ export function attentionSoftmax(
       sum4 = f32x4.add(sum4, e);
     }
     let sum =
-      f32x4.extract_lane(sum4, 0) + f32x4.extract_lane(sum4, 1) + (f32x4.extract_lane(sum4, 2) + f32x4.extract_lane(sum4, 3));
+      f32x4.extract_lane(sum4, 0) +
+      f32x4.extract_lane(sum4, 1) +
+      (f32x4.extract_lane(sum4, 2) + f32x4.extract_lane(sum4, 3));
     for (; c < seen; c++) {
       const q = (<usize>c) << 2;
       const e = f32x4.extract_lane(exp4(f32x4.splat(load<f32>(row + q) * scale - m)), 0);
@@ -172,7 +174,9 @@ export function attentionSoftmaxBackward(
       dot4 = f32x4.add(dot4, f32x4.mul(v128.load(gr + q), v128.load(yr + q)));
     }
     let dot =
-      f32x4.extract_lane(dot4, 0) + f32x4.extract_lane(dot4, 1) + (f32x4.extract_lane(dot4, 2) + f32x4.extract_lane(dot4, 3));
+      f32x4.extract_lane(dot4, 0) +
+      f32x4.extract_lane(dot4, 1) +
+      (f32x4.extract_lane(dot4, 2) + f32x4.extract_lane(dot4, 3));
     for (; c < cols; c++) dot += load<f32>(gr + ((<usize>c) << 2)) * load<f32>(yr + ((<usize>c) << 2));
     const dv = f32x4.splat(dot),
       sv = f32x4.splat(scale);

@@ -147,9 +147,15 @@ if (a.ops) {
     const m = r.key.split(' ')[0];
     byMethod.set(m, (byMethod.get(m) ?? 0) + r.ms);
   }
-  result.profiled = { msPerStep: +total.toFixed(2), kernelsMs: +kernels.toFixed(2), outsideKernelsMs: +(total - kernels).toFixed(2) };
+  result.profiled = {
+    msPerStep: +total.toFixed(2),
+    kernelsMs: +kernels.toFixed(2),
+    outsideKernelsMs: +(total - kernels).toFixed(2),
+  };
   result.byMethod = Object.fromEntries([...byMethod].sort((x, y) => y[1] - x[1]).map(([k, v]) => [k, +v.toFixed(2)]));
-  result.top = rows.slice(0, 40).map((r) => `${r.ms.toFixed(2).padStart(7)} ms ${String(r.calls).padStart(4)}× ${r.key}`);
+  result.top = rows
+    .slice(0, 40)
+    .map((r) => `${r.ms.toFixed(2).padStart(7)} ms ${String(r.calls).padStart(4)}× ${r.key}`);
 }
 if (!a.json) {
   for (const [k, v] of Object.entries(result)) {

@@ -249,7 +249,11 @@ export const tasks = {
       doc: "Layer norm over a range of rows (w, b 0: none; epsBits: the f32 epsilon's bits); stats: mean and 1/std per row.",
       args: ['x', 'w', 'b', 'cols', 'epsBits', 'out', 'stats'],
     },
-    { name: 'layerNormBackward', doc: "Layer norm's dx for a range of rows.", args: ['g', 'x', 'w', 'stats', 'cols', 'dx'] },
+    {
+      name: 'layerNormBackward',
+      doc: "Layer norm's dx for a range of rows.",
+      args: ['g', 'x', 'w', 'stats', 'cols', 'dx'],
+    },
     {
       name: 'layerNormParamGrads',
       doc: "Layer norm's weight and bias gradients for a range of 16-column blocks (dw, db 0: not wanted).",

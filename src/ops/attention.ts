@@ -76,7 +76,8 @@ export function scaledDotProductAttention(
   const mask = options.mask ?? null;
   if (mask !== null) checkMask(fn, mask, [...batch, tq, tk]);
   // Without a mask tensor the scale, the causal mask and the softmax are one backend pass.
-  const fused = mask === null ? fusedAttentionSoftmax(mm(q, k, false, true, batch), scale, options.causal ?? false) : null;
+  const fused =
+    mask === null ? fusedAttentionSoftmax(mm(q, k, false, true, batch), scale, options.causal ?? false) : null;
   if (fused !== null) return { output: mm(dropWeights(fused, rate), v, false, false, batch), weights: fused };
   let scores = mm(mul(q, scale), k, false, true, batch);
   let blocked: Tensor | null = null;

@@ -5,7 +5,13 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { contiguousStrides, createWasmBackend, portableBackend, type Backend, type TypedArray } from '../../src/index.js';
+import {
+  contiguousStrides,
+  createWasmBackend,
+  portableBackend,
+  type Backend,
+  type TypedArray,
+} from '../../src/index.js';
 import { random } from '../helpers/seeded.js';
 
 const rnd = random(11);

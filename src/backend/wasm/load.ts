@@ -115,7 +115,15 @@ export interface KernelExports {
     r0: number,
     r1: number,
   ): void;
-  attentionSoftmaxBackward(g: number, y: number, cols: number, scaleBits: number, dx: number, r0: number, r1: number): void;
+  attentionSoftmaxBackward(
+    g: number,
+    y: number,
+    cols: number,
+    scaleBits: number,
+    dx: number,
+    r0: number,
+    r1: number,
+  ): void;
   /** The exact GELU over n floats (assembly/gelu.ts). */
   gelu(x: number, out: number, n: number): void;
   geluBackward(g: number, x: number, dx: number, n: number): void;
@@ -149,7 +157,16 @@ export interface KernelExports {
     r0: number,
     r1: number,
   ): void;
-  layerNormBackward(g: number, x: number, w: number, stats: number, cols: number, dx: number, r0: number, r1: number): void;
+  layerNormBackward(
+    g: number,
+    x: number,
+    w: number,
+    stats: number,
+    cols: number,
+    dx: number,
+    r0: number,
+    r1: number,
+  ): void;
   /** Columns [c0, c1) of the weight and bias gradients; dw, db = 0: not wanted. */
   layerNormParamGrads(
     g: number,

@@ -372,7 +372,17 @@ export function runTask(k: KernelExports, task: number, a: readonly number[], pa
       // Blocks of 16 columns [r0, r1).
       const s = TaskSlot.layerNormParamGrads;
       const cols = a[s.cols];
-      k.layerNormParamGrads(a[s.g], a[s.x], a[s.stats], a[s.rows], cols, a[s.dw], a[s.db], r0 * 16, Math.min(cols, r1 * 16));
+      k.layerNormParamGrads(
+        a[s.g],
+        a[s.x],
+        a[s.stats],
+        a[s.rows],
+        cols,
+        a[s.dw],
+        a[s.db],
+        r0 * 16,
+        Math.min(cols, r1 * 16),
+      );
       return;
     }
     case Task.adam: {
