@@ -91,7 +91,7 @@ const result = {
   msPerStepMin: +times[0].toFixed(2),
   cpuMsPerStep: +((cpu.user + cpu.system) / 1000 / steps).toFixed(2),
   tokensPerSecond: Math.round(tokens / (median / 1000)),
-  loss: +lastLoss.toFixed(4),
+  loss: +lastLoss.toFixed(6),
   load: (await import('node:os')).loadavg().map((x) => +x.toFixed(2)),
 };
 

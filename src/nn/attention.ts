@@ -27,7 +27,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { glorotUniform, zeros } from '../tensor/creation.js';
 import { add, ne } from '../ops/elementwise.js';
-import { biasActivation } from '../ops/fused.js';
+import { biasActivationOverProduct } from '../ops/fused.js';
 import { mm } from '../ops/matmul.js';
 import { permute, reshape, sliceAxis } from '../ops/movement.js';
 import { scaledDotProductAttention, type AttentionResult } from '../ops/attention.js';
@@ -63,11 +63,16 @@ export class Projection extends Module<[x: Tensor, activation?: FusedActivation]
   }
 }
 
-/** activation(x·Wᵀ + b) over the last axis of x, W in [out, in] layout: one GEMM with a transpose flag. */
+/**
+ * activation(x·Wᵀ + b) over the last axis of x, W in [out, in] layout: one GEMM with a transpose
+ * flag, its bias and activation written over the product (a temporary of this function's own that
+ * no backward reads), which saves an array and a pass of fresh memory per projection.
+ */
 function linearLastAxis(x: Tensor, weight: Tensor, bias: Tensor | null, activation: FusedActivation): Tensor {
   const [out, inFeatures] = weight.shape;
   const rows = reshape(x, [x.size / inFeatures, inFeatures]);
-  return reshape(biasActivation(mm(rows, weight, false, true), bias, activation), [...x.shape.slice(0, -1), out]);
+  const y = biasActivationOverProduct(mm(rows, weight, false, true), bias, activation);
+  return reshape(y, [...x.shape.slice(0, -1), out]);
 }
 
 export interface MultiHeadAttentionOptions {
