@@ -2,7 +2,9 @@
  * Scaled dot-product attention, composed of ops (its gradient comes from theirs):
  *   weights = softmax(q·kᵀ · scale, masked),   output = weights · v,
  * over any batch axes (e.g. [batch, heads]). Both products are single batched `mm` calls with a
- * transpose flag (no transposed copy of k); masked scores become −∞ through `where`, and the
+ * transpose flag (no transposed copy of k). Without a mask tensor (no mask, or only `causal`) the
+ * scale, the causal mask and the softmax are one fused backend pass each way where the backend
+ * has it (ops/fused-attention.ts); otherwise masked scores become −∞ through `where`, and the
  * softmax is the fused last-axis one. Nothing loops over time steps or heads on the host.
  *
  * A query row that may attend to no key at all (every key padded, say) gets all-zero weights and
