@@ -7,7 +7,16 @@ export { gemm, packABytes, packBBytes, tileRows } from './gemm';
 export { im2col, col2im, maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward } from './conv';
 export { convDirect, convDirectKernelGrad } from './conv-direct';
 export { unary, binary, reduce } from './elementwise';
-export { softmaxStats, logSoftmaxApply, logSoftmaxBackward } from './softmax';
+export {
+  softmaxStats,
+  logSoftmaxApply,
+  logSoftmaxBackward,
+  attentionSoftmax,
+  attentionSoftmaxBackward,
+} from './softmax';
+export { gelu, geluBackward } from './gelu';
+export { layerNorm, layerNormBackward, layerNormParamGrads } from './layernorm';
+export { copyStrided } from './movement';
 export { biasActivation, biasActivationBackward, biasGradientColumns } from './bias';
 export { lstmCell, lstmCellBackward, gruCell, gruCellBackward } from './rnn';
 export { fmaPeak } from './peak';

@@ -80,3 +80,115 @@ export function logSoftmaxBackward(g: usize, x: usize, stats: usize, cols: i32, 
     }
   }
 }
+
+/**
+ * Attention's softmax over rows [r0, r1) of scores x [rows, cols] in one pass per row, with the
+ * scale and (causal 1) the causal mask inside: out = softmax(x·scale) over keys c ≤ i, where
+ * i = r mod tq is the row's query, and exactly 0 at the keys after it — what
+ * ops/attention.ts composes from mul, where(−∞), logSoftmax and exp. `scaleBits` is the f32
+ * scale's bits (the thread protocol passes i32 arguments only).
+ */
+export function attentionSoftmax(
+  x: usize,
+  out: usize,
+  cols: i32,
+  tq: i32,
+  scaleBits: i32,
+  causal: i32,
+  r0: i32,
+  r1: i32,
+): void {
+  const scale = reinterpret<f32>(scaleBits);
+  const sv = f32x4.splat(scale);
+  for (let r = r0; r < r1; r++) {
+    const offset = (<usize>r * <usize>cols) << 2;
+    const row = x + offset,
+      dst = out + offset;
+    const seen = causal ? min(cols, (r % tq) + 1) : cols;
+    let mv = f32x4.splat(-Infinity);
+    let c = 0;
+    for (; c + 4 <= seen; c += 4) mv = f32x4.pmax(mv, f32x4.mul(v128.load(row + ((<usize>c) << 2)), sv));
+    let top = max<f32>(
+      max<f32>(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)),
+      max<f32>(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)),
+    );
+    for (; c < seen; c++) top = max<f32>(top, load<f32>(row + ((<usize>c) << 2)) * scale);
+    // top − top is 0 exactly when top is finite.
+    const m: f32 = top - top == 0 ? top : 0;
+    const shift = f32x4.splat(m);
+    let sum4 = f32x4.splat(0);
+    c = 0;
+    for (; c + 4 <= seen; c += 4) {
+      const q = (<usize>c) << 2;
+      const e = exp4(f32x4.sub(f32x4.mul(v128.load(row + q), sv), shift));
+      v128.store(dst + q, e);
+      sum4 = f32x4.add(sum4, e);
+    }
+    let sum =
+      f32x4.extract_lane(sum4, 0) +
+      f32x4.extract_lane(sum4, 1) +
+      (f32x4.extract_lane(sum4, 2) + f32x4.extract_lane(sum4, 3));
+    for (; c < seen; c++) {
+      const q = (<usize>c) << 2;
+      const e = f32x4.extract_lane(exp4(f32x4.splat(load<f32>(row + q) * scale - m)), 0);
+      store<f32>(dst + q, e);
+      sum += e;
+    }
+    const inv = f32x4.splat(<f32>1 / sum);
+    c = 0;
+    for (; c + 4 <= seen; c += 4) {
+      const q = (<usize>c) << 2;
+      v128.store(dst + q, f32x4.mul(v128.load(dst + q), inv));
+    }
+    for (; c < seen; c++) {
+      const q = (<usize>c) << 2;
+      store<f32>(dst + q, load<f32>(dst + q) * f32x4.extract_lane(inv, 0));
+    }
+    for (; c < cols; c++) store<f32>(dst + ((<usize>c) << 2), 0);
+  }
+}
+
+/**
+ * attentionSoftmax's backward over rows [r0, r1) from its output y alone:
+ * dx = scale·y·(g − Σ g·y) per row (0 where y is 0: the masked keys).
+ */
+export function attentionSoftmaxBackward(
+  g: usize,
+  y: usize,
+  cols: i32,
+  scaleBits: i32,
+  dx: usize,
+  r0: i32,
+  r1: i32,
+): void {
+  const scale = reinterpret<f32>(scaleBits);
+  for (let r = r0; r < r1; r++) {
+    const offset = (<usize>r * <usize>cols) << 2;
+    const gr = g + offset,
+      yr = y + offset,
+      dr = dx + offset;
+    let dot4 = f32x4.splat(0);
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const q = (<usize>c) << 2;
+      dot4 = f32x4.add(dot4, f32x4.mul(v128.load(gr + q), v128.load(yr + q)));
+    }
+    let dot =
+      f32x4.extract_lane(dot4, 0) +
+      f32x4.extract_lane(dot4, 1) +
+      (f32x4.extract_lane(dot4, 2) + f32x4.extract_lane(dot4, 3));
+    for (; c < cols; c++) dot += load<f32>(gr + ((<usize>c) << 2)) * load<f32>(yr + ((<usize>c) << 2));
+    const dv = f32x4.splat(dot),
+      sv = f32x4.splat(scale);
+    c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const q = (<usize>c) << 2;
+      const yv = v128.load(yr + q);
+      v128.store(dr + q, f32x4.mul(f32x4.mul(yv, sv), f32x4.sub(v128.load(gr + q), dv)));
+    }
+    for (; c < cols; c++) {
+      const q = (<usize>c) << 2;
+      store<f32>(dr + q, load<f32>(yr + q) * scale * (load<f32>(gr + q) - dot));
+    }
+  }
+}

@@ -251,5 +251,33 @@ export const tasks = {
       doc: "gruCell's gradients for a range of rows (dGx, dGh, dhPrev 0: not wanted).",
       args: ['dh', 'acts', 'hPrev', 'units', 'dGx', 'dGh', 'dhPrev'],
     },
+    {
+      name: 'attentionSoftmax',
+      doc: "Attention's softmax over a range of rows, scaled (scaleBits: the f32 scale's bits) and causally masked (causal 1; row r is query r mod tq).",
+      args: ['x', 'out', 'cols', 'tq', 'scaleBits', 'causal'],
+    },
+    { name: 'attentionSoftmaxBackward', args: ['g', 'y', 'cols', 'scaleBits', 'dx'] },
+    { name: 'gelu', doc: 'The exact GELU over a range of ELEMENT_BLOCK-float blocks.', args: ['x', 'out', 'n'] },
+    { name: 'geluBackward', args: ['g', 'x', 'dx', 'n'] },
+    {
+      name: 'copyStrided',
+      doc: 'A strided copy of 4-byte elements over four axes (sizes n1..n3 after the outer one, strides in elements) for a range of the outer index.',
+      args: ['src', 'dst', 'n1', 'n2', 'n3', 'ss0', 'ss1', 'ss2', 'ss3', 'ds0', 'ds1', 'ds2', 'ds3'],
+    },
+    {
+      name: 'layerNorm',
+      doc: "Layer norm over a range of rows (w, b 0: none; epsBits: the f32 epsilon's bits); stats: mean and 1/std per row.",
+      args: ['x', 'w', 'b', 'cols', 'epsBits', 'out', 'stats'],
+    },
+    {
+      name: 'layerNormBackward',
+      doc: "Layer norm's dx for a range of rows.",
+      args: ['g', 'x', 'w', 'stats', 'cols', 'dx'],
+    },
+    {
+      name: 'layerNormParamGrads',
+      doc: "Layer norm's weight and bias gradients for a range of 16-column blocks (dw, db 0: not wanted).",
+      args: ['g', 'x', 'stats', 'rows', 'cols', 'dw', 'db'],
+    },
   ],
 };

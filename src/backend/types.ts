@@ -352,4 +352,48 @@ export interface Backend<S = unknown> {
    * backend gives the same bits.
    */
   adamStep(p: S, g: S, m: S, v: S, vMax: S | null, s: AdamStep): void;
+
+  /*
+   * Optional fused kernels: an op whose backend lacks one composes the same result from the
+   * primitives above (the WebGPU backend has none of these yet).
+   */
+
+  /** out = x·Φ(x), the exact GELU (Φ the standard normal CDF); same length. */
+  gelu?(x: S, out: S): void;
+
+  /** dx = g·(Φ(x) + x·φ(x)), GELU's backward from its input x. */
+  geluBackward?(g: S, x: S, dx: S): void;
+
+  /**
+   * Attention's weights from its scores x [rows, cols] (rows = batch·tq, cols = tk): per row
+   * out = softmax(x·scale), where with `causal` row r (query i = r mod tq) sees keys c ≤ i only and
+   * is exactly 0 at the others.
+   */
+  attentionSoftmax?(x: S, rows: number, cols: number, tq: number, scale: number, causal: boolean, out: S): void;
+
+  /** attentionSoftmax's backward from its output y: dx = scale·y·(g − Σ g·y) per row. */
+  attentionSoftmaxBackward?(g: S, y: S, rows: number, cols: number, scale: number, dx: S): void;
+
+  /**
+   * Layer norm over the rows of x [rows, cols]: out = (x − mean)·rstd·w + b, rstd =
+   * 1/sqrt(biased variance + eps), w and b [cols] or null (none); stats receives each row's mean
+   * and rstd (2·rows floats) for the backward.
+   */
+  layerNorm?(x: S, w: S | null, b: S | null, rows: number, cols: number, eps: number, out: S, stats: S): void;
+
+  /**
+   * layerNorm's backward from its input and stats: dx (overwritten), and where not null the
+   * weight and bias gradients dw = Σ_rows g·x̂, db = Σ_rows g (overwritten).
+   */
+  layerNormBackward?(
+    g: S,
+    x: S,
+    w: S | null,
+    stats: S,
+    rows: number,
+    cols: number,
+    dx: S | null,
+    dw: S | null,
+    db: S | null,
+  ): void;
 }

@@ -67,7 +67,11 @@ export class Projection extends Module<[x: Tensor, activation?: FusedActivation]
   }
 }
 
-/** activation(x·Wᵀ + b) over the last axis of x, W in [out, in] layout: one GEMM with a transpose flag. */
+/**
+ * activation(x·Wᵀ + b) over the last axis of x, W in [out, in] layout: one GEMM with a transpose
+ * flag, its bias and activation written over the product (a temporary of this function's own that
+ * no backward reads), which saves an array and a pass of fresh memory per projection.
+ */
 function linearLastAxis(x: Tensor, weight: Tensor, bias: Tensor | null, activation: FusedActivation): Tensor {
   const [out, inFeatures] = weight.shape;
   const rows = reshape(x, [x.size / inFeatures, inFeatures]);
@@ -297,9 +301,10 @@ export class MultiHeadAttention extends Module {
     const project = (x: Tensor, from: number, to: number): Tensor =>
       linearLastAxis(x, sliceAxis(w, 0, from * d, to * d), b ? sliceAxis(b, 0, from * d, to * d) : null, 'linear');
     if (key === query && value === query) {
-      // Self-attention: one GEMM against the whole stacked weight.
-      const qkv = linearLastAxis(query, w, b, 'linear');
-      return [0, 1, 2].map((i) => this.#heads(sliceAxis(qkv, 2, i * d, (i + 1) * d))) as [Tensor, Tensor, Tensor];
+      // Self-attention: a GEMM per projection against its rows of the stacked weight. One GEMM
+      // against all of it would then slice its output three ways, and backward pad three
+      // gradients to its full width and add them: more passes over memory than the GEMMs save.
+      return [0, 1, 2].map((i) => this.#heads(project(query, i, i + 1))) as [Tensor, Tensor, Tensor];
     }
     const q = this.#heads(project(query, 0, 1));
     if (value === key) {

@@ -9,6 +9,7 @@ import { requireFloat } from './util.js';
 import { add, erf, exp, gt, log, maximum, mul, sigmoid, sub, tanh, where, abs, neg } from './elementwise.js';
 import { stableShift, sum } from './reduce.js';
 import { logSoftmaxLastAxis } from './fused.js';
+import { fusedGelu } from './fused-attention.js';
 
 /**
  * The one default slope of leaky ReLU, shared by this op, the 'leaky_relu' activation name and the
@@ -45,7 +46,8 @@ export function gelu(x: Tensor, options: { approximate?: 'none' | 'tanh' } = {})
   }
   if (approximate !== 'none')
     throw new ArgumentError(`gelu: got approximate=${String(approximate)}; expected "none" or "tanh"`);
-  return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
+  // One pass each way where the backend has the kernel; the same function composed elsewhere.
+  return fusedGelu(x) ?? mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
 }
 
 /** SiLU / swish: x·σ(x). */

@@ -2,7 +2,9 @@
  * Scaled dot-product attention, composed of ops (its gradient comes from theirs):
  *   weights = softmax(q·kᵀ · scale, masked),   output = weights · v,
  * over any batch axes (e.g. [batch, heads]). Both products are single batched `mm` calls with a
- * transpose flag (no transposed copy of k); masked scores become −∞ through `where`, and the
+ * transpose flag (no transposed copy of k). Without a mask tensor (no mask, or only `causal`) the
+ * scale, the causal mask and the softmax are one fused backend pass each way where the backend
+ * has it (ops/fused-attention.ts); otherwise masked scores become −∞ through `where`, and the
  * softmax is the fused last-axis one. Nothing loops over time steps or heads on the host.
  *
  * A query row that may attend to no key at all (every key padded, say) gets all-zero weights and
@@ -18,6 +20,7 @@ import { reshape } from './movement.js';
 import { mm } from './matmul.js';
 import { softmax } from './activations.js';
 import { requireFloat } from './util.js';
+import { fusedAttentionSoftmax } from './fused-attention.js';
 
 export interface AttentionOptions {
   /**
@@ -72,11 +75,15 @@ export function scaledDotProductAttention(
   const rate = options.dropout ?? 0;
   if (typeof rate !== 'number' || !(rate >= 0 && rate < 1))
     throw new ArgumentError(`${fn}: got dropout=${describe(options.dropout)}; expected a number in [0, 1)`);
+  const mask = options.mask ?? null;
+  if (mask !== null) checkMask(fn, mask, [...batch, tq, tk]);
+  // Without a mask tensor the scale, the causal mask and the softmax are one backend pass.
+  const fused =
+    mask === null ? fusedAttentionSoftmax(mm(q, k, false, true, batch), scale, options.causal ?? false) : null;
+  if (fused !== null) return { output: mm(dropWeights(fused, rate), v, false, false, batch), weights: fused };
   let scores = mm(mul(q, scale), k, false, true, batch);
   let blocked: Tensor | null = null;
   if (options.causal) blocked = gt(reshape(arange(tk), [1, tk]), reshape(arange(tq), [tq, 1]));
-  const mask = options.mask ?? null;
-  if (mask !== null) checkMask(fn, mask, [...batch, tq, tk]);
   if (mask !== null) blocked = blocked === null ? ne(mask, 0) : add(blocked, ne(mask, 0));
   // Causality alone always leaves key 0 visible; another mask may hide a whole row.
   const empty = mask !== null && tk > 0 ? min(blocked!, -1, { keepDims: true }) : null;
@@ -84,9 +91,13 @@ export function scaledDotProductAttention(
   if (empty !== null) scores = where(empty, 0, scores);
   let weights = softmax(scores, -1);
   if (empty !== null) weights = where(empty, 0, weights);
-  let used = weights;
-  if (rate > 0) used = mul(weights, mul(cast(ge(rand(weights.shape), rate), 'float32'), 1 / (1 - rate)));
-  return { output: mm(used, v, false, false, batch), weights };
+  return { output: mm(dropWeights(weights, rate), v, false, false, batch), weights };
+}
+
+/** Dropout on the attention weights: each kept with probability 1 − rate and scaled by 1/(1 − rate). */
+function dropWeights(weights: Tensor, rate: number): Tensor {
+  if (rate === 0) return weights;
+  return mul(weights, mul(cast(ge(rand(weights.shape), rate), 'float32'), 1 / (1 - rate)));
 }
 
 /** A mask must broadcast against the scores: each of its trailing sizes 1 or the scores' size. */

@@ -15,6 +15,14 @@ import { biasActivation, biasActivationBackward } from './bias.js';
 import { adamStep } from './adam.js';
 import { gruCell, gruCellBackward, lstmCell, lstmCellBackward } from './rnn.js';
 import { logSoftmax, logSoftmaxBackward } from './softmax.js';
+import {
+  attentionSoftmax,
+  attentionSoftmaxBackward,
+  gelu,
+  geluBackward,
+  layerNorm,
+  layerNormBackward,
+} from './attention.js';
 
 /** The kernels of the composed convolution, for this backend. */
 export const portableConvKernels: ConvKernels = { im2col, col2im, matmul, biasActivation };
@@ -32,6 +40,35 @@ export const portableBackend: Backend<TypedArray> = {
     logSoftmax(x as Float32Array, rows, cols, out as Float32Array, stats as Float32Array),
   logSoftmaxBackward: (g, x, stats, rows, cols, dx) =>
     logSoftmaxBackward(g as Float32Array, x as Float32Array, stats as Float32Array, rows, cols, dx as Float32Array),
+  gelu: (x, out) => gelu(x as Float32Array, out as Float32Array),
+  geluBackward: (g, x, dx) => geluBackward(g as Float32Array, x as Float32Array, dx as Float32Array),
+  attentionSoftmax: (x, rows, cols, tq, scale, causal, out) =>
+    attentionSoftmax(x as Float32Array, rows, cols, tq, scale, causal, out as Float32Array),
+  attentionSoftmaxBackward: (g, y, rows, cols, scale, dx) =>
+    attentionSoftmaxBackward(g as Float32Array, y as Float32Array, rows, cols, scale, dx as Float32Array),
+  layerNorm: (x, w, b, rows, cols, eps, out, stats) =>
+    layerNorm(
+      x as Float32Array,
+      w as Float32Array | null,
+      b as Float32Array | null,
+      rows,
+      cols,
+      eps,
+      out as Float32Array,
+      stats as Float32Array,
+    ),
+  layerNormBackward: (g, x, w, stats, rows, cols, dx, dw, db) =>
+    layerNormBackward(
+      g as Float32Array,
+      x as Float32Array,
+      w as Float32Array | null,
+      stats as Float32Array,
+      rows,
+      cols,
+      dx as Float32Array | null,
+      dw as Float32Array | null,
+      db as Float32Array | null,
+    ),
   matmul: (a, b, out, args) => matmul(a as Float32Array, b as Float32Array, out as Float32Array, args),
   copyStrided,
   gather: (src, outer, axisSize, inner, indices, out) =>

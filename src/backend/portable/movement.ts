@@ -2,6 +2,9 @@
 import type { Shape, TypedArray } from '../types.js';
 import { coalesce, forEachRow } from '../strided.js';
 
+/** Rows shorter than this are copied by a loop rather than set(subarray()). */
+const SHORT_ROW = 256;
+
 export function copyStrided(
   src: TypedArray,
   srcOffset: number,
@@ -19,7 +22,9 @@ export function copyStrided(
   forEachRow(c.shape, c.strides, [srcOffset, dstOffset], (off, n) => {
     let i = off[0],
       o = off[1];
-    if (ss === 1 && ds === 1) {
+    // Long rows by a native copy; short ones (a head's 32 floats when attention splits heads) by
+    // the loop, as a subarray view per row costs more than the copy (3× on that permute).
+    if (ss === 1 && ds === 1 && n >= SHORT_ROW) {
       dst.set(src.subarray(i, i + n), o);
       return;
     }

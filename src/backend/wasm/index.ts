@@ -31,6 +31,8 @@ import * as elementwise from './elementwise.js';
 import * as fused from './fused.js';
 import * as softmax from './softmax.js';
 import * as rnn from './rnn.js';
+import * as attention from './attention.js';
+import * as movement from './movement.js';
 
 export interface WasmBackendOptions {
   /** Threads for large kernels, the calling thread included (default: the number of cores). */
@@ -132,7 +134,7 @@ function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend
       convFused.conv2dBackward(engine, x, kernel, dOut, a, cout, dx, dk),
   };
   return {
-    // Kernels without a wasm version (where, copyStrided, gather, scatterAdd) and the host storage methods.
+    // Kernels without a wasm version (where, gather, scatterAdd) and the host storage methods.
     ...portableBackend,
     allocate,
     fromHost(values: TypedArray, owned: boolean): TypedArray {
@@ -196,6 +198,74 @@ function backendOn(engine: WasmEngine, options: WasmBackendOptions): WasmBackend
     ): void {
       if (!softmax.logSoftmaxBackward(engine, g, x, stats, rows, cols, dx))
         portableBackend.logSoftmaxBackward(g, x, stats, rows, cols, dx);
+    },
+    copyStrided(
+      src: TypedArray,
+      srcOffset: number,
+      srcStrides: Shape,
+      dst: TypedArray,
+      dstOffset: number,
+      dstStrides: Shape,
+      shape: Shape,
+    ): void {
+      if (!movement.copyStrided(engine, src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape))
+        portableBackend.copyStrided(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape);
+    },
+    gelu(x: Float32Array, out: Float32Array): void {
+      if (!attention.gelu(engine, x, out)) portableBackend.gelu!(x, out);
+    },
+    geluBackward(g: Float32Array, x: Float32Array, dx: Float32Array): void {
+      if (!attention.geluBackward(engine, g, x, dx)) portableBackend.geluBackward!(g, x, dx);
+    },
+    attentionSoftmax(
+      x: Float32Array,
+      rows: number,
+      cols: number,
+      tq: number,
+      scale: number,
+      causal: boolean,
+      out: Float32Array,
+    ): void {
+      if (!attention.attentionSoftmax(engine, x, rows, cols, tq, scale, causal, out))
+        portableBackend.attentionSoftmax!(x, rows, cols, tq, scale, causal, out);
+    },
+    attentionSoftmaxBackward(
+      g: Float32Array,
+      y: Float32Array,
+      rows: number,
+      cols: number,
+      scale: number,
+      dx: Float32Array,
+    ): void {
+      if (!attention.attentionSoftmaxBackward(engine, g, y, rows, cols, scale, dx))
+        portableBackend.attentionSoftmaxBackward!(g, y, rows, cols, scale, dx);
+    },
+    layerNorm(
+      x: Float32Array,
+      w: Float32Array | null,
+      b: Float32Array | null,
+      rows: number,
+      cols: number,
+      eps: number,
+      out: Float32Array,
+      stats: Float32Array,
+    ): void {
+      if (!attention.layerNorm(engine, x, w, b, rows, cols, eps, out, stats))
+        portableBackend.layerNorm!(x, w, b, rows, cols, eps, out, stats);
+    },
+    layerNormBackward(
+      g: Float32Array,
+      x: Float32Array,
+      w: Float32Array | null,
+      stats: Float32Array,
+      rows: number,
+      cols: number,
+      dx: Float32Array | null,
+      dw: Float32Array | null,
+      db: Float32Array | null,
+    ): void {
+      if (!attention.layerNormBackward(engine, g, x, w, stats, rows, cols, dx, dw, db))
+        portableBackend.layerNormBackward!(g, x, w, stats, rows, cols, dx, dw, db);
     },
     conv2d: (x, kernel, a, cout, out, transformed, tail) =>
       conv2dComposed(

@@ -142,6 +142,81 @@ export interface KernelExports {
     r0: number,
     r1: number,
   ): void;
+  /** Attention's softmax over rows [r0, r1) (assembly/softmax.ts); scaleBits: an f32's bits. */
+  attentionSoftmax(
+    x: number,
+    out: number,
+    cols: number,
+    tq: number,
+    scaleBits: number,
+    causal: number,
+    r0: number,
+    r1: number,
+  ): void;
+  attentionSoftmaxBackward(
+    g: number,
+    y: number,
+    cols: number,
+    scaleBits: number,
+    dx: number,
+    r0: number,
+    r1: number,
+  ): void;
+  /** The exact GELU over n floats (assembly/gelu.ts). */
+  gelu(x: number, out: number, n: number): void;
+  geluBackward(g: number, x: number, dx: number, n: number): void;
+  /** A strided copy of 4-byte elements (assembly/movement.ts), outer indices [r0, r1). */
+  copyStrided(
+    src: number,
+    dst: number,
+    n1: number,
+    n2: number,
+    n3: number,
+    ss0: number,
+    ss1: number,
+    ss2: number,
+    ss3: number,
+    ds0: number,
+    ds1: number,
+    ds2: number,
+    ds3: number,
+    r0: number,
+    r1: number,
+  ): void;
+  /** Layer norm over rows [r0, r1) (assembly/layernorm.ts); w, b = 0: none; epsBits: an f32's bits. */
+  layerNorm(
+    x: number,
+    w: number,
+    b: number,
+    cols: number,
+    epsBits: number,
+    out: number,
+    stats: number,
+    r0: number,
+    r1: number,
+  ): void;
+  layerNormBackward(
+    g: number,
+    x: number,
+    w: number,
+    stats: number,
+    cols: number,
+    dx: number,
+    r0: number,
+    r1: number,
+  ): void;
+  /** Columns [c0, c1) of the weight and bias gradients; dw, db = 0: not wanted. */
+  layerNormParamGrads(
+    g: number,
+    x: number,
+    stats: number,
+    rows: number,
+    cols: number,
+    dw: number,
+    db: number,
+    c0: number,
+    c1: number,
+  ): void;
   /** bias = 0: no bias. act: an ActivationCode. */
   biasActivation(x: number, bias: number, rows: number, cols: number, act: number, out: number): void;
   /** dx = 0 or dBias = 0: that gradient is not wanted. */

@@ -333,6 +333,78 @@ export function runTask(k: KernelExports, task: number, a: readonly number[], pa
       k.gruCellBackward(a[s.dh], a[s.acts], a[s.hPrev], a[s.units], a[s.dGx], a[s.dGh], a[s.dhPrev], r0, r1);
       return;
     }
+    case Task.attentionSoftmax: {
+      const s = TaskSlot.attentionSoftmax;
+      k.attentionSoftmax(a[s.x], a[s.out], a[s.cols], a[s.tq], a[s.scaleBits], a[s.causal], r0, r1);
+      return;
+    }
+    case Task.attentionSoftmaxBackward: {
+      const s = TaskSlot.attentionSoftmaxBackward;
+      k.attentionSoftmaxBackward(a[s.g], a[s.y], a[s.cols], a[s.scaleBits], a[s.dx], r0, r1);
+      return;
+    }
+    case Task.gelu: {
+      const s = TaskSlot.gelu;
+      const e0 = r0 * ELEMENT_BLOCK,
+        skip = e0 * 4;
+      k.gelu(a[s.x] + skip, a[s.out] + skip, Math.min(a[s.n], r1 * ELEMENT_BLOCK) - e0);
+      return;
+    }
+    case Task.geluBackward: {
+      const s = TaskSlot.geluBackward;
+      const e0 = r0 * ELEMENT_BLOCK,
+        skip = e0 * 4;
+      k.geluBackward(a[s.g] + skip, a[s.x] + skip, a[s.dx] + skip, Math.min(a[s.n], r1 * ELEMENT_BLOCK) - e0);
+      return;
+    }
+    case Task.copyStrided: {
+      const s = TaskSlot.copyStrided;
+      k.copyStrided(
+        a[s.src],
+        a[s.dst],
+        a[s.n1],
+        a[s.n2],
+        a[s.n3],
+        a[s.ss0],
+        a[s.ss1],
+        a[s.ss2],
+        a[s.ss3],
+        a[s.ds0],
+        a[s.ds1],
+        a[s.ds2],
+        a[s.ds3],
+        r0,
+        r1,
+      );
+      return;
+    }
+    case Task.layerNorm: {
+      const s = TaskSlot.layerNorm;
+      k.layerNorm(a[s.x], a[s.w], a[s.b], a[s.cols], a[s.epsBits], a[s.out], a[s.stats], r0, r1);
+      return;
+    }
+    case Task.layerNormBackward: {
+      const s = TaskSlot.layerNormBackward;
+      k.layerNormBackward(a[s.g], a[s.x], a[s.w], a[s.stats], a[s.cols], a[s.dx], r0, r1);
+      return;
+    }
+    case Task.layerNormParamGrads: {
+      // Blocks of 16 columns [r0, r1).
+      const s = TaskSlot.layerNormParamGrads;
+      const cols = a[s.cols];
+      k.layerNormParamGrads(
+        a[s.g],
+        a[s.x],
+        a[s.stats],
+        a[s.rows],
+        cols,
+        a[s.dw],
+        a[s.db],
+        r0 * 16,
+        Math.min(cols, r1 * 16),
+      );
+      return;
+    }
     case Task.adam: {
       // Units of 16 weights (a cache line), so two threads never write the same line.
       const s = TaskSlot.adam;
