@@ -1,0 +1,322 @@
+/**
+ * Convolution and pooling over channels-last images (see Window2dArgs), as direct kernels: one
+ * thread per output element forward, and one per input (or kernel) element backward, each
+ * summing what reaches it. Gathering instead of scattering needs no atomics and keeps every sum in
+ * a fixed order, so the max-pool and average-pool gradients add their terms in the portable
+ * backend's order. Convolution sums its products in a different order than the portable GEMM
+ * (float32 rounding, about 1e-6 relative).
+ *
+ * A thread of a backward kernel finds the windows that cover its position axis by axis: tap t of
+ * output o reads o·stride − pad + t·dilation, so position p is tap t of o = (p + pad − t·dilation)
+ * / stride wherever that divides exactly and lands in [0, out). Taps run from the last to the first
+ * so that o ascends.
+ */
+import type { ConvTail, Window2dArgs } from '../types.js';
+import type { Queue } from './device.js';
+import type { GpuStorage } from './storage.js';
+import { ACTIVATE } from './fused.js';
+import { MAIN_1D, PRELUDE, bindings } from './wgsl.js';
+
+/** The parameter words: the thread count, the geometry, the output channels (conv only). */
+function params(threads: number, a: Window2dArgs, cout = 0): number[] {
+  return [
+    threads,
+    a.batch,
+    a.inH,
+    a.inW,
+    a.channels,
+    a.kH,
+    a.kW,
+    a.outH,
+    a.outW,
+    a.strideH,
+    a.strideW,
+    a.dilationH,
+    a.dilationW,
+    a.padTop,
+    a.padLeft,
+    cout,
+  ];
+}
+
+/** The geometry as i32s, and `ii`, the thread's element as an i32. */
+const GEOMETRY = /* wgsl */ `
+  let batch = pi(1u); let inH = pi(2u); let inW = pi(3u); let C = pi(4u);
+  let kH = pi(5u); let kW = pi(6u); let outH = pi(7u); let outW = pi(8u);
+  let sH = pi(9u); let sW = pi(10u); let dH = pi(11u); let dW = pi(12u);
+  let pT = pi(13u); let pL = pi(14u); let cout = pi(15u);
+  let ii = i32(i);`;
+
+/** The output (or, backward, input) position from the element index: n, row, column, channel. */
+const POSITION = (h: string, w: string, H: string, W: string, ch: string, CH: string): string => `
+  let ${ch} = ii % ${CH};
+  let q0 = ii / ${CH};
+  let ${w} = q0 % ${W};
+  let q1 = q0 / ${W};
+  let ${h} = q1 % ${H};
+  let n = q1 / ${H};`;
+
+/** The window's output index along an axis whose tap `t` covers position p, or -1 where none does. */
+const WINDOWS = /* wgsl */ `
+fn window_of(p: i32, t: i32, stride: i32, dilation: i32, pad: i32, outLen: i32) -> i32 {
+  let s = p + pad - t * dilation;
+  if (s < 0 || s % stride != 0 || s / stride >= outLen) { return -1; }
+  return s / stride;
+}
+// Taps of window o along an axis that fall inside [0, size): what an average divides by.
+fn taps_inside(o: i32, k: i32, stride: i32, dilation: i32, pad: i32, size: i32) -> i32 {
+  var c = 0;
+  for (var t = 0; t < k; t++) {
+    let p = o * stride - pad + t * dilation;
+    if (p >= 0 && p < size) { c++; }
+  }
+  return c;
+}
+`;
+
+export function conv2d(
+  q: Queue,
+  x: GpuStorage,
+  kernel: GpuStorage,
+  a: Window2dArgs,
+  cout: number,
+  out: GpuStorage,
+  tail: ConvTail<GpuStorage> | null,
+): void {
+  const bias = tail?.bias ?? null;
+  const act = tail?.activation ?? 'linear';
+  const list: [string, 'f32'][] = [
+    ['x', 'f32'],
+    ['k', 'f32'],
+  ];
+  if (bias !== null) list.push(['bias', 'f32']);
+  list.push(['out', 'f32']);
+  const k = q.kernel(
+    `conv2d:${act}:${bias !== null}`,
+    () => `${PRELUDE}
+${bindings(list)}
+${MAIN_1D}${GEOMETRY}${POSITION('oh', 'ow', 'outH', 'outW', 'co', 'cout')}
+  var s = 0.0;
+  for (var kh = 0; kh < kH; kh++) {
+    let ih = oh * sH - pT + kh * dH;
+    if (ih < 0 || ih >= inH) { continue; }
+    for (var kw = 0; kw < kW; kw++) {
+      let iw = ow * sW - pL + kw * dW;
+      if (iw < 0 || iw >= inW) { continue; }
+      let xb = ((n * inH + ih) * inW + iw) * C;
+      let kb = (kh * kW + kw) * C * cout + co;
+      for (var ci = 0; ci < C; ci++) {
+        s += x[xb + ci] * k[kb + ci * cout];
+      }
+    }
+  }
+  let v = s${bias !== null ? ' + bias[co]' : ''};
+  out[i] = ${ACTIVATE[act]};
+}`,
+  );
+  const buffers = [x.buffer, kernel.buffer];
+  if (bias !== null) buffers.push(bias.buffer);
+  buffers.push(out.buffer);
+  const n = a.batch * a.outH * a.outW * cout;
+  q.dispatch1d(k, buffers, params(n, a, cout), n);
+}
+
+export function conv2dBackward(
+  q: Queue,
+  x: GpuStorage,
+  kernel: GpuStorage,
+  g: GpuStorage,
+  a: Window2dArgs,
+  cout: number,
+  dx: GpuStorage | null,
+  dk: GpuStorage | null,
+): void {
+  if (dx !== null) {
+    // dx[n, ih, iw, ci] = Σ over the windows covering (ih, iw) and over co of g · k.
+    const k = q.kernel(
+      'conv2dBackward:dx',
+      () => `${PRELUDE}${WINDOWS}
+${bindings([
+  ['g', 'f32'],
+  ['k', 'f32'],
+  ['dx', 'f32'],
+])}
+${MAIN_1D}${GEOMETRY}${POSITION('ih', 'iw', 'inH', 'inW', 'ci', 'C')}
+  var s = 0.0;
+  for (var kh = kH - 1; kh >= 0; kh--) {
+    let oh = window_of(ih, kh, sH, dH, pT, outH);
+    if (oh < 0) { continue; }
+    for (var kw = kW - 1; kw >= 0; kw--) {
+      let ow = window_of(iw, kw, sW, dW, pL, outW);
+      if (ow < 0) { continue; }
+      let gb = ((n * outH + oh) * outW + ow) * cout;
+      let kb = ((kh * kW + kw) * C + ci) * cout;
+      for (var co = 0; co < cout; co++) {
+        s += g[gb + co] * k[kb + co];
+      }
+    }
+  }
+  dx[i] = s;
+}`,
+    );
+    const n = a.batch * a.inH * a.inW * a.channels;
+    q.dispatch1d(k, [g.buffer, kernel.buffer, dx.buffer], params(n, a, cout), n);
+  }
+  if (dk !== null) {
+    // dk[kh, kw, ci, co] = Σ over images and output positions of x at the tap · g.
+    const k = q.kernel(
+      'conv2dBackward:dk',
+      () => `${PRELUDE}
+${bindings([
+  ['x', 'f32'],
+  ['g', 'f32'],
+  ['dk', 'f32'],
+])}
+${MAIN_1D}${GEOMETRY}
+  let co = ii % cout;
+  let q0 = ii / cout;
+  let ci = q0 % C;
+  let q1 = q0 / C;
+  let kw = q1 % kW;
+  let kh = q1 / kW;
+  var s = 0.0;
+  for (var n = 0; n < batch; n++) {
+    for (var oh = 0; oh < outH; oh++) {
+      let ih = oh * sH - pT + kh * dH;
+      if (ih < 0 || ih >= inH) { continue; }
+      for (var ow = 0; ow < outW; ow++) {
+        let iw = ow * sW - pL + kw * dW;
+        if (iw < 0 || iw >= inW) { continue; }
+        s += x[((n * inH + ih) * inW + iw) * C + ci] * g[((n * outH + oh) * outW + ow) * cout + co];
+      }
+    }
+  }
+  dk[i] = s;
+}`,
+    );
+    const n = a.kH * a.kW * a.channels * cout;
+    q.dispatch1d(k, [x.buffer, g.buffer, dk.buffer], params(n, a, cout), n);
+  }
+}
+
+export function maxPool2d(q: Queue, x: GpuStorage, a: Window2dArgs, out: GpuStorage, argmax: GpuStorage | null): void {
+  const list: [string, 'f32' | 'i32'][] = [
+    ['x', 'f32'],
+    ['out', 'f32'],
+  ];
+  if (argmax !== null) list.push(['argmax', 'i32']);
+  const k = q.kernel(
+    `maxPool2d:${argmax !== null}`,
+    () => `${PRELUDE}
+${bindings(list)}
+${MAIN_1D}${GEOMETRY}${POSITION('oh', 'ow', 'outH', 'outW', 'ch', 'C')}
+  var best = 0.0;
+  var at = -1;
+  for (var kh = 0; kh < kH; kh++) {
+    let ih = oh * sH - pT + kh * dH;
+    if (ih < 0 || ih >= inH) { continue; }
+    for (var kw = 0; kw < kW; kw++) {
+      let iw = ow * sW - pL + kw * dW;
+      if (iw < 0 || iw >= inW) { continue; }
+      let p = ((n * inH + ih) * inW + iw) * C + ch;
+      let v = x[p];
+      // Larger, or a NaN over a number (NaN propagates); ties keep the first tap.
+      if (at < 0 || v > best || (is_nan(v) && !is_nan(best))) {
+        best = v;
+        at = p;
+      }
+    }
+  }
+  out[i] = best;
+  ${argmax !== null ? 'argmax[i] = at;' : ''}
+}`,
+  );
+  const buffers = [x.buffer, out.buffer];
+  if (argmax !== null) buffers.push(argmax.buffer);
+  const n = a.batch * a.outH * a.outW * a.channels;
+  q.dispatch1d(k, buffers, params(n, a), n);
+}
+
+export function maxPool2dBackward(q: Queue, g: GpuStorage, argmax: GpuStorage, a: Window2dArgs, dx: GpuStorage): void {
+  // Each input element adds the gradients of the windows whose maximum it was, in output order.
+  const k = q.kernel(
+    'maxPool2dBackward',
+    () => `${PRELUDE}${WINDOWS}
+${bindings([
+  ['g', 'f32'],
+  ['argmax', 'i32'],
+  ['dx', 'f32'],
+])}
+${MAIN_1D}${GEOMETRY}${POSITION('ih', 'iw', 'inH', 'inW', 'ch', 'C')}
+  var s = 0.0;
+  for (var kh = kH - 1; kh >= 0; kh--) {
+    let oh = window_of(ih, kh, sH, dH, pT, outH);
+    if (oh < 0) { continue; }
+    for (var kw = kW - 1; kw >= 0; kw--) {
+      let ow = window_of(iw, kw, sW, dW, pL, outW);
+      if (ow < 0) { continue; }
+      let o = ((n * outH + oh) * outW + ow) * C + ch;
+      if (argmax[o] == ii) { s += g[o]; }
+    }
+  }
+  dx[i] = s;
+}`,
+  );
+  const n = a.batch * a.inH * a.inW * a.channels;
+  q.dispatch1d(k, [g.buffer, argmax.buffer, dx.buffer], params(n, a), n);
+}
+
+export function avgPool2d(q: Queue, x: GpuStorage, a: Window2dArgs, out: GpuStorage): void {
+  const k = q.kernel(
+    'avgPool2d',
+    () => `${PRELUDE}${WINDOWS}
+${bindings([
+  ['x', 'f32'],
+  ['out', 'f32'],
+])}
+${MAIN_1D}${GEOMETRY}${POSITION('oh', 'ow', 'outH', 'outW', 'ch', 'C')}
+  var s = 0.0;
+  for (var kh = 0; kh < kH; kh++) {
+    let ih = oh * sH - pT + kh * dH;
+    if (ih < 0 || ih >= inH) { continue; }
+    for (var kw = 0; kw < kW; kw++) {
+      let iw = ow * sW - pL + kw * dW;
+      if (iw < 0 || iw >= inW) { continue; }
+      s += x[((n * inH + ih) * inW + iw) * C + ch];
+    }
+  }
+  let count = taps_inside(oh, kH, sH, dH, pT, inH) * taps_inside(ow, kW, sW, dW, pL, inW);
+  out[i] = s * (1.0 / f32(count));
+}`,
+  );
+  const n = a.batch * a.outH * a.outW * a.channels;
+  q.dispatch1d(k, [x.buffer, out.buffer], params(n, a), n);
+}
+
+export function avgPool2dBackward(q: Queue, g: GpuStorage, a: Window2dArgs, dx: GpuStorage): void {
+  const k = q.kernel(
+    'avgPool2dBackward',
+    () => `${PRELUDE}${WINDOWS}
+${bindings([
+  ['g', 'f32'],
+  ['dx', 'f32'],
+])}
+${MAIN_1D}${GEOMETRY}${POSITION('ih', 'iw', 'inH', 'inW', 'ch', 'C')}
+  var s = 0.0;
+  for (var kh = kH - 1; kh >= 0; kh--) {
+    let oh = window_of(ih, kh, sH, dH, pT, outH);
+    if (oh < 0) { continue; }
+    let rows = taps_inside(oh, kH, sH, dH, pT, inH);
+    for (var kw = kW - 1; kw >= 0; kw--) {
+      let ow = window_of(iw, kw, sW, dW, pL, outW);
+      if (ow < 0) { continue; }
+      let count = rows * taps_inside(ow, kW, sW, dW, pL, inW);
+      s += g[((n * outH + oh) * outW + ow) * C + ch] * (1.0 / f32(count));
+    }
+  }
+  dx[i] = s;
+}`,
+  );
+  const n = a.batch * a.inH * a.inW * a.channels;
+  q.dispatch1d(k, [g.buffer, dx.buffer], params(n, a), n);
+}
