@@ -74,6 +74,29 @@ fn taps_inside(o: i32, k: i32, stride: i32, dilation: i32, pad: i32, size: i32) 
 }
 `;
 
+/**
+ * Outputs per thread along a contiguous channel axis: 4 where they divide it, so that each load
+ * of the other operand serves four sums (SwiftShader runs a thread's work serially; index
+ * arithmetic and loads, not multiply-adds, are what cost there). Each sum keeps its order.
+ */
+function lanesOf(channels: number): 1 | 4 {
+  return channels % 4 === 0 ? 4 : 1;
+}
+
+/** The WGSL type of a thread's sums. */
+const sums = (v: 1 | 4): string => (v === 4 ? 'vec4<f32>' : 'f32');
+
+/** Elements at, at + step, … (v of them) of `arr`, as one value of type sums(v). */
+function lanes(v: 1 | 4, arr: string, at: string, step: string): string {
+  if (v === 1) return `${arr}[${at}]`;
+  return `vec4<f32>(${[0, 1, 2, 3].map((j) => `${arr}[${at} + ${j} * ${step}]`).join(', ')})`;
+}
+
+/** Store lane j of the sums `s` as `store(j, value)` for each lane. */
+function storeLanes(v: 1 | 4, store: (j: number, value: string) => string): string {
+  return Array.from({ length: v }, (_, j) => store(j, v === 1 ? 's' : `s[${j}]`)).join('\n  ');
+}
+
 export function conv2d(
   q: Queue,
   x: GpuStorage,
@@ -85,18 +108,21 @@ export function conv2d(
 ): void {
   const bias = tail?.bias ?? null;
   const act = tail?.activation ?? 'linear';
+  const v = lanesOf(cout);
   const list: [string, 'f32'][] = [
     ['x', 'f32'],
     ['k', 'f32'],
   ];
   if (bias !== null) list.push(['bias', 'f32']);
   list.push(['out', 'f32']);
+  // A thread's outputs are channels co … co + v − 1 at one position: elements ii·v … of out.
   const k = q.kernel(
-    `conv2d:${act}:${bias !== null}`,
+    `conv2d:${act}:${bias !== null}:${v}`,
     () => `${PRELUDE}
 ${bindings(list)}
-${MAIN_1D}${GEOMETRY}${POSITION('oh', 'ow', 'outH', 'outW', 'co', 'cout')}
-  var s = 0.0;
+${MAIN_1D}${GEOMETRY}${POSITION('oh', 'ow', 'outH', 'outW', 'cb', `(cout / ${v})`)}
+  let co = cb * ${v};
+  var s = ${sums(v)}(0.0);
   for (var kh = 0; kh < kH; kh++) {
     let ih = oh * sH - pT + kh * dH;
     if (ih < 0 || ih >= inH) { continue; }
@@ -106,18 +132,17 @@ ${MAIN_1D}${GEOMETRY}${POSITION('oh', 'ow', 'outH', 'outW', 'co', 'cout')}
       let xb = ((n * inH + ih) * inW + iw) * C;
       let kb = (kh * kW + kw) * C * cout + co;
       for (var ci = 0; ci < C; ci++) {
-        s += x[xb + ci] * k[kb + ci * cout];
+        s += x[xb + ci] * ${lanes(v, 'k', 'kb + ci * cout', '1')};
       }
     }
   }
-  let v = s${bias !== null ? ' + bias[co]' : ''};
-  out[i] = ${ACTIVATE[act]};
+  ${storeLanes(v, (j, sum) => `{ let v = ${sum}${bias !== null ? ` + bias[co + ${j}]` : ''}; out[ii * ${v} + ${j}] = ${ACTIVATE[act]}; }`)}
 }`,
   );
   const buffers = [x.buffer, kernel.buffer];
   if (bias !== null) buffers.push(bias.buffer);
   buffers.push(out.buffer);
-  const n = a.batch * a.outH * a.outW * cout;
+  const n = (a.batch * a.outH * a.outW * cout) / v;
   q.dispatch1d(k, buffers, params(n, a, cout), n);
 }
 
@@ -132,17 +157,20 @@ export function conv2dBackward(
   dk: GpuStorage | null,
 ): void {
   if (dx !== null) {
-    // dx[n, ih, iw, ci] = Σ over the windows covering (ih, iw) and over co of g · k.
+    // dx[n, ih, iw, ci] = Σ over the windows covering (ih, iw) and over co of g · k; a thread
+    // owns input channels ci … ci + v − 1.
+    const v = lanesOf(a.channels);
     const k = q.kernel(
-      'conv2dBackward:dx',
+      `conv2dBackward:dx:${v}`,
       () => `${PRELUDE}${WINDOWS}
 ${bindings([
   ['g', 'f32'],
   ['k', 'f32'],
   ['dx', 'f32'],
 ])}
-${MAIN_1D}${GEOMETRY}${POSITION('ih', 'iw', 'inH', 'inW', 'ci', 'C')}
-  var s = 0.0;
+${MAIN_1D}${GEOMETRY}${POSITION('ih', 'iw', 'inH', 'inW', 'cb', `(C / ${v})`)}
+  let ci = cb * ${v};
+  var s = ${sums(v)}(0.0);
   for (var kh = kH - 1; kh >= 0; kh--) {
     let oh = window_of(ih, kh, sH, dH, pT, outH);
     if (oh < 0) { continue; }
@@ -152,20 +180,22 @@ ${MAIN_1D}${GEOMETRY}${POSITION('ih', 'iw', 'inH', 'inW', 'ci', 'C')}
       let gb = ((n * outH + oh) * outW + ow) * cout;
       let kb = ((kh * kW + kw) * C + ci) * cout;
       for (var co = 0; co < cout; co++) {
-        s += g[gb + co] * k[kb + co];
+        s += g[gb + co] * ${lanes(v, 'k', 'kb + co', 'cout')};
       }
     }
   }
-  dx[i] = s;
+  ${storeLanes(v, (j, sum) => `dx[ii * ${v} + ${j}] = ${sum};`)}
 }`,
     );
-    const n = a.batch * a.inH * a.inW * a.channels;
+    const n = (a.batch * a.inH * a.inW * a.channels) / v;
     q.dispatch1d(k, [g.buffer, kernel.buffer, dx.buffer], params(n, a, cout), n);
   }
   if (dk !== null) {
-    // dk[kh, kw, ci, co] = Σ over images and output positions of x at the tap · g.
+    // dk[kh, kw, ci, co] = Σ over images and output positions of x at the tap · g; a thread owns
+    // output channels co … co + v − 1.
+    const v = lanesOf(cout);
     const k = q.kernel(
-      'conv2dBackward:dk',
+      `conv2dBackward:dk:${v}`,
       () => `${PRELUDE}
 ${bindings([
   ['x', 'f32'],
@@ -173,13 +203,14 @@ ${bindings([
   ['dk', 'f32'],
 ])}
 ${MAIN_1D}${GEOMETRY}
-  let co = ii % cout;
-  let q0 = ii / cout;
+  let blocks = cout / ${v};
+  let co = (ii % blocks) * ${v};
+  let q0 = ii / blocks;
   let ci = q0 % C;
   let q1 = q0 / C;
   let kw = q1 % kW;
   let kh = q1 / kW;
-  var s = 0.0;
+  var s = ${sums(v)}(0.0);
   for (var n = 0; n < batch; n++) {
     for (var oh = 0; oh < outH; oh++) {
       let ih = oh * sH - pT + kh * dH;
@@ -187,14 +218,15 @@ ${MAIN_1D}${GEOMETRY}
       for (var ow = 0; ow < outW; ow++) {
         let iw = ow * sW - pL + kw * dW;
         if (iw < 0 || iw >= inW) { continue; }
-        s += x[((n * inH + ih) * inW + iw) * C + ci] * g[((n * outH + oh) * outW + ow) * cout + co];
+        let gb = ((n * outH + oh) * outW + ow) * cout + co;
+        s += x[((n * inH + ih) * inW + iw) * C + ci] * ${lanes(v, 'g', 'gb', '1')};
       }
     }
   }
-  dk[i] = s;
+  ${storeLanes(v, (j, sum) => `dk[ii * ${v} + ${j}] = ${sum};`)}
 }`,
     );
-    const n = a.kH * a.kW * a.channels * cout;
+    const n = (a.kH * a.kW * a.channels * cout) / v;
     q.dispatch1d(k, [x.buffer, g.buffer, dk.buffer], params(n, a, cout), n);
   }
 }
