@@ -150,10 +150,12 @@ test('Integrated Gradients on a CNN on WebGPU: attributions sum to f(x) − f(0)
     const reference = await igOnCnn();
     await backendReady('webgpu');
     const gpu = await igOnCnn();
+    // Measured with 32 steps: gaps of 0.3% and 1.6% of f(x) − f(0) (max pooling's switches and the
+    // ReLU kinks make it converge slowly: 64 steps still leave 1.35%).
     for (let i = 0; i < gpu.gap.length; i++) {
       assert.ok(Math.abs(gpu.change[i]) > 1e-2, `f(x) − f(0) = ${gpu.change[i]} is not trivially small`);
       assert.ok(
-        Math.abs(gpu.gap[i]) < 0.02 * Math.abs(gpu.change[i]),
+        Math.abs(gpu.gap[i]) < 0.03 * Math.abs(gpu.change[i]),
         `completeness gap ${gpu.gap[i]} vs f(x) − f(0) = ${gpu.change[i]}`,
       );
     }
