@@ -114,7 +114,9 @@ async function pools(seed: number): Promise<number[][]> {
   const r = random(seed);
   const shape = [3, 7, 6, 3];
   // Quarters in [-1, 1]: many ties; every 17th a NaN.
-  const data = Array.from({ length: count(shape) }, (_, i) => (i % 17 === 5 ? Number.NaN : Math.round(r() * 8 - 4) / 4));
+  const data = Array.from({ length: count(shape) }, (_, i) =>
+    i % 17 === 5 ? Number.NaN : Math.round(r() * 8 - 4) / 4,
+  );
   const out: number[][] = [];
   for (const options of [{}, { poolSize: 3, strides: 2, padding: 'same' }, { poolSize: [3, 2], strides: 1 }] as const) {
     for (const pool of [maxPool2d, avgPool2d]) {
