@@ -16,7 +16,15 @@ import { logSoftmax, logSoftmaxBackward } from './softmax.js';
 import { biasActivation, biasActivationBackward } from './fused.js';
 import { adamStep } from './adam.js';
 import { gruCell, gruCellBackward, lstmCell, lstmCellBackward } from './rnn.js';
-import { avgPool2d, avgPool2dBackward, conv2d, conv2dBackward, maxPool2d, maxPool2dBackward } from './window.js';
+import {
+  type Scratch,
+  avgPool2d,
+  avgPool2dBackward,
+  conv2d,
+  conv2dBackward,
+  maxPool2d,
+  maxPool2dBackward,
+} from './window.js';
 
 /**
  * A tensor's storage on this backend, as code outside src/backend/webgpu sees it: an opaque
@@ -61,6 +69,7 @@ export async function createWebGPUBackend(options: WebGPUOptions = {}): Promise<
     q.write(s.buffer, values);
     return s;
   };
+  const scratch: Scratch = { take: (size) => pool.allocate('float32', size, false), give: (s) => pool.release(s) };
   // Typed on the concrete storage; WebGPUBackend shows only the opaque handle.
   const backend: Backend<GpuStorage> & Pick<WebGPUBackend, 'name' | 'hostStorage' | 'adapterInfo'> = {
     name: 'webgpu',
@@ -90,7 +99,7 @@ export async function createWebGPUBackend(options: WebGPUOptions = {}): Promise<
     scatterAdd: (src, outer, axis, inner, idx, out) => scatterAdd(q, src, outer, axis, inner, idx, out),
     // `transformed` (Winograd) is only a permission: the direct kernel is always exact enough.
     conv2d: (x, k, a, cout, out, _transformed, tail) => conv2d(q, x, k, a, cout, out, tail),
-    conv2dBackward: (x, k, g, a, cout, dx, dk) => conv2dBackward(q, x, k, g, a, cout, dx, dk),
+    conv2dBackward: (x, k, g, a, cout, dx, dk) => conv2dBackward(q, x, k, g, a, cout, dx, dk, scratch),
     maxPool2d: (x, a, out, argmax) => maxPool2d(q, x, a, out, argmax),
     maxPool2dBackward: (g, argmax, a, dx) => maxPool2dBackward(q, g, argmax, a, dx),
     avgPool2d: (x, a, out) => avgPool2d(q, x, a, out),

@@ -17,6 +17,12 @@ import type { GpuStorage } from './storage.js';
 import { ACTIVATE } from './fused.js';
 import { MAIN_1D, PRELUDE, bindings } from './wgsl.js';
 
+/** Temporary storage for partial sums: taken for one call, given back at its end. */
+export interface Scratch {
+  take(size: number): GpuStorage;
+  give(s: GpuStorage): void;
+}
+
 /** The parameter words: the thread count, the geometry, the output channels (conv only). */
 function params(threads: number, a: Window2dArgs, cout = 0): number[] {
   return [
@@ -155,6 +161,7 @@ export function conv2dBackward(
   cout: number,
   dx: GpuStorage | null,
   dk: GpuStorage | null,
+  scratch: Scratch,
 ): void {
   if (dx !== null) {
     // dx[n, ih, iw, ci] = Σ over the windows covering (ih, iw) and over co of g · k; a thread
@@ -190,45 +197,95 @@ ${MAIN_1D}${GEOMETRY}${POSITION('ih', 'iw', 'inH', 'inW', 'cb', `(C / ${v})`)}
     const n = (a.batch * a.inH * a.inW * a.channels) / v;
     q.dispatch1d(k, [g.buffer, kernel.buffer, dx.buffer], params(n, a, cout), n);
   }
-  if (dk !== null) {
-    // dk[kh, kw, ci, co] = Σ over images and output positions of x at the tap · g; a thread owns
-    // output channels co … co + v − 1.
-    const v = lanesOf(cout);
-    const k = q.kernel(
-      `conv2dBackward:dk:${v}`,
-      () => `${PRELUDE}
+  if (dk !== null) kernelGradient(q, scratch, x, g, a, cout, dk);
+}
+
+/** Threads a kernel-gradient dispatch aims for: fewer leave most of a GPU idle. */
+const DK_THREADS = 4096;
+/** Fewest (image, output row) pairs a slice of the kernel gradient's sum takes. */
+const DK_MIN_ROWS = 4;
+
+/**
+ * dk[kh, kw, ci, co] = Σ over images and output positions of x at the tap · g; a thread owns
+ * output channels co … co + v − 1. A kernel has few elements (a first layer's 3×3×1×32 is 288)
+ * against many terms each, so where its threads would be few the sum is split over slices of
+ * the (image, output row) pairs: each slice's partial sums go to scratch, and a second pass adds
+ * the slices in order.
+ */
+function kernelGradient(
+  q: Queue,
+  scratch: Scratch,
+  x: GpuStorage,
+  g: GpuStorage,
+  a: Window2dArgs,
+  cout: number,
+  dk: GpuStorage,
+): void {
+  const v = lanesOf(cout);
+  const nk = a.kH * a.kW * a.channels * cout;
+  const threads = nk / v;
+  const rows = a.batch * a.outH;
+  const slices = Math.max(1, Math.min(Math.ceil(DK_THREADS / threads), Math.ceil(rows / DK_MIN_ROWS)));
+  const rowsPerSlice = Math.ceil(rows / slices);
+  const k = q.kernel(
+    `conv2dBackward:dk:${v}`,
+    () => `${PRELUDE}
 ${bindings([
   ['x', 'f32'],
   ['g', 'f32'],
   ['dk', 'f32'],
 ])}
 ${MAIN_1D}${GEOMETRY}
+  let perSlice = pi(17u);
+  let slice = ii / perSlice;
+  let t = ii % perSlice;
   let blocks = cout / ${v};
-  let co = (ii % blocks) * ${v};
-  let q0 = ii / blocks;
+  let co = (t % blocks) * ${v};
+  let q0 = t / blocks;
   let ci = q0 % C;
   let q1 = q0 / C;
   let kw = q1 % kW;
   let kh = q1 / kW;
+  let r0 = slice * pi(16u);
+  let r1 = min(r0 + pi(16u), batch * outH);
   var s = ${sums(v)}(0.0);
-  for (var n = 0; n < batch; n++) {
-    for (var oh = 0; oh < outH; oh++) {
-      let ih = oh * sH - pT + kh * dH;
-      if (ih < 0 || ih >= inH) { continue; }
-      for (var ow = 0; ow < outW; ow++) {
-        let iw = ow * sW - pL + kw * dW;
-        if (iw < 0 || iw >= inW) { continue; }
-        let gb = ((n * outH + oh) * outW + ow) * cout + co;
-        s += x[((n * inH + ih) * inW + iw) * C + ci] * ${lanes(v, 'g', 'gb', '1')};
-      }
+  for (var r = r0; r < r1; r++) {
+    let n = r / outH;
+    let oh = r % outH;
+    let ih = oh * sH - pT + kh * dH;
+    if (ih < 0 || ih >= inH) { continue; }
+    for (var ow = 0; ow < outW; ow++) {
+      let iw = ow * sW - pL + kw * dW;
+      if (iw < 0 || iw >= inW) { continue; }
+      let gb = (r * outW + ow) * cout + co;
+      s += x[((n * inH + ih) * inW + iw) * C + ci] * ${lanes(v, 'g', 'gb', '1')};
     }
   }
   ${storeLanes(v, (j, sum) => `dk[ii * ${v} + ${j}] = ${sum};`)}
 }`,
-    );
-    const n = (a.kH * a.kW * a.channels * cout) / v;
-    q.dispatch1d(k, [x.buffer, g.buffer, dk.buffer], params(n, a, cout), n);
+  );
+  const all = threads * slices;
+  const partial = slices === 1 ? dk : scratch.take(nk * slices);
+  q.dispatch1d(k, [x.buffer, g.buffer, partial.buffer], [...params(all, a, cout), rowsPerSlice, threads], all);
+  if (partial === dk) return;
+  const add = q.kernel(
+    'conv2dBackward:dk:slices',
+    () => `${PRELUDE}
+${bindings([
+  ['partial', 'f32'],
+  ['dk', 'f32'],
+])}
+${MAIN_1D}
+  let n = pu(0u);
+  var s = 0.0;
+  for (var sl = 0u; sl < pu(1u); sl++) {
+    s += partial[sl * n + i];
   }
+  dk[i] = s;
+}`,
+  );
+  q.dispatch1d(add, [partial.buffer, dk.buffer], [nk, slices], nk);
+  scratch.give(partial);
 }
 
 export function maxPool2d(q: Queue, x: GpuStorage, a: Window2dArgs, out: GpuStorage, argmax: GpuStorage | null): void {
