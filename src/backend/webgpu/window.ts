@@ -1,7 +1,7 @@
 /**
  * Convolution and pooling over channels-last images (see Window2dArgs), as direct kernels: one
  * thread per output element forward, and one per input (or kernel) element backward, each
- * summing what reaches it. Gathering instead of scattering needs no atomics and keeps every sum in
+ * summing what reaches it (the kernel gradient's long sums split in slices, see kernelGradient). Gathering instead of scattering needs no atomics and keeps every sum in
  * a fixed order, so the max-pool and average-pool gradients add their terms in the portable
  * backend's order. Convolution sums its products in a different order than the portable GEMM
  * (float32 rounding, about 1e-6 relative).
