@@ -40,6 +40,7 @@ import {
   biasActivationBackward as portableBiasBackward,
 } from '../../src/backend/portable/bias.js';
 import { adamStep as portableAdam } from '../../src/backend/portable/adam.js';
+import { portableBackend } from '../../src/backend/portable/index.js';
 import { BackendError } from '../../src/util/errors.js';
 import { random } from '../helpers/seeded.js';
 
@@ -824,40 +825,85 @@ gpuTest(
 );
 
 gpuTest(
-  'webgpu convolution and pooling refuse with a BackendError that says to move the tensors to a CPU backend',
-  async (be) => {
+  'webgpu convolution and pooling kernels equal the portable ones past the grid limit (tails, one gradient at a time, argmax)',
+  async () => {
+    // 3 workgroups per dimension: each kernel's ~1000 threads fold into a 2-d grid.
+    const be = await createWebGPUBackend({ maxWorkgroupsPerDimension: 3 });
     const a: Window2dArgs = {
-      batch: 1,
-      inH: 2,
-      inW: 2,
-      channels: 1,
-      kH: 1,
-      kW: 1,
-      outH: 2,
-      outW: 2,
+      batch: 3,
+      inH: 15,
+      inW: 13,
+      channels: 5,
+      kH: 3,
+      kW: 2,
+      outH: 15,
+      outW: 13,
       strideH: 1,
       strideW: 1,
       dilationH: 1,
-      dilationW: 1,
-      padTop: 0,
-      padLeft: 0,
+      dilationW: 2,
+      padTop: 1,
+      padLeft: 1,
     };
-    const s = be.allocate('float32', 4, true);
-    const calls: [string, () => void][] = [
-      ['conv2d', () => be.conv2d(s, s, a, 1, s, false, null)],
-      ['conv2dBackward', () => be.conv2dBackward(s, s, s, a, 1, s, s)],
-      ['maxPool2d', () => be.maxPool2d(s, a, s, null)],
-      ['maxPool2dBackward', () => be.maxPool2dBackward(s, s, a, s)],
-      ['avgPool2d', () => be.avgPool2d(s, a, s)],
-      ['avgPool2dBackward', () => be.avgPool2dBackward(s, a, s)],
-    ];
-    for (const [name, call] of calls) {
-      assert.throws(
-        call,
-        (e: unknown) => e instanceof BackendError && e.message.startsWith(name) && e.message.includes("to('wasm')"),
-        name,
-      );
+    const cout = 8;
+    const nx = a.batch * a.inH * a.inW * a.channels,
+      nOut = a.batch * a.outH * a.outW * cout,
+      nk = a.kH * a.kW * a.channels * cout;
+    const x = floats(nx, 1, []),
+      k = floats(nk, 1, []),
+      bias = floats(cout, 1, []),
+      g = floats(nOut, 1, []);
+    const up = (v: Float32Array): WebGPUStorage => be.fromHost(v, false);
+    const gpuOut = (n: number): WebGPUStorage => {
+      const s = be.allocate('float32', n, false);
+      be.fill(s, NaN); // every element must be written
+      return s;
+    };
+    for (const tail of [null, { bias, activation: 'relu' as const }, { bias: null, activation: 'relu' as const }]) {
+      const want = new Float32Array(nOut);
+      portableBackend.conv2d(x, k, a, cout, want, false, tail);
+      const got = gpuOut(nOut);
+      const gpuTail = tail && { bias: tail.bias && up(tail.bias), activation: tail.activation };
+      be.conv2d(up(x), up(k), a, cout, got, false, gpuTail);
+      assertClose(await down(be, got), want, 64, `conv2d tail ${JSON.stringify(tail && tail.activation)}`, 1e-5);
     }
+    const wantDx = new Float32Array(nx),
+      wantDk = new Float32Array(nk);
+    portableBackend.conv2dBackward(x, k, g, a, cout, wantDx, wantDk);
+    const dx = gpuOut(nx),
+      dk = gpuOut(nk);
+    be.conv2dBackward(up(x), up(k), up(g), a, cout, dx, null);
+    be.conv2dBackward(up(x), up(k), up(g), a, cout, null, dk);
+    assertClose(await down(be, dx), wantDx, 64, 'conv2dBackward dx', 1e-5);
+    assertClose(await down(be, dk), wantDk, 64, 'conv2dBackward dk', 1e-4);
+    // Pooling over the same geometry: 3×2 windows, dilated columns, 'same'-style offsets.
+    const np = a.batch * a.outH * a.outW * a.channels;
+    const xp = floats(np, 4); // with NaN, ±∞ and ±0
+    const gp = floats(np, 1, []);
+    const wantMax = new Float32Array(np),
+      wantArg = new Int32Array(np);
+    portableBackend.maxPool2d(xp, a, wantMax, wantArg);
+    const max = gpuOut(np),
+      arg = be.allocate('int32', np, false);
+    be.maxPool2d(up(xp), a, max, arg);
+    assertSame(await down(be, max), wantMax, 'maxPool2d');
+    assertSame(await down(be, arg), wantArg, 'maxPool2d argmax');
+    const wantMaxDx = new Float32Array(nx);
+    portableBackend.maxPool2dBackward(gp, wantArg, a, wantMaxDx);
+    const maxDx = gpuOut(nx);
+    be.maxPool2dBackward(up(gp), be.fromHost(wantArg, true), a, maxDx);
+    assertSame(await down(be, maxDx), wantMaxDx, 'maxPool2dBackward');
+    const wantAvg = new Float32Array(np),
+      wantAvgDx = new Float32Array(nx);
+    portableBackend.avgPool2d(xp, a, wantAvg);
+    portableBackend.avgPool2dBackward(gp, a, wantAvgDx);
+    const avg = gpuOut(np),
+      avgDx = gpuOut(nx);
+    be.avgPool2d(up(xp), a, avg);
+    be.avgPool2dBackward(up(gp), a, avgDx);
+    // The mean divides by a float32 count (the portable kernel scales in float64): a few ulps.
+    assertClose(await down(be, avg), wantAvg, 4, 'avgPool2d', 1e-6);
+    assertClose(await down(be, avgDx), wantAvgDx, 4, 'avgPool2dBackward', 1e-7);
   },
 );
 

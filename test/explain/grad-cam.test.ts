@@ -5,10 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Conv2D,
   Dense,
-  Flatten,
-  MaxPooling2D,
   Sequential,
   tensor,
   gradCam,
@@ -16,29 +13,11 @@ import {
   convolutionLayers,
   ArgumentError,
 } from '../../src/index.js';
-import { loadFixture } from '../helpers/fixtures.js';
 import { assertClose } from '../helpers/gradcheck.js';
-import { fromEntry, type Entry } from '../helpers/torch-state.js';
+import { fromEntry } from '../helpers/torch-state.js';
+import { explainFixture, fixtureNet } from '../helpers/explain-fixture.js';
 
-interface Fixture {
-  weights: Record<string, Entry>;
-  input: Entry;
-  cases: { layer: string; target: number; mapShape: number[]; map: number[]; resized: number[]; scores: number[] }[];
-}
-
-const fixture = loadFixture<Fixture>('explain.json');
-
-function fixtureNet(): Sequential {
-  const model = new Sequential([
-    new Conv2D({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [12, 12, 2] }),
-    new MaxPooling2D({ poolSize: 2 }),
-    new Conv2D({ filters: 6, kernelSize: 3, activation: 'relu' }),
-    new Flatten(),
-    new Dense({ units: 3 }),
-  ]);
-  model.loadStateDict(Object.fromEntries(Object.entries(fixture.weights).map(([k, e]) => [k, fromEntry(e)])));
-  return model;
-}
+const fixture = explainFixture;
 
 test("Grad-CAM matches PyTorch's on both conv layers, for two classes", () => {
   const model = fixtureNet();

@@ -108,9 +108,6 @@ function differences(what: string, got: ArrayLike<number>, want: number[], skip:
   return out;
 }
 
-/** Ops the WebGPU backend does not implement yet (they throw, saying so): checked on the CPU ones. */
-const NOT_ON_WEBGPU = new Set(['maxPool2d']);
-
 const BACKENDS: BackendName[] = ['portable', 'wasm', 'wasm-simd', 'webgpu'];
 
 for (const backend of BACKENDS) {
@@ -126,7 +123,6 @@ for (const backend of BACKENDS) {
     for (const c of cases) {
       const op = ops[c.name];
       assert.ok(op, `no runner for fixture case ${c.name}`);
-      if (backend === 'webgpu' && NOT_ON_WEBGPU.has(c.name)) continue;
       const grad = c.grads !== undefined;
       const xs: Tensor[] = [];
       for (const e of c.inputs) {

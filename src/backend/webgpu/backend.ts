@@ -1,7 +1,6 @@
 /**
  * The WebGPU backend: tensor storage in GPU buffers and the primitive kernels as WGSL compute
- * shaders. Reads are asynchronous only (`await tensor.data()`); convolution and pooling are not
- * here yet, and say so.
+ * shaders. Reads are asynchronous only (`await tensor.data()`).
  */
 /// <reference types="@webgpu/types" />
 import type { Backend, DType, TypedArray } from '../types.js';
@@ -17,6 +16,15 @@ import { logSoftmax, logSoftmaxBackward } from './softmax.js';
 import { biasActivation, biasActivationBackward } from './fused.js';
 import { adamStep } from './adam.js';
 import { gruCell, gruCellBackward, lstmCell, lstmCellBackward } from './rnn.js';
+import {
+  type Scratch,
+  avgPool2d,
+  avgPool2dBackward,
+  conv2d,
+  conv2dBackward,
+  maxPool2d,
+  maxPool2dBackward,
+} from './window.js';
 
 /**
  * A tensor's storage on this backend, as code outside src/backend/webgpu sees it: an opaque
@@ -33,12 +41,6 @@ export interface WebGPUBackend extends Backend<WebGPUStorage> {
   readonly hostStorage: false;
   /** What the adapter reports: description, vendor, architecture (e.g. "SwiftShader driver 5.0.0 (google, swiftshader, …)"). */
   readonly adapterInfo: string;
-}
-
-function notYet(op: string): never {
-  throw new BackendError(
-    `${op}: not implemented on the webgpu backend yet; expected tensors on a CPU backend: move them with \`await t.to('wasm')\``,
-  );
 }
 
 export interface WebGPUOptions {
@@ -67,6 +69,7 @@ export async function createWebGPUBackend(options: WebGPUOptions = {}): Promise<
     q.write(s.buffer, values);
     return s;
   };
+  const scratch: Scratch = { take: (size) => pool.allocate('float32', size, false), give: (s) => pool.release(s) };
   // Typed on the concrete storage; WebGPUBackend shows only the opaque handle.
   const backend: Backend<GpuStorage> & Pick<WebGPUBackend, 'name' | 'hostStorage' | 'adapterInfo'> = {
     name: 'webgpu',
@@ -94,12 +97,13 @@ export async function createWebGPUBackend(options: WebGPUOptions = {}): Promise<
     copyStrided: (src, so, ss, dst, dO, ds, shape) => copyStrided(q, src, so, ss, dst, dO, ds, shape),
     gather: (src, outer, axis, inner, idx, out) => gather(q, src, outer, axis, inner, idx, out),
     scatterAdd: (src, outer, axis, inner, idx, out) => scatterAdd(q, src, outer, axis, inner, idx, out),
-    conv2d: () => notYet('conv2d'),
-    conv2dBackward: () => notYet('conv2dBackward'),
-    maxPool2d: () => notYet('maxPool2d'),
-    maxPool2dBackward: () => notYet('maxPool2dBackward'),
-    avgPool2d: () => notYet('avgPool2d'),
-    avgPool2dBackward: () => notYet('avgPool2dBackward'),
+    // `transformed` (Winograd) is only a permission: the direct kernel is always exact enough.
+    conv2d: (x, k, a, cout, out, _transformed, tail) => conv2d(q, x, k, a, cout, out, tail),
+    conv2dBackward: (x, k, g, a, cout, dx, dk) => conv2dBackward(q, x, k, g, a, cout, dx, dk, scratch),
+    maxPool2d: (x, a, out, argmax) => maxPool2d(q, x, a, out, argmax),
+    maxPool2dBackward: (g, argmax, a, dx) => maxPool2dBackward(q, g, argmax, a, dx),
+    avgPool2d: (x, a, out) => avgPool2d(q, x, a, out),
+    avgPool2dBackward: (g, a, dx) => avgPool2dBackward(q, g, a, dx),
     biasActivation: (x, bias, rows, cols, act, out) => biasActivation(q, x, bias, rows, cols, act, out),
     biasActivationBackward: (g, y, rows, cols, act, dx, db) => biasActivationBackward(q, g, y, rows, cols, act, dx, db),
     adamStep: (p, g, m, v, vMax, s) => adamStep(q, p, g, m, v, vMax, s),

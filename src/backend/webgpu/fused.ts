@@ -10,7 +10,7 @@ import type { GpuStorage } from './storage.js';
 import { MAIN_1D, PRELUDE, bindings } from './wgsl.js';
 
 /** relu as `v > 0 || v is NaN ? v : 0`, so NaN stays NaN and -0 gives +0 (as the relu kernel does). */
-const ACTIVATE: Record<FusedActivation, string> = { linear: 'v', relu: 'select(0.0, v, v > 0.0 || is_nan(v))' };
+export const ACTIVATE: Record<FusedActivation, string> = { linear: 'v', relu: 'select(0.0, v, v > 0.0 || is_nan(v))' };
 /** The gradient through the activation from its output y: a mask for relu (g = NaN still gives 0 where off). */
 const MASK: Record<FusedActivation, (e: string) => string> = {
   linear: (e) => `g[${e}]`,
