@@ -17,6 +17,7 @@ import { explainCommand } from './explain.js';
 import { reportCommand } from './report.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './pytorch.js';
+import { finetuneCommand } from './bert.js';
 
 const commands: Command[] = [
   trainCommand,
@@ -27,6 +28,7 @@ const commands: Command[] = [
   exportCommand,
   importCommand,
   pretrainCommand,
+  finetuneCommand,
   generateCommand,
   linregCommand,
   infoCommand,
@@ -87,13 +89,14 @@ async function main(argv: string[]): Promise<number> {
     console.log(json ? JSON.stringify({ version: version() }) : `tessera ${version()}`);
     return 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const named = commands.find((c) => c.name === name);
+  if (!named) {
     const message = `tessera: unknown command "${name}"; expected one of: ${commands.map((c) => c.name).join(', ')}`;
     console.error(message);
     if (json) console.log(JSON.stringify({ error: message }));
     return 2;
   }
+  const command = named.variant?.(rest) ?? named;
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(commandHelp(command));
     return 0;
