@@ -18,6 +18,11 @@ export interface Command extends CommandSyntax {
    * runs; the others keep Node's default Ctrl-C, which stops at once.
    */
   interrupted?(): string;
+  /**
+   * The command that handles these arguments instead, where one name covers models with options
+   * of their own (`tessera pretrain bert`); its help and run are used.
+   */
+  variant?(argv: string[]): Command | undefined;
   /** Returns the result object printed as the last line under --json. */
   run(argv: string[], ctx: CommandContext): Promise<Record<string, unknown>>;
 }

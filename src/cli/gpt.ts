@@ -5,13 +5,15 @@ import { generate } from '../zoo/gpt.js';
 import { loadGpt, pretrainGpt, type GptCorpus, type GptTokenizerKind } from '../zoo/gpt-train.js';
 import type { Command } from './command.js';
 import { intOption, numberOption, parseCommand } from './args.js';
+import { pretrainBertCommand, pretrainTarget } from './bert.js';
 
 export const pretrainCommand: Command = {
   name: 'pretrain',
-  summary: 'pre-train a GPT (character or byte-level BPE tokens) on a bundled corpus, with resumable checkpoints',
+  summary:
+    'pre-train a GPT (character or BPE tokens) or a BERT (masked LM) on bundled corpora, with resumable checkpoints',
   usage:
-    'tessera pretrain gpt --corpus moby-dick [--tokenizer char|bpe [--vocab-size 4000]] [--layers 4 --heads 4 --width 128 --context 128 --batch-size 32] [--steps 5000 | --minutes M] [--lr 1e-3] [--eval-interval 250] [--eval-windows 32] [--checkpoint-interval 500] [--chars N] [--untied] [--dropout 0] [--seed 0] [--out out/gpt] [--resume DIR] [--json]',
-  arguments: [['gpt', 'the model to pre-train: a GPT language model (the only one so far)']],
+    'tessera pretrain bert --help shows the BERT options.\n       tessera pretrain gpt --corpus moby-dick [--tokenizer char|bpe [--vocab-size 4000]] [--layers 4 --heads 4 --width 128 --context 128 --batch-size 32] [--steps 5000 | --minutes M] [--lr 1e-3] [--eval-interval 250] [--eval-windows 32] [--checkpoint-interval 500] [--chars N] [--untied] [--dropout 0] [--seed 0] [--out out/gpt] [--resume DIR] [--json]',
+  arguments: [['gpt|bert', 'the model to pre-train: a GPT language model, or a BERT encoder (its own options)']],
   options: {
     corpus: {
       type: 'string',
@@ -42,12 +44,19 @@ export const pretrainCommand: Command = {
     out: { type: 'string', value: 'DIR', help: 'checkpoint folder (default out/gpt)' },
     resume: { type: 'string', value: 'DIR', help: 'continue the run whose checkpoint is in DIR' },
   },
+  variant(argv) {
+    return pretrainTarget(argv, pretrainCommand.options, pretrainBertCommand.options) === 'bert'
+      ? pretrainBertCommand
+      : undefined;
+  },
   async run(argv, ctx) {
     const cmd = 'pretrain';
     const { values, positionals } = parseCommand(pretrainCommand, argv);
     const [target] = positionals;
     if (target !== 'gpt')
-      throw new ArgumentError(`tessera pretrain: got model ${JSON.stringify(target ?? null)}; expected "gpt"`);
+      throw new ArgumentError(
+        `tessera pretrain: got model ${JSON.stringify(target ?? null)}; expected "gpt" or "bert"`,
+      );
     const corpus = values.corpus as string | undefined;
     if (corpus !== undefined && corpus !== 'moby-dick' && corpus !== 'sotu' && corpus !== 'spam-assassin')
       throw new ArgumentError(

@@ -19,6 +19,7 @@ import { exportCommand } from './export.js';
 import { importCommand } from './pytorch.js';
 import { embedCommand, similarCommand } from './embed.js';
 import { baselinesCommand } from './baselines.js';
+import { finetuneCommand } from './bert.js';
 
 const commands: Command[] = [
   trainCommand,
@@ -29,6 +30,7 @@ const commands: Command[] = [
   exportCommand,
   importCommand,
   pretrainCommand,
+  finetuneCommand,
   generateCommand,
   embedCommand,
   similarCommand,
@@ -92,13 +94,14 @@ async function main(argv: string[]): Promise<number> {
     console.log(json ? JSON.stringify({ version: version() }) : `tessera ${version()}`);
     return 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const named = commands.find((c) => c.name === name);
+  if (!named) {
     const message = `tessera: unknown command "${name}"; expected one of: ${commands.map((c) => c.name).join(', ')}`;
     console.error(message);
     if (json) console.log(JSON.stringify({ error: message }));
     return 2;
   }
+  const command = named.variant?.(rest) ?? named;
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(commandHelp(command));
     return 0;

@@ -30,7 +30,6 @@ import { AdamW } from '../optim/adam.js';
 import { clipGradNorm } from '../optim/clip.js';
 import { paramGroupsWithoutDecay } from '../optim/param-groups.js';
 import { CosineWithWarmup } from '../optim/schedules.js';
-import type { OptimizerStateDict } from '../optim/optimizer.js';
 import { CharTokenizer } from '../data/text/tokenizer.js';
 import { BpeTokenizer } from '../data/text/bpe.js';
 import {
@@ -44,17 +43,27 @@ import { bigramBaseline } from '../data/text/bigram.js';
 import { mobyDick, sotu } from '../data/text/corpora.js';
 import { spamAssassin } from '../data/text/spam-assassin.js';
 import { emailsText, spamSplit } from '../data/text/spam-split.js';
-import { type TextTokenizer, loadTokenizer, saveTokenizer } from '../data/text/tokenizer-file.js';
-import { writeFileAtomic } from '../io/atomic.js';
-import { loadSafetensors, saveSafetensors } from '../io/safetensors-file.js';
+import { type TextTokenizer, loadTokenizer } from '../data/text/tokenizer-file.js';
+import { loadSafetensors } from '../io/safetensors-file.js';
 import { isCheckpointDir, latestCheckpoint, writeCheckpointDir } from '../io/checkpoint-dir.js';
-import { joinOptimizerState, splitOptimizerState, type OptimizerMeta } from '../io/optimizer-file.js';
+import type { OptimizerMeta } from '../io/optimizer-file.js';
 import { ArgumentError, FormatError, describe } from '../util/errors.js';
 import { GPT, gptConfig, type GPTConfig } from './gpt.js';
+import {
+  CHECKPOINT_FILES,
+  MODEL_FILES,
+  checkpointFolder,
+  loadCheckpointWeights,
+  readCheckpointJson,
+  readTrainingCheckpoint,
+  writeModelFiles,
+  writeTrainingCheckpoint,
+} from './train-checkpoint.js';
 
 /** The files of a checkpoint folder; generation needs the first three. */
-export const GPT_MODEL_FILES = ['config.json', 'model.safetensors', 'tokenizer.json'] as const;
-export const GPT_CHECKPOINT_FILES = [...GPT_MODEL_FILES, 'optimizer.safetensors', 'trainer.json'] as const;
+export const GPT_MODEL_FILES = MODEL_FILES;
+export const GPT_CHECKPOINT_FILES = CHECKPOINT_FILES;
+const WHAT = 'GPT checkpoint';
 
 export type GptCorpus = 'moby-dick' | 'sotu' | 'spam-assassin';
 
@@ -330,7 +339,7 @@ export function pretrainGpt(options: PretrainGptOptions): PretrainGptResult {
   let trainSeconds = resumed ? resumed.trainer.trainSeconds : 0;
   if (resumed) {
     const saved = resumed.trainer;
-    optimizer.loadStateDict(optimizerState(saved, resumed.optimizer));
+    optimizer.loadStateDict(resumed.optimizer);
     scheduler.loadStateDict(saved.scheduler);
     sampler.setState(saved.sampler);
     setRngState(saved.rng);
@@ -348,18 +357,22 @@ export function pretrainGpt(options: PretrainGptOptions): PretrainGptResult {
   const out = options.out ?? options.resume ?? null;
   const save = (): void => {
     if (out === null) return;
-    const trainer: TrainerState = {
+    const trainer = {
       step,
       settings,
       sampler: sampler.getState(),
       rng: getRngState(),
       scheduler: scheduler.stateDict(),
-      optimizer: { paramGroups: [], scalars: {} },
       losses,
       evals,
       trainSeconds,
-    };
-    saveCheckpoint(out, model, tokenizer, optimizer.stateDict(), trainer);
+    } satisfies Omit<TrainerState, 'optimizer'>;
+    writeTrainingCheckpoint(
+      out,
+      { config: model.config, model, tokenizer, optimizer: optimizer.stateDict() },
+      trainer,
+      'pretrainGpt',
+    );
   };
   log(
     `GPT ${config.layers} layers × ${config.heads} heads × width ${config.width}, context ${config.context}, vocab ${config.vocabSize}: ${model.numParameters()} parameters; ${split.train.length} training and ${split.validation.length} validation tokens`,
@@ -444,34 +457,6 @@ function checkSameArchitecture(dir: string, config: GPTConfig, options: Pretrain
   }
 }
 
-/** Write one checkpoint generation (the folder stays loadable if the process dies at any moment). */
-function saveCheckpoint(
-  dir: string,
-  model: GPT,
-  tokenizer: TextTokenizer,
-  opt: OptimizerStateDict,
-  trainer: TrainerState,
-): void {
-  writeCheckpointDir(
-    dir,
-    (tmp) => {
-      writeModelFiles(tmp, model, tokenizer);
-      const { moments, meta } = splitOptimizerState(opt);
-      saveSafetensors(join(tmp, 'optimizer.safetensors'), moments);
-      const state: TrainerState = { ...trainer, optimizer: meta };
-      writeFileAtomic(join(tmp, 'trainer.json'), `${JSON.stringify(state)}\n`);
-    },
-    'pretrainGpt',
-  );
-}
-
-/** config.json, model.safetensors and tokenizer.json: what generation needs (GPT_MODEL_FILES). */
-function writeModelFiles(folder: string, model: GPT, tokenizer: TextTokenizer): void {
-  writeFileAtomic(join(folder, 'config.json'), `${JSON.stringify(model.config, null, 2)}\n`);
-  saveSafetensors(join(folder, 'model.safetensors'), model.stateDict(), { format: 'pt' });
-  saveTokenizer(tokenizer, join(folder, 'tokenizer.json'));
-}
-
 /**
  * Save a model and its tokenizer as a checkpoint folder that `loadGpt` and `tessera generate`
  * read (one generation holding GPT_MODEL_FILES; no optimizer or trainer state, so not resumable):
@@ -483,7 +468,7 @@ export function saveGpt(dir: string, model: GPT, tokenizer: TextTokenizer): stri
     throw new ArgumentError(
       `saveGpt: got a tokenizer of ${tokenizer.vocabSize} characters for a model of vocabSize=${model.config.vocabSize}; expected the same vocabulary`,
     );
-  return writeCheckpointDir(dir, (tmp) => writeModelFiles(tmp, model, tokenizer), 'saveGpt');
+  return writeCheckpointDir(dir, (tmp) => writeModelFiles(tmp, model.config, model, tokenizer), 'saveGpt');
 }
 
 /**
@@ -502,39 +487,11 @@ export function isGptCheckpoint(dir: string): boolean {
 }
 
 function readJson(dir: string, file: string): unknown {
-  const path = join(dir, file);
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new FormatError(`GPT checkpoint: ${path} is not valid JSON (${(e as Error).message})`);
-  }
+  return readCheckpointJson(dir, file, WHAT);
 }
 
-/**
- * The folder holding the files: the latest generation of a checkpoint folder, or `dir` itself (a
- * plain folder of the files, as older versions wrote). Missing files are named.
- */
-function checkpointFiles(dir: string, files: readonly string[]): string {
-  if (!existsSync(dir)) throw new ArgumentError(`GPT checkpoint: folder ${dir} does not exist`);
-  const folder = isCheckpointDir(dir) ? latestCheckpoint(dir, 'GPT checkpoint') : dir;
-  if (folder === null) throw new ArgumentError(`GPT checkpoint: ${dir} holds no checkpoint yet`);
-  const missing = files.filter((f) => !existsSync(join(folder, f)));
-  if (missing.length > 0)
-    throw new FormatError(
-      `GPT checkpoint: ${folder} is missing ${missing.join(', ')}; expected a checkpoint folder holding ${files.join(', ')}`,
-    );
-  return folder;
-}
-
-/** Weights into a model of the folder's config; a different architecture is named. */
 function loadWeights(dir: string, model: GPT, weights: Record<string, Tensor>): void {
-  try {
-    model.loadStateDict(weights);
-  } catch (e) {
-    throw new FormatError(
-      `GPT checkpoint: ${join(dir, 'model.safetensors')} does not fit the architecture in ${join(dir, 'config.json')} (${JSON.stringify(model.config)}): ${(e as Error).message}`,
-    );
-  }
+  loadCheckpointWeights(dir, model, weights, WHAT);
 }
 
 /**
@@ -543,7 +500,7 @@ function loadWeights(dir: string, model: GPT, weights: Record<string, Tensor>): 
  * @example const { model, tokenizer } = loadGpt('out/gpt')
  */
 export function loadGpt(checkpoint: string): { model: GPT; tokenizer: TextTokenizer; config: GPTConfig } {
-  const dir = checkpointFiles(checkpoint, GPT_MODEL_FILES);
+  const dir = checkpointFolder(checkpoint, GPT_MODEL_FILES, WHAT);
   const config = gptConfig(`GPT checkpoint ${join(dir, 'config.json')}`, readJson(dir, 'config.json'));
   const tokenizer = loadTokenizer(join(dir, 'tokenizer.json'));
   if (tokenizer.vocabSize !== config.vocabSize)
@@ -560,28 +517,9 @@ function readCheckpoint(checkpoint: string): {
   config: GPTConfig;
   tokenizer: TextTokenizer;
   weights: Record<string, Tensor>;
-  optimizer: Record<string, Tensor>;
+  optimizer: ReturnType<typeof readTrainingCheckpoint>['optimizer'];
   trainer: TrainerState;
 } {
-  const dir = checkpointFiles(checkpoint, GPT_CHECKPOINT_FILES);
-  const config = gptConfig(`GPT checkpoint ${join(dir, 'config.json')}`, readJson(dir, 'config.json'));
-  const tokenizer = loadTokenizer(join(dir, 'tokenizer.json'));
-  const trainer = readJson(dir, 'trainer.json') as TrainerState;
-  if (!trainer || typeof trainer !== 'object' || !Number.isInteger(trainer.step) || !trainer.settings)
-    throw new FormatError(
-      `GPT checkpoint: ${join(dir, 'trainer.json')} has no step and settings; expected a trainer state`,
-    );
-  return {
-    folder: dir,
-    config,
-    tokenizer,
-    weights: loadSafetensors(join(dir, 'model.safetensors')).tensors,
-    optimizer: loadSafetensors(join(dir, 'optimizer.safetensors')).tensors,
-    trainer,
-  };
-}
-
-/** The optimizer's stateDict again, from trainer.json's scalars and groups and the moments file. */
-function optimizerState(trainer: TrainerState, moments: Record<string, Tensor>): OptimizerStateDict {
-  return joinOptimizerState(trainer.optimizer, moments, 'GPT checkpoint: optimizer.safetensors');
+  const c = readTrainingCheckpoint<TrainerState>(checkpoint, WHAT);
+  return { ...c, config: gptConfig(`${WHAT} ${join(c.folder, 'config.json')}`, c.config) };
 }

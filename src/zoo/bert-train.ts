@@ -1,0 +1,456 @@
+/**
+ * Pre-training a BERT by masked-language modelling, with checkpoints that resume exactly (Node-only).
+ *
+ * Documents (bert-data.ts: the training e-mails of the spam split and/or the State of the Union
+ * addresses) are split 95 / 5 by document; a byte-level BPE tokenizer learns from the training
+ * documents only; each document becomes rows of [CLS] … [SEP] + padding. Every step takes a batch
+ * of rows drawn (with replacement) by a stream seeded from (seed, step), corrupts them with
+ * `maskTokens` (15 %: 80 % [MASK], 10 % random, 10 % kept; draws from the global generator) and
+ * minimises the cross-entropy of the MLM head at the chosen positions, with AdamW (no decay on
+ * biases and norms) under linear warm-up then cosine decay, gradients clipped at norm 1.
+ *
+ * Validation: the first `evalRows` held-out rows, masked with a fixed seed of their own (the
+ * global generator's state is put back afterwards, so evaluating does not change the run): MLM
+ * loss, masked-token accuracy, and the loss of a unigram model of the training tokens on the
+ * same masked positions (the baseline to beat).
+ *
+ * Checkpoints: train-checkpoint.ts (the GPT's format): config.json (BertConfig), model.safetensors,
+ * tokenizer.json, optimizer.safetensors and trainer.json (step, settings, scheduler, the global
+ * RNG's state, losses). Resuming continues with the same batches, masks and updates.
+ */
+import { join } from 'node:path';
+import { fromHostValues } from '../tensor/creation.js';
+import { getRngState, manualSeed, setRngState } from '../tensor/random.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { eq, log, ne } from '../ops/elementwise.js';
+import { expand, reshape } from '../ops/movement.js';
+import { argmax, sum } from '../ops/reduce.js';
+import { noGrad } from '../autograd/mode.js';
+import { backward } from '../autograd/backward.js';
+import { sequenceCrossEntropy } from '../nn/losses.js';
+import { AdamW } from '../optim/adam.js';
+import { clipGradNorm } from '../optim/clip.js';
+import { paramGroupsWithoutDecay } from '../optim/param-groups.js';
+import { CosineWithWarmup } from '../optim/schedules.js';
+import { ShuffleRng } from '../data/shuffle.js';
+import { BpeTokenizer } from '../data/text/bpe.js';
+import { loadTokenizer } from '../data/text/tokenizer-file.js';
+import { loadSafetensors } from '../io/safetensors-file.js';
+import { ArgumentError, FormatError, describe } from '../util/errors.js';
+import { BERT, bertConfig, type BertConfig } from './bert.js';
+import { maskTokens } from './bert-mask.js';
+import {
+  BERT_CORPORA,
+  bertCorpusDocuments,
+  documentRows,
+  rowBatch,
+  splitDocuments,
+  type TokenRows,
+} from './bert-data.js';
+import {
+  MODEL_FILES,
+  checkpointFolder,
+  loadCheckpointWeights,
+  readCheckpointJson,
+  readTrainingCheckpoint,
+  writeTrainingCheckpoint,
+} from './train-checkpoint.js';
+
+const WHAT = 'BERT checkpoint';
+
+export interface PretrainBertOptions {
+  /** Named corpora (default ['spam-unlabelled', 'sotu']); or `documents` gives the text. */
+  corpora?: string[];
+  documents?: string[];
+  /** Only the first N documents of each corpus (a quick run, a test). */
+  documentLimit?: number;
+  /** BPE vocabulary size (default 4000). */
+  vocabSize?: number;
+  /** Characters of training text the tokenizer learns from (default 3,000,000, spread over the documents). */
+  tokenizerChars?: number;
+  layers?: number;
+  heads?: number;
+  width?: number;
+  /** Row length with [CLS] and [SEP] (default 128). */
+  context?: number;
+  normFirst?: boolean;
+  dropout?: number;
+  batchSize?: number;
+  /** The schedule's length (default 2000; with `minutes` and no `steps`, what two timed trial steps say fits). */
+  steps?: number;
+  /** Stop after this many minutes of training (with a checkpoint); data preparation is not counted. */
+  minutes?: number;
+  /** Stop after this step as if killed there (a checkpoint is written first); tests use it. */
+  stopAfter?: number;
+  lr?: number;
+  warmupSteps?: number;
+  weightDecay?: number;
+  minLrRatio?: number;
+  evalInterval?: number;
+  /** Held-out rows per evaluation (default 256). */
+  evalRows?: number;
+  checkpointInterval?: number;
+  out?: string;
+  resume?: string;
+  seed?: number;
+  log?: (line: string) => void;
+}
+
+interface RunSettings {
+  corpora: string[] | null;
+  documentLimit: number | null;
+  vocabSize: number;
+  tokenizerChars: number;
+  batchSize: number;
+  steps: number;
+  lr: number;
+  warmupSteps: number;
+  weightDecay: number;
+  minLrRatio: number;
+  evalInterval: number;
+  evalRows: number;
+  checkpointInterval: number;
+  seed: number;
+}
+
+interface EvalRecord {
+  step: number;
+  valMlmLoss: number;
+  valMaskedAccuracy: number;
+}
+
+interface TrainerState {
+  step: number;
+  settings: RunSettings;
+  rng: number[];
+  scheduler: ReturnType<CosineWithWarmup['stateDict']>;
+  optimizer: import('../io/optimizer-file.js').OptimizerMeta;
+  losses: number[];
+  evals: EvalRecord[];
+  trainSeconds: number;
+}
+
+export interface MlmEvaluation {
+  /** Mean cross-entropy (nats) over the masked positions. */
+  loss: number;
+  /** Share of masked positions whose original token is the model's top prediction. */
+  accuracy: number;
+  /** The unigram model's mean cross-entropy on the same positions. */
+  unigramLoss: number;
+  /** Masked positions scored. */
+  tokens: number;
+}
+
+export interface PretrainBertResult {
+  valMlmLoss: number;
+  valMaskedAccuracy: number;
+  unigramMlmLoss: number;
+  /** Mean training MLM loss over the last (up to) 50 steps. */
+  trainLoss: number;
+  /** Row tokens (batch × context, padding included) per second of training steps. */
+  tokensPerSecond: number;
+  steps: number;
+  totalSteps: number;
+  params: number;
+  seconds: number;
+  trainRows: number;
+  validationRows: number;
+  config: BertConfig;
+  out: string | null;
+  losses: number[];
+  evals: EvalRecord[];
+  model: BERT;
+  tokenizer: BpeTokenizer;
+}
+
+function positive(fn: string, name: string, v: unknown, integer = true): void {
+  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v) || (integer && !Number.isInteger(v)))
+    throw new ArgumentError(`${fn}: got ${name}=${describe(v)}; expected a positive ${integer ? 'integer' : 'number'}`);
+}
+
+/** The rows of step `step`: `batchSize` draws with replacement from a stream seeded by (seed, step). */
+function stepIndices(seed: number, step: number, batchSize: number, count: number): Int32Array {
+  const rng = new ShuffleRng((seed * 1_000_003 + step * 7919 + 12345) >>> 0);
+  return Int32Array.from({ length: batchSize }, () => Math.floor(rng.next() * count));
+}
+
+/** Training-token log-frequencies (add-one) as a [vocab] tensor: the unigram baseline. */
+function unigramLogProbs(rows: TokenRows, vocabSize: number, firstRegularId: number): Tensor {
+  const counts = new Float64Array(vocabSize).fill(1);
+  for (const id of rows.ids) if (id >= firstRegularId) counts[id]++;
+  const total = counts.reduce((a, b) => a + b, 0);
+  return fromHostValues(
+    Float32Array.from(counts, (c) => c / total),
+    [vocabSize],
+  );
+}
+
+/**
+ * MLM loss and masked accuracy of `model` on the first `maxRows` rows, masked with seed `seed`
+ * (the global generator is restored afterwards).
+ */
+export function evaluateMlm(
+  model: BERT,
+  rows: TokenRows,
+  options: { maxRows: number; batchSize: number; seed: number; unigram?: Tensor; firstRegularId?: number },
+): MlmEvaluation {
+  const n = Math.min(options.maxRows, rows.count);
+  const saved = getRngState();
+  manualSeed(options.seed);
+  const wasTraining = model.training;
+  model.eval();
+  let lossSum = 0;
+  let unigramSum = 0;
+  let correct = 0;
+  let tokens = 0;
+  try {
+    noGrad(() => {
+      const logUnigram = options.unigram ? log(options.unigram) : null;
+      for (let start = 0; start < n; start += options.batchSize) {
+        const indices = Int32Array.from({ length: Math.min(options.batchSize, n - start) }, (_, i) => start + i);
+        const { ids, attentionMask } = rowBatch(rows, indices);
+        const { inputs, labels } = maskTokens(ids, {
+          vocabSize: model.config.vocabSize,
+          firstRegularId: options.firstRegularId,
+        });
+        const logits = model.mlmLogits(model.call(inputs, { attentionMask }));
+        lossSum += sequenceCrossEntropy(logits, labels, { reduction: 'sum' }).item();
+        correct += sum(eq(argmax(logits, -1), labels)).item();
+        tokens += sum(ne(labels, -100)).item();
+        if (logUnigram)
+          unigramSum += sequenceCrossEntropy(
+            expand(reshape(logUnigram, [1, 1, model.config.vocabSize]), logits.shape),
+            labels,
+            { reduction: 'sum' },
+          ).item();
+      }
+    });
+  } finally {
+    model.train(wasTraining);
+    setRngState(saved);
+  }
+  const d = Math.max(tokens, 1);
+  return { loss: lossSum / d, accuracy: correct / d, unigramLoss: unigramSum / d, tokens };
+}
+
+/** Pre-train (or resume) a BERT; see the file's comment for the recipe and the checkpoint. */
+export function pretrainBert(options: PretrainBertOptions): PretrainBertResult {
+  const fn = 'pretrainBert';
+  const t0 = performance.now();
+  const log = options.log ?? (() => {});
+  const resumed = options.resume ? readTrainingCheckpoint<TrainerState>(options.resume, WHAT) : null;
+  const resumedConfig = resumed ? bertConfig(`${WHAT} ${join(resumed.folder, 'config.json')}`, resumed.config) : null;
+  if (resumedConfig) {
+    for (const key of ['layers', 'heads', 'width', 'context', 'normFirst', 'dropout', 'vocabSize'] as const) {
+      const asked = options[key];
+      if (asked !== undefined && asked !== resumedConfig[key])
+        throw new ArgumentError(
+          `${fn}: checkpoint ${options.resume} holds a model with ${key}=${resumedConfig[key]}; got ${key}=${asked} (a different architecture cannot resume it)`,
+        );
+    }
+  }
+  const settings: RunSettings = resumed
+    ? { ...resumed.trainer.settings, steps: options.steps ?? resumed.trainer.settings.steps }
+    : {
+        corpora: options.documents === undefined ? (options.corpora ?? [...BERT_CORPORA]) : null,
+        documentLimit: options.documentLimit ?? null,
+        vocabSize: options.vocabSize ?? 4000,
+        tokenizerChars: options.tokenizerChars ?? 3_000_000,
+        batchSize: options.batchSize ?? 32,
+        steps: options.steps ?? 2000,
+        lr: options.lr ?? 1e-3,
+        warmupSteps: options.warmupSteps ?? Math.min(200, Math.floor((options.steps ?? 2000) / 10)),
+        weightDecay: options.weightDecay ?? 0.01,
+        minLrRatio: options.minLrRatio ?? 0.1,
+        evalInterval: options.evalInterval ?? 200,
+        evalRows: options.evalRows ?? 256,
+        checkpointInterval: options.checkpointInterval ?? 200,
+        seed: options.seed ?? 0,
+      };
+  for (const key of ['batchSize', 'steps', 'evalInterval', 'evalRows', 'checkpointInterval', 'vocabSize'] as const)
+    positive(fn, key, settings[key]);
+  positive(fn, 'lr', settings.lr, false);
+  for (const c of settings.corpora ?? [])
+    if (!(BERT_CORPORA as readonly string[]).includes(c))
+      throw new ArgumentError(
+        `${fn}: got corpus ${describe(c)}; expected one of ${BERT_CORPORA.map((x) => `"${x}"`).join(', ')}`,
+      );
+  const documents = (settings.corpora ?? [null]).flatMap((c) => {
+    const docs = c === null ? (options.documents ?? []) : bertCorpusDocuments(c);
+    return settings.documentLimit === null ? docs : docs.slice(0, settings.documentLimit);
+  });
+  const split = splitDocuments(documents);
+  if (split.validation.length === 0)
+    throw new ArgumentError(`${fn}: got ${documents.length} documents; expected at least 20 (every 20th is held out)`);
+  const tokenizer = resumed ? (resumed.tokenizer as BpeTokenizer) : trainTokenizer(split.train, settings);
+  if (!(tokenizer instanceof BpeTokenizer)) throw new FormatError(`${fn}: ${options.resume} holds no BPE tokenizer`);
+  const firstRegularId = tokenizer.byteOffset;
+  const maskId = tokenizer.specialId('[MASK]')!;
+  const context = resumedConfig?.context ?? options.context ?? 128;
+  const trainRows = documentRows(tokenizer, split.train, context);
+  const validationRows = documentRows(tokenizer, split.validation, context);
+
+  if (!resumed) manualSeed(settings.seed);
+  const config =
+    resumedConfig ??
+    bertConfig(fn, {
+      vocabSize: tokenizer.vocabSize,
+      context,
+      layers: options.layers ?? 2,
+      heads: options.heads ?? 4,
+      width: options.width ?? 128,
+      normFirst: options.normFirst ?? false,
+      dropout: options.dropout ?? 0.1,
+    });
+  const model = new BERT(config);
+  if (resumed) loadCheckpointWeights(resumed.folder, model, resumed.weights, WHAT);
+  const mask = (ids: Tensor) => maskTokens(ids, { vocabSize: config.vocabSize, maskId, firstRegularId });
+  const stepLoss = (step: number): Tensor => {
+    const { ids, attentionMask } = rowBatch(
+      trainRows,
+      stepIndices(settings.seed, step, settings.batchSize, trainRows.count),
+    );
+    const { inputs, labels } = mask(ids);
+    return sequenceCrossEntropy(model.mlmLogits(model.call(inputs, { attentionMask })), labels);
+  };
+  if (!resumed && options.minutes !== undefined && options.steps === undefined) {
+    positive(fn, 'minutes', options.minutes, false);
+    let seconds = 0;
+    for (let i = 0; i < 2; i++) {
+      const s0 = performance.now();
+      backward(stepLoss(-1 - i));
+      seconds = (performance.now() - s0) / 1000;
+    }
+    model.zeroGrad();
+    manualSeed(settings.seed);
+    // Evaluations and checkpoints take some of the time: plan on 85 % of it for training steps.
+    settings.steps = Math.max(1, Math.floor((options.minutes * 60 * 0.85) / seconds));
+    if (options.warmupSteps === undefined) settings.warmupSteps = Math.min(200, Math.floor(settings.steps / 10));
+    log(`${options.minutes} minute(s) at ${seconds.toFixed(3)} s per step: a schedule of ${settings.steps} steps`);
+  }
+  const optimizer = new AdamW(paramGroupsWithoutDecay(model), { lr: settings.lr, weightDecay: settings.weightDecay });
+  const scheduler = new CosineWithWarmup(optimizer, {
+    warmupSteps: Math.min(settings.warmupSteps, settings.steps),
+    totalSteps: settings.steps,
+    minLrRatio: settings.minLrRatio,
+  });
+  const losses: number[] = resumed ? [...resumed.trainer.losses] : [];
+  const evals: EvalRecord[] = resumed ? [...resumed.trainer.evals] : [];
+  let step = resumed ? resumed.trainer.step : 0;
+  let trainSeconds = resumed ? resumed.trainer.trainSeconds : 0;
+  if (resumed) {
+    optimizer.loadStateDict(resumed.optimizer);
+    scheduler.loadStateDict(resumed.trainer.scheduler);
+    setRngState(resumed.trainer.rng);
+    log(`resumed ${options.resume} at step ${step}`);
+  }
+  const unigram = unigramLogProbs(trainRows, config.vocabSize, firstRegularId);
+  const evaluate = (): MlmEvaluation =>
+    evaluateMlm(model, validationRows, {
+      maxRows: settings.evalRows,
+      batchSize: settings.batchSize,
+      seed: settings.seed + 7,
+      unigram,
+      firstRegularId,
+    });
+  const out = options.out ?? options.resume ?? null;
+  const save = (): void => {
+    if (out === null) return;
+    const trainer = {
+      step,
+      settings,
+      rng: getRngState(),
+      scheduler: scheduler.stateDict(),
+      losses,
+      evals,
+      trainSeconds,
+    } satisfies Omit<TrainerState, 'optimizer'>;
+    writeTrainingCheckpoint(
+      out,
+      { config: model.config, model, tokenizer, optimizer: optimizer.stateDict() },
+      trainer,
+      fn,
+    );
+  };
+  log(
+    `BERT ${config.layers} layers × ${config.heads} heads × width ${config.width} (${config.normFirst ? 'pre' : 'post'}-LN), context ${config.context}, vocab ${config.vocabSize}: ${model.numParameters()} parameters; ${trainRows.count} training and ${validationRows.count} validation rows`,
+  );
+  // --minutes is training time: preparing the data (tokenizer, rows) is not counted.
+  const deadline = options.minutes === undefined ? Infinity : performance.now() + options.minutes * 60_000;
+  const params = model.parameters();
+  model.train();
+  while (step < settings.steps) {
+    const s0 = performance.now();
+    const loss = stepLoss(step);
+    optimizer.zeroGrad();
+    backward(loss);
+    clipGradNorm(params, 1);
+    optimizer.step();
+    scheduler.step();
+    losses.push(loss.item());
+    step++;
+    trainSeconds += (performance.now() - s0) / 1000;
+    const stopping = step === settings.steps || step === options.stopAfter || performance.now() >= deadline;
+    if (step % settings.evalInterval === 0 || stopping) {
+      const e = evaluate();
+      evals.push({ step, valMlmLoss: e.loss, valMaskedAccuracy: e.accuracy });
+      log(
+        `step ${step}/${settings.steps}  train ${losses[losses.length - 1].toFixed(4)}  val MLM ${e.loss.toFixed(4)} (unigram ${e.unigramLoss.toFixed(4)})  masked acc ${(100 * e.accuracy).toFixed(1)} %  ${((step * settings.batchSize * config.context) / Math.max(trainSeconds, 1e-9)).toFixed(0)} tok/s`,
+      );
+    }
+    if (step % settings.checkpointInterval === 0 || stopping) save();
+    if (stopping) break;
+  }
+  const final = evaluate();
+  const recent = losses.slice(-50);
+  return {
+    valMlmLoss: final.loss,
+    valMaskedAccuracy: final.accuracy,
+    unigramMlmLoss: final.unigramLoss,
+    trainLoss: recent.reduce((a, b) => a + b, 0) / Math.max(1, recent.length),
+    tokensPerSecond: (step * settings.batchSize * config.context) / Math.max(trainSeconds, 1e-9),
+    steps: step,
+    totalSteps: settings.steps,
+    params: model.numParameters(),
+    seconds: (performance.now() - t0) / 1000,
+    trainRows: trainRows.count,
+    validationRows: validationRows.count,
+    config,
+    out,
+    losses,
+    evals,
+    model,
+    tokenizer,
+  };
+}
+
+/** BPE learned from up to `tokenizerChars` characters of training documents, taken in a seeded order. */
+function trainTokenizer(documents: readonly string[], settings: RunSettings): BpeTokenizer {
+  const order = new ShuffleRng(settings.seed + 3).permutation(documents.length);
+  const sample: string[] = [];
+  let chars = 0;
+  for (const i of order) {
+    if (chars >= settings.tokenizerChars) break;
+    const doc = documents[i].slice(0, settings.tokenizerChars - chars);
+    sample.push(doc);
+    chars += doc.length;
+  }
+  return BpeTokenizer.train(sample, { vocabSize: settings.vocabSize });
+}
+
+/**
+ * The encoder and tokenizer of a BERT checkpoint folder (pretrainBert's), for fine-tuning.
+ * @example const { model, tokenizer } = loadBert('out/bert')
+ */
+export function loadBert(checkpoint: string): { model: BERT; tokenizer: BpeTokenizer; config: BertConfig } {
+  const dir = checkpointFolder(checkpoint, MODEL_FILES, WHAT);
+  const config = bertConfig(`${WHAT} ${join(dir, 'config.json')}`, readCheckpointJson(dir, 'config.json', WHAT));
+  const tokenizer = loadTokenizer(join(dir, 'tokenizer.json'));
+  if (!(tokenizer instanceof BpeTokenizer) || tokenizer.vocabSize !== config.vocabSize)
+    throw new FormatError(
+      `${WHAT}: ${join(dir, 'tokenizer.json')} is not a BPE tokenizer of ${config.vocabSize} tokens; expected the one config.json was made for`,
+    );
+  const model = new BERT(config);
+  loadCheckpointWeights(dir, model, loadSafetensors(join(dir, 'model.safetensors')).tensors, WHAT);
+  return { model, tokenizer, config };
+}
