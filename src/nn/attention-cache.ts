@@ -18,6 +18,11 @@ export class AttentionCache {
   /** [batch, heads, capacity, headSize]; null until the first step. */
   keys: Tensor | null = null;
   values: Tensor | null = null;
+  /**
+   * [batch, heads, 1, headSize]: one new token's queries split into heads, rewritten by each
+   * single-token step (attention reads them and keeps nothing), so such a step allocates none.
+   */
+  query: Tensor | null = null;
 
   constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1)
@@ -40,6 +45,7 @@ export class AttentionCache {
     if (this.keys === null || this.values === null) {
       this.keys = emptyTensor(shape, 'float32', query.backend, true);
       this.values = emptyTensor(shape, 'float32', query.backend, true);
+      this.query = emptyTensor([batch, heads, 1, headSize], 'float32', query.backend, false);
     } else if (this.keys.shape.some((n, i) => n !== shape[i]))
       throw new ShapeError(
         `${fn}: got a cache of shape ${describe(this.keys.shape)} for a query ${describe(query.shape)} with ${heads} heads; expected [${batch}, ${heads}, ${this.capacity}, ${headSize}] (use a new cache for another batch size or layer)`,

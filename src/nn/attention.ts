@@ -25,7 +25,7 @@
  * zero weights (and outputs out_proj.bias) where PyTorch gives NaN.
  */
 import { Tensor } from '../tensor/tensor.js';
-import { glorotUniform, zeros } from '../tensor/creation.js';
+import { emptyTensor, glorotUniform, zeros } from '../tensor/creation.js';
 import { add, ne } from '../ops/elementwise.js';
 import { biasActivationOverProduct } from '../ops/fused.js';
 import { mm } from '../ops/matmul.js';
@@ -281,7 +281,14 @@ export class MultiHeadAttention extends Module {
     writeHeads(cache.keys!, qkv, 1, position);
     writeHeads(cache.values!, qkv, 2, position);
     cache.length = position + t;
-    const q = this.#heads(sliceAxis(qkv, 2, 0, d));
+    // The queries split into heads straight from the projection: one copy (not a slice and a
+    // transpose), into the cache's own buffer for a single token.
+    const q = writeHeads(
+      t === 1 ? cache.query! : emptyTensor([query.shape[0], heads, t, d / heads], 'float32', query.backend, false),
+      qkv,
+      0,
+      0,
+    );
     const out = cachedAttention(q, cache.keys!, cache.values!, cache.length);
     return this.out_proj!.call(this.#merge(out));
   }

@@ -40,9 +40,24 @@ export function embedding(weight: Tensor, ids: Tensor, options: EmbeddingOpOptio
     throw new DTypeError(
       `${fn}: got token ids of dtype ${ids.dtype}; expected int32 (convert with ids.int(), or make them with { dtype: 'int32' })`,
     );
-  const [rows, dim] = weight.shape;
+  const rows = weight.shape[0];
   const paddingIdx = paddingIndex(fn, options.paddingIdx, rows);
   checkIds(fn, ids, rows);
+  return lookUp(weight, ids, paddingIdx);
+}
+
+/**
+ * `embedding` of ids the caller has already checked on the host (0 <= id < rows): without the two
+ * reductions and host reads of the check — per token of incremental decoding they cost about as
+ * much as the lookup's layer. Not part of the public API (ops/index.ts does not export it).
+ */
+export function embeddingOfCheckedIds(weight: Tensor, ids: Tensor): Tensor {
+  return lookUp(weight, ids, null);
+}
+
+function lookUp(weight: Tensor, ids: Tensor, paddingIdx: number | null): Tensor {
+  const fn = 'embedding';
+  const [rows, dim] = weight.shape;
   const be = backendOf(fn, weight, ids);
   const out = output([...ids.shape, dim], 'float32', be);
   be.gather(weight.storage, 1, rows, dim, ids.storage, out.storage);

@@ -8,7 +8,8 @@
  * erf, where, exp and log-softmax passes (scripts/profile-gpt-step.mjs).
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { record } from './record.js';
+import type { Backend } from '../backend/types.js';
+import { needsGrad, record } from './record.js';
 import { backendOf, output } from './util.js';
 
 /**
@@ -58,9 +59,9 @@ export function fusedLayerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | 
   const cols = x.shape[x.rank - 1];
   const rows = x.size / cols;
   const out = output(x.shape, 'float32', be);
-  const stats = be.allocate('float32', 2 * rows, false);
-  be.layerNorm(x.storage, weight && weight.storage, bias && bias.storage, rows, cols, epsilon, out.storage, stats);
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+  const stats = needsGrad(inputs) ? be.allocate('float32', 2 * rows, false) : scratchStats(be, 2 * rows);
+  be.layerNorm(x.storage, weight && weight.storage, bias && bias.storage, rows, cols, epsilon, out.storage, stats);
   return record('layerNorm', out, inputs, (g) => {
     const dx = x.requiresGrad ? output(x.shape, 'float32', be) : null;
     const dw = weight?.requiresGrad ? output(weight.shape, 'float32', be) : null;
@@ -78,4 +79,21 @@ export function fusedLayerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | 
     );
     return [dx, ...(weight ? [dw] : []), ...(bias ? [db] : [])];
   });
+}
+
+/** Per backend, where a layer norm with no backward writes its row statistics (nothing reads them). */
+const statsScratch = new WeakMap<Backend, { storage: unknown; size: number }>();
+
+/**
+ * Room for `size` floats of statistics nobody reads, kept per backend: a layer norm under noGrad
+ * (each token of incremental decoding runs nine) then allocates only its output. The kernels that
+ * write it run synchronously (WebGPU has none: it composes the norm), so one buffer serves all.
+ */
+function scratchStats(be: Backend, size: number): unknown {
+  let s = statsScratch.get(be);
+  if (s === undefined || s.size < size) {
+    s = { storage: be.allocate('float32', size, false), size };
+    statsScratch.set(be, s);
+  }
+  return s.storage;
 }

@@ -129,18 +129,23 @@ export function cachedAttention(q: Tensor, keys: Tensor, values: Tensor, length:
       `${fn}: got length ${describe(length)} with ${tq} queries and a cache of ${capacity}; expected an integer ${tq} <= length <= ${capacity}`,
     );
   // Query i sits at position length − tq + i and may not see the keys after it.
-  const blocked =
+  const blocked = () =>
     tq > 1 ? gt(reshape(arange(length), [1, length]), reshape(arange(length - tq, length), [tq, 1])) : null;
   if (isGradEnabled() && (q.requiresGrad || keys.requiresGrad || values.requiresGrad)) {
     const k = sliceAxis(keys, -2, 0, length);
     const v = sliceAxis(values, -2, 0, length);
-    return scaledDotProductAttention(q, k, v, { mask: blocked }).output;
+    return scaledDotProductAttention(q, k, v, { mask: blocked() }).output;
   }
   const be = backendOf(fn, q, keys, values);
   const batch = sizeOf(batchShape);
   const cacheStride = capacity * d;
+  const scale = 1 / Math.sqrt(d);
+  // One new query sees every cached key, and queries that fill the cache from empty see it
+  // causally from the first key: both are the fused scale, mask and softmax where the backend
+  // has it (as scaledDotProductAttention does) — one pass and one array instead of four.
+  const fusable = be.attentionSoftmax !== undefined && (tq === 1 || tq === length);
   let scores = output([...batchShape, tq, length], 'float32', be);
-  be.matmul(mul(q, 1 / Math.sqrt(d)).storage, keys.storage, scores.storage, {
+  be.matmul((fusable ? q : mul(q, scale)).storage, keys.storage, scores.storage, {
     m: tq,
     k: d,
     n: length,
@@ -150,8 +155,15 @@ export function cachedAttention(q: Tensor, keys: Tensor, values: Tensor, length:
     aBatchStride: tq * d,
     bBatchStride: cacheStride,
   });
-  if (blocked !== null) scores = where(blocked, -Infinity, scores);
-  const weights = softmax(scores, -1);
+  let weights: Tensor;
+  if (fusable) {
+    weights = output(scores.shape, 'float32', be);
+    be.attentionSoftmax!(scores.storage, batch * tq, length, tq, scale, tq > 1, weights.storage);
+  } else {
+    const mask = blocked();
+    if (mask !== null) scores = where(mask, -Infinity, scores);
+    weights = softmax(scores, -1);
+  }
   const out = output([...batchShape, tq, d], 'float32', be);
   be.matmul(weights.storage, values.storage, out.storage, {
     m: tq,

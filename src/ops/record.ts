@@ -42,7 +42,8 @@ export function recordOutputs(
   }
 }
 
-function needsGrad(inputs: readonly Tensor[]): boolean {
+/** Whether an op on `inputs` records a gradient (grad mode on and an input requires one). */
+export function needsGrad(inputs: readonly Tensor[]): boolean {
   if (!isGradEnabled()) return false;
   for (const t of inputs) if (t.requiresGrad) return true;
   return false;

@@ -19,7 +19,7 @@ import { fromHostValues, normal } from '../tensor/creation.js';
 import { add } from '../ops/elementwise.js';
 import { mm } from '../ops/matmul.js';
 import { reshape, sliceAxis } from '../ops/movement.js';
-import { embedding } from '../ops/embedding.js';
+import { embedding, embeddingOfCheckedIds } from '../ops/embedding.js';
 import { noGrad } from '../autograd/mode.js';
 import { Module } from '../nn/module.js';
 import { Parameter } from '../nn/parameter.js';
@@ -98,6 +98,9 @@ export interface KVCache {
   reset(): void;
 }
 
+/** GPT.step for ids already known to lie in the vocabulary (set by GPT's static block; generate's). */
+let stepCheckedIds: (model: GPT, ids: Tensor, cache: KVCache) => Tensor;
+
 export class GPT extends Module<[ids: Tensor], Tensor> {
   readonly config: GPTConfig;
   /** Token embedding [vocabSize, width]. */
@@ -159,10 +162,20 @@ export class GPT extends Module<[ids: Tensor], Tensor> {
    * under noGrad): the cache is written in place, outside the graph.
    */
   step(ids: Tensor, cache: KVCache): Tensor {
+    return this.#step(ids, cache, false);
+  }
+
+  static {
+    // `generate` checks its ids on the host as it makes them, so its steps skip the embedding's
+    // check on the device (two reductions and two host reads a token).
+    stepCheckedIds = (model, ids, cache) => model.#step(ids, cache, true);
+  }
+
+  #step(ids: Tensor, cache: KVCache, idsChecked: boolean): Tensor {
     const past = cache.length;
     this.#checkIds('GPT.step', ids, past);
     return noGrad(() => {
-      let x = this.#embed(ids, past);
+      let x = this.#embed(ids, past, idsChecked);
       this.blocks.forEach((block, l) => (x = block.step(x, cache.layers[l])));
       return this.#head(this.ln_f.call(x));
     });
@@ -180,9 +193,10 @@ export class GPT extends Module<[ids: Tensor], Tensor> {
     };
   }
 
-  #embed(ids: Tensor, past: number): Tensor {
+  #embed(ids: Tensor, past: number, idsChecked = false): Tensor {
     const t = ids.shape[1];
-    return this.drop.call(add(embedding(this.wte, ids), sliceAxis(this.wpe, 0, past, past + t)));
+    const tokens = idsChecked ? embeddingOfCheckedIds(this.wte, ids) : embedding(this.wte, ids);
+    return this.drop.call(add(tokens, sliceAxis(this.wpe, 0, past, past + t)));
   }
 
   #head(x: Tensor): Tensor {
@@ -275,11 +289,12 @@ export function generate(model: GPT, prompt: ArrayLike<number>, options: Generat
         else if (logits === null || cache.length >= context) {
           // First token, or the window slides: (re)build the cache from the last `context` tokens.
           cache.reset();
-          logits = lastLogits(model.step(row(ids.slice(-context)), cache));
+          logits = lastLogits(stepCheckedIds(model, row(ids.slice(-context)), cache));
         }
         const next = sampleLogits(logits!, o, () => rng.next());
         ids.push(next);
-        if (useCache && cache.length < context && n + 1 < o.tokens) logits = lastLogits(model.step(row([next]), cache));
+        if (useCache && cache.length < context && n + 1 < o.tokens)
+          logits = lastLogits(stepCheckedIds(model, row([next]), cache));
       }
     });
   } finally {
