@@ -14,7 +14,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { arange, rand } from '../tensor/creation.js';
 import { ArgumentError, ShapeError, describe } from '../util/errors.js';
-import { add, cast, ge, gt, mul, ne, where } from './elementwise.js';
+import { add, cast, eq, ge, gt, mul, ne, where } from './elementwise.js';
 import { min } from './reduce.js';
 import { reshape } from './movement.js';
 import { mm } from './matmul.js';
@@ -87,10 +87,15 @@ export function scaledDotProductAttention(
   if (mask !== null) blocked = blocked === null ? ne(mask, 0) : add(blocked, ne(mask, 0));
   // Causality alone always leaves key 0 visible; another mask may hide a whole row.
   const empty = mask !== null && tk > 0 ? min(blocked!, -1, { keepDims: true }) : null;
-  if (blocked !== null) scores = where(blocked, -Infinity, scores);
-  if (empty !== null) scores = where(empty, 0, scores);
+  if (blocked !== null) {
+    // −∞ on the blocked keys as an added bias of the mask's own (small) shape: one broadcasting add
+    // over the scores rather than selections over them (and their backward passes). A row whose
+    // every key is blocked gets no −∞ (its softmax would be NaN) and zero weights below.
+    const hide = empty === null ? blocked : mul(blocked, eq(empty, 0));
+    scores = add(scores, where(hide, -Infinity, 0));
+  }
   let weights = softmax(scores, -1);
-  if (empty !== null) weights = where(empty, 0, weights);
+  if (empty !== null) weights = mul(weights, cast(eq(empty, 0), 'float32'));
   return { output: mm(dropWeights(weights, rate), v, false, false, batch), weights };
 }
 

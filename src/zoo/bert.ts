@@ -18,7 +18,7 @@ import { normal, zeros } from '../tensor/creation.js';
 import { add, cast, div, eq, maximum, mul } from '../ops/elementwise.js';
 import { gelu } from '../ops/activations.js';
 import { mm } from '../ops/matmul.js';
-import { reshape, sliceAxis } from '../ops/movement.js';
+import { gather, reshape, sliceAxis } from '../ops/movement.js';
 import { sum } from '../ops/reduce.js';
 import { embedding } from '../ops/embedding.js';
 import { Module } from '../nn/module.js';
@@ -175,13 +175,21 @@ export class BERT extends Module<[ids: Tensor, options?: BertCallOptions], Tenso
     return this.ln_f ? this.ln_f.call(x) : x;
   }
 
-  /** Hidden states [batch, time, width] → MLM logits [batch, time, vocabSize] (the head tied to wte). */
-  mlmLogits(hidden: Tensor): Tensor {
+  /**
+   * Hidden states [batch, time, width] → MLM logits [batch, time, vocabSize] (the head tied to wte).
+   * With `positions` (int32 [M], flat indices row × time + t), only those positions are scored and
+   * the logits are [M, vocabSize]: training needs the ~15 % masked ones, and the head's product
+   * with the [vocab, width] matrix is the largest in a small BERT.
+   */
+  mlmLogits(hidden: Tensor, positions?: Tensor): Tensor {
     const [batch, t, d] = hidden.shape;
-    const flat = reshape(hidden, [batch * t, d]);
-    const dense = reshape(gelu(add(mm(flat, this.mlm_dense_weight, false, true), this.mlm_dense_bias)), [batch, t, d]);
-    const h = reshape(this.mlm_ln.call(dense), [batch * t, d]);
-    return reshape(add(mm(h, this.wte, false, true), this.mlm_bias), [batch, t, this.config.vocabSize]);
+    let flat = reshape(hidden, [batch * t, d]);
+    if (positions) flat = gather(flat, positions, 0);
+    const rows = flat.shape[0];
+    const dense = reshape(gelu(add(mm(flat, this.mlm_dense_weight, false, true), this.mlm_dense_bias)), [1, rows, d]);
+    const h = reshape(this.mlm_ln.call(dense), [rows, d]);
+    const logits = add(mm(h, this.wte, false, true), this.mlm_bias);
+    return positions ? logits : reshape(logits, [batch, t, this.config.vocabSize]);
   }
 
   override getConfig(): Record<string, unknown> {
