@@ -121,14 +121,14 @@ export const embedCommand: Command = {
     );
     ctx.log(`wrote ${out}`);
     return {
-      words: vocab.size,
+      vocabSize: vocab.size,
       dim,
       method,
       steps,
       lossStart: run.lossStart,
       lossEnd: run.lossEnd,
-      relatedMeanCosine: scores.related,
-      randomMeanCosine: scores.random,
+      relatedPairMeanSim: scores.related,
+      randomPairMeanSim: scores.random,
       shuffledMeanCosine: scores.shuffled,
       randomVectorBaseline: scores.randomVector,
       pairsUsed: scores.pairsUsed,

@@ -75,6 +75,10 @@ export interface PretrainBertOptions {
   /** Row length with [CLS] and [SEP] (default 128). */
   context?: number;
   normFirst?: boolean;
+  /**
+   * Dropout while pre-training (default 0: a run that reads its text a few times does not overfit,
+   * and on a CPU the dropout masks cost ~40 % of a step). Fine-tuning sets its own.
+   */
   dropout?: number;
   batchSize?: number;
   /** The schedule's length (default 2000; with `minutes` and no `steps`, what two timed trial steps say fits). */
@@ -321,6 +325,10 @@ export function pretrainBert(options: PretrainBertOptions): PretrainBertResult {
   const context = resumedConfig?.context ?? options.context ?? 128;
   const trainRows = documentRows(tokenizer, split.train, context);
   const validationRows = documentRows(tokenizer, split.validation, context);
+  if (trainRows.count === 0 || validationRows.count === 0)
+    throw new ArgumentError(
+      `${fn}: got ${documents.length} documents whose ${trainRows.count === 0 ? 'training' : 'held-out'} part is empty (no text); expected text to learn from and to validate on`,
+    );
 
   if (!resumed) manualSeed(settings.seed);
   const config =
@@ -332,7 +340,7 @@ export function pretrainBert(options: PretrainBertOptions): PretrainBertResult {
       heads: options.heads ?? 4,
       width: options.width ?? 128,
       normFirst: options.normFirst ?? false,
-      dropout: options.dropout ?? 0.1,
+      dropout: options.dropout ?? 0,
     });
   const model = new BERT(config);
   if (resumed) loadCheckpointWeights(resumed.folder, model, resumed.weights, WHAT);
@@ -480,11 +488,17 @@ function trainTokenizer(documents: readonly string[], settings: RunSettings): Bp
  */
 export function loadBert(checkpoint: string): { model: BERT; tokenizer: BpeTokenizer; config: BertConfig } {
   const dir = checkpointFolder(checkpoint, MODEL_FILES, WHAT);
-  const config = bertConfig(`${WHAT} ${join(dir, 'config.json')}`, readCheckpointJson(dir, 'config.json', WHAT));
+  const raw = readCheckpointJson(dir, 'config.json', WHAT);
+  // A GPT's folder has the same files; its config says what it is (only a GPT's has `tied`).
+  if (raw !== null && typeof raw === 'object' && 'tied' in raw)
+    throw new FormatError(
+      `${WHAT}: ${checkpoint} holds a GPT (a causal decoder, from tessera pretrain gpt); expected a BERT encoder's folder from tessera pretrain bert`,
+    );
+  const config = bertConfig(`${WHAT} ${join(dir, 'config.json')}`, raw);
   const tokenizer = loadTokenizer(join(dir, 'tokenizer.json'));
   if (!(tokenizer instanceof BpeTokenizer) || tokenizer.vocabSize !== config.vocabSize)
     throw new FormatError(
-      `${WHAT}: ${join(dir, 'tokenizer.json')} is not a BPE tokenizer of ${config.vocabSize} tokens; expected the one config.json was made for`,
+      `${WHAT}: ${join(dir, 'tokenizer.json')} ${tokenizer instanceof BpeTokenizer ? `has ${tokenizer.vocabSize} tokens` : 'is not a BPE tokenizer'}; expected a BPE tokenizer of ${config.vocabSize} tokens, the vocabulary config.json was made for`,
     );
   const model = new BERT(config);
   loadCheckpointWeights(dir, model, loadSafetensors(join(dir, 'model.safetensors')).tensors, WHAT);

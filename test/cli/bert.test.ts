@@ -37,7 +37,7 @@ test('tessera pretrain bert and tessera finetune: --json keys on a tiny checkpoi
       ...['--steps', '4', '--eval-rows', '8', '--out', out],
     ]);
     assert.equal(p.code, 0, p.stderr);
-    for (const key of ['valMlmLoss', 'valMaskedAccuracy', 'steps', 'params', 'seconds', 'tokensPerSecond'])
+    for (const key of ['mlmLoss', 'maskedAccuracy', 'steps', 'params', 'seconds', 'tokensPerSecond'])
       assert.equal(typeof p.last[key], 'number', `pretrain bert --json has ${key}`);
     assert.equal(p.last.steps, 4);
 
@@ -61,7 +61,9 @@ test('tessera pretrain bert and tessera finetune: --json keys on a tiny checkpoi
     }
     assert.equal(f.last.labels, 16);
     assert.deepEqual(f.last.seeds, [0, 1]);
-    assert.equal(f.last.testEmails, 8);
+    assert.equal(f.last.testSamples, 8);
+    for (const key of ['testAccuracy', 'testF1', 'scratchTestAccuracy', 'labels', 'trainSamples'])
+      assert.equal(typeof f.last[key], 'number', `finetune --json has ${key}`);
     assert.equal(f.last.baselines, undefined, '--skip-baselines leaves them out');
   } finally {
     rmSync(root, { recursive: true, force: true });

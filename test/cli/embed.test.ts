@@ -33,11 +33,11 @@ for (const method of ['word2vec', 'glove']) {
     assert.equal(j.dim, 16);
     assert.equal(j.out, out);
     for (const key of [
-      'words',
+      'vocabSize',
       'lossStart',
       'lossEnd',
-      'relatedMeanCosine',
-      'randomMeanCosine',
+      'relatedPairMeanSim',
+      'randomPairMeanSim',
       'randomVectorBaseline',
       'seconds',
     ])

@@ -1,11 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BERT, BertClassifier, poolHidden } from '../../src/zoo/bert.js';
 import { maskTokens } from '../../src/zoo/bert-mask.js';
-import { pretrainBert } from '../../src/zoo/bert-train.js';
+import { loadBert, pretrainBert } from '../../src/zoo/bert-train.js';
+import { finetuneBert } from '../../src/zoo/bert-finetune.js';
+import { GPT } from '../../src/zoo/gpt.js';
+import { saveGpt } from '../../src/zoo/gpt-train.js';
+import { CharTokenizer } from '../../src/data/text/tokenizer.js';
+import { BpeTokenizer } from '../../src/data/text/bpe.js';
+import { saveTokenizer } from '../../src/data/text/tokenizer-file.js';
+import { latestCheckpoint } from '../../src/io/checkpoint-dir.js';
 import { manualSeed } from '../../src/tensor/random.js';
 import { fromHostValues, tensor } from '../../src/tensor/creation.js';
 import { ShuffleRng } from '../../src/data/shuffle.js';
@@ -154,6 +161,38 @@ test('pretrainBert: stopped and resumed equals uninterrupted, bit for bit (weigh
     for (const name of Object.keys(a))
       assert.deepEqual(Array.from(b[name].dataSync()), Array.from(a[name].dataSync()), name);
     assert.throws(() => pretrainBert({ resume: join(root, 'split'), width: 64 }), /width=32; got width=64/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('bad input is refused by name: a GPT folder, a tokenizer of another vocabulary, an empty corpus, too many labels', () => {
+  const root = mkdtempSync(join(tmpdir(), 'tessera-bert-bad-'));
+  try {
+    const gpt = join(root, 'gpt');
+    saveGpt(gpt, new GPT({ vocabSize: 5, context: 8, layers: 1, heads: 1, width: 8 }), CharTokenizer.fit('abcde'));
+    assert.throws(() => loadBert(gpt), /holds a GPT .*expected a BERT encoder's folder/);
+    assert.throws(() => finetuneBert({ checkpoint: gpt, seeds: 1 }), /holds a GPT/);
+
+    const bert = join(root, 'bert');
+    pretrainBert({ ...tinyRun, steps: 1, evalRows: 4, out: bert });
+    assert.throws(
+      () => finetuneBert({ checkpoint: bert, emailLimit: 10, labels: 100_000 }),
+      /labels=100000; expected at most \d+/,
+    );
+    // The model files in a plain folder, with a tokenizer of another vocabulary beside them.
+    const generation = latestCheckpoint(bert, 'test')!;
+    const mixed = join(root, 'mixed');
+    mkdirSync(mixed);
+    for (const file of ['config.json', 'model.safetensors']) copyFileSync(join(generation, file), join(mixed, file));
+    saveTokenizer(BpeTokenizer.train(['a b c d e'], { vocabSize: 300 }), join(mixed, 'tokenizer.json'));
+    assert.throws(() => loadBert(mixed), /tokenizer\.json has \d+ tokens; expected a BPE tokenizer of \d+ tokens/);
+
+    assert.throws(() => pretrainBert({ ...tinyRun, documents: [] }), /got 0 documents; expected at least 20/);
+    assert.throws(
+      () => pretrainBert({ ...tinyRun, documents: Array(40).fill('') }),
+      /pretrainBert: got 40 documents whose training part is empty/,
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
