@@ -36,7 +36,7 @@ const READS_ALLOWED: Record<string, string> = {
   'src/zoo/train-tables.ts': "reads each step's loss (one scalar, awaited as WebGPU requires) to report that it falls",
   'src/zoo/word-vectors.ts': 'reads a mean cosine (one scalar, awaited as WebGPU requires) to report pair quality',
   'src/zoo/bert-train.ts':
-    'the MLM head scores only the masked positions: listing them (a data-dependent count) reads the int32 labels, as torch\'s logits[labels != -100] synchronises',
+    "the MLM head scores only the masked positions: listing them (a data-dependent count) reads the int32 labels, as torch's logits[labels != -100] synchronises",
   'src/io/optimizer-file.ts': 'resuming reads saved optimizer moments back from the checkpoint file (I/O)',
 };
 
