@@ -10,7 +10,7 @@ timing is {"warmup", "warmupMs", "minRuns", "maxRuns", "budgetMs", "capMs"}. Wit
 config of a case is timed briefly and the row lists them as "candidates" ({blasThreads,
 torchThreads, ms}); with "timing", the fastest (or only) config is timed in full and the row gets
 its figures and the thread counts that actually ran. A case may carry its own "timing", which
-replaces the request's screen or timing for it (a GPT training step takes about a second). No
+replaces the request's screen or timing for it (a GPT or BERT training step takes about a second). No
 cases: just the BLAS report (a probe).
 
 Threads are set here, not through the environment: torch.set_num_threads, and for OpenBLAS its
@@ -295,6 +295,85 @@ def gpt_generate(spec):
     return call, tokens(n)
 
 
+class Bert(nn.Module):
+    """src/zoo/bert.ts's BERT with pre-training's settings: token + position + segment-0 embeddings,
+    LayerNorm (eps 1e-12), post-LN TransformerEncoderLayer blocks (GELU, 4·width MLP, eps 1e-5 as
+    tessera's blocks), no dropout; the MLM head (dense, GELU, LayerNorm eps 1e-12, the token
+    embedding transposed plus a bias) scores only the positions it is given."""
+
+    def __init__(self, d):
+        super().__init__()
+        V, T, W = d["vocabSize"], d["context"], d["width"]
+        self.wte = nn.Parameter(torch.randn(V, W) * 0.02)
+        self.wpe = nn.Parameter(torch.randn(T, W) * 0.02)
+        self.wse = nn.Parameter(torch.randn(2, W) * 0.02)
+        self.ln_emb = nn.LayerNorm(W, eps=1e-12)
+        self.blocks = nn.ModuleList([
+            nn.TransformerEncoderLayer(W, d["heads"], 4 * W, dropout=0.0, activation="gelu", batch_first=True,
+                                       norm_first=False)
+            for _ in range(d["layers"])])
+        self.mlm_dense = nn.Linear(W, W)
+        self.mlm_ln = nn.LayerNorm(W, eps=1e-12)
+        self.mlm_bias = nn.Parameter(torch.zeros(V))
+
+    def forward(self, ids, padding):
+        """ids [batch, time] and padding (True on [PAD]) → hidden states [batch, time, width]."""
+        h = self.ln_emb(self.wte[ids] + self.wpe[:ids.shape[1]] + self.wse[0])
+        for block in self.blocks:
+            h = block(h, src_key_padding_mask=padding)
+        return h
+
+    def mlm_logits(self, hidden):
+        """Hidden states [rows, width] (the masked positions) → logits [rows, vocab]."""
+        return self.mlm_ln(F.gelu(self.mlm_dense(hidden))) @ self.wte.t() + self.mlm_bias
+
+
+def mask_tokens(ids, vocab, mask_id=4, first=5, p=0.15):
+    """src/zoo/bert-mask.ts's maskTokens: 15 % of the regular tokens chosen; 80 % [MASK], 10 % random, 10 % kept."""
+    chosen = (ids >= first) & (torch.rand(ids.shape) < p)
+    how = torch.rand(ids.shape)
+    random = torch.randint(first, vocab, ids.shape)
+    replaced = torch.where(how < 0.8, torch.full_like(ids, mask_id), torch.where(how < 0.9, random, ids))
+    return torch.where(chosen, replaced, ids), torch.where(chosen, ids, torch.full_like(ids, -100))
+
+
+def bert_train(spec):
+    """One step of `tessera pretrain bert`'s recipe (bert-train.ts's loop) on fresh random regular tokens."""
+    d, batch = spec["bert"], spec["batch"]
+    V, T = d["vocabSize"], d["context"]
+    model = Bert(d).train()
+    # paramGroupsWithoutDecay: decay on every matrix (the embeddings included), none on vectors.
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=1e-3)
+    warmup, total = 200, 2000
+
+    def factor(t):
+        if t < warmup:
+            return t / warmup
+        return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(t - warmup, total - warmup) / (total - warmup)))
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
+    # The recipe always passes an attention mask; these rows have no padding.
+    padding = torch.zeros(batch, T, dtype=torch.bool)
+
+    def step():
+        inputs, labels = mask_tokens(torch.randint(5, V, (batch, T)), V)
+        hidden = model(inputs, padding)
+        picked = labels != -100  # boolean indexing, as HF's efficient MLM heads: only the masked rows
+        loss = F.cross_entropy(model.mlm_logits(hidden[picked]), labels[picked])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        loss.item()
+
+    params = sum(p.numel() for p in model.parameters())
+    return step, lambda ms: {"tokensPerSecond": batch * T / (ms / 1000), "params": params}
+
+
 def lstm_train(spec):
     """nn.LSTM (batch first) → its last output → Linear; Adam; cross-entropy (the softmax folded in)."""
     batch = spec["batch"]
@@ -316,7 +395,7 @@ def lstm_train(spec):
 # Each kind builds its inputs once and returns (one call, figures from its median ms).
 KINDS = {
     "gemm": gemm, "elementwise": elementwise, "conv": conv, "cnn-train": cnn_train, "cnn-infer": cnn_infer,
-    "gpt-train": gpt_train, "gpt-generate": gpt_generate, "lstm-train": lstm_train,
+    "gpt-train": gpt_train, "gpt-generate": gpt_generate, "bert-train": bert_train, "lstm-train": lstm_train,
 }
 
 

@@ -53,6 +53,7 @@ const PHRASES: Record<string, (v: unknown) => string> = {
   configs: (v) => `fastest of ${v} configurations tried`,
   wasmPeakPercent: (v) => `${v}% of wasm fma peak`,
   steps: (v) => `${v} steps`,
+  params: (v) => `${v} parameters`,
   seconds: (v) => `in ${v} s`,
   stepsPerSecond: (v) => `${v} steps/s`,
   vsNode: (v) => `${v}x Node`,

@@ -101,14 +101,14 @@ export function usesBlas(spec: TorchSpec): boolean {
 }
 
 /**
- * Cases whose one call takes about a second (a GPT training step): timed as tessera times them,
+ * Cases whose one call takes about a second (a GPT or BERT training step): timed as tessera times them,
  * with the step timings, so that neither the screening nor the measurement times a cold first call.
  */
 export function caseTimings(
   spec: TorchSpec,
   settings: BenchSettings,
 ): { screen: TimingOptions; timing: TimingOptions } {
-  return spec.kind === 'gpt-train'
+  return spec.kind === 'gpt-train' || spec.kind === 'bert-train'
     ? { screen: settings.stepScreenTiming, timing: settings.stepTiming }
     : { screen: settings.screenTiming, timing: settings.timing };
 }

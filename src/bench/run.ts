@@ -16,6 +16,7 @@ import { cnnCases } from './cnn.js';
 import { chromiumCnnCase } from './chromium-cnn.js';
 import { memoryCase } from './memory.js';
 import { gptCases } from './gpt.js';
+import { bertCases } from './bert.js';
 import { lstmCases } from './lstm.js';
 import { addPeakShares, peakCase } from './peak.js';
 import { runPytorch } from './pytorch.js';
@@ -52,6 +53,7 @@ export function standardCases(settings: BenchSettings): BenchCase[] {
     chromiumCnnCase(),
     memoryCase(settings.memorySteps),
     ...gptCases(settings),
+    ...bertCases(),
     ...lstmCases(),
   ];
 }

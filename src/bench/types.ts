@@ -109,6 +109,7 @@ export type TorchSpec =
   | { kind: 'cnn-train' | 'cnn-infer'; batch: number }
   | { kind: 'gpt-train'; gpt: GptDims; batch: number }
   | { kind: 'gpt-generate'; gpt: GptDims; prompt: number; tokens: number }
+  | { kind: 'bert-train'; bert: BertDims; batch: number }
   | { kind: 'lstm-train'; batch: number; time: number; features: number; units: number; classes: number };
 
 /** A GPT's size as the PyTorch peer needs it (src/zoo/gpt.ts's GPTConfig: tied head, no dropout). */
@@ -119,6 +120,12 @@ export interface GptDims {
   heads: number;
   width: number;
 }
+
+/**
+ * A BERT's size as the PyTorch peer needs it (src/zoo/bert.ts's BertConfig: post-LN, two segments,
+ * MLM head tied to the token embedding, no dropout).
+ */
+export type BertDims = GptDims;
 
 /** One benchmark case: tessera and the in-process peers run in `run`, PyTorch from `torch`. */
 export interface BenchCase {

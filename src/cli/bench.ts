@@ -44,7 +44,8 @@ function peersOption(value: string | boolean | undefined, known: readonly Peer[]
 
 export const benchCommand: Command = {
   name: 'bench',
-  summary: 'benchmark GEMM, convolution, the seed CNN, the GPT, an LSTM and memory against TensorFlow.js and PyTorch',
+  summary:
+    'benchmark GEMM, convolution, the seed CNN, the GPT, BERT pre-training, an LSTM and memory against TensorFlow.js and PyTorch',
   usage: 'tessera bench [--quick] [--only TEXT] [--peers tfjs-cpu,tfjs-wasm,pytorch|none] [--out FILE] [--json]',
   options: {
     quick: { type: 'boolean', help: 'fewer repetitions and smaller cases: a minute instead of many' },

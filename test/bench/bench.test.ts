@@ -15,6 +15,7 @@ import { elementwiseCaseName, elementwiseRows } from '../../src/bench/elementwis
 import { memoryBench } from '../../src/bench/memory.js';
 import { gptGenerateRows, gptMemoryBench, gptTrainRows } from '../../src/bench/gpt.js';
 import { lstmCaseName, lstmRows } from '../../src/bench/lstm.js';
+import { bertTrainCaseName, bertTrainingStep, bertTrainRows } from '../../src/bench/bert.js';
 import {
   caseTimings,
   coreTypeForFlags,
@@ -209,6 +210,36 @@ test('GPT rows at a tiny size: training and KV-cached generation tokens/second, 
   assert.ok(Math.abs((g.tokensPerSecond as number) - perCall) <= 0.02 * perCall, `${g.tokensPerSecond} vs ${perCall}`);
 });
 
+const TINY_BERT = { vocabSize: 12, context: 16, layers: 1, heads: 2, width: 16 };
+
+test('BERT pre-training row at a tiny size: tokens/second over every position of the batch, the parameter count', async () => {
+  const rows = await bertTrainRows(TINY_BERT, 2, tiny);
+  const name = 'bert pre-training (1 layers, 2 heads, width 16, context 16, vocab 12, batch 2)';
+  assert.equal(bertTrainCaseName(TINY_BERT, 2), name);
+  assertWellFormed(rows, name);
+  const t = byEngine(rows, 'tessera');
+  const expected = (2 * 16) / ((t.ms as number) / 1000);
+  assert.ok(
+    Math.abs((t.tokensPerSecond as number) - expected) <= 0.02 * expected,
+    `${t.tokensPerSecond} vs ${expected}`,
+  );
+  assert.equal(t.params, bertTrainingStep(TINY_BERT, 2).model.numParameters());
+  assert.match(formatTable(rows), / parameters/);
+});
+
+test('the BERT step learns: its masked-token loss starts near ln(vocab) and falls towards ln(7 regular tokens)', () => {
+  // The recipe's 200 warm-up steps would leave the learning rate near 0 here: a short schedule instead.
+  const { step } = bertTrainingStep(TINY_BERT, 4, { lr: 1e-2, warmupSteps: 1, totalSteps: 100 });
+  const losses = Array.from({ length: 40 }, step);
+  for (const l of losses) assert.ok(Number.isFinite(l), `loss ${l}`);
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const first = mean(losses.slice(0, 3));
+  const last = mean(losses.slice(-10));
+  assert.ok(Math.abs(first - Math.log(12)) < 0.3, `first losses ${first} vs ln 12`);
+  // Special ids are never targets: learning that alone takes the loss from ln 12 to ln 7.
+  assert.ok(last < first - 0.2, `losses ${losses.map((l) => l.toFixed(2)).join(' ')}`);
+});
+
 test('GPT memory row: RSS at the start and the end of the training steps, the growth, tokens/second', () => {
   const row = gptMemoryBench(TINY_GPT, 2, 40);
   assert.equal(row.case, 'gpt memory 40 training steps (1 layers, 2 heads, width 8, context 20, batch 2)');
@@ -239,7 +270,7 @@ test('LSTM training rows at a tiny size: tessera and both TensorFlow.js backends
   assert.match(String(byEngine(quick, 'tfjs-cpu').note), /skipped under --quick/);
 });
 
-test('the standard cases include the GPT and LSTM rows, with PyTorch specs of the pretrain-gpt model', () => {
+test('the standard cases include the GPT, BERT and LSTM rows, with PyTorch specs of the pretrain-gpt and pretrain-bert models', () => {
   const cases = standardCases(defaultSettings(true));
   const gpt = cases.filter((c) => c.name.includes('gpt'));
   assert.deepEqual(
@@ -262,6 +293,18 @@ test('the standard cases include the GPT and LSTM rows, with PyTorch specs of th
   assert.equal(caseTimings(gpt[0].torch!, settings).timing, settings.stepTiming);
   assert.equal(caseTimings(gpt[0].torch!, settings).screen, settings.stepScreenTiming);
   assert.equal(caseTimings(lstm[0].torch!, settings).timing, settings.timing);
+  const bert = cases.filter((c) => c.name.includes('bert'));
+  assert.deepEqual(
+    bert.map((c) => c.name),
+    ['bert pre-training (2 layers, 4 heads, width 128, context 128, vocab 4000, batch 32)'],
+  );
+  assert.deepEqual(bert[0].torch, {
+    kind: 'bert-train',
+    bert: { vocabSize: 4000, context: 128, layers: 2, heads: 4, width: 128 },
+    batch: 32,
+  });
+  assert.equal(caseTimings(bert[0].torch!, settings).timing, settings.stepTiming);
+  assert.equal(caseTimings(bert[0].torch!, settings).screen, settings.stepScreenTiming);
 });
 
 test('a missing peer gives a row with a note, not a throw', async () => {
@@ -588,12 +631,15 @@ test('the real PyTorch peer, where python imports torch (CI has none: skipped th
       { case: 'gpt train', spec: { kind: 'gpt-train', gpt: TINY_GPT, batch: 2 } },
       { case: 'gpt generate', spec: { kind: 'gpt-generate', gpt: TINY_GPT, prompt: 16, tokens: 4 } },
       { case: 'lstm', spec: { kind: 'lstm-train', batch: 2, time: 3, features: 4, units: 5, classes: 3 } },
+      { case: 'bert', spec: { kind: 'bert-train', bert: TINY_BERT, batch: 2 } },
     ],
     { ...tiny, screenTiming: tiny.timing, stepScreenTiming: tiny.timing },
     { cores: 2 },
   );
-  const [g, e, train, gen, lstm] = rows;
-  for (const row of [train, gen]) assert.ok((row.tokensPerSecond as number) > 0, JSON.stringify(row));
+  const [g, e, train, gen, lstm, bert] = rows;
+  for (const row of [train, gen, bert]) assert.ok((row.tokensPerSecond as number) > 0, JSON.stringify(row));
+  // The same encoder on both sides: as many parameters as tessera's BERT.
+  assert.equal(bert.params, bertTrainingStep(TINY_BERT, 2).model.numParameters(), JSON.stringify(bert));
   assert.ok((lstm.samplesPerSecond as number) > 0, JSON.stringify(lstm));
   assert.ok((g.gflops as number) > 0, String(g.note));
   assert.ok(g.blas && g.torchThreads, JSON.stringify(g));
