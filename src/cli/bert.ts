@@ -137,7 +137,7 @@ export const finetuneCommand: Command = {
   name: 'finetune',
   summary: 'fine-tune a pre-trained BERT on spam e-mails and compare it with the same model trained from scratch',
   usage:
-    'tessera finetune DIR --task spam [--labels N] [--seeds 3] [--epochs 10] [--max-steps 600] [--batch-size 16] [--lr 2e-4] [--pooling cls|mean] [--dropout 0.1] [--test-limit N] [--emails N] [--skip-baselines] [--json]',
+    'tessera finetune DIR --task spam [--labels N] [--seeds 3] [--epochs 10] [--max-steps 600] [--batch-size 16] [--lr 2e-4] [--pooling mean|cls] [--dropout 0.1] [--test-limit N] [--emails N] [--skip-baselines] [--json]',
   arguments: [['DIR', 'a checkpoint folder written by tessera pretrain bert']],
   options: {
     task: { type: 'string', value: 'NAME', help: 'the task: spam (SpamAssassin, spam vs ham; the default)' },
@@ -147,7 +147,7 @@ export const finetuneCommand: Command = {
     'max-steps': { type: 'string', value: 'N', help: 'at most this many optimizer steps per run (default 600)' },
     'batch-size': { type: 'string', value: 'N', help: 'e-mails per step (default 16)' },
     lr: { type: 'string', value: 'X', help: 'peak learning rate of AdamW, both arms (default 2e-4)' },
-    pooling: { type: 'string', value: 'KIND', help: 'cls (default): the [CLS] position; mean: the mean over tokens' },
+    pooling: { type: 'string', value: 'KIND', help: 'mean (default): the mean over the tokens; cls: the [CLS] position' },
     dropout: { type: 'string', value: 'P', help: 'dropout while fine-tuning, both arms (default 0.1)' },
     'test-limit': { type: 'string', value: 'N', help: 'score only N test e-mails (default all)' },
     emails: { type: 'string', value: 'N', help: 'load only the first N e-mails of each group (a quick run)' },
@@ -165,7 +165,7 @@ export const finetuneCommand: Command = {
     const task = (values.task as string | undefined) ?? 'spam';
     if (task !== 'spam')
       throw new ArgumentError(`tessera finetune: --task got ${JSON.stringify(task)}; expected "spam"`);
-    const pooling = (values.pooling as string | undefined) ?? 'cls';
+    const pooling = (values.pooling as string | undefined) ?? 'mean';
     if (pooling !== 'cls' && pooling !== 'mean')
       throw new ArgumentError(`tessera finetune: --pooling got ${JSON.stringify(pooling)}; expected "cls" or "mean"`);
     const int = (name: string): number | undefined =>
