@@ -147,7 +147,11 @@ export const finetuneCommand: Command = {
     'max-steps': { type: 'string', value: 'N', help: 'at most this many optimizer steps per run (default 600)' },
     'batch-size': { type: 'string', value: 'N', help: 'e-mails per step (default 16)' },
     lr: { type: 'string', value: 'X', help: 'peak learning rate of AdamW, both arms (default 2e-4)' },
-    pooling: { type: 'string', value: 'KIND', help: 'mean (default): the mean over the tokens; cls: the [CLS] position' },
+    pooling: {
+      type: 'string',
+      value: 'KIND',
+      help: 'mean (default): the mean over the tokens; cls: the [CLS] position',
+    },
     dropout: { type: 'string', value: 'P', help: 'dropout while fine-tuning, both arms (default 0.1)' },
     'test-limit': { type: 'string', value: 'N', help: 'score only N test e-mails (default all)' },
     emails: { type: 'string', value: 'N', help: 'load only the first N e-mails of each group (a quick run)' },

@@ -7,6 +7,8 @@ import { BERT, BertClassifier, poolHidden } from '../../src/zoo/bert.js';
 import { maskTokens } from '../../src/zoo/bert-mask.js';
 import { loadBert, pretrainBert } from '../../src/zoo/bert-train.js';
 import { finetuneBert } from '../../src/zoo/bert-finetune.js';
+import { spamAssassin } from '../../src/data/text/spam-assassin.js';
+import { spamSplit } from '../../src/data/text/spam-split.js';
 import { GPT } from '../../src/zoo/gpt.js';
 import { saveGpt } from '../../src/zoo/gpt-train.js';
 import { CharTokenizer } from '../../src/data/text/tokenizer.js';
@@ -193,6 +195,41 @@ test('bad input is refused by name: a GPT folder, a tokenizer of another vocabul
       () => pretrainBert({ ...tinyRun, documents: Array(40).fill('') }),
       /pretrainBert: got 40 documents whose training part is empty/,
     );
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('finetuneBert: a tiny pre-trained BERT fine-tuned on a slice of the e-mails beats chance by a margin', (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'tessera-bert-ft-'));
+  try {
+    // The slice finetuneBert reads with emailLimit: its training half (text only) is the corpus.
+    const emailLimit = 60;
+    const { train, test: held } = spamSplit(spamAssassin({ limit: emailLimit }), { seed: 0 });
+    const out = join(root, 'bert');
+    pretrainBert({
+      documents: train.map((e) => e.text),
+      vocabSize: 400,
+      context: 48,
+      layers: 1,
+      heads: 2,
+      width: 32,
+      batchSize: 16,
+      steps: 40,
+      lr: 3e-3,
+      evalRows: 16,
+      out,
+    });
+    const r = finetuneBert({ checkpoint: out, emailLimit, seeds: 1, epochs: 15, batchSize: 16, lr: 3e-3 });
+    const spamShare = held.filter((e) => e.label === 1).length / held.length;
+    const chance = Math.max(spamShare, 1 - spamShare);
+    assert.equal(r.testSamples, held.length);
+    t.diagnostic(`pre-trained ${r.pretrained.accuracy}, scratch ${r.scratch.accuracy}, majority class ${chance}`);
+    assert.ok(
+      r.pretrained.accuracy > chance + 0.1,
+      `fine-tuned accuracy ${r.pretrained.accuracy} on ${held.length} test e-mails; the majority class is ${chance}`,
+    );
+    assert.ok(r.scratch.accuracy > 0 && r.scratch.accuracy <= 1);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
