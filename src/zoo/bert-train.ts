@@ -29,10 +29,6 @@ import { argmax, sum } from '../ops/reduce.js';
 import { noGrad } from '../autograd/mode.js';
 import { backward } from '../autograd/backward.js';
 import { sequenceCrossEntropy } from '../nn/losses.js';
-import { AdamW } from '../optim/adam.js';
-import { clipGradNorm } from '../optim/clip.js';
-import { paramGroupsWithoutDecay } from '../optim/param-groups.js';
-import { CosineWithWarmup } from '../optim/schedules.js';
 import { ShuffleRng } from '../data/shuffle.js';
 import { BpeTokenizer } from '../data/text/bpe.js';
 import { loadTokenizer } from '../data/text/tokenizer-file.js';
@@ -40,6 +36,20 @@ import { loadSafetensors } from '../io/safetensors-file.js';
 import { ArgumentError, FormatError, describe } from '../util/errors.js';
 import { BERT, bertConfig, type BertConfig } from './bert.js';
 import { maskTokens } from './bert-mask.js';
+import {
+  type LoopCheckpoint,
+  type PretrainRunOptions,
+  type ScheduleSettings,
+  checkSchedule,
+  checkpointRun,
+  planMinutes,
+  positive,
+  recentLoss,
+  runPretrainLoop,
+  scheduleSettings,
+  startRun,
+  tokensPerSecond,
+} from './pretrain-loop.js';
 import {
   BERT_CORPORA,
   bertCorpusDocuments,
@@ -54,12 +64,12 @@ import {
   loadCheckpointWeights,
   readCheckpointJson,
   readTrainingCheckpoint,
-  writeTrainingCheckpoint,
 } from './train-checkpoint.js';
 
 const WHAT = 'BERT checkpoint';
+const BERT_SCHEDULE = { steps: 2000, warmupCap: 200, weightDecay: 0.01, evalInterval: 200, checkpointInterval: 200 };
 
-export interface PretrainBertOptions {
+export interface PretrainBertOptions extends PretrainRunOptions {
   /** Named corpora (default ['spam-unlabelled', 'sotu']); or `documents` gives the text. */
   corpora?: string[];
   documents?: string[];
@@ -80,42 +90,17 @@ export interface PretrainBertOptions {
    * and on a CPU the dropout masks cost ~40 % of a step). Fine-tuning sets its own.
    */
   dropout?: number;
-  batchSize?: number;
-  /** The schedule's length (default 2000; with `minutes` and no `steps`, what two timed trial steps say fits). */
-  steps?: number;
-  /** Stop after this many minutes of training (with a checkpoint); data preparation is not counted. */
-  minutes?: number;
-  /** Stop after this step as if killed there (a checkpoint is written first); tests use it. */
-  stopAfter?: number;
-  lr?: number;
-  warmupSteps?: number;
-  weightDecay?: number;
-  minLrRatio?: number;
-  evalInterval?: number;
   /** Held-out rows per evaluation (default 256). */
   evalRows?: number;
-  checkpointInterval?: number;
-  out?: string;
-  resume?: string;
-  seed?: number;
-  log?: (line: string) => void;
 }
 
-interface RunSettings {
+/** The schedule (2,000 steps by default; `minutes` counts training only, not data preparation) and the data. */
+interface RunSettings extends ScheduleSettings {
   corpora: string[] | null;
   documentLimit: number | null;
   vocabSize: number;
   tokenizerChars: number;
-  batchSize: number;
-  steps: number;
-  lr: number;
-  warmupSteps: number;
-  weightDecay: number;
-  minLrRatio: number;
-  evalInterval: number;
   evalRows: number;
-  checkpointInterval: number;
-  seed: number;
 }
 
 interface EvalRecord {
@@ -124,15 +109,10 @@ interface EvalRecord {
   valMaskedAccuracy: number;
 }
 
-interface TrainerState {
-  step: number;
+interface TrainerState extends LoopCheckpoint {
   settings: RunSettings;
-  rng: number[];
-  scheduler: ReturnType<CosineWithWarmup['stateDict']>;
   optimizer: import('../io/optimizer-file.js').OptimizerMeta;
-  losses: number[];
   evals: EvalRecord[];
-  trainSeconds: number;
 }
 
 export interface MlmEvaluation {
@@ -166,11 +146,6 @@ export interface PretrainBertResult {
   evals: EvalRecord[];
   model: BERT;
   tokenizer: BpeTokenizer;
-}
-
-function positive(fn: string, name: string, v: unknown, integer = true): void {
-  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v) || (integer && !Number.isInteger(v)))
-    throw new ArgumentError(`${fn}: got ${name}=${describe(v)}; expected a positive ${integer ? 'integer' : 'number'}`);
 }
 
 /** The rows of step `step`: `batchSize` draws with replacement from a stream seeded by (seed, step). */
@@ -292,20 +267,11 @@ export function pretrainBert(options: PretrainBertOptions): PretrainBertResult {
         documentLimit: options.documentLimit ?? null,
         vocabSize: options.vocabSize ?? 4000,
         tokenizerChars: options.tokenizerChars ?? 3_000_000,
-        batchSize: options.batchSize ?? 32,
-        steps: options.steps ?? 2000,
-        lr: options.lr ?? 1e-3,
-        warmupSteps: options.warmupSteps ?? Math.min(200, Math.floor((options.steps ?? 2000) / 10)),
-        weightDecay: options.weightDecay ?? 0.01,
-        minLrRatio: options.minLrRatio ?? 0.1,
-        evalInterval: options.evalInterval ?? 200,
         evalRows: options.evalRows ?? 256,
-        checkpointInterval: options.checkpointInterval ?? 200,
-        seed: options.seed ?? 0,
+        ...scheduleSettings(options, BERT_SCHEDULE),
       };
-  for (const key of ['batchSize', 'steps', 'evalInterval', 'evalRows', 'checkpointInterval', 'vocabSize'] as const)
-    positive(fn, key, settings[key]);
-  positive(fn, 'lr', settings.lr, false);
+  checkSchedule(fn, settings);
+  for (const key of ['evalRows', 'vocabSize'] as const) positive(fn, key, settings[key]);
   for (const c of settings.corpora ?? [])
     if (!(BERT_CORPORA as readonly string[]).includes(c))
       throw new ArgumentError(
@@ -357,37 +323,22 @@ export function pretrainBert(options: PretrainBertOptions): PretrainBertResult {
     if (!picked) return sequenceCrossEntropy(model.mlmLogits(hidden), labels);
     return sequenceCrossEntropy(model.mlmLogits(hidden, picked.positions), picked.targets);
   };
-  if (!resumed && options.minutes !== undefined && options.steps === undefined) {
-    positive(fn, 'minutes', options.minutes, false);
-    let seconds = 0;
-    for (let i = 0; i < 2; i++) {
-      const s0 = performance.now();
-      backward(stepLoss(-1 - i));
-      seconds = (performance.now() - s0) / 1000;
-    }
-    model.zeroGrad();
-    manualSeed(settings.seed);
-    // Evaluations and checkpoints take some of the time: plan on 85 % of it for training steps.
-    settings.steps = Math.max(1, Math.floor((options.minutes * 60 * 0.85) / seconds));
-    if (options.warmupSteps === undefined) settings.warmupSteps = Math.min(200, Math.floor(settings.steps / 10));
-    log(`${options.minutes} minute(s) at ${seconds.toFixed(3)} s per step: a schedule of ${settings.steps} steps`);
-  }
-  const optimizer = new AdamW(paramGroupsWithoutDecay(model), { lr: settings.lr, weightDecay: settings.weightDecay });
-  const scheduler = new CosineWithWarmup(optimizer, {
-    warmupSteps: Math.min(settings.warmupSteps, settings.steps),
-    totalSteps: settings.steps,
-    minLrRatio: settings.minLrRatio,
-  });
-  const losses: number[] = resumed ? [...resumed.trainer.losses] : [];
+  if (!resumed)
+    planMinutes(fn, options, settings, BERT_SCHEDULE.warmupCap, () => {
+      let seconds = 0;
+      for (let i = 0; i < 2; i++) {
+        const s0 = performance.now();
+        backward(stepLoss(-1 - i));
+        seconds = (performance.now() - s0) / 1000;
+      }
+      model.zeroGrad();
+      manualSeed(settings.seed);
+      return seconds;
+    });
+  const run = startRun(model, settings, resumed);
+  const { state } = run;
   const evals: EvalRecord[] = resumed ? [...resumed.trainer.evals] : [];
-  let step = resumed ? resumed.trainer.step : 0;
-  let trainSeconds = resumed ? resumed.trainer.trainSeconds : 0;
-  if (resumed) {
-    optimizer.loadStateDict(resumed.optimizer);
-    scheduler.loadStateDict(resumed.trainer.scheduler);
-    setRngState(resumed.trainer.rng);
-    log(`resumed ${options.resume} at step ${step}`);
-  }
+  if (resumed) log(`resumed ${options.resume} at step ${state.step}`);
   const unigram = unigramLogProbs(trainRows, config.vocabSize, firstRegularId);
   const evaluate = (): MlmEvaluation =>
     evaluateMlm(model, validationRows, {
@@ -398,62 +349,37 @@ export function pretrainBert(options: PretrainBertOptions): PretrainBertResult {
       firstRegularId,
     });
   const out = options.out ?? options.resume ?? null;
-  const save = (): void => {
-    if (out === null) return;
-    const trainer = {
-      step,
-      settings,
-      rng: getRngState(),
-      scheduler: scheduler.stateDict(),
-      losses,
-      evals,
-      trainSeconds,
-    } satisfies Omit<TrainerState, 'optimizer'>;
-    writeTrainingCheckpoint(
-      out,
-      { config: model.config, model, tokenizer, optimizer: optimizer.stateDict() },
-      trainer,
-      fn,
-    );
-  };
   log(
     `BERT ${config.layers} layers × ${config.heads} heads × width ${config.width} (${config.normFirst ? 'pre' : 'post'}-LN), context ${config.context}, vocab ${config.vocabSize}: ${model.numParameters()} parameters; ${trainRows.count} training and ${validationRows.count} validation rows`,
   );
-  // --minutes is training time: preparing the data (tokenizer, rows) is not counted.
-  const deadline = options.minutes === undefined ? Infinity : performance.now() + options.minutes * 60_000;
-  const params = model.parameters();
-  model.train();
-  while (step < settings.steps) {
-    const s0 = performance.now();
-    const loss = stepLoss(step);
-    optimizer.zeroGrad();
-    backward(loss);
-    clipGradNorm(params, 1);
-    optimizer.step();
-    scheduler.step();
-    losses.push(loss.item());
-    step++;
-    trainSeconds += (performance.now() - s0) / 1000;
-    const stopping = step === settings.steps || step === options.stopAfter || performance.now() >= deadline;
-    if (step % settings.evalInterval === 0 || stopping) {
+  runPretrainLoop({
+    model,
+    settings,
+    run,
+    stepLoss,
+    validate: () => {
       const e = evaluate();
-      evals.push({ step, valMlmLoss: e.loss, valMaskedAccuracy: e.accuracy });
+      evals.push({ step: state.step, valMlmLoss: e.loss, valMaskedAccuracy: e.accuracy });
       log(
-        `step ${step}/${settings.steps}  train ${losses[losses.length - 1].toFixed(4)}  val MLM ${e.loss.toFixed(4)} (unigram ${e.unigramLoss.toFixed(4)})  masked acc ${(100 * e.accuracy).toFixed(1)} %  ${((step * settings.batchSize * config.context) / Math.max(trainSeconds, 1e-9)).toFixed(0)} tok/s`,
+        `step ${state.step}/${settings.steps}  train ${state.losses[state.losses.length - 1].toFixed(4)}  val MLM ${e.loss.toFixed(4)} (unigram ${e.unigramLoss.toFixed(4)})  masked acc ${(100 * e.accuracy).toFixed(1)} %  ${tokensPerSecond(state, settings, config.context).toFixed(0)} tok/s`,
       );
-    }
-    if (step % settings.checkpointInterval === 0 || stopping) save();
-    if (stopping) break;
-  }
+    },
+    save: () => {
+      if (out === null) return;
+      checkpointRun(out, { config: model.config, model, tokenizer }, run, { settings, evals }, fn);
+    },
+    stopAfter: options.stopAfter,
+    // --minutes is training time: preparing the data (tokenizer, rows) is not counted.
+    deadline: options.minutes === undefined ? Infinity : performance.now() + options.minutes * 60_000,
+  });
   const final = evaluate();
-  const recent = losses.slice(-50);
   return {
     valMlmLoss: final.loss,
     valMaskedAccuracy: final.accuracy,
     unigramMlmLoss: final.unigramLoss,
-    trainLoss: recent.reduce((a, b) => a + b, 0) / Math.max(1, recent.length),
-    tokensPerSecond: (step * settings.batchSize * config.context) / Math.max(trainSeconds, 1e-9),
-    steps: step,
+    trainLoss: recentLoss(state.losses),
+    tokensPerSecond: tokensPerSecond(state, settings, config.context),
+    steps: state.step,
     totalSteps: settings.steps,
     params: model.numParameters(),
     seconds: (performance.now() - t0) / 1000,
@@ -461,7 +387,7 @@ export function pretrainBert(options: PretrainBertOptions): PretrainBertResult {
     validationRows: validationRows.count,
     config,
     out,
-    losses,
+    losses: state.losses,
     evals,
     model,
     tokenizer,

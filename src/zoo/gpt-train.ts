@@ -21,15 +21,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getRngState, manualSeed, setRngState } from '../tensor/random.js';
+import { manualSeed } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { noGrad } from '../autograd/mode.js';
 import { backward } from '../autograd/backward.js';
 import { sequenceCrossEntropy } from '../nn/losses.js';
-import { AdamW } from '../optim/adam.js';
-import { clipGradNorm } from '../optim/clip.js';
-import { paramGroupsWithoutDecay } from '../optim/param-groups.js';
-import { CosineWithWarmup } from '../optim/schedules.js';
 import { CharTokenizer } from '../data/text/tokenizer.js';
 import { BpeTokenizer } from '../data/text/bpe.js';
 import {
@@ -50,6 +46,20 @@ import type { OptimizerMeta } from '../io/optimizer-file.js';
 import { ArgumentError, FormatError, describe } from '../util/errors.js';
 import { GPT, gptConfig, type GPTConfig } from './gpt.js';
 import {
+  type LoopCheckpoint,
+  type PretrainRunOptions,
+  type ScheduleSettings,
+  checkSchedule,
+  checkpointRun,
+  planMinutes,
+  positive,
+  recentLoss,
+  runPretrainLoop,
+  scheduleSettings,
+  startRun,
+  tokensPerSecond,
+} from './pretrain-loop.js';
+import {
   CHECKPOINT_FILES,
   MODEL_FILES,
   checkpointFolder,
@@ -57,12 +67,12 @@ import {
   readCheckpointJson,
   readTrainingCheckpoint,
   writeModelFiles,
-  writeTrainingCheckpoint,
 } from './train-checkpoint.js';
 
 /** The files of a checkpoint folder; generation needs the first three. */
 export const GPT_MODEL_FILES = MODEL_FILES;
 export const GPT_CHECKPOINT_FILES = CHECKPOINT_FILES;
+const GPT_SCHEDULE = { steps: 5000, warmupCap: 100, weightDecay: 0.1, evalInterval: 250, checkpointInterval: 500 };
 const WHAT = 'GPT checkpoint';
 
 export type GptCorpus = 'moby-dick' | 'sotu' | 'spam-assassin';
@@ -109,7 +119,7 @@ function charCount(tokenizer: TextTokenizer, ids: Int32Array): number {
   return n;
 }
 
-export interface PretrainGptOptions {
+export interface PretrainGptOptions extends PretrainRunOptions {
   /** The training text; or `corpus` names one. */
   text?: string;
   corpus?: GptCorpus;
@@ -125,62 +135,28 @@ export interface PretrainGptOptions {
   context?: number;
   tied?: boolean;
   dropout?: number;
-  batchSize?: number;
-  /**
-   * Length of the schedule: the run ends at this step (default 5000; with `minutes` and no
-   * `steps`, as many as two timed trial steps say fit in the time).
-   */
-  steps?: number;
-  /** Stop after this many minutes (with a checkpoint), even before `steps`. */
-  minutes?: number;
-  /** Stop after this step as if killed there (a checkpoint is written first); tests use it. */
-  stopAfter?: number;
-  lr?: number;
-  warmupSteps?: number;
-  weightDecay?: number;
-  minLrRatio?: number;
-  evalInterval?: number;
   /** Sequential validation windows per evaluation (default 32). */
   evalWindows?: number;
-  checkpointInterval?: number;
-  /** The checkpoint folder (none written when undefined). */
-  out?: string;
-  /** A checkpoint folder to continue from. */
-  resume?: string;
-  seed?: number;
-  /** Progress lines. */
-  log?: (line: string) => void;
 }
 
-/** Hyper-parameters that stay with a run (saved in trainer.json, restored on resume). */
-interface RunSettings {
+/**
+ * Hyper-parameters that stay with a run (saved in trainer.json, restored on resume): the schedule
+ * (5,000 steps by default; `minutes` counts from the start, data preparation included) and the data.
+ */
+interface RunSettings extends ScheduleSettings {
   corpus: string | null;
   chars: number | null;
   /** Absent in checkpoints written before BPE: those are 'char'. */
   tokenizer?: GptTokenizerKind;
   vocabSize?: number | null;
-  batchSize: number;
-  steps: number;
-  lr: number;
-  warmupSteps: number;
-  weightDecay: number;
-  minLrRatio: number;
-  evalInterval: number;
   evalWindows: number;
-  checkpointInterval: number;
-  seed: number;
 }
 
-interface TrainerState {
-  step: number;
+interface TrainerState extends LoopCheckpoint {
   settings: RunSettings;
   sampler: WindowSamplerState;
-  rng: number[];
-  scheduler: ReturnType<CosineWithWarmup['stateDict']>;
   optimizer: OptimizerMeta;
-  losses: number[];
   evals: { step: number; valLoss: number }[];
-  trainSeconds: number;
 }
 
 export interface PretrainGptResult {
@@ -210,11 +186,6 @@ export interface PretrainGptResult {
   evals: { step: number; valLoss: number }[];
   model: GPT;
   tokenizer: TextTokenizer;
-}
-
-function positive(fn: string, name: string, v: unknown, integer = true): void {
-  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v) || (integer && !Number.isInteger(v)))
-    throw new ArgumentError(`${fn}: got ${name}=${describe(v)}; expected a positive ${integer ? 'integer' : 'number'}`);
 }
 
 /** Mean next-token loss over the first `windows` sequential windows of `ids`, and how many windows that was. */
@@ -264,20 +235,11 @@ export function pretrainGpt(options: PretrainGptOptions): PretrainGptResult {
         chars: options.chars ?? null,
         tokenizer: options.tokenizer ?? 'char',
         vocabSize: options.tokenizer === 'bpe' ? (options.vocabSize ?? 4000) : null,
-        batchSize: options.batchSize ?? 32,
-        steps: options.steps ?? 5000,
-        lr: options.lr ?? 1e-3,
-        warmupSteps: options.warmupSteps ?? Math.min(100, Math.floor((options.steps ?? 5000) / 10)),
-        weightDecay: options.weightDecay ?? 0.1,
-        minLrRatio: options.minLrRatio ?? 0.1,
-        evalInterval: options.evalInterval ?? 250,
         evalWindows: options.evalWindows ?? 32,
-        checkpointInterval: options.checkpointInterval ?? 500,
-        seed: options.seed ?? 0,
+        ...scheduleSettings(options, GPT_SCHEDULE),
       };
-  for (const key of ['batchSize', 'steps', 'evalInterval', 'evalWindows', 'checkpointInterval'] as const)
-    positive(fn, key, settings[key]);
-  positive(fn, 'lr', settings.lr, false);
+  checkSchedule(fn, settings);
+  positive(fn, 'evalWindows', settings.evalWindows);
   let text = options.text ?? corpusText(settings.corpus ?? 'moby-dick');
   if (settings.chars !== null) text = text.slice(0, settings.chars);
   if (settings.tokenizer !== undefined && settings.tokenizer !== 'char' && settings.tokenizer !== 'bpe')
@@ -313,37 +275,20 @@ export function pretrainGpt(options: PretrainGptOptions): PretrainGptResult {
       });
   const model = new GPT(config);
   if (resumed) loadWeights(resumed.folder, model, resumed.weights);
-  if (!resumed && options.minutes !== undefined && options.steps === undefined) {
-    positive(fn, 'minutes', options.minutes, false);
-    const seconds = timeStep(model, split.train, settings);
-    // Evaluations and checkpoints take some of the time: plan on 85 % of it for training steps.
-    settings.steps = Math.max(1, Math.floor((options.minutes * 60 * 0.85) / seconds));
-    if (options.warmupSteps === undefined) settings.warmupSteps = Math.min(100, Math.floor(settings.steps / 10));
-    log(`${options.minutes} minute(s) at ${seconds.toFixed(3)} s per step: a schedule of ${settings.steps} steps`);
-  }
-  const optimizer = new AdamW(paramGroupsWithoutDecay(model), { lr: settings.lr, weightDecay: settings.weightDecay });
-  const scheduler = new CosineWithWarmup(optimizer, {
-    warmupSteps: Math.min(settings.warmupSteps, settings.steps),
-    totalSteps: settings.steps,
-    minLrRatio: settings.minLrRatio,
-  });
+  if (!resumed)
+    planMinutes(fn, options, settings, GPT_SCHEDULE.warmupCap, () => timeStep(model, split.train, settings));
+  const run = startRun(model, settings, resumed);
+  const { state } = run;
   const sampler = new WindowSampler(split.train, {
     batchSize: settings.batchSize,
     context: config.context,
     seed: settings.seed + 1,
     vocabSize: tokenizer.vocabSize,
   });
-  const losses: number[] = resumed ? [...resumed.trainer.losses] : [];
   const evals = resumed ? [...resumed.trainer.evals] : [];
-  let step = resumed ? resumed.trainer.step : 0;
-  let trainSeconds = resumed ? resumed.trainer.trainSeconds : 0;
   if (resumed) {
-    const saved = resumed.trainer;
-    optimizer.loadStateDict(resumed.optimizer);
-    scheduler.loadStateDict(saved.scheduler);
-    sampler.setState(saved.sampler);
-    setRngState(saved.rng);
-    log(`resumed ${options.resume} at step ${step}`);
+    sampler.setState(resumed.trainer.sampler);
+    log(`resumed ${options.resume} at step ${state.step}`);
   }
   const bigram = bigramBaseline(split, tokenizer);
   const evaluate = (): { loss: number; windows: number } =>
@@ -355,73 +300,49 @@ export function pretrainGpt(options: PretrainGptOptions): PretrainGptResult {
     return targets.length / Math.max(1, charCount(tokenizer, targets));
   };
   const out = options.out ?? options.resume ?? null;
-  const save = (): void => {
-    if (out === null) return;
-    const trainer = {
-      step,
-      settings,
-      sampler: sampler.getState(),
-      rng: getRngState(),
-      scheduler: scheduler.stateDict(),
-      losses,
-      evals,
-      trainSeconds,
-    } satisfies Omit<TrainerState, 'optimizer'>;
-    writeTrainingCheckpoint(
-      out,
-      { config: model.config, model, tokenizer, optimizer: optimizer.stateDict() },
-      trainer,
-      'pretrainGpt',
-    );
-  };
   log(
     `GPT ${config.layers} layers × ${config.heads} heads × width ${config.width}, context ${config.context}, vocab ${config.vocabSize}: ${model.numParameters()} parameters; ${split.train.length} training and ${split.validation.length} validation tokens`,
   );
-  const deadline = options.minutes === undefined ? Infinity : t0 + options.minutes * 60_000;
-  const params = model.parameters();
-  model.train();
-  while (step < settings.steps) {
-    const s0 = performance.now();
-    const { inputs, targets } = sampler.next();
-    const loss = sequenceCrossEntropy(model.call(inputs), targets);
-    optimizer.zeroGrad();
-    backward(loss);
-    clipGradNorm(params, 1);
-    optimizer.step();
-    scheduler.step();
-    losses.push(loss.item());
-    step++;
-    trainSeconds += (performance.now() - s0) / 1000;
-    const last = step === settings.steps;
-    const stopping = last || step === options.stopAfter || performance.now() >= deadline;
-    if (step % settings.evalInterval === 0 || stopping) {
+  runPretrainLoop({
+    model,
+    settings,
+    run,
+    stepLoss: () => {
+      const { inputs, targets } = sampler.next();
+      return sequenceCrossEntropy(model.call(inputs), targets);
+    },
+    validate: () => {
       const e = evaluate();
-      evals.push({ step, valLoss: e.loss });
+      evals.push({ step: state.step, valLoss: e.loss });
       log(
-        `step ${step}/${settings.steps}  train ${losses[losses.length - 1].toFixed(4)}  val ${e.loss.toFixed(4)}  (bigram ${bigram.model.loss(evalPart(e.windows)).toFixed(4)})  ${((step * settings.batchSize * config.context) / Math.max(trainSeconds, 1e-9)).toFixed(0)} tok/s`,
+        `step ${state.step}/${settings.steps}  train ${state.losses[state.losses.length - 1].toFixed(4)}  val ${e.loss.toFixed(4)}  (bigram ${bigram.model.loss(evalPart(e.windows)).toFixed(4)})  ${tokensPerSecond(state, settings, config.context).toFixed(0)} tok/s`,
       );
-    }
-    if (step % settings.checkpointInterval === 0 || stopping) save();
-    if (stopping) break;
-  }
+    },
+    save: () => {
+      if (out === null) return;
+      const files = { config: model.config, model, tokenizer };
+      checkpointRun(out, files, run, { settings, sampler: sampler.getState(), evals }, 'pretrainGpt');
+    },
+    stopAfter: options.stopAfter,
+    deadline: options.minutes === undefined ? Infinity : t0 + options.minutes * 60_000,
+  });
   const final = evaluate();
   const bigramValLoss = bigram.model.loss(evalPart(final.windows));
   const perChar = tokensPerChar(final.windows);
-  const recent = losses.slice(-50);
   return {
     valLoss: final.loss,
     bigramValLoss,
     valLossPerChar: final.loss * perChar,
     bigramValLossPerChar: bigramValLoss * perChar,
-    trainLoss: recent.reduce((a, b) => a + b, 0) / Math.max(1, recent.length),
-    tokensPerSecond: (step * settings.batchSize * config.context) / Math.max(trainSeconds, 1e-9),
-    steps: step,
+    trainLoss: recentLoss(state.losses),
+    tokensPerSecond: tokensPerSecond(state, settings, config.context),
+    steps: state.step,
     totalSteps: settings.steps,
     params: model.numParameters(),
     seconds: (performance.now() - t0) / 1000,
     config,
     out,
-    losses,
+    losses: state.losses,
     evals,
     model,
     tokenizer,

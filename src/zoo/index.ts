@@ -3,6 +3,7 @@ export * from './linear-regression.js';
 export * from './mnist-cnn.js';
 export * from './gpt.js';
 export * from './gpt-train.js';
+export type { PretrainRunOptions, ScheduleSettings } from './pretrain-loop.js';
 export * from './word-pairs.js';
 export * from './word-vectors.js';
 export * from './word2vec.js';
