@@ -245,16 +245,13 @@ def tokens(n):
     return lambda ms: {"tokensPerSecond": n / (ms / 1000)}
 
 
-def gpt_train(spec):
-    """One step of `tessera pretrain gpt`'s recipe (gpt_char_recipe.py's loop) on fresh random tokens."""
-    d, batch = spec["gpt"], spec["batch"]
-    V, T = d["vocabSize"], d["context"]
-    model = CharGPT(d).train()
+def recipe_update(model, weight_decay, warmup, total):
+    """src/zoo/pretrain-loop.ts's update as a function of the loss: AdamW (decay on matrices only, as
+    paramGroupsWithoutDecay), gradients clipped at norm 1, linear warm-up then cosine to 0.1; the loss read."""
     decay = [p for p in model.parameters() if p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
-                            lr=1e-3)
-    warmup, total = 100, 5000
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=1e-3)
 
     def factor(t):
         if t < warmup:
@@ -263,16 +260,28 @@ def gpt_train(spec):
 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
 
-    def step():
-        x = torch.randint(0, V, (batch, T))
-        y = torch.randint(0, V, (batch, T))
-        loss = F.cross_entropy(model(x).reshape(-1, V), y.reshape(-1))
+    def update(loss):
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         sched.step()
         loss.item()
+
+    return update
+
+
+def gpt_train(spec):
+    """One step of `tessera pretrain gpt`'s recipe (gpt_char_recipe.py's loop) on fresh random tokens."""
+    d, batch = spec["gpt"], spec["batch"]
+    V, T = d["vocabSize"], d["context"]
+    model = CharGPT(d).train()
+    update = recipe_update(model, weight_decay=0.1, warmup=100, total=5000)
+
+    def step():
+        x = torch.randint(0, V, (batch, T))
+        y = torch.randint(0, V, (batch, T))
+        update(F.cross_entropy(model(x).reshape(-1, V), y.reshape(-1)))
 
     return step, tokens(batch * T)
 
@@ -343,18 +352,7 @@ def bert_train(spec):
     V, T = d["vocabSize"], d["context"]
     model = Bert(d).train()
     # paramGroupsWithoutDecay: decay on every matrix (the embeddings included), none on vectors.
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
-                            lr=1e-3)
-    warmup, total = 200, 2000
-
-    def factor(t):
-        if t < warmup:
-            return t / warmup
-        return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(t - warmup, total - warmup) / (total - warmup)))
-
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
+    update = recipe_update(model, weight_decay=0.01, warmup=200, total=2000)
     # The recipe always passes an attention mask; these rows have no padding.
     padding = torch.zeros(batch, T, dtype=torch.bool)
 
@@ -362,13 +360,7 @@ def bert_train(spec):
         inputs, labels = mask_tokens(torch.randint(5, V, (batch, T)), V)
         hidden = model(inputs, padding)
         picked = labels != -100  # boolean indexing, as HF's efficient MLM heads: only the masked rows
-        loss = F.cross_entropy(model.mlm_logits(hidden[picked]), labels[picked])
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        loss.item()
+        update(F.cross_entropy(model.mlm_logits(hidden[picked]), labels[picked]))
 
     params = sum(p.numel() for p in model.parameters())
     return step, lambda ms: {"tokensPerSecond": batch * T / (ms / 1000), "params": params}

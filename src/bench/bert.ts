@@ -9,21 +9,11 @@
  * every position of the batch, as `pretrainBert` reports it. PyTorch runs the same encoder and
  * step (bench/peers/pytorch_bench.py's `bert-train`); both rows carry their parameter count.
  */
-import {
-  AdamW,
-  CosineWithWarmup,
-  backward,
-  clipGradNorm,
-  getBackend,
-  manualSeed,
-  ones,
-  paramGroupsWithoutDecay,
-  randint,
-  sequenceCrossEntropy,
-} from '../index.js';
+import { getBackend, manualSeed, ones, randint, sequenceCrossEntropy } from '../index.js';
 import { BERT } from '../zoo/bert.js';
 import { maskTokens } from '../zoo/bert-mask.js';
-import { maskedTargets } from '../zoo/bert-train.js';
+import { BERT_SCHEDULE, maskedTargets } from '../zoo/bert-train.js';
+import { type PretrainRunOptions, optimizerStep, pretrainOptimizer, scheduleSettings } from '../zoo/pretrain-loop.js';
 import { measure, round } from './timing.js';
 import type { BenchCase, BenchSettings, BertDims, Row } from './types.js';
 
@@ -37,26 +27,16 @@ export function bertTrainCaseName(d: BertDims, batch: number): string {
   return `bert pre-training (${d.layers} layers, ${d.heads} heads, width ${d.width}, context ${d.context}, vocab ${d.vocabSize}, batch ${batch})`;
 }
 
-/** pretrainBert's defaults: lr 1e-3, 2000 steps with 200 of warm-up (a test shortens the warm-up to see learning). */
-export interface BertSchedule {
-  lr: number;
-  warmupSteps: number;
-  totalSteps: number;
-}
-const PRETRAIN_SCHEDULE: BertSchedule = { lr: 1e-3, warmupSteps: 200, totalSteps: 2000 };
-
 /** The model a step trains, and one step of the pretrain recipe per call on fresh random tokens. */
 export function bertTrainingStep(
   dims: BertDims,
   batch: number,
-  schedule: BertSchedule = PRETRAIN_SCHEDULE,
+  /** pretrainBert's defaults unless given (a test shortens the warm-up to see learning). */
+  schedule: Pick<PretrainRunOptions, 'lr' | 'warmupSteps' | 'steps'> = {},
 ): { model: BERT; step: () => number } {
   manualSeed(0);
   const model = new BERT({ ...dims, dropout: 0 });
-  const { lr, warmupSteps, totalSteps } = schedule;
-  // Weight decay 0.01 and the floor 0.1 are pretrainBert's defaults too.
-  const optimizer = new AdamW(paramGroupsWithoutDecay(model), { lr, weightDecay: 0.01 });
-  const scheduler = new CosineWithWarmup(optimizer, { warmupSteps, totalSteps, minLrRatio: 0.1 });
+  const run = pretrainOptimizer(model, scheduleSettings(schedule, BERT_SCHEDULE));
   const params = model.parameters();
   const attentionMask = ones([batch, dims.context], { dtype: 'int32' });
   model.train();
@@ -69,11 +49,7 @@ export function bertTrainingStep(
     const loss = picked
       ? sequenceCrossEntropy(model.mlmLogits(hidden, picked.positions), picked.targets)
       : sequenceCrossEntropy(model.mlmLogits(hidden), labels);
-    optimizer.zeroGrad();
-    backward(loss);
-    clipGradNorm(params, 1);
-    optimizer.step();
-    scheduler.step();
+    optimizerStep(loss, params, run);
     // The recipe records every loss; reading it also makes the call wait for the whole step.
     return loss.item();
   };

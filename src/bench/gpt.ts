@@ -12,18 +12,10 @@
  *   smaller GPT of the same layout (the full one takes seconds a step here).
  * Random weights and tokens: speed does not depend on what the model has learnt.
  */
-import {
-  AdamW,
-  CosineWithWarmup,
-  backward,
-  clipGradNorm,
-  getBackend,
-  manualSeed,
-  paramGroupsWithoutDecay,
-  randint,
-  sequenceCrossEntropy,
-} from '../index.js';
+import { getBackend, manualSeed, randint, sequenceCrossEntropy } from '../index.js';
 import { GPT, generate } from '../zoo/gpt.js';
+import { GPT_SCHEDULE } from '../zoo/gpt-train.js';
+import { optimizerStep, pretrainOptimizer, scheduleSettings } from '../zoo/pretrain-loop.js';
 import { trackMemory } from './memory.js';
 import { measure, round, type Figures, type Timing } from './timing.js';
 import type { BenchCase, BenchSettings, GptDims, Row } from './types.js';
@@ -56,19 +48,14 @@ export function gptMemoryCaseName(d: GptDims, batch: number, steps: number): str
 export function gptTrainingStep(dims: GptDims, batch: number): () => number {
   manualSeed(0);
   const model = new GPT(dims);
-  const optimizer = new AdamW(paramGroupsWithoutDecay(model), { lr: 1e-3, weightDecay: 0.1 });
-  const scheduler = new CosineWithWarmup(optimizer, { warmupSteps: 100, totalSteps: 5000, minLrRatio: 0.1 });
+  const run = pretrainOptimizer(model, scheduleSettings({}, GPT_SCHEDULE));
   const params = model.parameters();
   model.train();
   return () => {
     const inputs = randint(0, dims.vocabSize, [batch, dims.context]);
     const targets = randint(0, dims.vocabSize, [batch, dims.context]);
     const loss = sequenceCrossEntropy(model.call(inputs), targets);
-    optimizer.zeroGrad();
-    backward(loss);
-    clipGradNorm(params, 1);
-    optimizer.step();
-    scheduler.step();
+    optimizerStep(loss, params, run);
     // The recipe records every loss; reading it also makes the call wait for the whole step.
     return loss.item();
   };

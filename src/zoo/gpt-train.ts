@@ -48,6 +48,7 @@ import { GPT, gptConfig, type GPTConfig } from './gpt.js';
 import {
   type LoopCheckpoint,
   type PretrainRunOptions,
+  type ScheduleDefaults,
   type ScheduleSettings,
   checkSchedule,
   checkpointRun,
@@ -72,7 +73,14 @@ import {
 /** The files of a checkpoint folder; generation needs the first three. */
 export const GPT_MODEL_FILES = MODEL_FILES;
 export const GPT_CHECKPOINT_FILES = CHECKPOINT_FILES;
-const GPT_SCHEDULE = { steps: 5000, warmupCap: 100, weightDecay: 0.1, evalInterval: 250, checkpointInterval: 500 };
+/** pretrainGpt's schedule defaults (the bench's step uses them too). */
+export const GPT_SCHEDULE: ScheduleDefaults = {
+  steps: 5000,
+  warmupCap: 100,
+  weightDecay: 0.1,
+  evalInterval: 250,
+  checkpointInterval: 500,
+};
 const WHAT = 'GPT checkpoint';
 
 export type GptCorpus = 'moby-dick' | 'sotu' | 'spam-assassin';

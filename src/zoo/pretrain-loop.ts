@@ -126,9 +126,9 @@ export function planMinutes(
 }
 
 /** AdamW (no decay on biases and norms) under linear warm-up then cosine decay. */
-function pretrainOptimizer(
+export function pretrainOptimizer(
   model: TrainableModel,
-  settings: ScheduleSettings,
+  settings: Pick<ScheduleSettings, 'lr' | 'weightDecay' | 'warmupSteps' | 'steps' | 'minLrRatio'>,
 ): { optimizer: AdamW; scheduler: CosineWithWarmup } {
   const optimizer = new AdamW(paramGroupsWithoutDecay(model), { lr: settings.lr, weightDecay: settings.weightDecay });
   const scheduler = new CosineWithWarmup(optimizer, {
@@ -203,20 +203,29 @@ export interface PretrainLoop {
   deadline: number;
 }
 
+/** One update of the recipe: gradients of `loss`, clipped at norm 1, AdamW's step, the schedule's. */
+export function optimizerStep(
+  loss: Tensor,
+  params: ReturnType<Module['parameters']>,
+  o: { optimizer: AdamW; scheduler: CosineWithWarmup },
+): void {
+  o.optimizer.zeroGrad();
+  backward(loss);
+  clipGradNorm(params, 1);
+  o.optimizer.step();
+  o.scheduler.step();
+}
+
 /** Train until the schedule's end, `stopAfter` or the deadline; see the file's comment. */
 export function runPretrainLoop(o: PretrainLoop): void {
   const { settings } = o;
-  const { state, optimizer, scheduler } = o.run;
+  const { state } = o.run;
   const params = o.model.parameters();
   o.model.train();
   while (state.step < settings.steps) {
     const s0 = performance.now();
     const loss = o.stepLoss(state.step);
-    optimizer.zeroGrad();
-    backward(loss);
-    clipGradNorm(params, 1);
-    optimizer.step();
-    scheduler.step();
+    optimizerStep(loss, params, o.run);
     state.losses.push(loss.item());
     state.step++;
     state.trainSeconds += (performance.now() - s0) / 1000;

@@ -229,7 +229,7 @@ test('BERT pre-training row at a tiny size: tokens/second over every position of
 
 test('the BERT step learns: its masked-token loss starts near ln(vocab) and falls towards ln(7 regular tokens)', () => {
   // The recipe's 200 warm-up steps would leave the learning rate near 0 here: a short schedule instead.
-  const { step } = bertTrainingStep(TINY_BERT, 4, { lr: 1e-2, warmupSteps: 1, totalSteps: 100 });
+  const { step } = bertTrainingStep(TINY_BERT, 4, { lr: 1e-2, warmupSteps: 1, steps: 100 });
   const losses = Array.from({ length: 40 }, step);
   for (const l of losses) assert.ok(Number.isFinite(l), `loss ${l}`);
   const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
