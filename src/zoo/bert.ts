@@ -28,6 +28,7 @@ import { LayerNormalization } from '../nn/layernorm.js';
 import { TransformerEncoderLayer } from '../nn/transformer.js';
 import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
+import { transformerDims } from './transformer-dims.js';
 
 /** A BERT's architecture, as saved in config.json. */
 export interface BertConfig {
@@ -57,30 +58,13 @@ export function bertConfig(fn: string, config: unknown): BertConfig {
     CONFIG_KEYS,
     '{ vocabSize: 4000, context: 128, layers: 2, heads: 4, width: 128 }',
   ) as Partial<BertConfig>;
-  const int = (key: 'vocabSize' | 'context' | 'layers' | 'heads' | 'width' | 'segments', dflt?: number): number => {
-    const v = o[key] ?? dflt;
-    if (!Number.isInteger(v) || (v as number) < 1)
-      throw new ArgumentError(`${fn}: got ${key}=${describe(v)}; expected a positive integer`);
-    return v as number;
-  };
-  const c: BertConfig = {
-    vocabSize: int('vocabSize'),
-    context: int('context'),
-    layers: int('layers'),
-    heads: int('heads'),
-    width: int('width'),
-    segments: int('segments', 2),
-    normFirst: o.normFirst ?? false,
-    dropout: o.dropout ?? 0.1,
-  };
+  const dims = transformerDims(fn, o, { dropout: 0.1 });
+  const segments = o.segments ?? 2;
+  if (!Number.isInteger(segments) || segments < 1)
+    throw new ArgumentError(`${fn}: got segments=${describe(segments)}; expected a positive integer`);
+  const c: BertConfig = { ...dims, segments, normFirst: o.normFirst ?? false, dropout: dims.dropout };
   if (typeof c.normFirst !== 'boolean')
     throw new ArgumentError(`${fn}: got normFirst=${describe(o.normFirst)}; expected true or false`);
-  if (typeof c.dropout !== 'number' || !(c.dropout >= 0 && c.dropout < 1))
-    throw new ArgumentError(`${fn}: got dropout=${describe(o.dropout)}; expected a number in [0, 1)`);
-  if (c.width % c.heads !== 0)
-    throw new ArgumentError(
-      `${fn}: got width=${c.width} and heads=${c.heads}; expected width to be a multiple of heads`,
-    );
   return c;
 }
 

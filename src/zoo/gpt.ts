@@ -31,6 +31,7 @@ import type { AttentionCache } from '../nn/attention-cache.js';
 import { ShuffleRng } from '../data/shuffle.js';
 import { ArgumentError, DTypeError, ShapeError, describe } from '../util/errors.js';
 import { checkOptions } from '../util/options.js';
+import { transformerDims } from './transformer-dims.js';
 // The GPT's ONNX mapping and PyTorch form (they need only its type, so there is no import cycle).
 import './gpt-onnx.js';
 import './gpt-pytorch.js';
@@ -63,29 +64,10 @@ export function gptConfig(fn: string, config: unknown): GPTConfig {
     CONFIG_KEYS,
     '{ vocabSize: 81, context: 128, layers: 4, heads: 4, width: 128 }',
   ) as Partial<GPTConfig>;
-  const int = (key: 'vocabSize' | 'context' | 'layers' | 'heads' | 'width'): number => {
-    const v = o[key];
-    if (!Number.isInteger(v) || (v as number) < 1)
-      throw new ArgumentError(`${fn}: got ${key}=${describe(v)}; expected a positive integer`);
-    return v as number;
-  };
-  const c: GPTConfig = {
-    vocabSize: int('vocabSize'),
-    context: int('context'),
-    layers: int('layers'),
-    heads: int('heads'),
-    width: int('width'),
-    tied: o.tied ?? true,
-    dropout: o.dropout ?? 0,
-  };
+  const dims = transformerDims(fn, o, { dropout: 0 });
+  const c: GPTConfig = { ...dims, tied: o.tied ?? true, dropout: dims.dropout };
   if (typeof c.tied !== 'boolean')
     throw new ArgumentError(`${fn}: got tied=${describe(o.tied)}; expected true or false`);
-  if (typeof c.dropout !== 'number' || !(c.dropout >= 0 && c.dropout < 1))
-    throw new ArgumentError(`${fn}: got dropout=${describe(o.dropout)}; expected a number in [0, 1)`);
-  if (c.width % c.heads !== 0)
-    throw new ArgumentError(
-      `${fn}: got width=${c.width} and heads=${c.heads}; expected width to be a multiple of heads`,
-    );
   return c;
 }
 
