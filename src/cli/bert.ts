@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ArgumentError, NonFiniteError } from '../util/errors.js';
 import { BERT_CORPORA } from '../zoo/bert-data.js';
-import { pretrainBert } from '../zoo/bert-train.js';
+import { BERT_SCHEDULE, pretrainBert } from '../zoo/bert-train.js';
 import { finetuneBert } from '../zoo/bert-finetune.js';
 import { type SpamBaselinesResult, spamBaselines } from '../zoo/spam-baselines.js';
 import { spamAssassin } from '../data/text/spam-assassin.js';
@@ -11,6 +11,7 @@ import type { BertPooling } from '../zoo/bert.js';
 import type { Command } from './command.js';
 import type { OptionSpec } from './args.js';
 import { intOption, numberOption, parseCommand } from './args.js';
+import { pretrainRunOptions, pretrainRunSpecs } from './pretrain-options.js';
 
 export const pretrainBertCommand: Command = {
   name: 'pretrain',
@@ -33,27 +34,19 @@ export const pretrainBertCommand: Command = {
     heads: { type: 'string', value: 'N', help: 'attention heads per block (default 4)' },
     width: { type: 'string', value: 'N', help: 'embedding width (default 128)' },
     context: { type: 'string', value: 'N', help: 'tokens per row with [CLS] and [SEP] (default 128)' },
-    'batch-size': { type: 'string', value: 'N', help: 'rows per optimizer step (default 32)' },
     'pre-ln': { type: 'boolean', help: 'pre-LN blocks and a final LayerNorm (default: post-LN, as BERT)' },
-    steps: { type: 'string', value: 'N', help: 'optimizer steps: the schedule ends there (default 2000)' },
-    minutes: {
-      type: 'string',
-      value: 'M',
-      help: 'train for M minutes (data preparation not counted), with a checkpoint',
-    },
-    lr: { type: 'string', value: 'X', help: 'peak learning rate of AdamW (default 1e-3)' },
-    'eval-interval': { type: 'string', value: 'N', help: 'steps between validations (default 200)' },
+    ...pretrainRunSpecs(BERT_SCHEDULE, {
+      rows: 'rows',
+      minutes: 'train for M minutes (data preparation not counted), with a checkpoint',
+      out: 'out/bert',
+    }),
     'eval-rows': { type: 'string', value: 'N', help: 'held-out rows per validation (default 256)' },
-    'checkpoint-interval': { type: 'string', value: 'N', help: 'steps between checkpoints (default 200)' },
     documents: { type: 'string', value: 'N', help: 'use only the first N documents of each corpus (a quick run)' },
     dropout: {
       type: 'string',
       value: 'P',
       help: 'dropout rate while pre-training (default 0: a run that reads its text a few times gains nothing from it)',
     },
-    seed: { type: 'string', value: 'N', help: 'seed of the initialisation, batches and masks (default 0)' },
-    out: { type: 'string', value: 'DIR', help: 'checkpoint folder (default out/bert)' },
-    resume: { type: 'string', value: 'DIR', help: 'continue the run whose checkpoint is in DIR' },
   },
   async run(argv, ctx) {
     const cmd = 'pretrain';
@@ -70,28 +63,18 @@ export const pretrainBertCommand: Command = {
       values[name] === undefined ? undefined : intOption(cmd, name, values[name], 0);
     const num = (name: string): number | undefined =>
       values[name] === undefined ? undefined : numberOption(cmd, name, values[name], 0);
-    const resume = values.resume as string | undefined;
     const r = pretrainBert({
+      ...pretrainRunOptions(cmd, values, 'out/bert', (line) => ctx.log(line)),
       corpora,
       vocabSize: int('vocab-size'),
       layers: int('layers'),
       heads: int('heads'),
       width: int('width'),
       context: int('context'),
-      batchSize: int('batch-size'),
       normFirst: values['pre-ln'] ? true : undefined,
-      steps: int('steps'),
-      minutes: num('minutes'),
-      lr: num('lr'),
-      evalInterval: int('eval-interval'),
       evalRows: int('eval-rows'),
-      checkpointInterval: int('checkpoint-interval'),
       documentLimit: int('documents'),
       dropout: num('dropout'),
-      seed: values.seed === undefined ? undefined : intOption(cmd, 'seed', values.seed, 0, 0),
-      out: (values.out as string | undefined) ?? (resume ? undefined : 'out/bert'),
-      resume,
-      log: (line) => ctx.log(line),
     });
     if (!Number.isFinite(r.valMlmLoss) || !Number.isFinite(r.trainLoss))
       throw new NonFiniteError(

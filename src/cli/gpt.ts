@@ -2,10 +2,11 @@
 import { BpeTokenizer } from '../data/text/bpe.js';
 import { ArgumentError, NonFiniteError } from '../util/errors.js';
 import { generate } from '../zoo/gpt.js';
-import { loadGpt, pretrainGpt, type GptCorpus, type GptTokenizerKind } from '../zoo/gpt-train.js';
+import { GPT_SCHEDULE, loadGpt, pretrainGpt, type GptCorpus, type GptTokenizerKind } from '../zoo/gpt-train.js';
 import type { Command } from './command.js';
 import { intOption, numberOption, parseCommand } from './args.js';
 import { pretrainBertCommand, pretrainTarget } from './bert.js';
+import { pretrainRunOptions, pretrainRunSpecs } from './pretrain-options.js';
 
 export const pretrainCommand: Command = {
   name: 'pretrain',
@@ -30,19 +31,15 @@ export const pretrainCommand: Command = {
     heads: { type: 'string', value: 'N', help: 'attention heads per block (default 4)' },
     width: { type: 'string', value: 'N', help: 'embedding width (default 128)' },
     context: { type: 'string', value: 'N', help: 'tokens the model sees at once (default 128)' },
-    'batch-size': { type: 'string', value: 'N', help: 'windows per optimizer step (default 32)' },
-    steps: { type: 'string', value: 'N', help: 'optimizer steps: the schedule ends there (default 5000)' },
-    minutes: { type: 'string', value: 'M', help: 'stop after M minutes, with a checkpoint' },
-    lr: { type: 'string', value: 'X', help: 'peak learning rate of AdamW (default 1e-3)' },
-    'eval-interval': { type: 'string', value: 'N', help: 'steps between validation losses (default 250)' },
+    ...pretrainRunSpecs(GPT_SCHEDULE, {
+      rows: 'windows',
+      minutes: 'stop after M minutes (from the start), with a checkpoint',
+      out: 'out/gpt',
+    }),
     'eval-windows': { type: 'string', value: 'N', help: 'validation windows per evaluation (default 32)' },
-    'checkpoint-interval': { type: 'string', value: 'N', help: 'steps between checkpoints (default 500)' },
     chars: { type: 'string', value: 'N', help: 'use only the first N characters of the corpus (a quick run)' },
     untied: { type: 'boolean', help: 'give the output layer its own weights instead of the embedding’s' },
     dropout: { type: 'string', value: 'P', help: 'dropout rate (default 0)' },
-    seed: { type: 'string', value: 'N', help: 'seed of the initialisation and the batches (default 0)' },
-    out: { type: 'string', value: 'DIR', help: 'checkpoint folder (default out/gpt)' },
-    resume: { type: 'string', value: 'DIR', help: 'continue the run whose checkpoint is in DIR' },
   },
   variant(argv) {
     return pretrainTarget(argv, pretrainCommand.options, pretrainBertCommand.options) === 'bert'
@@ -73,8 +70,8 @@ export const pretrainCommand: Command = {
       values[name] === undefined ? undefined : intOption(cmd, name, values[name], 0);
     const num = (name: string): number | undefined =>
       values[name] === undefined ? undefined : numberOption(cmd, name, values[name], 0);
-    const resume = values.resume as string | undefined;
     const r = pretrainGpt({
+      ...pretrainRunOptions(cmd, values, 'out/gpt', (line) => ctx.log(line)),
       corpus: corpus as GptCorpus | undefined,
       tokenizer: tokenizer as GptTokenizerKind | undefined,
       vocabSize: int('vocab-size'),
@@ -82,20 +79,10 @@ export const pretrainCommand: Command = {
       heads: int('heads'),
       width: int('width'),
       context: int('context'),
-      batchSize: int('batch-size'),
-      steps: int('steps'),
-      minutes: num('minutes'),
-      lr: num('lr'),
-      evalInterval: int('eval-interval'),
       evalWindows: int('eval-windows'),
-      checkpointInterval: int('checkpoint-interval'),
       chars: int('chars'),
       tied: values.untied ? false : undefined,
       dropout: num('dropout'),
-      seed: values.seed === undefined ? undefined : intOption(cmd, 'seed', values.seed, 0, 0),
-      out: (values.out as string | undefined) ?? (resume ? undefined : 'out/gpt'),
-      resume,
-      log: (line) => ctx.log(line),
     });
     if (!Number.isFinite(r.valLoss) || !Number.isFinite(r.trainLoss))
       throw new NonFiniteError(
